@@ -1,0 +1,77 @@
+//! How figures and personal data are shown to people.
+
+/// Keeps the first `head` and last `tail` characters and stars the rest: `139****0000`.
+/// Short values are starred whole: a mask must never reveal more than it hides.
+pub fn mask_middle(s: &str, head: usize, tail: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= head + tail {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..head].iter().collect();
+    out.extend(std::iter::repeat_n('*', chars.len() - head - tail));
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+/// Masks a name for lists where the person is not the subject: 王芳 → 王*, 欧阳娜娜 → 欧阳**.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let keep = if chars.len() >= 4 { 2 } else { 1 };
+    let mut out: String = chars.iter().take(keep).collect();
+    out.extend(std::iter::repeat_n('*', chars.len().saturating_sub(keep)));
+    out
+}
+
+/// A count in Chinese style: below 10,000 as is (22598 stays 22598 only when exact figures are
+/// wanted: see `exact`), above as 万 or 亿 with one decimal where it is not zero.
+pub fn count_zh(n: i64, exact: bool) -> String {
+    let a = n.unsigned_abs();
+    if exact || a < 10_000 {
+        return n.to_string();
+    }
+    let (unit, div) = if a >= 100_000_000 { ("亿", 100_000_000f64) } else { ("万", 10_000f64) };
+    let v = n as f64 / div;
+    let s = format!("{v:.1}");
+    let s = s.strip_suffix(".0").unwrap_or(&s);
+    format!("{s}{unit}")
+}
+
+/// A count in English style, with thousands separators: 64,000.
+pub fn count_en(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_people_expect() {
+        assert_eq!(count_zh(64_000, false), "6.4万");
+        assert_eq!(count_zh(22_598, false), "2.3万");
+        assert_eq!(count_zh(22_598, true), "22598");
+        assert_eq!(count_zh(3_500_000, false), "350万");
+        assert_eq!(count_zh(126_000_000, false), "1.3亿");
+        assert_eq!(count_zh(6_700, false), "6700");
+        assert_eq!(count_en(64_000), "64,000");
+        assert_eq!(count_en(3_500_000), "3,500,000");
+        assert_eq!(count_en(999), "999");
+        assert_eq!(count_en(-1234), "-1,234");
+    }
+
+    #[test]
+    fn masks_hide_the_middle() {
+        assert_eq!(mask_middle("13900000000", 3, 4), "139****0000");
+        assert_eq!(mask_middle("abc", 3, 4), "***");
+        assert_eq!(mask_name("王芳"), "王*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧阳**");
+    }
+}

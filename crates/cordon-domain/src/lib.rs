@@ -1,0 +1,15 @@
+//! Cordon's domain: the types and rules of an outbreak-containment command.
+//!
+//! Everything here is plain data and pure functions. No I/O, no async, no SQL, no HTTP: the
+//! store, the importers and the server all speak these types, so a rule lives in one place.
+
+pub mod area;
+pub mod error;
+pub mod format;
+pub mod person;
+pub mod user;
+
+pub use area::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, plan_areas};
+pub use error::DomainError;
+pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
+pub use user::{Role, Username};
