@@ -386,17 +386,16 @@ pub fn plan_areas(
     Ok(rows)
 }
 
-/// Adds up per-household counts into every ancestor. `parent_of` gives each area's parent.
-pub fn roll_up<'a>(
-    leaves: impl IntoIterator<Item = (&'a AreaCode, AreaStats)>,
-    parent_of: impl Fn(&AreaCode) -> Option<&'a AreaCode>,
-) -> HashMap<&'a AreaCode, AreaStats> {
-    let mut out: HashMap<&AreaCode, AreaStats> = HashMap::new();
-    for (leaf, stats) in leaves {
-        let mut cur = Some(leaf);
-        while let Some(code) = cur {
-            *out.entry(code).or_default() += stats;
-            cur = parent_of(code);
+/// Adds up households into every ancestor. Each group is one household's path with its
+/// residents and how many of them are vulnerable; the result is keyed by area id and leaves the
+/// households themselves out (their counts are their members, read live).
+pub fn roll_up_households(groups: &[(AreaPath, i64, i64)]) -> HashMap<i64, AreaStats> {
+    let mut out: HashMap<i64, AreaStats> = HashMap::new();
+    for (path, residents, vulnerable) in groups {
+        let ids: Vec<i64> = path.ids().collect();
+        let stats = AreaStats { residents: *residents, households: 1, vulnerable: *vulnerable };
+        for id in &ids[..ids.len().saturating_sub(1)] {
+            *out.entry(*id).or_default() += stats;
         }
     }
     out
@@ -482,16 +481,14 @@ mod tests {
     }
 
     #[test]
-    fn roll_up_adds_into_every_ancestor() {
-        let c = |s: &str| AreaCode::parse(s).unwrap();
-        let (city, d, h1, h2) = (c("c"), c("d"), c("h1"), c("h2"));
-        let parents: HashMap<AreaCode, AreaCode> =
-            [(d.clone(), city.clone()), (h1.clone(), d.clone()), (h2.clone(), d.clone())].into();
-        let one = AreaStats { residents: 3, households: 1, vulnerable: 1 };
-        let two = AreaStats { residents: 2, households: 1, vulnerable: 0 };
-        let out = roll_up([(&h1, one), (&h2, two)], |a| parents.get(a));
-        assert_eq!(out[&city], AreaStats { residents: 5, households: 2, vulnerable: 1 });
-        assert_eq!(out[&h2], two);
+    fn roll_up_adds_households_into_every_ancestor() {
+        let city = AreaPath::root().child(1);
+        let building = city.child(2).child(3);
+        let groups = [(building.child(10), 3, 1), (building.child(11), 2, 0), (city.child(4).child(12), 1, 1)];
+        let out = roll_up_households(&groups);
+        assert_eq!(out[&1], AreaStats { residents: 6, households: 3, vulnerable: 2 });
+        assert_eq!(out[&3], AreaStats { residents: 5, households: 2, vulnerable: 1 });
+        assert!(!out.contains_key(&10), "households are not rolled into themselves");
     }
 
     proptest! {

@@ -1,1 +1,17 @@
+//! Reading Cordon's files (`formats.md`): CSV in UTF-8 (with or without BOM) or GB18030, told
+//! apart automatically; GeoJSON; both time formats. Every problem names the file, the line and
+//! the column. Nothing here writes anywhere: the caller decides what lands, and lands it whole.
 
+mod areas;
+mod error;
+mod people;
+mod table;
+mod text;
+mod time;
+
+pub use areas::{read_areas, AreaLines};
+pub use error::{ImportError, RowError};
+pub use people::PeopleReader;
+pub use table::Table;
+pub use text::{Limits, Progress, TextFile};
+pub use time::{parse_time, DEFAULT_TZ};

@@ -1,1 +1,259 @@
+//! Cordon's store: one trait, [`Store`], with a SQLite and a PostgreSQL implementation, each
+//! with its own migrations. Only this crate knows SQL.
+//!
+//! Every read of people takes the reader's scope (an [`AreaPath`]) and filters by it in the
+//! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
+mod postgres;
+mod sqlite;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cordon_domain::area::KnownArea;
+use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Role, Sex, Tags};
+use thiserror::Error;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// True when the database cannot be reached (as opposed to a query it refused).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+        )
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Opens the store a `--db` URL names, creating the database file (SQLite) and running the
+/// migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::BadUrl(url.to_owned()))
+    }
+}
+
+/// An area with the counts of its subtree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaNode {
+    pub area: Area,
+    pub stats: AreaStats,
+    pub children: i64,
+    pub has_shape: bool,
+}
+
+/// A person as the register holds them. Personal fields are whole here; the server decides
+/// what to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRecord {
+    pub person_id: PersonId,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub birth_year: Option<i32>,
+    pub sex: Sex,
+    pub household: AreaCode,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleQuery {
+    /// Names starting with this text.
+    NamePrefix(String),
+    /// Phones starting with these digits.
+    PhonePrefix(String),
+    /// One ID number, exactly.
+    IdNumber(String),
+    /// Everyone in one household.
+    Household(AreaCode),
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: AreaCode,
+    pub scope_path: AreaPath,
+    pub scope_name: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: AreaCode,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub username: String,
+    pub person_id: String,
+    pub route: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub areas: i64,
+    pub people: i64,
+    pub users: i64,
+}
+
+/// A problem with one row of an import batch, found against the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub index: usize,
+    pub column: &'static str,
+    pub reason: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    async fn totals(&self) -> Result<Totals>;
+
+    // ---- areas ----
+
+    /// What the store knows of these codes (for planning an import).
+    async fn known_areas(&self, codes: &[AreaCode]) -> Result<HashMap<AreaCode, KnownArea>>;
+
+    /// One area, if it is inside `scope`.
+    async fn area(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<AreaNode>>;
+
+    /// The children of an area inside `scope`, by name.
+    async fn children(&self, scope: &AreaPath, code: &AreaCode) -> Result<Vec<AreaNode>>;
+
+    /// The areas on the way from the root down to `path`'s area, root first.
+    async fn lineage(&self, path: &AreaPath) -> Result<Vec<Area>>;
+
+    /// The GeoJSON geometry of an area inside `scope`.
+    async fn shape(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<String>>;
+
+    // ---- people ----
+
+    async fn search_people(&self, scope: &AreaPath, query: &PeopleQuery, limit: u32) -> Result<Vec<PersonRecord>>;
+
+    /// One person, if they live inside `scope`. Outside it, `None`: the caller cannot tell
+    /// "elsewhere" from "nobody".
+    async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>>;
+
+    // ---- import ----
+
+    /// Starts an import that lands whole at `commit` or not at all. `bulk` allows the store to
+    /// drop and rebuild indexes when it loads into empty tables.
+    async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>>;
+
+    // ---- users and sessions ----
+
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool>;
+    async fn users(&self) -> Result<Vec<User>>;
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()>;
+    /// The user of a live session.
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // ---- audit ----
+
+    /// Records that `user` read these people through `route`.
+    async fn audit_reads(&self, user: &User, people: &[PersonId], route: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// An import in progress: a transaction of the store's own. Dropping it without `commit`
+/// rolls everything back.
+#[async_trait]
+pub trait Import: Send {
+    /// Areas in the order `cordon_domain::plan_areas` gives (parents first). Existing areas get
+    /// their name updated, and their shape when the row has one.
+    async fn areas(&mut self, rows: &[AreaRow]) -> Result<()>;
+
+    /// People, each into a household that exists. Rows naming an unknown household or a
+    /// person_id already registered are returned, not written.
+    async fn people(&mut self, rows: &[PersonRow]) -> Result<Vec<Rejected>>;
+
+    /// Commits, rebuilding any indexes dropped for the load and the subtree counts.
+    async fn commit(self: Box<Self>) -> Result<Totals>;
+}
+
+/// What an import remembers of the areas it has placed, so children find their parent's path
+/// without a query per row.
+#[derive(Default)]
+struct Placed {
+    by_code: HashMap<AreaCode, PlacedArea>,
+    next_id: i64,
+}
+
+#[derive(Clone)]
+struct PlacedArea {
+    level: AreaLevel,
+    path: AreaPath,
+    district: Option<AreaCode>,
+}
+
+impl PlacedArea {
+    /// The district a child of this area belongs to.
+    fn district_for_child(&self, child: &AreaCode, child_level: AreaLevel) -> Option<AreaCode> {
+        if child_level == AreaLevel::District { Some(child.clone()) } else { self.district.clone() }
+    }
+}
+
+fn level_of(s: &str) -> Result<AreaLevel> {
+    AreaLevel::parse(s).map_err(|e| StoreError::Invalid(format!("stored area level: {e}")))
+}
+
+fn role_of(s: &str) -> Result<Role> {
+    Role::parse(s).map_err(|e| StoreError::Invalid(format!("stored role: {e}")))
+}
+
+fn code_of(s: String) -> Result<AreaCode> {
+    AreaCode::try_from(s).map_err(|e| StoreError::Invalid(format!("stored area code: {e}")))
+}
+
+fn sex_of(s: &str) -> Sex {
+    Sex::parse(s).unwrap_or(Sex::Unknown)
+}
+
+/// The exclusive upper bound of a prefix range: every string starting with `prefix` sorts
+/// below it in byte order (U+10FFFF is the largest scalar value).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// How many rows one multi-row INSERT carries on SQLite (its limit is 32,766 parameters).
+const ROWS_PER_STATEMENT: usize = 500;

@@ -1,0 +1,624 @@
+//! The production backend: PostgreSQL (15 and later).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cordon_domain::area::KnownArea;
+use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Tags};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
+
+use crate::*;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// As in the SQLite backend (see there).
+const PEOPLE_INDEXES: [(&str, &str); 5] = [
+    ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
+    ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
+    ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
+    ("people_household", "CREATE INDEX IF NOT EXISTS people_household ON people (household_code)"),
+    ("people_path", "CREATE INDEX IF NOT EXISTS people_path ON people (path, vulnerable)"),
+];
+
+const AREA_COLUMNS: &str = "a.code, a.parent_code, a.level, a.name, a.path, a.residents, a.households, a.vulnerable, \
+     a.shape IS NOT NULL AS has_shape, (SELECT count(*) FROM areas c WHERE c.parent_code = a.code) AS children";
+
+const PERSON_COLUMNS: &str = "person_id, name, id_number, phone, birth_year, sex, household_code, tags";
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        for (_, ddl) in PEOPLE_INDEXES {
+            sqlx::query(ddl).execute(&pool).await?;
+        }
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn area_node(r: &sqlx::postgres::PgRow) -> Result<AreaNode> {
+    Ok(AreaNode {
+        area: Area {
+            code: code_of(r.try_get("code")?)?,
+            parent: r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?,
+            level: level_of(r.try_get("level")?)?,
+            name: r.try_get("name")?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+        },
+        stats: AreaStats {
+            residents: r.try_get("residents")?,
+            households: r.try_get("households")?,
+            vulnerable: r.try_get("vulnerable")?,
+        },
+        children: r.try_get("children")?,
+        has_shape: r.try_get("has_shape")?,
+    })
+}
+
+fn person_record(r: &sqlx::postgres::PgRow) -> Result<PersonRecord> {
+    Ok(PersonRecord {
+        person_id: PersonId::try_from(r.try_get::<String, _>("person_id")?)
+            .map_err(|e| StoreError::Invalid(format!("stored person id: {e}")))?,
+        name: r.try_get("name")?,
+        id_number: r.try_get("id_number")?,
+        phone: r.try_get("phone")?,
+        birth_year: r.try_get("birth_year")?,
+        sex: sex_of(r.try_get("sex")?),
+        household: code_of(r.try_get("household_code")?)?,
+        tags: Tags::from_stored(r.try_get("tags")?),
+    })
+}
+
+fn user(r: &sqlx::postgres::PgRow) -> Result<User> {
+    Ok(User {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role: role_of(r.try_get("role")?)?,
+        scope: code_of(r.try_get("scope_code")?)?,
+        scope_path: AreaPath::from_stored(r.try_get("scope_path")?),
+        scope_name: r.try_get("scope_name")?,
+        password_hash: r.try_get("password_hash")?,
+    })
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, u.password_hash, \
+     a.path AS scope_path, a.name AS scope_name FROM users u JOIN areas a ON a.code = u.scope_code";
+
+/// Households have no stored counts: their members are counted when they are shown.
+async fn fill_household_stats(pool: &PgPool, nodes: &mut [AreaNode]) -> Result<()> {
+    let codes: Vec<&str> =
+        nodes.iter().filter(|n| n.area.level == AreaLevel::Household).map(|n| n.area.code.as_str()).collect();
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
+    for chunk in codes.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT household_code, count(*) AS n, sum(vulnerable::int) AS v FROM people WHERE household_code IN (",
+        );
+        let mut sep = q.separated(", ");
+        for c in chunk {
+            sep.push_bind(*c);
+        }
+        q.push(") GROUP BY household_code");
+        for r in q.build().fetch_all(pool).await? {
+            counts.insert(r.try_get("household_code")?, (r.try_get("n")?, r.try_get("v")?));
+        }
+    }
+    for n in nodes.iter_mut().filter(|n| n.area.level == AreaLevel::Household) {
+        let (residents, vulnerable) = counts.get(n.area.code.as_str()).copied().unwrap_or_default();
+        n.stats = AreaStats { residents, households: 1, vulnerable };
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn totals(&self) -> Result<Totals> {
+        let r = sqlx::query(
+            "SELECT (SELECT count(*) FROM areas) AS areas, (SELECT count(*) FROM people) AS people, \
+             (SELECT count(*) FROM users) AS users",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Totals { areas: r.try_get("areas")?, people: r.try_get("people")?, users: r.try_get("users")? })
+    }
+
+    async fn known_areas(&self, codes: &[AreaCode]) -> Result<HashMap<AreaCode, KnownArea>> {
+        let mut out = HashMap::new();
+        for chunk in codes.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Postgres>::new("SELECT code, parent_code, level FROM areas WHERE code IN (");
+            let mut sep = q.separated(", ");
+            for c in chunk {
+                sep.push_bind(c.as_str());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await? {
+                let code = code_of(r.try_get("code")?)?;
+                let parent = r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?;
+                out.insert(code, KnownArea { parent, level: level_of(r.try_get("level")?)? });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn area(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<AreaNode>> {
+        let (lo, hi) = scope.subtree_range();
+        let sql = format!("SELECT {AREA_COLUMNS} FROM areas a WHERE a.code = $1 AND a.path >= $2 AND a.path < $3");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(code.as_str())
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut nodes = [area_node(&row)?];
+        fill_household_stats(&self.pool, &mut nodes).await?;
+        let [node] = nodes;
+        Ok(Some(node))
+    }
+
+    async fn children(&self, scope: &AreaPath, code: &AreaCode) -> Result<Vec<AreaNode>> {
+        let (lo, hi) = scope.subtree_range();
+        let sql = format!(
+            "SELECT {AREA_COLUMNS} FROM areas a WHERE a.parent_code = $1 AND a.path >= $2 AND a.path < $3 ORDER BY a.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(code.as_str())
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut nodes = rows.iter().map(area_node).collect::<Result<Vec<_>>>()?;
+        fill_household_stats(&self.pool, &mut nodes).await?;
+        Ok(nodes)
+    }
+
+    async fn lineage(&self, path: &AreaPath) -> Result<Vec<Area>> {
+        let ids: Vec<i64> = path.ids().collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = QueryBuilder::<Postgres>::new("SELECT code, parent_code, level, name, path FROM areas WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for id in &ids {
+            sep.push_bind(*id);
+        }
+        q.push(") ORDER BY depth");
+        q.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Area {
+                    code: code_of(r.try_get("code")?)?,
+                    parent: r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?,
+                    level: level_of(r.try_get("level")?)?,
+                    name: r.try_get("name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn shape(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<String>> {
+        let (lo, hi) = scope.subtree_range();
+        let shape: Option<Option<String>> =
+            sqlx::query_scalar("SELECT shape FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                .bind(code.as_str())
+                .bind(lo)
+                .bind(hi)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(shape.flatten())
+    }
+
+    async fn search_people(&self, scope: &AreaPath, query: &PeopleQuery, limit: u32) -> Result<Vec<PersonRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let rows = match query {
+            PeopleQuery::NamePrefix(p) => {
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE name >= $1 AND name < $2 AND path >= $3 AND path < $4 \
+                     ORDER BY name, person_id LIMIT $5"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
+            }
+            PeopleQuery::PhonePrefix(p) => {
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE phone >= $1 AND phone < $2 AND path >= $3 AND path < $4 \
+                     ORDER BY phone, person_id LIMIT $5"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
+            }
+            PeopleQuery::IdNumber(n) => {
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE id_number = $1 AND path >= $2 AND path < $3 \
+                     ORDER BY person_id LIMIT $4"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(n.as_str())
+            }
+            PeopleQuery::Household(h) => {
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE household_code = $1 \
+                     AND path >= $2 AND path < $3 ORDER BY birth_year, person_id LIMIT $4"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(h.as_str())
+            }
+        }
+        .bind(lo)
+        .bind(hi)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(person_record).collect()
+    }
+
+    async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE person_id = $1 AND path >= $2 AND path < $3");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_str())
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(person_record).transpose()
+    }
+
+    async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
+        let mut tx = self.pool.begin().await?;
+        // Imports queue one behind the other (they number areas from max(id)); readers go on.
+        sqlx::query("LOCK TABLE areas, people IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        let next_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM areas").fetch_one(&mut *tx).await?;
+        let people_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM people)").fetch_one(&mut *tx).await?;
+        let dropped = bulk && people_empty;
+        if dropped {
+            for (name, _) in PEOPLE_INDEXES {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}"))).execute(&mut *tx).await?;
+            }
+        }
+        Ok(Box::new(PgImport {
+            tx,
+            placed: Placed { by_code: HashMap::new(), next_id },
+            dropped_indexes: dropped,
+            people_were_empty: people_empty,
+        }))
+    }
+
+    async fn create_user(&self, u: &NewUser) -> Result<User> {
+        let r = sqlx::query(
+            "INSERT INTO users (username, display_name, role, scope_code, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(u.role.as_str())
+        .bind(u.scope.as_str())
+        .bind(&u.password_hash)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await;
+        match r {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!("the user {} already exists", u.username)));
+            }
+            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+                return Err(StoreError::Invalid(format!("the scope area {} does not exist", u.scope)));
+            }
+            r => r?,
+        };
+        self.user_by_name(&u.username).await?.ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let sql = format!("{USER_SELECT} WHERE u.username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+            .bind(password_hash)
+            .bind(username)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        // A new password ends every session opened with the old one.
+        sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let sql = format!("{USER_SELECT} ORDER BY u.id");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(user).collect()
+    }
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let sql = format!(
+            "{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn audit_reads(&self, user: &User, people: &[PersonId], route: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in people.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO audit_reads (at, user_id, username, person_id, route) ");
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(at).push_bind(user.id).push_bind(user.username.as_str()).push_bind(p.as_str()).push_bind(route);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, username, person_id, route FROM audit_reads WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(person.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get("at")?,
+                    username: r.try_get("username")?,
+                    person_id: r.try_get("person_id")?,
+                    route: r.try_get("route")?,
+                })
+            })
+            .collect()
+    }
+}
+
+struct PgImport {
+    tx: Transaction<'static, Postgres>,
+    placed: Placed,
+    dropped_indexes: bool,
+    people_were_empty: bool,
+}
+
+impl PgImport {
+    /// Finds the areas of these codes not yet in `placed`, in the store.
+    async fn place_known(&mut self, codes: Vec<&AreaCode>) -> Result<()> {
+        let missing: Vec<&str> =
+            codes.into_iter().filter(|c| !self.placed.by_code.contains_key(*c)).map(AreaCode::as_str).collect();
+        for chunk in missing.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Postgres>::new("SELECT code, level, path, district_code FROM areas WHERE code IN (");
+            let mut sep = q.separated(", ");
+            for c in chunk {
+                sep.push_bind(*c);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&mut *self.tx).await? {
+                let placed = PlacedArea {
+                    level: level_of(r.try_get("level")?)?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    district: r.try_get::<Option<String>, _>("district_code")?.map(code_of).transpose()?,
+                };
+                self.placed.by_code.insert(code_of(r.try_get("code")?)?, placed);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Import for PgImport {
+    async fn areas(&mut self, rows: &[AreaRow]) -> Result<()> {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut codes: Vec<&AreaCode> = chunk.iter().map(|r| &r.code).collect();
+            codes.extend(chunk.iter().filter_map(|r| r.parent.as_ref()));
+            self.place_known(codes).await?;
+            let mut new_rows = Vec::new();
+            for r in chunk {
+                if self.placed.by_code.contains_key(&r.code) {
+                    sqlx::query("UPDATE areas SET name = $1, shape = coalesce($2, shape) WHERE code = $3")
+                        .bind(&r.name)
+                        .bind(r.shape.as_deref())
+                        .bind(r.code.as_str())
+                        .execute(&mut *self.tx)
+                        .await?;
+                    continue;
+                }
+                let id = self.placed.next_id;
+                self.placed.next_id += 1;
+                let (path, district) = match &r.parent {
+                    None => (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone())),
+                    Some(p) => {
+                        let parent = self.placed.by_code.get(p).ok_or_else(|| {
+                            StoreError::Invalid(format!("area {}: parent {p} is not in the store (plan the rows first)", r.code))
+                        })?;
+                        (parent.path.child(id), parent.district_for_child(&r.code, r.level))
+                    }
+                };
+                self.placed
+                    .by_code
+                    .insert(r.code.clone(), PlacedArea { level: r.level, path: path.clone(), district: district.clone() });
+                new_rows.push((id, r, path, district));
+            }
+            if new_rows.is_empty() {
+                continue;
+            }
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO areas (id, code, parent_code, level, depth, name, path, district_code, shape) ",
+            );
+            q.push_values(&new_rows, |mut b, (id, r, path, district)| {
+                b.push_bind(*id)
+                    .push_bind(r.code.as_str())
+                    .push_bind(r.parent.as_ref().map(AreaCode::as_str))
+                    .push_bind(r.level.as_str())
+                    .push_bind(r.level as i32)
+                    .push_bind(r.name.as_str())
+                    .push_bind(path.as_str())
+                    .push_bind(district.as_ref().map(AreaCode::as_str))
+                    .push_bind(r.shape.as_deref());
+            });
+            q.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn people(&mut self, rows: &[PersonRow]) -> Result<Vec<Rejected>> {
+        let mut rejected = Vec::new();
+        for (chunk_no, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let base = chunk_no * ROWS_PER_STATEMENT;
+            self.place_known(chunk.iter().map(|p| &p.household).collect()).await?;
+            let existing: std::collections::HashSet<String> = if self.people_were_empty {
+                Default::default()
+            } else {
+                let mut q = QueryBuilder::<Postgres>::new("SELECT person_id FROM people WHERE person_id IN (");
+                let mut sep = q.separated(", ");
+                for p in chunk {
+                    sep.push_bind(p.person_id.as_str());
+                }
+                q.push(")");
+                q.build().fetch_all(&mut *self.tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?
+            };
+            let mut good = Vec::with_capacity(chunk.len());
+            for (i, p) in chunk.iter().enumerate() {
+                match self.placed.by_code.get(&p.household) {
+                    None => rejected.push(Rejected {
+                        index: base + i,
+                        column: "household_code",
+                        reason: format!("unknown household {}", p.household),
+                    }),
+                    Some(h) if h.level != AreaLevel::Household => rejected.push(Rejected {
+                        index: base + i,
+                        column: "household_code",
+                        reason: format!("{} is a {}, not a household", p.household, h.level),
+                    }),
+                    Some(_) if existing.contains(p.person_id.as_str()) => rejected.push(Rejected {
+                        index: base + i,
+                        column: "person_id",
+                        reason: format!("{} is already registered", p.person_id),
+                    }),
+                    Some(h) => good.push((p, h)),
+                }
+            }
+            if good.is_empty() {
+                continue;
+            }
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO people (person_id, name, id_number, phone, birth_year, sex, household_code, tags, \
+                 vulnerable, district_code, path) ",
+            );
+            q.push_values(&good, |mut b, (p, h)| {
+                b.push_bind(p.person_id.as_str())
+                    .push_bind(p.name.as_str())
+                    .push_bind(p.id_number.as_ref().map(|n| n.as_str()))
+                    .push_bind(p.phone.as_ref().map(|n| n.as_str()))
+                    .push_bind(p.birth_year)
+                    .push_bind(p.sex.as_str())
+                    .push_bind(p.household.as_str())
+                    .push_bind(p.tags.to_stored())
+                    .push_bind(!p.tags.is_empty())
+                    .push_bind(h.district.as_ref().map(AreaCode::as_str))
+                    .push_bind(h.path.as_str());
+            });
+            q.build().execute(&mut *self.tx).await?;
+        }
+        Ok(rejected)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<Totals> {
+        if self.dropped_indexes {
+            for (_, ddl) in PEOPLE_INDEXES {
+                sqlx::query(ddl).execute(&mut *self.tx).await?;
+            }
+        }
+        refresh_stats(&mut self.tx).await?;
+        let r = sqlx::query("SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM people)")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let totals = Totals { areas: r.try_get(0)?, people: r.try_get(1)?, users: 0 };
+        self.tx.commit().await?;
+        Ok(totals)
+    }
+}
+
+/// Recounts every area's subtree from the people's paths: one pass over the path index, one
+/// UPDATE for all areas.
+async fn refresh_stats(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
+    let rows = sqlx::query("SELECT path, count(*) AS n, sum(vulnerable::int) AS v FROM people GROUP BY path")
+        .fetch_all(&mut **tx)
+        .await?;
+    let groups = rows
+        .iter()
+        .map(|r| Ok((AreaPath::from_stored(r.try_get("path")?), r.try_get("n")?, r.try_get("v")?)))
+        .collect::<Result<Vec<(AreaPath, i64, i64)>>>()?;
+    let stats = cordon_domain::area::roll_up_households(&groups);
+    sqlx::query("UPDATE areas SET residents = 0, households = 0, vulnerable = 0 WHERE residents <> 0")
+        .execute(&mut **tx)
+        .await?;
+    let (mut ids, mut residents, mut households, mut vulnerable) = (vec![], vec![], vec![], vec![]);
+    for (id, s) in stats {
+        ids.push(id);
+        residents.push(s.residents);
+        households.push(s.households);
+        vulnerable.push(s.vulnerable);
+    }
+    sqlx::query(
+        "UPDATE areas SET residents = s.r, households = s.h, vulnerable = s.v \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS s(id, r, h, v) WHERE areas.id = s.id",
+    )
+    .bind(ids)
+    .bind(residents)
+    .bind(households)
+    .bind(vulnerable)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
