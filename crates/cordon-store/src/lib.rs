@@ -16,7 +16,7 @@ use cordon_domain::area::KnownArea;
 use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Role, Sex, Tags};
 use thiserror::Error;
 
-pub use postgres::PgStore;
+pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, Error)]

@@ -622,3 +622,28 @@ async fn refresh_stats(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// A connection to a PostgreSQL server's maintenance database, for making databases (tests,
+/// `cordon demo` on a server without the database yet).
+pub struct PgAdmin {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `server` (a URL without a database name) through its `postgres` database.
+    pub async fn admin(server: &str) -> Result<PgAdmin> {
+        let url = format!("{}/postgres", server.trim_end_matches('/'));
+        let pool = PgPoolOptions::new().max_connections(1).connect(&url).await?;
+        Ok(PgAdmin { pool })
+    }
+}
+
+impl PgAdmin {
+    pub async fn create_database(&self, name: &str) -> Result<()> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(StoreError::Invalid(format!("{name:?} is not a database name Cordon makes")));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&self.pool).await?;
+        Ok(())
+    }
+}
