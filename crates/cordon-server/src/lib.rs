@@ -1,1 +1,73 @@
+//! Cordon's HTTP server: the JSON API under `/api/v1`, its OpenAPI document, and the web pages
+//! rendered on the server. The only crate that knows HTTP.
+//!
+//! Every route but `/healthz`, the login and the static files goes through an extractor that
+//! resolves the session to a [`cordon_store::User`]; handlers pass that user's scope to every
+//! store call, and record every read of a person in the audit table.
 
+mod api;
+mod auth;
+mod error;
+mod i18n;
+mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use cordon_store::Store;
+
+pub use auth::{hash_password, verify_password};
+pub use error::ApiError;
+
+/// Settings of the server that are not the database.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when Cordon is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { secure_cookies: false, session_ttl: Duration::from_secs(12 * 3600) }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+}
+
+/// Request bodies above this are refused with 413 before any handler runs.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
+    let state = AppState { store, config: Arc::new(config) };
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(web::router())
+        .fallback(|| async { ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves; requests in flight finish first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

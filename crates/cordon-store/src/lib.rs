@@ -78,6 +78,13 @@ pub struct PersonRecord {
     pub sex: Sex,
     pub household: AreaCode,
     pub tags: Tags,
+    /// The household's path: the person's address, and what scopes them.
+    pub path: AreaPath,
+}
+
+/// The areas on `path`, root first, from a map `areas_on` filled.
+pub fn lineage<'a>(areas: &'a HashMap<i64, Area>, path: &AreaPath) -> Vec<&'a Area> {
+    path.ids().filter_map(|id| areas.get(&id)).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,8 +163,8 @@ pub trait Store: Send + Sync {
     /// The children of an area inside `scope`, by name.
     async fn children(&self, scope: &AreaPath, code: &AreaCode) -> Result<Vec<AreaNode>>;
 
-    /// The areas on the way from the root down to `path`'s area, root first.
-    async fn lineage(&self, path: &AreaPath) -> Result<Vec<Area>>;
+    /// Every area on these paths, by id: one query for the addresses of a page of people.
+    async fn areas_on(&self, paths: &[AreaPath]) -> Result<HashMap<i64, Area>>;
 
     /// The GeoJSON geometry of an area inside `scope`.
     async fn shape(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<String>>;

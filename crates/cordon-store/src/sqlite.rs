@@ -30,7 +30,7 @@ const PEOPLE_INDEXES: [(&str, &str); 5] = [
 const AREA_COLUMNS: &str = "a.code, a.parent_code, a.level, a.name, a.path, a.residents, a.households, a.vulnerable, \
      a.shape IS NOT NULL AS has_shape, (SELECT count(*) FROM areas c WHERE c.parent_code = a.code) AS children";
 
-const PERSON_COLUMNS: &str = "person_id, name, id_number, phone, birth_year, sex, household_code, tags";
+const PERSON_COLUMNS: &str = "person_id, name, id_number, phone, birth_year, sex, household_code, tags, path";
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self> {
@@ -84,6 +84,7 @@ fn person_record(r: &sqlx::sqlite::SqliteRow) -> Result<PersonRecord> {
         sex: sex_of(r.try_get("sex")?),
         household: code_of(r.try_get("household_code")?)?,
         tags: Tags::from_stored(r.try_get("tags")?),
+        path: AreaPath::from_stored(r.try_get("path")?),
     })
 }
 
@@ -202,31 +203,30 @@ impl Store for SqliteStore {
         Ok(nodes)
     }
 
-    async fn lineage(&self, path: &AreaPath) -> Result<Vec<Area>> {
-        let ids: Vec<i64> = path.ids().collect();
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT code, parent_code, level, name, path FROM areas WHERE id IN (");
-        let mut sep = q.separated(", ");
-        for id in &ids {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY depth");
-        q.build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Area {
+    async fn areas_on(&self, paths: &[AreaPath]) -> Result<HashMap<i64, Area>> {
+        let mut ids: Vec<i64> = paths.iter().flat_map(AreaPath::ids).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT id, code, parent_code, level, name, path FROM areas WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await? {
+                let area = Area {
                     code: code_of(r.try_get("code")?)?,
                     parent: r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?,
                     level: level_of(r.try_get("level")?)?,
                     name: r.try_get("name")?,
                     path: AreaPath::from_stored(r.try_get("path")?),
-                })
-            })
-            .collect()
+                };
+                out.insert(r.try_get("id")?, area);
+            }
+        }
+        Ok(out)
     }
 
     async fn shape(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<String>> {

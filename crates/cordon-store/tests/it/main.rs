@@ -131,8 +131,9 @@ async fn register_and_scopes(store: &dyn Store) {
     let d2 = scope_of(store, "d2").await;
     assert!(store.person(&d2, &p1).await.unwrap().is_none(), "a person outside the scope is not found");
 
-    let lineage = store.lineage(&scope_of(store, "h1").await).await.unwrap();
-    let codes: Vec<_> = lineage.iter().map(|a| a.code.as_str()).collect();
+    let h1 = scope_of(store, "h1").await;
+    let areas = store.areas_on(std::slice::from_ref(&h1)).await.unwrap();
+    let codes: Vec<_> = cordon_store::lineage(&areas, &h1).iter().map(|a| a.code.as_str()).collect();
     assert_eq!(codes, ["c", "d1", "b1", "h1"]);
 }
 

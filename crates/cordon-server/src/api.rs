@@ -1,0 +1,328 @@
+//! The JSON API under `/api/v1`, described by utoipa into `/api/openapi.json`.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::{Datelike, Utc};
+use cordon_domain::format::mask_middle;
+use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Role, Sex};
+use cordon_store::{AreaNode, PeopleQuery, PersonRecord, User};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{self, CurrentUser};
+use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "areas"), (name = "people"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::api_login))
+        .routes(routes!(auth::api_logout))
+        .routes(routes!(me))
+        .routes(routes!(scope_area))
+        .routes(routes!(area))
+        .routes(routes!(area_shape))
+        .routes(routes!(search_people))
+        .routes(routes!(person))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: AreaCode,
+    pub scope_name: String,
+}
+
+impl UserView {
+    pub fn of(u: &User) -> Self {
+        UserView {
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            scope: u.scope.clone(),
+            scope_name: u.scope_name.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AreaView {
+    pub code: AreaCode,
+    pub name: String,
+    pub level: AreaLevel,
+    pub parent: Option<AreaCode>,
+    pub residents: i64,
+    pub households: i64,
+    pub vulnerable: i64,
+    pub children: i64,
+    pub has_shape: bool,
+}
+
+impl AreaView {
+    fn of(n: &AreaNode) -> Self {
+        AreaView {
+            code: n.area.code.clone(),
+            name: n.area.name.clone(),
+            level: n.area.level,
+            parent: n.area.parent.clone(),
+            residents: n.stats.residents,
+            households: n.stats.households,
+            vulnerable: n.stats.vulnerable,
+            children: n.children,
+            has_shape: n.has_shape,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct AreaRef {
+    pub code: AreaCode,
+    pub name: String,
+    pub level: AreaLevel,
+}
+
+impl AreaRef {
+    fn of(a: &Area) -> Self {
+        AreaRef { code: a.code.clone(), name: a.name.clone(), level: a.level }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AreaDetail {
+    pub area: AreaView,
+    /// From the root down to the area's parent.
+    pub lineage: Vec<AreaRef>,
+    pub children: Vec<AreaView>,
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
+async fn me(CurrentUser(user): CurrentUser) -> Json<UserView> {
+    Json(UserView::of(&user))
+}
+
+pub async fn area_detail(state: &AppState, user: &User, code: &str) -> Result<AreaDetail, ApiError> {
+    let code = AreaCode::parse(code).map_err(|_| ApiError::NotFound)?;
+    let node = state.store.area(&user.scope_path, &code).await?.ok_or(ApiError::NotFound)?;
+    let children = state.store.children(&user.scope_path, &code).await?;
+    let areas = state.store.areas_on(std::slice::from_ref(&node.area.path)).await?;
+    let mut lineage: Vec<AreaRef> = cordon_store::lineage(&areas, &node.area.path).into_iter().map(AreaRef::of).collect();
+    lineage.pop();
+    Ok(AreaDetail { area: AreaView::of(&node), lineage, children: children.iter().map(AreaView::of).collect() })
+}
+
+/// The area the user answers for, with its children.
+#[utoipa::path(get, path = "/api/v1/areas", tag = "areas", security(("bearer" = [])),
+    responses((status = 200, body = AreaDetail), (status = 401, body = ErrorBody)))]
+async fn scope_area(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Json<AreaDetail>, ApiError> {
+    Ok(Json(area_detail(&state, &user, user.scope.as_str()).await?))
+}
+
+/// An area inside the user's scope, its lineage and its children with their counts.
+#[utoipa::path(get, path = "/api/v1/areas/{code}", tag = "areas", security(("bearer" = [])),
+    params(("code" = String, Path, description = "area code")),
+    responses((status = 200, body = AreaDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn area(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<AreaDetail>, ApiError> {
+    Ok(Json(area_detail(&state, &user, &code).await?))
+}
+
+/// The area's shape: a GeoJSON Polygon or MultiPolygon.
+#[utoipa::path(get, path = "/api/v1/areas/{code}/shape", tag = "areas", security(("bearer" = [])),
+    params(("code" = String, Path, description = "area code")),
+    responses((status = 200, description = "a GeoJSON geometry", body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn area_shape(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let code = AreaCode::parse(&code).map_err(|_| ApiError::NotFound)?;
+    let shape = state.store.shape(&user.scope_path, &code).await?.ok_or(ApiError::NotFound)?;
+    serde_json::from_str(&shape).map(Json).map_err(|e| ApiError::Internal(format!("stored shape: {e}")))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// A name prefix (王芳, 王), a phone number or its first digits, or an 18-character ID number.
+    pub q: String,
+    /// At most this many people (1 to 200, default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonSummary {
+    pub person_id: PersonId,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_year: Option<i32>,
+    pub age: Option<i32>,
+    /// Masked: 139****0000.
+    pub phone: Option<String>,
+    pub household: AreaCode,
+    /// From the district down to the household: 新城区 › 海拉尔东路街道 › … › 501.
+    pub address: Vec<String>,
+    pub tags: Vec<TagView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagView {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub people: Vec<PersonSummary>,
+    /// True when more people match than were returned.
+    pub truncated: bool,
+}
+
+/// What a search box's text means: an ID number, phone digits, or the start of a name.
+pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(ApiError::invalid("q", "type a name, a phone number or an ID number"));
+    }
+    if q.chars().count() > 50 {
+        return Err(ApiError::invalid("q", "is longer than 50 characters"));
+    }
+    let upper = q.to_ascii_uppercase();
+    if upper.len() == 18 && upper[..17].bytes().all(|b| b.is_ascii_digit()) {
+        let id = cordon_domain::IdNumber::parse(&upper)?;
+        return Ok(PeopleQuery::IdNumber(id.as_str().to_owned()));
+    }
+    let digits: String = q.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        if digits.len() < 3 {
+            return Err(ApiError::invalid("q", "give at least the first 3 digits of a phone number"));
+        }
+        return Ok(PeopleQuery::PhonePrefix(digits));
+    }
+    Ok(PeopleQuery::NamePrefix(q.to_owned()))
+}
+
+pub fn tag_views(p: &PersonRecord) -> Vec<TagView> {
+    p.tags
+        .iter()
+        .map(|t| TagView { code: t.as_str().to_owned(), label_zh: t.label(true).to_owned(), label_en: t.label(false).to_owned() })
+        .collect()
+}
+
+/// Summaries of people, with their addresses from one store query, and the read audited.
+pub async fn summaries(
+    state: &AppState,
+    user: &User,
+    people: &[PersonRecord],
+    route: &str,
+) -> Result<Vec<PersonSummary>, ApiError> {
+    if people.is_empty() {
+        return Ok(vec![]);
+    }
+    let paths: Vec<_> = people.iter().map(|p| p.path.clone()).collect();
+    let areas = state.store.areas_on(&paths).await?;
+    let ids: Vec<PersonId> = people.iter().map(|p| p.person_id.clone()).collect();
+    state.store.audit_reads(user, &ids, route, Utc::now()).await?;
+    let this_year = Utc::now().year();
+    Ok(people
+        .iter()
+        .map(|p| PersonSummary {
+            person_id: p.person_id.clone(),
+            name: p.name.clone(),
+            sex: p.sex,
+            birth_year: p.birth_year,
+            age: p.birth_year.map(|y| this_year - y),
+            phone: p.phone.as_deref().map(|s| mask_middle(s, 3, 4)),
+            household: p.household.clone(),
+            address: cordon_store::lineage(&areas, &p.path)
+                .into_iter()
+                .filter(|a| a.level > AreaLevel::City)
+                .map(|a| a.name.clone())
+                .collect(),
+            tags: tag_views(p),
+        })
+        .collect())
+}
+
+pub async fn search(state: &AppState, user: &User, q: &str, limit: u32, route: &str) -> Result<SearchResult, ApiError> {
+    let query = classify_query(q)?;
+    let limit = limit.clamp(1, 200);
+    let mut found = state.store.search_people(&user.scope_path, &query, limit + 1).await?;
+    let truncated = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    Ok(SearchResult { people: summaries(state, user, &found, route).await?, truncated })
+}
+
+/// People in the user's scope by name prefix, phone digits or ID number. Every person returned
+/// is recorded in the audit of reads.
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", security(("bearer" = [])), params(SearchParams),
+    responses((status = 200, body = SearchResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn search_people(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchResult>, ApiError> {
+    let limit = params.limit.unwrap_or(50);
+    Ok(Json(search(&state, &user, &params.q, limit, "GET /api/v1/people").await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonView {
+    #[serde(flatten)]
+    pub summary: PersonSummary,
+    /// Masked: 1501**********1234.
+    pub id_number: Option<String>,
+    pub household_members: Vec<PersonSummary>,
+}
+
+pub async fn person_view(state: &AppState, user: &User, id: &str, route: &str) -> Result<PersonView, ApiError> {
+    let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
+    let person = state.store.person(&user.scope_path, &id).await?.ok_or(ApiError::NotFound)?;
+    let household = state.store.search_people(&user.scope_path, &PeopleQuery::Household(person.household.clone()), 50).await?;
+    let others: Vec<PersonRecord> = household.into_iter().filter(|p| p.person_id != person.person_id).collect();
+    let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
+    let mut all = summaries(state, user, std::slice::from_ref(&person), route).await?;
+    let household_members = summaries(state, user, &others, route).await?;
+    Ok(PersonView { summary: all.remove(0), id_number, household_members })
+}
+
+/// One person in the user's scope, with their household. The read is audited; a person outside
+/// the scope is 404, exactly like one who does not exist.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "person_id")),
+    responses((status = 200, body = PersonView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn person(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<PersonView>, ApiError> {
+    Ok(Json(person_view(&state, &user, &id, "GET /api/v1/people/{id}").await?))
+}

@@ -1,0 +1,187 @@
+//! Login, sessions and the extractor that turns a request into a user.
+//!
+//! A session is a random 256-bit token. The client holds the token (bearer header for the API,
+//! an HttpOnly cookie for the pages); the database holds only its SHA-256, so a copy of the
+//! database opens no session.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Utc;
+use cordon_domain::user::MAX_PASSWORD_BYTES;
+use cordon_store::User;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::{AppState, api::UserView};
+
+pub const SESSION_COOKIE: &str = "cordon_session";
+
+/// Hashes a password with Argon2id on a blocking thread: hashing takes tens of milliseconds of
+/// CPU and must not stall the async workers.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a stored hash. Without a hash (unknown user) it still does the
+/// work of one check, against a hash nobody's password matches, so response time does not tell
+/// which usernames exist.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let check = |h: &str| {
+            PasswordHash::new(h)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        };
+        match &hash {
+            Some(h) => check(h),
+            None => {
+                let dummy = DUMMY_HASH.get_or_init(|| {
+                    let mut random = [0u8; 32];
+                    rand::fill(&mut random);
+                    Argon2::default().hash_password(&random).map(|h| h.to_string()).unwrap_or_default()
+                });
+                check(dummy);
+                false
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of 32 random bytes, made once: the stand-in for users that do not exist.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(t) = bearer(&parts.headers) {
+        return Some(t.to_owned());
+    }
+    CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+/// Resolves the request's session. `None` when there is no live one.
+pub async fn session_user(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+    let Some(token) = session_token(parts) else { return Ok(None) };
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(state.store.session_user(&token_hash(&token), Utc::now()).await?)
+}
+
+/// The signed-in user of an API request; 401 without one.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        session_user(parts, state).await?.map(CurrentUser).ok_or(ApiError::Unauthorized)
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub user: UserView,
+}
+
+/// Checks a username and password and opens a session. `Err(BadLogin)` says nothing of which
+/// was wrong.
+pub async fn login(state: &AppState, username: &str, password: &str) -> Result<(String, User), ApiError> {
+    if password.len() > MAX_PASSWORD_BYTES || username.len() > 64 {
+        return Err(ApiError::BadLogin);
+    }
+    let user = state.store.user_by_name(username).await?;
+    let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let (true, Some(user)) = (ok, user) else {
+        tracing::info!(username, "failed login");
+        return Err(ApiError::BadLogin);
+    };
+    let token = new_token();
+    let now = Utc::now();
+    let expires = now + state.config.session_ttl;
+    state.store.create_session(&token_hash(&token), user.id, now, expires).await?;
+    tracing::info!(username, "login");
+    Ok((token, user))
+}
+
+/// A browser-session cookie: it dies with the browser; the server's expiry ends it sooner.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .build()
+}
+
+pub fn removal_cookie() -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, "")).path("/").removal().build()
+}
+
+/// Sign in: a bearer token for the API and a session cookie for the pages.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn api_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (token, user) = login(&state, &req.username, &req.password).await?;
+    let expires_at = Utc::now() + state.config.session_ttl;
+    let jar = jar.add(session_cookie(&state, token.clone()));
+    Ok((jar, axum::Json(LoginResponse { token, expires_at, user: UserView::of(&user) })))
+}
+
+/// End the session of this token or cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn api_logout(
+    State(state): State<AppState>,
+    CurrentUser(_user): CurrentUser,
+    parts: HeaderMap,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = bearer(&parts).map(str::to_owned).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()));
+    if let Some(t) = token {
+        state.store.delete_session(&token_hash(&t)).await?;
+    }
+    Ok((jar.add(removal_cookie()), axum::http::StatusCode::NO_CONTENT))
+}

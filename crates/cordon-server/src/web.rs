@@ -1,0 +1,317 @@
+//! The web pages: rendered on the server (askama), no script, nothing loaded from elsewhere.
+//! Usable on a phone: one column, large targets.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use cordon_domain::{AreaLevel, Sex};
+use cordon_store::User;
+use serde::Deserialize;
+
+use crate::api::{self, AreaDetail, PersonSummary, PersonView, SearchResult};
+use crate::auth::{self, token_hash};
+use crate::error::ApiError;
+use crate::i18n::{Lang, Texts};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/cordon.css", get(css))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/", get(home))
+        .route("/areas/{code}", get(area_page))
+        .route("/people", get(search_page))
+        .route("/people/{id}", get(person_page))
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            ApiError::Unavailable.into_response()
+        }
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../static/cordon.css"))
+}
+
+/// What every page knows: the language, its texts, the user.
+pub struct Page {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub user: Option<User>,
+    /// The current path with the other language's switch.
+    pub switch_href: String,
+}
+
+impl Page {
+    fn new(lang: Lang, user: Option<User>, path: &str) -> Self {
+        Page { lang, t: lang.texts(), user, switch_href: format!("{path}?lang={}", lang.other().code()) }
+    }
+
+    pub fn level_name(&self, l: &AreaLevel) -> &'static str {
+        match self.lang {
+            Lang::Zh => l.name_zh(),
+            Lang::En => l.name_en(),
+        }
+    }
+
+    pub fn sex_name(&self, s: &Sex) -> &'static str {
+        match s {
+            Sex::Male => self.t.male,
+            Sex::Female => self.t.female,
+            Sex::Unknown => self.t.unknown,
+        }
+    }
+
+    pub fn count(&self, n: &i64) -> String {
+        self.lang.count(*n)
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        match (&self.user, self.lang) {
+            (Some(u), Lang::Zh) => u.role.name_zh(),
+            (Some(u), Lang::En) => u.role.name_en(),
+            (None, _) => "",
+        }
+    }
+
+    pub fn tag_label<'a>(&self, t: &'a api::TagView) -> &'a str {
+        match self.lang {
+            Lang::Zh => &t.label_zh,
+            Lang::En => &t.label_en,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A signed-in user of a page; without one, a redirect to the login page that comes back here.
+struct PageUser {
+    page: Page,
+    jar: CookieJar,
+}
+
+impl PageUser {
+    fn user(&self) -> &User {
+        self.page.user.as_ref().expect("PageUser always has a user")
+    }
+}
+
+fn lang_of(parts: &Parts) -> (Lang, CookieJar) {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let query = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
+    let lang = Lang::detect(query.as_deref(), &jar, &parts.headers);
+    let jar = if query.is_some() {
+        jar.add(Cookie::build((Lang::COOKIE, lang.code())).path("/").same_site(axum_extra::extract::cookie::SameSite::Lax).build())
+    } else {
+        jar
+    };
+    (lang, jar)
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (lang, jar) = lang_of(parts);
+        match auth::session_user(parts, state).await {
+            Ok(Some(user)) => Ok(PageUser { page: Page::new(lang, Some(user), parts.uri.path()), jar }),
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let to = format!("/login?next={}", urlencode(next));
+                Err((jar, Redirect::to(&to)).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only a path on this site: never `//evil.example` or `https://…`.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate {
+    page: Page,
+    next: String,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>, jar: CookieJar, uri: axum::http::Uri) -> Response {
+    let query = Query::<LangQuery>::try_from_uri(&uri).ok().and_then(|q| q.0.lang);
+    let lang = Lang::detect(query.as_deref(), &jar, &headers);
+    let page = Page::new(lang, None, "/login");
+    let next = safe_next(q.next.as_deref()).to_owned();
+    render(&LoginTemplate { page, next, failed: false })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let lang = Lang::detect(None, &jar, &headers);
+    match auth::login(&state, &form.username, &form.password).await {
+        Ok((token, _)) => {
+            let jar = jar.add(auth::session_cookie(&state, token));
+            (jar, Redirect::to(safe_next(form.next.as_deref()))).into_response()
+        }
+        Err(ApiError::BadLogin) => {
+            let page = Page::new(lang, None, "/login");
+            let next = safe_next(form.next.as_deref()).to_owned();
+            (StatusCode::UNAUTHORIZED, render(&LoginTemplate { page, next, failed: true })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(c) = jar.get(auth::SESSION_COOKIE)
+        && let Err(e) = state.store.delete_session(&token_hash(c.value())).await
+    {
+        return ApiError::from(e).into_response();
+    }
+    (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response()
+}
+
+async fn home(pu: PageUser) -> Response {
+    let to = format!("/areas/{}", pu.user().scope);
+    (pu.jar, Redirect::to(&to)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaTemplate {
+    page: Page,
+    detail: AreaDetail,
+}
+
+async fn area_page(State(state): State<AppState>, pu: PageUser, Path(code): Path<String>) -> Response {
+    let PageUser { page, jar } = pu;
+    match api::area_detail(&state, page.user.as_ref().expect("signed in"), &code).await {
+        Ok(detail) => (jar, render(&AreaTemplate { page, detail })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchTemplate {
+    page: Page,
+    q: String,
+    result: Option<SearchResult>,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn search_page(State(state): State<AppState>, pu: PageUser, Query(sq): Query<SearchQuery>) -> Response {
+    let PageUser { page, jar } = pu;
+    let q = sq.q.unwrap_or_default();
+    let (result, problem) = if q.trim().is_empty() {
+        (None, None)
+    } else {
+        match api::search(&state, page.user.as_ref().expect("signed in"), &q, 50, "GET /people").await {
+            Ok(r) => (Some(r), None),
+            Err(ApiError::Invalid { message, .. }) => (None, Some(message)),
+            Err(e) => return error_page(page, jar, e),
+        }
+    };
+    (jar, render(&SearchTemplate { page, q, result, problem })).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonTemplate {
+    page: Page,
+    person: PersonView,
+}
+
+impl PersonTemplate {
+    fn p(&self) -> &PersonSummary {
+        &self.person.summary
+    }
+}
+
+async fn person_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<String>) -> Response {
+    let PageUser { page, jar } = pu;
+    match api::person_view(&state, page.user.as_ref().expect("signed in"), &id, "GET /people/{id}").await {
+        Ok(person) => (jar, render(&PersonTemplate { page, person })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    page: Page,
+    message: String,
+}
+
+fn error_page(page: Page, jar: CookieJar, e: ApiError) -> Response {
+    let status = e.status();
+    let message = match &e {
+        ApiError::NotFound => page.t.not_found.to_owned(),
+        ApiError::Internal(_) => {
+            tracing::error!(error = %e, "page failed");
+            "500".to_owned()
+        }
+        other => other.to_string(),
+    };
+    (status, jar, render(&ErrorTemplate { page, message })).into_response()
+}
