@@ -22,7 +22,7 @@ pub const REFERENCE_YEAR: i32 = 2022;
 pub enum Scale {
     /// Three communities of 新城区 (about 6,000 people): for tests.
     Tiny,
-    /// 新城区 in full (about 190,000 people); the other districts as areas only. Up in seconds.
+    /// 新城区 in full (about 450,000 people); the other districts as areas only. Up in seconds.
     District,
     /// The whole city: about 3.5 million residents.
     City,
@@ -114,11 +114,15 @@ impl City {
             out.areas.push(area(&compound_code, code, AreaLevel::Compound, compound_name));
             let buildings = if village { rng.random_range(3..8) } else { rng.random_range(4..16) };
             for b in 1..=buildings {
-                let building_code = AreaCode::parse(&format!("{compound_code}{b:02}")).expect("generated code");
+                let building_code =
+                    AreaCode::parse(&format!("{compound_code}{b:02}")).expect("generated code");
                 let building_name = if village { format!("{b}巷") } else { format!("{b}号楼") };
                 out.areas.push(area(&building_code, &compound_code, AreaLevel::Building, building_name));
-                let (units, floors, doors) =
-                    if village { (1, 1, rng.random_range(8..20)) } else { (rng.random_range(2..5), rng.random_range(6..19), 2) };
+                let (units, floors, doors) = if village {
+                    (1, 1, rng.random_range(8..20))
+                } else {
+                    (rng.random_range(2..5), rng.random_range(6..19), 2)
+                };
                 for unit in 1..=units {
                     for floor in 1..=floors {
                         for door in 1..=doors {
@@ -129,7 +133,10 @@ impl City {
                             let (hh_code, hh_name) = if village {
                                 (format!("{building_code}{door:04}"), format!("{door}号"))
                             } else {
-                                (format!("{building_code}{unit}{floor:02}{door}"), format!("{unit}单元{floor}{door:02}"))
+                                (
+                                    format!("{building_code}{unit}{floor:02}{door}"),
+                                    format!("{unit}单元{floor}{door:02}"),
+                                )
                             };
                             let hh_code = AreaCode::parse(&hh_code).expect("generated code");
                             out.areas.push(area(&hh_code, &building_code, AreaLevel::Household, hh_name));
@@ -142,7 +149,13 @@ impl City {
         out
     }
 
-    fn household(&mut self, rng: &mut ChaCha8Rng, household: &AreaCode, district: &str, people: &mut Vec<PersonRow>) -> u32 {
+    fn household(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        household: &AreaCode,
+        district: &str,
+        people: &mut Vec<PersonRow>,
+    ) -> u32 {
         let size = pick(rng, &[(1, 15), (2, 30), (3, 28), (4, 16), (5, 11)]);
         let surname = surname(rng);
         let mut members: Vec<(i32, Sex)> = Vec::new();
@@ -252,22 +265,70 @@ fn random_sex(rng: &mut ChaCha8Rng) -> Sex {
 
 /// The commonest surnames, weighted roughly by frequency.
 const SURNAMES: &[(&str, u32)] = &[
-    ("王", 72), ("李", 70), ("张", 66), ("刘", 54), ("陈", 46), ("杨", 34), ("赵", 22), ("黄", 17),
-    ("周", 16), ("吴", 15), ("徐", 13), ("孙", 12), ("胡", 10), ("朱", 10), ("高", 10), ("林", 9),
-    ("何", 9), ("郭", 9), ("马", 12), ("罗", 7), ("梁", 7), ("宋", 6), ("郑", 6), ("谢", 5),
-    ("韩", 5), ("唐", 5), ("冯", 5), ("于", 5), ("董", 5), ("萧", 4), ("程", 4), ("曹", 4),
-    ("袁", 4), ("邓", 4), ("许", 4), ("傅", 3), ("沈", 3), ("曾", 3), ("彭", 3), ("吕", 3),
-    ("苏", 3), ("卢", 3), ("蒋", 3), ("蔡", 3), ("贾", 3), ("丁", 3), ("魏", 3), ("薛", 3),
-    ("云", 3), ("白", 3), ("乔", 2), ("欧阳", 1), ("呼", 1),
+    ("王", 72),
+    ("李", 70),
+    ("张", 66),
+    ("刘", 54),
+    ("陈", 46),
+    ("杨", 34),
+    ("赵", 22),
+    ("黄", 17),
+    ("周", 16),
+    ("吴", 15),
+    ("徐", 13),
+    ("孙", 12),
+    ("胡", 10),
+    ("朱", 10),
+    ("高", 10),
+    ("林", 9),
+    ("何", 9),
+    ("郭", 9),
+    ("马", 12),
+    ("罗", 7),
+    ("梁", 7),
+    ("宋", 6),
+    ("郑", 6),
+    ("谢", 5),
+    ("韩", 5),
+    ("唐", 5),
+    ("冯", 5),
+    ("于", 5),
+    ("董", 5),
+    ("萧", 4),
+    ("程", 4),
+    ("曹", 4),
+    ("袁", 4),
+    ("邓", 4),
+    ("许", 4),
+    ("傅", 3),
+    ("沈", 3),
+    ("曾", 3),
+    ("彭", 3),
+    ("吕", 3),
+    ("苏", 3),
+    ("卢", 3),
+    ("蒋", 3),
+    ("蔡", 3),
+    ("贾", 3),
+    ("丁", 3),
+    ("魏", 3),
+    ("薛", 3),
+    ("云", 3),
+    ("白", 3),
+    ("乔", 2),
+    ("欧阳", 1),
+    ("呼", 1),
 ];
 
 const GIVEN_MALE: &[&str] = &[
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波",
-    "建国", "建华", "志强", "志明", "海涛", "晓东", "俊杰", "浩然", "子轩", "宇航", "文博", "国庆", "振华", "永刚",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫",
+    "波", "建国", "建华", "志强", "志明", "海涛", "晓东", "俊杰", "浩然", "子轩", "宇航", "文博", "国庆",
+    "振华", "永刚",
 ];
 const GIVEN_FEMALE: &[&str] = &[
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂英", "玉兰", "淑珍", "丽华", "晓燕", "雪梅", "海燕",
-    "婷婷", "欣怡", "梓涵", "诗琪", "雨桐", "佳怡", "慧敏", "春梅", "丽娟", "文静", "晓红", "美玲", "凤英", "红霞",
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂英", "玉兰", "淑珍", "丽华", "晓燕", "雪梅",
+    "海燕", "婷婷", "欣怡", "梓涵", "诗琪", "雨桐", "佳怡", "慧敏", "春梅", "丽娟", "文静", "晓红", "美玲",
+    "凤英", "红霞",
 ];
 /// Mongolian names, written in Chinese without a surname, as many in Hohhot are.
 const MONGOLIAN_MALE: &[&str] = &["巴特尔", "额尔敦", "那日苏", "朝鲁", "毕力格", "巴音", "苏和", "图门"];
@@ -295,15 +356,45 @@ fn full_name(rng: &mut ChaCha8Rng, surname: &str, sex: Sex) -> String {
 }
 
 const COMPOUND_PREFIX: &[&str] = &[
-    "阳光", "锦绣", "和谐", "幸福", "滨河", "御景", "青城", "昭君", "大召", "金桥", "民族", "新华", "春华", "嘉和",
-    "丽苑", "书香", "绿地", "万锦", "如意", "祥和", "东达", "维多利", "富力", "海亮", "学府", "草原", "敕勒川", "塞上",
+    "阳光",
+    "锦绣",
+    "和谐",
+    "幸福",
+    "滨河",
+    "御景",
+    "青城",
+    "昭君",
+    "大召",
+    "金桥",
+    "民族",
+    "新华",
+    "春华",
+    "嘉和",
+    "丽苑",
+    "书香",
+    "绿地",
+    "万锦",
+    "如意",
+    "祥和",
+    "东达",
+    "维多利",
+    "富力",
+    "海亮",
+    "学府",
+    "草原",
+    "敕勒川",
+    "塞上",
 ];
 const COMPOUND_SUFFIX: &[&str] = &["小区", "花园", "家园", "佳园", "苑", "嘉园", "新村", "公寓", "城"];
 
 fn compound_name(rng: &mut ChaCha8Rng) -> String {
     let p = COMPOUND_PREFIX[rng.random_range(0..COMPOUND_PREFIX.len())];
     let s = COMPOUND_SUFFIX[rng.random_range(0..COMPOUND_SUFFIX.len())];
-    if rng.random_ratio(1, 4) { format!("{p}{s}{}区", ["A", "B", "C", "D"][rng.random_range(0..4)]) } else { format!("{p}{s}") }
+    if rng.random_ratio(1, 4) {
+        format!("{p}{s}{}区", ["A", "B", "C", "D"][rng.random_range(0..4)])
+    } else {
+        format!("{p}{s}")
+    }
 }
 
 fn chinese_number(n: u32) -> String {
@@ -317,7 +408,8 @@ fn chinese_number(n: u32) -> String {
 }
 
 fn mobile(rng: &mut ChaCha8Rng) -> Phone {
-    const PREFIXES: [&str; 12] = ["130", "131", "133", "135", "136", "138", "139", "150", "151", "158", "177", "186"];
+    const PREFIXES: [&str; 12] =
+        ["130", "131", "133", "135", "136", "138", "139", "150", "151", "158", "177", "186"];
     let p = PREFIXES[rng.random_range(0..PREFIXES.len())];
     Phone::parse(&format!("{p}{:08}", rng.random_range(0..100_000_000u32))).expect("generated phone")
 }
@@ -340,7 +432,10 @@ mod tests {
     fn the_city_is_hohhot() {
         let city = City::new(1, Scale::District);
         let count = |l| city.divisions.iter().filter(|a| a.level == l).count();
-        assert_eq!((count(AreaLevel::City), count(AreaLevel::District), count(AreaLevel::Street)), (1, 10, 99));
+        assert_eq!(
+            (count(AreaLevel::City), count(AreaLevel::District), count(AreaLevel::Street)),
+            (1, 10, 99)
+        );
         assert_eq!(count(AreaLevel::Community), 1396);
         assert_eq!(city.divisions.iter().filter(|a| a.shape.is_some()).count(), 9);
         assert!(city.populated.iter().all(|c| c.as_str().starts_with(XINCHENG)));

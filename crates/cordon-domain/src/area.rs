@@ -484,7 +484,8 @@ mod tests {
     fn roll_up_adds_households_into_every_ancestor() {
         let city = AreaPath::root().child(1);
         let building = city.child(2).child(3);
-        let groups = [(building.child(10), 3, 1), (building.child(11), 2, 0), (city.child(4).child(12), 1, 1)];
+        let groups =
+            [(building.child(10), 3, 1), (building.child(11), 2, 0), (city.child(4).child(12), 1, 1)];
         let out = roll_up_households(&groups);
         assert_eq!(out[&1], AreaStats { residents: 6, households: 3, vulnerable: 2 });
         assert_eq!(out[&3], AreaStats { residents: 5, households: 2, vulnerable: 1 });

@@ -26,7 +26,8 @@ impl AreaLines {
     pub fn problems(&self, problems: Vec<RowProblem>) -> ImportError {
         let mut errors = RowErrors::default();
         for p in problems {
-            let reason = if self.geojson { format!("feature {}: {}", self.lines[p.row], p.reason) } else { p.reason };
+            let reason =
+                if self.geojson { format!("feature {}: {}", self.lines[p.row], p.reason) } else { p.reason };
             errors.push(RowError {
                 line: if self.geojson { 0 } else { self.lines[p.row] },
                 column: Some((csv_column(p.field), p.field.to_owned())),
@@ -44,7 +45,8 @@ fn csv_column(field: &str) -> usize {
 pub fn read_areas(path: &Path, limits: Limits, progress: &Progress) -> Result<AreaLines, ImportError> {
     let text = TextFile::open(path, limits)?;
     let mut reader = text.reader(progress)?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    let is_json =
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
     if is_json {
         let mut s = String::new();
         reader.read_to_string(&mut s).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
@@ -93,7 +95,10 @@ fn read_geojson(path: &Path, text: &str) -> Result<AreaLines, ImportError> {
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(header("not a GeoJSON FeatureCollection (its \"type\" must be \"FeatureCollection\")"));
     }
-    let features = doc.get("features").and_then(Value::as_array).ok_or_else(|| header("the FeatureCollection has no \"features\" array"))?;
+    let features = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| header("the FeatureCollection has no \"features\" array"))?;
     let (mut rows, mut lines, mut errors) = (Vec::new(), Vec::new(), RowErrors::default());
     for (i, f) in features.iter().enumerate() {
         let n = i as u64 + 1;
@@ -102,23 +107,34 @@ fn read_geojson(path: &Path, text: &str) -> Result<AreaLines, ImportError> {
             column: Some((csv_column(field), field.to_owned())),
             reason: format!("feature {n}: {reason}"),
         };
-        let prop = |k: &str| f.get("properties").and_then(|p| p.get(k)).map(|v| match v {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        });
+        let prop = |k: &str| {
+            f.get("properties").and_then(|p| p.get(k)).map(|v| match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+        };
         let parsed = (|| {
-            let code = AreaCode::parse(&prop("code").unwrap_or_default()).map_err(|e| err("code", e.reason().into()))?;
+            let code = AreaCode::parse(&prop("code").unwrap_or_default())
+                .map_err(|e| err("code", e.reason().into()))?;
             let parent = match prop("parent_code").unwrap_or_default().trim() {
                 "" => None,
                 p => Some(AreaCode::parse(p).map_err(|e| err("parent_code", e.reason().into()))?),
             };
-            let level = AreaLevel::parse(&prop("level").unwrap_or_default()).map_err(|e| err("level", e.reason().into()))?;
-            let name = AreaRow::parse_name(&prop("name").unwrap_or_default()).map_err(|e| err("name", e.reason().into()))?;
+            let level = AreaLevel::parse(&prop("level").unwrap_or_default())
+                .map_err(|e| err("level", e.reason().into()))?;
+            let name = AreaRow::parse_name(&prop("name").unwrap_or_default())
+                .map_err(|e| err("name", e.reason().into()))?;
             let shape = match f.get("geometry") {
                 None | Some(Value::Null) => None,
-                Some(g) if matches!(g.get("type").and_then(Value::as_str), Some("Polygon" | "MultiPolygon")) => Some(g.to_string()),
-                Some(_) => return Err(err("geometry", "the geometry must be a Polygon or a MultiPolygon".into())),
+                Some(g)
+                    if matches!(g.get("type").and_then(Value::as_str), Some("Polygon" | "MultiPolygon")) =>
+                {
+                    Some(g.to_string())
+                }
+                Some(_) => {
+                    return Err(err("geometry", "the geometry must be a Polygon or a MultiPolygon".into()));
+                }
             };
             Ok::<_, RowError>(AreaRow { code, parent, level, name, shape })
         })();

@@ -41,7 +41,12 @@ pub enum ImportError {
 }
 
 fn rows_message(file: &std::path::Path, errors: &[RowError], more: usize) -> String {
-    let mut s = format!("{}: {} bad row{}; nothing was imported", file.display(), errors.len() + more, if errors.len() + more == 1 { "" } else { "s" });
+    let mut s = format!(
+        "{}: {} bad row{}; nothing was imported",
+        file.display(),
+        errors.len() + more,
+        if errors.len() + more == 1 { "" } else { "s" }
+    );
     for e in errors {
         s.push_str(&format!("\n  {}:{e}", file.display()));
     }

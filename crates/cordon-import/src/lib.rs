@@ -9,9 +9,9 @@ mod table;
 mod text;
 mod time;
 
-pub use areas::{read_areas, AreaLines};
+pub use areas::{AreaLines, read_areas};
 pub use error::{ImportError, RowError};
 pub use people::PeopleReader;
 pub use table::Table;
 pub use text::{Limits, Progress, TextFile};
-pub use time::{parse_time, DEFAULT_TZ};
+pub use time::{DEFAULT_TZ, parse_time};

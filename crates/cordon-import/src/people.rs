@@ -22,10 +22,21 @@ pub struct PeopleReader {
 impl PeopleReader {
     pub const REQUIRED: [&'static str; 3] = ["person_id", "name", "household_code"];
 
-    pub fn open(path: &Path, limits: Limits, progress: &Progress, this_year: i32) -> Result<Self, ImportError> {
+    pub fn open(
+        path: &Path,
+        limits: Limits,
+        progress: &Progress,
+        this_year: i32,
+    ) -> Result<Self, ImportError> {
         let text = TextFile::open(path, limits)?;
         let table = Table::new(path, text.reader(progress)?, &Self::REQUIRED)?;
-        Ok(PeopleReader { file: path.to_owned(), table, errors: RowErrors::default(), seen: HashSet::new(), this_year })
+        Ok(PeopleReader {
+            file: path.to_owned(),
+            table,
+            errors: RowErrors::default(),
+            seen: HashSet::new(),
+            this_year,
+        })
     }
 
     pub fn is_clean(&self) -> bool {
@@ -56,7 +67,8 @@ impl PeopleReader {
                     "" => None,
                     s => Some(Phone::parse(s).map_err(|e| row.domain("phone", e))?),
                 };
-                let birth_year = row.parse("birth_year", |s| PersonRow::parse_birth_year(s, self.this_year))?;
+                let birth_year =
+                    row.parse("birth_year", |s| PersonRow::parse_birth_year(s, self.this_year))?;
                 let sex = row.parse("sex", Sex::parse)?;
                 let household = row.parse("household_code", AreaCode::parse)?;
                 let tags = row.parse("tags", Tags::parse)?;

@@ -98,7 +98,11 @@ impl Row<'_> {
     }
 
     /// Parses a column with a domain parser, turning its error into a row error.
-    pub fn parse<T>(&self, column: &str, f: impl FnOnce(&str) -> Result<T, DomainError>) -> Result<T, RowError> {
+    pub fn parse<T>(
+        &self,
+        column: &str,
+        f: impl FnOnce(&str) -> Result<T, DomainError>,
+    ) -> Result<T, RowError> {
         f(self.get(column)).map_err(|e| self.domain(column, e))
     }
 }

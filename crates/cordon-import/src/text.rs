@@ -83,7 +83,8 @@ impl TextFile {
 
     /// The file's text as UTF-8, BOM removed. `progress` counts the file's bytes as they are read.
     pub fn reader(&self, progress: &Progress) -> Result<Box<dyn Read + Send>, ImportError> {
-        let mut file = File::open(&self.path).map_err(|source| ImportError::Io { file: self.path.clone(), source })?;
+        let mut file =
+            File::open(&self.path).map_err(|source| ImportError::Io { file: self.path.clone(), source })?;
         let mut skip = vec![0u8; self.bom_len];
         file.read_exact(&mut skip).map_err(|source| ImportError::Io { file: self.path.clone(), source })?;
         let counted = Counted { inner: file, progress: progress.clone() };
@@ -127,13 +128,16 @@ impl<'a> Scan<'a> {
         let mut out = vec![0u8; CHUNK * 4 + 16];
         let mut skip = skip;
         loop {
-            let n = file.read(&mut buf).map_err(|source| ImportError::Io { file: self.path.to_owned(), source })?;
+            let n = file
+                .read(&mut buf)
+                .map_err(|source| ImportError::Io { file: self.path.to_owned(), source })?;
             let last = n == 0;
             let s = skip.min(n);
             skip -= s;
             let mut input = &buf[s..n];
             loop {
-                let (result, read, written) = decoder.decode_to_utf8_without_replacement(input, &mut out, last);
+                let (result, read, written) =
+                    decoder.decode_to_utf8_without_replacement(input, &mut out, last);
                 self.count(&out[..written])?;
                 input = &input[read..];
                 match result {
@@ -162,7 +166,9 @@ impl<'a> Scan<'a> {
                     return Err(ImportError::Encoding {
                         file: self.path.to_owned(),
                         line: self.line,
-                        reason: "a NUL byte: this is not a text file (a spreadsheet, an archive, or UTF-16 text?)".into(),
+                        reason:
+                            "a NUL byte: this is not a text file (a spreadsheet, an archive, or UTF-16 text?)"
+                                .into(),
                     });
                 }
                 _ => {
@@ -290,7 +296,12 @@ mod tests {
     #[test]
     fn garbage_names_its_line() {
         let err = text(b"a,b\nok,1\n\xFF\xFF\xFF,2\n").unwrap_err().to_string();
-        assert!(err.ends_with(":3: bytes that are neither UTF-8 nor GB18030; save the file as UTF-8 (CSV UTF-8 in Excel)"), "{err}");
+        assert!(
+            err.ends_with(
+                ":3: bytes that are neither UTF-8 nor GB18030; save the file as UTF-8 (CSV UTF-8 in Excel)"
+            ),
+            "{err}"
+        );
         let err = text(b"a,b\n\x00\x01").unwrap_err().to_string();
         assert!(err.contains(":2: a NUL byte"), "{err}");
     }
@@ -298,9 +309,12 @@ mod tests {
     #[test]
     fn long_lines_and_big_files_are_refused() {
         let long = format!("a\n{}\n", "x".repeat(100));
-        assert!(text(long.as_bytes()).unwrap_err().to_string().contains(":2: the line is longer than 64 bytes"));
+        assert!(
+            text(long.as_bytes()).unwrap_err().to_string().contains(":2: the line is longer than 64 bytes")
+        );
         let big = file(&vec![b'a'; 2048]);
-        let err = TextFile::open(&big.path, Limits { max_file_bytes: 1024, max_line_bytes: 4096 }).unwrap_err();
+        let err =
+            TextFile::open(&big.path, Limits { max_file_bytes: 1024, max_line_bytes: 4096 }).unwrap_err();
         assert!(matches!(err, ImportError::TooLarge { size: 2048, .. }));
     }
 

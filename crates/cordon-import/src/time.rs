@@ -6,7 +6,8 @@ use chrono_tz::Tz;
 
 pub const DEFAULT_TZ: Tz = chrono_tz::Asia::Shanghai;
 
-const LOCAL_FORMATS: [&str; 4] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"];
+const LOCAL_FORMATS: [&str; 4] =
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"];
 
 /// An instant from either format. The error says what was expected.
 pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
@@ -23,9 +24,7 @@ pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
                 .ok_or_else(|| format!("{s:?} does not exist in {tz} (a clock change)"));
         }
     }
-    Err(format!(
-        "{s:?} is not a time; use 2022-02-17T16:30:00+08:00 or 2022-02-17 16:30:00 (read in {tz})"
-    ))
+    Err(format!("{s:?} is not a time; use 2022-02-17T16:30:00+08:00 or 2022-02-17 16:30:00 (read in {tz})"))
 }
 
 #[cfg(test)]
@@ -48,7 +47,11 @@ mod tests {
     fn local_times_follow_the_zone() {
         let t = parse_time("2022-02-17 16:30:00", chrono_tz::Europe::Paris).unwrap();
         assert_eq!(t.to_rfc3339(), "2022-02-17T15:30:00+00:00");
-        assert!(parse_time("2022-03-27 02:30:00", chrono_tz::Europe::Paris).unwrap_err().contains("does not exist"));
+        assert!(
+            parse_time("2022-03-27 02:30:00", chrono_tz::Europe::Paris)
+                .unwrap_err()
+                .contains("does not exist")
+        );
     }
 
     #[test]

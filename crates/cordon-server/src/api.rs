@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, described by utoipa into `/api/openapi.json`.
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use chrono::{Datelike, Utc};
 use cordon_domain::format::mask_middle;
 use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Role, Sex};
@@ -12,9 +12,9 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -131,15 +131,23 @@ pub async fn area_detail(state: &AppState, user: &User, code: &str) -> Result<Ar
     let node = state.store.area(&user.scope_path, &code).await?.ok_or(ApiError::NotFound)?;
     let children = state.store.children(&user.scope_path, &code).await?;
     let areas = state.store.areas_on(std::slice::from_ref(&node.area.path)).await?;
-    let mut lineage: Vec<AreaRef> = cordon_store::lineage(&areas, &node.area.path).into_iter().map(AreaRef::of).collect();
+    let mut lineage: Vec<AreaRef> =
+        cordon_store::lineage(&areas, &node.area.path).into_iter().map(AreaRef::of).collect();
     lineage.pop();
-    Ok(AreaDetail { area: AreaView::of(&node), lineage, children: children.iter().map(AreaView::of).collect() })
+    Ok(AreaDetail {
+        area: AreaView::of(&node),
+        lineage,
+        children: children.iter().map(AreaView::of).collect(),
+    })
 }
 
 /// The area the user answers for, with its children.
 #[utoipa::path(get, path = "/api/v1/areas", tag = "areas", security(("bearer" = [])),
     responses((status = 200, body = AreaDetail), (status = 401, body = ErrorBody)))]
-async fn scope_area(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Json<AreaDetail>, ApiError> {
+async fn scope_area(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<AreaDetail>, ApiError> {
     Ok(Json(area_detail(&state, &user, user.scope.as_str()).await?))
 }
 
@@ -233,7 +241,11 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
 pub fn tag_views(p: &PersonRecord) -> Vec<TagView> {
     p.tags
         .iter()
-        .map(|t| TagView { code: t.as_str().to_owned(), label_zh: t.label(true).to_owned(), label_en: t.label(false).to_owned() })
+        .map(|t| TagView {
+            code: t.as_str().to_owned(),
+            label_zh: t.label(true).to_owned(),
+            label_en: t.label(false).to_owned(),
+        })
         .collect()
 }
 
@@ -272,7 +284,13 @@ pub async fn summaries(
         .collect())
 }
 
-pub async fn search(state: &AppState, user: &User, q: &str, limit: u32, route: &str) -> Result<SearchResult, ApiError> {
+pub async fn search(
+    state: &AppState,
+    user: &User,
+    q: &str,
+    limit: u32,
+    route: &str,
+) -> Result<SearchResult, ApiError> {
     let query = classify_query(q)?;
     let limit = limit.clamp(1, 200);
     let mut found = state.store.search_people(&user.scope_path, &query, limit + 1).await?;
@@ -303,11 +321,20 @@ pub struct PersonView {
     pub household_members: Vec<PersonSummary>,
 }
 
-pub async fn person_view(state: &AppState, user: &User, id: &str, route: &str) -> Result<PersonView, ApiError> {
+pub async fn person_view(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    route: &str,
+) -> Result<PersonView, ApiError> {
     let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
     let person = state.store.person(&user.scope_path, &id).await?.ok_or(ApiError::NotFound)?;
-    let household = state.store.search_people(&user.scope_path, &PeopleQuery::Household(person.household.clone()), 50).await?;
-    let others: Vec<PersonRecord> = household.into_iter().filter(|p| p.person_id != person.person_id).collect();
+    let household = state
+        .store
+        .search_people(&user.scope_path, &PeopleQuery::Household(person.household.clone()), 50)
+        .await?;
+    let others: Vec<PersonRecord> =
+        household.into_iter().filter(|p| p.person_id != person.person_id).collect();
     let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
     let mut all = summaries(state, user, std::slice::from_ref(&person), route).await?;
     let household_members = summaries(state, user, &others, route).await?;

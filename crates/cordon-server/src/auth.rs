@@ -179,7 +179,8 @@ pub async fn api_logout(
     parts: HeaderMap,
     jar: CookieJar,
 ) -> Result<impl IntoResponse, ApiError> {
-    let token = bearer(&parts).map(str::to_owned).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()));
+    let token =
+        bearer(&parts).map(str::to_owned).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()));
     if let Some(t) = token {
         state.store.delete_session(&token_hash(&t)).await?;
     }

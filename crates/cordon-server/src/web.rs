@@ -13,11 +13,11 @@ use cordon_domain::{AreaLevel, Sex};
 use cordon_store::User;
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::api::{self, AreaDetail, PersonSummary, PersonView, SearchResult};
 use crate::auth::{self, token_hash};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Texts};
-use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +42,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../static/cordon.css"))
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../static/cordon.css"),
+    )
 }
 
 /// What every page knows: the language, its texts, the user.
@@ -116,7 +119,12 @@ fn lang_of(parts: &Parts) -> (Lang, CookieJar) {
     let query = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
     let lang = Lang::detect(query.as_deref(), &jar, &parts.headers);
     let jar = if query.is_some() {
-        jar.add(Cookie::build((Lang::COOKIE, lang.code())).path("/").same_site(axum_extra::extract::cookie::SameSite::Lax).build())
+        jar.add(
+            Cookie::build((Lang::COOKIE, lang.code()))
+                .path("/")
+                .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                .build(),
+        )
     } else {
         jar
     };
@@ -143,7 +151,9 @@ impl FromRequestParts<AppState> for PageUser {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -177,7 +187,12 @@ struct LoginQuery {
     next: Option<String>,
 }
 
-async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>, jar: CookieJar, uri: axum::http::Uri) -> Response {
+async fn login_page(
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+    jar: CookieJar,
+    uri: axum::http::Uri,
+) -> Response {
     let query = Query::<LangQuery>::try_from_uri(&uri).ok().and_then(|q| q.0.lang);
     let lang = Lang::detect(query.as_deref(), &jar, &headers);
     let page = Page::new(lang, None, "/login");

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cordon_domain::area::KnownArea;
-use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Role, Sex, Tags};
+use cordon_domain::{
+    Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Role, Sex, Tags,
+};
 use thiserror::Error;
 
 pub use postgres::{PgAdmin, PgStore};
@@ -171,7 +173,12 @@ pub trait Store: Send + Sync {
 
     // ---- people ----
 
-    async fn search_people(&self, scope: &AreaPath, query: &PeopleQuery, limit: u32) -> Result<Vec<PersonRecord>>;
+    async fn search_people(
+        &self,
+        scope: &AreaPath,
+        query: &PeopleQuery,
+        limit: u32,
+    ) -> Result<Vec<PersonRecord>>;
 
     /// One person, if they live inside `scope`. Outside it, `None`: the caller cannot tell
     /// "elsewhere" from "nobody".
@@ -190,7 +197,13 @@ pub trait Store: Send + Sync {
     async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool>;
     async fn users(&self) -> Result<Vec<User>>;
 
-    async fn create_session(&self, token_hash: &str, user_id: i64, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()>;
     /// The user of a live session.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
@@ -198,7 +211,13 @@ pub trait Store: Send + Sync {
     // ---- audit ----
 
     /// Records that `user` read these people through `route`.
-    async fn audit_reads(&self, user: &User, people: &[PersonId], route: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn audit_reads(
+        &self,
+        user: &User,
+        people: &[PersonId],
+        route: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 

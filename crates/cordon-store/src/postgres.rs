@@ -153,7 +153,8 @@ impl Store for PgStore {
     async fn known_areas(&self, codes: &[AreaCode]) -> Result<HashMap<AreaCode, KnownArea>> {
         let mut out = HashMap::new();
         for chunk in codes.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new("SELECT code, parent_code, level FROM areas WHERE code IN (");
+            let mut q =
+                QueryBuilder::<Postgres>::new("SELECT code, parent_code, level FROM areas WHERE code IN (");
             let mut sep = q.separated(", ");
             for c in chunk {
                 sep.push_bind(c.as_str());
@@ -170,7 +171,8 @@ impl Store for PgStore {
 
     async fn area(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<AreaNode>> {
         let (lo, hi) = scope.subtree_range();
-        let sql = format!("SELECT {AREA_COLUMNS} FROM areas a WHERE a.code = $1 AND a.path >= $2 AND a.path < $3");
+        let sql =
+            format!("SELECT {AREA_COLUMNS} FROM areas a WHERE a.code = $1 AND a.path >= $2 AND a.path < $3");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(code.as_str())
             .bind(lo)
@@ -206,7 +208,9 @@ impl Store for PgStore {
         ids.dedup();
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new("SELECT id, code, parent_code, level, name, path FROM areas WHERE id IN (");
+            let mut q = QueryBuilder::<Postgres>::new(
+                "SELECT id, code, parent_code, level, name, path FROM areas WHERE id IN (",
+            );
             let mut sep = q.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
@@ -238,7 +242,12 @@ impl Store for PgStore {
         Ok(shape.flatten())
     }
 
-    async fn search_people(&self, scope: &AreaPath, query: &PeopleQuery, limit: u32) -> Result<Vec<PersonRecord>> {
+    async fn search_people(
+        &self,
+        scope: &AreaPath,
+        query: &PeopleQuery,
+        limit: u32,
+    ) -> Result<Vec<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
         let rows = match query {
             PeopleQuery::NamePrefix(p) => {
@@ -280,7 +289,8 @@ impl Store for PgStore {
 
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE person_id = $1 AND path >= $2 AND path < $3");
+        let sql =
+            format!("SELECT {PERSON_COLUMNS} FROM people WHERE person_id = $1 AND path >= $2 AND path < $3");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.as_str())
             .bind(lo)
@@ -294,12 +304,16 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await?;
         // Imports queue one behind the other (they number areas from max(id)); readers go on.
         sqlx::query("LOCK TABLE areas, people IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-        let next_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM areas").fetch_one(&mut *tx).await?;
-        let people_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM people)").fetch_one(&mut *tx).await?;
+        let next_id: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM areas").fetch_one(&mut *tx).await?;
+        let people_empty: bool =
+            sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM people)").fetch_one(&mut *tx).await?;
         let dropped = bulk && people_empty;
         if dropped {
             for (name, _) in PEOPLE_INDEXES {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}"))).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         Ok(Box::new(PgImport {
@@ -332,7 +346,9 @@ impl Store for PgStore {
             }
             r => r?,
         };
-        self.user_by_name(&u.username).await?.ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
+        self.user_by_name(&u.username)
+            .await?
+            .ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
@@ -364,14 +380,22 @@ impl Store for PgStore {
         sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(user).collect()
     }
 
-    async fn create_session(&self, token_hash: &str, user_id: i64, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(now)
-            .bind(expires)
-            .execute(&self.pool)
-            .await?;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -379,22 +403,40 @@ impl Store for PgStore {
         let sql = format!(
             "{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    async fn audit_reads(&self, user: &User, people: &[PersonId], route: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn audit_reads(
+        &self,
+        user: &User,
+        people: &[PersonId],
+        route: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for chunk in people.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO audit_reads (at, user_id, username, person_id, route) ");
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO audit_reads (at, user_id, username, person_id, route) ",
+            );
             q.push_values(chunk, |mut b, p| {
-                b.push_bind(at).push_bind(user.id).push_bind(user.username.as_str()).push_bind(p.as_str()).push_bind(route);
+                b.push_bind(at)
+                    .push_bind(user.id)
+                    .push_bind(user.username.as_str())
+                    .push_bind(p.as_str())
+                    .push_bind(route);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -433,10 +475,15 @@ struct PgImport {
 impl PgImport {
     /// Finds the areas of these codes not yet in `placed`, in the store.
     async fn place_known(&mut self, codes: Vec<&AreaCode>) -> Result<()> {
-        let missing: Vec<&str> =
-            codes.into_iter().filter(|c| !self.placed.by_code.contains_key(*c)).map(AreaCode::as_str).collect();
+        let missing: Vec<&str> = codes
+            .into_iter()
+            .filter(|c| !self.placed.by_code.contains_key(*c))
+            .map(AreaCode::as_str)
+            .collect();
         for chunk in missing.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new("SELECT code, level, path, district_code FROM areas WHERE code IN (");
+            let mut q = QueryBuilder::<Postgres>::new(
+                "SELECT code, level, path, district_code FROM areas WHERE code IN (",
+            );
             let mut sep = q.separated(", ");
             for c in chunk {
                 sep.push_bind(*c);
@@ -476,17 +523,23 @@ impl Import for PgImport {
                 let id = self.placed.next_id;
                 self.placed.next_id += 1;
                 let (path, district) = match &r.parent {
-                    None => (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone())),
+                    None => {
+                        (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone()))
+                    }
                     Some(p) => {
                         let parent = self.placed.by_code.get(p).ok_or_else(|| {
-                            StoreError::Invalid(format!("area {}: parent {p} is not in the store (plan the rows first)", r.code))
+                            StoreError::Invalid(format!(
+                                "area {}: parent {p} is not in the store (plan the rows first)",
+                                r.code
+                            ))
                         })?;
                         (parent.path.child(id), parent.district_for_child(&r.code, r.level))
                     }
                 };
-                self.placed
-                    .by_code
-                    .insert(r.code.clone(), PlacedArea { level: r.level, path: path.clone(), district: district.clone() });
+                self.placed.by_code.insert(
+                    r.code.clone(),
+                    PlacedArea { level: r.level, path: path.clone(), district: district.clone() },
+                );
                 new_rows.push((id, r, path, district));
             }
             if new_rows.is_empty() {
@@ -519,13 +572,19 @@ impl Import for PgImport {
             let existing: std::collections::HashSet<String> = if self.people_were_empty {
                 Default::default()
             } else {
-                let mut q = QueryBuilder::<Postgres>::new("SELECT person_id FROM people WHERE person_id IN (");
+                let mut q =
+                    QueryBuilder::<Postgres>::new("SELECT person_id FROM people WHERE person_id IN (");
                 let mut sep = q.separated(", ");
                 for p in chunk {
                     sep.push_bind(p.person_id.as_str());
                 }
                 q.push(")");
-                q.build().fetch_all(&mut *self.tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?
+                q.build()
+                    .fetch_all(&mut *self.tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<Result<_, _>>()?
             };
             let mut good = Vec::with_capacity(chunk.len());
             for (i, p) in chunk.iter().enumerate() {
@@ -640,7 +699,8 @@ impl PgStore {
 
 impl PgAdmin {
     pub async fn create_database(&self, name: &str) -> Result<()> {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             return Err(StoreError::Invalid(format!("{name:?} is not a database name Cordon makes")));
         }
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&self.pool).await?;

@@ -156,7 +156,8 @@ impl Store for SqliteStore {
     async fn known_areas(&self, codes: &[AreaCode]) -> Result<HashMap<AreaCode, KnownArea>> {
         let mut out = HashMap::new();
         for chunk in codes.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT code, parent_code, level FROM areas WHERE code IN (");
+            let mut q =
+                QueryBuilder::<Sqlite>::new("SELECT code, parent_code, level FROM areas WHERE code IN (");
             let mut sep = q.separated(", ");
             for c in chunk {
                 sep.push_bind(c.as_str());
@@ -173,7 +174,8 @@ impl Store for SqliteStore {
 
     async fn area(&self, scope: &AreaPath, code: &AreaCode) -> Result<Option<AreaNode>> {
         let (lo, hi) = scope.subtree_range();
-        let sql = format!("SELECT {AREA_COLUMNS} FROM areas a WHERE a.code = ? AND a.path >= ? AND a.path < ?");
+        let sql =
+            format!("SELECT {AREA_COLUMNS} FROM areas a WHERE a.code = ? AND a.path >= ? AND a.path < ?");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(code.as_str())
             .bind(lo)
@@ -209,7 +211,9 @@ impl Store for SqliteStore {
         ids.dedup();
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT id, code, parent_code, level, name, path FROM areas WHERE id IN (");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT id, code, parent_code, level, name, path FROM areas WHERE id IN (",
+            );
             let mut sep = q.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
@@ -241,7 +245,12 @@ impl Store for SqliteStore {
         Ok(shape.flatten())
     }
 
-    async fn search_people(&self, scope: &AreaPath, query: &PeopleQuery, limit: u32) -> Result<Vec<PersonRecord>> {
+    async fn search_people(
+        &self,
+        scope: &AreaPath,
+        query: &PeopleQuery,
+        limit: u32,
+    ) -> Result<Vec<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
         let rows = match query {
             PeopleQuery::NamePrefix(p) => {
@@ -283,7 +292,8 @@ impl Store for SqliteStore {
 
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE person_id = ? AND path >= ? AND path < ?");
+        let sql =
+            format!("SELECT {PERSON_COLUMNS} FROM people WHERE person_id = ? AND path >= ? AND path < ?");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.as_str())
             .bind(lo)
@@ -296,12 +306,16 @@ impl Store for SqliteStore {
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
         // IMMEDIATE takes the write lock now: two imports queue instead of failing halfway.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let next_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM areas").fetch_one(&mut *tx).await?;
-        let people_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM people)").fetch_one(&mut *tx).await?;
+        let next_id: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM areas").fetch_one(&mut *tx).await?;
+        let people_empty: bool =
+            sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM people)").fetch_one(&mut *tx).await?;
         let dropped = bulk && people_empty;
         if dropped {
             for (name, _) in PEOPLE_INDEXES {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}"))).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         Ok(Box::new(SqliteImport {
@@ -334,7 +348,9 @@ impl Store for SqliteStore {
             }
             r => r?,
         };
-        self.user_by_name(&u.username).await?.ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
+        self.user_by_name(&u.username)
+            .await?
+            .ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
@@ -366,7 +382,13 @@ impl Store for SqliteStore {
         sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(user).collect()
     }
 
-    async fn create_session(&self, token_hash: &str, user_id: i64, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()> {
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(user_id)
@@ -381,8 +403,11 @@ impl Store for SqliteStore {
         let sql = format!(
             "{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ? AND s.expires_at > ?"
         );
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user).transpose()
     }
 
@@ -391,12 +416,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn audit_reads(&self, user: &User, people: &[PersonId], route: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn audit_reads(
+        &self,
+        user: &User,
+        people: &[PersonId],
+        route: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for chunk in people.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO audit_reads (at, user_id, username, person_id, route) ");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit_reads (at, user_id, username, person_id, route) ",
+            );
             q.push_values(chunk, |mut b, p| {
-                b.push_bind(at).push_bind(user.id).push_bind(user.username.as_str()).push_bind(p.as_str()).push_bind(route);
+                b.push_bind(at)
+                    .push_bind(user.id)
+                    .push_bind(user.username.as_str())
+                    .push_bind(p.as_str())
+                    .push_bind(route);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -435,10 +472,15 @@ struct SqliteImport {
 impl SqliteImport {
     /// Finds the areas of these codes not yet in `placed`, in the store.
     async fn place_known(&mut self, codes: Vec<&AreaCode>) -> Result<()> {
-        let missing: Vec<&str> =
-            codes.into_iter().filter(|c| !self.placed.by_code.contains_key(*c)).map(AreaCode::as_str).collect();
+        let missing: Vec<&str> = codes
+            .into_iter()
+            .filter(|c| !self.placed.by_code.contains_key(*c))
+            .map(AreaCode::as_str)
+            .collect();
         for chunk in missing.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT code, level, path, district_code FROM areas WHERE code IN (");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT code, level, path, district_code FROM areas WHERE code IN (",
+            );
             let mut sep = q.separated(", ");
             for c in chunk {
                 sep.push_bind(*c);
@@ -478,17 +520,23 @@ impl Import for SqliteImport {
                 let id = self.placed.next_id;
                 self.placed.next_id += 1;
                 let (path, district) = match &r.parent {
-                    None => (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone())),
+                    None => {
+                        (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone()))
+                    }
                     Some(p) => {
                         let parent = self.placed.by_code.get(p).ok_or_else(|| {
-                            StoreError::Invalid(format!("area {}: parent {p} is not in the store (plan the rows first)", r.code))
+                            StoreError::Invalid(format!(
+                                "area {}: parent {p} is not in the store (plan the rows first)",
+                                r.code
+                            ))
                         })?;
                         (parent.path.child(id), parent.district_for_child(&r.code, r.level))
                     }
                 };
-                self.placed
-                    .by_code
-                    .insert(r.code.clone(), PlacedArea { level: r.level, path: path.clone(), district: district.clone() });
+                self.placed.by_code.insert(
+                    r.code.clone(),
+                    PlacedArea { level: r.level, path: path.clone(), district: district.clone() },
+                );
                 new_rows.push((id, r, path, district));
             }
             if new_rows.is_empty() {
@@ -527,7 +575,12 @@ impl Import for SqliteImport {
                     sep.push_bind(p.person_id.as_str());
                 }
                 q.push(")");
-                q.build().fetch_all(&mut *self.tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?
+                q.build()
+                    .fetch_all(&mut *self.tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<Result<_, _>>()?
             };
             let mut good = Vec::with_capacity(chunk.len());
             for (i, p) in chunk.iter().enumerate() {

@@ -1,1 +1,452 @@
-fn main() {}
+//! `cordon`: the one binary. Subcommands parse their arguments, open the store and call into
+//! the library crates; nothing here knows SQL or HTTP.
+
+mod progress;
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use chrono::Datelike;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cordon_demo::{City, Scale};
+use cordon_domain::{AreaCode, Role};
+use cordon_import::{Limits, PeopleReader, Progress};
+use cordon_store::{NewUser, Store};
+
+use crate::progress::Bar;
+
+#[derive(Parser)]
+#[command(
+    name = "cordon",
+    version,
+    about = "The operations system of an outbreak-containment command (疫情防控指挥部)."
+)]
+struct Cli {
+    /// How logs are written to standard error.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CORDON_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a synthetic city (Hohhot's real divisions, generated people), serve it, print the logins.
+    Demo(DemoArgs),
+    /// Serve the web pages and the API.
+    Serve(ServeArgs),
+    /// Import a file (areas: CSV or GeoJSON; people: CSV). All or nothing.
+    Import(ImportArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "CORDON_DB")]
+    db: Option<String>,
+}
+
+impl DbArg {
+    fn url(&self, default: &str) -> String {
+        self.db.clone().unwrap_or_else(|| default.to_owned())
+    }
+}
+
+const DEFAULT_DB: &str = "sqlite://cordon.db";
+
+#[derive(Args, Clone)]
+struct ListenArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CORDON_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Mark cookies Secure: set this when users reach Cordon over HTTPS.
+    #[arg(long, env = "CORDON_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    db: DbArg,
+    #[command(flatten)]
+    listen: ListenArgs,
+    /// The seed of the generated city: the same seed gives the same city.
+    #[arg(long, default_value_t = 2022)]
+    seed: u64,
+    /// tiny: three communities; district: 新城区 in full (~450,000 people); city: 3.5 M residents.
+    #[arg(long, default_value = "district", value_parser = ["tiny", "district", "city"])]
+    scale: String,
+    /// The password of `admin` and the other demo users (otherwise a fresh one is printed).
+    #[arg(long, env = "CORDON_ADMIN_PASSWORD")]
+    admin_password: Option<String>,
+    /// Seed the database and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    #[command(flatten)]
+    listen: ListenArgs,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    kind: ImportKind,
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
+    /// Refuse files larger than this.
+    #[arg(long, default_value_t = Limits::default().max_file_bytes)]
+    max_file_bytes: u64,
+    /// Refuse lines longer than this.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes)]
+    max_line_bytes: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Areas,
+    People,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input (first line), or generated and printed.
+    Add {
+        username: String,
+        /// headquarters, district, street, community_worker, cadre, sampler, lab, epidemiologist
+        #[arg(long)]
+        role: String,
+        /// The code of the area whose subtree the user sees.
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Set a user's password (read from standard input, or generated and printed). Ends their sessions.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List users with their roles and scopes.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli.command))
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CORDON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Demo(args) => demo(args).await,
+        Command::Serve(args) => {
+            let store = open(&args.db.url(DEFAULT_DB)).await?;
+            serve(store, &args.listen).await
+        }
+        Command::Import(args) => import(args).await,
+        Command::User(cmd) => user(cmd).await,
+    }
+}
+
+async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    cordon_store::connect(url).await.with_context(|| format!("opening the database {url}"))
+}
+
+async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
+    let config = cordon_server::Config { secure_cookies: listen.secure_cookies, ..Default::default() };
+    let app = cordon_server::router(store, config);
+    let listener = tokio::net::TcpListener::bind(listen.listen)
+        .await
+        .with_context(|| format!("listening on {}", listen.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!("Cordon is serving on http://{addr}/");
+    tracing::info!(%addr, "serving");
+    cordon_server::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The demo's users: one per role, each with the scope such a user would have.
+const DEMO_USERS: [(&str, &str, Role, &str); 8] = [
+    ("admin", "指挥部管理员", Role::Headquarters, "150100"),
+    ("xincheng", "新城区防控办", Role::District, "150102"),
+    ("hailaer", "海拉尔东路街道办", Role::Street, "150102001"),
+    ("gongzhufu", "公主府社区网格员", Role::CommunityWorker, "150102001001"),
+    ("cadre", "呼铁佳园C区包联干部", Role::Cadre, "150102001001001"),
+    ("sampler", "海拉尔东路采样员", Role::Sampler, "150102001"),
+    ("lab", "检测机构", Role::Lab, "150100"),
+    ("epi", "流调人员", Role::Epidemiologist, "150100"),
+];
+
+async fn demo(args: DemoArgs) -> Result<()> {
+    let url = args.db.url("sqlite://cordon-demo.db");
+    let store = open(&url).await?;
+    let scale = Scale::parse(&args.scale).expect("clap checked the scale");
+    let totals = store.totals().await?;
+    let password = match (&args.admin_password, totals.users) {
+        (Some(p), _) => {
+            cordon_domain::user::check_new_password(p).context("--admin-password")?;
+            Some(p.clone())
+        }
+        (None, 0) => Some(random_password()),
+        (None, _) => None,
+    };
+    if totals.users == 0 {
+        if totals.people > 0 {
+            bail!("{url} holds people but no users: it is not a demo database; use `cordon serve`");
+        }
+        seed_demo(&*store, args.seed, scale).await?;
+        let hash = cordon_server::hash_password(password.clone().expect("set above")).await?;
+        for (username, display, role, scope) in DEMO_USERS {
+            let scope = AreaCode::parse(scope)?;
+            let user = NewUser {
+                username: username.into(),
+                display_name: display.into(),
+                role,
+                scope,
+                password_hash: hash.clone(),
+            };
+            store.create_user(&user).await?;
+        }
+    } else if let Some(p) = &password {
+        let hash = cordon_server::hash_password(p.clone()).await?;
+        for (username, ..) in DEMO_USERS {
+            store.set_password(username, &hash).await?;
+        }
+    }
+    let totals = store.totals().await?;
+    println!("Cordon demo: {} residents in {} areas ({url})", totals.people, totals.areas);
+    println!("Open http://{}/ and sign in:", args.listen.listen);
+    match &password {
+        Some(p) => {
+            for (username, display, role, _) in DEMO_USERS {
+                println!("  {username:<10} {p}   {} · {display}", role.name_en());
+            }
+        }
+        None => println!(
+            "  admin (and the other demo users) with the password printed when this database was seeded, or pass --admin-password to set a new one"
+        ),
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    serve(store, &args.listen).await
+}
+
+fn random_password() -> String {
+    use rand::RngExt;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+/// Loads the generated city in one import: it lands whole or not at all.
+async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut city = City::new(seed, scale);
+    let mut import = store.begin_import(true).await?;
+    let divisions = cordon_domain::plan_areas(city.divisions.clone(), |_| None)
+        .map_err(|p| anyhow::anyhow!("embedded divisions: {:?}", p.first()))?;
+    import.areas(&divisions).await?;
+    let communities = city.populated.clone();
+    let bar = Bar::new("generating", communities.len() as u64);
+    let (mut areas, mut people) = (Vec::new(), Vec::new());
+    let mut loaded = 0usize;
+    for (i, code) in communities.iter().enumerate() {
+        let c = city.community(code);
+        areas.extend(c.areas);
+        people.extend(c.people);
+        if people.len() >= 50_000 || i + 1 == communities.len() {
+            import.areas(&areas).await?;
+            let rejected = import.people(&people).await?;
+            if let Some(r) = rejected.first() {
+                bail!("the generator made a bad row: {}", r.reason);
+            }
+            loaded += people.len();
+            areas.clear();
+            people.clear();
+        }
+        bar.set(i as u64 + 1);
+    }
+    bar.finish();
+    eprintln!("building indexes and counts…");
+    let totals = import.commit().await?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {} people and {} areas in {secs:.1} s ({:.0} people/s)",
+        totals.people,
+        totals.areas,
+        loaded as f64 / secs
+    );
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> Result<()> {
+    let store = open(&args.db.url(DEFAULT_DB)).await?;
+    let limits = Limits { max_file_bytes: args.max_file_bytes, max_line_bytes: args.max_line_bytes };
+    let progress = Progress::default();
+    let size = std::fs::metadata(&args.file).with_context(|| args.file.display().to_string())?.len();
+    let bar = Bar::bytes("reading", size, progress.clone());
+    let started = std::time::Instant::now();
+    let totals = match args.kind {
+        ImportKind::Areas => {
+            let lines = cordon_import::read_areas(&args.file, limits, &progress)?;
+            let mut codes: Vec<AreaCode> = lines.rows.iter().map(|r| r.code.clone()).collect();
+            codes.extend(lines.rows.iter().filter_map(|r| r.parent.clone()));
+            let known = store.known_areas(&codes).await?;
+            let planned = cordon_domain::plan_areas(lines.rows.clone(), |c| known.get(c).cloned())
+                .map_err(|p| lines.problems(p))?;
+            let mut import = store.begin_import(false).await?;
+            import.areas(&planned).await?;
+            bar.finish();
+            import.commit().await?
+        }
+        ImportKind::People => {
+            let this_year = chrono::Utc::now().year();
+            let mut reader = PeopleReader::open(&args.file, limits, &progress, this_year)?;
+            let mut import = store.begin_import(true).await?;
+            loop {
+                let batch = reader.next_batch(20_000);
+                if batch.is_empty() {
+                    break;
+                }
+                if !reader.is_clean() {
+                    // The file will be refused: keep reading only to report every problem.
+                    continue;
+                }
+                let rows: Vec<_> = batch.iter().map(|(_, p)| p.clone()).collect();
+                for r in import.people(&rows).await? {
+                    reader.reject(batch[r.index].0, r.column, r.reason);
+                }
+            }
+            bar.finish();
+            reader.finish()?;
+            import.commit().await?
+        }
+    };
+    eprintln!(
+        "imported {} in {:.1} s; the register now holds {} areas and {} people",
+        args.file.display(),
+        started.elapsed().as_secs_f64(),
+        totals.areas,
+        totals.people
+    );
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((random_password(), true));
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    cordon_domain::user::check_new_password(&p)?;
+    Ok((p, false))
+}
+
+async fn user(cmd: UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add { username, role, scope, display_name, password_stdin, db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let name = cordon_domain::Username::parse(&username)?;
+            let role = Role::parse(&role)?;
+            let scope = AreaCode::parse(&scope)?;
+            let (password, generated) = read_password(password_stdin)?;
+            let password_hash = cordon_server::hash_password(password.clone()).await?;
+            let display_name = display_name.unwrap_or_else(|| username.clone());
+            let u = store
+                .create_user(&NewUser {
+                    username: name.as_str().into(),
+                    display_name,
+                    role,
+                    scope,
+                    password_hash,
+                })
+                .await?;
+            println!("added {} ({}, scope {} {})", u.username, u.role.as_str(), u.scope, u.scope_name);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Passwd { username, password_stdin, db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let (password, generated) = read_password(password_stdin)?;
+            let hash = cordon_server::hash_password(password.clone()).await?;
+            if !store.set_password(&username, &hash).await? {
+                bail!("no user {username}");
+            }
+            println!("password of {username} changed; their sessions are closed");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::List { db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            for u in store.users().await? {
+                println!("{:<16} {:<17} {:<16} {}", u.username, u.role.as_str(), u.scope, u.scope_name);
+            }
+        }
+    }
+    Ok(())
+}

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use cordon_domain::{AreaCode, AreaLevel, AreaPath, AreaRow, IdNumber, PersonId, PersonRow, Phone, Role, Sex, Tags};
+use cordon_domain::{
+    AreaCode, AreaLevel, AreaPath, AreaRow, IdNumber, PersonId, PersonRow, Phone, Role, Sex, Tags,
+};
 use cordon_store::{NewUser, PeopleQuery, Store};
 
 struct Db {
@@ -145,7 +147,10 @@ async fn second_import_adds_and_refuses_duplicates(store: &dyn Store) {
     let mut import = store.begin_import(false).await.unwrap();
     import.areas(&[area("h4", Some("b2"), AreaLevel::Household, "102")]).await.unwrap();
     let rejected = import
-        .people(&[person("p1", "重复", "h4", "13900000009", ""), person("p9", "孙七", "h4", "13900000010", "")])
+        .people(&[
+            person("p1", "重复", "h4", "13900000009", ""),
+            person("p9", "孙七", "h4", "13900000010", ""),
+        ])
         .await
         .unwrap();
     assert_eq!(rejected.len(), 1);
