@@ -300,11 +300,12 @@ pub fn plan_areas(
     let mut index: HashMap<&AreaCode, usize> = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if let Some(first) = index.insert(&r.code, i) {
+            // Keep the first occurrence; the second is the problem.
             index.insert(&r.code, first);
             problems.push(RowProblem {
                 row: i,
                 field: "code",
-                reason: format!("{} appears twice (first at row {})", r.code, first + 1),
+                reason: format!("{} appears more than once", r.code),
             });
         }
     }

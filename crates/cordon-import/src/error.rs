@@ -3,8 +3,9 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// A problem with one row: its line in the file (1-based, the header is line 1), the column by
-/// position and name when there is one, and why.
+/// A problem with one row: its line in the file (1-based, the header is line 1; 0 for a GeoJSON
+/// feature, which names itself in the reason), the column by position (1-based; 0 when the file
+/// lacks it) and name, and why. Shown after the file name as `file:line:column (name): reason`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
@@ -14,9 +15,12 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some((i, name)) => write!(f, "line {}, column {} ({}): {}", self.line, i, name, self.reason),
-            None => write!(f, "line {}: {}", self.line, self.reason),
+        match (self.line, &self.column) {
+            (0, Some((_, name))) => write!(f, " ({name}) {}", self.reason),
+            (0, None) => write!(f, " {}", self.reason),
+            (line, Some((0, name))) => write!(f, "{line} ({name}): {}", self.reason),
+            (line, Some((i, name))) => write!(f, "{line}:{i} ({name}): {}", self.reason),
+            (line, None) => write!(f, "{line}: {}", self.reason),
         }
     }
 }

@@ -1,0 +1,145 @@
+use serde_json::Value;
+
+use crate::support::{self, Server, client, demo};
+
+async fn health_openapi_and_auth_everywhere(s: &Server) {
+    let r = client().get(format!("{}/healthz", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    let doc: Value =
+        client().get(format!("{}/api/openapi.json", s.base)).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/people/{id}"));
+    // Every route of the document except login refuses a request without a session, with
+    // the JSON error body of formats.md.
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            if path == "/api/v1/auth/login" {
+                continue;
+            }
+            let url = format!("{}{}", s.base, path.replace("{code}", "150100").replace("{id}", "P000000001"));
+            let r = client().request(method.to_uppercase().parse().unwrap(), &url).send().await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized", "{method} {path}");
+            let r = client()
+                .request(method.to_uppercase().parse().unwrap(), &url)
+                .bearer_auth("0".repeat(64))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "a made-up token: {method} {path}");
+        }
+    }
+}
+
+async fn bad_logins(s: &Server) {
+    let login = |body: Value| client().post(format!("{}/api/v1/auth/login", s.base)).json(&body).send();
+    let r = login(serde_json::json!({"username": "admin", "password": "wrong"})).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["message"], "wrong username or password");
+    let r = login(serde_json::json!({"username": "nobody", "password": "wrong"})).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = login(serde_json::json!({"username": "admin", "password": "x".repeat(1 << 20)})).await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "too_large");
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .header("content-type", "application/json")
+        .body("{\"username\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_request");
+    // And the server is still serving.
+    assert_eq!(client().get(format!("{}/healthz", s.base)).send().await.unwrap().status(), 200);
+}
+
+async fn scoped_search_and_audited_reads(s: &Server) {
+    let admin = s.login("admin").await;
+    let (status, me) = s.get(&admin, "/api/v1/me").await;
+    assert_eq!((status, me["role"].as_str()), (200, Some("headquarters")));
+
+    let (status, city) = s.get(&admin, "/api/v1/areas").await;
+    assert_eq!(status, 200);
+    assert_eq!(city["area"]["name"], "呼和浩特市");
+    assert!(city["area"]["residents"].as_i64().unwrap() > 3000);
+    assert_eq!(city["children"].as_array().unwrap().len(), 10);
+
+    let (status, found) = s.get(&admin, "/api/v1/people?q=%E7%8E%8B&limit=200").await;
+    assert_eq!(status, 200);
+    let people = found["people"].as_array().unwrap();
+    assert!(!people.is_empty());
+    assert!(people.iter().all(|p| p["name"].as_str().unwrap().starts_with('王')));
+    assert!(people.iter().all(|p| p["phone"].is_null() || p["phone"].as_str().unwrap().contains("****")));
+
+    // The community worker of 公主府 sees only 公主府's people: a person of the next community is 404.
+    let worker = s.login("gongzhufu").await;
+    let (_, mine) = s.get(&worker, "/api/v1/people?q=%E7%8E%8B&limit=200").await;
+    let mine = mine["people"].as_array().unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|p| p["address"][2] == "公主府社区居委会"), "{mine:?}");
+    let outsider = people.iter().find(|p| p["address"][2] != "公主府社区居委会").expect("someone elsewhere");
+    let id = outsider["person_id"].as_str().unwrap();
+    let (status, body) = s.get(&worker, &format!("/api/v1/people/{id}")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, _) = s.get(&worker, "/api/v1/areas/150102001002").await;
+    assert_eq!(status, 404);
+
+    // A full read: masked ID number, the household, and the read in the audit.
+    let (status, person) = s.get(&admin, &format!("/api/v1/people/{id}")).await;
+    assert_eq!(status, 200);
+    let masked = person["id_number"].as_str().unwrap();
+    assert_eq!(masked.len(), 18);
+    assert!(masked.starts_with("1501") && masked.contains("**********"));
+    let store = cordon_store::connect(&s.db.url).await.unwrap();
+    let reads = store.reads_of(&cordon_domain::PersonId::parse(id).unwrap(), 10).await.unwrap();
+    assert!(reads.iter().any(|r| r.username == "admin" && r.route == "GET /api/v1/people/{id}"), "{reads:?}");
+    assert!(reads.iter().all(|r| r.username != "gongzhufu"), "a refused read reads nothing");
+
+    // Logout ends the token.
+    let r = client().post(format!("{}/api/v1/auth/logout", s.base)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(s.get(&admin, "/api/v1/me").await.0, 401);
+}
+
+async fn pages_need_a_session(s: &Server) {
+    let c = client();
+    let r = c.get(format!("{}/areas/150100", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/areas/150100");
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "xincheng"), ("password", support::PASSWORD), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/", "never an open redirect");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let page = c.get(format!("{}/areas/150102", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("新城区") && page.contains("海拉尔东路街道"), "{page}");
+    let r = c.get(format!("{}/areas/150103", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 404, "回民区 is outside 新城区's scope");
+    let page =
+        c.get(format!("{}/people?q=%E7%8E%8B&lang=en", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Find a person") && page.contains("This read has been recorded"));
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { let s = super::demo(super::support::sqlite()); super::$name(&s).await; })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = super::support::postgres() { let s = super::demo(db); super::$name(&s).await; }
+            })*
+        }
+    };
+}
+
+both!(health_openapi_and_auth_everywhere, bad_logins, scoped_search_and_audited_reads, pages_need_a_session);

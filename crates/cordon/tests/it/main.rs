@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `cordon` binary, a fresh database per test, a real server on a
+//! random port. PostgreSQL runs when `CORDON_TEST_PG` names a server (CI sets it).
+
+mod api;
+mod cli;
+mod support;

@@ -1,0 +1,105 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub const PASSWORD: &str = "test-password-42";
+
+pub fn cordon() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cordon"))
+}
+
+/// A fresh database: a SQLite file in a temporary folder, or a new PostgreSQL database.
+pub struct Db {
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    Db { url: format!("sqlite://{}", dir.path().join("t.db").display()), _dir: dir }
+}
+
+pub fn postgres() -> Option<Db> {
+    let Ok(server) = std::env::var("CORDON_TEST_PG") else {
+        assert!(std::env::var("CI").is_err(), "CI must set CORDON_TEST_PG");
+        return None;
+    };
+    let name = format!("cordon_it_{}", rand::random::<u64>());
+    let status = Command::new("psql")
+        .args([
+            &format!("{}/postgres", server.trim_end_matches('/')),
+            "-qc",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .status()
+        .expect("psql");
+    assert!(status.success());
+    Some(Db { url: format!("{}/{name}", server.trim_end_matches('/')), _dir: tempfile::tempdir().unwrap() })
+}
+
+/// A running server on a seeded tiny demo city. Killed on drop.
+pub struct Server {
+    pub base: String,
+    child: Child,
+    pub db: Db,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn demo(db: Db) -> Server {
+    let mut child = cordon()
+        .args([
+            "demo",
+            "--scale",
+            "tiny",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-password",
+            PASSWORD,
+            "--db",
+            &db.url,
+        ])
+        .env("CORDON_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines.next().expect("the server exits before serving").unwrap();
+        if let Some(rest) = line.strip_prefix("Cordon is serving on ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep draining the server's log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { base, child, db }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl Server {
+    pub async fn login(&self, username: &str) -> String {
+        let r = client()
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login of {username}");
+        r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let r = client().get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
