@@ -403,7 +403,11 @@ fn chinese_number(n: u32) -> String {
         0..=9 => D[n as usize].to_owned(),
         10 => "十".to_owned(),
         11..=19 => format!("十{}", D[(n % 10) as usize]),
-        _ => format!("{}十{}", D[(n / 10) as usize], if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        _ => format!(
+            "{}十{}",
+            D[(n / 10) as usize],
+            if n.is_multiple_of(10) { "" } else { D[(n % 10) as usize] }
+        ),
     }
 }
 

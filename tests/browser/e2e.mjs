@@ -1,0 +1,105 @@
+// Logs in to a fresh demo in a real browser and finds a person, on a phone-sized and a desk-sized
+// screen. Screenshots go to target/screenshots/ for people to look at.
+//
+//   node e2e.mjs [path/to/cordon]
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = process.argv[2] ?? join(root, 'target/debug/cordon');
+const shots = join(root, 'target/screenshots');
+mkdirSync(shots, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), 'cordon-e2e-'));
+const password = 'browser-test-pw-1';
+
+const server = spawn(bin, ['demo', '--scale', 'tiny', '--listen', '127.0.0.1:0', '--admin-password', password,
+  '--db', `sqlite://${join(dir, 'demo.db')}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CORDON_LOG: 'warn' } });
+const base = await new Promise((ok, fail) => {
+  let buf = '';
+  server.stderr.on('data', (d) => {
+    buf += d;
+    const m = buf.match(/Cordon is serving on (http:\/\/[^\s/]+)/);
+    if (m) ok(m[1]);
+  });
+  server.on('exit', (code) => fail(new Error(`cordon exited (${code}) before serving:\n${buf}`)));
+  setTimeout(() => fail(new Error(`no server after 60 s:\n${buf}`)), 60_000);
+});
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAILED - ${name}\n${e.stack}`);
+  }
+}
+
+for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk', { width: 1280, height: 900 }]]) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+
+  await check(`${label}: login, area tree, search, person`, async () => {
+    await page.goto(`${base}/`);
+    assert.match(page.url(), /\/login\?next=/);
+    await page.screenshot({ path: join(shots, `${label}-login.png`), fullPage: true });
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', 'wrong password');
+    await page.click('button[type=submit]');
+    assert.equal(await page.locator('[role=alert]').innerText(), '用户名或密码错误');
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/areas\/150100$/);
+    assert.equal(await page.locator('h1').innerText().then((t) => t.split(' ')[0]), '呼和浩特市');
+    assert.equal(await page.locator('table.list tbody tr').count(), 10);
+    await page.screenshot({ path: join(shots, `${label}-city.png`), fullPage: true });
+    await page.click('text=新城区');
+    await page.click('text=海拉尔东路街道');
+    await page.click('text=公主府社区居委会');
+    await page.click('text=呼铁佳园C区');
+    await page.waitForURL(/150102001001001$/);
+    await page.screenshot({ path: join(shots, `${label}-compound.png`), fullPage: true });
+
+    await page.click('nav >> text=人员查询');
+    await page.fill('input[name=q]', '王');
+    await page.click('form.search button');
+    const hits = page.locator('ul.people li');
+    assert.ok(await hits.count() > 0, 'someone is called 王');
+    await page.screenshot({ path: join(shots, `${label}-search.png`), fullPage: true });
+    await hits.first().locator('a').click();
+    await page.waitForURL(/\/people\/P\d+$/);
+    const fields = await page.locator('dl.fields').innerText();
+    assert.match(fields, /1501\*{10}\d{3}[\dX]/, 'the ID number is masked');
+    assert.match(fields, /1\d\d\*{4}\d{4}|—/, 'the phone is masked');
+    assert.match(await page.locator('.audit').first().innerText(), /已记录/);
+    await page.screenshot({ path: join(shots, `${label}-person.png`), fullPage: true });
+
+    await page.click(`a[lang=en]`);
+    assert.match(await page.locator('dl.fields').innerText(), /ID number/);
+    await page.click('text=Sign out');
+    await page.waitForURL(/\/login$/);
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
+  await context.close();
+}
+
+await browser.close();
+server.kill();
+rmSync(dir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
