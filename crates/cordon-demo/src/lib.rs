@@ -95,9 +95,11 @@ impl City {
     pub fn community(&mut self, code: &AreaCode) -> Community {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ fnv(code.as_str()));
         let name = self.name_of(code).to_owned();
-        let village = name.ends_with("村委会") || name.ends_with('村');
+        // 社区 are urban; villages (村, 嘎查) and the rest are small and low-rise. Sizes are set so
+        // the whole city comes to Hohhot's 3.5 M residents.
+        let village = !name.contains("社区");
         let district = code.as_str()[..6].to_owned();
-        let target: u32 = if village { rng.random_range(800..1600) } else { rng.random_range(4000..7000) };
+        let target: u32 = if village { rng.random_range(600..1200) } else { rng.random_range(4200..7000) };
         let mut out = Community { areas: Vec::new(), people: Vec::new() };
         let mut residents = 0u32;
         let mut compound_no = 0u32;

@@ -252,6 +252,77 @@ struct PlacedArea {
     district: Option<AreaCode>,
 }
 
+/// A new area with its id, path and district, ready to insert.
+struct NewArea<'a> {
+    id: i64,
+    row: &'a AreaRow,
+    path: AreaPath,
+    district: Option<AreaCode>,
+}
+
+impl Placed {
+    /// Splits a chunk of planned rows into the existing areas (to update) and new ones, which get
+    /// their id, path and district here. Both backends land what this decides.
+    fn place<'a>(&mut self, chunk: &'a [AreaRow]) -> Result<(Vec<&'a AreaRow>, Vec<NewArea<'a>>)> {
+        let (mut existing, mut new) = (Vec::new(), Vec::new());
+        for r in chunk {
+            if self.by_code.contains_key(&r.code) {
+                existing.push(r);
+                continue;
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            let (path, district) = match &r.parent {
+                None => {
+                    (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone()))
+                }
+                Some(p) => {
+                    let parent = self.by_code.get(p).ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "area {}: parent {p} is not in the store (plan the rows first)",
+                            r.code
+                        ))
+                    })?;
+                    (parent.path.child(id), parent.district_for_child(&r.code, r.level))
+                }
+            };
+            self.by_code.insert(
+                r.code.clone(),
+                PlacedArea { level: r.level, path: path.clone(), district: district.clone() },
+            );
+            new.push(NewArea { id, row: r, path, district });
+        }
+        Ok((existing, new))
+    }
+
+    /// Splits a chunk of people into those that can be inserted, each with their household, and
+    /// those refused: an unknown household, an area that is not a household, a registered id.
+    fn sort_people<'a>(
+        &self,
+        base: usize,
+        chunk: &'a [PersonRow],
+        registered: &std::collections::HashSet<String>,
+        rejected: &mut Vec<Rejected>,
+    ) -> Vec<(&'a PersonRow, &PlacedArea)> {
+        let mut good = Vec::with_capacity(chunk.len());
+        for (i, p) in chunk.iter().enumerate() {
+            let reject = |column, reason| Rejected { index: base + i, column, reason };
+            match self.by_code.get(&p.household) {
+                None => rejected.push(reject("household_code", format!("unknown household {}", p.household))),
+                Some(h) if h.level != AreaLevel::Household => rejected.push(reject(
+                    "household_code",
+                    format!("{} is a {}, not a household", p.household, h.level),
+                )),
+                Some(_) if registered.contains(p.person_id.as_str()) => {
+                    rejected.push(reject("person_id", format!("{} is already registered", p.person_id)))
+                }
+                Some(h) => good.push((p, h)),
+            }
+        }
+        good
+    }
+}
+
 impl PlacedArea {
     /// The district a child of this area belongs to.
     fn district_for_child(&self, child: &AreaCode, child_level: AreaLevel) -> Option<AreaCode> {

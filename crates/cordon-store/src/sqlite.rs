@@ -506,38 +506,14 @@ impl Import for SqliteImport {
             let mut codes: Vec<&AreaCode> = chunk.iter().map(|r| &r.code).collect();
             codes.extend(chunk.iter().filter_map(|r| r.parent.as_ref()));
             self.place_known(codes).await?;
-            let mut new_rows = Vec::new();
-            for r in chunk {
-                if self.placed.by_code.contains_key(&r.code) {
-                    sqlx::query("UPDATE areas SET name = ?, shape = coalesce(?, shape) WHERE code = ?")
-                        .bind(&r.name)
-                        .bind(r.shape.as_deref())
-                        .bind(r.code.as_str())
-                        .execute(&mut *self.tx)
-                        .await?;
-                    continue;
-                }
-                let id = self.placed.next_id;
-                self.placed.next_id += 1;
-                let (path, district) = match &r.parent {
-                    None => {
-                        (AreaPath::root().child(id), (r.level == AreaLevel::District).then(|| r.code.clone()))
-                    }
-                    Some(p) => {
-                        let parent = self.placed.by_code.get(p).ok_or_else(|| {
-                            StoreError::Invalid(format!(
-                                "area {}: parent {p} is not in the store (plan the rows first)",
-                                r.code
-                            ))
-                        })?;
-                        (parent.path.child(id), parent.district_for_child(&r.code, r.level))
-                    }
-                };
-                self.placed.by_code.insert(
-                    r.code.clone(),
-                    PlacedArea { level: r.level, path: path.clone(), district: district.clone() },
-                );
-                new_rows.push((id, r, path, district));
+            let (existing, new_rows) = self.placed.place(chunk)?;
+            for r in existing {
+                sqlx::query("UPDATE areas SET name = ?, shape = coalesce(?, shape) WHERE code = ?")
+                    .bind(&r.name)
+                    .bind(r.shape.as_deref())
+                    .bind(r.code.as_str())
+                    .execute(&mut *self.tx)
+                    .await?;
             }
             if new_rows.is_empty() {
                 continue;
@@ -545,7 +521,7 @@ impl Import for SqliteImport {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO areas (id, code, parent_code, level, depth, name, path, district_code, shape) ",
             );
-            q.push_values(&new_rows, |mut b, (id, r, path, district)| {
+            q.push_values(&new_rows, |mut b, NewArea { id, row: r, path, district }| {
                 b.push_bind(*id)
                     .push_bind(r.code.as_str())
                     .push_bind(r.parent.as_ref().map(AreaCode::as_str))
@@ -582,27 +558,7 @@ impl Import for SqliteImport {
                     .map(|r| r.try_get(0))
                     .collect::<Result<_, _>>()?
             };
-            let mut good = Vec::with_capacity(chunk.len());
-            for (i, p) in chunk.iter().enumerate() {
-                match self.placed.by_code.get(&p.household) {
-                    None => rejected.push(Rejected {
-                        index: base + i,
-                        column: "household_code",
-                        reason: format!("unknown household {}", p.household),
-                    }),
-                    Some(h) if h.level != AreaLevel::Household => rejected.push(Rejected {
-                        index: base + i,
-                        column: "household_code",
-                        reason: format!("{} is a {}, not a household", p.household, h.level),
-                    }),
-                    Some(_) if existing.contains(p.person_id.as_str()) => rejected.push(Rejected {
-                        index: base + i,
-                        column: "person_id",
-                        reason: format!("{} is already registered", p.person_id),
-                    }),
-                    Some(h) => good.push((p, h)),
-                }
-            }
+            let good = self.placed.sort_people(base, chunk, &existing, &mut rejected);
             if good.is_empty() {
                 continue;
             }
