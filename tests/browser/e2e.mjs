@@ -22,7 +22,7 @@ const base = await new Promise((ok, fail) => {
   let buf = '';
   server.stderr.on('data', (d) => {
     buf += d;
-    const m = buf.match(/Cordon is serving on (http:\/\/[^\s/]+)/);
+    const m = buf.match(/Cordon is serving on (http:\/\/[^\s/]+)\/\n/); // the whole line, not a chunk of it
     if (m) ok(m[1]);
   });
   server.on('exit', (code) => fail(new Error(`cordon exited (${code}) before serving:\n${buf}`)));
