@@ -5,6 +5,7 @@
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
 mod postgres;
+mod rows;
 mod sqlite;
 
 use std::collections::HashMap;

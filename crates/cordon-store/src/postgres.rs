@@ -7,10 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cordon_domain::area::KnownArea;
-use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow, Tags};
+use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, PersonId, PersonRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
+use crate::rows::{self, AREA_COLUMNS, PERSON_COLUMNS, RecordRow, USER_SELECT};
 use crate::*;
 
 pub struct PgStore {
@@ -25,11 +26,6 @@ const PEOPLE_INDEXES: [(&str, &str); 5] = [
     ("people_household", "CREATE INDEX IF NOT EXISTS people_household ON people (household_code)"),
     ("people_path", "CREATE INDEX IF NOT EXISTS people_path ON people (path, vulnerable)"),
 ];
-
-const AREA_COLUMNS: &str = "a.code, a.parent_code, a.level, a.name, a.path, a.residents, a.households, a.vulnerable, \
-     a.shape IS NOT NULL AS has_shape, (SELECT count(*) FROM areas c WHERE c.parent_code = a.code) AS children";
-
-const PERSON_COLUMNS: &str = "person_id, name, id_number, phone, birth_year, sex, household_code, tags, path";
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
@@ -51,56 +47,6 @@ impl PgStore {
     }
 }
 
-fn area_node(r: &sqlx::postgres::PgRow) -> Result<AreaNode> {
-    Ok(AreaNode {
-        area: Area {
-            code: code_of(r.try_get("code")?)?,
-            parent: r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?,
-            level: level_of(r.try_get("level")?)?,
-            name: r.try_get("name")?,
-            path: AreaPath::from_stored(r.try_get("path")?),
-        },
-        stats: AreaStats {
-            residents: r.try_get("residents")?,
-            households: r.try_get("households")?,
-            vulnerable: r.try_get("vulnerable")?,
-        },
-        children: r.try_get("children")?,
-        has_shape: r.try_get("has_shape")?,
-    })
-}
-
-fn person_record(r: &sqlx::postgres::PgRow) -> Result<PersonRecord> {
-    Ok(PersonRecord {
-        person_id: PersonId::try_from(r.try_get::<String, _>("person_id")?)
-            .map_err(|e| StoreError::Invalid(format!("stored person id: {e}")))?,
-        name: r.try_get("name")?,
-        id_number: r.try_get("id_number")?,
-        phone: r.try_get("phone")?,
-        birth_year: r.try_get("birth_year")?,
-        sex: sex_of(r.try_get("sex")?),
-        household: code_of(r.try_get("household_code")?)?,
-        tags: Tags::from_stored(r.try_get("tags")?),
-        path: AreaPath::from_stored(r.try_get("path")?),
-    })
-}
-
-fn user(r: &sqlx::postgres::PgRow) -> Result<User> {
-    Ok(User {
-        id: r.try_get("id")?,
-        username: r.try_get("username")?,
-        display_name: r.try_get("display_name")?,
-        role: role_of(r.try_get("role")?)?,
-        scope: code_of(r.try_get("scope_code")?)?,
-        scope_path: AreaPath::from_stored(r.try_get("scope_path")?),
-        scope_name: r.try_get("scope_name")?,
-        password_hash: r.try_get("password_hash")?,
-    })
-}
-
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, u.password_hash, \
-     a.path AS scope_path, a.name AS scope_name FROM users u JOIN areas a ON a.code = u.scope_code";
-
 /// Households have no stored counts: their members are counted when they are shown.
 async fn fill_household_stats(pool: &PgPool, nodes: &mut [AreaNode]) -> Result<()> {
     let codes: Vec<&str> =
@@ -119,7 +65,7 @@ async fn fill_household_stats(pool: &PgPool, nodes: &mut [AreaNode]) -> Result<(
         }
         q.push(") GROUP BY household_code");
         for r in q.build().fetch_all(pool).await? {
-            counts.insert(r.try_get("household_code")?, (r.try_get("n")?, r.try_get("v")?));
+            counts.insert(r.text("household_code")?, (r.int("n")?, r.int("v")?));
         }
     }
     for n in nodes.iter_mut().filter(|n| n.area.level == AreaLevel::Household) {
@@ -161,9 +107,8 @@ impl Store for PgStore {
             }
             q.push(")");
             for r in q.build().fetch_all(&self.pool).await? {
-                let code = code_of(r.try_get("code")?)?;
-                let parent = r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?;
-                out.insert(code, KnownArea { parent, level: level_of(r.try_get("level")?)? });
+                let (code, known) = rows::known_area(&r)?;
+                out.insert(code, known);
             }
         }
         Ok(out)
@@ -180,7 +125,7 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let mut nodes = [area_node(&row)?];
+        let mut nodes = [rows::area_node(&row)?];
         fill_household_stats(&self.pool, &mut nodes).await?;
         let [node] = nodes;
         Ok(Some(node))
@@ -197,7 +142,7 @@ impl Store for PgStore {
             .bind(hi)
             .fetch_all(&self.pool)
             .await?;
-        let mut nodes = rows.iter().map(area_node).collect::<Result<Vec<_>>>()?;
+        let mut nodes = rows.iter().map(rows::area_node).collect::<Result<Vec<_>>>()?;
         fill_household_stats(&self.pool, &mut nodes).await?;
         Ok(nodes)
     }
@@ -217,14 +162,7 @@ impl Store for PgStore {
             }
             q.push(")");
             for r in q.build().fetch_all(&self.pool).await? {
-                let area = Area {
-                    code: code_of(r.try_get("code")?)?,
-                    parent: r.try_get::<Option<String>, _>("parent_code")?.map(code_of).transpose()?,
-                    level: level_of(r.try_get("level")?)?,
-                    name: r.try_get("name")?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                };
-                out.insert(r.try_get("id")?, area);
+                out.insert(r.try_get("id")?, rows::area(&r)?);
             }
         }
         Ok(out)
@@ -284,7 +222,7 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(person_record).collect()
+        rows.iter().map(rows::person_record).collect()
     }
 
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
@@ -297,7 +235,7 @@ impl Store for PgStore {
             .bind(hi)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(person_record).transpose()
+        row.as_ref().map(rows::person_record).transpose()
     }
 
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
@@ -354,7 +292,7 @@ impl Store for PgStore {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let sql = format!("{USER_SELECT} WHERE u.username = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.pool).await?;
-        row.as_ref().map(user).transpose()
+        row.as_ref().map(rows::user).transpose()
     }
 
     async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool> {
@@ -377,7 +315,7 @@ impl Store for PgStore {
 
     async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{USER_SELECT} ORDER BY u.id");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(user).collect()
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(rows::user).collect()
     }
 
     async fn create_session(
@@ -408,7 +346,7 @@ impl Store for PgStore {
             .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(user).transpose()
+        row.as_ref().map(rows::user).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -452,16 +390,7 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: r.try_get("at")?,
-                    username: r.try_get("username")?,
-                    person_id: r.try_get("person_id")?,
-                    route: r.try_get("route")?,
-                })
-            })
-            .collect()
+        rows.iter().map(rows::audit_entry).collect()
     }
 }
 
@@ -490,12 +419,8 @@ impl PgImport {
             }
             q.push(")");
             for r in q.build().fetch_all(&mut *self.tx).await? {
-                let placed = PlacedArea {
-                    level: level_of(r.try_get("level")?)?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    district: r.try_get::<Option<String>, _>("district_code")?.map(code_of).transpose()?,
-                };
-                self.placed.by_code.insert(code_of(r.try_get("code")?)?, placed);
+                let (code, placed) = rows::placed_area(&r)?;
+                self.placed.by_code.insert(code, placed);
             }
         }
         Ok(())
@@ -610,10 +535,7 @@ async fn refresh_stats(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
     let rows = sqlx::query("SELECT path, count(*) AS n, sum(vulnerable::int) AS v FROM people GROUP BY path")
         .fetch_all(&mut **tx)
         .await?;
-    let groups = rows
-        .iter()
-        .map(|r| Ok((AreaPath::from_stored(r.try_get("path")?), r.try_get("n")?, r.try_get("v")?)))
-        .collect::<Result<Vec<(AreaPath, i64, i64)>>>()?;
+    let groups = rows.iter().map(rows::household_group).collect::<Result<Vec<_>>>()?;
     let stats = cordon_domain::area::roll_up_households(&groups);
     sqlx::query("UPDATE areas SET residents = 0, households = 0, vulnerable = 0 WHERE residents <> 0")
         .execute(&mut **tx)
