@@ -336,8 +336,12 @@ pub async fn person_view(
     let others: Vec<PersonRecord> =
         household.into_iter().filter(|p| p.person_id != person.person_id).collect();
     let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
-    let mut all = summaries(state, user, std::slice::from_ref(&person), route).await?;
-    let household_members = summaries(state, user, &others, route).await?;
+    // One address look-up and one audit insert for the person and their household together.
+    let mut everyone = Vec::with_capacity(others.len() + 1);
+    everyone.push(person);
+    everyone.extend(others);
+    let mut all = summaries(state, user, &everyone, route).await?;
+    let household_members = all.split_off(1);
     Ok(PersonView { summary: all.remove(0), id_number, household_members })
 }
 

@@ -47,14 +47,16 @@ const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     let state = AppState { store, config: Arc::new(config) };
     let (api, openapi) = api::router().split_for_parts();
-    let openapi = Arc::new(openapi);
+    // The document never changes while the server runs: serialise it once.
+    let openapi =
+        axum::body::Bytes::from(serde_json::to_vec(&openapi).expect("the OpenAPI document serialises"));
     Router::new()
         .merge(api)
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {
-                let doc = openapi.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
+                let body = openapi.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }
             }),
         )
         .merge(web::router())

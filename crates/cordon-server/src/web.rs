@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -114,6 +114,22 @@ impl PageUser {
     }
 }
 
+/// The page's language (see `Lang::detect`) and the cookie jar, with the language remembered
+/// when it was chosen by `?lang=`.
+struct PageLang {
+    lang: Lang,
+    jar: CookieJar,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let (lang, jar) = lang_of(parts);
+        Ok(PageLang { lang, jar })
+    }
+}
+
 fn lang_of(parts: &Parts) -> (Lang, CookieJar) {
     let jar = CookieJar::from_headers(&parts.headers);
     let query = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
@@ -187,17 +203,10 @@ struct LoginQuery {
     next: Option<String>,
 }
 
-async fn login_page(
-    headers: HeaderMap,
-    Query(q): Query<LoginQuery>,
-    jar: CookieJar,
-    uri: axum::http::Uri,
-) -> Response {
-    let query = Query::<LangQuery>::try_from_uri(&uri).ok().and_then(|q| q.0.lang);
-    let lang = Lang::detect(query.as_deref(), &jar, &headers);
+async fn login_page(PageLang { lang, jar }: PageLang, Query(q): Query<LoginQuery>) -> Response {
     let page = Page::new(lang, None, "/login");
     let next = safe_next(q.next.as_deref()).to_owned();
-    render(&LoginTemplate { page, next, failed: false })
+    (jar, render(&LoginTemplate { page, next, failed: false })).into_response()
 }
 
 #[derive(Deserialize)]
@@ -209,15 +218,13 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    PageLang { lang, jar }: PageLang,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Form(form) = match form {
         Ok(f) => f,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let lang = Lang::detect(None, &jar, &headers);
     match auth::login(&state, &form.username, &form.password).await {
         Ok((token, _)) => {
             let jar = jar.add(auth::session_cookie(&state, token));

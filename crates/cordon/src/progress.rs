@@ -2,7 +2,6 @@
 //! CI run or a cron job stay readable.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -40,11 +39,18 @@ impl Bar {
                     .progress_chars("=> "),
             );
         }
-        let shared = Arc::new(BarHandle(bar.bar.clone()));
+        let (b, label) = (bar.bar.clone(), bar.label);
         bar.ticker = Some(tokio::spawn(async move {
+            let mut last_tenth = 0;
             loop {
-                if let Some(b) = &shared.0 {
-                    b.set_position(progress.bytes());
+                let pos = progress.bytes();
+                match &b {
+                    Some(b) => b.set_position(pos),
+                    None if total > 0 && pos * 10 / total > last_tenth => {
+                        last_tenth = pos * 10 / total;
+                        eprintln!("{label}: {}% ({pos}/{total} bytes)", last_tenth * 10);
+                    }
+                    None => {}
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
@@ -74,5 +80,3 @@ impl Bar {
         }
     }
 }
-
-struct BarHandle(Option<ProgressBar>);
