@@ -11,7 +11,7 @@ mod time;
 
 pub use areas::{AreaLines, read_areas};
 pub use error::{ImportError, RowError};
-pub use people::PeopleReader;
+pub use people::{PeopleBatch, PeopleReader};
 pub use table::Table;
 pub use text::{Limits, Progress, TextFile};
 pub use time::{DEFAULT_TZ, parse_time};

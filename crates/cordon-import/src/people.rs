@@ -8,6 +8,12 @@ use cordon_domain::{AreaCode, IdNumber, PersonId, PersonRow, Phone, Sex, Tags};
 use crate::error::RowErrors;
 use crate::{ImportError, Limits, Progress, RowError, Table, TextFile};
 
+/// Rows of a people file, each with the line it came from (`lines[i]` is the line of `rows[i]`).
+pub struct PeopleBatch {
+    pub lines: Vec<u64>,
+    pub rows: Vec<PersonRow>,
+}
+
 /// Reads people in batches, so a file of millions never sits in memory whole. Problems are
 /// gathered as it goes; `finish` reports them. A caller that lands batches as they come must
 /// therefore hold them in a transaction it only commits after `finish` says the file was clean.
@@ -43,10 +49,10 @@ impl PeopleReader {
         self.errors.is_empty()
     }
 
-    /// Up to `n` good rows with their lines; an empty batch at the end of the file.
-    pub fn next_batch(&mut self, n: usize) -> Vec<(u64, PersonRow)> {
-        let mut batch = Vec::with_capacity(n);
-        while batch.len() < n {
+    /// Up to `n` good rows; an empty batch at the end of the file.
+    pub fn next_batch(&mut self, n: usize) -> PeopleBatch {
+        let mut batch = PeopleBatch { lines: Vec::with_capacity(n), rows: Vec::with_capacity(n) };
+        while batch.rows.len() < n {
             let Some(row) = self.table.next_row() else { break };
             let row = match row {
                 Ok(r) => r,
@@ -82,7 +88,8 @@ impl PeopleReader {
                         let e = row.error("person_id", format!("{} appears twice in the file", p.person_id));
                         self.errors.push(e);
                     } else {
-                        batch.push((line, p));
+                        batch.lines.push(line);
+                        batch.rows.push(p);
                     }
                 }
                 Err(e) => self.errors.push(e),

@@ -6,7 +6,7 @@
 //! UTF-8 text. Two streaming passes beat one pass that holds a 2 GB file in memory.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,14 +60,12 @@ impl TextFile {
         let bom_len = if n == 3 && head == [0xEF, 0xBB, 0xBF] { 3 } else { 0 };
 
         let mut scan = Scan::new(path, limits.max_line_bytes);
-        let utf8 = {
-            let mut file = File::open(path).map_err(io_err)?;
-            scan.run(&mut file, bom_len, UTF_8)?
-        };
+        file.rewind().map_err(io_err)?;
+        let utf8 = scan.run(&mut file, bom_len, UTF_8)?;
         let encoding = if utf8 {
             UTF_8
         } else {
-            let mut file = File::open(path).map_err(io_err)?;
+            file.rewind().map_err(io_err)?;
             let mut scan = Scan::new(path, limits.max_line_bytes);
             if !scan.run(&mut file, 0, GB18030)? {
                 return Err(ImportError::Encoding {

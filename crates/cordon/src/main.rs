@@ -375,16 +375,15 @@ async fn import(args: ImportArgs) -> Result<()> {
             let mut import = store.begin_import(true).await?;
             loop {
                 let batch = reader.next_batch(20_000);
-                if batch.is_empty() {
+                if batch.rows.is_empty() {
                     break;
                 }
                 if !reader.is_clean() {
                     // The file will be refused: keep reading only to report every problem.
                     continue;
                 }
-                let rows: Vec<_> = batch.iter().map(|(_, p)| p.clone()).collect();
-                for r in import.people(&rows).await? {
-                    reader.reject(batch[r.index].0, r.column, r.reason);
+                for r in import.people(&batch.rows).await? {
+                    reader.reject(batch.lines[r.index], r.column, r.reason);
                 }
             }
             bar.finish();
