@@ -320,13 +320,20 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
     let bar = Bar::new("generating", communities.len() as u64);
     let (mut areas, mut people) = (Vec::new(), Vec::new());
     let mut loaded = 0usize;
+    let (mut generating, mut writing_areas, mut writing_people) = Default::default();
     for (i, code) in communities.iter().enumerate() {
+        let t = std::time::Instant::now();
         let c = city.community(code);
         areas.extend(c.areas);
         people.extend(c.people);
+        generating += t.elapsed();
         if people.len() >= 50_000 || i + 1 == communities.len() {
+            let t = std::time::Instant::now();
             import.areas(&areas).await?;
+            writing_areas += t.elapsed();
+            let t = std::time::Instant::now();
             let rejected = import.people(&people).await?;
+            writing_people += t.elapsed();
             if let Some(r) = rejected.first() {
                 bail!("the generator made a bad row: {}", r.reason);
             }
@@ -338,7 +345,9 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
     }
     bar.finish();
     eprintln!("building indexes and counts…");
+    let t = std::time::Instant::now();
     let totals = import.commit().await?;
+    let committing = t.elapsed();
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "seeded {} people and {} areas in {secs:.1} s ({:.0} people/s)",
@@ -346,6 +355,13 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
         totals.areas,
         loaded as f64 / secs
     );
+    let phases: [(&str, std::time::Duration); 4] = [
+        ("generating", generating),
+        ("writing areas", writing_areas),
+        ("writing people", writing_people),
+        ("indexes, counts, commit", committing),
+    ];
+    eprintln!("  {}", phases.map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64())).join(", "));
     Ok(())
 }
 
