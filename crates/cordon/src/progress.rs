@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+const PLAIN_LINES_FROM_BYTES: u64 = 16 << 20;
+
 pub struct Bar {
     bar: Option<ProgressBar>,
     label: &'static str,
@@ -38,6 +40,10 @@ impl Bar {
                     .expect("template")
                     .progress_chars("=> "),
             );
+        }
+        // Off a terminal, a small file gets no progress lines: it is read before anyone waits.
+        if bar.bar.is_none() && total < PLAIN_LINES_FROM_BYTES {
+            return bar;
         }
         let (b, label) = (bar.bar.clone(), bar.label);
         bar.ticker = Some(tokio::spawn(async move {
