@@ -19,11 +19,10 @@ pub struct PgStore {
 }
 
 /// As in the SQLite backend (see there).
-const PEOPLE_INDEXES: [(&str, &str); 5] = [
+const PEOPLE_INDEXES: [(&str, &str); 4] = [
     ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
     ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
     ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
-    ("people_household", "CREATE INDEX IF NOT EXISTS people_household ON people (household_code)"),
     ("people_path", "CREATE INDEX IF NOT EXISTS people_path ON people (path, vulnerable)"),
 ];
 
@@ -47,29 +46,30 @@ impl PgStore {
     }
 }
 
-/// Households have no stored counts: their members are counted when they are shown.
+/// Households have no stored counts: their members are counted when they are shown. A
+/// household's members are the people whose path is the household's, so the path index answers.
 async fn fill_household_stats(pool: &PgPool, nodes: &mut [AreaNode]) -> Result<()> {
     let codes: Vec<&str> =
-        nodes.iter().filter(|n| n.area.level == AreaLevel::Household).map(|n| n.area.code.as_str()).collect();
+        nodes.iter().filter(|n| n.area.level == AreaLevel::Household).map(|n| n.area.path.as_str()).collect();
     if codes.is_empty() {
         return Ok(());
     }
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
     for chunk in codes.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Postgres>::new(
-            "SELECT household_code, count(*) AS n, sum(vulnerable::int) AS v FROM people WHERE household_code IN (",
+            "SELECT path, count(*) AS n, sum(vulnerable::int) AS v FROM people WHERE path IN (",
         );
         let mut sep = q.separated(", ");
         for c in chunk {
             sep.push_bind(*c);
         }
-        q.push(") GROUP BY household_code");
+        q.push(") GROUP BY path");
         for r in q.build().fetch_all(pool).await? {
-            counts.insert(r.text("household_code")?, (r.int("n")?, r.int("v")?));
+            counts.insert(r.text("path")?, (r.int("n")?, r.int("v")?));
         }
     }
     for n in nodes.iter_mut().filter(|n| n.area.level == AreaLevel::Household) {
-        let (residents, vulnerable) = counts.get(n.area.code.as_str()).copied().unwrap_or_default();
+        let (residents, vulnerable) = counts.get(n.area.path.as_str()).copied().unwrap_or_default();
         n.stats = AreaStats { residents, households: 1, vulnerable };
     }
     Ok(())
@@ -211,7 +211,7 @@ impl Store for PgStore {
             }
             PeopleQuery::Household(h) => {
                 let sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people WHERE household_code = $1 \
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE path = (SELECT path FROM areas WHERE code = $1) \
                      AND path >= $2 AND path < $3 ORDER BY birth_year, person_id LIMIT $4"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(h.as_str())
