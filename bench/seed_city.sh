@@ -12,7 +12,7 @@ bin=target/release/cordon
 
 echo "== cordon demo --scale city (generate, validate, load, index, count)"
 /usr/bin/time -f "%e s wall, %M KB peak RSS" "$bin" demo --scale city --no-serve --db "sqlite://$out/city.db" \
-  --admin-password bench-password-1 2>&1 | grep -E "seeded|wall|residents"
+  --admin-password bench-password-1 2>&1 | grep -E "seeded|generating |wall|residents"
 
 echo "== the same people rows, bare: sqlite3 .import into an unindexed table"
 sqlite3 -csv "$out/city.db" "SELECT person_id, name, id_number, phone, birth_year, sex, household_code, tags, vulnerable, district_code, path FROM people" > "$out/people.csv"
