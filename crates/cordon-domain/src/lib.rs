@@ -6,10 +6,16 @@
 pub mod area;
 pub mod error;
 pub mod format;
+pub mod lifecycle;
 pub mod person;
+pub mod protocol;
+pub mod tiers;
 pub mod user;
 
 pub use area::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, plan_areas};
 pub use error::DomainError;
+pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
+pub use protocol::{Profile, Tier};
+pub use tiers::{TierFigures, ZoneCover};
 pub use user::{Role, Username};
