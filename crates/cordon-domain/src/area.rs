@@ -196,6 +196,11 @@ impl AreaPath {
         other.0.starts_with(&self.0)
     }
 
+    /// This path and every path above it, root first.
+    pub fn lineage(&self) -> Vec<AreaPath> {
+        self.0.match_indices('/').skip(1).map(|(i, _)| AreaPath(self.0[..=i].to_owned())).collect()
+    }
+
     /// The ids on the path, root first.
     pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
         self.0.split('/').filter(|s| !s.is_empty()).filter_map(|s| i64::from_str_radix(s, 36).ok())
@@ -494,6 +499,19 @@ mod tests {
     }
 
     proptest! {
+        /// A path's lineage is every path that contains it, root first.
+        #[test]
+        fn lineage_is_every_ancestor(a in proptest::collection::vec(0i64..5000, 1..6)) {
+            let p = a.iter().fold(AreaPath::root(), |p, id| p.child(*id));
+            let lineage = p.lineage();
+            prop_assert_eq!(lineage.len(), a.len());
+            prop_assert_eq!(lineage.last(), Some(&p));
+            for (i, l) in lineage.iter().enumerate() {
+                prop_assert!(l.contains(&p));
+                prop_assert_eq!(l.ids().count(), i + 1);
+            }
+        }
+
         /// A path's subtree range holds exactly the paths that descend from it.
         #[test]
         fn subtree_range_is_exactly_the_descendants(

@@ -119,6 +119,41 @@ pub fn effective_tiers<'a>(
     out
 }
 
+/// An active zone near a new one: on one of its ancestors, on the area itself, or inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearbyZone {
+    pub id: i64,
+    pub path: AreaPath,
+    pub tier: Tier,
+}
+
+/// Why a zone cannot be drawn where it was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// The area has an active zone already: raise, step down or lift that one instead.
+    SameArea(i64),
+    /// A zone of the same tier is drawn around the area already.
+    InsideSameTier(i64),
+    /// A zone of the same tier is drawn inside the area already.
+    AroundSameTier(i64),
+}
+
+/// Whether a zone at `tier` on `path` would overlap an active one: one zone per area, and no
+/// zone of one tier inside or around another of the same tier (it would say nothing new, and two
+/// countdowns for one place would disagree).
+pub fn find_overlap(path: &AreaPath, tier: Tier, nearby: &[NearbyZone]) -> Option<Overlap> {
+    let mut sorted: Vec<&NearbyZone> = nearby.iter().collect();
+    sorted.sort_by_key(|z| z.id);
+    if let Some(z) = sorted.iter().find(|z| z.path == *path) {
+        return Some(Overlap::SameArea(z.id));
+    }
+    let same = |z: &&&NearbyZone| z.tier == tier;
+    if let Some(z) = sorted.iter().filter(same).find(|z| z.path.contains(path)) {
+        return Some(Overlap::InsideSameTier(z.id));
+    }
+    sorted.iter().filter(same).find(|z| path.contains(&z.path)).map(|z| Overlap::AroundSameTier(z.id))
+}
+
 /// An area on the way from a case's household up to the city, with the active zone drawn on
 /// it, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]

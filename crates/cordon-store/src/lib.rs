@@ -7,6 +7,7 @@
 mod postgres;
 mod rows;
 mod sqlite;
+mod zones;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,6 +22,10 @@ use thiserror::Error;
 
 pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
+pub use zones::{
+    Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,
+    ProposalStatus, ZoneChange, ZoneEventRecord, ZoneQuery, ZoneRecord, Zones,
+};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -32,6 +37,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("{0}")]
     Conflict(String),
+    /// Something the request names does not exist (or is outside the reader's areas).
+    #[error("{0} not found")]
+    NotFound(String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -147,7 +155,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Zones + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

@@ -585,3 +585,5 @@ impl PgAdmin {
         Ok(())
     }
 }
+
+crate::zones::zone_store!(PgStore, sqlx::Postgres, |pool| pool.begin());

@@ -553,3 +553,5 @@ async fn refresh_stats(tx: &mut Transaction<'static, Sqlite>) -> Result<()> {
     }
     Ok(())
 }
+
+crate::zones::zone_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
