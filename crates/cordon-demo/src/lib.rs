@@ -5,11 +5,15 @@
 //! Each community has its own random stream (seed and community code), so a community looks the
 //! same whatever else is generated and in whatever order.
 
+mod zones;
+
 use std::collections::HashMap;
 
 use cordon_domain::{AreaCode, AreaLevel, AreaRow, IdNumber, PersonId, PersonRow, Phone, Sex, Tags};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+pub use zones::{DemoEvent, DemoZone, demo_zones};
 
 const AREAS_CSV: &str = include_str!("../../../data/hohhot/areas.csv");
 const DISTRICTS_GEOJSON: &str = include_str!("../../../data/hohhot/districts.geojson");

@@ -12,15 +12,15 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::{AppState, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"))
 )]
 struct ApiDoc;
 
@@ -46,6 +46,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(area_shape))
         .routes(routes!(search_people))
         .routes(routes!(person))
+        .routes(routes!(zones_api::list_zones, zones_api::draw_zone))
+        .routes(routes!(zones_api::zone_figures))
+        .routes(routes!(zones_api::get_zone))
+        .routes(routes!(zones_api::record_event))
+        .routes(routes!(zones_api::lift_zone))
+        .routes(routes!(zones_api::raise_zone))
+        .routes(routes!(zones_api::record_positive))
+        .routes(routes!(zones_api::list_proposals))
+        .routes(routes!(zones_api::decide_proposal))
+        .routes(routes!(zones_api::list_profiles))
+        .routes(routes!(zones_api::put_profile))
+        .routes(routes!(zones_api::set_in_force))
 }
 
 #[derive(Serialize, ToSchema)]

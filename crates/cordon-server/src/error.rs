@@ -18,6 +18,10 @@ pub enum ApiError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     BadRequest(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -36,8 +40,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable word for programs: unauthorized, not_found, bad_request, invalid, too_large,
-    /// unavailable, internal.
+    /// A stable word for programs: unauthorized, forbidden, not_found, conflict, bad_request,
+    /// invalid, too_large, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,8 @@ impl ApiError {
         match self {
             ApiError::Unauthorized | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -61,6 +67,8 @@ impl ApiError {
         match self {
             ApiError::Unauthorized | ApiError::BadLogin => "unauthorized",
             ApiError::NotFound => "not_found",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Invalid { .. } => "invalid",
             ApiError::TooLarge => "too_large",
@@ -79,6 +87,10 @@ impl From<StoreError> for ApiError {
         if e.is_unavailable() {
             tracing::error!(error = %e, "database unavailable");
             ApiError::Unavailable
+        } else if let StoreError::Conflict(m) = e {
+            ApiError::Conflict(m)
+        } else if let StoreError::NotFound(m) = e {
+            ApiError::BadRequest(format!("{m} not found"))
         } else {
             ApiError::Internal(e.to_string())
         }

@@ -10,6 +10,8 @@ mod auth;
 mod error;
 mod i18n;
 mod web;
+mod zones;
+mod zones_api;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,11 +29,17 @@ pub struct Config {
     /// Mark cookies `Secure` (set when Cordon is served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
     pub session_ttl: Duration,
+    /// The deployment's time zone: what "a day" means for the zones' clean days.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: false, session_ttl: Duration::from_secs(12 * 3600) }
+        Config {
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 3600),
+            tz: chrono_tz::Asia::Shanghai,
+        }
     }
 }
 
@@ -39,13 +47,16 @@ impl Default for Config {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    /// Every active zone's state, for the figures; emptied by each change to a zone.
+    pub zones: zones::SnapshotCell,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
-    let state = AppState { store, config: Arc::new(config) };
+    let state = AppState { store, config: Arc::new(config), zones: Default::default() };
+    spawn_reviewer(state.clone());
     let (api, openapi) = api::router().split_for_parts();
     // The document never changes while the server runs: serialise it once.
     let openapi =
@@ -63,6 +74,22 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Files the step downs the rules allow as days pass, once a minute, and keeps the zones'
+/// snapshot fresh. The task ends with the runtime.
+fn spawn_reviewer(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = zones::review(&state, None).await {
+                tracing::warn!(error = %e, "zone review failed");
+            }
+        }
+    });
 }
 
 /// Serves until `shutdown` resolves; requests in flight finish first.

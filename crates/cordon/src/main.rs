@@ -200,8 +200,11 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
+/// Opens the store and adds the shipped protocol profiles it lacks (edited ones are kept).
 async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    cordon_store::connect(url).await.with_context(|| format!("opening the database {url}"))
+    let store = cordon_store::connect(url).await.with_context(|| format!("opening the database {url}"))?;
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), chrono::Utc::now()).await?;
+    Ok(store)
 }
 
 async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
@@ -263,7 +266,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         if totals.people > 0 {
             bail!("{url} holds people but no users: it is not a demo database; use `cordon serve`");
         }
-        seed_demo(&*store, args.seed, scale).await?;
+        let populated = seed_demo(&*store, args.seed, scale).await?;
         let hash = cordon_server::hash_password(password.clone().expect("set above")).await?;
         for (username, display, role, scope) in DEMO_USERS {
             let scope = AreaCode::parse(scope)?;
@@ -276,6 +279,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             };
             store.create_user(&user).await?;
         }
+        seed_zones(&*store, scale, &populated).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -309,7 +313,7 @@ fn random_password() -> String {
 }
 
 /// Loads the generated city in one import: it lands whole or not at all.
-async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
+async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<Vec<AreaCode>> {
     let started = std::time::Instant::now();
     let mut city = City::new(seed, scale);
     let mut import = store.begin_import(true).await?;
@@ -362,6 +366,60 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<()> {
         ("indexes, counts, commit", committing),
     ];
     eprintln!("  {}", phases.map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64())).join(", "));
+    Ok(communities)
+}
+
+/// Draws the demo's zones with their history, days back from today, as `admin` did.
+async fn seed_zones(store: &dyn Store, scale: Scale, populated: &[AreaCode]) -> Result<()> {
+    use chrono::{TimeZone, Utc};
+    use cordon_domain::ZoneEvent;
+    use cordon_store::{NewZone, NewZoneEvent};
+    let tz = chrono_tz::Asia::Shanghai;
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let at = |days_ago: u32, hour: u32| {
+        let day = today - chrono::Duration::days(days_ago.into());
+        let local = day.and_hms_opt(hour, 0, 0).expect("an hour of the day");
+        let t = tz.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc));
+        t.min(now - chrono::Duration::minutes(1))
+    };
+    let root = cordon_domain::AreaPath::root();
+    let zones = cordon_demo::demo_zones(scale, populated);
+    let mut drawn_count = 0;
+    for z in &zones {
+        if store.area(&root, &z.area).await?.is_none() {
+            eprintln!("demo zone on {} skipped: this seed made no such area", z.area);
+            continue;
+        }
+        drawn_count += 1;
+        let drawn = store
+            .create_zone(
+                &root,
+                &NewZone {
+                    area: z.area.clone(),
+                    tier: z.tier,
+                    profile_key: cordon_domain::protocol::DEFAULT_PROFILE.into(),
+                    reason: z.reason.clone(),
+                    case_person_id: None,
+                    at: at(z.days_ago, z.hour),
+                    by: "admin".into(),
+                },
+            )
+            .await
+            .with_context(|| format!("demo zone on {}", z.area))?;
+        for e in &z.events {
+            let when = at(e.days_ago, e.hour);
+            let event = NewZoneEvent {
+                event: ZoneEvent { at: when, kind: e.kind.clone() },
+                note: e.note.clone(),
+                person_id: None,
+                by: "admin".into(),
+                recorded_at: when,
+            };
+            store.record_zone_event(drawn.id, &event).await?;
+        }
+    }
+    eprintln!("drew {drawn_count} zones with their history");
     Ok(())
 }
 
