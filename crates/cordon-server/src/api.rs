@@ -330,6 +330,8 @@ pub struct PersonView {
     pub summary: PersonSummary,
     /// Masked: 1501**********1234.
     pub id_number: Option<String>,
+    /// The strictest zone over the person's household and its ancestors; none outside zones.
+    pub effective_tier: Option<cordon_domain::Tier>,
     pub household_members: Vec<PersonSummary>,
 }
 
@@ -348,13 +350,14 @@ pub async fn person_view(
     let others: Vec<PersonRecord> =
         household.into_iter().filter(|p| p.person_id != person.person_id).collect();
     let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
+    let effective_tier = crate::zones::marks_of(state, std::slice::from_ref(&person.path)).await?.remove(0).covering;
     // One address look-up and one audit insert for the person and their household together.
     let mut everyone = Vec::with_capacity(others.len() + 1);
     everyone.push(person);
     everyone.extend(others);
     let mut all = summaries(state, user, &everyone, route).await?;
     let household_members = all.split_off(1);
-    Ok(PersonView { summary: all.remove(0), id_number, household_members })
+    Ok(PersonView { summary: all.remove(0), id_number, effective_tier, household_members })
 }
 
 /// One person in the user's scope, with their household. The read is audited; a person outside

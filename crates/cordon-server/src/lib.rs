@@ -9,7 +9,9 @@ mod api;
 mod auth;
 mod error;
 mod i18n;
+mod map;
 mod web;
+mod web_zones;
 mod zones;
 mod zones_api;
 

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{code}", get(area_page))
         .route("/people", get(search_page))
         .route("/people/{id}", get(person_page))
+        .merge(crate::web_zones::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -55,11 +56,19 @@ pub struct Page {
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
+    /// The deployment's time zone, in which every time is shown.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Page {
     fn new(lang: Lang, user: Option<User>, path: &str) -> Self {
-        Page { lang, t: lang.texts(), user, switch_href: format!("{path}?lang={}", lang.other().code()) }
+        Page {
+            lang,
+            t: lang.texts(),
+            user,
+            switch_href: format!("{path}?lang={}", lang.other().code()),
+            tz: chrono_tz::Asia::Shanghai,
+        }
     }
 
     pub fn level_name(&self, l: &AreaLevel) -> &'static str {
@@ -103,9 +112,9 @@ struct LangQuery {
 }
 
 /// A signed-in user of a page; without one, a redirect to the login page that comes back here.
-struct PageUser {
-    page: Page,
-    jar: CookieJar,
+pub(crate) struct PageUser {
+    pub(crate) page: Page,
+    pub(crate) jar: CookieJar,
 }
 
 impl PageUser {
@@ -153,7 +162,11 @@ impl FromRequestParts<AppState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (lang, jar) = lang_of(parts);
         match auth::session_user(parts, state).await {
-            Ok(Some(user)) => Ok(PageUser { page: Page::new(lang, Some(user), parts.uri.path()), jar }),
+            Ok(Some(user)) => {
+                let mut page = Page::new(lang, Some(user), parts.uri.path());
+                page.tz = state.config.tz;
+                Ok(PageUser { page, jar })
+            }
             Ok(None) => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let to = format!("/login?next={}", urlencode(next));
@@ -176,14 +189,14 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Only a path on this site: never `//evil.example` or `https://…`.
-fn safe_next(next: Option<&str>) -> &str {
+pub(crate) fn safe_next(next: Option<&str>) -> &str {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
         _ => "/",
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
@@ -325,7 +338,7 @@ struct ErrorTemplate {
     message: String,
 }
 
-fn error_page(page: Page, jar: CookieJar, e: ApiError) -> Response {
+pub(crate) fn error_page(page: Page, jar: CookieJar, e: ApiError) -> Response {
     let status = e.status();
     let message = match &e {
         ApiError::NotFound => page.t.not_found.to_owned(),

@@ -252,7 +252,12 @@ async fn addresses(state: &AppState, zones: &[ZoneRecord]) -> Result<Vec<Vec<Str
 
 /// Zones visible to the user, with their states computed now.
 pub async fn list(state: &AppState, user: &User, query: &ZoneQuery) -> Result<Vec<ZoneView>, ApiError> {
-    let zones = state.store.zones(&user.scope_path, query).await?;
+    list_in(state, &user.scope_path, query).await
+}
+
+/// Zones over and inside one area; the caller has checked the area is the user's.
+pub async fn list_in(state: &AppState, area: &AreaPath, query: &ZoneQuery) -> Result<Vec<ZoneView>, ApiError> {
+    let zones = state.store.zones(area, query).await?;
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
     let mut events = events_by_zone(state.store.zone_events(&ids).await?);
     let profiles = profiles(state).await?;
@@ -763,19 +768,24 @@ async fn invalidate(state: &AppState) {
 
 /// The figures of the user's areas, from the snapshot (rebuilt when a change made it stale).
 pub async fn figures(state: &AppState, user: &User) -> Result<ZoneFigures, ApiError> {
+    let residents = state.store.area(&AreaPath::root(), &user.scope).await?.map_or(0, |n| n.stats.residents);
+    figures_in(state, &user.scope_path, residents).await
+}
+
+/// The figures of one area with `scope_residents` residents; the caller has checked the area
+/// is the user's.
+pub async fn figures_in(state: &AppState, scope: &AreaPath, scope_residents: i64) -> Result<ZoneFigures, ApiError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
-    let scope_residents =
-        state.store.area(&AreaPath::root(), &user.scope).await?.map_or(0, |n| n.stats.residents);
     let snap = state.zones.read().await;
     let covers: Vec<cordon_domain::ZoneCover> = snap
         .zones
         .iter()
         .map(|z| cordon_domain::ZoneCover { path: z.path.clone(), tier: z.tier, residents: z.residents })
         .collect();
-    let f: TierFigures = tier_figures(&covers, &user.scope_path, scope_residents);
-    let visible = |z: &&SnapZone| user.scope_path.contains(&z.path) || z.path.contains(&user.scope_path);
+    let f: TierFigures = tier_figures(&covers, scope, scope_residents);
+    let visible = |z: &&SnapZone| scope.contains(&z.path) || z.path.contains(scope);
     Ok(ZoneFigures {
         residents: TierCounts::of(f.residents),
         sealed_or_controlled: f.sealed_or_controlled(),
@@ -787,21 +797,40 @@ pub async fn figures(state: &AppState, user: &User) -> Result<ZoneFigures, ApiEr
     })
 }
 
-/// The strictest active zone over each of these areas (inside the user's scope), for colouring
-/// a map or a list of children.
-pub async fn tiers_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<Option<Tier>>, ApiError> {
+/// How the zones touch an area: the strictest zone over it (on it or above: everyone inside
+/// lives under it) and the strictest zone anywhere inside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ZoneMark {
+    pub covering: Option<Tier>,
+    pub inside: Option<Tier>,
+}
+
+impl ZoneMark {
+    /// The tier to colour the area by: the strictest zone that touches it.
+    pub fn strictest(&self) -> Option<Tier> {
+        Tier::strictest(self.covering, self.inside)
+    }
+
+    /// True when only part of the area is under its strictest tier.
+    pub fn partial(&self) -> bool {
+        self.inside.is_some_and(|i| self.covering.is_none_or(|c| i.is_stricter_than(c)))
+    }
+}
+
+/// The marks of these areas, from the snapshot.
+pub async fn marks_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<ZoneMark>, ApiError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
     let snap = state.zones.read().await;
+    let strictest = |it: &mut dyn Iterator<Item = Tier>| it.max_by_key(|t| t.strictness());
     Ok(paths
         .iter()
-        .map(|p| {
-            snap.zones
-                .iter()
-                .filter(|z| z.path.contains(p) || p.contains(&z.path))
-                .map(|z| z.tier)
-                .max_by_key(|t| t.strictness())
+        .map(|p| ZoneMark {
+            covering: strictest(&mut snap.zones.iter().filter(|z| z.path.contains(p)).map(|z| z.tier)),
+            inside: strictest(
+                &mut snap.zones.iter().filter(|z| p.contains(&z.path) && z.path != *p).map(|z| z.tier),
+            ),
         })
         .collect())
 }
