@@ -350,7 +350,8 @@ pub async fn person_view(
     let others: Vec<PersonRecord> =
         household.into_iter().filter(|p| p.person_id != person.person_id).collect();
     let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
-    let effective_tier = crate::zones::marks_of(state, std::slice::from_ref(&person.path)).await?.remove(0).covering;
+    let effective_tier =
+        crate::zones::marks_of(state, std::slice::from_ref(&person.path)).await?.remove(0).covering;
     // One address look-up and one audit insert for the person and their household together.
     let mut everyone = Vec::with_capacity(others.len() + 1);
     everyone.push(person);

@@ -27,7 +27,8 @@ fn rings(geometry: &Value) -> Vec<Ring> {
             })
             .unwrap_or_default()
     };
-    let polygon = |p: &Value| -> Vec<Ring> { p.as_array().map(|rs| rs.iter().map(ring).collect()).unwrap_or_default() };
+    let polygon =
+        |p: &Value| -> Vec<Ring> { p.as_array().map(|rs| rs.iter().map(ring).collect()).unwrap_or_default() };
     match geometry.get("type").and_then(Value::as_str) {
         Some("Polygon") => geometry.get("coordinates").map(polygon).unwrap_or_default(),
         Some("MultiPolygon") => geometry

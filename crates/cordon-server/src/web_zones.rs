@@ -100,16 +100,30 @@ impl Page {
         let tier = |t: &Tier| self.tier_name(&Some(*t));
         match e {
             EventKind::Designated { tier: t } => {
-                if zh { format!("划定为{}", tier(t)) } else { format!("drawn as a {}", tier(t)) }
+                if zh {
+                    format!("划定为{}", tier(t))
+                } else {
+                    format!("drawn as a {}", tier(t))
+                }
             }
             EventKind::Raised { tier: t } => {
-                if zh { format!("升级为{}", tier(t)) } else { format!("raised to {}", tier(t)) }
+                if zh {
+                    format!("升级为{}", tier(t))
+                } else {
+                    format!("raised to {}", tier(t))
+                }
             }
             EventKind::SteppedDown { tier: t } => {
-                if zh { format!("降为{}", tier(t)) } else { format!("stepped down to {}", tier(t)) }
+                if zh {
+                    format!("降为{}", tier(t))
+                } else {
+                    format!("stepped down to {}", tier(t))
+                }
             }
             EventKind::Lifted => (if zh { "解除" } else { "lifted" }).into(),
-            EventKind::Positive => (if zh { "新增阳性，重新计算" } else { "new positive: the clock restarts" }).into(),
+            EventKind::Positive => {
+                (if zh { "新增阳性，重新计算" } else { "new positive: the clock restarts" }).into()
+            }
             EventKind::Round { all_negative: true } => {
                 (if zh { "全员核酸，全部阴性" } else { "full testing round, all negative" }).into()
             }
@@ -145,15 +159,41 @@ impl Page {
     pub fn status_text(&self, s: &ProposalStatus) -> &'static str {
         let zh = self.lang == Lang::Zh;
         match s {
-            ProposalStatus::Pending => if zh { "待审批" } else { "pending" },
-            ProposalStatus::Approved => if zh { "已批准" } else { "approved" },
-            ProposalStatus::Rejected => if zh { "已驳回" } else { "rejected" },
-            ProposalStatus::Withdrawn => if zh { "已撤回（出现新增阳性）" } else { "withdrawn (new positive)" },
+            ProposalStatus::Pending => {
+                if zh {
+                    "待审批"
+                } else {
+                    "pending"
+                }
+            }
+            ProposalStatus::Approved => {
+                if zh {
+                    "已批准"
+                } else {
+                    "approved"
+                }
+            }
+            ProposalStatus::Rejected => {
+                if zh {
+                    "已驳回"
+                } else {
+                    "rejected"
+                }
+            }
+            ProposalStatus::Withdrawn => {
+                if zh {
+                    "已撤回（出现新增阳性）"
+                } else {
+                    "withdrawn (new positive)"
+                }
+            }
         }
     }
 
     pub fn can_manage(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| matches!(u.role, Role::Headquarters | Role::District | Role::Street))
+        self.user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, Role::Headquarters | Role::District | Role::Street))
     }
 
     pub fn is_headquarters(&self) -> bool {
@@ -161,7 +201,8 @@ impl Page {
     }
 
     pub fn can_report_positive(&self) -> bool {
-        self.can_manage() || self.user.as_ref().is_some_and(|u| matches!(u.role, Role::Epidemiologist | Role::Lab))
+        self.can_manage()
+            || self.user.as_ref().is_some_and(|u| matches!(u.role, Role::Epidemiologist | Role::Lab))
     }
 }
 
@@ -230,7 +271,11 @@ async fn zones_data(state: &AppState, page: &Page, area: Option<String>) -> Resu
     let area_tier = marks.pop().and_then(|m| m.covering);
     let mut shapes = Vec::with_capacity(children.len());
     for c in &children {
-        shapes.push(if c.has_shape { state.store.shape(&user.scope_path, &c.area.code).await? } else { None });
+        shapes.push(if c.has_shape {
+            state.store.shape(&user.scope_path, &c.area.code).await?
+        } else {
+            None
+        });
     }
     let projected = map::project(&shapes.iter().map(|s| s.as_deref()).collect::<Vec<_>>());
     let has_map = projected.iter().any(Option::is_some);
@@ -247,7 +292,8 @@ async fn zones_data(state: &AppState, page: &Page, area: Option<String>) -> Resu
             shape,
         })
         .collect();
-    let zones = zones::list_in(state, &path, &ZoneQuery { include_ended: false, tier: None, limit: 500 }).await?;
+    let zones =
+        zones::list_in(state, &path, &ZoneQuery { include_ended: false, tier: None, limit: 500 }).await?;
     let pending = state.store.proposals(&path, Some(ProposalStatus::Pending), 500).await?.len();
     let in_force = zones::profile_in_force(state).await?;
     let mut profiles: Vec<(String, String)> = zones::profiles(state)
@@ -286,7 +332,8 @@ async fn zone_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i
     let PageUser { page, jar } = pu;
     match zones::detail(&state, user_of(&page), id).await {
         Ok(d) => {
-            let stricter = Tier::ALL.into_iter().filter(|t| t.is_stricter_than(d.zone.tier)).map(Some).collect();
+            let stricter =
+                Tier::ALL.into_iter().filter(|t| t.is_stricter_than(d.zone.tier)).map(Some).collect();
             let proposals = d.proposals.clone();
             (jar, render(&ZoneTemplate { page, d, stricter, proposals })).into_response()
         }
@@ -307,7 +354,11 @@ struct ProposalsQuery {
     status: Option<String>,
 }
 
-async fn proposals_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<ProposalsQuery>) -> Response {
+async fn proposals_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<ProposalsQuery>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let status = q.status.unwrap_or_else(|| "pending".into());
     let found = async {
@@ -426,13 +477,23 @@ struct NoteForm {
     tier: String,
 }
 
-async fn lift_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Response {
+async fn lift_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let r = zones::lift(&state, user_of(&page), id, &f.note).await.map(|_| format!("/zones/{id}"));
     back(page, jar, r)
 }
 
-async fn raise_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Response {
+async fn raise_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let r = async {
         let tier = Tier::parse(&f.tier)?;
@@ -457,7 +518,11 @@ struct PositiveForm {
     back: Option<String>,
 }
 
-async fn positive_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<PositiveForm>) -> Response {
+async fn positive_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Form(f): Form<PositiveForm>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let r = async {
         let at = local_time(&f.at, &state)?;

@@ -256,7 +256,11 @@ pub async fn list(state: &AppState, user: &User, query: &ZoneQuery) -> Result<Ve
 }
 
 /// Zones over and inside one area; the caller has checked the area is the user's.
-pub async fn list_in(state: &AppState, area: &AreaPath, query: &ZoneQuery) -> Result<Vec<ZoneView>, ApiError> {
+pub async fn list_in(
+    state: &AppState,
+    area: &AreaPath,
+    query: &ZoneQuery,
+) -> Result<Vec<ZoneView>, ApiError> {
     let zones = state.store.zones(area, query).await?;
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
     let mut events = events_by_zone(state.store.zone_events(&ids).await?);
@@ -774,7 +778,11 @@ pub async fn figures(state: &AppState, user: &User) -> Result<ZoneFigures, ApiEr
 
 /// The figures of one area with `scope_residents` residents; the caller has checked the area
 /// is the user's.
-pub async fn figures_in(state: &AppState, scope: &AreaPath, scope_residents: i64) -> Result<ZoneFigures, ApiError> {
+pub async fn figures_in(
+    state: &AppState,
+    scope: &AreaPath,
+    scope_residents: i64,
+) -> Result<ZoneFigures, ApiError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }

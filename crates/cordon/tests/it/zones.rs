@@ -1,0 +1,229 @@
+//! Zones end to end: draw, record a positive, watch the countdown reset, approve the step down
+//! the rules allow and read the history — on both backends.
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, client, demo};
+
+impl Server {
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = client()
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn zone_on<'a>(zones: &'a Value, area: &str) -> &'a Value {
+    zones
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["area_code"] == area)
+        .unwrap_or_else(|| panic!("no zone on {area}"))
+}
+
+/// 呼铁佳园C区's sealed 3号楼 and the ready 1号楼 of 赛马场社区 (see cordon-demo's zones).
+const BUILDING_3: &str = "15010200100100103";
+const READY_BUILDING: &str = "15010200100200101";
+
+async fn zone_lifecycle(s: &Server) {
+    let admin = s.login("admin").await;
+
+    // The demo's figures: every resident counted once, at the strictest zone above them.
+    let (status, f) = s.get(&admin, "/api/v1/zones/figures").await;
+    assert_eq!(status, 200);
+    let r = &f["residents"];
+    let total =
+        r["sealed"].as_i64().unwrap() + r["controlled"].as_i64().unwrap() + r["precaution"].as_i64().unwrap();
+    assert_eq!(
+        total,
+        f["residents_in_scope"].as_i64().unwrap(),
+        "新城区 is a precaution district: all of tiny is zoned"
+    );
+    assert_eq!(f["sealed_or_controlled"], r["sealed"].as_i64().unwrap() + r["controlled"].as_i64().unwrap());
+    assert_eq!(f["zones"], json!({"sealed": 3, "controlled": 2, "precaution": 1}));
+    assert_eq!((f["ready_today"].as_i64(), f["round_overdue"].as_i64()), (Some(1), Some(1)));
+
+    // Bad input: an unknown area, an overlap, a tier the profile lacks, an unknown field.
+    let draw = |area: &str, tier: &str| json!({"area_code": area, "tier": tier, "reason": "测试"});
+    let (status, body) = s.post(&admin, "/api/v1/zones", draw("150102999999", "sealed")).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("area_code")), "{body}");
+    let (status, body) = s.post(&admin, "/api/v1/zones", draw(BUILDING_3, "controlled")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");
+    let (status, body) = s.post(&admin, "/api/v1/zones", draw("150102", "precaution")).await;
+    assert_eq!(status, 409, "{body}");
+    let mut twenty = draw("15010200100100101", "controlled");
+    twenty["profile"] = json!("twenty-measures-2022-11");
+    let (status, body) = s.post(&admin, "/api/v1/zones", twenty).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("tier")), "{body}");
+    let mut extra = draw("15010200100100101", "sealed");
+    extra["colour"] = json!("red");
+    assert_eq!(s.post(&admin, "/api/v1/zones", extra).await.0, 400);
+
+    // Only offices draw, only inside their areas.
+    let cadre = s.login("cadre").await;
+    assert_eq!(s.post(&cadre, "/api/v1/zones", draw("15010200100100101", "sealed")).await.0, 403);
+    let street = s.login("hailaer").await;
+    let (status, drawn) = s.post(&street, "/api/v1/zones", draw("15010200100100101", "sealed")).await;
+    assert_eq!(status, 201, "{drawn}");
+    assert_eq!(
+        (drawn["tier_name_zh"].as_str(), drawn["state"]["days_clean"].as_i64()),
+        (Some("高风险区"), Some(0))
+    );
+    let id = drawn["id"].as_i64().unwrap();
+
+    // A positive in 3号楼 resets its clock and its compound's; no new zone is needed (the
+    // building is sealed, the compound controlled already).
+    let (_, zones) = s.get(&admin, "/api/v1/zones").await;
+    let before = zone_on(&zones, BUILDING_3)["state"]["days_clean"].as_i64().unwrap();
+    assert!(before >= 5, "{before}");
+    let (status, out) =
+        s.post(&admin, "/api/v1/positives", json!({"area_code": BUILDING_3, "note": "单管复核阳性"})).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["zones_reset"].as_array().unwrap().len(), 3, "building, compound and district: {out}");
+    assert!(out["proposals"].as_array().unwrap().is_empty(), "{out}");
+    let (_, zones) = s.get(&admin, "/api/v1/zones").await;
+    let z3 = zone_on(&zones, BUILDING_3);
+    assert_eq!(z3["state"]["days_clean"], 0);
+    assert_eq!(z3["state"]["blockers"][0]["kind"], "clean_days");
+
+    // A positive in an unzoned building of another compound proposes the zones the profile
+    // calls for: its building sealed and its compound controlled.
+    let (status, out) = s.post(&admin, "/api/v1/positives", json!({"area_code": "15010200100100201"})).await;
+    assert_eq!(status, 200, "{out}");
+    let kinds: Vec<_> = out["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["kind"].clone(), p["tier_to"].clone()))
+        .collect();
+    assert_eq!(kinds, vec![(json!("designate"), json!("sealed")), (json!("designate"), json!("controlled"))]);
+
+    // The ready building's step down: approved, checked against the rules at that moment.
+    let (_, pending) = s.get(&admin, "/api/v1/proposals").await;
+    let step = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["area_code"] == READY_BUILDING && p["kind"] == "step_down")
+        .unwrap_or_else(|| panic!("{pending}"));
+    let pid = step["id"].as_i64().unwrap();
+    let (status, _) =
+        s.post(&street, &format!("/api/v1/proposals/{pid}/decision"), json!({"approve": true})).await;
+    assert_eq!(status, 403, "only headquarters decides");
+    let (status, decided) = s
+        .post(&admin, &format!("/api/v1/proposals/{pid}/decision"), json!({"approve": true, "note": "同意"}))
+        .await;
+    assert_eq!((status, decided["status"].as_str()), (200, Some("approved")), "{decided}");
+    let zid = step["zone_id"].as_i64().unwrap();
+    let (_, zone) = s.get(&admin, &format!("/api/v1/zones/{zid}")).await;
+    assert_eq!(zone["zone"]["tier"], "controlled");
+    let history: Vec<_> =
+        zone["history"].as_array().unwrap().iter().map(|e| e["event"]["kind"].clone()).collect();
+    assert_eq!(history.first(), Some(&json!("designated")));
+    assert!(history.contains(&json!("positive")));
+    assert_eq!(history.last(), Some(&json!("stepped_down")));
+    let (status, again) =
+        s.post(&admin, &format!("/api/v1/proposals/{pid}/decision"), json!({"approve": true})).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (409, Some("conflict")));
+
+    // The rules forbid: lifting a sealed zone on its first day; raising to a laxer tier.
+    let (status, body) = s.post(&admin, &format!("/api/v1/zones/{id}/lift"), json!({"note": "试试"})).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("clean days"), "{body}");
+    let (status, _) = s
+        .post(&admin, &format!("/api/v1/zones/{zid}/raise"), json!({"tier": "precaution", "note": "x"}))
+        .await;
+    assert_eq!(status, 422);
+    // A round recorded through the API lands in the history.
+    let (status, z) = s
+        .post(&street, &format!("/api/v1/zones/{id}/events"), json!({"kind": "round", "all_negative": true}))
+        .await;
+    assert_eq!(status, 200, "{z}");
+    assert_eq!(z["history"].as_array().unwrap().len(), 2);
+
+    // A district sees its own zones and the city's, never another district's.
+    let xincheng = s.login("xincheng").await;
+    let (_, mine) = s.get(&xincheng, "/api/v1/zones").await;
+    assert!(mine.as_array().unwrap().iter().all(|z| z["address"][0] == "新城区"), "{mine}");
+    assert_eq!(
+        s.get(&s.login("gongzhufu").await, &format!("/api/v1/zones/{zid}")).await.0,
+        404,
+        "赛马场 is not 公主府's"
+    );
+
+    // Profiles are data: a profile with a cycle is refused, a good one is stored.
+    let (_, profiles) = s.get(&admin, "/api/v1/profiles").await;
+    let mut shanghai =
+        profiles.as_array().unwrap().iter().find(|p| p["key"] == "shanghai-2022-05").unwrap().clone();
+    for k in ["builtin", "in_force", "updated_at", "updated_by"] {
+        shanghai.as_object_mut().unwrap().remove(k);
+    }
+    shanghai["key"] = json!("hohhot-2022-11");
+    shanghai["tiers"][1]["step_down"]["to"] = json!("sealed");
+    let put = |body: Value| {
+        client()
+            .put(format!("{}/api/v1/profiles/hohhot-2022-11", s.base))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let r = put(shanghai.clone()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("cycle"));
+    shanghai["tiers"][1]["step_down"]["to"] = json!("precaution");
+    assert_eq!(put(shanghai).await.unwrap().status(), 200);
+    let (_, profiles) = s.get(&admin, "/api/v1/profiles").await;
+    assert_eq!(profiles.as_array().unwrap().len(), 5);
+}
+
+async fn zone_pages(s: &Server) {
+    let c = client();
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "admin"), ("password", crate::support::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(format!("{}/zones", s.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("<path class=\"area\"").count(), 9, "the districts with shapes are on the map");
+    assert!(page.contains("共封控、管控") && page.contains("含封控区"), "{page}");
+    let r = c
+        .post(format!("{}/zones", s.base))
+        .form(&[
+            ("area_code", "15010200100100101"),
+            ("tier", "sealed"),
+            ("reason", "页面划定"),
+            ("profile", "ninth-edition"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/zones/"), "{to}");
+    let page = c.get(format!("{}{to}", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("页面划定") && page.contains("高风险区") && page.contains("尚不能降级"), "{page}");
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { let s = super::demo(super::super::support::sqlite()); super::$name(&s).await; })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = super::super::support::postgres() { let s = super::demo(db); super::$name(&s).await; }
+            })*
+        }
+    };
+}
+
+both!(zone_lifecycle, zone_pages);
