@@ -95,6 +95,57 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/login$/);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  if (label === 'desk') {
+    await check(`${label}: draw a sealed zone, a positive resets it, approve a step down, read the history`, async () => {
+      await page.goto(`${base}/login`);
+      await page.fill('input[name=username]', 'admin');
+      await page.fill('input[name=password]', password);
+      await page.click('button[type=submit]');
+      await page.goto(`${base}/zones?lang=zh`);
+      assert.equal(await page.locator('svg.map path.area').count(), 9, 'the districts with shapes');
+      assert.match(await page.locator('.figures').first().innerText(), /共封控、管控/);
+      await page.screenshot({ path: join(shots, `${label}-zones-city.png`), fullPage: true });
+      // Down the map to 新城区, then to the street, where the tiles list the communities.
+      await page.click('svg.map a[href="/zones?area=150102"]');
+      await page.waitForURL(/area=150102$/);
+      await page.click('ul.tiles >> text=海拉尔东路街道');
+      await page.waitForURL(/area=150102001$/);
+      await page.screenshot({ path: join(shots, `${label}-zones-street.png`), fullPage: true });
+
+      // Draw: 呼铁佳园C区 1号楼 sealed.
+      await page.fill('form[action="/zones"] input[name=area_code]', '15010200100100101');
+      await page.selectOption('form[action="/zones"] select[name=tier]', 'sealed');
+      await page.fill('form[action="/zones"] input[name=reason]', '浏览器测试：发现阳性');
+      await page.click('form[action="/zones"] button');
+      await page.waitForURL(/\/zones\/\d+$/);
+      assert.match(await page.locator('h1').innerText(), /1号楼\s*高风险区/);
+      assert.match(await page.locator('.countdown').innerText(), /0\/7/);
+
+      // Three days pass in a neighbour: the demo's 3号楼 has clean days; a positive resets them.
+      await page.goto(`${base}/zones?area=150102001001001`);
+      await page.click('table.zones >> text=3号楼');
+      const before = await page.locator('.countdown .lead b').innerText();
+      assert.ok(!before.startsWith('0/'), `3号楼 has clean days: ${before}`);
+      await page.fill('form[action="/positives"] input[name=note]', '单管复核阳性');
+      await page.click('form[action="/positives"] button');
+      await page.waitForURL(/\/zones\/\d+$/);
+      assert.match(await page.locator('.countdown .lead b').innerText(), /^0\/7/);
+      assert.match(await page.locator('ol.timeline').innerText(), /新增阳性，重新计算 — 单管复核阳性/);
+      await page.screenshot({ path: join(shots, `${label}-zone-reset.png`), fullPage: true });
+
+      // The proposals queue: approve the step down the rules allow.
+      await page.click('nav >> text=审批');
+      const row = page.locator('table.list tbody tr', { hasText: '降为管控区' });
+      await page.screenshot({ path: join(shots, `${label}-proposals.png`), fullPage: true });
+      await row.locator('input[name=note]').fill('符合第九版降级条件');
+      await row.locator('button[value=approve]').click();
+      await page.waitForURL(/\/zones\/\d+$/);
+      assert.match(await page.locator('h1').innerText(), /中风险区/);
+      assert.match(await page.locator('ol.timeline').innerText(), /降为管控区 — 符合第九版降级条件/);
+      await page.screenshot({ path: join(shots, `${label}-zone-stepped-down.png`), fullPage: true });
+      await page.click('text=退出');
+    });
+  }
   await context.close();
 }
 
