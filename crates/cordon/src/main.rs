@@ -1,6 +1,7 @@
 //! `cordon`: the one binary. Subcommands parse their arguments, open the store and call into
 //! the library crates; nothing here knows SQL or HTTP.
 
+mod bench;
 mod progress;
 
 use std::io::{BufRead, IsTerminal};
@@ -49,6 +50,16 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Effective tiers and tier counts: every household from scratch, and the figures from the
+    /// zones alone.
+    Zones(bench::ZonesBench),
 }
 
 #[derive(Args, Clone)]
@@ -197,6 +208,7 @@ async fn run(command: Command) -> Result<()> {
         }
         Command::Import(args) => import(args).await,
         Command::User(cmd) => user(cmd).await,
+        Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
     }
 }
 
