@@ -215,6 +215,7 @@ pub struct Texts {
     pub case: &'static str,
     pub in_force: &'static str,
     pub effective_tier: &'static str,
+    pub testing: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -311,6 +312,7 @@ pub static ZH: Texts = Texts {
     case: "病例",
     in_force: "现行",
     effective_tier: "风险等级",
+    testing: "检测安排",
 };
 
 pub static EN: Texts = Texts {
@@ -407,4 +409,5 @@ pub static EN: Texts = Texts {
     case: "Case",
     in_force: "in force",
     effective_tier: "Zone",
+    testing: "Testing",
 };

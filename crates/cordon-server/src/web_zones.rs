@@ -77,6 +77,16 @@ impl Page {
         }
     }
 
+    /// The test days of a tier: "第1、2、3天" / "days 1, 2, 3".
+    pub fn test_days(&self, z: &ZoneView) -> String {
+        let days: Vec<String> = z.test_days.iter().map(u32::to_string).collect();
+        match (self.lang, days.is_empty()) {
+            (_, true) => "—".into(),
+            (Lang::Zh, false) => format!("第{}天全员核酸", days.join("、")),
+            (Lang::En, false) => format!("everyone tested on days {}", days.join(", ")),
+        }
+    }
+
     pub fn date(&self, d: &NaiveDate) -> String {
         i18n::date(self.lang, *d)
     }

@@ -32,6 +32,9 @@ pub const SYSTEM: &str = "cordon";
 #[derive(Default)]
 pub struct Snapshot {
     pub at: Option<DateTime<Utc>>,
+    /// Bumped by every change, so a review that read the zones before a change does not store
+    /// what it computed over the change.
+    pub generation: u64,
     pub zones: Vec<SnapZone>,
 }
 
@@ -104,6 +107,8 @@ pub struct ZoneView {
     pub tier_name_en: String,
     pub movement_zh: String,
     pub movement_en: String,
+    /// Days of the zone on which everyone inside is tested (day 1: the day it was drawn).
+    pub test_days: Vec<u32>,
     pub profile: String,
     pub profile_name_zh: String,
     pub profile_name_en: String,
@@ -219,6 +224,7 @@ fn view(
         tier_name_en: pick(|r| &r.name_en),
         movement_zh: pick(|r| &r.movement_zh),
         movement_en: pick(|r| &r.movement_en),
+        test_days: rule.map(|r| r.test_days.clone()).unwrap_or_default(),
         profile: profile.key.clone(),
         profile_name_zh: profile.name_zh.clone(),
         profile_name_en: profile.name_en.clone(),
@@ -520,6 +526,7 @@ pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ApiErr
         .store
         .zones(&AreaPath::root(), &ZoneQuery { include_ended: false, tier: None, limit: u32::MAX / 2 })
         .await?;
+    let generation = state.zones.read().await.generation;
     let zones: Vec<ZoneRecord> = zones.into_iter().filter(|z| only.is_none_or(|id| id == z.id)).collect();
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
     let mut events = events_by_zone(state.store.zone_events(&ids).await?);
@@ -574,7 +581,10 @@ pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ApiErr
         }
     }
     if only.is_none() && count == 0 {
-        *state.zones.write().await = Snapshot { at: Some(now), zones: snapshot };
+        let mut kept = state.zones.write().await;
+        if kept.generation == generation {
+            *kept = Snapshot { at: Some(now), generation, zones: snapshot };
+        }
     } else {
         invalidate(state).await;
     }
@@ -766,8 +776,10 @@ impl TierCounts {
     }
 }
 
-async fn invalidate(state: &AppState) {
-    state.zones.write().await.at = None;
+pub async fn invalidate(state: &AppState) {
+    let mut kept = state.zones.write().await;
+    kept.at = None;
+    kept.generation += 1;
 }
 
 /// The figures of the user's areas, from the snapshot (rebuilt when a change made it stale).

@@ -336,7 +336,7 @@ pub async fn put_profile(
     profile.check()?;
     let r = state.store.put_profile(&profile, &user.username, Utc::now()).await?;
     let in_force = zones::profile_in_force(&state).await? == key;
-    state.zones.write().await.at = None;
+    zones::invalidate(&state).await;
     Ok(Json(ProfileView {
         in_force,
         builtin: r.builtin,

@@ -174,9 +174,21 @@ pub fn run(b: &ZonesBench) -> Result<()> {
     full.sort_by(f64::total_cmp);
     println!("residents            {total}");
     println!("households           {}", g.households.len());
-    println!("zones                {} (sealed {}, controlled {}, precaution {})", zones.len(), figures.zones[0], figures.zones[1], figures.zones[2]);
-    println!("people by tier       sealed {}, controlled {}, precaution {}", counted[0], counted[1], counted[2]);
-    println!("recompute everything {:.1} ms (median of {runs}; every household's effective tier)", full[runs / 2] * 1e3);
+    println!(
+        "zones                {} (sealed {}, controlled {}, precaution {})",
+        zones.len(),
+        figures.zones[0],
+        figures.zones[1],
+        figures.zones[2]
+    );
+    println!(
+        "people by tier       sealed {}, controlled {}, precaution {}",
+        counted[0], counted[1], counted[2]
+    );
+    println!(
+        "recompute everything {:.1} ms (median of {runs}; every household's effective tier)",
+        full[runs / 2] * 1e3
+    );
     println!("figures from zones   {:.3} ms (mean of {reps})", kept * 1e3);
 
     if let Some(dir) = &b.export {
