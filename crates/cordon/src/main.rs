@@ -3,6 +3,7 @@
 
 mod bench;
 mod progress;
+mod trace;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -50,6 +51,8 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Close and secondary contacts from venue scans, on files (formats.md).
+    Trace(trace::TraceArgs),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -209,6 +212,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Import(args) => import(args).await,
         Command::User(cmd) => user(cmd).await,
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
+        Command::Trace(a) => trace::run(&a),
     }
 }
 

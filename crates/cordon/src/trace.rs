@@ -1,0 +1,78 @@
+//! `cordon trace`: close and secondary contacts from venue scans, on files (formats.md).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use cordon_trace::read::{read_cases, read_scans};
+use cordon_trace::{ScansBuilder, trace, write_contacts};
+
+#[derive(Args)]
+pub struct TraceArgs {
+    /// Venue-code scans: person_id,venue_id,scanned_at (CSV).
+    #[arg(long)]
+    scans: PathBuf,
+    /// Cases: person_id,infectious_from,isolated_at (empty isolated_at: not isolated yet).
+    #[arg(long)]
+    cases: PathBuf,
+    /// Where contacts.csv goes: person_id,kind,via_person_id,venue_id,exposure_at.
+    #[arg(long)]
+    out: PathBuf,
+    /// Two scans at one venue are together when at most this many minutes apart.
+    #[arg(long, default_value_t = 30)]
+    window: u32,
+    /// Secondary contacts too: together with a close contact after their exposure.
+    #[arg(long)]
+    secondary: bool,
+    /// The time zone of times written without an offset, and of the output.
+    #[arg(long, env = "CORDON_TZ", default_value = "Asia/Shanghai")]
+    time_zone: chrono_tz::Tz,
+}
+
+pub fn run(a: &TraceArgs) -> Result<()> {
+    let started = Instant::now();
+    let name = |p: &PathBuf| p.display().to_string();
+    if a.scans.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        bail!("{}: Parquet scans are not read yet; give the CSV form (person_id,venue_id,scanned_at)", name(&a.scans));
+    }
+    let cases_file = std::fs::File::open(&a.cases).with_context(|| format!("opening {}", name(&a.cases)))?;
+    let cases = read_cases(&name(&a.cases), std::io::BufReader::new(cases_file), a.time_zone)?;
+    let scans_file = std::fs::File::open(&a.scans).with_context(|| format!("opening {}", name(&a.scans)))?;
+    let estimate = scans_file.metadata().map_or(0, |m| m.len() / 48) as usize;
+    let mut builder = ScansBuilder::with_capacity(estimate);
+    read_scans(&name(&a.scans), scans_file, a.time_zone, &mut builder)?;
+    let loaded = started.elapsed();
+    let n_scans = builder.len();
+    let scans = builder.finish();
+    let indexed = started.elapsed();
+    let (contacts, stats) = trace(&scans, &cases, i64::from(a.window) * 60_000_000, a.secondary);
+    let traced = started.elapsed();
+    if stats.cases_without_scans == stats.cases {
+        bail!("{}: none of its {} cases appears in {}", name(&a.cases), stats.cases, name(&a.scans));
+    }
+    let out = std::fs::File::create(&a.out).with_context(|| format!("creating {}", name(&a.out)))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    write_contacts(&mut out, &scans, &contacts, a.time_zone)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", name(&a.out)))?;
+    let secs = |d: std::time::Duration| d.as_secs_f64();
+    eprintln!(
+        "cordon trace: {n_scans} scans, {} people, {} venues; {} cases ({} without scans, {} counting scans); \
+         close={} secondary={}; read {:.2}s index {:.2}s trace {:.2}s write {:.2}s total {:.2}s",
+        scans.people.len(),
+        scans.venues.len(),
+        stats.cases,
+        stats.cases_without_scans,
+        stats.case_scans,
+        stats.close,
+        stats.secondary,
+        secs(loaded),
+        secs(indexed - loaded),
+        secs(traced - indexed),
+        secs(started.elapsed() - traced),
+        secs(started.elapsed()),
+    );
+    Ok(())
+}
