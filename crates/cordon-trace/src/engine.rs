@@ -104,7 +104,8 @@ impl ScansBuilder {
         }
         drop(next);
         drop(venue);
-        let mut rows: Vec<(i64, u32)> = order.iter().map(|&i| (time[i as usize], person[i as usize])).collect();
+        let mut rows: Vec<(i64, u32)> =
+            order.iter().map(|&i| (time[i as usize], person[i as usize])).collect();
         drop(order);
         drop(time);
         drop(person);
@@ -230,7 +231,8 @@ impl Best {
                 Ordering::Greater => false,
                 Ordering::Equal => {
                     let by_via = scans.people.name(via).cmp(scans.people.name(*bvia));
-                    by_via.then_with(|| scans.venues.name(venue).cmp(scans.venues.name(*bvenue))) == Ordering::Less
+                    by_via.then_with(|| scans.venues.name(venue).cmp(scans.venues.name(*bvenue)))
+                        == Ordering::Less
                 }
             },
         };
@@ -243,7 +245,9 @@ impl Best {
         self.best
             .into_iter()
             .enumerate()
-            .filter_map(|(p, b)| b.map(|(t, via, venue)| Contact { person: p as u32, kind, via, venue, exposure: t }))
+            .filter_map(|(p, b)| {
+                b.map(|(t, via, venue)| Contact { person: p as u32, kind, via, venue, exposure: t })
+            })
             .collect()
     }
 }
@@ -336,11 +340,17 @@ mod tests {
     use super::*;
 
     /// The rules of formats.md, written the slow and obvious way.
-    fn naive(raw: &[(u8, u8, i64)], cases: &[(u8, i64, Option<i64>)], w: i64, secondary: bool) -> Vec<(String, &'static str, String, String, i64)> {
+    fn naive(
+        raw: &[(u8, u8, i64)],
+        cases: &[(u8, i64, Option<i64>)],
+        w: i64,
+        secondary: bool,
+    ) -> Vec<(String, &'static str, String, String, i64)> {
         let name = |p: u8| format!("P{p:02}");
         let venue = |v: u8| format!("V{v}");
         let is_case = |p: u8| cases.iter().any(|c| c.0 == p);
-        let counting = |p: u8, t: i64| cases.iter().any(|&(c, f, u)| c == p && t >= f && u.is_none_or(|u| t < u));
+        let counting =
+            |p: u8, t: i64| cases.iter().any(|&(c, f, u)| c == p && t >= f && u.is_none_or(|u| t < u));
         let mut close: Vec<(String, &str, String, String, i64)> = Vec::new();
         let people: std::collections::BTreeSet<u8> = raw.iter().map(|r| r.0).collect();
         for &p in &people {

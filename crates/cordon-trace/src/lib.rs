@@ -37,7 +37,12 @@ pub fn format_time(us: i64, tz: Tz) -> String {
 }
 
 /// Writes `contacts.csv` (formats.md): `person_id,kind,via_person_id,venue_id,exposure_at`.
-pub fn write_contacts(out: &mut impl Write, scans: &Scans, contacts: &[Contact], tz: Tz) -> std::io::Result<()> {
+pub fn write_contacts(
+    out: &mut impl Write,
+    scans: &Scans,
+    contacts: &[Contact],
+    tz: Tz,
+) -> std::io::Result<()> {
     out.write_all(b"person_id,kind,via_person_id,venue_id,exposure_at\n")?;
     for c in contacts {
         out.write_all(scans.people.name(c.person))?;

@@ -128,7 +128,9 @@ pub fn parse_time(s: &[u8], tz: Tz) -> std::result::Result<i64, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.timestamp_micros());
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"] {
+    for f in
+        ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
+    {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, f) {
             return tz
                 .from_local_datetime(&naive)
@@ -137,7 +139,9 @@ pub fn parse_time(s: &[u8], tz: Tz) -> std::result::Result<i64, String> {
                 .ok_or_else(|| format!("{text:?} does not exist in {tz} (a clock change)"));
         }
     }
-    Err(format!("{text:?} is not a time; use 2022-02-17T16:30:00+08:00 or 2022-02-17 16:30:00 (read in {tz})"))
+    Err(format!(
+        "{text:?} is not a time; use 2022-02-17T16:30:00+08:00 or 2022-02-17 16:30:00 (read in {tz})"
+    ))
 }
 
 /// The fields at these positions of a line (empty when the line is short).
@@ -216,7 +220,11 @@ pub fn read_cases(file: &str, input: impl Read, tz: Tz) -> Result<Vec<Case>> {
             return Err(bad(n, "person_id", "is empty".into()));
         }
         if let Some(first) = seen.insert(person.to_vec(), n) {
-            return Err(bad(n, "person_id", format!("{} is a case already (line {first})", String::from_utf8_lossy(person))));
+            return Err(bad(
+                n,
+                "person_id",
+                format!("{} is a case already (line {first})", String::from_utf8_lossy(person)),
+            ));
         }
         let from = parse_time(field(&fields, f), tz).map_err(|e| bad(n, "infectious_from", e))?;
         let until = match field(&fields, i) {
@@ -274,7 +282,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("c.csv:2 (infectious_from):"), "{e}");
-        let e = read_cases("c.csv", "person_id,infectious_from,isolated_at\n".as_bytes(), TZ).unwrap_err().to_string();
+        let e = read_cases("c.csv", "person_id,infectious_from,isolated_at\n".as_bytes(), TZ)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("names no case"), "{e}");
     }
 }

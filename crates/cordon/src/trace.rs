@@ -35,7 +35,10 @@ pub fn run(a: &TraceArgs) -> Result<()> {
     let started = Instant::now();
     let name = |p: &PathBuf| p.display().to_string();
     if a.scans.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
-        bail!("{}: Parquet scans are not read yet; give the CSV form (person_id,venue_id,scanned_at)", name(&a.scans));
+        bail!(
+            "{}: Parquet scans are not read yet; give the CSV form (person_id,venue_id,scanned_at)",
+            name(&a.scans)
+        );
     }
     let cases_file = std::fs::File::open(&a.cases).with_context(|| format!("opening {}", name(&a.cases)))?;
     let cases = read_cases(&name(&a.cases), std::io::BufReader::new(cases_file), a.time_zone)?;

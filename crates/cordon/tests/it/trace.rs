@@ -1,0 +1,82 @@
+//! `cordon trace` against the DuckDB reference (fixtures made by ../shared/peer-bench/).
+
+use std::path::{Path, PathBuf};
+
+use crate::support::cordon;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace").join(name)
+}
+
+fn run(args: &[&str], out: &Path) -> (bool, String, String) {
+    let o = cordon()
+        .arg("trace")
+        .arg("--scans")
+        .arg(fixture("scans.csv"))
+        .arg("--cases")
+        .arg(fixture("cases.csv"))
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn contacts_match_duckdb_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("contacts.csv");
+    let (ok, stdout, stderr) = run(&["--secondary"], &out);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "", "nothing on standard output");
+    assert!(stderr.contains("close=105 secondary=378"), "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(fixture("contacts.csv")).unwrap());
+
+    let (ok, _, stderr) = run(&["--window", "10"], &out);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(fixture("contacts-close-w10.csv")).unwrap());
+}
+
+#[test]
+fn bad_input_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans.csv");
+    std::fs::write(
+        &scans,
+        "person_id,venue_id,scanned_at\nP1,V1,2022-03-01T10:00:00+08:00\nP2,V1,tomorrow\n",
+    )
+    .unwrap();
+    let out = dir.path().join("contacts.csv");
+    let o = cordon()
+        .args(["trace", "--cases"])
+        .arg(fixture("cases.csv"))
+        .arg("--scans")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("scans.csv:3 (scanned_at): \"tomorrow\" is not a time"), "{err}");
+    assert!(!out.exists(), "no contacts.csv from bad input");
+
+    // A cases file naming nobody in the scans is an error, not an empty answer.
+    std::fs::write(&scans, "person_id,venue_id,scanned_at\nP1,V1,2022-03-01T10:00:00+08:00\n").unwrap();
+    let o = cordon()
+        .args(["trace", "--cases"])
+        .arg(fixture("cases.csv"))
+        .arg("--scans")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("none of its 8 cases appears"));
+}
