@@ -6,39 +6,101 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
-/// Interned byte strings: ids are dense, in order of first appearance.
+/// Interned byte strings: ids are dense, in order of first appearance. Names live in one
+/// arena. Ids shaped like the first one seen — a fixed prefix and a fixed number of digits, as
+/// `P00004019` — are looked up by their number in a table, without hashing; any other id goes
+/// through a hash map. Both paths give the same answers.
 #[derive(Default)]
 pub struct Interner {
-    ids: FxHashMap<Box<[u8]>, u32>,
-    names: Vec<Box<[u8]>>,
+    arena: Vec<u8>,
+    ends: Vec<usize>,
+    /// The shape of the first id: its prefix and the count of digits after it.
+    shape: Option<(Box<[u8]>, usize)>,
+    /// By number, for ids of that shape: id + 1 (0: not seen).
+    by_number: Vec<u32>,
+    others: FxHashMap<Box<[u8]>, u32>,
+}
+
+/// Numbers above this go to the hash map, so a stray huge number cannot allocate a huge table.
+const MAX_NUMBERED: u64 = 1 << 27;
+
+fn shape_of(s: &[u8]) -> Option<(usize, u64)> {
+    let digits = s.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let start = s.len() - digits;
+    let n = s[start..].iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+    Some((start, n))
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        if let Some(slot) = self.numbered_slot(s) {
+            if self.by_number[slot] != 0 {
+                return self.by_number[slot] - 1;
+            }
+            let id = self.push_name(s);
+            self.by_number[slot] = id + 1;
             return id;
         }
-        let id = self.names.len() as u32;
-        let boxed: Box<[u8]> = s.into();
-        self.names.push(boxed.clone());
-        self.ids.insert(boxed, id);
+        if let Some(&id) = self.others.get(s) {
+            return id;
+        }
+        let id = self.push_name(s);
+        self.others.insert(s.into(), id);
+        id
+    }
+
+    /// The table slot of an id of the first id's shape (learning the shape from the first).
+    fn numbered_slot(&mut self, s: &[u8]) -> Option<usize> {
+        let (start, n) = shape_of(s)?;
+        if n >= MAX_NUMBERED {
+            return None;
+        }
+        match &self.shape {
+            None if self.ends.is_empty() => self.shape = Some((s[..start].into(), s.len() - start)),
+            None => return None,
+            Some((prefix, width)) if **prefix == s[..start] && *width == s.len() - start => {}
+            Some(_) => return None,
+        }
+        let slot = n as usize;
+        if slot >= self.by_number.len() {
+            self.by_number.resize((slot + 1).next_power_of_two(), 0);
+        }
+        Some(slot)
+    }
+
+    fn push_name(&mut self, s: &[u8]) -> u32 {
+        let id = self.ends.len() as u32;
+        self.arena.extend_from_slice(s);
+        self.ends.push(self.arena.len());
         id
     }
 
     pub fn get(&self, s: &[u8]) -> Option<u32> {
-        self.ids.get(s).copied()
+        if let (Some((prefix, width)), Some((start, n))) = (&self.shape, shape_of(s))
+            && **prefix == s[..start]
+            && *width == s.len() - start
+            && n < MAX_NUMBERED
+        {
+            return self.by_number.get(n as usize).and_then(|&v| v.checked_sub(1));
+        }
+        self.others.get(s).copied()
     }
 
     pub fn name(&self, id: u32) -> &[u8] {
-        &self.names[id as usize]
+        let end = self.ends[id as usize];
+        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] };
+        &self.arena[start..end]
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
 }
 
@@ -404,6 +466,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn interning_is_a_bijection_whatever_the_shapes(names in prop::collection::vec("(P|X|)[0-9]{0,4}|[a-z]{1,3}|P[0-9]{20}", 1..60)) {
+            let mut i = Interner::default();
+            let ids: Vec<u32> = names.iter().map(|n| i.intern(n.as_bytes())).collect();
+            for (n, id) in names.iter().zip(&ids) {
+                prop_assert_eq!(i.name(*id), n.as_bytes());
+                prop_assert_eq!(i.get(n.as_bytes()), Some(*id));
+                prop_assert_eq!(i.intern(n.as_bytes()), *id);
+            }
+            let distinct: std::collections::HashSet<&String> = names.iter().collect();
+            prop_assert_eq!(i.len(), distinct.len());
+            prop_assert_eq!(i.get(b"never-seen-0"), None);
+        }
+
         #[test]
         fn agrees_with_the_rules_written_plainly(
             raw in prop::collection::vec((0u8..30, 0u8..6, 0i64..200), 0..150),
