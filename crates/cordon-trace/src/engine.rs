@@ -6,23 +6,28 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
-/// Interned byte strings: ids are dense, in order of first appearance. Names live in one
-/// arena. Ids shaped like the first one seen — a fixed prefix and a fixed number of digits, as
-/// `P00004019` — are looked up by their number in a table, without hashing; any other id goes
-/// through a hash map. Both paths give the same answers.
+/// Interned byte strings with dense ids. Ids shaped like the first one seen — a fixed prefix
+/// and a fixed number of digits, as `P00004019` — are their own number: interning them touches
+/// no table at all, which matters when 20 M rows each look one up. Any other name (or a number
+/// beyond the numbered range, once another name has been seen) gets the next id above that
+/// range through a hash map. Comparing two numbered names is comparing their numbers, since
+/// they share prefix and width.
 #[derive(Default)]
 pub struct Interner {
+    /// The shape of numbered names: prefix and count of digits.
+    shape: Option<(Box<[u8]>, usize)>,
+    /// One more than the largest numbered id handed out.
+    numbered: u32,
+    /// Set when the first other name arrives: from then on only numbers below `numbered` are
+    /// numbered ids, and other names take ids from `numbered` upwards.
+    fixed: bool,
     arena: Vec<u8>,
     ends: Vec<usize>,
-    /// The shape of the first id: its prefix and the count of digits after it.
-    shape: Option<(Box<[u8]>, usize)>,
-    /// By number, for ids of that shape: id + 1 (0: not seen).
-    by_number: Vec<u32>,
     others: FxHashMap<Box<[u8]>, u32>,
 }
 
-/// Numbers above this go to the hash map, so a stray huge number cannot allocate a huge table.
-const MAX_NUMBERED: u64 = 1 << 27;
+/// Numbers from here up are never numbered ids: arrays indexed by id stay proportionate.
+const MAX_NUMBERED: u64 = 1 << 22;
 
 fn shape_of(s: &[u8]) -> Option<(usize, u64)> {
     let digits = s.iter().rev().take_while(|b| b.is_ascii_digit()).count();
@@ -35,72 +40,85 @@ fn shape_of(s: &[u8]) -> Option<(usize, u64)> {
 }
 
 impl Interner {
+    /// The numbered id of `s`, if it has the shape and the number is in range.
+    fn numbered_id(&self, s: &[u8]) -> Option<u32> {
+        let (prefix, width) = self.shape.as_ref()?;
+        let (start, n) = shape_of(s)?;
+        let in_range = n < MAX_NUMBERED && (!self.fixed || n < u64::from(self.numbered));
+        (in_range && start == prefix.len() && s.len() - start == *width && s[..start] == **prefix)
+            .then_some(n as u32)
+    }
+
     pub fn intern(&mut self, s: &[u8]) -> u32 {
-        if let Some(slot) = self.numbered_slot(s) {
-            if self.by_number[slot] != 0 {
-                return self.by_number[slot] - 1;
-            }
-            let id = self.push_name(s);
-            self.by_number[slot] = id + 1;
-            return id;
+        if self.shape.is_none()
+            && self.numbered == 0
+            && !self.fixed
+            && let Some((start, _)) = shape_of(s)
+        {
+            self.shape = Some((s[..start].into(), s.len() - start));
         }
+        if let Some(n) = self.numbered_id(s) {
+            self.numbered = self.numbered.max(n + 1);
+            return n;
+        }
+        self.fixed = true;
         if let Some(&id) = self.others.get(s) {
             return id;
         }
-        let id = self.push_name(s);
+        let id = self.numbered + self.ends.len() as u32;
+        self.arena.extend_from_slice(s);
+        self.ends.push(self.arena.len());
         self.others.insert(s.into(), id);
         id
     }
 
-    /// The table slot of an id of the first id's shape (learning the shape from the first).
-    fn numbered_slot(&mut self, s: &[u8]) -> Option<usize> {
-        let (start, n) = shape_of(s)?;
-        if n >= MAX_NUMBERED {
-            return None;
-        }
-        match &self.shape {
-            None if self.ends.is_empty() => self.shape = Some((s[..start].into(), s.len() - start)),
-            None => return None,
-            Some((prefix, width)) if **prefix == s[..start] && *width == s.len() - start => {}
-            Some(_) => return None,
-        }
-        let slot = n as usize;
-        if slot >= self.by_number.len() {
-            self.by_number.resize((slot + 1).next_power_of_two(), 0);
-        }
-        Some(slot)
-    }
-
-    fn push_name(&mut self, s: &[u8]) -> u32 {
-        let id = self.ends.len() as u32;
-        self.arena.extend_from_slice(s);
-        self.ends.push(self.arena.len());
-        id
-    }
-
+    /// The id of `s`. A numbered name in range has its id even if it was never interned (it
+    /// then has no scans).
     pub fn get(&self, s: &[u8]) -> Option<u32> {
-        if let (Some((prefix, width)), Some((start, n))) = (&self.shape, shape_of(s))
-            && **prefix == s[..start]
-            && *width == s.len() - start
-            && n < MAX_NUMBERED
-        {
-            return self.by_number.get(n as usize).and_then(|&v| v.checked_sub(1));
+        match self.numbered_id(s) {
+            Some(n) if n < self.numbered => Some(n),
+            Some(_) => None,
+            None => self.others.get(s).copied(),
         }
-        self.others.get(s).copied()
     }
 
-    pub fn name(&self, id: u32) -> &[u8] {
-        let end = self.ends[id as usize];
-        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] };
-        &self.arena[start..end]
+    pub fn name(&self, id: u32) -> std::borrow::Cow<'_, [u8]> {
+        if id < self.numbered {
+            let (prefix, width) = self.shape.as_ref().expect("numbered ids have a shape");
+            let mut out = prefix.to_vec();
+            out.extend_from_slice(format!("{id:0width$}").as_bytes());
+            return out.into();
+        }
+        let i = (id - self.numbered) as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        std::borrow::Cow::Borrowed(&self.arena[start..self.ends[i]])
     }
 
+    /// Byte order of the names of two ids.
+    pub fn cmp_names(&self, a: u32, b: u32) -> Ordering {
+        if a < self.numbered && b < self.numbered {
+            return a.cmp(&b);
+        }
+        self.name(a).cmp(&self.name(b))
+    }
+
+    /// Writes the name of an id.
+    pub fn write_name(&self, out: &mut impl std::io::Write, id: u32) -> std::io::Result<()> {
+        if id < self.numbered {
+            let (prefix, width) = self.shape.as_ref().expect("numbered ids have a shape");
+            out.write_all(prefix)?;
+            return write!(out, "{id:0width$}");
+        }
+        out.write_all(&self.name(id))
+    }
+
+    /// Ids run from 0 to `len() - 1` (some numbered ones may be unused).
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.numbered as usize + self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 }
 
@@ -171,10 +189,7 @@ impl ScansBuilder {
         drop(order);
         drop(time);
         drop(person);
-        for v in 0..nv {
-            let (a, b) = (venue_start[v] as usize, venue_start[v + 1] as usize);
-            rows[a..b].sort_unstable();
-        }
+        sort_blocks(&mut rows, &venue_start);
         let time: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let person: Vec<u32> = rows.iter().map(|r| r.1).collect();
         drop(rows);
@@ -196,6 +211,45 @@ impl ScansBuilder {
         }
         Scans { people, venues, venue_start, time, person, person_start, by_person }
     }
+}
+
+/// Sorts each venue's block of `rows` (by time, then person), the blocks shared out among the
+/// machine's cores in contiguous runs of about equal size.
+fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32]) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+    let sort_range = |rows: &mut [(i64, u32)], base: usize, starts: &[u32]| {
+        for w in starts.windows(2) {
+            rows[w[0] as usize - base..w[1] as usize - base].sort_unstable();
+        }
+    };
+    if threads < 2 || rows.len() < 100_000 {
+        sort_range(rows, 0, venue_start);
+        return;
+    }
+    // Cut at venue boundaries near each 1/threads of the rows.
+    let mut cuts = vec![0usize];
+    for k in 1..threads {
+        let target = (rows.len() * k / threads) as u32;
+        let v = venue_start.partition_point(|&s| s < target);
+        if v > *cuts.last().unwrap() && v < venue_start.len() - 1 {
+            cuts.push(v);
+        }
+    }
+    cuts.push(venue_start.len() - 1);
+    std::thread::scope(|scope| {
+        let mut rest = rows;
+        let mut base = 0usize;
+        for w in cuts.windows(2) {
+            let (from, to) = (w[0], w[1]);
+            let end = venue_start[to] as usize;
+            let (mine, tail) = rest.split_at_mut(end - base);
+            let starts = &venue_start[from..=to];
+            let b = base;
+            scope.spawn(move || sort_range(mine, b, starts));
+            rest = tail;
+            base = end;
+        }
+    });
 }
 
 /// Scans sorted by (venue, time).
@@ -225,7 +279,12 @@ impl Scans {
         (self.venue_start.partition_point(|&s| s as usize <= pos) - 1) as u32
     }
 
-    fn scans_of(&self, p: u32) -> impl Iterator<Item = usize> + '_ {
+    /// People with at least one scan.
+    pub fn people_count(&self) -> usize {
+        self.person_start.windows(2).filter(|w| w[1] > w[0]).count()
+    }
+
+    fn scans_of(&self, p: u32) -> impl ExactSizeIterator<Item = usize> + '_ {
         let (a, b) = (self.person_start[p as usize] as usize, self.person_start[p as usize + 1] as usize);
         self.by_person[a..b].iter().map(|&i| i as usize)
     }
@@ -292,9 +351,8 @@ impl Best {
                 Ordering::Less => true,
                 Ordering::Greater => false,
                 Ordering::Equal => {
-                    let by_via = scans.people.name(via).cmp(scans.people.name(*bvia));
-                    by_via.then_with(|| scans.venues.name(venue).cmp(scans.venues.name(*bvenue)))
-                        == Ordering::Less
+                    let by_via = scans.people.cmp_names(via, *bvia);
+                    by_via.then_with(|| scans.venues.cmp_names(venue, *bvenue)) == Ordering::Less
                 }
             },
         };
@@ -333,7 +391,7 @@ pub fn trace(scans: &Scans, cases: &[Case], window_us: i64, secondary: bool) -> 
     let mut is_case = vec![false; np];
     let mut case_list = Vec::with_capacity(cases.len());
     for c in cases {
-        match scans.people.get(&c.person) {
+        match scans.people.get(&c.person).filter(|&p| scans.scans_of(p).len() > 0) {
             Some(p) => {
                 is_case[p as usize] = true;
                 case_list.push((p, c.from, c.until));
@@ -388,7 +446,7 @@ pub fn trace(scans: &Scans, cases: &[Case], window_us: i64, secondary: bool) -> 
         stats.secondary = out_secondary.len();
     }
 
-    let by_name = |a: &Contact, b: &Contact| scans.people.name(a.person).cmp(scans.people.name(b.person));
+    let by_name = |a: &Contact, b: &Contact| scans.people.cmp_names(a.person, b.person);
     close.sort_unstable_by(by_name);
     out_secondary.sort_unstable_by(by_name);
     close.extend(out_secondary);
@@ -408,7 +466,7 @@ mod tests {
         w: i64,
         secondary: bool,
     ) -> Vec<(String, &'static str, String, String, i64)> {
-        let name = |p: u8| format!("P{p:02}");
+        let name = pname;
         let venue = |v: u8| format!("V{v}");
         let is_case = |p: u8| cases.iter().any(|c| c.0 == p);
         let counting =
@@ -435,6 +493,7 @@ mod tests {
                 close.push((name(p), "close", via, v, t));
             }
         }
+        close.sort();
         let mut out = close.clone();
         if secondary {
             let exposure = |p: &str| close.iter().find(|c| c.0 == p).map(|c| c.4);
@@ -461,8 +520,33 @@ mod tests {
                     out.push((name(q), "secondary", via, v, t));
                 }
             }
+            out[close.len()..].sort();
         }
         out
+    }
+
+    /// Most people numbered alike, some not (other prefix, no padding), to cover both kinds of id.
+    fn pname(p: u8) -> String {
+        if p % 7 == 3 { format!("Q{p}") } else { format!("P{p:02}") }
+    }
+
+    #[test]
+    fn blocks_sorted_on_threads_equal_blocks_sorted_in_turn() {
+        let n = 300_000u32;
+        let mut starts = vec![0u32];
+        while *starts.last().unwrap() < n {
+            let next = (*starts.last().unwrap() + 1 + starts.len() as u32 * 7 % 23).min(n);
+            starts.push(next);
+        }
+        let rows: Vec<(i64, u32)> =
+            (0..n).map(|i| ((i64::from(i) * 7_919) % 1_000, i.wrapping_mul(2_654_435_761) % 97)).collect();
+        let mut threaded = rows.clone();
+        sort_blocks(&mut threaded, &starts);
+        let mut serial = rows;
+        for w in starts.windows(2) {
+            serial[w[0] as usize..w[1] as usize].sort_unstable();
+        }
+        assert_eq!(threaded, serial);
     }
 
     proptest! {
@@ -471,13 +555,20 @@ mod tests {
             let mut i = Interner::default();
             let ids: Vec<u32> = names.iter().map(|n| i.intern(n.as_bytes())).collect();
             for (n, id) in names.iter().zip(&ids) {
-                prop_assert_eq!(i.name(*id), n.as_bytes());
+                prop_assert_eq!(&*i.name(*id), n.as_bytes());
                 prop_assert_eq!(i.get(n.as_bytes()), Some(*id));
                 prop_assert_eq!(i.intern(n.as_bytes()), *id);
             }
             let distinct: std::collections::HashSet<&String> = names.iter().collect();
-            prop_assert_eq!(i.len(), distinct.len());
-            prop_assert_eq!(i.get(b"never-seen-0"), None);
+            let ids: std::collections::HashSet<u32> = ids.into_iter().collect();
+            prop_assert_eq!(ids.len(), distinct.len());
+            prop_assert_eq!(i.get(b"never-seen-x"), None);
+            // Name order is byte order, whichever way the ids were made.
+            for a in &ids {
+                for b in &ids {
+                    prop_assert_eq!(i.cmp_names(*a, *b), i.name(*a).cmp(&i.name(*b)));
+                }
+            }
         }
 
         #[test]
@@ -495,15 +586,15 @@ mod tests {
             }
             let mut b = ScansBuilder::default();
             for &(p, v, t) in &raw {
-                b.push(format!("P{p:02}").as_bytes(), format!("V{v}").as_bytes(), t);
+                b.push(pname(p).as_bytes(), format!("V{v}").as_bytes(), t);
             }
             let scans = b.finish();
-            let cs: Vec<Case> = cases.iter().map(|&(p, f, u)| Case { person: format!("P{p:02}").into_bytes(), from: f, until: u }).collect();
+            let cs: Vec<Case> = cases.iter().map(|&(p, f, u)| Case { person: pname(p).into_bytes(), from: f, until: u }).collect();
             let (got, _) = trace(&scans, &cs, w, secondary);
             let got: Vec<_> = got
                 .iter()
                 .map(|c| {
-                    let s = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+                    let s = |b: std::borrow::Cow<[u8]>| String::from_utf8(b.to_vec()).unwrap();
                     (s(scans.people.name(c.person)), c.kind.as_str(), s(scans.people.name(c.via)), s(scans.venues.name(c.venue)), c.exposure)
                 })
                 .collect();

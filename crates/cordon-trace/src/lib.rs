@@ -45,13 +45,13 @@ pub fn write_contacts(
 ) -> std::io::Result<()> {
     out.write_all(b"person_id,kind,via_person_id,venue_id,exposure_at\n")?;
     for c in contacts {
-        out.write_all(scans.people.name(c.person))?;
+        scans.people.write_name(out, c.person)?;
         out.write_all(b",")?;
         out.write_all(c.kind.as_str().as_bytes())?;
         out.write_all(b",")?;
-        out.write_all(scans.people.name(c.via))?;
+        scans.people.write_name(out, c.via)?;
         out.write_all(b",")?;
-        out.write_all(scans.venues.name(c.venue))?;
+        scans.venues.write_name(out, c.venue)?;
         out.write_all(b",")?;
         out.write_all(format_time(c.exposure, tz).as_bytes())?;
         out.write_all(b"\n")?;

@@ -64,7 +64,7 @@ pub fn run(a: &TraceArgs) -> Result<()> {
     eprintln!(
         "cordon trace: {n_scans} scans, {} people, {} venues; {} cases ({} without scans, {} counting scans); \
          close={} secondary={}; read {:.2}s index {:.2}s trace {:.2}s write {:.2}s total {:.2}s",
-        scans.people.len(),
+        scans.people_count(),
         scans.venues.len(),
         stats.cases,
         stats.cases_without_scans,
