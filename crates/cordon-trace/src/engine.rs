@@ -112,6 +112,21 @@ impl Interner {
         out.write_all(&self.name(id))
     }
 
+    /// Takes in another interner's names; returns how its ids map to this one's (`None`: they
+    /// are the same ids, as when both hold only numbered names of one shape).
+    pub fn absorb(&mut self, other: &Interner) -> Option<Vec<u32>> {
+        let same_shape = self.shape == other.shape || (self.len() == 0 && !self.fixed);
+        if other.others.is_empty() && same_shape && (!self.fixed || other.numbered <= self.numbered) {
+            if self.shape.is_none() {
+                self.shape = other.shape.clone();
+            }
+            self.numbered = self.numbered.max(other.numbered);
+            return None;
+        }
+        let map: Vec<u32> = (0..other.len() as u32).map(|id| self.intern(&other.name(id))).collect();
+        if map.iter().enumerate().all(|(i, &m)| i as u32 == m) { None } else { Some(map) }
+    }
+
     /// Ids run from 0 to `len() - 1` (some numbered ones may be unused).
     pub fn len(&self) -> usize {
         self.numbered as usize + self.ends.len()
@@ -161,6 +176,24 @@ impl ScansBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
+    }
+
+    /// The rows as (person, venue, time) ids, in the order they came.
+    pub fn clone_rows(&self) -> Vec<(u32, u32, i64)> {
+        (0..self.len()).map(|i| (self.person[i], self.venue[i], self.time[i])).collect()
+    }
+
+    /// Appends the scans another builder gathered (a later part of the same file).
+    pub fn append(&mut self, other: ScansBuilder) {
+        let people = self.people.absorb(&other.people);
+        let venues = self.venues.absorb(&other.venues);
+        let remap = |ids: Vec<u32>, map: Option<Vec<u32>>| match map {
+            None => ids,
+            Some(m) => ids.into_iter().map(|i| m[i as usize]).collect(),
+        };
+        self.person.extend(remap(other.person, people));
+        self.venue.extend(remap(other.venue, venues));
+        self.time.extend(other.time);
     }
 
     /// Sorts by (venue, time) and indexes venues and people.
@@ -528,6 +561,35 @@ mod tests {
     /// Most people numbered alike, some not (other prefix, no padding), to cover both kinds of id.
     fn pname(p: u8) -> String {
         if p % 7 == 3 { format!("Q{p}") } else { format!("P{p:02}") }
+    }
+
+    proptest! {
+        #[test]
+        fn builders_joined_equal_one_builder(
+            rows in prop::collection::vec((0u8..40, 0u8..9, 0i64..50), 0..120),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let name = |p: u8| if p % 5 == 1 { format!("X{p}") } else { format!("P{p:03}") };
+            let one = {
+                let mut b = ScansBuilder::default();
+                for &(p, v, t) in &rows {
+                    b.push(name(p).as_bytes(), format!("V{v}").as_bytes(), t);
+                }
+                b
+            };
+            let at = if rows.is_empty() { 0 } else { cut.index(rows.len()) };
+            let mut first = ScansBuilder::default();
+            let mut second = ScansBuilder::default();
+            for (i, &(p, v, t)) in rows.iter().enumerate() {
+                let b = if i < at { &mut first } else { &mut second };
+                b.push(name(p).as_bytes(), format!("V{v}").as_bytes(), t);
+            }
+            first.append(second);
+            let named = |b: &ScansBuilder| -> Vec<(Vec<u8>, Vec<u8>, i64)> {
+                (0..b.len()).map(|i| (b.people.name(b.person[i]).to_vec(), b.venues.name(b.venue[i]).to_vec(), b.time[i])).collect()
+            };
+            prop_assert_eq!(named(&first), named(&one));
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! each line split by hand, because 20 M scans is a gigabyte of text; times in the usual
 //! RFC 3339 shape are parsed without allocation. Errors name the file, line and column.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -164,35 +166,135 @@ fn field<'a>(fields: &[&'a [u8]], i: usize) -> &'a [u8] {
 /// Reads scans (`person_id,venue_id,scanned_at`, any column order, more columns ignored).
 pub fn read_scans(file: &str, input: impl Read, tz: Tz, into: &mut ScansBuilder) -> Result<()> {
     let mut cols: Option<[usize; 3]> = None;
-    let bad = |line: usize, column: &str, reason: String| TraceError::Row {
-        file: file.to_owned(),
-        line,
-        column: column.to_owned(),
-        reason,
-    };
+    let mut result = Ok(());
     lines(file, input, |n, line| {
-        let Some([p, v, t]) = cols else {
-            cols = Some(columns(file, line, ["person_id", "venue_id", "scanned_at"])?);
-            return Ok(());
-        };
-        if line.is_empty() || line == b"\r" {
-            return Ok(());
+        match cols {
+            None => cols = Some(columns(file, line, ["person_id", "venue_id", "scanned_at"])?),
+            Some(c) => result = scan_row(file, n, line, c, tz, into),
         }
-        let [person, venue, time] = pick(line, [p, v, t]);
-        if person.is_empty() {
-            return Err(bad(n, "person_id", "is empty".into()));
-        }
-        if venue.is_empty() {
-            return Err(bad(n, "venue_id", "is empty".into()));
-        }
-        let t = parse_time(time, tz).map_err(|e| bad(n, "scanned_at", e))?;
-        into.push(person, venue, t);
-        Ok(())
+        std::mem::replace(&mut result, Ok(()))
     })?;
     if cols.is_none() {
-        return Err(bad(1, "", "the file is empty: a header line is needed".into()));
+        return Err(row_error(file, 1, "", "the file is empty: a header line is needed".into()));
     }
     Ok(())
+}
+
+fn row_error(file: &str, line: usize, column: &str, reason: String) -> TraceError {
+    TraceError::Row { file: file.to_owned(), line, column: column.to_owned(), reason }
+}
+
+fn scan_row(
+    file: &str,
+    n: usize,
+    line: &[u8],
+    [p, v, t]: [usize; 3],
+    tz: Tz,
+    into: &mut ScansBuilder,
+) -> Result<()> {
+    if line.is_empty() || line == b"\r" {
+        return Ok(());
+    }
+    let [person, venue, time] = pick(line, [p, v, t]);
+    if person.is_empty() {
+        return Err(row_error(file, n, "person_id", "is empty".into()));
+    }
+    if venue.is_empty() {
+        return Err(row_error(file, n, "venue_id", "is empty".into()));
+    }
+    let t = parse_time(time, tz).map_err(|e| row_error(file, n, "scanned_at", e))?;
+    into.push(person, venue, t);
+    Ok(())
+}
+
+/// Reads a scans file on `threads` threads: the file is cut at line ends into parts of about
+/// equal size, each part read into a builder of its own, and the builders joined in file order.
+/// Errors name the line in the whole file.
+pub fn read_scans_file(path: &Path, tz: Tz, threads: usize) -> Result<ScansBuilder> {
+    read_scans_parts(path, tz, threads, 64 << 20)
+}
+
+fn read_scans_parts(path: &Path, tz: Tz, threads: usize, parallel_from: u64) -> Result<ScansBuilder> {
+    let file = path.display().to_string();
+    let io = |e: std::io::Error| TraceError::Io { file: file.clone(), source: e };
+    let mut f = File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    if threads < 2 || len < parallel_from {
+        let mut b = ScansBuilder::with_capacity((len / 48) as usize);
+        read_scans(&file, BufReader::new(f), tz, &mut b)?;
+        return Ok(b);
+    }
+    // The header, and where the rows start.
+    let mut head = vec![0u8; 1 << 16];
+    let got = f.read(&mut head).map_err(io)?;
+    let nl = head[..got]
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| row_error(&file, 1, "", "the header line is missing or longer than 64 KiB".into()))?;
+    let cols = columns(&file, &head[..nl], ["person_id", "venue_id", "scanned_at"])?;
+    let mut cuts = vec![nl as u64 + 1];
+    for k in 1..threads as u64 {
+        let at = len * k / threads as u64;
+        f.seek(SeekFrom::Start(at)).map_err(io)?;
+        let mut probe = vec![0u8; 1 << 16];
+        let got = f.read(&mut probe).map_err(io)?;
+        if let Some(p) = probe[..got].iter().position(|&b| b == b'\n') {
+            let cut = at + p as u64 + 1;
+            if cut > *cuts.last().unwrap() && cut < len {
+                cuts.push(cut);
+            }
+        }
+    }
+    cuts.push(len);
+    let parts: Vec<Result<ScansBuilder>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                let file = &file;
+                scope.spawn(move || -> Result<ScansBuilder> {
+                    let io = |e: std::io::Error| TraceError::Io { file: file.clone(), source: e };
+                    let mut f = File::open(path).map_err(io)?;
+                    f.seek(SeekFrom::Start(start)).map_err(io)?;
+                    let mut b = ScansBuilder::with_capacity(((end - start) / 48) as usize);
+                    let mut result = Ok(());
+                    lines(file, f.take(end - start), |n, line| {
+                        result = scan_row(file, n, line, cols, tz, &mut b);
+                        std::mem::replace(&mut result, Ok(()))
+                    })
+                    .map_err(|e| relocate(e, path, start))?;
+                    Ok(b)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a reading thread panicked")).collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one part")?;
+    for p in parts {
+        all.append(p?);
+    }
+    Ok(all)
+}
+
+/// An error of a part starting at byte `start`: its line number counted from the file's start.
+fn relocate(e: TraceError, path: &Path, start: u64) -> TraceError {
+    match e {
+        TraceError::Row { file, line, column, reason } => {
+            let before = File::open(path)
+                .map(|f| {
+                    let mut count = 0usize;
+                    let _ = lines(&file, f.take(start), |_, _| {
+                        count += 1;
+                        Ok(())
+                    });
+                    count
+                })
+                .unwrap_or(0);
+            TraceError::Row { file, line: before + line, column, reason }
+        }
+        other => other,
+    }
 }
 
 /// Reads cases (`person_id,infectious_from,isolated_at`; an empty isolated_at: not isolated).
@@ -268,6 +370,42 @@ mod tests {
         assert_eq!(fast_time(b"2022-02-30T00:00:00+08:00"), None);
         assert_eq!(parse_time(b"2022-03-03 17:09:51", TZ), parse_time(b"2022-03-03T17:09:51+08:00", TZ));
         assert!(parse_time(b"yesterday", TZ).unwrap_err().contains("not a time"));
+    }
+
+    #[test]
+    fn parts_read_on_threads_equal_one_read_and_errors_keep_their_line() {
+        let dir = std::env::temp_dir().join(format!("cordon-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("scans.csv");
+        let mut text = String::from("venue_id,scanned_at,person_id\n");
+        for i in 0..5000 {
+            text.push_str(&format!(
+                "V{},2022-03-0{}T10:{:02}:00+08:00,{}\n",
+                i % 37,
+                1 + i % 9,
+                i % 60,
+                if i % 11 == 0 { format!("X{i}") } else { format!("P{:05}", i % 701) }
+            ));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let names = |b: &ScansBuilder| {
+            let mut out = Vec::new();
+            let s = b.clone_rows();
+            for (p, v, t) in s {
+                out.push((b.people.name(p).to_vec(), b.venues.name(v).to_vec(), t));
+            }
+            out
+        };
+        let one = read_scans_parts(&path, TZ, 1, 0).unwrap();
+        let four = read_scans_parts(&path, TZ, 4, 0).unwrap();
+        assert_eq!(names(&four), names(&one));
+
+        text.push_str("V1,2022-03-01T10:00:00+08:00,\n");
+        std::fs::write(&path, &text).unwrap();
+        let Err(e) = read_scans_parts(&path, TZ, 4, 0) else { panic!("an empty person_id was read") };
+        let e = e.to_string();
+        assert!(e.ends_with(":5002 (person_id): is empty"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use cordon_trace::read::{read_cases, read_scans};
-use cordon_trace::{ScansBuilder, trace, write_contacts};
+use cordon_trace::read::{read_cases, read_scans_file};
+use cordon_trace::{trace, write_contacts};
 
 #[derive(Args)]
 pub struct TraceArgs {
@@ -42,10 +42,8 @@ pub fn run(a: &TraceArgs) -> Result<()> {
     }
     let cases_file = std::fs::File::open(&a.cases).with_context(|| format!("opening {}", name(&a.cases)))?;
     let cases = read_cases(&name(&a.cases), std::io::BufReader::new(cases_file), a.time_zone)?;
-    let scans_file = std::fs::File::open(&a.scans).with_context(|| format!("opening {}", name(&a.scans)))?;
-    let estimate = scans_file.metadata().map_or(0, |m| m.len() / 48) as usize;
-    let mut builder = ScansBuilder::with_capacity(estimate);
-    read_scans(&name(&a.scans), scans_file, a.time_zone, &mut builder)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let builder = read_scans_file(&a.scans, a.time_zone, threads)?;
     let loaded = started.elapsed();
     let n_scans = builder.len();
     let scans = builder.finish();
