@@ -115,7 +115,7 @@ impl Interner {
     /// Takes in another interner's names; returns how its ids map to this one's (`None`: they
     /// are the same ids, as when both hold only numbered names of one shape).
     pub fn absorb(&mut self, other: &Interner) -> Option<Vec<u32>> {
-        let same_shape = self.shape == other.shape || (self.len() == 0 && !self.fixed);
+        let same_shape = self.shape == other.shape || (self.is_empty() && !self.fixed);
         if other.others.is_empty() && same_shape && (!self.fixed || other.numbered <= self.numbered) {
             if self.shape.is_none() {
                 self.shape = other.shape.clone();
