@@ -4,6 +4,7 @@
 //! inside the venue's block. The rules are `formats.md`'s (`cordon trace`); `read` reads the
 //! files; `write_contacts` writes `contacts.csv`.
 
+pub mod columnar;
 pub mod engine;
 pub mod read;
 
@@ -24,6 +25,24 @@ pub enum TraceError {
 }
 
 pub type Result<T, E = TraceError> = std::result::Result<T, E>;
+
+/// Runs `read(k)` for each part k on a thread of its own and joins the builders in part order.
+pub(crate) fn read_in_parts(
+    parts: usize,
+    read: impl Fn(usize) -> Result<ScansBuilder> + Sync,
+) -> Result<ScansBuilder> {
+    let read = &read;
+    let built: Vec<Result<ScansBuilder>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..parts.max(1)).map(|k| scope.spawn(move || read(k))).collect();
+        handles.into_iter().map(|h| h.join().expect("a reading thread panicked")).collect()
+    });
+    let mut built = built.into_iter();
+    let mut all = built.next().expect("at least one part")?;
+    for b in built {
+        all.append(b?);
+    }
+    Ok(all)
+}
 
 /// An instant (microseconds since the epoch) as RFC 3339 in `tz`, with its offset; fractions of
 /// a second only when there are any.

@@ -246,35 +246,21 @@ fn read_scans_parts(path: &Path, tz: Tz, threads: usize, parallel_from: u64) -> 
         }
     }
     cuts.push(len);
-    let parts: Vec<Result<ScansBuilder>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0], w[1]);
-                let file = &file;
-                scope.spawn(move || -> Result<ScansBuilder> {
-                    let io = |e: std::io::Error| TraceError::Io { file: file.clone(), source: e };
-                    let mut f = File::open(path).map_err(io)?;
-                    f.seek(SeekFrom::Start(start)).map_err(io)?;
-                    let mut b = ScansBuilder::with_capacity(((end - start) / 48) as usize);
-                    let mut result = Ok(());
-                    lines(file, f.take(end - start), |n, line| {
-                        result = scan_row(file, n, line, cols, tz, &mut b);
-                        std::mem::replace(&mut result, Ok(()))
-                    })
-                    .map_err(|e| relocate(e, path, start))?;
-                    Ok(b)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a reading thread panicked")).collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().expect("at least one part")?;
-    for p in parts {
-        all.append(p?);
-    }
-    Ok(all)
+    let (file, cuts) = (&file, &cuts);
+    crate::read_in_parts(cuts.len() - 1, |k| {
+        let (start, end) = (cuts[k], cuts[k + 1]);
+        let io = |e: std::io::Error| TraceError::Io { file: file.clone(), source: e };
+        let mut f = File::open(path).map_err(io)?;
+        f.seek(SeekFrom::Start(start)).map_err(io)?;
+        let mut b = ScansBuilder::with_capacity(((end - start) / 48) as usize);
+        let mut result = Ok(());
+        lines(file, f.take(end - start), |n, line| {
+            result = scan_row(file, n, line, cols, tz, &mut b);
+            std::mem::replace(&mut result, Ok(()))
+        })
+        .map_err(|e| relocate(e, path, start))?;
+        Ok(b)
+    })
 }
 
 /// An error of a part starting at byte `start`: its line number counted from the file's start.

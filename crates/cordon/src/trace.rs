@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use cordon_trace::columnar::read_scans_parquet;
 use cordon_trace::read::{read_cases, read_scans_file};
 use cordon_trace::{trace, write_contacts};
 
 #[derive(Args)]
 pub struct TraceArgs {
-    /// Venue-code scans: person_id,venue_id,scanned_at (CSV).
+    /// Venue-code scans: person_id,venue_id,scanned_at (CSV, or Parquet when the name ends in .parquet).
     #[arg(long)]
     scans: PathBuf,
     /// Cases: person_id,infectious_from,isolated_at (empty isolated_at: not isolated yet).
@@ -34,16 +35,14 @@ pub struct TraceArgs {
 pub fn run(a: &TraceArgs) -> Result<()> {
     let started = Instant::now();
     let name = |p: &PathBuf| p.display().to_string();
-    if a.scans.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
-        bail!(
-            "{}: Parquet scans are not read yet; give the CSV form (person_id,venue_id,scanned_at)",
-            name(&a.scans)
-        );
-    }
     let cases_file = std::fs::File::open(&a.cases).with_context(|| format!("opening {}", name(&a.cases)))?;
     let cases = read_cases(&name(&a.cases), std::io::BufReader::new(cases_file), a.time_zone)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let builder = read_scans_file(&a.scans, a.time_zone, threads)?;
+    let builder = if a.scans.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        read_scans_parquet(&a.scans, a.time_zone, threads)?
+    } else {
+        read_scans_file(&a.scans, a.time_zone, threads)?
+    };
     let loaded = started.elapsed();
     let n_scans = builder.len();
     let scans = builder.finish();

@@ -9,10 +9,14 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str], out: &Path) -> (bool, String, String) {
+    run_on("scans.csv", args, out)
+}
+
+fn run_on(scans: &str, args: &[&str], out: &Path) -> (bool, String, String) {
     let o = cordon()
         .arg("trace")
         .arg("--scans")
-        .arg(fixture("scans.csv"))
+        .arg(fixture(scans))
         .arg("--cases")
         .arg(fixture("cases.csv"))
         .arg("--out")
@@ -40,6 +44,35 @@ fn contacts_match_duckdb_byte_for_byte() {
     let (ok, _, stderr) = run(&["--window", "10"], &out);
     assert!(ok, "{stderr}");
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(fixture("contacts-close-w10.csv")).unwrap());
+
+    // The same scans as Parquet (DuckDB's own file) give the same contacts.
+    let (ok, _, stderr) = run_on("scans.parquet", &["--secondary"], &out);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(fixture("contacts.csv")).unwrap());
+}
+
+#[test]
+fn a_parquet_file_with_the_wrong_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("contacts.csv");
+    // The cases file is CSV text: as Parquet it is not readable at all.
+    std::fs::copy(fixture("cases.csv"), dir.path().join("cases.parquet")).unwrap();
+    let o = cordon()
+        .args(["trace", "--cases"])
+        .arg(fixture("cases.csv"))
+        .arg("--scans")
+        .arg(dir.path().join("cases.parquet"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a readable Parquet file"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
 }
 
 #[test]
