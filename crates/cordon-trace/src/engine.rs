@@ -210,16 +210,15 @@ impl ScansBuilder {
             venue_start[i + 1] += venue_start[i];
         }
         let mut next = venue_start.clone();
-        let mut order = vec![0u32; n];
-        for (i, &v) in venue.iter().enumerate() {
-            order[next[v as usize] as usize] = i as u32;
-            next[v as usize] += 1;
+        // Each scan goes straight to its venue's block: one scattered write a row.
+        let mut rows: Vec<(i64, u32)> = vec![(0, 0); n];
+        for ((&v, &t), &p) in venue.iter().zip(&time).zip(&person) {
+            let at = &mut next[v as usize];
+            rows[*at as usize] = (t, p);
+            *at += 1;
         }
         drop(next);
         drop(venue);
-        let mut rows: Vec<(i64, u32)> =
-            order.iter().map(|&i| (time[i as usize], person[i as usize])).collect();
-        drop(order);
         drop(time);
         drop(person);
         sort_blocks(&mut rows, &venue_start);
@@ -236,14 +235,50 @@ impl ScansBuilder {
         for i in 0..np {
             person_start[i + 1] += person_start[i];
         }
-        let mut next = person_start.clone();
-        let mut by_person = vec![0u32; n];
-        for (i, &p) in person.iter().enumerate() {
-            by_person[next[p as usize] as usize] = i as u32;
-            next[p as usize] += 1;
-        }
+        let by_person = index_by_person(&person, &person_start);
         Scans { people, venues, venue_start, time, person, person_start, by_person }
     }
+}
+
+/// Each person's scan positions, in order: `by_person[person_start[p]..person_start[p + 1]]`.
+/// The people are shared out among the cores in ranges; each core reads the whole person
+/// column and writes only its own people's slots, so no two cores write the same memory.
+fn index_by_person(person: &[u32], person_start: &[u32]) -> Vec<u32> {
+    let n = person.len();
+    let mut by_person = vec![0u32; n];
+    let np = person_start.len() - 1;
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(16);
+    let threads = if n < 1_000_000 { 1 } else { threads };
+    // Person ranges of about equal scan counts.
+    let mut bounds = vec![0usize];
+    for k in 1..threads {
+        let p = person_start.partition_point(|&s| (s as usize) < n * k / threads).min(np);
+        if p > *bounds.last().unwrap() {
+            bounds.push(p);
+        }
+    }
+    bounds.push(np);
+    std::thread::scope(|scope| {
+        let mut rest: &mut [u32] = &mut by_person;
+        for w in bounds.windows(2) {
+            let (lo, hi) = (w[0], w[1]);
+            let base = person_start[lo] as usize;
+            let (mine, tail) = rest.split_at_mut(person_start[hi] as usize - base);
+            rest = tail;
+            scope.spawn(move || {
+                let mut next: Vec<u32> = person_start[lo..hi].iter().map(|&s| s - base as u32).collect();
+                for (i, &p) in person.iter().enumerate() {
+                    let p = p as usize;
+                    if (lo..hi).contains(&p) {
+                        let at = &mut next[p - lo];
+                        mine[*at as usize] = i as u32;
+                        *at += 1;
+                    }
+                }
+            });
+        }
+    });
+    by_person
 }
 
 /// Sorts each venue's block of `rows` (by time, then person), the blocks shared out among the
@@ -589,6 +624,25 @@ mod tests {
                 (0..b.len()).map(|i| (b.people.name(b.person[i]).to_vec(), b.venues.name(b.venue[i]).to_vec(), b.time[i])).collect()
             };
             prop_assert_eq!(named(&first), named(&one));
+        }
+    }
+
+    #[test]
+    fn the_person_index_on_threads_lists_each_persons_positions_in_order() {
+        let n = 1_200_000usize;
+        let person: Vec<u32> = (0..n).map(|i| ((i as u64 * 2_654_435_761) % 50_021) as u32).collect();
+        let mut person_start = vec![0u32; 50_022];
+        for &p in &person {
+            person_start[p as usize + 1] += 1;
+        }
+        for i in 0..50_021 {
+            person_start[i + 1] += person_start[i];
+        }
+        let by_person = index_by_person(&person, &person_start);
+        for p in [0usize, 1, 7, 25_000, 50_020] {
+            let listed = &by_person[person_start[p] as usize..person_start[p + 1] as usize];
+            let expected: Vec<u32> = (0..n as u32).filter(|&i| person[i as usize] as usize == p).collect();
+            assert_eq!(listed, &expected[..], "person {p}");
         }
     }
 
