@@ -179,7 +179,7 @@ pub fn read_scans_parquet(path: &Path, tz: Tz, threads: usize) -> Result<ScansBu
         let hi = groups * (k + 1) / threads;
         let rows =
             first_rows.get(hi).copied().unwrap_or(total) - first_rows.get(lo).copied().unwrap_or(total);
-        let mut b = ScansBuilder::with_capacity(rows);
+        let mut b = ScansBuilder::for_rows(rows, total);
         for (g, &first) in first_rows.iter().enumerate().take(hi).skip(lo) {
             let group = reader.get_row_group(g).map_err(parquet_err(file))?;
             read_group(file, &*group, first, cols, time, tz, &mut b)?;

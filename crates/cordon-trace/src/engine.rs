@@ -24,10 +24,13 @@ pub struct Interner {
     arena: Vec<u8>,
     ends: Vec<usize>,
     others: FxHashMap<Box<[u8]>, u32>,
+    /// Numbers from here up are never numbered ids, so the arrays indexed by id stay in
+    /// proportion to the input (see `ScansBuilder::for_rows`); 0: `MIN_NUMBERED_LIMIT`.
+    limit: u64,
 }
 
-/// Numbers from here up are never numbered ids: arrays indexed by id stay proportionate.
-const MAX_NUMBERED: u64 = 1 << 22;
+/// The numbered range of an interner that does not know how many rows will come.
+const MIN_NUMBERED_LIMIT: u64 = 1 << 22;
 
 fn shape_of(s: &[u8]) -> Option<(usize, u64)> {
     let digits = s.iter().rev().take_while(|b| b.is_ascii_digit()).count();
@@ -44,7 +47,8 @@ impl Interner {
     fn numbered_id(&self, s: &[u8]) -> Option<u32> {
         let (prefix, width) = self.shape.as_ref()?;
         let (start, n) = shape_of(s)?;
-        let in_range = n < MAX_NUMBERED && (!self.fixed || n < u64::from(self.numbered));
+        let limit = self.limit.max(MIN_NUMBERED_LIMIT).min(u64::from(u32::MAX / 2));
+        let in_range = n < limit && (!self.fixed || n < u64::from(self.numbered));
         (in_range && start == prefix.len() && s.len() - start == *width && s[..start] == **prefix)
             .then_some(n as u32)
     }
@@ -149,12 +153,23 @@ pub struct ScansBuilder {
 
 impl ScansBuilder {
     pub fn with_capacity(n: usize) -> Self {
-        ScansBuilder {
-            person: Vec::with_capacity(n),
-            venue: Vec::with_capacity(n),
-            time: Vec::with_capacity(n),
+        Self::for_rows(n, n)
+    }
+
+    /// A builder for about `rows` rows of a file of `total_rows`: numbered ids may go up to
+    /// twice the total, so a city with 10 M people numbered densely keeps every id numbered,
+    /// and every part of one file agrees on which ids are.
+    pub fn for_rows(rows: usize, total_rows: usize) -> Self {
+        let mut b = ScansBuilder {
+            person: Vec::with_capacity(rows),
+            venue: Vec::with_capacity(rows),
+            time: Vec::with_capacity(rows),
             ..Default::default()
-        }
+        };
+        let limit = (total_rows as u64).saturating_mul(2);
+        b.people.limit = limit;
+        b.venues.limit = limit;
+        b
     }
 
     /// One scan; `time` in microseconds since the epoch.

@@ -252,7 +252,7 @@ fn read_scans_parts(path: &Path, tz: Tz, threads: usize, parallel_from: u64) -> 
         let io = |e: std::io::Error| TraceError::Io { file: file.clone(), source: e };
         let mut f = File::open(path).map_err(io)?;
         f.seek(SeekFrom::Start(start)).map_err(io)?;
-        let mut b = ScansBuilder::with_capacity(((end - start) / 48) as usize);
+        let mut b = ScansBuilder::for_rows(((end - start) / 48) as usize, (len / 48) as usize);
         let mut result = Ok(());
         lines(file, f.take(end - start), |n, line| {
             result = scan_row(file, n, line, cols, tz, &mut b);
