@@ -201,9 +201,7 @@ impl Page {
     }
 
     pub fn can_manage(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| matches!(u.role, Role::Headquarters | Role::District | Role::Street))
+        self.user.as_ref().is_some_and(zones::may_manage)
     }
 
     pub fn is_headquarters(&self) -> bool {
@@ -211,8 +209,7 @@ impl Page {
     }
 
     pub fn can_report_positive(&self) -> bool {
-        self.can_manage()
-            || self.user.as_ref().is_some_and(|u| matches!(u.role, Role::Epidemiologist | Role::Lab))
+        self.user.as_ref().is_some_and(zones::may_report_positive)
     }
 }
 

@@ -53,8 +53,13 @@ pub type SnapshotCell = Arc<RwLock<Snapshot>>;
 
 /// Drawing zones and recording what happens in them: headquarters and the district and street
 /// offices, inside their own areas.
-fn may_manage(user: &User) -> bool {
+pub fn may_manage(user: &User) -> bool {
     matches!(user.role, Role::Headquarters | Role::District | Role::Street)
+}
+
+/// Recording a positive: the offices, and the labs and epidemiologists who find them.
+pub fn may_report_positive(user: &User) -> bool {
+    may_manage(user) || matches!(user.role, Role::Epidemiologist | Role::Lab)
 }
 
 fn require_manage(user: &User, path: &AreaPath) -> Result<(), ApiError> {
@@ -289,14 +294,7 @@ pub async fn detail(state: &AppState, user: &User, id: i64) -> Result<ZoneDetail
     let profiles = profiles(state).await?;
     let address = addresses(state, std::slice::from_ref(&z)).await?.remove(0);
     let zone = view(&z, profile_of(&profiles, &z.profile_key)?, &events, Utc::now(), state, address);
-    let proposals = state
-        .store
-        .proposals(&user.scope_path, None, 200)
-        .await?
-        .iter()
-        .filter(|p| p.zone_id == Some(id))
-        .map(ProposalView::of)
-        .collect();
+    let proposals = state.store.zone_proposals(id).await?.iter().map(ProposalView::of).collect();
     let history = events
         .into_iter()
         .map(|e| HistoryEntry {
@@ -441,7 +439,7 @@ pub async fn record_positive(
     at: Option<DateTime<Utc>>,
     note: &str,
 ) -> Result<PositiveOutcome, ApiError> {
-    if !may_manage(user) && !matches!(user.role, Role::Epidemiologist | Role::Lab) {
+    if !may_report_positive(user) {
         return Err(ApiError::Forbidden(
             "recording a positive is for offices, labs and epidemiologists".into(),
         ));
@@ -522,12 +520,21 @@ pub async fn record_positive(
 /// Files the step-down (or lift) proposals the rules allow now, for one zone or all; a profile
 /// with `auto_step_down` applies them at once. Returns how many were filed or applied.
 pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ApiError> {
-    let zones = state
-        .store
-        .zones(&AreaPath::root(), &ZoneQuery { include_ended: false, tier: None, limit: u32::MAX / 2 })
-        .await?;
     let generation = state.zones.read().await.generation;
-    let zones: Vec<ZoneRecord> = zones.into_iter().filter(|z| only.is_none_or(|id| id == z.id)).collect();
+    let zones: Vec<ZoneRecord> = match only {
+        // After one zone's event, only that zone can have become ready.
+        Some(id) => state
+            .store
+            .zone(&AreaPath::root(), id)
+            .await?
+            .filter(|z| z.ended_at.is_none())
+            .into_iter()
+            .collect(),
+        None => {
+            let all = ZoneQuery { include_ended: false, tier: None, limit: u32::MAX / 2 };
+            state.store.zones(&AreaPath::root(), &all).await?
+        }
+    };
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
     let mut events = events_by_zone(state.store.zone_events(&ids).await?);
     let profiles = profiles(state).await?;

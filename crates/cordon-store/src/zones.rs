@@ -212,6 +212,8 @@ pub trait Zones: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ProposalRecord>>;
     async fn proposal(&self, scope: &AreaPath, id: i64) -> Result<Option<ProposalRecord>>;
+    /// The proposals about one zone, newest first (the caller has checked the zone is visible).
+    async fn zone_proposals(&self, zone_id: i64) -> Result<Vec<ProposalRecord>>;
     /// Decides a pending proposal (`Conflict` if it was decided already), applying an approved
     /// change in the same transaction.
     async fn decide(&self, id: i64, decision: &Decision) -> Result<ProposalRecord>;
@@ -758,6 +760,17 @@ macro_rules! zone_store {
                         q = q.bind(p);
                     }
                     q.bind(id).fetch_optional(&self.pool).await?.as_ref().map(proposal_record).transpose()
+                }
+
+                async fn zone_proposals(&self, zone_id: i64) -> Result<Vec<ProposalRecord>> {
+                    let sql = format!("{PROPOSAL_SELECT} WHERE p.zone_id = $1 ORDER BY p.created_at DESC, p.id DESC");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(zone_id)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(proposal_record)
+                        .collect()
                 }
 
                 async fn decide(&self, id: i64, d: &Decision) -> Result<ProposalRecord> {

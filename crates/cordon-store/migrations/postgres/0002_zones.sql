@@ -62,3 +62,4 @@ CREATE TABLE proposals (
     decision_note  TEXT
 );
 CREATE INDEX proposals_status ON proposals (status, path);
+CREATE INDEX proposals_zone ON proposals (zone_id);

@@ -221,6 +221,22 @@ fn new_zone(area: &str, tier: Tier, at: chrono::DateTime<Utc>) -> NewZone {
     }
 }
 
+/// The proposal to step b1's zone down from sealed to controlled.
+fn step_down(zone: i64, reason: &str, at: chrono::DateTime<Utc>) -> NewProposal {
+    NewProposal {
+        kind: ProposalKind::StepDown,
+        zone_id: Some(zone),
+        area: code("b1"),
+        tier_from: Some(Tier::Sealed),
+        tier_to: Some(Tier::Controlled),
+        profile_key: "ninth-edition".into(),
+        reason: reason.into(),
+        case_person_id: None,
+        at,
+        by: "cordon".into(),
+    }
+}
+
 fn event(kind: EventKind, at: chrono::DateTime<Utc>, note: &str) -> NewZoneEvent {
     NewZoneEvent {
         event: ZoneEvent { at, kind },
@@ -271,37 +287,9 @@ async fn zones_history_and_scope(store: &dyn Store) {
     );
 
     // History: a positive withdraws a pending step-down; a step-down changes the tier.
-    let (proposal, created) = store
-        .propose(&NewProposal {
-            kind: ProposalKind::StepDown,
-            zone_id: Some(sealed.id),
-            area: code("b1"),
-            tier_from: Some(Tier::Sealed),
-            tier_to: Some(Tier::Controlled),
-            profile_key: "ninth-edition".into(),
-            reason: "7 clean days".into(),
-            case_person_id: None,
-            at: now,
-            by: "cordon".into(),
-        })
-        .await
-        .unwrap();
+    let (proposal, created) = store.propose(&step_down(sealed.id, "7 clean days", now)).await.unwrap();
     assert!(created);
-    let (same, created) = store
-        .propose(&NewProposal {
-            kind: ProposalKind::StepDown,
-            zone_id: Some(sealed.id),
-            area: code("b1"),
-            tier_from: Some(Tier::Sealed),
-            tier_to: Some(Tier::Controlled),
-            profile_key: "ninth-edition".into(),
-            reason: "again".into(),
-            case_person_id: None,
-            at: now,
-            by: "cordon".into(),
-        })
-        .await
-        .unwrap();
+    let (same, created) = store.propose(&step_down(sealed.id, "again", now)).await.unwrap();
     assert!(!created);
     assert_eq!(same.id, proposal.id);
     store.record_zone_event(sealed.id, &event(EventKind::Positive, now, "new positive p2")).await.unwrap();
@@ -317,21 +305,7 @@ async fn zones_history_and_scope(store: &dyn Store) {
     assert!(matches!(err, StoreError::Conflict(_)));
 
     // An approval applies its change in the same transaction.
-    let (p2, _) = store
-        .propose(&NewProposal {
-            kind: ProposalKind::StepDown,
-            zone_id: Some(sealed.id),
-            area: code("b1"),
-            tier_from: Some(Tier::Sealed),
-            tier_to: Some(Tier::Controlled),
-            profile_key: "ninth-edition".into(),
-            reason: "7 clean days".into(),
-            case_person_id: None,
-            at: now,
-            by: "cordon".into(),
-        })
-        .await
-        .unwrap();
+    let (p2, _) = store.propose(&step_down(sealed.id, "7 clean days", now)).await.unwrap();
     let later = now + Duration::days(8);
     let step = event(EventKind::SteppedDown { tier: Tier::Controlled }, later, "approved");
     let decided = store

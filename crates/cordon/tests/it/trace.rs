@@ -13,10 +13,15 @@ fn run(args: &[&str], out: &Path) -> (bool, String, String) {
 }
 
 fn run_on(scans: &str, args: &[&str], out: &Path) -> (bool, String, String) {
+    trace(&fixture(scans), args, out)
+}
+
+/// `cordon trace` on these scans and the fixture's cases: success, standard output and error.
+fn trace(scans: &Path, args: &[&str], out: &Path) -> (bool, String, String) {
     let o = cordon()
         .arg("trace")
         .arg("--scans")
-        .arg(fixture(scans))
+        .arg(scans)
         .arg("--cases")
         .arg(fixture("cases.csv"))
         .arg("--out")
@@ -57,21 +62,9 @@ fn a_parquet_file_with_the_wrong_schema_is_refused() {
     let out = dir.path().join("contacts.csv");
     // The cases file is CSV text: as Parquet it is not readable at all.
     std::fs::copy(fixture("cases.csv"), dir.path().join("cases.parquet")).unwrap();
-    let o = cordon()
-        .args(["trace", "--cases"])
-        .arg(fixture("cases.csv"))
-        .arg("--scans")
-        .arg(dir.path().join("cases.parquet"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("not a readable Parquet file"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (ok, _, stderr) = trace(&dir.path().join("cases.parquet"), &[], &out);
+    assert!(!ok);
+    assert!(stderr.contains("not a readable Parquet file"), "{stderr}");
     assert!(!out.exists());
 }
 
@@ -85,31 +78,14 @@ fn bad_input_is_named_and_nothing_is_written() {
     )
     .unwrap();
     let out = dir.path().join("contacts.csv");
-    let o = cordon()
-        .args(["trace", "--cases"])
-        .arg(fixture("cases.csv"))
-        .arg("--scans")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (ok, _, err) = trace(&scans, &[], &out);
+    assert!(!ok);
     assert!(err.contains("scans.csv:3 (scanned_at): \"tomorrow\" is not a time"), "{err}");
     assert!(!out.exists(), "no contacts.csv from bad input");
 
     // A cases file naming nobody in the scans is an error, not an empty answer.
     std::fs::write(&scans, "person_id,venue_id,scanned_at\nP1,V1,2022-03-01T10:00:00+08:00\n").unwrap();
-    let o = cordon()
-        .args(["trace", "--cases"])
-        .arg(fixture("cases.csv"))
-        .arg("--scans")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("none of its 8 cases appears"));
+    let (ok, _, err) = trace(&scans, &[], &out);
+    assert!(!ok);
+    assert!(err.contains("none of its 8 cases appears"), "{err}");
 }
