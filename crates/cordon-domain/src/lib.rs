@@ -4,15 +4,19 @@
 //! store, the importers and the server all speak these types, so a rule lives in one place.
 
 pub mod area;
+pub mod cases;
+pub mod chain;
 pub mod error;
 pub mod format;
 pub mod lifecycle;
+pub mod notice;
 pub mod person;
 pub mod protocol;
 pub mod tiers;
 pub mod user;
 
 pub use area::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, plan_areas};
+pub use cases::{CaseClass, ContactKind, ContactSource, ContactStatus, Schedule};
 pub use error::DomainError;
 pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};

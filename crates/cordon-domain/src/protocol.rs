@@ -110,6 +110,14 @@ pub struct Profile {
     /// 次密接: the quarantine of a secondary contact (none: not identified).
     #[serde(default)]
     pub secondary_contact: Option<QuarantinePlan>,
+    /// A case is infectious from this many days before its onset (or, with no symptoms, its
+    /// sampling day): the start of the period whose scans and contacts count.
+    #[serde(default = "default_infectious_days")]
+    pub infectious_days_before: u32,
+}
+
+fn default_infectious_days() -> u32 {
+    4
 }
 
 /// How one tier works under a profile.
@@ -214,6 +222,26 @@ impl Profile {
             }
             if e.level == AreaLevel::Household {
                 return Err(DomainError::invalid("escalation", "a zone is drawn on a building or above"));
+            }
+        }
+        if self.infectious_days_before > 28 {
+            return Err(DomainError::invalid(
+                "infectious_days_before",
+                "a case is infectious at most 28 days before onset",
+            ));
+        }
+        for (field, plan) in [("close_contact", &self.close_contact), ("secondary_contact", &self.secondary_contact)] {
+            if let Some(plan) = plan {
+                let days = plan.central_days + plan.home_days;
+                if days == 0 {
+                    return Err(DomainError::invalid(field, "a quarantine lasts at least one day"));
+                }
+                if let Some(d) = plan.test_days.iter().find(|&&d| d == 0 || d > days) {
+                    return Err(DomainError::invalid(
+                        field,
+                        format!("test day {d} falls outside the {days} days of quarantine"),
+                    ));
+                }
             }
         }
         Ok(())

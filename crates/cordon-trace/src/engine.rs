@@ -372,6 +372,59 @@ impl Scans {
         self.by_person[a..b].iter().map(|&i| i as usize)
     }
 
+    /// How many different people scanned the venue named `venue` at a time in `[from, until]`:
+    /// the k of a public notice. An unknown venue saw nobody.
+    pub fn visitors(&self, venue: &[u8], from: i64, until: i64) -> u64 {
+        let Some(v) = self.venues.get(venue) else { return 0 };
+        if v as usize + 1 >= self.venue_start.len() {
+            return 0;
+        }
+        let mut seen: Vec<u32> = self.together(v, from, until).map(|i| self.person[i]).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len() as u64
+    }
+
+    /// The size of the self-join: pairs of scans at the same venue no more than `window_us`
+    /// apart (each pair once), by a sliding window over each venue's block, on every core.
+    pub fn pairs_within(&self, window_us: i64) -> u64 {
+        let venues = self.venue_start.len().saturating_sub(1);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+        // Cut the venues into parts of about equal scans, not equal venues.
+        let per = self.time.len().div_ceil(threads.max(1)).max(1);
+        let mut cuts = vec![0usize];
+        for t in 1..threads {
+            let pos = (t * per).min(self.time.len()) as u32;
+            cuts.push(self.venue_start.partition_point(|&s| s < pos).min(venues));
+        }
+        cuts.push(venues);
+        cuts.dedup();
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = cuts
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (w[0], w[1]);
+                    scope.spawn(move || {
+                        let mut pairs = 0u64;
+                        for v in a..b {
+                            let block = &self.time[self.venue_start[v] as usize..self.venue_start[v + 1] as usize];
+                            let mut j = 0;
+                            for (i, &t) in block.iter().enumerate() {
+                                j = j.max(i + 1);
+                                while j < block.len() && block[j] - t <= window_us {
+                                    j += 1;
+                                }
+                                pairs += (j - i - 1) as u64;
+                            }
+                        }
+                        pairs
+                    })
+                })
+                .collect();
+            parts.into_iter().map(|h| h.join().expect("a pair-counting thread panicked")).sum()
+        })
+    }
+
     /// Positions of venue v's scans with time in [lo, hi].
     fn together(&self, v: u32, lo: i64, hi: i64) -> std::ops::Range<usize> {
         let (a, b) = (self.venue_start[v as usize] as usize, self.venue_start[v as usize + 1] as usize);
@@ -417,41 +470,67 @@ pub struct Contact {
 
 /// The earliest pairing per person; ties by the via person's id, then the venue's id, as
 /// strings byte by byte.
-struct Best {
-    best: Vec<Option<(i64, u32, u32)>>,
+/// A dense array when many people may be found (a batch of cases over a whole city), a map when
+/// few (one new case in the server), so a single case does not pay for every person.
+enum Best {
+    Dense(Vec<Option<(i64, u32, u32)>>),
+    Sparse(FxHashMap<u32, (i64, u32, u32)>),
 }
 
 impl Best {
-    fn new(n: usize) -> Self {
-        Best { best: vec![None; n] }
+    fn new(people: usize, expected: usize) -> Self {
+        if expected.saturating_mul(64) < people {
+            Best::Sparse(FxHashMap::default())
+        } else {
+            Best::Dense(vec![None; people])
+        }
     }
 
     fn offer(&mut self, scans: &Scans, person: u32, t: i64, via: u32, venue: u32) {
-        let slot = &mut self.best[person as usize];
-        let better = match slot {
-            None => true,
-            Some((bt, bvia, bvenue)) => match t.cmp(bt) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                Ordering::Equal => {
-                    let by_via = scans.people.cmp_names(via, *bvia);
-                    by_via.then_with(|| scans.venues.cmp_names(venue, *bvenue)) == Ordering::Less
+        let offer = (t, via, venue);
+        match self {
+            Best::Dense(v) => {
+                let slot = &mut v[person as usize];
+                if slot.is_none_or(|b| better(scans, offer, b)) {
+                    *slot = Some(offer);
                 }
-            },
-        };
-        if better {
-            *slot = Some((t, via, venue));
+            }
+            Best::Sparse(m) => {
+                let slot = m.entry(person).or_insert(offer);
+                if better(scans, offer, *slot) {
+                    *slot = offer;
+                }
+            }
         }
     }
 
     fn into_contacts(self, kind: Kind) -> Vec<Contact> {
-        self.best
-            .into_iter()
-            .enumerate()
-            .filter_map(|(p, b)| {
-                b.map(|(t, via, venue)| Contact { person: p as u32, kind, via, venue, exposure: t })
-            })
-            .collect()
+        match self {
+            Best::Dense(v) => v
+                .into_iter()
+                .enumerate()
+                .filter_map(|(p, b)| {
+                    b.map(|(t, via, venue)| Contact { person: p as u32, kind, via, venue, exposure: t })
+                })
+                .collect(),
+            Best::Sparse(m) => m
+                .into_iter()
+                .map(|(p, (t, via, venue))| Contact { person: p, kind, via, venue, exposure: t })
+                .collect(),
+        }
+    }
+}
+
+/// Whether pairing `a` (time, via, venue) beats `b`: earlier, then the smaller via id, then the
+/// smaller venue id, as strings.
+fn better(scans: &Scans, a: (i64, u32, u32), b: (i64, u32, u32)) -> bool {
+    match a.0.cmp(&b.0) {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => {
+            let by_via = scans.people.cmp_names(a.1, b.1);
+            by_via.then_with(|| scans.venues.cmp_names(a.2, b.2)) == Ordering::Less
+        }
     }
 }
 
@@ -469,7 +548,23 @@ pub struct TraceStats {
 /// Close contacts of `cases` (and secondary contacts, when asked), rows sorted as formats.md
 /// says: close first, then secondary, each by person id byte by byte.
 pub fn trace(scans: &Scans, cases: &[Case], window_us: i64, secondary: bool) -> (Vec<Contact>, TraceStats) {
+    trace_with(scans, cases, window_us, secondary, None)
+}
+
+/// `trace`, with the choice of a sparse or dense table forced (for the tests of both).
+fn trace_with(
+    scans: &Scans,
+    cases: &[Case],
+    window_us: i64,
+    secondary: bool,
+    sparse: Option<bool>,
+) -> (Vec<Contact>, TraceStats) {
     let np = scans.people.len();
+    let table = |expected: usize| match sparse {
+        Some(true) => Best::Sparse(FxHashMap::default()),
+        Some(false) => Best::Dense(vec![None; np]),
+        None => Best::new(np, expected),
+    };
     let mut stats = TraceStats { cases: cases.len(), ..Default::default() };
     let mut is_case = vec![false; np];
     let mut case_list = Vec::with_capacity(cases.len());
@@ -483,7 +578,7 @@ pub fn trace(scans: &Scans, cases: &[Case], window_us: i64, secondary: bool) -> 
         }
     }
 
-    let mut close = Best::new(np);
+    let mut close = table(case_list.len().saturating_mul(256));
     for &(c, from, until) in &case_list {
         for pos in scans.scans_of(c) {
             let tc = scans.time[pos];
@@ -509,7 +604,7 @@ pub fn trace(scans: &Scans, cases: &[Case], window_us: i64, secondary: bool) -> 
         for c in &close {
             excluded[c.person as usize] = true;
         }
-        let mut best = Best::new(np);
+        let mut best = table(close.len().saturating_mul(64));
         for c in &close {
             for pos in scans.scans_of(c.person) {
                 let tp = scans.time[pos];
@@ -682,6 +777,34 @@ mod tests {
 
     proptest! {
         #[test]
+        fn pairs_and_visitors_agree_with_counting_by_hand(
+            rows in prop::collection::vec((0u8..30, 0u8..6, 0i64..200), 0..300),
+            w in 0i64..40,
+            (from, until) in (0i64..200, 0i64..200),
+        ) {
+            let mut b = ScansBuilder::default();
+            for &(p, v, t) in &rows {
+                b.push(pname(p).as_bytes(), format!("V{v}").as_bytes(), t);
+            }
+            let scans = b.finish();
+            let mut pairs = 0u64;
+            for (i, a) in rows.iter().enumerate() {
+                for c in &rows[i + 1..] {
+                    if a.1 == c.1 && (a.2 - c.2).abs() <= w {
+                        pairs += 1;
+                    }
+                }
+            }
+            prop_assert_eq!(scans.pairs_within(w), pairs);
+            let seen: std::collections::HashSet<u8> =
+                rows.iter().filter(|r| r.1 == 2 && from <= r.2 && r.2 <= until).map(|r| r.0).collect();
+            prop_assert_eq!(scans.visitors(b"V2", from, until), seen.len() as u64);
+            prop_assert_eq!(scans.visitors(b"nowhere", from, until), 0);
+        }
+    }
+
+    proptest! {
+        #[test]
         fn interning_is_a_bijection_whatever_the_shapes(names in prop::collection::vec("(P|X|)[0-9]{0,4}|[a-z]{1,3}|P[0-9]{20}", 1..60)) {
             let mut i = Interner::default();
             let ids: Vec<u32> = names.iter().map(|n| i.intern(n.as_bytes())).collect();
@@ -721,7 +844,9 @@ mod tests {
             }
             let scans = b.finish();
             let cs: Vec<Case> = cases.iter().map(|&(p, f, u)| Case { person: pname(p).into_bytes(), from: f, until: u }).collect();
-            let (got, _) = trace(&scans, &cs, w, secondary);
+            let (got, _) = trace_with(&scans, &cs, w, secondary, Some(false));
+            let (sparse, _) = trace_with(&scans, &cs, w, secondary, Some(true));
+            prop_assert_eq!(&sparse, &got);
             let got: Vec<_> = got
                 .iter()
                 .map(|c| {
