@@ -4,6 +4,7 @@
 //! Every read of people takes the reader's scope (an [`AreaPath`]) and filters by it in the
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
+mod cases;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -20,6 +21,11 @@ use cordon_domain::{
 };
 use thiserror::Error;
 
+pub use cases::{
+    CaseChange, CaseEventRecord, CaseRecord, Cases, ChainRow, ContactCounts, ContactQuery, ContactRecord,
+    NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
+    ScanRow, SegmentRecord, Venue, VenueRecord,
+};
 pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
 pub use zones::{
@@ -155,7 +161,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Send + Sync {
+pub trait Store: Zones + Cases + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

@@ -587,3 +587,4 @@ impl PgAdmin {
 }
 
 crate::zones::zone_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
+crate::cases::case_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
