@@ -125,7 +125,13 @@ pub fn may_name(segment: &NoticeSegment, k: u64) -> bool {
 
 /// Writes the notice in Chinese and English. Segments are sorted by time; each day gets a
 /// heading.
-pub fn write_notice(label_zh: &str, label_en: &str, segments: &[NoticeSegment], k: u64, tz: Tz) -> NoticeText {
+pub fn write_notice(
+    label_zh: &str,
+    label_en: &str,
+    segments: &[NoticeSegment],
+    k: u64,
+    tz: Tz,
+) -> NoticeText {
     let mut sorted: Vec<&NoticeSegment> = segments.iter().collect();
     sorted.sort_by_key(|s| (s.starts, s.ends));
     let mut zh = format!("{label_zh}活动轨迹\n");
@@ -210,7 +216,13 @@ mod tests {
     #[test]
     fn places_seen_by_fewer_than_k_people_show_their_street_only() {
         let segments = [
-            seg("2022-11-17T01:10:00Z", Some("2022-11-17T01:40:00Z"), "维多利购物中心", Some(120), Some(Transport::Bus)),
+            seg(
+                "2022-11-17T01:10:00Z",
+                Some("2022-11-17T01:40:00Z"),
+                "维多利购物中心",
+                Some(120),
+                Some(Transport::Bus),
+            ),
             seg("2022-11-17T00:30:00Z", Some("2022-11-17T00:50:00Z"), "刘记牛肉面馆", Some(3), None),
             seg("2022-11-18T12:00:00Z", None, "", None, Some(Transport::Walk)),
         ];

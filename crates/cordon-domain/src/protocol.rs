@@ -230,7 +230,9 @@ impl Profile {
                 "a case is infectious at most 28 days before onset",
             ));
         }
-        for (field, plan) in [("close_contact", &self.close_contact), ("secondary_contact", &self.secondary_contact)] {
+        for (field, plan) in
+            [("close_contact", &self.close_contact), ("secondary_contact", &self.secondary_contact)]
+        {
             if let Some(plan) = plan {
                 let days = plan.central_days + plan.home_days;
                 if days == 0 {

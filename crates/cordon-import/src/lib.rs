@@ -8,6 +8,7 @@ mod people;
 mod table;
 mod text;
 mod time;
+mod venues;
 
 pub use areas::{AreaLines, read_areas};
 pub use error::{ImportError, RowError};
@@ -15,3 +16,4 @@ pub use people::{PeopleBatch, PeopleReader};
 pub use table::Table;
 pub use text::{Limits, Progress, TextFile};
 pub use time::{DEFAULT_TZ, parse_time};
+pub use venues::{VenueRow, read_venues};

@@ -14,13 +14,13 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, zones_api};
+use crate::{AppState, cases_api, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"))
 )]
 struct ApiDoc;
 
@@ -58,7 +58,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(zones_api::list_profiles))
         .routes(routes!(zones_api::put_profile))
         .routes(routes!(zones_api::set_in_force))
+        .routes(routes!(cases_api::list_cases, cases_api::open_case))
+        .routes(routes!(cases_api::get_case))
+        .routes(routes!(cases_api::change_case))
+        .routes(routes!(cases_api::trace_case))
+        .routes(routes!(cases_api::case_contacts))
+        .routes(routes!(cases_api::list_contacts))
+        .routes(routes!(cases_api::update_contact))
+        .routes(routes!(cases_api::add_segment))
+        .routes(routes!(cases_api::remove_segment))
+        .routes(routes!(cases_api::draft_notice))
+        .routes(routes!(cases_api::publish_notice))
+        .routes(routes!(cases_api::chain))
+        .routes({
+            // A file of scans is far larger than any other body.
+            let (schemas, paths, method) = routes!(cases_api::upload_scans, cases_api::scan_status);
+            (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(SCAN_UPLOAD_LIMIT)))
+        })
+        .routes(routes!(cases_api::list_venues, cases_api::put_venues))
+        .routes(routes!(cases_api::put_tracing_settings))
 }
+
+/// The largest file of scans one request may send; larger files go through `cordon import scans`.
+pub const SCAN_UPLOAD_LIMIT: usize = 256 << 20;
 
 #[derive(Serialize, ToSchema)]
 pub struct UserView {

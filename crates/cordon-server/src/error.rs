@@ -29,6 +29,9 @@ pub enum ApiError {
     TooLarge,
     #[error("the database is unavailable")]
     Unavailable,
+    /// The server is up but a part of it is still warming (the scan index loading).
+    #[error("{0}")]
+    NotReady(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -41,7 +44,7 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable word for programs: unauthorized, forbidden, not_found, conflict, bad_request,
-    /// invalid, too_large, unavailable, internal.
+    /// invalid, too_large, unavailable, not_ready, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +61,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid",
             ApiError::TooLarge => "too_large",
             ApiError::Unavailable => "unavailable",
+            ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -7,10 +7,14 @@
 
 mod api;
 mod auth;
+mod cases;
+mod cases_api;
 mod error;
 mod i18n;
 mod map;
+mod scan_index;
 mod web;
+mod web_cases;
 mod web_zones;
 mod zones;
 mod zones_api;
@@ -23,6 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use cordon_store::Store;
 
 pub use auth::{hash_password, verify_password};
+pub use cases::{check_scan_times, scan_rows};
 pub use error::ApiError;
 
 /// Settings of the server that are not the database.
@@ -51,14 +56,18 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Every active zone's state, for the figures; emptied by each change to a zone.
     pub zones: zones::SnapshotCell,
+    /// Every venue-code scan ingested, indexed by the trace engine.
+    pub scans: scan_index::ScanIndex,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
-    let state = AppState { store, config: Arc::new(config), zones: Default::default() };
+    let state =
+        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
     spawn_reviewer(state.clone());
+    spawn_index_load(state.clone());
     let (api, openapi) = api::router().split_for_parts();
     // The document never changes while the server runs: serialise it once.
     let openapi =
@@ -90,6 +99,21 @@ fn spawn_reviewer(state: AppState) {
             if let Err(e) = zones::review(&state, None).await {
                 tracing::warn!(error = %e, "zone review failed");
             }
+        }
+    });
+}
+
+/// Loads the scan index in the background: the server answers meanwhile, and tracing says the
+/// index is loading until it is ready.
+fn spawn_index_load(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let started = std::time::Instant::now();
+        match state.scans.refresh(&state.store).await {
+            Ok(n) => {
+                tracing::info!(scans = n, ms = started.elapsed().as_millis() as u64, "scan index loaded")
+            }
+            Err(e) => tracing::error!(error = %e, "loading the scan index failed"),
         }
     });
 }

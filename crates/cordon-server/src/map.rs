@@ -116,6 +116,91 @@ fn centroid(r: &Ring) -> (f64, f64, f64) {
     (cx / (3.0 * a), cy / (3.0 * a), (a / 2.0).abs())
 }
 
+/// The transmission chain as SVG: one node a case, a line from each case to those it infected,
+/// generations top to bottom. Confirmed cases are red circles marked 确, asymptomatic ones
+/// orange diamonds marked 无 (shape and mark, never colour alone); a case outside the reader's
+/// areas is drawn hollow and is not a link; `highlight` is ringed.
+pub fn chain_svg(
+    l: &cordon_domain::chain::ChainLayout,
+    describe: impl Fn(i64) -> (String, cordon_domain::CaseClass, bool),
+    highlight: Option<i64>,
+) -> String {
+    use std::fmt::Write as _;
+    const DX: f64 = 64.0;
+    const DY: f64 = 78.0;
+    const PAD: f64 = 40.0;
+    let width = (l.columns.max(1.0) - 1.0) * DX + 2.0 * PAD + 40.0;
+    let height = f64::from(l.depths.max(1) - 1) * DY + 2.0 * PAD + 16.0;
+    let at: std::collections::HashMap<i64, (f64, f64)> =
+        l.cases.iter().map(|p| (p.id, (PAD + 20.0 + p.column * DX, PAD + f64::from(p.depth) * DY))).collect();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chain" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-label="传播链 / transmission chain">"##
+    );
+    for (from, to) in &l.links {
+        let (a, b) = (at[from], at[to]);
+        let _ = write!(
+            s,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#555" stroke-width="1.5" marker-end="url(#arrow)"/>"##,
+            a.0,
+            a.1 + 16.0,
+            b.0,
+            b.1 - 18.0
+        );
+    }
+    s.push_str(
+        r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>"##,
+    );
+    for p in &l.cases {
+        let (x, y) = at[&p.id];
+        let (label, class, mine) = describe(p.id);
+        let label = escape(&label);
+        let (colour, mark) = match class {
+            cordon_domain::CaseClass::Confirmed => ("#c62828", "确"),
+            cordon_domain::CaseClass::Asymptomatic => ("#ef6c00", "无"),
+        };
+        let fill = if mine { colour } else { "#fff" };
+        let text = if mine { "#fff" } else { colour };
+        let shape = match class {
+            cordon_domain::CaseClass::Confirmed => format!(
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="15" fill="{fill}" stroke="{colour}" stroke-width="2"/>"##
+            ),
+            cordon_domain::CaseClass::Asymptomatic => format!(
+                r##"<path d="M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} z" fill="{fill}" stroke="{colour}" stroke-width="2"/>"##,
+                y - 17.0,
+                x + 17.0,
+                y + 17.0,
+                x - 17.0
+            ),
+        };
+        let ring = if highlight == Some(p.id) {
+            format!(
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="22" fill="none" stroke="#1565c0" stroke-width="3"/>"##
+            )
+        } else {
+            String::new()
+        };
+        let body = format!(
+            r##"{ring}{shape}<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="13" fill="{text}">{mark}</text><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="11" fill="#222">{}</text>"##,
+            y + 4.5,
+            y + 32.0,
+            p.id
+        );
+        if mine {
+            let _ = write!(s, r##"<a href="/cases/{}"><title>{label}</title>{body}</a>"##, p.id);
+        } else {
+            let _ = write!(s, r##"<g><title>{label}</title>{body}</g>"##);
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -320,7 +320,7 @@ pub struct DrawRequest {
     pub at: Option<DateTime<Utc>>,
 }
 
-fn check_note(field: &str, text: &str, required: bool) -> Result<String, ApiError> {
+pub(crate) fn check_note(field: &str, text: &str, required: bool) -> Result<String, ApiError> {
     let t = text.trim();
     if required && t.is_empty() {
         return Err(ApiError::invalid(field, "say why: it is kept in the zone's history"));
@@ -331,7 +331,11 @@ fn check_note(field: &str, text: &str, required: bool) -> Result<String, ApiErro
     Ok(t.to_owned())
 }
 
-fn check_time(field: &str, at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+pub(crate) fn check_time(
+    field: &str,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
     let at = at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
         return Err(ApiError::invalid(field, "is in the future"));

@@ -105,14 +105,30 @@ pub struct ChainRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CaseChange {
-    Opened { class: CaseClass },
+    Opened {
+        class: CaseClass,
+    },
     /// 无症状感染者转确诊, or the reverse when a diagnosis is corrected.
-    Reclassified { from: CaseClass, to: CaseClass },
-    Isolated { at: DateTime<Utc>, place: String },
+    Reclassified {
+        from: CaseClass,
+        to: CaseClass,
+    },
+    Isolated {
+        at: DateTime<Utc>,
+        place: String,
+    },
     /// The case it caught it from (none: unknown).
-    Linked { source_case_id: Option<i64> },
-    Traced { close: i64, secondary: i64, added: i64 },
-    Note { text: String },
+    Linked {
+        source_case_id: Option<i64>,
+    },
+    Traced {
+        close: i64,
+        secondary: i64,
+        added: i64,
+    },
+    Note {
+        text: String,
+    },
 }
 
 impl CaseChange {
@@ -288,9 +304,14 @@ pub trait Cases: Send + Sync {
     /// Venues standing inside `scope`, by name.
     async fn venues_in(&self, scope: &AreaPath, limit: u32) -> Result<Vec<VenueRecord>>;
 
-    /// Lands a file of scans in one transaction; a file sent before (same SHA-256) adds nothing
-    /// and returns the earlier record with `false`.
-    async fn add_scans(&self, file: &ScanFile, rows: &[ScanRow]) -> Result<(ScanFileRecord, bool)>;
+    /// Lands a file of scans in one transaction, taking the rows as they come (a file of 20 M
+    /// never sits in memory as rows); a file sent before (same SHA-256) adds nothing and returns
+    /// the earlier record with `false`.
+    async fn add_scans(
+        &self,
+        file: &ScanFile,
+        rows: &mut (dyn Iterator<Item = ScanRow> + Send),
+    ) -> Result<(ScanFileRecord, bool)>;
     /// Scans with an id above `after`, by id: how the server loads its index.
     async fn scans_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, ScanRow)>>;
     async fn scan_files(&self, limit: u32) -> Result<Vec<ScanFileRecord>>;
@@ -307,8 +328,13 @@ pub trait Cases: Send + Sync {
     /// tracing excludes and counts.
     async fn case_people(&self) -> Result<Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)>>;
     /// Records a change; reclassification, isolation and linking update the case.
-    async fn change_case(&self, case_id: i64, change: &CaseChange, at: DateTime<Utc>, by: &str)
-    -> Result<CaseEventRecord>;
+    async fn change_case(
+        &self,
+        case_id: i64,
+        change: &CaseChange,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<CaseEventRecord>;
     async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRecord>>;
 
     async fn add_segment(&self, case_id: i64, segment: &NewSegment) -> Result<SegmentRecord>;
@@ -316,8 +342,13 @@ pub trait Cases: Send + Sync {
     async fn segments(&self, case_id: i64) -> Result<Vec<SegmentRecord>>;
 
     /// Saves a tracing's contacts for a case and records the tracing in its history.
-    async fn save_contacts(&self, case_id: i64, contacts: &[NewContact], at: DateTime<Utc>, by: &str)
-    -> Result<Saved>;
+    async fn save_contacts(
+        &self,
+        case_id: i64,
+        contacts: &[NewContact],
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<Saved>;
     async fn contacts(&self, scope: &AreaPath, query: &ContactQuery) -> Result<Vec<ContactRecord>>;
     async fn contact(&self, scope: &AreaPath, id: i64) -> Result<Option<ContactRecord>>;
     async fn update_contact(
@@ -334,7 +365,13 @@ pub trait Cases: Send + Sync {
     async fn notices(&self, case_id: i64) -> Result<Vec<NoticeRecord>>;
     /// Publishes a draft (`Conflict` if it is not one); an earlier published notice of the case
     /// is withdrawn, its text kept.
-    async fn publish_notice(&self, case_id: i64, id: i64, at: DateTime<Utc>, by: &str) -> Result<NoticeRecord>;
+    async fn publish_notice(
+        &self,
+        case_id: i64,
+        id: i64,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<NoticeRecord>;
 }
 
 pub(crate) fn parse_col<T>(
@@ -604,7 +641,11 @@ macro_rules! case_store {
                     .collect()
                 }
 
-                async fn add_scans(&self, file: &ScanFile, rows: &[ScanRow]) -> Result<(ScanFileRecord, bool)> {
+                async fn add_scans(
+                    &self,
+                    file: &ScanFile,
+                    rows: &mut (dyn Iterator<Item = ScanRow> + Send),
+                ) -> Result<(ScanFileRecord, bool)> {
                     let $pool = &self.pool;
                     let mut tx = $begin.await?;
                     let earlier = sqlx::query("SELECT id, rows FROM scan_files WHERE sha256 = $1")
@@ -621,14 +662,20 @@ macro_rules! case_store {
                     )
                     .bind(&file.sha256)
                     .bind(&file.name)
-                    .bind(rows.len() as i64)
+                    .bind(0i64)
                     .bind(file.at)
                     .bind(&file.by)
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get("id")?;
                     // Four parameters a row, well under both backends' limits.
-                    for chunk in rows.chunks(crate::ROWS_PER_STATEMENT) {
+                    let mut count = 0i64;
+                    loop {
+                        let chunk: Vec<ScanRow> = (&mut *rows).take(crate::ROWS_PER_STATEMENT).collect();
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        count += chunk.len() as i64;
                         let mut sql = String::from("INSERT INTO scans (person_id, venue_id, scanned_at, file_id) VALUES ");
                         for i in 0..chunk.len() {
                             if i > 0 {
@@ -639,12 +686,17 @@ macro_rules! case_store {
                         }
                         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                         for r in chunk {
-                            q = q.bind(&r.person_id).bind(&r.venue_id).bind(r.scanned_at).bind(id);
+                            q = q.bind(r.person_id).bind(r.venue_id).bind(r.scanned_at).bind(id);
                         }
                         q.execute(&mut *tx).await?;
                     }
+                    sqlx::query("UPDATE scan_files SET rows = $1 WHERE id = $2")
+                        .bind(count)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
-                    Ok((ScanFileRecord { id, file: file.clone(), rows: rows.len() as i64 }, true))
+                    Ok((ScanFileRecord { id, file: file.clone(), rows: count }, true))
                 }
 
                 async fn scans_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, ScanRow)>> {

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 /// beyond the numbered range, once another name has been seen) gets the next id above that
 /// range through a hash map. Comparing two numbered names is comparing their numbers, since
 /// they share prefix and width.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Interner {
     /// The shape of numbered names: prefix and count of digits.
     shape: Option<(Box<[u8]>, usize)>,
@@ -142,7 +142,7 @@ impl Interner {
 }
 
 /// Scans being gathered, in any order.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ScansBuilder {
     pub people: Interner,
     pub venues: Interner,
@@ -191,6 +191,14 @@ impl ScansBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
+    }
+
+    /// The rows by name, in the order they came: (person, venue, microseconds).
+    pub fn named_rows(
+        &self,
+    ) -> impl Iterator<Item = (std::borrow::Cow<'_, [u8]>, std::borrow::Cow<'_, [u8]>, i64)> {
+        (0..self.len())
+            .map(|i| (self.people.name(self.person[i]), self.venues.name(self.venue[i]), self.time[i]))
     }
 
     /// The rows as (person, venue, time) ids, in the order they came.
@@ -407,7 +415,8 @@ impl Scans {
                     scope.spawn(move || {
                         let mut pairs = 0u64;
                         for v in a..b {
-                            let block = &self.time[self.venue_start[v] as usize..self.venue_start[v + 1] as usize];
+                            let block =
+                                &self.time[self.venue_start[v] as usize..self.venue_start[v + 1] as usize];
                             let mut j = 0;
                             for (i, &t) in block.iter().enumerate() {
                                 j = j.max(i + 1);

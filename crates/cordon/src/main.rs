@@ -46,7 +46,8 @@ enum Command {
     Demo(DemoArgs),
     /// Serve the web pages and the API.
     Serve(ServeArgs),
-    /// Import a file (areas: CSV or GeoJSON; people: CSV). All or nothing.
+    /// Import a file (areas: CSV or GeoJSON; people, venues: CSV; scans: CSV or Parquet). All
+    /// or nothing; a file of scans imported before adds nothing.
     Import(ImportArgs),
     /// Manage users.
     #[command(subcommand)]
@@ -138,6 +139,10 @@ struct ImportArgs {
 enum ImportKind {
     Areas,
     People,
+    /// Places with a venue code: venue_id,name,area_code,kind.
+    Venues,
+    /// Venue-code scans (formats.md): the server's scan index is built from them.
+    Scans,
 }
 
 #[derive(Subcommand)]
@@ -459,6 +464,87 @@ async fn import(args: ImportArgs) -> Result<()> {
             bar.finish();
             import.commit().await?
         }
+        ImportKind::Venues => {
+            let rows = cordon_import::read_venues(&args.file, limits, &progress)?;
+            let venues: Vec<cordon_store::Venue> = rows
+                .iter()
+                .map(|r| cordon_store::Venue {
+                    venue_id: r.venue_id.clone(),
+                    name: r.name.clone(),
+                    area: r.area.clone(),
+                    kind: r.kind.clone(),
+                })
+                .collect();
+            bar.finish();
+            let n = store.put_venues(&venues).await.map_err(|e| match e {
+                // The store counts rows of the batch; the reader knows their lines.
+                cordon_store::StoreError::NotFound(m) => {
+                    anyhow::anyhow!(
+                        "{}: {m} is not in the register; nothing was imported",
+                        args.file.display()
+                    )
+                }
+                other => other.into(),
+            })?;
+            eprintln!(
+                "imported {n} venues from {} in {:.1} s",
+                args.file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        ImportKind::Scans => {
+            if size > limits.max_file_bytes {
+                bail!(
+                    "{}: the file is {size} bytes; the limit is {} bytes (see --max-file-bytes)",
+                    args.file.display(),
+                    limits.max_file_bytes
+                );
+            }
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let tz = cordon_import::DEFAULT_TZ;
+            let parquet = args.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+            let builder = if parquet {
+                cordon_trace::columnar::read_scans_parquet(&args.file, tz, threads)?
+            } else {
+                cordon_trace::read::read_scans_file(&args.file, tz, threads)?
+            };
+            bar.finish();
+            let now = chrono::Utc::now();
+            cordon_server::check_scan_times(&builder, now)
+                .map_err(|m| anyhow::anyhow!("{}: {m}", args.file.display()))?;
+            let sha = sha256_file(&args.file)?;
+            let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let file = cordon_store::ScanFile { sha256: sha, name, at: now, by: "cordon import".into() };
+            let rows = builder.len() as u64;
+            let landing = Bar::new("landing", rows);
+            let mut done = 0u64;
+            let mut counted = cordon_server::scan_rows(&builder).inspect(|_| {
+                done += 1;
+                if done.is_multiple_of(100_000) {
+                    landing.set(done);
+                }
+            });
+            let (rec, new) = store.add_scans(&file, &mut counted).await?;
+            landing.finish();
+            if new {
+                eprintln!(
+                    "imported {} scans from {} in {:.1} s (file {}); a running server picks them up on restart",
+                    rec.rows,
+                    args.file.display(),
+                    started.elapsed().as_secs_f64(),
+                    rec.id
+                );
+            } else {
+                eprintln!(
+                    "{} was imported before (file {}, {} scans): nothing added",
+                    args.file.display(),
+                    rec.id,
+                    rec.rows
+                );
+            }
+            return Ok(());
+        }
         ImportKind::People => {
             let this_year = chrono::Utc::now().year();
             let mut reader = PeopleReader::open(&args.file, limits, &progress, this_year)?;
@@ -489,6 +575,23 @@ async fn import(args: ImportArgs) -> Result<()> {
         totals.people
     );
     Ok(())
+}
+
+/// The SHA-256 of a file, read in blocks: what tells a file of scans sent twice.
+fn sha256_file(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).with_context(|| path.display().to_string())?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {

@@ -388,7 +388,9 @@ fn new_case(person: &str, at: chrono::DateTime<Utc>) -> cordon_store::NewCase {
 
 async fn cases_contacts_and_notices(store: &dyn Store) {
     use cordon_domain::{CaseClass, ContactKind, ContactSource, ContactStatus};
-    use cordon_store::{CaseChange, ContactQuery, NewContact, NewNotice, NewSegment, ScanFile, ScanRow, Venue};
+    use cordon_store::{
+        CaseChange, ContactQuery, NewContact, NewNotice, NewSegment, ScanFile, ScanRow, Venue,
+    };
     seed(store).await;
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
     store.ensure_profiles(&cordon_domain::protocol::builtin(), now).await.unwrap();
@@ -397,7 +399,10 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
     let d2 = scope_of(store, "d2").await;
 
     // Venues: an unknown area refuses the whole batch, naming the row.
-    let shop = Venue { venue_id: "V1".into(), name: "维多利超市".into(), area: code("b1"), kind: "shop".into() };
+    let shop =
+        Venue {
+            venue_id: "V1".into(), name: "维多利超市".into(), area: code("b1"), kind: "shop".into()
+        };
     let bad = Venue { venue_id: "V2".into(), name: "x".into(), area: code("nowhere"), kind: String::new() };
     let err = store.put_venues(&[shop.clone(), bad]).await.unwrap_err();
     assert!(err.to_string().contains("row 2"), "{err}");
@@ -409,12 +414,16 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
     // Scans: a file lands once.
     let file = ScanFile { sha256: "ab".repeat(32), name: "scans.csv".into(), at: now, by: "epi".into() };
     let rows: Vec<ScanRow> = (0..1200)
-        .map(|i| ScanRow { person_id: format!("P{i}"), venue_id: "V1".into(), scanned_at: now - Duration::minutes(i) })
+        .map(|i| ScanRow {
+            person_id: format!("P{i}"),
+            venue_id: "V1".into(),
+            scanned_at: now - Duration::minutes(i),
+        })
         .collect();
-    let (rec, new) = store.add_scans(&file, &rows).await.unwrap();
+    let (rec, new) = store.add_scans(&file, &mut rows.clone().into_iter()).await.unwrap();
     assert!(new);
     assert_eq!(rec.rows, 1200);
-    let (again, new) = store.add_scans(&file, &rows[..3]).await.unwrap();
+    let (again, new) = store.add_scans(&file, &mut rows[..3].iter().cloned()).await.unwrap();
     assert!(!new);
     assert_eq!(again.id, rec.id);
     let first = store.scans_after(0, 1000).await.unwrap();
@@ -426,7 +435,10 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
     assert!(matches!(store.open_case(&d2, &new_case("p1", now)).await.unwrap_err(), StoreError::NotFound(_)));
     let c1 = store.open_case(&d1, &new_case("p1", now)).await.unwrap();
     assert_eq!((c1.name.as_str(), c1.household.as_str()), ("王芳", "h1"));
-    assert!(matches!(store.open_case(&root, &new_case("p1", now)).await.unwrap_err(), StoreError::Conflict(_)));
+    assert!(matches!(
+        store.open_case(&root, &new_case("p1", now)).await.unwrap_err(),
+        StoreError::Conflict(_)
+    ));
     assert!(store.case(&d2, c1.id).await.unwrap().is_none());
     let mut second = new_case("p4", now);
     second.source_case_id = Some(c1.id);
@@ -528,8 +540,14 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
     let n1 = store.add_notice(&draft("一")).await.unwrap();
     let n1 = store.publish_notice(c1.id, n1.id, now, "hq").await.unwrap();
     assert_eq!(n1.status, cordon_store::NoticeStatus::Published);
-    assert!(matches!(store.publish_notice(c1.id, n1.id, now, "hq").await.unwrap_err(), StoreError::Conflict(_)));
-    assert!(matches!(store.publish_notice(c2.id, n1.id, now, "hq").await.unwrap_err(), StoreError::NotFound(_)));
+    assert!(matches!(
+        store.publish_notice(c1.id, n1.id, now, "hq").await.unwrap_err(),
+        StoreError::Conflict(_)
+    ));
+    assert!(matches!(
+        store.publish_notice(c2.id, n1.id, now, "hq").await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
     let n2 = store.add_notice(&draft("二")).await.unwrap();
     store.publish_notice(c1.id, n2.id, now, "hq").await.unwrap();
     let statuses: Vec<&str> = store.notices(c1.id).await.unwrap().iter().map(|n| n.status.as_str()).collect();
