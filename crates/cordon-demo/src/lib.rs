@@ -5,6 +5,7 @@
 //! Each community has its own random stream (seed and community code), so a community looks the
 //! same whatever else is generated and in whatever order.
 
+mod cases;
 mod zones;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use cordon_domain::{AreaCode, AreaLevel, AreaRow, IdNumber, PersonId, PersonRow,
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+pub use cases::{DemoCase, DemoCasework, DemoScan, DemoSegment, DemoVenue, demo_casework};
 pub use zones::{DemoEvent, DemoZone, demo_zones};
 
 const AREAS_CSV: &str = include_str!("../../../data/hohhot/areas.csv");

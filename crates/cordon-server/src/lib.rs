@@ -103,6 +103,45 @@ fn spawn_reviewer(state: AppState) {
     });
 }
 
+/// Finishes the casework of seeded cases as `epidemiologist` and `headquarters` would: traces
+/// every case not traced yet (oldest first) against the scans in the store, drafts a notice for
+/// every case with a trajectory and none, and publishes the drafts of `publish` (case ids).
+/// What the demo does after seeding its cases. Returns (cases traced, notices drafted).
+pub async fn complete_casework(
+    store: Arc<dyn Store>,
+    config: Config,
+    epidemiologist: &str,
+    headquarters: &str,
+    publish: &[i64],
+) -> Result<(usize, usize), ApiError> {
+    let state = AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
+    state.scans.refresh(&state.store).await?;
+    let user = |name: &str| {
+        let store = state.store.clone();
+        let name = name.to_owned();
+        async move { store.user_by_name(&name).await?.ok_or_else(|| ApiError::Internal(format!("no user {name}"))) }
+    };
+    let epi = user(epidemiologist).await?;
+    let hq = user(headquarters).await?;
+    let mut all = state.store.cases(&epi.scope_path, 100_000).await?;
+    all.sort_by_key(|c| c.id);
+    let (mut traced, mut drafted) = (0, 0);
+    for c in &all {
+        if c.traced_at.is_none() {
+            cases::trace(&state, &epi, c.id).await?;
+            traced += 1;
+        }
+        if !state.store.segments(c.id).await?.is_empty() && state.store.notices(c.id).await?.is_empty() {
+            let n = cases::draft_notice(&state, &epi, c.id).await?;
+            drafted += 1;
+            if publish.contains(&c.id) {
+                cases::publish_notice(&state, &hq, c.id, n.id).await?;
+            }
+        }
+    }
+    Ok((traced, drafted))
+}
+
 /// Loads the scan index in the background: the server answers meanwhile, and tracing says the
 /// index is loading until it is ready.
 fn spawn_index_load(state: AppState) {

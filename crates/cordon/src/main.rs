@@ -287,7 +287,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         if totals.people > 0 {
             bail!("{url} holds people but no users: it is not a demo database; use `cordon serve`");
         }
-        let populated = seed_demo(&*store, args.seed, scale).await?;
+        let (populated, story_people) = seed_demo(&*store, args.seed, scale).await?;
         let hash = cordon_server::hash_password(password.clone().expect("set above")).await?;
         for (username, display, role, scope) in DEMO_USERS {
             let scope = AreaCode::parse(scope)?;
@@ -301,6 +301,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             store.create_user(&user).await?;
         }
         seed_zones(&*store, scale, &populated).await?;
+        seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -334,7 +335,9 @@ fn random_password() -> String {
 }
 
 /// Loads the generated city in one import: it lands whole or not at all.
-async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<Vec<AreaCode>> {
+/// Returns the populated communities, and the people of the first three (where the demo's cases
+/// live).
+async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<(Vec<AreaCode>, Vec<cordon_domain::PersonRow>)> {
     let started = std::time::Instant::now();
     let mut city = City::new(seed, scale);
     let mut import = store.begin_import(true).await?;
@@ -344,11 +347,15 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<Vec<Are
     let communities = city.populated.clone();
     let bar = Bar::new("generating", communities.len() as u64);
     let (mut areas, mut people) = (Vec::new(), Vec::new());
+    let mut story_people = Vec::new();
     let mut loaded = 0usize;
     let (mut generating, mut writing_areas, mut writing_people) = Default::default();
     for (i, code) in communities.iter().enumerate() {
         let t = std::time::Instant::now();
         let c = city.community(code);
+        if i < 3 {
+            story_people.extend(c.people.iter().cloned());
+        }
         areas.extend(c.areas);
         people.extend(c.people);
         generating += t.elapsed();
@@ -387,7 +394,92 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<Vec<Are
         ("indexes, counts, commit", committing),
     ];
     eprintln!("  {}", phases.map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64())).join(", "));
-    Ok(communities)
+    Ok((communities, story_people))
+}
+
+/// Seeds the demo's venues, scans and cases with their history and trajectories, then has the
+/// server trace them and draft their notices (the last case's published), as `epi` and `admin`.
+async fn seed_cases(store: &Arc<dyn Store>, seed: u64, people: &[cordon_domain::PersonRow], communities: &[AreaCode]) -> Result<()> {
+    use chrono::{Duration, Timelike, Utc};
+    use cordon_store::{CaseChange, NewCase, NewSegment, ScanFile, ScanRow, Venue};
+    if communities.is_empty() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let tz = chrono_tz::Asia::Shanghai;
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
+    let local = now.with_timezone(&tz);
+    let work = cordon_demo::demo_casework(seed, people, communities, i64::from(local.hour() * 60 + local.minute()));
+    let venues: Vec<Venue> = work
+        .venues
+        .iter()
+        .map(|v| Venue { venue_id: v.venue_id.clone(), name: v.name.clone(), area: v.area.clone(), kind: v.kind.clone() })
+        .collect();
+    store.put_venues(&venues).await?;
+    let at = |minutes_ago: i64| now - Duration::minutes(minutes_ago);
+    let file = ScanFile { sha256: format!("demo-{seed}"), name: "demo scans".into(), at: now, by: "cordon demo".into() };
+    let mut rows = work.scans.iter().map(|s| ScanRow {
+        person_id: s.person_id.clone(),
+        venue_id: work.venues[s.venue].venue_id.clone(),
+        scanned_at: at(s.minutes_ago),
+    });
+    store.add_scans(&file, &mut rows).await?;
+    let profiles: Vec<cordon_domain::Profile> = cordon_domain::protocol::builtin();
+    let profile = profiles.iter().find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE).expect("the default profile");
+    let root = cordon_domain::AreaPath::root();
+    let mut ids: Vec<i64> = Vec::new();
+    for c in &work.cases {
+        let sampled_at = at(c.sampled_minutes_ago);
+        let onset = c.onset_days_ago.map(|d| (now - Duration::days(d)).with_timezone(&tz).date_naive());
+        let opened = store
+            .open_case(
+                &root,
+                &NewCase {
+                    person_id: cordon_domain::PersonId::parse(&c.person_id)?,
+                    class: c.class,
+                    onset,
+                    sampled_at,
+                    infectious_from: cordon_domain::cases::infectious_from(profile, onset, sampled_at, tz),
+                    isolated_at: c.isolated_minutes_ago.map(at),
+                    isolation_place: c.isolation_place.clone(),
+                    source_case_id: c.source.map(|i| ids[i]),
+                    profile_key: profile.key.clone(),
+                    note: c.note.clone(),
+                    at: sampled_at + Duration::hours(3),
+                    by: "epi".into(),
+                },
+            )
+            .await?;
+        if let Some(m) = c.confirmed_minutes_ago {
+            let change = CaseChange::Reclassified { from: c.class, to: cordon_domain::CaseClass::Confirmed };
+            store.change_case(opened.id, &change, at(m), "epi").await?;
+        }
+        for s in &c.segments {
+            let segment = NewSegment {
+                starts_at: at(s.minutes_ago),
+                ends_at: Some(at(s.minutes_ago - s.minutes)),
+                venue_id: s.venue.map(|v| work.venues[v].venue_id.clone()),
+                area: s.area.clone(),
+                place: s.place.clone(),
+                transport: s.transport,
+                transport_detail: s.transport_detail.clone(),
+                by: "epi".into(),
+            };
+            store.add_segment(opened.id, &segment).await?;
+        }
+        ids.push(opened.id);
+    }
+    let publish: Vec<i64> = ids.last().copied().into_iter().collect();
+    let config = cordon_server::Config { tz, ..Default::default() };
+    let (traced, drafted) = cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish).await?;
+    eprintln!(
+        "seeded {} venues, {} scans and {} cases ({traced} traced, {drafted} notices) in {:.1} s",
+        venues.len(),
+        work.scans.len(),
+        ids.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Draws the demo's zones with their history, days back from today, as `admin` did.
