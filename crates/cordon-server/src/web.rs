@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(search_page))
         .route("/people/{id}", get(person_page))
         .merge(crate::web_zones::router())
+        .merge(crate::web_cases::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -53,6 +54,8 @@ async fn css() -> impl IntoResponse {
 pub struct Page {
     pub lang: Lang,
     pub t: &'static Texts,
+    /// The texts of the case and contact pages.
+    pub c: &'static crate::i18n::CaseTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -65,6 +68,7 @@ impl Page {
         Page {
             lang,
             t: lang.texts(),
+            c: lang.case_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,

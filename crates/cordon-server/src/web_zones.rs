@@ -387,7 +387,7 @@ async fn proposals_page(
 // ---- forms ----
 
 /// A `datetime-local` field, read in the deployment's time zone; empty: now.
-fn local_time(s: &str, state: &AppState) -> Result<Option<DateTime<Utc>>, ApiError> {
+pub(crate) fn local_time(s: &str, state: &AppState) -> Result<Option<DateTime<Utc>>, ApiError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -404,7 +404,7 @@ fn local_time(s: &str, state: &AppState) -> Result<Option<DateTime<Utc>>, ApiErr
     Ok(Some(t.with_timezone(&Utc)))
 }
 
-fn back(page: Page, jar: axum_extra::extract::cookie::CookieJar, r: Result<String, ApiError>) -> Response {
+pub(crate) fn back(page: Page, jar: axum_extra::extract::cookie::CookieJar, r: Result<String, ApiError>) -> Response {
     match r {
         Ok(to) => (jar, Redirect::to(&to)).into_response(),
         Err(e) => error_page(page, jar, e),
