@@ -70,7 +70,12 @@ fn ago(days_ago: i64, hh: i64, mm: i64, now_minute: i64) -> i64 {
 /// The casework over `people` (the first communities of the demo, in their generated order),
 /// `communities` their codes, `street` the street they belong to. `now_minute` is the local
 /// time of day at seeding.
-pub fn demo_casework(seed: u64, people: &[PersonRow], communities: &[AreaCode], now_minute: i64) -> DemoCasework {
+pub fn demo_casework(
+    seed: u64,
+    people: &[PersonRow],
+    communities: &[AreaCode],
+    now_minute: i64,
+) -> DemoCasework {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ fnv("casework"));
     let mut venues = Vec::new();
     // (venue, weight) per community: where its residents scan their codes.
@@ -122,7 +127,8 @@ pub fn demo_casework(seed: u64, people: &[PersonRow], communities: &[AreaCode], 
     });
 
     // Twelve days of everyday scans.
-    let community_of = |p: &PersonRow| communities.iter().position(|c| p.household.as_str().starts_with(c.as_str()));
+    let community_of =
+        |p: &PersonRow| communities.iter().position(|c| p.household.as_str().starts_with(c.as_str()));
     let mut scans = Vec::new();
     for p in people {
         let Some(ci) = community_of(p) else { continue };
@@ -170,7 +176,9 @@ pub fn demo_casework(seed: u64, people: &[PersonRow], communities: &[AreaCode], 
     let in_community = |ci: usize| {
         people
             .iter()
-            .filter(move |p| communities.get(ci).is_some_and(|c| p.household.as_str().starts_with(c.as_str())))
+            .filter(move |p| {
+                communities.get(ci).is_some_and(|c| p.household.as_str().starts_with(c.as_str()))
+            })
             .filter(adult)
     };
     let b = in_community(1).nth(17).or_else(|| in_community(0).nth(40)).expect("a second adult");
@@ -199,14 +207,16 @@ pub fn demo_casework(seed: u64, people: &[PersonRow], communities: &[AreaCode], 
     scan(&mut scans, e, pharmacy_e, ago(3, 18, 35, now_minute));
 
     let minutes = |days: i64, hh: i64, mm: i64| ago(days, hh, mm, now_minute);
-    let seg = |start: i64, len: i64, venue: Option<usize>, transport: Option<Transport>, detail: &str| DemoSegment {
-        minutes_ago: start,
-        minutes: len,
-        venue,
-        area: None,
-        place: String::new(),
-        transport,
-        transport_detail: detail.into(),
+    let seg = |start: i64, len: i64, venue: Option<usize>, transport: Option<Transport>, detail: &str| {
+        DemoSegment {
+            minutes_ago: start,
+            minutes: len,
+            venue,
+            area: None,
+            place: String::new(),
+            transport,
+            transport_detail: detail.into(),
+        }
     };
     let hospital = "呼和浩特市第二医院（定点医院）".to_owned();
     let mut cases = vec![DemoCase {

@@ -114,12 +114,15 @@ pub async fn complete_casework(
     headquarters: &str,
     publish: &[i64],
 ) -> Result<(usize, usize), ApiError> {
-    let state = AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
+    let state =
+        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
     state.scans.refresh(&state.store).await?;
     let user = |name: &str| {
         let store = state.store.clone();
         let name = name.to_owned();
-        async move { store.user_by_name(&name).await?.ok_or_else(|| ApiError::Internal(format!("no user {name}"))) }
+        async move {
+            store.user_by_name(&name).await?.ok_or_else(|| ApiError::Internal(format!("no user {name}")))
+        }
     };
     let epi = user(epidemiologist).await?;
     let hq = user(headquarters).await?;

@@ -15,7 +15,9 @@ use cordon_store::{ContactQuery, User};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::cases::{self, CaseDetail, CaseView, Change, ClusterView, ContactView, OpenRequest, SegmentRequest};
+use crate::cases::{
+    self, CaseDetail, CaseView, Change, ClusterView, ContactView, OpenRequest, SegmentRequest,
+};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::scan_index::IndexStatus;
@@ -146,10 +148,15 @@ impl Page {
     }
 
     pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
-        [ContactStatus::Identified, ContactStatus::Quarantined, ContactStatus::Released, ContactStatus::Unreachable]
-            .iter()
-            .map(|s| (s.as_str(), self.contact_status(s)))
-            .collect()
+        [
+            ContactStatus::Identified,
+            ContactStatus::Quarantined,
+            ContactStatus::Released,
+            ContactStatus::Unreachable,
+        ]
+        .iter()
+        .map(|s| (s.as_str(), self.contact_status(s)))
+        .collect()
     }
 }
 
@@ -256,7 +263,12 @@ struct CaseQuery {
     traced: Option<String>,
 }
 
-async fn case_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>, Query(q): Query<CaseQuery>) -> Response {
+async fn case_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let r = async {
         let user = user_of(&page);
@@ -380,9 +392,15 @@ async fn segment_submit(
     back(page, jar, r)
 }
 
-async fn segment_remove(State(state): State<AppState>, pu: PageUser, Path((id, segment)): Path<(i64, i64)>) -> Response {
+async fn segment_remove(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path((id, segment)): Path<(i64, i64)>,
+) -> Response {
     let PageUser { page, jar } = pu;
-    let r = cases::remove_segment(&state, user_of(&page), id, segment).await.map(|()| format!("/cases/{id}#trajectory"));
+    let r = cases::remove_segment(&state, user_of(&page), id, segment)
+        .await
+        .map(|()| format!("/cases/{id}#trajectory"));
     back(page, jar, r)
 }
 
@@ -392,9 +410,15 @@ async fn notice_submit(State(state): State<AppState>, pu: PageUser, Path(id): Pa
     back(page, jar, r)
 }
 
-async fn publish_submit(State(state): State<AppState>, pu: PageUser, Path((id, notice)): Path<(i64, i64)>) -> Response {
+async fn publish_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path((id, notice)): Path<(i64, i64)>,
+) -> Response {
     let PageUser { page, jar } = pu;
-    let r = cases::publish_notice(&state, user_of(&page), id, notice).await.map(|_| format!("/cases/{id}#notices"));
+    let r = cases::publish_notice(&state, user_of(&page), id, notice)
+        .await
+        .map(|_| format!("/cases/{id}#notices"));
     back(page, jar, r)
 }
 
@@ -413,7 +437,11 @@ struct ContactsQuery {
     show: Option<String>,
 }
 
-async fn contacts_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<ContactsQuery>) -> Response {
+async fn contacts_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<ContactsQuery>,
+) -> Response {
     let PageUser { page, jar } = pu;
     let all = q.show.as_deref() == Some("all");
     let query = ContactQuery { active_only: !all, limit: PAGE_ROWS as u32 + 1, ..Default::default() };
@@ -440,9 +468,13 @@ async fn contact_page(State(state): State<AppState>, pu: PageUser, Path(id): Pat
         let user = user_of(&page);
         let rec = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
         if !cases::may_view(user) {
-            return Err(ApiError::Forbidden("contacts are for the offices, epidemiologists and community workers".into()));
+            return Err(ApiError::Forbidden(
+                "contacts are for the offices, epidemiologists and community workers".into(),
+            ));
         }
-        Ok(cases::contact_views(&state, user, std::slice::from_ref(&rec), "GET /contacts/{id}").await?.remove(0))
+        Ok(cases::contact_views(&state, user, std::slice::from_ref(&rec), "GET /contacts/{id}")
+            .await?
+            .remove(0))
     }
     .await;
     match r {

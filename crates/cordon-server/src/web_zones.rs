@@ -404,7 +404,11 @@ pub(crate) fn local_time(s: &str, state: &AppState) -> Result<Option<DateTime<Ut
     Ok(Some(t.with_timezone(&Utc)))
 }
 
-pub(crate) fn back(page: Page, jar: axum_extra::extract::cookie::CookieJar, r: Result<String, ApiError>) -> Response {
+pub(crate) fn back(
+    page: Page,
+    jar: axum_extra::extract::cookie::CookieJar,
+    r: Result<String, ApiError>,
+) -> Response {
     match r {
         Ok(to) => (jar, Redirect::to(&to)).into_response(),
         Err(e) => error_page(page, jar, e),

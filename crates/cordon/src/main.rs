@@ -337,7 +337,11 @@ fn random_password() -> String {
 /// Loads the generated city in one import: it lands whole or not at all.
 /// Returns the populated communities, and the people of the first three (where the demo's cases
 /// live).
-async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<(Vec<AreaCode>, Vec<cordon_domain::PersonRow>)> {
+async fn seed_demo(
+    store: &dyn Store,
+    seed: u64,
+    scale: Scale,
+) -> Result<(Vec<AreaCode>, Vec<cordon_domain::PersonRow>)> {
     let started = std::time::Instant::now();
     let mut city = City::new(seed, scale);
     let mut import = store.begin_import(true).await?;
@@ -399,7 +403,12 @@ async fn seed_demo(store: &dyn Store, seed: u64, scale: Scale) -> Result<(Vec<Ar
 
 /// Seeds the demo's venues, scans and cases with their history and trajectories, then has the
 /// server trace them and draft their notices (the last case's published), as `epi` and `admin`.
-async fn seed_cases(store: &Arc<dyn Store>, seed: u64, people: &[cordon_domain::PersonRow], communities: &[AreaCode]) -> Result<()> {
+async fn seed_cases(
+    store: &Arc<dyn Store>,
+    seed: u64,
+    people: &[cordon_domain::PersonRow],
+    communities: &[AreaCode],
+) -> Result<()> {
     use chrono::{Duration, Timelike, Utc};
     use cordon_store::{CaseChange, NewCase, NewSegment, ScanFile, ScanRow, Venue};
     if communities.is_empty() {
@@ -409,15 +418,26 @@ async fn seed_cases(store: &Arc<dyn Store>, seed: u64, people: &[cordon_domain::
     let tz = chrono_tz::Asia::Shanghai;
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
     let local = now.with_timezone(&tz);
-    let work = cordon_demo::demo_casework(seed, people, communities, i64::from(local.hour() * 60 + local.minute()));
+    let work =
+        cordon_demo::demo_casework(seed, people, communities, i64::from(local.hour() * 60 + local.minute()));
     let venues: Vec<Venue> = work
         .venues
         .iter()
-        .map(|v| Venue { venue_id: v.venue_id.clone(), name: v.name.clone(), area: v.area.clone(), kind: v.kind.clone() })
+        .map(|v| Venue {
+            venue_id: v.venue_id.clone(),
+            name: v.name.clone(),
+            area: v.area.clone(),
+            kind: v.kind.clone(),
+        })
         .collect();
     store.put_venues(&venues).await?;
     let at = |minutes_ago: i64| now - Duration::minutes(minutes_ago);
-    let file = ScanFile { sha256: format!("demo-{seed}"), name: "demo scans".into(), at: now, by: "cordon demo".into() };
+    let file = ScanFile {
+        sha256: format!("demo-{seed}"),
+        name: "demo scans".into(),
+        at: now,
+        by: "cordon demo".into(),
+    };
     let mut rows = work.scans.iter().map(|s| ScanRow {
         person_id: s.person_id.clone(),
         venue_id: work.venues[s.venue].venue_id.clone(),
@@ -425,7 +445,10 @@ async fn seed_cases(store: &Arc<dyn Store>, seed: u64, people: &[cordon_domain::
     });
     store.add_scans(&file, &mut rows).await?;
     let profiles: Vec<cordon_domain::Profile> = cordon_domain::protocol::builtin();
-    let profile = profiles.iter().find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE).expect("the default profile");
+    let profile = profiles
+        .iter()
+        .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
+        .expect("the default profile");
     let root = cordon_domain::AreaPath::root();
     let mut ids: Vec<i64> = Vec::new();
     for c in &work.cases {
@@ -471,7 +494,8 @@ async fn seed_cases(store: &Arc<dyn Store>, seed: u64, people: &[cordon_domain::
     }
     let publish: Vec<i64> = ids.last().copied().into_iter().collect();
     let config = cordon_server::Config { tz, ..Default::default() };
-    let (traced, drafted) = cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish).await?;
+    let (traced, drafted) =
+        cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish).await?;
     eprintln!(
         "seeded {} venues, {} scans and {} cases ({traced} traced, {drafted} notices) in {:.1} s",
         venues.len(),

@@ -103,3 +103,22 @@ impl Server {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
+
+impl Server {
+    /// Any method with an optional JSON body; the status and the JSON answer (Null if none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = client().request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
