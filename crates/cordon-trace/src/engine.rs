@@ -488,11 +488,7 @@ enum Best {
 
 impl Best {
     fn new(people: usize, expected: usize) -> Self {
-        if expected.saturating_mul(64) < people {
-            Best::Sparse(FxHashMap::default())
-        } else {
-            Best::Dense(vec![None; people])
-        }
+        if expected < people { Best::Sparse(FxHashMap::default()) } else { Best::Dense(vec![None; people]) }
     }
 
     fn offer(&mut self, scans: &Scans, person: u32, t: i64, via: u32, venue: u32) {

@@ -64,6 +64,9 @@ enum BenchCommand {
     /// Effective tiers and tier counts: every household from scratch, and the figures from the
     /// zones alone.
     Zones(bench::ZonesBench),
+    /// The server's warm tracing: a batch of cases, one new case at a time, and the full
+    /// self-join, on scans loaded once.
+    Trace(trace::TraceBench),
 }
 
 #[derive(Args, Clone)]
@@ -217,6 +220,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Import(args) => import(args).await,
         Command::User(cmd) => user(cmd).await,
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
+        Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Trace(a) => trace::run(&a),
     }
 }
