@@ -146,6 +146,53 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
       await page.click('text=退出');
     });
   }
+  await check(`${label}: an epidemiologist traces a case, follows a contact up; headquarters publishes its notice`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'epi');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/cases?lang=zh`);
+    assert.equal(await page.locator('svg.chain a').count(), 5, 'five cases on the chain');
+    await page.screenshot({ path: join(shots, `${label}-cases.png`), fullPage: true });
+    await page.click('text=确诊病例1');
+    await page.waitForURL(/\/cases\/1$/);
+    const notice = await page.locator('article.notice pre[lang=zh-CN]').first().innerText();
+    assert.match(notice, /活动轨迹/);
+    assert.match(notice, /一带/, 'a quiet place is given as its street');
+    const name = (await page.locator('main section.card p b').first().innerText()).trim();
+    assert.ok(name.length >= 2 && !notice.includes(name), `the notice does not name ${name}`);
+    await page.screenshot({ path: join(shots, `${label}-case.png`) });
+    // Trace again: the contacts keep their follow-up.
+    await page.click('form[action="/cases/1/trace"] button');
+    await page.waitForURL(/traced=/);
+    assert.match(await page.locator('p.ok').innerText(), /流调完成/);
+    // The first contact is placed in a hotel.
+    await page.locator('#contacts table.list tbody tr a').first().click();
+    await page.waitForURL(/\/contacts\/\d+$/);
+    assert.match(await page.locator('.figures').innerText(), /集中隔离/);
+    await page.selectOption('select[name=status]', 'quarantined');
+    await page.fill('input[name=place]', '如家酒店 305');
+    await page.click('form.stack button');
+    await page.waitForURL(/\/contacts\/\d+$/);
+    assert.match(await page.locator('main').innerText(), /隔离中 · 如家酒店 305/);
+    await page.screenshot({ path: join(shots, `${label}-contact.png`), fullPage: true });
+    // A fresh draft of the notice for headquarters to review.
+    await page.goto(`${base}/cases/1`);
+    await page.click('form[action="/cases/1/notices"] button');
+    await page.waitForURL(/\/cases\/1/);
+    await page.click('text=退出');
+
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/cases/1#notices`);
+    await page.locator('text=审核发布').first().click();
+    await page.waitForURL(/\/cases\/1/);
+    assert.match(await page.locator('#notices').innerText(), /已发布/);
+    await page.locator('#notices').screenshot({ path: join(shots, `${label}-notice.png`) });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

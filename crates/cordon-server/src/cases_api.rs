@@ -171,23 +171,49 @@ pub async fn case_contacts(
         case_id: Some(id),
         active_only: p.active,
         kind: p.kind,
+        living_in: None,
         limit: p.limit.unwrap_or(5000).clamp(1, 50_000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/cases/{id}/contacts").await?))
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct ContactListParams {
+    pub kind: Option<ContactKind>,
+    /// Only those still followed up.
+    #[serde(default)]
+    pub active: bool,
+    /// Only those living in this area (a community, a building …).
+    pub area: Option<String>,
+    pub limit: Option<u32>,
+}
+
 /// Contacts living in the user's areas or traced from their cases.
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "cases", security(("bearer" = [])), params(CaseContactParams),
-    responses((status = 200, body = [ContactView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "cases", security(("bearer" = [])), params(ContactListParams),
+    responses((status = 200, body = [ContactView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list_contacts(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiQuery(p): ApiQuery<CaseContactParams>,
+    ApiQuery(p): ApiQuery<ContactListParams>,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
+    let living_in = match p.area.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => {
+            let code = AreaCode::parse(a).map_err(|e| ApiError::invalid("area", e.reason()))?;
+            let node = state.store.area(&user.scope_path, &code).await?;
+            Some(
+                node.ok_or_else(|| ApiError::invalid("area", format!("{code}: no such area in your areas")))?
+                    .area
+                    .path,
+            )
+        }
+    };
     let q = ContactQuery {
         case_id: None,
         active_only: p.active,
         kind: p.kind,
+        living_in,
         limit: p.limit.unwrap_or(500).clamp(1, 5000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/contacts").await?))

@@ -275,12 +275,43 @@ async fn home(pu: PageUser) -> Response {
 struct AreaTemplate {
     page: Page,
     detail: AreaDetail,
+    /// Contacts under follow-up living here (the template of the case pages names them
+    /// `contacts`).
+    contacts: Vec<crate::cases::ContactView>,
+    more_contacts: bool,
 }
+
+/// Contacts listed on an area's page; the rest are on the contacts page.
+const AREA_CONTACTS: usize = 50;
 
 async fn area_page(State(state): State<AppState>, pu: PageUser, Path(code): Path<String>) -> Response {
     let PageUser { page, jar } = pu;
-    match api::area_detail(&state, page.user.as_ref().expect("signed in"), &code).await {
-        Ok(detail) => (jar, render(&AreaTemplate { page, detail })).into_response(),
+    let user = page.user.as_ref().expect("signed in");
+    let found = async {
+        let detail = api::area_detail(&state, user, &code).await?;
+        // Contacts under follow-up who live here, for those who follow contacts up.
+        let contacts = if crate::cases::may_view(user) {
+            let node =
+                state.store.area(&user.scope_path, &detail.area.code).await?.ok_or(ApiError::NotFound)?;
+            let query = cordon_store::ContactQuery {
+                active_only: true,
+                living_in: Some(node.area.path),
+                limit: AREA_CONTACTS as u32 + 1,
+                ..Default::default()
+            };
+            crate::cases::contacts(&state, user, &query, "GET /areas/{code}").await?
+        } else {
+            vec![]
+        };
+        Ok::<_, ApiError>((detail, contacts))
+    }
+    .await;
+    match found {
+        Ok((detail, mut contacts)) => {
+            let more_contacts = contacts.len() > AREA_CONTACTS;
+            contacts.truncate(AREA_CONTACTS);
+            (jar, render(&AreaTemplate { page, detail, contacts, more_contacts })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

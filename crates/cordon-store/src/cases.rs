@@ -217,11 +217,13 @@ pub struct ContactRecord {
     pub updated_by: String,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ContactQuery {
     pub case_id: Option<i64>,
     pub active_only: bool,
     pub kind: Option<ContactKind>,
+    /// Only contacts whose household is in this area (what the area's page lists).
+    pub living_in: Option<AreaPath>,
     pub limit: u32,
 }
 
@@ -1102,8 +1104,10 @@ macro_rules! case_store {
                         "{CONTACT_SELECT} WHERE ((t.path >= $1 AND t.path < $2) OR (k.path >= $1 AND k.path < $2)) \
                          AND ($3 < 0 OR t.case_id = $3) AND ($4 = '' OR t.kind = $4) \
                          AND (NOT $5 OR t.status IN ('identified', 'quarantined', 'unreachable')) \
+                         AND ($7 = '' OR (t.path >= $7 AND t.path < $8)) \
                          ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT $6"
                     );
+                    let (in_lo, in_hi) = q.living_in.as_ref().map(|p| p.subtree_range()).unwrap_or_default();
                     sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(lo)
                         .bind(hi)
@@ -1111,6 +1115,8 @@ macro_rules! case_store {
                         .bind(q.kind.map_or("", |k| k.as_str()))
                         .bind(q.active_only)
                         .bind(i64::from(q.limit))
+                        .bind(in_lo)
+                        .bind(in_hi)
                         .fetch_all(&self.pool)
                         .await?
                         .iter()

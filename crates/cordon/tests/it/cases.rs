@@ -157,6 +157,14 @@ async fn casework(s: &Server) {
     assert_eq!((visitor["kind"].as_str(), visitor["in_register"].as_bool()), (Some("close"), Some(false)));
     assert_eq!(visitor["venue_id"], "V-TEST-1");
 
+    // Contacts by where they live: what an area's page and its community workers see.
+    let (status, here) = s.get(&epi, "/api/v1/contacts?active=true&area=150102001001001").await;
+    assert_eq!(status, 200, "{here}");
+    let here = here.as_array().unwrap();
+    assert!(!here.is_empty());
+    assert!(here.iter().all(|c| c["address"].to_string().contains("呼铁佳园C区")), "{here:?}");
+    assert_eq!(s.get(&epi, "/api/v1/contacts?area=no-such-area").await.0, 422);
+
     // Follow-up: placed in a hotel.
     let (status, placed) = s
         .call(
@@ -245,6 +253,11 @@ async fn case_pages(s: &Server) {
     assert!(page.contains("流调完成") && page.contains("集中隔离"), "{page}");
     let page = c.get(format!("{}/contacts", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("待转运"), "{page}");
+    let page = c.get(format!("{}/areas/150102001001001", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("跟进中") && page.contains("集中隔离"),
+        "the compound's page lists its contacts: {page}"
+    );
 }
 
 macro_rules! both {

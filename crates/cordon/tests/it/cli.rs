@@ -140,3 +140,66 @@ async fn gb18030_people_import_and_update_counts() {
     assert!(!ok);
     assert!(err.contains("NUL byte"), "{err}");
 }
+
+#[tokio::test]
+async fn venues_and_scans_land_once_and_bad_rows_are_named() {
+    let db = sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let areas = dir.path().join("areas.csv");
+    std::fs::write(&areas, AREAS).unwrap();
+    assert!(import(&db.url, "areas", &areas).0);
+
+    // Venues: every bad row named, nothing landed; an unknown area refuses the file.
+    let venues = dir.path().join("venues.csv");
+    std::fs::write(
+        &venues,
+        "venue_id,name,area_code,kind\nV1,维多利超市,c1,shop\nV1,重复,c1,\n,无编号,c1,\n",
+    )
+    .unwrap();
+    let (ok, err) = import(&db.url, "venues", &venues);
+    assert!(!ok);
+    assert!(
+        err.contains("venues.csv:3:1 (venue_id): V1 appears twice")
+            && err.contains("venues.csv:4:1 (venue_id)"),
+        "{err}"
+    );
+    std::fs::write(&venues, "venue_id,name,area_code,kind\nV1,维多利超市,c1,shop\nV2,菜市场,nowhere,\n")
+        .unwrap();
+    let (ok, err) = import(&db.url, "venues", &venues);
+    assert!(!ok && err.contains("area nowhere of venue V2") && err.contains("nothing was imported"), "{err}");
+    std::fs::write(&venues, "venue_id,name,area_code,kind\nV1,维多利超市,c1,shop\n").unwrap();
+    assert!(import(&db.url, "venues", &venues).0);
+
+    // Scans: an empty id and a time in the future refuse the file, naming the line.
+    let scans = dir.path().join("scans.csv");
+    std::fs::write(
+        &scans,
+        "person_id,venue_id,scanned_at\nP1,V1,2022-02-17T16:30:00+08:00\nP2,,2022-02-17 16:40:00\n",
+    )
+    .unwrap();
+    let (ok, err) = import(&db.url, "scans", &scans);
+    assert!(!ok && err.contains("scans.csv:3 (venue_id): is empty"), "{err}");
+    std::fs::write(&scans, "person_id,venue_id,scanned_at\nP1,V1,2099-02-17T16:30:00+08:00\n").unwrap();
+    let (ok, err) = import(&db.url, "scans", &scans);
+    assert!(!ok && err.contains("in the future"), "{err}");
+    let store = cordon_store::connect(&db.url).await.unwrap();
+    assert!(store.scans_after(0, 10).await.unwrap().is_empty(), "nothing half-written");
+
+    // A good file lands whole; the same file again adds nothing.
+    std::fs::write(
+        &scans,
+        "scanned_at,person_id,venue_id\n2022-02-17T16:30:00+08:00,P1,V1\n2022-02-17 16:40:00,P2,V1\n",
+    )
+    .unwrap();
+    let (ok, err) = import(&db.url, "scans", &scans);
+    assert!(ok && err.contains("imported 2 scans"), "{err}");
+    let (ok, err) = import(&db.url, "scans", &scans);
+    assert!(ok && err.contains("was imported before") && err.contains("nothing added"), "{err}");
+    let rows = store.scans_after(0, 10).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1].1.scanned_at.to_rfc3339(),
+        "2022-02-17T08:40:00+00:00",
+        "Excel's time, read in Asia/Shanghai"
+    );
+}
