@@ -66,7 +66,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('button[type=submit]');
     await page.waitForURL(/\/areas\/150100$/);
     assert.equal(await page.locator('h1').innerText().then((t) => t.split(' ')[0]), '呼和浩特市');
-    assert.equal(await page.locator('table.list tbody tr').count(), 10);
+    assert.equal(await page.locator('#subareas table.list tbody tr').count(), 10);
     await page.screenshot({ path: join(shots, `${label}-city.png`), fullPage: true });
     await page.click('text=新城区');
     await page.click('text=海拉尔东路街道');

@@ -289,8 +289,9 @@ async fn area_page(State(state): State<AppState>, pu: PageUser, Path(code): Path
     let user = page.user.as_ref().expect("signed in");
     let found = async {
         let detail = api::area_detail(&state, user, &code).await?;
-        // Contacts under follow-up who live here, for those who follow contacts up.
-        let contacts = if crate::cases::may_view(user) {
+        // Contacts under follow-up who live here, for those who follow contacts up, from the
+        // street down (where the teams that place them work).
+        let contacts = if crate::cases::may_view(user) && detail.area.level >= AreaLevel::Street {
             let node =
                 state.store.area(&user.scope_path, &detail.area.code).await?.ok_or(ApiError::NotFound)?;
             let query = cordon_store::ContactQuery {
