@@ -221,33 +221,26 @@ impl ScansBuilder {
 
     /// Sorts by (venue, time) and indexes venues and people.
     pub fn finish(self) -> Scans {
+        self.finish_timed().0
+    }
+
+    /// `finish`, with the time of each phase: scattering into venue blocks, sorting the
+    /// blocks, indexing people.
+    pub fn finish_timed(self) -> (Scans, [std::time::Duration; 3]) {
+        let started = std::time::Instant::now();
         let ScansBuilder { people, venues, person, venue, time } = self;
-        let n = time.len();
         // Sort by venue with a counting sort (venues are dense), then by time inside each venue.
         let nv = venues.len();
-        let mut venue_start = vec![0u32; nv + 1];
-        for &v in &venue {
-            venue_start[v as usize + 1] += 1;
-        }
-        for i in 0..nv {
-            venue_start[i + 1] += venue_start[i];
-        }
-        let mut next = venue_start.clone();
-        // Each scan goes straight to its venue's block: one scattered write a row.
-        let mut rows: Vec<(i64, u32)> = vec![(0, 0); n];
-        for ((&v, &t), &p) in venue.iter().zip(&time).zip(&person) {
-            let at = &mut next[v as usize];
-            rows[*at as usize] = (t, p);
-            *at += 1;
-        }
-        drop(next);
+        let (venue_start, mut rows) = scatter_by_venue(&venue, &time, &person, nv);
         drop(venue);
         drop(time);
         drop(person);
+        let scattered = started.elapsed();
         sort_blocks(&mut rows, &venue_start);
         let time: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let person: Vec<u32> = rows.iter().map(|r| r.1).collect();
         drop(rows);
+        let sorted = started.elapsed();
 
         // Each person's scans as positions in the sorted columns (CSR).
         let np = people.len();
@@ -259,9 +252,78 @@ impl ScansBuilder {
             person_start[i + 1] += person_start[i];
         }
         let by_person = index_by_person(&person, &person_start);
-        Scans { people, venues, venue_start, time, person, person_start, by_person }
+        let phases = [scattered, sorted - scattered, started.elapsed() - sorted];
+        (Scans { people, venues, venue_start, time, person, person_start, by_person }, phases)
     }
 }
+
+/// A counting sort by venue on the machine's cores: each core counts the venues of its part of
+/// the rows, the counts give every (core, venue) its own run of slots, and each core writes its
+/// rows into its runs. Returns the venue blocks' starts and the rows as (time, person), venue
+/// by venue, each venue's rows in input order.
+fn scatter_by_venue(venue: &[u32], time: &[i64], person: &[u32], nv: usize) -> (Vec<u32>, Vec<(i64, u32)>) {
+    let n = venue.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
+    let threads = if n < 1_000_000 { 1 } else { threads };
+    let part = n.div_ceil(threads).max(1);
+    let counts: Vec<Vec<u32>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = venue
+            .chunks(part)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut c = vec![0u32; nv];
+                    for &v in chunk {
+                        c[v as usize] += 1;
+                    }
+                    c
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a counting thread panicked")).collect()
+    });
+    let mut venue_start = vec![0u32; nv + 1];
+    // next[k][v]: where part k writes its next row of venue v.
+    let mut next: Vec<Vec<u32>> = vec![vec![0u32; nv]; counts.len()];
+    let mut at = 0u32;
+    for v in 0..nv {
+        venue_start[v] = at;
+        for (k, c) in counts.iter().enumerate() {
+            next[k][v] = at;
+            at += c[v];
+        }
+    }
+    venue_start[nv] = at;
+    drop(counts);
+    let mut rows: Vec<(i64, u32)> = vec![(0, 0); n];
+    let out = RowsPtr(rows.as_mut_ptr());
+    std::thread::scope(|scope| {
+        for (k, mut next) in next.into_iter().enumerate() {
+            let lo = k * part;
+            let hi = (lo + part).min(n);
+            let (venue, time, person) = (&venue[lo..hi], &time[lo..hi], &person[lo..hi]);
+            scope.spawn(move || {
+                let out = out;
+                for ((&v, &t), &p) in venue.iter().zip(time).zip(person) {
+                    let slot = &mut next[v as usize];
+                    // SAFETY: the runs of slots of different (part, venue) pairs are disjoint and
+                    // lie inside `rows` (they partition 0..n), and only this thread writes this
+                    // part's runs, so no slot is written twice or by two threads; `rows` outlives
+                    // the scope.
+                    unsafe { out.0.add(*slot as usize).write((t, p)) };
+                    *slot += 1;
+                }
+            });
+        }
+    });
+    (venue_start, rows)
+}
+
+/// The rows being scattered, shared by the scattering threads (each writing its own slots).
+#[derive(Clone, Copy)]
+struct RowsPtr(*mut (i64, u32));
+// SAFETY: see `scatter_by_venue`: the threads write disjoint slots.
+unsafe impl Send for RowsPtr {}
+unsafe impl Sync for RowsPtr {}
 
 /// Each person's scan positions, in order: `by_person[person_start[p]..person_start[p + 1]]`.
 /// The people are shared out among the cores in ranges; each core reads the whole person
@@ -759,6 +821,25 @@ mod tests {
             let expected: Vec<u32> = (0..n as u32).filter(|&i| person[i as usize] as usize == p).collect();
             assert_eq!(listed, &expected[..], "person {p}");
         }
+    }
+
+    #[test]
+    fn the_scatter_on_threads_is_a_stable_sort_by_venue() {
+        let n = 1_300_000usize;
+        let nv = 7_919;
+        let venue: Vec<u32> = (0..n).map(|i| ((i as u64 * 2_654_435_761) % nv as u64) as u32).collect();
+        let time: Vec<i64> = (0..n as i64).map(|i| (i * 31) % 10_007).collect();
+        let person: Vec<u32> = (0..n as u32).collect();
+        let (starts, rows) = scatter_by_venue(&venue, &time, &person, nv);
+        let mut expected: Vec<(u32, i64, u32)> = (0..n).map(|i| (venue[i], time[i], person[i])).collect();
+        expected.sort_by_key(|r| r.0);
+        let got: Vec<(i64, u32)> = expected.iter().map(|r| (r.1, r.2)).collect();
+        assert_eq!(rows, got);
+        for v in [0usize, 1, 4_000, nv - 1] {
+            let count = venue.iter().filter(|&&x| x as usize == v).count() as u32;
+            assert_eq!(starts[v + 1] - starts[v], count, "venue {v}");
+        }
+        assert_eq!(starts[nv] as usize, n);
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn run(a: &TraceArgs) -> Result<()> {
     };
     let loaded = started.elapsed();
     let n_scans = builder.len();
-    let scans = builder.finish();
+    let (scans, phases) = builder.finish_timed();
     let indexed = started.elapsed();
     let (contacts, stats) = trace(&scans, &cases, i64::from(a.window) * 60_000_000, a.secondary);
     let traced = started.elapsed();
@@ -60,7 +60,8 @@ pub fn run(a: &TraceArgs) -> Result<()> {
     let secs = |d: std::time::Duration| d.as_secs_f64();
     eprintln!(
         "cordon trace: {n_scans} scans, {} people, {} venues; {} cases ({} without scans, {} counting scans); \
-         close={} secondary={}; read {:.2}s index {:.2}s trace {:.2}s write {:.2}s total {:.2}s",
+         close={} secondary={}; read {:.2}s index {:.2}s (scatter {:.2}s, sort {:.2}s, people {:.2}s) \
+         trace {:.2}s write {:.2}s total {:.2}s",
         scans.people_count(),
         scans.venues.len(),
         stats.cases,
@@ -70,6 +71,9 @@ pub fn run(a: &TraceArgs) -> Result<()> {
         stats.secondary,
         secs(loaded),
         secs(indexed - loaded),
+        secs(phases[0]),
+        secs(phases[1]),
+        secs(phases[2]),
         secs(traced - indexed),
         secs(started.elapsed() - traced),
         secs(started.elapsed()),
