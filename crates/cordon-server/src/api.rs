@@ -355,6 +355,10 @@ pub struct PersonView {
     /// The strictest zone over the person's household and its ancestors; none outside zones.
     pub effective_tier: Option<cordon_domain::Tier>,
     pub household_members: Vec<PersonSummary>,
+    /// The case this person is, for readers of cases.
+    pub case_id: Option<i64>,
+    /// The person as a close or secondary contact still followed up, for readers of cases.
+    pub contact_of: Vec<crate::cases::ContactView>,
 }
 
 pub async fn person_view(
@@ -380,7 +384,23 @@ pub async fn person_view(
     everyone.extend(others);
     let mut all = summaries(state, user, &everyone, route).await?;
     let household_members = all.split_off(1);
-    Ok(PersonView { summary: all.remove(0), id_number, effective_tier, household_members })
+    let summary = all.remove(0);
+    let (case_id, contact_of) = if crate::cases::may_view(user) {
+        let query = cordon_store::ContactQuery {
+            active_only: true,
+            person_id: Some(summary.person_id.as_str().to_owned()),
+            limit: 50,
+            ..Default::default()
+        };
+        let rows = state.store.contacts(&user.scope_path, &query).await?;
+        (
+            state.store.case_of_person(summary.person_id.as_str()).await?,
+            crate::cases::contact_views(state, user, &rows, route).await?,
+        )
+    } else {
+        (None, vec![])
+    };
+    Ok(PersonView { summary, id_number, effective_tier, household_members, case_id, contact_of })
 }
 
 /// One person in the user's scope, with their household. The read is audited; a person outside

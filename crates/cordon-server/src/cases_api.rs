@@ -172,6 +172,7 @@ pub async fn case_contacts(
         active_only: p.active,
         kind: p.kind,
         living_in: None,
+        person_id: None,
         limit: p.limit.unwrap_or(5000).clamp(1, 50_000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/cases/{id}/contacts").await?))
@@ -214,6 +215,7 @@ pub async fn list_contacts(
         active_only: p.active,
         kind: p.kind,
         living_in,
+        person_id: None,
         limit: p.limit.unwrap_or(500).clamp(1, 5000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/contacts").await?))

@@ -224,6 +224,8 @@ pub struct ContactQuery {
     pub kind: Option<ContactKind>,
     /// Only contacts whose household is in this area (what the area's page lists).
     pub living_in: Option<AreaPath>,
+    /// Only this person's contacts (a person may be a contact of several cases).
+    pub person_id: Option<String>,
     pub limit: u32,
 }
 
@@ -324,6 +326,8 @@ pub trait Cases: Send + Sync {
     async fn case(&self, scope: &AreaPath, id: i64) -> Result<Option<CaseRecord>>;
     /// Cases in scope, newest first.
     async fn cases(&self, scope: &AreaPath, limit: u32) -> Result<Vec<CaseRecord>>;
+    /// The case a person is, if any (the caller has checked the person is visible).
+    async fn case_of_person(&self, person_id: &str) -> Result<Option<i64>>;
     /// Every case's id, source, class and place, for the chain (no personal field).
     async fn chain(&self) -> Result<Vec<ChainRow>>;
     /// The person ids of every case, and when each became infectious and was isolated: what
@@ -849,6 +853,16 @@ macro_rules! case_store {
                         .collect()
                 }
 
+                async fn case_of_person(&self, person_id: &str) -> Result<Option<i64>> {
+                    sqlx::query("SELECT id FROM cases WHERE person_id = $1")
+                        .bind(person_id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| r.try_get("id"))
+                        .transpose()
+                        .map_err(Into::into)
+                }
+
                 async fn chain(&self) -> Result<Vec<ChainRow>> {
                     sqlx::query("SELECT id, source_case_id, class, path, sampled_at FROM cases ORDER BY id")
                         .fetch_all(&self.pool)
@@ -1104,7 +1118,7 @@ macro_rules! case_store {
                         "{CONTACT_SELECT} WHERE ((t.path >= $1 AND t.path < $2) OR (k.path >= $1 AND k.path < $2)) \
                          AND ($3 < 0 OR t.case_id = $3) AND ($4 = '' OR t.kind = $4) \
                          AND (NOT $5 OR t.status IN ('identified', 'quarantined', 'unreachable')) \
-                         AND ($7 = '' OR (t.path >= $7 AND t.path < $8)) \
+                         AND ($7 = '' OR (t.path >= $7 AND t.path < $8)) AND ($9 = '' OR t.person_id = $9) \
                          ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT $6"
                     );
                     let (in_lo, in_hi) = q.living_in.as_ref().map(|p| p.subtree_range()).unwrap_or_default();
@@ -1117,6 +1131,7 @@ macro_rules! case_store {
                         .bind(i64::from(q.limit))
                         .bind(in_lo)
                         .bind(in_hi)
+                        .bind(q.person_id.as_deref().unwrap_or(""))
                         .fetch_all(&self.pool)
                         .await?
                         .iter()

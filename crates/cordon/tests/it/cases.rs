@@ -79,9 +79,19 @@ async fn casework(s: &Server) {
     let secondary = contacts.iter().find(|c| c["kind"] == "secondary").unwrap();
     assert_eq!(secondary["plan"]["central_until"], secondary["plan"]["starts"], "secondary: home only");
 
+    // A person's page says what they are to the outbreak, to those who follow it up only.
+    let (_, hp) = s.get(&epi, &format!("/api/v1/people/{}", household["person_id"].as_str().unwrap())).await;
+    assert_eq!(hp["contact_of"][0]["case_id"], 1, "{hp}");
+    assert!(hp["case_id"].is_null());
+    let cadre = s.login("cadre").await;
+    let (_, seen) =
+        s.get(&cadre, &format!("/api/v1/people/{}", household["person_id"].as_str().unwrap())).await;
+    assert_eq!(seen["contact_of"], json!([]), "a cadre is not shown the casework: {seen}");
+
     // The notice names no one: not the name, the ID, the phone, the flat.
     let notice = d["notices"].as_array().unwrap().iter().find(|n| n["status"] == "draft").unwrap().clone();
     let (_, person) = s.get(&epi, &format!("/api/v1/people/{}", case1["person_id"].as_str().unwrap())).await;
+    assert_eq!(person["case_id"], 1);
     let text = format!("{}{}", notice["text_zh"], notice["text_en"]);
     let flat = case1["address"].as_array().unwrap().last().unwrap().as_str().unwrap();
     for private in [case1["name"].as_str().unwrap(), flat, case1["person_id"].as_str().unwrap()] {
@@ -225,7 +235,6 @@ async fn casework(s: &Server) {
     let outside = [4, 5, 3, 2, 1, id].into_iter().find(|c| !theirs.contains(c)).unwrap();
     assert_eq!(s.get(&worker, &format!("/api/v1/cases/{outside}")).await.0, 404);
     assert_eq!(s.call(Method::POST, &worker, "/api/v1/cases/1/trace", None).await.0, 403);
-    let cadre = s.login("cadre").await;
     assert_eq!(s.get(&cadre, "/api/v1/cases").await.0, 403);
     assert_eq!(s.get(&cadre, "/api/v1/chain").await.0, 403);
     let (_, chain) = s.get(&epi, "/api/v1/chain").await;
