@@ -4,18 +4,23 @@
 use std::fs::File;
 use std::path::Path;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+};
+use arrow_array::{Array, RecordBatch};
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{LogicalType, TimeUnit, Type as PhysicalType};
-use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::data_type::{ByteArray, DataType};
-use parquet::file::reader::{FileReader, RowGroupReader};
+use parquet::file::reader::FileReader;
 use parquet::file::serialized_reader::SerializedFileReader;
 
 use crate::engine::ScansBuilder;
 use crate::{Result, TraceError};
 
-const BATCH: usize = 16 * 1024;
+const BATCH: usize = 64 * 1024;
 
 /// What the schema says of the time column.
 #[derive(Clone, Copy)]
@@ -79,65 +84,72 @@ fn schema(file: &str, reader: &SerializedFileReader<File>) -> Result<([usize; 3]
     Ok((at, time))
 }
 
-/// All values of one column of a row group; a null is an error naming its row.
-fn column<T: DataType>(
+/// The bytes of a string column of a batch, whatever Arrow type the reader chose for it; a null
+/// is an error naming its row.
+fn strings<'a>(
     file: &str,
-    mut r: ColumnReaderImpl<T>,
+    col: &'a dyn Array,
     first_row: usize,
     name: &str,
-    optional: bool,
-) -> Result<Vec<T::T>> {
-    let mut values = Vec::new();
-    let mut levels = Vec::new();
-    loop {
-        let before = values.len();
-        let (records, _, _) = r
-            .read_records(BATCH, optional.then_some(&mut levels), None, &mut values)
-            .map_err(parquet_err(file))?;
-        if records == 0 {
-            break;
-        }
-        if optional && values.len() - before < records {
-            let at = levels.iter().position(|&l| l == 0).unwrap_or(0);
-            return Err(err(file, Some(first_row + before + at), name, "is empty (null)".into()));
-        }
-        levels.clear();
+) -> Result<Box<dyn Fn(usize) -> &'a [u8] + 'a>> {
+    if col.null_count() > 0
+        && let Some(i) = (0..col.len()).find(|&i| col.is_null(i))
+    {
+        return Err(err(file, Some(first_row + i), name, "is empty (null)".into()));
     }
-    Ok(values)
+    let get: Box<dyn Fn(usize) -> &'a [u8] + 'a> = if let Some(a) = col.as_string_opt::<i32>() {
+        Box::new(move |i| a.value(i).as_bytes())
+    } else if let Some(a) = col.as_string_opt::<i64>() {
+        Box::new(move |i| a.value(i).as_bytes())
+    } else if let Some(a) = col.as_binary_opt::<i32>() {
+        Box::new(move |i| a.value(i))
+    } else if let Some(a) = col.as_binary_opt::<i64>() {
+        Box::new(move |i| a.value(i))
+    } else if let Some(a) = col.as_string_view_opt() {
+        Box::new(move |i| a.value(i).as_bytes())
+    } else if let Some(a) = col.as_binary_view_opt() {
+        Box::new(move |i| a.value(i))
+    } else {
+        return Err(err(file, None, name, format!("is {}, not a string column", col.data_type())));
+    };
+    Ok(get)
 }
 
-fn read_group(
+/// The raw 64-bit values of the time column of a batch, in the unit the schema says.
+fn times<'a>(file: &str, col: &'a dyn Array, first_row: usize) -> Result<&'a [i64]> {
+    if col.null_count() > 0
+        && let Some(i) = (0..col.len()).find(|&i| col.is_null(i))
+    {
+        return Err(err(file, Some(first_row + i), "scanned_at", "is empty (null)".into()));
+    }
+    let values: Option<&[i64]> = col
+        .as_primitive_opt::<TimestampMicrosecondType>()
+        .map(|a| &a.values()[..])
+        .or_else(|| col.as_primitive_opt::<TimestampMillisecondType>().map(|a| &a.values()[..]))
+        .or_else(|| col.as_primitive_opt::<TimestampNanosecondType>().map(|a| &a.values()[..]))
+        .or_else(|| col.as_primitive_opt::<Int64Type>().map(|a| &a.values()[..]));
+    values.ok_or_else(|| err(file, None, "scanned_at", format!("is {}, not a timestamp", col.data_type())))
+}
+
+/// Adds one batch of rows (the file's rows from `first_row`) to the builder.
+fn read_batch(
     file: &str,
-    group: &dyn RowGroupReader,
+    batch: &RecordBatch,
     first_row: usize,
-    [p, v, t]: [usize; 3],
     time: TimeColumn,
     tz: Tz,
     into: &mut ScansBuilder,
 ) -> Result<()> {
-    let optional = |i: usize| group.metadata().column(i).column_descr().max_def_level() > 0;
-    let strings = |i: usize, name: &str| -> Result<Vec<ByteArray>> {
-        match group.get_column_reader(i).map_err(parquet_err(file))? {
-            ColumnReader::ByteArrayColumnReader(r) => column(file, r, first_row, name, optional(i)),
-            _ => Err(err(file, None, name, "is not a string column".into())),
-        }
+    let column = |name: &str| {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| err(file, None, name, format!("the file has no {name} column")))
     };
-    let people = strings(p, "person_id")?;
-    let venues = strings(v, "venue_id")?;
-    let times = match group.get_column_reader(t).map_err(parquet_err(file))? {
-        ColumnReader::Int64ColumnReader(r) => column(file, r, first_row, "scanned_at", optional(t))?,
-        _ => return Err(err(file, None, "scanned_at", "is not a 64-bit timestamp column".into())),
-    };
-    if people.len() != venues.len() || people.len() != times.len() {
-        return Err(err(file, Some(first_row), "", "the columns of a row group differ in length".into()));
-    }
-    for (i, ((person, venue), &raw)) in people.iter().zip(&venues).zip(&times).enumerate() {
-        if person.data().is_empty() {
-            return Err(err(file, Some(first_row + i), "person_id", "is empty".into()));
-        }
-        if venue.data().is_empty() {
-            return Err(err(file, Some(first_row + i), "venue_id", "is empty".into()));
-        }
+    let (people, venues, raw) = (column("person_id")?, column("venue_id")?, column("scanned_at")?);
+    let person = strings(file, people.as_ref(), first_row, "person_id")?;
+    let venue = strings(file, venues.as_ref(), first_row, "venue_id")?;
+    let raw = times(file, raw.as_ref(), first_row)?;
+    for (i, &raw) in raw.iter().enumerate() {
         let mut us = raw.saturating_mul(time.to_micros_mul) / time.to_micros_div;
         if !time.utc {
             // Wall-clock time: what instant it was in the deployment's zone.
@@ -149,7 +161,14 @@ fn read_group(
                     err(file, Some(first_row + i), "scanned_at", format!("does not exist in {tz}"))
                 })?;
         }
-        into.push(person.data(), venue.data(), us);
+        let (p, v) = (person(i), venue(i));
+        if p.is_empty() {
+            return Err(err(file, Some(first_row + i), "person_id", "is empty".into()));
+        }
+        if v.is_empty() {
+            return Err(err(file, Some(first_row + i), "venue_id", "is empty".into()));
+        }
+        into.push(p, v, us);
     }
     Ok(())
 }
@@ -172,18 +191,76 @@ pub fn read_scans_parquet(path: &Path, tz: Tz, threads: usize) -> Result<ScansBu
         total += reader.metadata().row_group(g).num_rows() as usize;
     }
     let threads = threads.clamp(1, groups.max(1));
-    let (file, first_rows, open) = (&file, &first_rows, &open);
+    let (file, first_rows) = (&file, &first_rows);
     crate::read_in_parts(threads, |k| {
-        let reader = open()?;
+        let f = File::open(path).map_err(|e| TraceError::Io { file: file.clone(), source: e })?;
         let lo = groups * k / threads;
         let hi = groups * (k + 1) / threads;
-        let rows =
-            first_rows.get(hi).copied().unwrap_or(total) - first_rows.get(lo).copied().unwrap_or(total);
+        let first = first_rows.get(lo).copied().unwrap_or(total);
+        let rows = first_rows.get(hi).copied().unwrap_or(total) - first;
         let mut b = ScansBuilder::for_rows(rows, total);
-        for (g, &first) in first_rows.iter().enumerate().take(hi).skip(lo) {
-            let group = reader.get_row_group(g).map_err(parquet_err(file))?;
-            read_group(file, &*group, first, cols, time, tz, &mut b)?;
+        if lo == hi {
+            return Ok(b);
+        }
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(parquet_err(file))?;
+        let mask = ProjectionMask::leaves(builder.parquet_schema(), cols);
+        let reader = builder
+            .with_row_groups((lo..hi).collect())
+            .with_projection(mask)
+            .with_batch_size(BATCH)
+            .build()
+            .map_err(parquet_err(file))?;
+        let mut at = first;
+        for batch in reader {
+            let batch =
+                batch.map_err(|e| err(file, Some(at), "", format!("not a readable Parquet file: {e}")))?;
+            read_batch(file, &batch, at, time, tz, &mut b)?;
+            at += batch.num_rows();
         }
         Ok(b)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, StringArray, TimestampMillisecondArray};
+    use parquet::arrow::ArrowWriter;
+
+    use super::*;
+
+    fn write(path: &Path, people: Vec<Option<&str>>, venues: Vec<Option<&str>>, ms: Vec<i64>) {
+        let batch = RecordBatch::try_from_iter([
+            ("venue_id", Arc::new(StringArray::from(venues)) as ArrayRef),
+            ("scanned_at", Arc::new(TimestampMillisecondArray::from(ms).with_timezone("UTC")) as ArrayRef),
+            ("person_id", Arc::new(StringArray::from(people)) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn columns_in_any_order_and_units_are_read_and_bad_rows_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scans.parquet");
+        let tz = chrono_tz::Asia::Shanghai;
+        write(&path, vec![Some("P1"), Some("P2")], vec![Some("V1"), Some("V1")], vec![1_000, 61_000]);
+        let b = read_scans_parquet(&path, tz, 2).unwrap();
+        let rows: Vec<(Vec<u8>, Vec<u8>, i64)> =
+            b.named_rows().map(|(p, v, t)| (p.to_vec(), v.to_vec(), t)).collect();
+        assert_eq!(
+            rows,
+            [(b"P1".to_vec(), b"V1".to_vec(), 1_000_000), (b"P2".to_vec(), b"V1".to_vec(), 61_000_000)]
+        );
+
+        write(&path, vec![Some("P1"), None], vec![Some("V1"), Some("V1")], vec![0, 0]);
+        let e = read_scans_parquet(&path, tz, 1).err().expect("refused").to_string();
+        assert!(e.contains(":2 (person_id): is empty (null)"), "{e}");
+        write(&path, vec![Some("P1"), Some("P2")], vec![Some("V1"), Some("")], vec![0, 0]);
+        let e = read_scans_parquet(&path, tz, 1).err().expect("refused").to_string();
+        assert!(e.contains(":2 (venue_id): is empty"), "{e}");
+    }
 }
