@@ -231,7 +231,7 @@ impl ScansBuilder {
         let ScansBuilder { people, venues, person, venue, time } = self;
         // Sort by venue with a counting sort (venues are dense), then by time inside each venue.
         let nv = venues.len();
-        let (venue_start, mut rows) = scatter_by_venue(&venue, &time, &person, nv);
+        let (venue_start, mut rows) = counting_sort(&venue, nv, |i| (time[i], person[i]));
         drop(venue);
         drop(time);
         drop(person);
@@ -243,37 +243,33 @@ impl ScansBuilder {
         let sorted = started.elapsed();
 
         // Each person's scans as positions in the sorted columns (CSR).
-        let np = people.len();
-        let mut person_start = vec![0u32; np + 1];
-        for &p in &person {
-            person_start[p as usize + 1] += 1;
-        }
-        for i in 0..np {
-            person_start[i + 1] += person_start[i];
-        }
-        let by_person = index_by_person(&person, &person_start);
+        let (person_start, by_person) = counting_sort(&person, people.len(), |i| i as u32);
         let phases = [scattered, sorted - scattered, started.elapsed() - sorted];
         (Scans { people, venues, venue_start, time, person, person_start, by_person }, phases)
     }
 }
 
-/// A counting sort by venue on the machine's cores: each core counts the venues of its part of
-/// the rows, the counts give every (core, venue) its own run of slots, and each core writes its
-/// rows into its runs. Returns the venue blocks' starts and the rows as (time, person), venue
-/// by venue, each venue's rows in input order.
-fn scatter_by_venue(venue: &[u32], time: &[i64], person: &[u32], nv: usize) -> (Vec<u32>, Vec<(i64, u32)>) {
-    let n = venue.len();
+/// A stable counting sort on the machine's cores: each core counts the keys of its part of the
+/// rows, the counts give every (core, key) its own run of slots, and each core writes the values
+/// of its rows into its runs. Returns where each key's run starts (`nk + 1` entries) and the
+/// values, key by key, each key's in input order.
+fn counting_sort<T: Copy + Default + Send + Sync>(
+    keys: &[u32],
+    nk: usize,
+    value: impl Fn(usize) -> T + Sync,
+) -> (Vec<u32>, Vec<T>) {
+    let n = keys.len();
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
     let threads = if n < 1_000_000 { 1 } else { threads };
     let part = n.div_ceil(threads).max(1);
     let counts: Vec<Vec<u32>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = venue
+        let handles: Vec<_> = keys
             .chunks(part)
             .map(|chunk| {
                 scope.spawn(move || {
-                    let mut c = vec![0u32; nv];
-                    for &v in chunk {
-                        c[v as usize] += 1;
+                    let mut c = vec![0u32; nk];
+                    for &k in chunk {
+                        c[k as usize] += 1;
                     }
                     c
                 })
@@ -281,98 +277,63 @@ fn scatter_by_venue(venue: &[u32], time: &[i64], person: &[u32], nv: usize) -> (
             .collect();
         handles.into_iter().map(|h| h.join().expect("a counting thread panicked")).collect()
     });
-    let mut venue_start = vec![0u32; nv + 1];
-    // next[k][v]: where part k writes its next row of venue v.
-    let mut next: Vec<Vec<u32>> = vec![vec![0u32; nv]; counts.len()];
+    let mut starts = vec![0u32; nk + 1];
+    // next[j][k]: where part j writes its next value of key k.
+    let mut next: Vec<Vec<u32>> = vec![vec![0u32; nk]; counts.len()];
     let mut at = 0u32;
-    for v in 0..nv {
-        venue_start[v] = at;
-        for (k, c) in counts.iter().enumerate() {
-            next[k][v] = at;
-            at += c[v];
+    for k in 0..nk {
+        starts[k] = at;
+        for (j, c) in counts.iter().enumerate() {
+            next[j][k] = at;
+            at += c[k];
         }
     }
-    venue_start[nv] = at;
+    starts[nk] = at;
     drop(counts);
-    let mut rows: Vec<(i64, u32)> = vec![(0, 0); n];
-    let out = RowsPtr(rows.as_mut_ptr());
+    let mut out: Vec<T> = vec![T::default(); n];
+    let ptr = OutPtr(out.as_mut_ptr());
+    let value = &value;
     std::thread::scope(|scope| {
-        for (k, mut next) in next.into_iter().enumerate() {
-            let lo = k * part;
+        for (j, mut next) in next.into_iter().enumerate() {
+            let lo = j * part;
             let hi = (lo + part).min(n);
-            let (venue, time, person) = (&venue[lo..hi], &time[lo..hi], &person[lo..hi]);
+            let keys = &keys[lo..hi];
             scope.spawn(move || {
-                let out = out;
-                for ((&v, &t), &p) in venue.iter().zip(time).zip(person) {
-                    let slot = &mut next[v as usize];
-                    // SAFETY: the runs of slots of different (part, venue) pairs are disjoint and
-                    // lie inside `rows` (they partition 0..n), and only this thread writes this
-                    // part's runs, so no slot is written twice or by two threads; `rows` outlives
+                let ptr = ptr;
+                for (i, &k) in keys.iter().enumerate() {
+                    let slot = &mut next[k as usize];
+                    // SAFETY: the runs of slots of different (part, key) pairs are disjoint and
+                    // lie inside `out` (they partition 0..n), and only this thread writes this
+                    // part's runs, so no slot is written twice or by two threads; `out` outlives
                     // the scope.
-                    unsafe { out.0.add(*slot as usize).write((t, p)) };
+                    unsafe { ptr.0.add(*slot as usize).write(value(lo + i)) };
                     *slot += 1;
                 }
             });
         }
     });
-    (venue_start, rows)
+    (starts, out)
 }
 
-/// The rows being scattered, shared by the scattering threads (each writing its own slots).
-#[derive(Clone, Copy)]
-struct RowsPtr(*mut (i64, u32));
-// SAFETY: see `scatter_by_venue`: the threads write disjoint slots.
-unsafe impl Send for RowsPtr {}
-unsafe impl Sync for RowsPtr {}
-
-/// Each person's scan positions, in order: `by_person[person_start[p]..person_start[p + 1]]`.
-/// The people are shared out among the cores in ranges; each core reads the whole person
-/// column and writes only its own people's slots, so no two cores write the same memory.
-fn index_by_person(person: &[u32], person_start: &[u32]) -> Vec<u32> {
-    let n = person.len();
-    let mut by_person = vec![0u32; n];
-    let np = person_start.len() - 1;
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(16);
-    let threads = if n < 1_000_000 { 1 } else { threads };
-    // Person ranges of about equal scan counts.
-    let mut bounds = vec![0usize];
-    for k in 1..threads {
-        let p = person_start.partition_point(|&s| (s as usize) < n * k / threads).min(np);
-        if p > *bounds.last().unwrap() {
-            bounds.push(p);
-        }
+/// The values being scattered, shared by the scattering threads (each writing its own slots).
+struct OutPtr<T>(*mut T);
+impl<T> Clone for OutPtr<T> {
+    fn clone(&self) -> Self {
+        *self
     }
-    bounds.push(np);
-    std::thread::scope(|scope| {
-        let mut rest: &mut [u32] = &mut by_person;
-        for w in bounds.windows(2) {
-            let (lo, hi) = (w[0], w[1]);
-            let base = person_start[lo] as usize;
-            let (mine, tail) = rest.split_at_mut(person_start[hi] as usize - base);
-            rest = tail;
-            scope.spawn(move || {
-                let mut next: Vec<u32> = person_start[lo..hi].iter().map(|&s| s - base as u32).collect();
-                for (i, &p) in person.iter().enumerate() {
-                    let p = p as usize;
-                    if (lo..hi).contains(&p) {
-                        let at = &mut next[p - lo];
-                        mine[*at as usize] = i as u32;
-                        *at += 1;
-                    }
-                }
-            });
-        }
-    });
-    by_person
 }
+impl<T> Copy for OutPtr<T> {}
+// SAFETY: see `counting_sort`: the threads write disjoint slots of values that are Send.
+unsafe impl<T: Send> Send for OutPtr<T> {}
+unsafe impl<T: Send> Sync for OutPtr<T> {}
 
-/// Sorts each venue's block of `rows` (by time, then person), the blocks shared out among the
-/// machine's cores in contiguous runs of about equal size.
+/// Sorts each venue's block of `rows` by time (the order of equal times matters to no rule), the
+/// blocks shared out among the machine's cores in contiguous runs of about equal size.
 fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32]) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
     let sort_range = |rows: &mut [(i64, u32)], base: usize, starts: &[u32]| {
         for w in starts.windows(2) {
-            rows[w[0] as usize - base..w[1] as usize - base].sort_unstable();
+            rows[w[0] as usize - base..w[1] as usize - base].sort_unstable_by_key(|r| r.0);
         }
     };
     if threads < 2 || rows.len() < 100_000 {
@@ -815,7 +776,8 @@ mod tests {
         for i in 0..50_021 {
             person_start[i + 1] += person_start[i];
         }
-        let by_person = index_by_person(&person, &person_start);
+        let (starts, by_person) = counting_sort(&person, 50_021, |i| i as u32);
+        assert_eq!(starts, person_start);
         for p in [0usize, 1, 7, 25_000, 50_020] {
             let listed = &by_person[person_start[p] as usize..person_start[p + 1] as usize];
             let expected: Vec<u32> = (0..n as u32).filter(|&i| person[i as usize] as usize == p).collect();
@@ -830,7 +792,7 @@ mod tests {
         let venue: Vec<u32> = (0..n).map(|i| ((i as u64 * 2_654_435_761) % nv as u64) as u32).collect();
         let time: Vec<i64> = (0..n as i64).map(|i| (i * 31) % 10_007).collect();
         let person: Vec<u32> = (0..n as u32).collect();
-        let (starts, rows) = scatter_by_venue(&venue, &time, &person, nv);
+        let (starts, rows) = counting_sort(&venue, nv, |i| (time[i], person[i]));
         let mut expected: Vec<(u32, i64, u32)> = (0..n).map(|i| (venue[i], time[i], person[i])).collect();
         expected.sort_by_key(|r| r.0);
         let got: Vec<(i64, u32)> = expected.iter().map(|r| (r.1, r.2)).collect();
@@ -856,7 +818,7 @@ mod tests {
         sort_blocks(&mut threaded, &starts);
         let mut serial = rows;
         for w in starts.windows(2) {
-            serial[w[0] as usize..w[1] as usize].sort_unstable();
+            serial[w[0] as usize..w[1] as usize].sort_unstable_by_key(|r| r.0);
         }
         assert_eq!(threaded, serial);
     }
