@@ -236,9 +236,9 @@ impl ScansBuilder {
         drop(time);
         drop(person);
         let scattered = started.elapsed();
-        sort_blocks(&mut rows, &venue_start);
-        let time: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let person: Vec<u32> = rows.iter().map(|r| r.1).collect();
+        let mut time = vec![0i64; rows.len()];
+        let mut person = vec![0u32; rows.len()];
+        sort_blocks(&mut rows, &venue_start, &mut time, &mut person);
         drop(rows);
         let sorted = started.elapsed();
 
@@ -327,17 +327,23 @@ impl<T> Copy for OutPtr<T> {}
 unsafe impl<T: Send> Send for OutPtr<T> {}
 unsafe impl<T: Send> Sync for OutPtr<T> {}
 
-/// Sorts each venue's block of `rows` by time (the order of equal times matters to no rule), the
-/// blocks shared out among the machine's cores in contiguous runs of about equal size.
-fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32]) {
+/// Sorts each venue's block of `rows` by time (the order of equal times matters to no rule) and
+/// writes the sorted rows out as the time and person columns, the blocks shared out among the
+/// machine's cores in contiguous runs of about equal size.
+fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32], time: &mut [i64], person: &mut [u32]) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-    let sort_range = |rows: &mut [(i64, u32)], base: usize, starts: &[u32]| {
-        for w in starts.windows(2) {
-            rows[w[0] as usize - base..w[1] as usize - base].sort_unstable_by_key(|r| r.0);
-        }
-    };
+    let sort_range =
+        |rows: &mut [(i64, u32)], base: usize, starts: &[u32], time: &mut [i64], person: &mut [u32]| {
+            for w in starts.windows(2) {
+                rows[w[0] as usize - base..w[1] as usize - base].sort_unstable_by_key(|r| r.0);
+            }
+            for ((r, t), p) in rows.iter().zip(time.iter_mut()).zip(person.iter_mut()) {
+                *t = r.0;
+                *p = r.1;
+            }
+        };
     if threads < 2 || rows.len() < 100_000 {
-        sort_range(rows, 0, venue_start);
+        sort_range(rows, 0, venue_start, time, person);
         return;
     }
     // Cut at venue boundaries near each 1/threads of the rows.
@@ -351,16 +357,18 @@ fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32]) {
     }
     cuts.push(venue_start.len() - 1);
     std::thread::scope(|scope| {
-        let mut rest = rows;
+        let (mut rest, mut rest_t, mut rest_p) = (rows, time, person);
         let mut base = 0usize;
         for w in cuts.windows(2) {
             let (from, to) = (w[0], w[1]);
             let end = venue_start[to] as usize;
             let (mine, tail) = rest.split_at_mut(end - base);
+            let (mine_t, tail_t) = rest_t.split_at_mut(end - base);
+            let (mine_p, tail_p) = rest_p.split_at_mut(end - base);
             let starts = &venue_start[from..=to];
             let b = base;
-            scope.spawn(move || sort_range(mine, b, starts));
-            rest = tail;
+            scope.spawn(move || sort_range(mine, b, starts, mine_t, mine_p));
+            (rest, rest_t, rest_p) = (tail, tail_t, tail_p);
             base = end;
         }
     });
@@ -815,7 +823,10 @@ mod tests {
         let rows: Vec<(i64, u32)> =
             (0..n).map(|i| ((i64::from(i) * 7_919) % 1_000, i.wrapping_mul(2_654_435_761) % 97)).collect();
         let mut threaded = rows.clone();
-        sort_blocks(&mut threaded, &starts);
+        let (mut time, mut person) = (vec![0i64; rows.len()], vec![0u32; rows.len()]);
+        sort_blocks(&mut threaded, &starts, &mut time, &mut person);
+        let columns: Vec<(i64, u32)> = time.into_iter().zip(person).collect();
+        assert_eq!(columns, threaded, "the columns are the sorted rows");
         let mut serial = rows;
         for w in starts.windows(2) {
             serial[w[0] as usize..w[1] as usize].sort_unstable_by_key(|r| r.0);
