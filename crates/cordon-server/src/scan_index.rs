@@ -114,9 +114,14 @@ impl ScanIndex {
         fetched?;
         if let Some(copy) = copy {
             let started = Instant::now();
-            let scans = tokio::task::spawn_blocking(move || copy.finish())
-                .await
-                .map_err(|e| cordon_store::StoreError::Invalid(format!("building the scan index: {e}")))?;
+            let scans = tokio::task::spawn_blocking(move || {
+                let scans = copy.finish();
+                // The server traces case after case: every person's scans indexed once.
+                scans.index_people();
+                scans
+            })
+            .await
+            .map_err(|e| cordon_store::StoreError::Invalid(format!("building the scan index: {e}")))?;
             let mut g = self.inner.write().expect("scan index lock");
             g.scans = Some(Arc::new(scans));
             g.build_ms = started.elapsed().as_millis() as u64;

@@ -242,10 +242,23 @@ impl ScansBuilder {
         drop(rows);
         let sorted = started.elapsed();
 
-        // Each person's scans as positions in the sorted columns (CSR).
-        let (person_start, by_person) = counting_sort(&person, people.len(), |i| i as u32);
+        // Who has scans at all (an interned number range may have gaps).
+        let mut seen = vec![0u64; people.len().div_ceil(64)];
+        for &p in &person {
+            seen[p as usize / 64] |= 1 << (p % 64);
+        }
+        let people_with_scans = seen.iter().map(|w| w.count_ones() as usize).sum();
         let phases = [scattered, sorted - scattered, started.elapsed() - sorted];
-        (Scans { people, venues, venue_start, time, person, person_start, by_person }, phases)
+        let scans = Scans {
+            people,
+            venues,
+            venue_start,
+            time,
+            person,
+            people_with_scans,
+            people_index: std::sync::OnceLock::new(),
+        };
+        (scans, phases)
     }
 }
 
@@ -382,9 +395,33 @@ pub struct Scans {
     venue_start: Vec<u32>,
     time: Vec<i64>,
     person: Vec<u32>,
-    /// Person p's scans are `by_person[person_start[p]..person_start[p + 1]]` (positions).
-    person_start: Vec<u32>,
-    by_person: Vec<u32>,
+    people_with_scans: usize,
+    /// Every person's scans, built on demand (`index_people`): a server tracing case after case
+    /// wants it; one run over a file finds its few people's scans faster by one pass.
+    people_index: std::sync::OnceLock<PeopleIndex>,
+}
+
+/// Person p's scans are `positions[start[p]..start[p + 1]]`, in order.
+struct PeopleIndex {
+    start: Vec<u32>,
+    positions: Vec<u32>,
+}
+
+/// The scans of some people, from the index or gathered for them.
+enum Positions<'a> {
+    Indexed(&'a PeopleIndex),
+    Gathered(FxHashMap<u32, Vec<u32>>),
+}
+
+impl Positions<'_> {
+    fn of(&self, p: u32) -> &[u32] {
+        match self {
+            Positions::Indexed(ix) => {
+                &ix.positions[ix.start[p as usize] as usize..ix.start[p as usize + 1] as usize]
+            }
+            Positions::Gathered(m) => m.get(&p).map_or(&[], Vec::as_slice),
+        }
+    }
 }
 
 impl Scans {
@@ -403,12 +440,39 @@ impl Scans {
 
     /// People with at least one scan.
     pub fn people_count(&self) -> usize {
-        self.person_start.windows(2).filter(|w| w[1] > w[0]).count()
+        self.people_with_scans
     }
 
-    fn scans_of(&self, p: u32) -> impl ExactSizeIterator<Item = usize> + '_ {
-        let (a, b) = (self.person_start[p as usize] as usize, self.person_start[p as usize + 1] as usize);
-        self.by_person[a..b].iter().map(|&i| i as usize)
+    /// Indexes every person's scans now (on all cores), so each later trace finds its people's
+    /// scans without a pass over all of them: what the server does once per index.
+    pub fn index_people(&self) {
+        self.people_index();
+    }
+
+    fn people_index(&self) -> &PeopleIndex {
+        self.people_index.get_or_init(|| {
+            let (start, positions) = counting_sort(&self.person, self.people.len(), |i| i as u32);
+            PeopleIndex { start, positions }
+        })
+    }
+
+    /// The scans of `wanted`: from the index when it is built, otherwise gathered by one pass
+    /// over the person column.
+    fn positions_of(&self, wanted: &[u32]) -> Positions<'_> {
+        if let Some(ix) = self.people_index.get() {
+            return Positions::Indexed(ix);
+        }
+        let mut bits = vec![0u64; self.people.len().div_ceil(64)];
+        for &p in wanted {
+            bits[p as usize / 64] |= 1 << (p % 64);
+        }
+        let mut found: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (i, &p) in self.person.iter().enumerate() {
+            if bits[p as usize / 64] & (1 << (p % 64)) != 0 {
+                found.entry(p).or_default().push(i as u32);
+            }
+        }
+        Positions::Gathered(found)
     }
 
     /// How many different people scanned the venue named `venue` at a time in `[from, until]`:
@@ -603,9 +667,11 @@ fn trace_with(
     };
     let mut stats = TraceStats { cases: cases.len(), ..Default::default() };
     let mut is_case = vec![false; np];
+    let ids: Vec<Option<u32>> = cases.iter().map(|c| scans.people.get(&c.person)).collect();
+    let case_scans = scans.positions_of(&ids.iter().flatten().copied().collect::<Vec<_>>());
     let mut case_list = Vec::with_capacity(cases.len());
-    for c in cases {
-        match scans.people.get(&c.person).filter(|&p| scans.scans_of(p).len() > 0) {
+    for (c, id) in cases.iter().zip(ids) {
+        match id.filter(|&p| !case_scans.of(p).is_empty()) {
             Some(p) => {
                 is_case[p as usize] = true;
                 case_list.push((p, c.from, c.until));
@@ -616,7 +682,7 @@ fn trace_with(
 
     let mut close = table(case_list.len().saturating_mul(256));
     for &(c, from, until) in &case_list {
-        for pos in scans.scans_of(c) {
+        for pos in case_scans.of(c).iter().map(|&i| i as usize) {
             let tc = scans.time[pos];
             if tc < from || until.is_some_and(|u| tc >= u) {
                 continue;
@@ -641,8 +707,9 @@ fn trace_with(
             excluded[c.person as usize] = true;
         }
         let mut best = table(close.len().saturating_mul(64));
+        let close_scans = scans.positions_of(&close.iter().map(|c| c.person).collect::<Vec<_>>());
         for c in &close {
-            for pos in scans.scans_of(c.person) {
+            for pos in close_scans.of(c.person).iter().map(|&i| i as usize) {
                 let tp = scans.time[pos];
                 if tp < c.exposure {
                     continue;
@@ -906,6 +973,9 @@ mod tests {
             let (got, _) = trace_with(&scans, &cs, w, secondary, Some(false));
             let (sparse, _) = trace_with(&scans, &cs, w, secondary, Some(true));
             prop_assert_eq!(&sparse, &got);
+            scans.index_people();
+            let (indexed, _) = trace_with(&scans, &cs, w, secondary, None);
+            prop_assert_eq!(&indexed, &got, "with every person indexed as the server does");
             let got: Vec<_> = got
                 .iter()
                 .map(|c| {

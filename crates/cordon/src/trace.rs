@@ -114,6 +114,8 @@ pub fn bench(a: &TraceBench) -> Result<()> {
         read_scans_file(&a.scans, a.time_zone, threads)?
     };
     let scans = builder.finish();
+    // As the server holds them: every person's scans indexed.
+    scans.index_people();
     println!(
         "loaded {} scans ({} people, {} venues) in {:.2} s; {} cases",
         scans.len(),
