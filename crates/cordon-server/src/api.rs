@@ -283,6 +283,24 @@ pub fn tag_views(p: &PersonRecord) -> Vec<TagView> {
         .collect()
 }
 
+/// An address read from large to small, the city left out, from a map `areas_on` filled.
+pub fn address(areas: &std::collections::HashMap<i64, Area>, path: &cordon_domain::AreaPath) -> Vec<String> {
+    cordon_store::lineage(areas, path)
+        .into_iter()
+        .filter(|a| a.level > AreaLevel::City)
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+/// The addresses of these paths, from one store query.
+pub async fn addresses(
+    state: &AppState,
+    paths: &[cordon_domain::AreaPath],
+) -> Result<Vec<Vec<String>>, ApiError> {
+    let areas = state.store.areas_on(paths).await?;
+    Ok(paths.iter().map(|p| address(&areas, p)).collect())
+}
+
 /// Summaries of people, with their addresses from one store query, and the read audited.
 pub async fn summaries(
     state: &AppState,
@@ -308,11 +326,7 @@ pub async fn summaries(
             age: p.birth_year.map(|y| this_year - y),
             phone: p.phone.as_deref().map(|s| mask_middle(s, 3, 4)),
             household: p.household.clone(),
-            address: cordon_store::lineage(&areas, &p.path)
-                .into_iter()
-                .filter(|a| a.level > AreaLevel::City)
-                .map(|a| a.name.clone())
-                .collect(),
+            address: address(&areas, &p.path),
             tags: tag_views(p),
         })
         .collect())

@@ -12,19 +12,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::cases::{Phase, infectious_from, quarantine_start};
 use cordon_domain::chain::{ChainCase, chain_of, layout};
 use cordon_domain::notice::{NoticeSegment, Transport, write_notice};
-use cordon_domain::protocol::Profile;
 use cordon_domain::{
     AreaCode, AreaLevel, AreaPath, CaseClass, ContactKind, ContactSource, ContactStatus, PersonId, Role,
     Schedule,
 };
 use cordon_store::{
-    CaseChange, CaseRecord, ContactQuery, ContactRecord, NewCase, NewContact, NewNotice, NewSegment,
-    NoticeRecord, PeopleQuery, ScanFile, ScanRow, SegmentRecord, User,
+    CaseChange, CaseRecord, ChainRow, ContactQuery, ContactRecord, NewCase, NewContact, NewNotice,
+    NewSegment, NoticeRecord, PeopleQuery, ScanFile, ScanRow, SegmentRecord, User,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::api::addresses;
 use crate::error::ApiError;
 use crate::zones::{check_note, check_time, profile_in_force, profiles};
 
@@ -240,20 +240,6 @@ pub struct TraceOutcome {
 
 // ---- reading ----
 
-async fn addresses(state: &AppState, paths: &[AreaPath]) -> Result<Vec<Vec<String>>, ApiError> {
-    let areas = state.store.areas_on(paths).await?;
-    Ok(paths
-        .iter()
-        .map(|p| {
-            cordon_store::lineage(&areas, p)
-                .into_iter()
-                .filter(|a| a.level > AreaLevel::City)
-                .map(|a| a.name.clone())
-                .collect()
-        })
-        .collect())
-}
-
 async fn case_views(
     state: &AppState,
     user: &User,
@@ -339,6 +325,17 @@ fn event_texts(change: &CaseChange) -> (String, String) {
 }
 
 pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Result<CaseDetail, ApiError> {
+    Ok(detail_and_chain(state, user, id, route).await?.0)
+}
+
+/// A case's detail and every case of the chain, fetched once, for a page that also draws the
+/// chain (`chain_picture`).
+pub async fn detail_and_chain(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    route: &str,
+) -> Result<(CaseDetail, Vec<ChainRow>), ApiError> {
     let case = visible_case(state, user, id).await?;
     let view = case_views(state, user, std::slice::from_ref(&case), route).await?.remove(0);
     let history = state
@@ -355,7 +352,7 @@ pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Resu
     let rows = state.store.chain().await?;
     let chain_cases: Vec<ChainCase> =
         rows.iter().map(|r| ChainCase { id: r.id, source: r.source_case_id }).collect();
-    let by_id: HashMap<i64, &cordon_store::ChainRow> = rows.iter().map(|r| (r.id, r)).collect();
+    let by_id: HashMap<i64, &ChainRow> = rows.iter().map(|r| (r.id, r)).collect();
     let chain = chain_of(&chain_cases, id)
         .into_iter()
         .filter_map(|cid| by_id.get(&cid))
@@ -365,7 +362,7 @@ pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Resu
         })
         .collect();
     let notices = state.store.notices(id).await?.iter().map(NoticeView::of).collect();
-    Ok(CaseDetail {
+    let detail = CaseDetail {
         case: view,
         history,
         trajectory,
@@ -373,7 +370,8 @@ pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Resu
         notices,
         may_manage: may_manage(user),
         may_publish: user.role == Role::Headquarters,
-    })
+    };
+    Ok((detail, rows))
 }
 
 async fn segment_views(state: &AppState, segments: &[SegmentRecord]) -> Result<Vec<SegmentView>, ApiError> {
@@ -585,14 +583,19 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
     let household_count = contacts.len();
     let name = |id: u32| String::from_utf8_lossy(&index.people.name(id)).into_owned();
     let micros = |t: i64| DateTime::from_timestamp_micros(t).unwrap_or(now);
-    for c in found.iter().filter(|c| c.kind == cordon_trace::engine::Kind::Close) {
+    // The engine lists close contacts before secondary ones, so a person found both ways (or in
+    // the household above) keeps the closer kind.
+    for c in &found {
         let pid = name(c.person);
         if case_people.contains(&pid) || !seen.insert(pid.clone()) {
             continue;
         }
         contacts.push(NewContact {
             person_id: pid,
-            kind: ContactKind::Close,
+            kind: match c.kind {
+                cordon_trace::engine::Kind::Close => ContactKind::Close,
+                cordon_trace::engine::Kind::Secondary => ContactKind::Secondary,
+            },
             source: ContactSource::Venue,
             via_person_id: name(c.via),
             venue_id: Some(String::from_utf8_lossy(&index.venues.name(c.venue)).into_owned()),
@@ -601,23 +604,11 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
         });
     }
     if secondary_wanted {
-        let close: Vec<(String, DateTime<Utc>)> =
-            contacts.iter().map(|c| (c.person_id.clone(), c.exposure_at)).collect();
-        for c in found.iter().filter(|c| c.kind == cordon_trace::engine::Kind::Secondary) {
-            let pid = name(c.person);
-            if case_people.contains(&pid) || !seen.insert(pid.clone()) {
-                continue;
-            }
-            contacts.push(NewContact {
-                person_id: pid,
-                kind: ContactKind::Secondary,
-                source: ContactSource::Venue,
-                via_person_id: name(c.via),
-                venue_id: Some(String::from_utf8_lossy(&index.venues.name(c.venue)).into_owned()),
-                exposure_at: micros(c.exposure),
-                quarantine_from: start,
-            });
-        }
+        let close: Vec<(String, DateTime<Utc>)> = contacts
+            .iter()
+            .filter(|c| c.kind == ContactKind::Close)
+            .map(|c| (c.person_id.clone(), c.exposure_at))
+            .collect();
         // The households of close contacts in the register.
         for (pid, exposed) in close {
             let Ok(id) = PersonId::parse(&pid) else { continue };
@@ -680,13 +671,6 @@ pub async fn contact_views(
         return Ok(vec![]);
     }
     let profiles = profiles(state).await?;
-    let mut case_profiles: HashMap<i64, Option<&Profile>> = HashMap::new();
-    for r in rows {
-        if let std::collections::hash_map::Entry::Vacant(e) = case_profiles.entry(r.case_id) {
-            let case = state.store.case(&AreaPath::root(), r.case_id).await?;
-            e.insert(case.and_then(|c| profiles.get(&c.profile_key)));
-        }
-    }
     let paths: Vec<AreaPath> = rows.iter().filter_map(|r| r.path.clone()).collect();
     let addr = addresses(state, &paths).await?;
     let mut addr = addr.into_iter();
@@ -700,10 +684,8 @@ pub async fn contact_views(
             if mine && let Ok(id) = PersonId::parse(&r.person_id) {
                 read.push(id);
             }
-            let plan = case_profiles
-                .get(&r.case_id)
-                .copied()
-                .flatten()
+            let plan = profiles
+                .get(&r.case_profile_key)
                 .and_then(|p| r.kind.plan(p))
                 .map(|plan| Schedule::new(plan, r.quarantine_from));
             ContactView {
@@ -928,11 +910,16 @@ pub async fn chain(
     highlight: Option<i64>,
 ) -> Result<(String, Vec<ClusterView>), ApiError> {
     require_view(user)?;
-    let rows = state.store.chain().await?;
+    Ok(chain_picture(&state.store.chain().await?, user, highlight))
+}
+
+/// The chain of `rows` drawn for `user` (their cases are links), `highlight` ringed, and its
+/// clusters.
+pub fn chain_picture(rows: &[ChainRow], user: &User, highlight: Option<i64>) -> (String, Vec<ClusterView>) {
     let cases: Vec<ChainCase> =
         rows.iter().map(|r| ChainCase { id: r.id, source: r.source_case_id }).collect();
     let l = layout(&cases);
-    let by_id: HashMap<i64, &cordon_store::ChainRow> = rows.iter().map(|r| (r.id, r)).collect();
+    let by_id: HashMap<i64, &ChainRow> = rows.iter().map(|r| (r.id, r)).collect();
     let clusters = l
         .clusters
         .iter()
@@ -956,7 +943,7 @@ pub async fn chain(
         },
         highlight,
     );
-    Ok((svg, clusters))
+    (svg, clusters)
 }
 
 // ---- scans and venues ----
@@ -996,13 +983,11 @@ pub async fn upload_scans(
 /// Refuses a file with a scan more than a day in the future: a clock or a file gone wrong.
 pub fn check_scan_times(b: &cordon_trace::engine::ScansBuilder, now: DateTime<Utc>) -> Result<(), String> {
     let limit = (now + chrono::Duration::days(1)).timestamp_micros();
-    match b.named_rows().position(|(_, _, t)| t > limit) {
-        Some(i) => Err(format!(
+    match b.named_rows().enumerate().find(|(_, r)| r.2 > limit) {
+        Some((i, r)) => Err(format!(
             "data row {} is more than a day in the future ({})",
             i + 1,
-            DateTime::from_timestamp_micros(b.named_rows().nth(i).map_or(0, |r| r.2))
-                .unwrap_or(now)
-                .to_rfc3339()
+            DateTime::from_timestamp_micros(r.2).unwrap_or(now).to_rfc3339()
         )),
         None => Ok(()),
     }

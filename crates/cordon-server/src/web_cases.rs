@@ -272,7 +272,7 @@ async fn case_page(
     let PageUser { page, jar } = pu;
     let r = async {
         let user = user_of(&page);
-        let d = cases::detail(&state, user, id, "GET /cases/{id}").await?;
+        let (d, chain) = cases::detail_and_chain(&state, user, id, "GET /cases/{id}").await?;
         let query = ContactQuery { case_id: Some(id), limit: CASE_ROWS as u32 + 1, ..Default::default() };
         let mut contacts = cases::contacts(&state, user, &query, "GET /cases/{id}").await?;
         let more_contacts = contacts.len() > CASE_ROWS;
@@ -288,7 +288,7 @@ async fn case_page(
         } else {
             vec![]
         };
-        let (chain_svg, _) = cases::chain(&state, user, Some(id)).await?;
+        let (chain_svg, _) = cases::chain_picture(&chain, user, Some(id));
         Ok::<_, ApiError>((d, contacts, more_contacts, venues, chain_svg))
     }
     .await;

@@ -248,17 +248,7 @@ fn view(
 
 async fn addresses(state: &AppState, zones: &[ZoneRecord]) -> Result<Vec<Vec<String>>, ApiError> {
     let paths: Vec<AreaPath> = zones.iter().map(|z| z.path.clone()).collect();
-    let areas = state.store.areas_on(&paths).await?;
-    Ok(zones
-        .iter()
-        .map(|z| {
-            cordon_store::lineage(&areas, &z.path)
-                .into_iter()
-                .filter(|a| a.level > cordon_domain::AreaLevel::City)
-                .map(|a| a.name.clone())
-                .collect()
-        })
-        .collect())
+    crate::api::addresses(state, &paths).await
 }
 
 /// Zones visible to the user, with their states computed now.

@@ -199,6 +199,8 @@ pub struct NewContact {
 pub struct ContactRecord {
     pub id: i64,
     pub case_id: i64,
+    /// The profile of the contact's case: what its quarantine plan comes from.
+    pub case_profile_key: String,
     pub person_id: String,
     /// From the register, when the contact is in it.
     pub name: Option<String>,
@@ -391,7 +393,7 @@ pub(crate) fn parse_col<T>(
 pub(crate) const CASE_SELECT: &str = "SELECT c.*, p.name, p.household_code FROM cases c \
      JOIN people p ON p.person_id = c.person_id";
 
-pub(crate) const CONTACT_SELECT: &str = "SELECT t.*, p.name, v.name AS venue_name FROM contacts t \
+pub(crate) const CONTACT_SELECT: &str = "SELECT t.*, p.name, v.name AS venue_name, k.profile_key AS case_profile_key FROM contacts t \
      JOIN cases k ON k.id = t.case_id \
      LEFT JOIN people p ON p.person_id = t.person_id \
      LEFT JOIN venues v ON v.venue_id = t.venue_id";
@@ -483,6 +485,7 @@ macro_rules! case_store {
                 Ok(ContactRecord {
                     id: r.try_get("id")?,
                     case_id: r.try_get("case_id")?,
+                    case_profile_key: r.try_get("case_profile_key")?,
                     person_id: r.try_get("person_id")?,
                     name: r.try_get("name")?,
                     path: path.map(AreaPath::from_stored),
@@ -1049,21 +1052,16 @@ macro_rules! case_store {
                     case_by_id(&mut tx, case_id).await?;
                     let mut saved = Saved::default();
                     for c in contacts {
-                        let path: Option<String> = sqlx::query("SELECT path FROM people WHERE person_id = $1")
-                            .bind(&c.person_id)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .map(|r| r.try_get("path"))
-                            .transpose()?;
+                        // The household's path, when the contact is in the register, in the same
+                        // statement.
                         let r = sqlx::query(
                             "INSERT INTO contacts (case_id, person_id, path, kind, source, via_person_id, venue_id, \
                              exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'identified', '', $9, $11) \
-                             ON CONFLICT (case_id, person_id) DO NOTHING",
+                             VALUES ($1, $2, (SELECT path FROM people WHERE person_id = $2), $3, $4, $5, $6, $7, $8, \
+                             $9, 'identified', '', $8, $10) ON CONFLICT (case_id, person_id) DO NOTHING",
                         )
                         .bind(case_id)
                         .bind(&c.person_id)
-                        .bind(path)
                         .bind(c.kind.as_str())
                         .bind(c.source.as_str())
                         .bind(&c.via_person_id)

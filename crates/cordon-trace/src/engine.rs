@@ -262,6 +262,30 @@ impl ScansBuilder {
     }
 }
 
+/// The machine's cores, at most `cap`.
+fn cores(cap: usize) -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(cap)
+}
+
+/// Venue indices that cut the venues into about `parts` runs of about equal scans (not equal
+/// venues): strictly increasing, from 0 to the number of venues.
+fn venue_cuts(venue_start: &[u32], parts: usize) -> Vec<usize> {
+    let venues = venue_start.len().saturating_sub(1);
+    let rows = venue_start.last().copied().unwrap_or(0) as usize;
+    let mut cuts = vec![0usize];
+    for k in 1..parts {
+        let target = (rows * k / parts) as u32;
+        let v = venue_start.partition_point(|&s| s < target).min(venues);
+        if v > *cuts.last().expect("starts with 0") {
+            cuts.push(v);
+        }
+    }
+    if venues > *cuts.last().expect("starts with 0") {
+        cuts.push(venues);
+    }
+    cuts
+}
+
 /// A stable counting sort on the machine's cores: each core counts the keys of its part of the
 /// rows, the counts give every (core, key) its own run of slots, and each core writes the values
 /// of its rows into its runs. Returns where each key's run starts (`nk + 1` entries) and the
@@ -272,8 +296,7 @@ fn counting_sort<T: Copy + Default + Send + Sync>(
     value: impl Fn(usize) -> T + Sync,
 ) -> (Vec<u32>, Vec<T>) {
     let n = keys.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
-    let threads = if n < 1_000_000 { 1 } else { threads };
+    let threads = if n < 1_000_000 { 1 } else { cores(8) };
     let part = n.div_ceil(threads).max(1);
     let counts: Vec<Vec<u32>> = std::thread::scope(|scope| {
         let handles: Vec<_> = keys
@@ -344,7 +367,7 @@ unsafe impl<T: Send> Sync for OutPtr<T> {}
 /// writes the sorted rows out as the time and person columns, the blocks shared out among the
 /// machine's cores in contiguous runs of about equal size.
 fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32], time: &mut [i64], person: &mut [u32]) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+    let threads = cores(16);
     let sort_range =
         |rows: &mut [(i64, u32)], base: usize, starts: &[u32], time: &mut [i64], person: &mut [u32]| {
             for w in starts.windows(2) {
@@ -359,16 +382,7 @@ fn sort_blocks(rows: &mut [(i64, u32)], venue_start: &[u32], time: &mut [i64], p
         sort_range(rows, 0, venue_start, time, person);
         return;
     }
-    // Cut at venue boundaries near each 1/threads of the rows.
-    let mut cuts = vec![0usize];
-    for k in 1..threads {
-        let target = (rows.len() * k / threads) as u32;
-        let v = venue_start.partition_point(|&s| s < target);
-        if v > *cuts.last().unwrap() && v < venue_start.len() - 1 {
-            cuts.push(v);
-        }
-    }
-    cuts.push(venue_start.len() - 1);
+    let cuts = venue_cuts(venue_start, threads);
     std::thread::scope(|scope| {
         let (mut rest, mut rest_t, mut rest_p) = (rows, time, person);
         let mut base = 0usize;
@@ -491,17 +505,7 @@ impl Scans {
     /// The size of the self-join: pairs of scans at the same venue no more than `window_us`
     /// apart (each pair once), by a sliding window over each venue's block, on every core.
     pub fn pairs_within(&self, window_us: i64) -> u64 {
-        let venues = self.venue_start.len().saturating_sub(1);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-        // Cut the venues into parts of about equal scans, not equal venues.
-        let per = self.time.len().div_ceil(threads.max(1)).max(1);
-        let mut cuts = vec![0usize];
-        for t in 1..threads {
-            let pos = (t * per).min(self.time.len()) as u32;
-            cuts.push(self.venue_start.partition_point(|&s| s < pos).min(venues));
-        }
-        cuts.push(venues);
-        cuts.dedup();
+        let cuts = venue_cuts(&self.venue_start, cores(16));
         std::thread::scope(|scope| {
             let parts: Vec<_> = cuts
                 .windows(2)

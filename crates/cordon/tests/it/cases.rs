@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, client, demo};
+use crate::support::{Server, client};
 
 fn ids(list: &Value) -> Vec<i64> {
     list.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
@@ -269,17 +269,4 @@ async fn case_pages(s: &Server) {
     );
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(#[tokio::test] async fn $name() { let s = super::demo(super::super::support::sqlite()); super::$name(&s).await; })*
-        }
-        mod on_postgres {
-            $(#[tokio::test] async fn $name() {
-                if let Some(db) = super::super::support::postgres() { let s = super::demo(db); super::$name(&s).await; }
-            })*
-        }
-    };
-}
-
-both!(casework, case_pages);
+crate::support::on_both_backends!(casework, case_pages);

@@ -122,3 +122,19 @@ impl Server {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
+
+/// Runs each named test (an `async fn(&Server)` of the calling module) against a fresh demo on
+/// SQLite and, when `CORDON_TEST_PG` is set, on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { let s = $crate::support::demo($crate::support::sqlite()); super::$name(&s).await; })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = $crate::support::postgres() { let s = $crate::support::demo(db); super::$name(&s).await; }
+            })*
+        }
+    };
+}
+pub(crate) use on_both_backends;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, client, demo};
+use crate::support::{Server, client};
 
 impl Server {
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
@@ -213,17 +213,4 @@ async fn zone_pages(s: &Server) {
     assert!(page.contains("页面划定") && page.contains("高风险区") && page.contains("尚不能降级"), "{page}");
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(#[tokio::test] async fn $name() { let s = super::demo(super::super::support::sqlite()); super::$name(&s).await; })*
-        }
-        mod on_postgres {
-            $(#[tokio::test] async fn $name() {
-                if let Some(db) = super::super::support::postgres() { let s = super::demo(db); super::$name(&s).await; }
-            })*
-        }
-    };
-}
-
-both!(zone_lifecycle, zone_pages);
+crate::support::on_both_backends!(zone_lifecycle, zone_pages);
