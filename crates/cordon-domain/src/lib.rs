@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod notice;
 pub mod person;
 pub mod protocol;
+pub mod testing;
 pub mod tiers;
 pub mod user;
 
@@ -21,5 +22,6 @@ pub use error::DomainError;
 pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
 pub use protocol::{Profile, Tier};
+pub use testing::{Pooling, TubeResult};
 pub use tiers::{TierFigures, ZoneCover};
 pub use user::{Role, Username};

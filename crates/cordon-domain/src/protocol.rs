@@ -114,6 +114,13 @@ pub struct Profile {
     /// sampling day): the start of the period whose scans and contacts count.
     #[serde(default = "default_infectious_days")]
     pub infectious_days_before: u32,
+    /// People in one tube outside every zone, and the most any tier may pool.
+    #[serde(default = "default_pool_limit")]
+    pub pool_limit: u32,
+}
+
+fn default_pool_limit() -> u32 {
+    crate::testing::DILUTION_LIMIT
 }
 
 fn default_infectious_days() -> u32 {
@@ -142,6 +149,9 @@ pub struct TierRule {
     /// clean days → low").
     #[serde(default)]
     pub continue_down: Option<StepDown>,
+    /// How many people share a tube in a testing round (none: the profile's `pool_limit`).
+    #[serde(default)]
+    pub pooling: Option<crate::testing::Pooling>,
 }
 
 /// The conditions of one step down.
@@ -222,6 +232,19 @@ impl Profile {
             }
             if e.level == AreaLevel::Household {
                 return Err(DomainError::invalid("escalation", "a zone is drawn on a building or above"));
+            }
+        }
+        if self.pool_limit == 0 || self.pool_limit > 50 {
+            return Err(DomainError::invalid("pool_limit", "a tube holds 1 to 50 people"));
+        }
+        for rule in &self.tiers {
+            if let Some(p) = rule.pooling
+                && (p.max == 0 || p.max > self.pool_limit)
+            {
+                return Err(DomainError::invalid(
+                    "pooling",
+                    format!("{}: a tube holds 1 to {} people (the pool limit)", rule.tier, self.pool_limit),
+                ));
             }
         }
         if self.infectious_days_before > 28 {

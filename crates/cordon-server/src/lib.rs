@@ -13,6 +13,7 @@ mod error;
 mod i18n;
 mod map;
 mod scan_index;
+pub mod testing;
 mod web;
 mod web_cases;
 mod web_zones;
@@ -63,9 +64,14 @@ pub struct AppState {
 /// Request bodies above this are refused with 413 before any handler runs.
 const BODY_LIMIT: usize = 64 * 1024;
 
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() }
+    }
+}
+
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
-    let state =
-        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
+    let state = AppState::new(store, config);
     spawn_reviewer(state.clone());
     spawn_index_load(state.clone());
     let (api, openapi) = api::router().split_for_parts();
@@ -114,8 +120,7 @@ pub async fn complete_casework(
     headquarters: &str,
     publish: &[i64],
 ) -> Result<(usize, usize), ApiError> {
-    let state =
-        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() };
+    let state = AppState::new(store, config);
     state.scans.refresh(&state.store).await?;
     let user = |name: &str| {
         let store = state.store.clone();

@@ -478,6 +478,26 @@ pub async fn record_positive(
         zones_reset.push(z.id);
     }
 
+    let proposals =
+        propose_around(state, &lineage, &zones, &who, "阳性病例", "a positive case", person_id, now).await?;
+    invalidate(state).await;
+    Ok(PositiveOutcome { zones_reset, proposals })
+}
+
+/// Files, for headquarters, the zones the profile in force calls for around a household
+/// (`lineage`: its areas, root first; `zones`: the active zones on them), with the reason in
+/// both languages.
+#[allow(clippy::too_many_arguments)]
+pub async fn propose_around(
+    state: &AppState,
+    lineage: &[cordon_domain::Area],
+    zones: &[ZoneRecord],
+    who: &str,
+    reason_zh: &str,
+    reason_en: &str,
+    person_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ProposalView>, ApiError> {
     let key = profile_in_force(state).await?;
     let profiles = profiles(state).await?;
     let profile = profile_of(&profiles, &key)?;
@@ -499,7 +519,10 @@ pub async fn record_positive(
             tier_from: from,
             tier_to: Some(e.tier),
             profile_key: key.clone(),
-            reason: format!("阳性病例 {who}（{}）/ a positive case: {}", profile.name_zh, profile.name_en),
+            reason: format!(
+                "{reason_zh} {who}（{}）/ {reason_en}: {who} ({})",
+                profile.name_zh, profile.name_en
+            ),
             case_person_id: person_id.clone(),
             at: now,
             by: SYSTEM.to_owned(),
@@ -507,8 +530,7 @@ pub async fn record_positive(
         let (rec, _) = state.store.propose(&p).await?;
         proposals.push(ProposalView::of(&rec));
     }
-    invalidate(state).await;
-    Ok(PositiveOutcome { zones_reset, proposals })
+    Ok(proposals)
 }
 
 /// Files the step-down (or lift) proposals the rules allow now, for one zone or all; a profile

@@ -8,6 +8,7 @@ mod cases;
 mod postgres;
 mod rows;
 mod sqlite;
+mod testing;
 mod zones;
 
 use std::collections::HashMap;
@@ -28,6 +29,11 @@ pub use cases::{
 };
 pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
+pub use testing::{
+    Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
+    SWEEP_EXCLUDED_TAGS, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord,
+    TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
+};
 pub use zones::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,
     ProposalStatus, ZoneChange, ZoneEventRecord, ZoneQuery, ZoneRecord, Zones,
@@ -161,7 +167,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Send + Sync {
+pub trait Store: Zones + Cases + Testing + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

@@ -588,3 +588,4 @@ impl PgAdmin {
 
 crate::zones::zone_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
 crate::cases::case_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
+crate::testing::testing_store!(PgStore, sqlx::Postgres, "TEXT COLLATE \"C\"", |pool| pool.begin());

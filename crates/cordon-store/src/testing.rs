@@ -1,0 +1,1187 @@
+//! Mass testing (全员核酸) in the store: rounds, files of samples and results, tubes and their
+//! members, and the tasks a result calls for.
+//!
+//! A samples file lands through a [`SampleLoad`]: its rows go into a staging table, and the
+//! checks that need the register (the person exists, the tube is new, the tube keeps to the
+//! pooling of its members' zones) run as a few set-based statements over the whole file before
+//! anything is committed. A results file is applied the same way, and its consequences — a
+//! retest task for every member of a positive pool, a new sample for every member of an invalid
+//! tube, the tasks a single tube settles — are written in the same transaction. As with zones,
+//! the SQL is the same on both backends, written once in [`testing_store!`].
+
+use chrono::{DateTime, Utc};
+use cordon_domain::testing::Pooling;
+use cordon_domain::{AreaCode, AreaPath, TubeResult};
+
+use crate::cases::ScanFile;
+use crate::{Rejected, Result};
+
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    /// The `round_id` the samples files use.
+    pub round_key: String,
+    pub name: String,
+    pub area: AreaCode,
+    pub starts_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub profile_key: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundRecord {
+    pub id: i64,
+    pub round_key: String,
+    pub name: String,
+    pub area: AreaCode,
+    pub area_name: String,
+    pub path: AreaPath,
+    /// Registered residents of the round's area.
+    pub residents: i64,
+    pub starts_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub profile_key: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+}
+
+/// One person in one tube, as a samples file gives it (after the round is resolved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleRow {
+    pub line: u64,
+    pub tube_id: String,
+    pub person_id: String,
+    pub round_id: i64,
+}
+
+/// A tube of a samples file: the reader knows its size and first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTube {
+    pub line: u64,
+    pub tube_id: String,
+    pub round_id: i64,
+    pub site: String,
+    pub collected_at: DateTime<Utc>,
+    pub size: u32,
+}
+
+/// The pooling a zone's tier allows, for the people living under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZonePooling {
+    pub path: AreaPath,
+    pub pooling: Pooling,
+    /// Named in the error: 封控区 … (the zone's area).
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFileRecord {
+    pub id: i64,
+    pub kind: String,
+    pub file: ScanFile,
+    pub rows: i64,
+}
+
+/// What `begin_samples` found.
+pub enum Begun {
+    /// The same file was imported before: nothing to do.
+    Known(TestFileRecord),
+    Load(Box<dyn SampleLoad>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamplesAdded {
+    pub file: TestFileRecord,
+    pub tubes: i64,
+    pub people: i64,
+}
+
+/// A samples file being landed: a transaction of the store's own. Dropping it without `finish`
+/// rolls everything back.
+#[async_trait::async_trait]
+pub trait SampleLoad: Send {
+    /// Stages rows (any number of calls).
+    async fn rows(&mut self, rows: &[SampleRow]) -> Result<()>;
+    /// Checks the staged rows against the register and the zones, and commits them with their
+    /// tubes; or returns every row refused, and commits nothing.
+    async fn finish(
+        self: Box<Self>,
+        tubes: &[NewTube],
+        zones: &[ZonePooling],
+    ) -> Result<std::result::Result<SamplesAdded, Vec<Rejected>>>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub line: u64,
+    pub tube_id: String,
+    pub result: TubeResult,
+    pub reported_at: DateTime<Utc>,
+    pub lab: String,
+}
+
+/// A single tube that came back positive: a case to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositiveSingle {
+    pub tube_id: String,
+    pub person_id: String,
+    pub round_id: i64,
+    pub collected_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResultsApplied {
+    pub file: Option<TestFileRecord>,
+    /// False when the same file was applied before: nothing changed.
+    pub new: bool,
+    pub negative: i64,
+    pub positive: i64,
+    pub invalid: i64,
+    /// 混管阳性: tubes of more than one person.
+    pub positive_pools: Vec<String>,
+    pub positive_singles: Vec<PositiveSingle>,
+    pub tasks_opened: i64,
+    pub tasks_closed: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskKind {
+    /// 单管复核: a member of a positive pool, retested alone at the door; held until then.
+    Retest,
+    /// 重采: a member of an invalid tube, sampled again.
+    Resample,
+}
+
+impl TaskKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Retest => "retest",
+            TaskKind::Resample => "resample",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "retest" => Some(TaskKind::Retest),
+            "resample" => Some(TaskKind::Resample),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub id: i64,
+    pub person_id: String,
+    pub name: String,
+    pub household: AreaCode,
+    pub path: AreaPath,
+    pub round_id: i64,
+    pub kind: TaskKind,
+    pub tube_id: String,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_tube_id: Option<String>,
+    pub outcome: Option<TubeResult>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TubeRecord {
+    pub tube_id: String,
+    pub round_id: i64,
+    pub site: String,
+    pub collected_at: DateTime<Utc>,
+    pub size: i64,
+    pub result: Option<TubeResult>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub lab: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TubeMember {
+    pub person_id: String,
+    pub name: String,
+    pub household: AreaCode,
+    pub path: AreaPath,
+}
+
+/// A round's counts inside one area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoundTotals {
+    /// Distinct people sampled.
+    pub people: i64,
+    pub tubes: i64,
+    pub negative: i64,
+    pub positive: i64,
+    pub invalid: i64,
+    pub pending: i64,
+    pub open_retests: i64,
+    pub open_resamples: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskQuery {
+    pub round_id: Option<i64>,
+    pub open_only: bool,
+    pub limit: u32,
+}
+
+/// What the store keeps of mass testing. Rounds are visible like zones (their area inside the
+/// reader's scope or containing it); people, tubes' members and tasks by the person's home.
+#[async_trait::async_trait]
+pub trait Testing: Send + Sync {
+    /// Plans a round over an area inside `scope` (`NotFound` otherwise; `Conflict` for a key in use).
+    async fn create_round(&self, scope: &AreaPath, round: &NewRound) -> Result<RoundRecord>;
+    async fn round(&self, scope: &AreaPath, id: i64) -> Result<Option<RoundRecord>>;
+    /// Rounds by their file keys, whatever the scope (an import resolves them, then checks).
+    async fn rounds_by_key(&self, keys: &[String]) -> Result<Vec<RoundRecord>>;
+    /// Rounds visible in `scope`, open first, newest first.
+    async fn rounds(&self, scope: &AreaPath, include_closed: bool, limit: u32) -> Result<Vec<RoundRecord>>;
+    async fn close_round(&self, id: i64, at: DateTime<Utc>, by: &str) -> Result<RoundRecord>;
+
+    /// Starts landing a samples file, unless the same file (by SHA-256) landed before.
+    async fn begin_samples(&self, file: &ScanFile) -> Result<Begun>;
+    /// Applies a results file whole, or returns every row refused and changes nothing. The same
+    /// file twice changes nothing the second time.
+    async fn add_results(
+        &self,
+        file: &ScanFile,
+        rows: &[ResultRow],
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<ResultsApplied, Vec<Rejected>>>;
+    async fn test_files(&self, limit: u32) -> Result<Vec<TestFileRecord>>;
+
+    async fn tube(&self, tube_id: &str) -> Result<Option<TubeRecord>>;
+    /// The members of a tube living inside `scope`.
+    async fn tube_members(&self, scope: &AreaPath, tube_id: &str) -> Result<Vec<TubeMember>>;
+    /// The tubes a person was in, newest first.
+    async fn tubes_of(&self, person_id: &str, limit: u32) -> Result<Vec<TubeRecord>>;
+    /// Tubes of a round with this result, newest report first (positive pools to act on).
+    async fn tubes_with(&self, round_id: i64, result: TubeResult, limit: u32) -> Result<Vec<TubeRecord>>;
+
+    /// The round's counts among people living in `area` (a path inside the round's area).
+    async fn round_totals(&self, round_id: i64, area: &AreaPath) -> Result<RoundTotals>;
+    /// Distinct people sampled in the round under each of these areas.
+    async fn sampled_under(&self, round_id: i64, areas: &[AreaPath]) -> Result<Vec<i64>>;
+    /// 扫楼: registered residents of `area` with no sample in the round, door by door (by
+    /// household path), leaving out cases and people tagged hospitalised or away. Returns the
+    /// first `limit` and how many there are.
+    async fn sweep(
+        &self,
+        round_id: i64,
+        area: &AreaPath,
+        limit: u32,
+    ) -> Result<(Vec<crate::PersonRecord>, i64)>;
+
+    async fn test_tasks(&self, scope: &AreaPath, query: &TaskQuery) -> Result<Vec<TaskRecord>>;
+    /// Every task of these people, open first (their testing status).
+    async fn tasks_of(&self, person_ids: &[String]) -> Result<Vec<TaskRecord>>;
+}
+
+pub(crate) fn result_of(s: &str) -> Result<TubeResult> {
+    TubeResult::parse(s).map_err(|e| crate::StoreError::Invalid(format!("stored result: {e}")))
+}
+
+/// People carrying one of these tags are not knocked for: they are elsewhere.
+pub const SWEEP_EXCLUDED_TAGS: [&str; 2] = ["hospitalised", "away"];
+
+/// The implementation of [`Testing`] for one backend. `$stage_text` is the text column type of
+/// the staging tables (PostgreSQL compares byte by byte, as the register does).
+macro_rules! testing_store {
+    ($store:ident, $db:ty, $text:literal, |$pool:ident| $begin:expr) => {
+        mod testing_sql {
+            use std::collections::HashMap;
+
+            use chrono::{DateTime, Utc};
+            use cordon_domain::testing::{Pooling, check_tube, stricter};
+            use cordon_domain::{AreaPath, TubeResult};
+            use sqlx::Row;
+
+            use crate::cases::ScanFile;
+            use crate::testing::*;
+            use crate::zones::scope_params;
+            use crate::{PersonRecord, Rejected, Result, StoreError, code_of};
+
+            type Db = $db;
+            type Tx = sqlx::Transaction<'static, Db>;
+            type DbRow = <Db as sqlx::Database>::Row;
+
+            const ROUND_SELECT: &str = "SELECT r.*, a.name AS area_name, a.residents FROM test_rounds r \
+                 JOIN areas a ON a.code = r.area_code";
+            const TASK_SELECT: &str = "SELECT t.*, p.name, p.household_code FROM test_tasks t \
+                 JOIN people p ON p.person_id = t.person_id";
+
+            fn round_record(r: &DbRow) -> Result<RoundRecord> {
+                Ok(RoundRecord {
+                    id: r.try_get("id")?,
+                    round_key: r.try_get("round_key")?,
+                    name: r.try_get("name")?,
+                    area: code_of(r.try_get("area_code")?)?,
+                    area_name: r.try_get("area_name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    residents: r.try_get("residents")?,
+                    starts_at: r.try_get("starts_at")?,
+                    deadline: r.try_get("deadline")?,
+                    profile_key: r.try_get("profile_key")?,
+                    created_at: r.try_get("created_at")?,
+                    created_by: r.try_get("created_by")?,
+                    closed_at: r.try_get("closed_at")?,
+                    closed_by: r.try_get("closed_by")?,
+                })
+            }
+
+            fn tube_record(r: &DbRow) -> Result<TubeRecord> {
+                let result: Option<String> = r.try_get("result")?;
+                Ok(TubeRecord {
+                    tube_id: r.try_get("tube_id")?,
+                    round_id: r.try_get("round_id")?,
+                    site: r.try_get("site")?,
+                    collected_at: r.try_get("collected_at")?,
+                    size: r.try_get("size")?,
+                    result: result.as_deref().map(result_of).transpose()?,
+                    reported_at: r.try_get("reported_at")?,
+                    lab: r.try_get("lab")?,
+                })
+            }
+
+            fn task_record(r: &DbRow) -> Result<TaskRecord> {
+                let kind: String = r.try_get("kind")?;
+                let outcome: Option<String> = r.try_get("outcome")?;
+                Ok(TaskRecord {
+                    id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
+                    name: r.try_get("name")?,
+                    household: code_of(r.try_get("household_code")?)?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    round_id: r.try_get("round_id")?,
+                    kind: TaskKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Invalid(format!("stored task kind {kind:?}")))?,
+                    tube_id: r.try_get("tube_id")?,
+                    created_at: r.try_get("created_at")?,
+                    done_at: r.try_get("done_at")?,
+                    done_tube_id: r.try_get("done_tube_id")?,
+                    outcome: outcome.as_deref().map(result_of).transpose()?,
+                })
+            }
+
+            fn file_record(r: &DbRow) -> Result<TestFileRecord> {
+                Ok(TestFileRecord {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    file: ScanFile {
+                        sha256: r.try_get("sha256")?,
+                        name: r.try_get("name")?,
+                        at: r.try_get("imported_at")?,
+                        by: r.try_get("imported_by")?,
+                    },
+                    rows: r.try_get("rows")?,
+                })
+            }
+
+            fn placeholders(rows: usize, per_row: usize) -> String {
+                let mut sql = String::new();
+                for i in 0..rows {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('(');
+                    for j in 0..per_row {
+                        if j > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("${}", i * per_row + j + 1));
+                    }
+                    sql.push(')');
+                }
+                sql
+            }
+
+            fn in_list(n: usize, first: usize) -> String {
+                (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            }
+
+            async fn known_file(tx: &mut Tx, kind: &str, sha: &str) -> Result<Option<TestFileRecord>> {
+                sqlx::query("SELECT * FROM test_files WHERE kind = $1 AND sha256 = $2")
+                    .bind(kind)
+                    .bind(sha)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .as_ref()
+                    .map(file_record)
+                    .transpose()
+            }
+
+            async fn new_file(tx: &mut Tx, kind: &str, f: &ScanFile) -> Result<i64> {
+                Ok(sqlx::query(
+                    "INSERT INTO test_files (sha256, kind, name, rows, imported_at, imported_by) \
+                     VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
+                )
+                .bind(&f.sha256)
+                .bind(kind)
+                .bind(&f.name)
+                .bind(f.at)
+                .bind(&f.by)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?)
+            }
+
+            async fn set_rows(tx: &mut Tx, id: i64, rows: i64) -> Result<TestFileRecord> {
+                sqlx::query("UPDATE test_files SET rows = $1 WHERE id = $2")
+                    .bind(rows)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                file_record(&sqlx::query("SELECT * FROM test_files WHERE id = $1").bind(id).fetch_one(&mut **tx).await?)
+            }
+
+            fn reject(line: i64, column: &'static str, reason: String) -> Rejected {
+                Rejected { index: usize::try_from(line).unwrap_or(0), column, reason }
+            }
+
+            pub(crate) struct Load {
+                tx: Tx,
+                file_id: i64,
+                staged: i64,
+            }
+
+            #[async_trait::async_trait]
+            impl SampleLoad for Load {
+                async fn rows(&mut self, rows: &[SampleRow]) -> Result<()> {
+                    for chunk in rows.chunks(crate::ROWS_PER_STATEMENT) {
+                        let sql = format!(
+                            "INSERT INTO sample_stage (line, tube_id, person_id, round_id) VALUES {}",
+                            placeholders(chunk.len(), 4)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for r in chunk {
+                            q = q.bind(r.line as i64).bind(&r.tube_id).bind(&r.person_id).bind(r.round_id);
+                        }
+                        q.execute(&mut *self.tx).await?;
+                        self.staged += chunk.len() as i64;
+                    }
+                    Ok(())
+                }
+
+                async fn finish(
+                    self: Box<Self>,
+                    tubes: &[NewTube],
+                    zones: &[ZonePooling],
+                ) -> Result<std::result::Result<SamplesAdded, Vec<Rejected>>> {
+                    let Load { tx: mut owned, file_id, staged } = *self;
+                    let tx = &mut owned;
+                    // Everyone named must be registered.
+                    let unknown = sqlx::query(
+                        "SELECT s.line, s.person_id FROM sample_stage s WHERE NOT EXISTS \
+                         (SELECT 1 FROM people p WHERE p.person_id = s.person_id) ORDER BY s.line LIMIT 50",
+                    )
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    if !unknown.is_empty() {
+                        return unknown
+                            .iter()
+                            .map(|r| {
+                                let id: String = r.try_get("person_id")?;
+                                Ok(reject(r.try_get("line")?, "person_id", format!("{id} is not in the register")))
+                            })
+                            .collect::<Result<Vec<_>>>()
+                            .map(Err);
+                    }
+                    // Every tube is new.
+                    let mut refused = Vec::new();
+                    for chunk in tubes.chunks(crate::ROWS_PER_STATEMENT / 2) {
+                        let sql = format!(
+                            "INSERT INTO tubes (tube_id, round_id, site, collected_at, size, file_id) VALUES {} \
+                             ON CONFLICT (tube_id) DO NOTHING",
+                            placeholders(chunk.len(), 6)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for t in chunk {
+                            q = q
+                                .bind(&t.tube_id)
+                                .bind(t.round_id)
+                                .bind(&t.site)
+                                .bind(t.collected_at)
+                                .bind(i64::from(t.size))
+                                .bind(file_id);
+                        }
+                        let added = q.execute(&mut **tx).await?.rows_affected();
+                        if added < chunk.len() as u64 {
+                            let sql = format!(
+                                "SELECT tube_id, collected_at FROM tubes WHERE file_id <> $1 AND tube_id IN ({})",
+                                in_list(chunk.len(), 2)
+                            );
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(file_id);
+                            for t in chunk {
+                                q = q.bind(&t.tube_id);
+                            }
+                            for r in q.fetch_all(&mut **tx).await? {
+                                let id: String = r.try_get("tube_id")?;
+                                let at: DateTime<Utc> = r.try_get("collected_at")?;
+                                let line = chunk.iter().find(|t| t.tube_id == id).map_or(0, |t| t.line);
+                                refused.push(reject(
+                                    line as i64,
+                                    "tube_id",
+                                    format!("tube {id} was recorded already (collected {})", at.to_rfc3339()),
+                                ));
+                            }
+                        }
+                    }
+                    if !refused.is_empty() {
+                        return Ok(Err(refused));
+                    }
+                    let added = sqlx::query(
+                        "INSERT INTO samples (tube_id, person_id, round_id, household_code, path, district_code, file_id) \
+                         SELECT s.tube_id, s.person_id, s.round_id, p.household_code, p.path, p.district_code, $1 \
+                         FROM sample_stage s JOIN people p ON p.person_id = s.person_id WHERE true \
+                         ON CONFLICT (tube_id, person_id) DO NOTHING",
+                    )
+                    .bind(file_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected() as i64;
+                    if added < staged {
+                        return sqlx::query(
+                            "SELECT MAX(line) AS line, tube_id, person_id FROM sample_stage \
+                             GROUP BY tube_id, person_id HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 50",
+                        )
+                        .fetch_all(&mut **tx)
+                        .await?
+                        .iter()
+                        .map(|r| {
+                            let tube: String = r.try_get("tube_id")?;
+                            let person: String = r.try_get("person_id")?;
+                            Ok(reject(r.try_get("line")?, "person_id", format!("{person} appears twice in tube {tube}")))
+                        })
+                        .collect::<Result<Vec<_>>>()
+                        .map(Err);
+                    }
+                    // Tubes holding someone whose home is under a stricter pooling than the
+                    // file's own limit: find the strictest rule per tube, then its households.
+                    let rounds: Vec<i64> = {
+                        let mut r: Vec<i64> = tubes.iter().map(|t| t.round_id).collect();
+                        r.sort_unstable();
+                        r.dedup();
+                        r
+                    };
+                    let by_tube: HashMap<&str, &NewTube> = if zones.is_empty() {
+                        HashMap::new()
+                    } else {
+                        tubes.iter().map(|t| (t.tube_id.as_str(), t)).collect()
+                    };
+                    let mut strictest: HashMap<String, (Pooling, &str)> = HashMap::new();
+                    for z in zones {
+                        let (lo, hi) = z.path.subtree_range();
+                        for &round in &rounds {
+                            let rows = sqlx::query(
+                                "SELECT DISTINCT tube_id FROM samples WHERE round_id = $1 AND path >= $2 \
+                                 AND path < $3 AND file_id = $4",
+                            )
+                            .bind(round)
+                            .bind(&lo)
+                            .bind(&hi)
+                            .bind(file_id)
+                            .fetch_all(&mut **tx)
+                            .await?;
+                            for r in rows {
+                                let tube: String = r.try_get("tube_id")?;
+                                let Some(t) = by_tube.get(tube.as_str()) else { continue };
+                                if t.size <= z.pooling.max {
+                                    continue;
+                                }
+                                strictest
+                                    .entry(tube)
+                                    .and_modify(|(p, label)| {
+                                        let s = stricter(*p, z.pooling);
+                                        if s != *p {
+                                            *p = s;
+                                            *label = &z.label;
+                                        }
+                                    })
+                                    .or_insert((z.pooling, &z.label));
+                            }
+                        }
+                    }
+                    let flagged: Vec<&String> = strictest.keys().collect();
+                    for chunk in flagged.chunks(crate::ROWS_PER_STATEMENT) {
+                        let sql = format!(
+                            "SELECT tube_id, COUNT(DISTINCT household_code) AS households FROM samples \
+                             WHERE tube_id IN ({}) GROUP BY tube_id",
+                            in_list(chunk.len(), 1)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for t in chunk {
+                            q = q.bind(t.as_str());
+                        }
+                        for r in q.fetch_all(&mut **tx).await? {
+                            let tube: String = r.try_get("tube_id")?;
+                            let households: i64 = r.try_get("households")?;
+                            let (Some(t), Some((rule, label))) = (by_tube.get(tube.as_str()), strictest.get(&tube))
+                            else {
+                                continue;
+                            };
+                            if let Err(problem) = check_tube(t.size, households as u32, *rule) {
+                                refused.push(reject(
+                                    t.line as i64,
+                                    "tube_id",
+                                    format!("tube {tube} {problem} ({label})"),
+                                ));
+                            }
+                        }
+                    }
+                    if !refused.is_empty() {
+                        refused.sort_by_key(|r| r.index);
+                        refused.truncate(50);
+                        return Ok(Err(refused));
+                    }
+                    sqlx::query("DROP TABLE sample_stage").execute(&mut **tx).await?;
+                    let file = set_rows(tx, file_id, staged).await?;
+                    owned.commit().await?;
+                    Ok(Ok(SamplesAdded { file, tubes: tubes.len() as i64, people: added }))
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl Testing for super::$store {
+                async fn create_round(&self, scope: &AreaPath, n: &NewRound) -> Result<RoundRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let (lo, hi) = scope.subtree_range();
+                    let area = sqlx::query("SELECT path FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                        .bind(n.area.as_str())
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("area {}", n.area)))?;
+                    let path: String = area.try_get("path")?;
+                    let taken = sqlx::query("SELECT id FROM test_rounds WHERE round_key = $1")
+                        .bind(&n.round_key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if taken.is_some() {
+                        return Err(StoreError::Conflict(format!("a round with the key {} exists already", n.round_key)));
+                    }
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO test_rounds (round_key, name, area_code, path, starts_at, deadline, profile_key, \
+                         created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    )
+                    .bind(&n.round_key)
+                    .bind(&n.name)
+                    .bind(n.area.as_str())
+                    .bind(path)
+                    .bind(n.starts_at)
+                    .bind(n.deadline)
+                    .bind(&n.profile_key)
+                    .bind(n.at)
+                    .bind(&n.by)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let sql = format!("{ROUND_SELECT} WHERE r.id = $1");
+                    let rec = round_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(rec)
+                }
+
+                async fn round(&self, scope: &AreaPath, id: i64) -> Result<Option<RoundRecord>> {
+                    let (lo, hi, lineage) = scope_params(scope);
+                    let sql = format!("{ROUND_SELECT} WHERE {} AND r.id = $10", crate::zones::in_scope!("r"));
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
+                    for p in lineage {
+                        q = q.bind(p);
+                    }
+                    q.bind(id).fetch_optional(&self.pool).await?.as_ref().map(round_record).transpose()
+                }
+
+                async fn rounds_by_key(&self, keys: &[String]) -> Result<Vec<RoundRecord>> {
+                    let mut out = Vec::new();
+                    for chunk in keys.chunks(crate::ROWS_PER_STATEMENT) {
+                        let sql = format!("{ROUND_SELECT} WHERE r.round_key IN ({})", in_list(chunk.len(), 1));
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for k in chunk {
+                            q = q.bind(k);
+                        }
+                        for r in q.fetch_all(&self.pool).await? {
+                            out.push(round_record(&r)?);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn rounds(&self, scope: &AreaPath, include_closed: bool, limit: u32) -> Result<Vec<RoundRecord>> {
+                    let (lo, hi, lineage) = scope_params(scope);
+                    let sql = format!(
+                        "{ROUND_SELECT} WHERE {} AND ($10 OR r.closed_at IS NULL) \
+                         ORDER BY r.closed_at IS NOT NULL, r.starts_at DESC, r.id DESC LIMIT $11",
+                        crate::zones::in_scope!("r")
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
+                    for p in lineage {
+                        q = q.bind(p);
+                    }
+                    q.bind(include_closed)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(round_record)
+                        .collect()
+                }
+
+                async fn close_round(&self, id: i64, at: DateTime<Utc>, by: &str) -> Result<RoundRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let done = sqlx::query(
+                        "UPDATE test_rounds SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(by)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        return Err(StoreError::Conflict(format!("round {id} is closed already, or unknown")));
+                    }
+                    let sql = format!("{ROUND_SELECT} WHERE r.id = $1");
+                    let rec = round_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(rec)
+                }
+
+                async fn begin_samples(&self, file: &ScanFile) -> Result<Begun> {
+                    let $pool = &self.pool;
+                    let mut tx: Tx = $begin.await?;
+                    if let Some(known) = known_file(&mut tx, "samples", &file.sha256).await? {
+                        return Ok(Begun::Known(known));
+                    }
+                    let file_id = new_file(&mut tx, "samples", file).await?;
+                    let sql = format!(
+                        "CREATE TEMP TABLE sample_stage (line BIGINT NOT NULL, tube_id {t} NOT NULL, \
+                         person_id {t} NOT NULL, round_id BIGINT NOT NULL)",
+                        t = $text
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                    Ok(Begun::Load(Box::new(Load { tx, file_id, staged: 0 })))
+                }
+
+                async fn add_results(
+                    &self,
+                    file: &ScanFile,
+                    rows: &[ResultRow],
+                    now: DateTime<Utc>,
+                ) -> Result<std::result::Result<ResultsApplied, Vec<Rejected>>> {
+                    let $pool = &self.pool;
+                    let mut tx: Tx = $begin.await?;
+                    if let Some(known) = known_file(&mut tx, "results", &file.sha256).await? {
+                        return Ok(Ok(ResultsApplied { file: Some(known), new: false, ..Default::default() }));
+                    }
+                    let file_id = new_file(&mut tx, "results", file).await?;
+                    let sql = format!(
+                        "CREATE TEMP TABLE result_stage (line BIGINT NOT NULL, tube_id {t} NOT NULL, \
+                         result TEXT NOT NULL, reported_at {ts} NOT NULL, lab TEXT NOT NULL)",
+                        t = $text,
+                        ts = if $text == "TEXT" { "TEXT" } else { "TIMESTAMPTZ" }
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                    for chunk in rows.chunks(crate::ROWS_PER_STATEMENT) {
+                        let sql = format!(
+                            "INSERT INTO result_stage (line, tube_id, result, reported_at, lab) VALUES {}",
+                            placeholders(chunk.len(), 5)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for r in chunk {
+                            q = q
+                                .bind(r.line as i64)
+                                .bind(&r.tube_id)
+                                .bind(r.result.as_str())
+                                .bind(r.reported_at)
+                                .bind(&r.lab);
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                    let mut refused = Vec::new();
+                    for r in sqlx::query(
+                        "SELECT s.line, s.tube_id FROM result_stage s WHERE NOT EXISTS \
+                         (SELECT 1 FROM tubes t WHERE t.tube_id = s.tube_id) ORDER BY s.line LIMIT 50",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?
+                    {
+                        let id: String = r.try_get("tube_id")?;
+                        refused.push(reject(r.try_get("line")?, "tube_id", format!("tube {id} was never sampled")));
+                    }
+                    for r in sqlx::query(
+                        "SELECT s.line, s.tube_id, t.result, t.lab FROM result_stage s JOIN tubes t ON t.tube_id = s.tube_id \
+                         WHERE t.result IS NOT NULL ORDER BY s.line LIMIT 50",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?
+                    {
+                        let id: String = r.try_get("tube_id")?;
+                        let result: String = r.try_get("result")?;
+                        let lab: Option<String> = r.try_get("lab")?;
+                        refused.push(reject(
+                            r.try_get("line")?,
+                            "tube_id",
+                            format!("tube {id} has a result already ({result}, from {})", lab.unwrap_or_default()),
+                        ));
+                    }
+                    for r in sqlx::query(
+                        "SELECT s.line, s.tube_id FROM result_stage s JOIN tubes t ON t.tube_id = s.tube_id \
+                         WHERE s.reported_at < t.collected_at ORDER BY s.line LIMIT 50",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?
+                    {
+                        let id: String = r.try_get("tube_id")?;
+                        refused.push(reject(
+                            r.try_get("line")?,
+                            "reported_at",
+                            format!("is before tube {id} was collected"),
+                        ));
+                    }
+                    if !refused.is_empty() {
+                        refused.sort_by_key(|r| r.index);
+                        refused.truncate(50);
+                        return Ok(Err(refused));
+                    }
+                    sqlx::query(
+                        "UPDATE tubes SET result = s.result, reported_at = s.reported_at, lab = s.lab, \
+                         result_file_id = $1 FROM result_stage s WHERE tubes.tube_id = s.tube_id",
+                    )
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DROP TABLE result_stage").execute(&mut *tx).await?;
+                    // The tasks a result settles: a single tube with a reading settles every
+                    // open task of its person in the round that an earlier tube called for; a
+                    // negative pool settles its members' resampling.
+                    let tasks_closed = sqlx::query(
+                        "UPDATE test_tasks SET done_at = $1, done_tube_id = t.tube_id, outcome = t.result \
+                         FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
+                         WHERE t.result_file_id = $2 AND test_tasks.done_at IS NULL \
+                         AND test_tasks.person_id = m.person_id AND test_tasks.round_id = t.round_id \
+                         AND test_tasks.tube_id <> t.tube_id \
+                         AND ((t.size = 1 AND t.result <> 'invalid') \
+                              OR (t.result = 'negative' AND test_tasks.kind = 'resample')) \
+                         AND t.collected_at >= (SELECT c.collected_at FROM tubes c WHERE c.tube_id = test_tasks.tube_id)",
+                    )
+                    .bind(now)
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    let retests = sqlx::query(
+                        "INSERT INTO test_tasks (person_id, round_id, kind, tube_id, path, district_code, created_at) \
+                         SELECT m.person_id, m.round_id, 'retest', m.tube_id, m.path, m.district_code, $1 \
+                         FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
+                         WHERE t.result_file_id = $2 AND t.result = 'positive' AND t.size > 1 \
+                         ON CONFLICT (person_id, tube_id, kind) DO NOTHING",
+                    )
+                    .bind(now)
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    let resamples = sqlx::query(
+                        "INSERT INTO test_tasks (person_id, round_id, kind, tube_id, path, district_code, created_at) \
+                         SELECT m.person_id, m.round_id, 'resample', m.tube_id, m.path, m.district_code, $1 \
+                         FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
+                         WHERE t.result_file_id = $2 AND t.result = 'invalid' \
+                         ON CONFLICT (person_id, tube_id, kind) DO NOTHING",
+                    )
+                    .bind(now)
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    let mut out = ResultsApplied {
+                        new: true,
+                        tasks_opened: retests + resamples,
+                        tasks_closed,
+                        ..Default::default()
+                    };
+                    for r in sqlx::query(
+                        "SELECT result, COUNT(*) AS n FROM tubes WHERE result_file_id = $1 GROUP BY result",
+                    )
+                    .bind(file_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    {
+                        let n: i64 = r.try_get("n")?;
+                        match result_of(&r.try_get::<String, _>("result")?)? {
+                            TubeResult::Negative => out.negative = n,
+                            TubeResult::Positive => out.positive = n,
+                            TubeResult::Invalid => out.invalid = n,
+                        }
+                    }
+                    if out.positive > 0 {
+                        for r in sqlx::query(
+                            "SELECT t.tube_id, t.size, t.round_id, t.collected_at, m.person_id FROM tubes t \
+                             JOIN samples m ON m.tube_id = t.tube_id \
+                             WHERE t.result_file_id = $1 AND t.result = 'positive' ORDER BY t.tube_id, m.person_id",
+                        )
+                        .bind(file_id)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        {
+                            let tube_id: String = r.try_get("tube_id")?;
+                            let size: i64 = r.try_get("size")?;
+                            if size > 1 {
+                                if out.positive_pools.last() != Some(&tube_id) {
+                                    out.positive_pools.push(tube_id);
+                                }
+                            } else {
+                                out.positive_singles.push(PositiveSingle {
+                                    tube_id,
+                                    person_id: r.try_get("person_id")?,
+                                    round_id: r.try_get("round_id")?,
+                                    collected_at: r.try_get("collected_at")?,
+                                });
+                            }
+                        }
+                    }
+                    out.file = Some(set_rows(&mut tx, file_id, rows.len() as i64).await?);
+                    tx.commit().await?;
+                    Ok(Ok(out))
+                }
+
+                async fn test_files(&self, limit: u32) -> Result<Vec<TestFileRecord>> {
+                    sqlx::query("SELECT * FROM test_files ORDER BY id DESC LIMIT $1")
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(file_record)
+                        .collect()
+                }
+
+                async fn tube(&self, tube_id: &str) -> Result<Option<TubeRecord>> {
+                    sqlx::query("SELECT * FROM tubes WHERE tube_id = $1")
+                        .bind(tube_id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(tube_record)
+                        .transpose()
+                }
+
+                async fn tube_members(&self, scope: &AreaPath, tube_id: &str) -> Result<Vec<TubeMember>> {
+                    let (lo, hi) = scope.subtree_range();
+                    sqlx::query(
+                        "SELECT m.person_id, p.name, m.household_code, m.path FROM samples m \
+                         JOIN people p ON p.person_id = m.person_id \
+                         WHERE m.tube_id = $1 AND m.path >= $2 AND m.path < $3 ORDER BY m.path, p.name",
+                    )
+                    .bind(tube_id)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(TubeMember {
+                            person_id: r.try_get("person_id")?,
+                            name: r.try_get("name")?,
+                            household: code_of(r.try_get("household_code")?)?,
+                            path: AreaPath::from_stored(r.try_get("path")?),
+                        })
+                    })
+                    .collect()
+                }
+
+                async fn tubes_of(&self, person_id: &str, limit: u32) -> Result<Vec<TubeRecord>> {
+                    sqlx::query(
+                        "SELECT t.* FROM samples m JOIN tubes t ON t.tube_id = m.tube_id WHERE m.person_id = $1 \
+                         ORDER BY t.collected_at DESC LIMIT $2",
+                    )
+                    .bind(person_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(tube_record)
+                    .collect()
+                }
+
+                async fn tubes_with(&self, round_id: i64, result: TubeResult, limit: u32) -> Result<Vec<TubeRecord>> {
+                    sqlx::query(
+                        "SELECT * FROM tubes WHERE round_id = $1 AND result = $2 \
+                         ORDER BY reported_at DESC, tube_id LIMIT $3",
+                    )
+                    .bind(round_id)
+                    .bind(result.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(tube_record)
+                    .collect()
+                }
+
+                async fn round_totals(&self, round_id: i64, area: &AreaPath) -> Result<RoundTotals> {
+                    let (lo, hi) = area.subtree_range();
+                    let people = sqlx::query(
+                        "SELECT COUNT(DISTINCT person_id) AS n FROM samples WHERE round_id = $1 AND path >= $2 AND path < $3",
+                    )
+                    .bind(round_id)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                    let mut totals = RoundTotals { people, ..Default::default() };
+                    for r in sqlx::query(
+                        "SELECT t.result, COUNT(*) AS n FROM tubes t WHERE t.round_id = $1 AND t.tube_id IN \
+                         (SELECT m.tube_id FROM samples m WHERE m.round_id = $1 AND m.path >= $2 AND m.path < $3) \
+                         GROUP BY t.result",
+                    )
+                    .bind(round_id)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch_all(&self.pool)
+                    .await?
+                    {
+                        let n: i64 = r.try_get("n")?;
+                        let result: Option<String> = r.try_get("result")?;
+                        totals.tubes += n;
+                        match result.as_deref().map(result_of).transpose()? {
+                            None => totals.pending = n,
+                            Some(TubeResult::Negative) => totals.negative = n,
+                            Some(TubeResult::Positive) => totals.positive = n,
+                            Some(TubeResult::Invalid) => totals.invalid = n,
+                        }
+                    }
+                    for r in sqlx::query(
+                        "SELECT kind, COUNT(*) AS n FROM test_tasks WHERE done_at IS NULL AND round_id = $1 \
+                         AND path >= $2 AND path < $3 GROUP BY kind",
+                    )
+                    .bind(round_id)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch_all(&self.pool)
+                    .await?
+                    {
+                        let n: i64 = r.try_get("n")?;
+                        match TaskKind::parse(&r.try_get::<String, _>("kind")?) {
+                            Some(TaskKind::Retest) => totals.open_retests = n,
+                            Some(TaskKind::Resample) => totals.open_resamples = n,
+                            None => {}
+                        }
+                    }
+                    Ok(totals)
+                }
+
+                async fn sampled_under(&self, round_id: i64, areas: &[AreaPath]) -> Result<Vec<i64>> {
+                    let mut out = Vec::with_capacity(areas.len());
+                    for a in areas {
+                        let (lo, hi) = a.subtree_range();
+                        out.push(
+                            sqlx::query(
+                                "SELECT COUNT(DISTINCT person_id) AS n FROM samples \
+                                 WHERE round_id = $1 AND path >= $2 AND path < $3",
+                            )
+                            .bind(round_id)
+                            .bind(lo)
+                            .bind(hi)
+                            .fetch_one(&self.pool)
+                            .await?
+                            .try_get("n")?,
+                        );
+                    }
+                    Ok(out)
+                }
+
+                async fn sweep(&self, round_id: i64, area: &AreaPath, limit: u32) -> Result<(Vec<PersonRecord>, i64)> {
+                    let (lo, hi) = area.subtree_range();
+                    let filter = format!(
+                        "FROM people p WHERE p.path >= $1 AND p.path < $2 \
+                         AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
+                         AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
+                         AND {}",
+                        SWEEP_EXCLUDED_TAGS
+                            .iter()
+                            .map(|t| format!("(';' || p.tags || ';') NOT LIKE '%;{t};%'"))
+                            .collect::<Vec<_>>()
+                            .join(" AND ")
+                    );
+                    let sql = format!(
+                        "SELECT {} {filter} ORDER BY p.path, p.name, p.person_id LIMIT $4",
+                        crate::rows::PERSON_COLUMNS
+                            .split(", ")
+                            .map(|c| format!("p.{c}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let people = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&lo)
+                        .bind(&hi)
+                        .bind(round_id)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(crate::rows::person_record)
+                        .collect::<Result<Vec<_>>>()?;
+                    let total: i64 = if (people.len() as u32) < limit {
+                        people.len() as i64
+                    } else {
+                        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {filter}")))
+                            .bind(&lo)
+                            .bind(&hi)
+                            .bind(round_id)
+                            .fetch_one(&self.pool)
+                            .await?
+                            .try_get("n")?
+                    };
+                    Ok((people, total))
+                }
+
+                async fn test_tasks(&self, scope: &AreaPath, q: &TaskQuery) -> Result<Vec<TaskRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let sql = format!(
+                        "{TASK_SELECT} WHERE t.path >= $1 AND t.path < $2 AND ($3 = 0 OR t.round_id = $3) \
+                         AND ($4 = false OR t.done_at IS NULL) \
+                         ORDER BY t.done_at IS NOT NULL, t.kind DESC, t.path, p.name LIMIT $5"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(lo)
+                        .bind(hi)
+                        .bind(q.round_id.unwrap_or(0))
+                        .bind(q.open_only)
+                        .bind(i64::from(q.limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(task_record)
+                        .collect()
+                }
+
+                async fn tasks_of(&self, person_ids: &[String]) -> Result<Vec<TaskRecord>> {
+                    let mut out = Vec::new();
+                    for chunk in person_ids.chunks(crate::ROWS_PER_STATEMENT) {
+                        let sql = format!(
+                            "{TASK_SELECT} WHERE t.person_id IN ({}) ORDER BY t.done_at IS NOT NULL, t.created_at DESC",
+                            in_list(chunk.len(), 1)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for p in chunk {
+                            q = q.bind(p);
+                        }
+                        for r in q.fetch_all(&self.pool).await? {
+                            out.push(task_record(&r)?);
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use testing_store;
