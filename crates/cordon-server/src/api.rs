@@ -14,13 +14,13 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, cases_api, zones_api};
+use crate::{AppState, cases_api, testing_api, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"))
 )]
 struct ApiDoc;
 
@@ -76,6 +76,22 @@ pub fn router() -> OpenApiRouter<AppState> {
             (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(SCAN_UPLOAD_LIMIT)))
         })
         .routes(routes!(cases_api::list_venues, cases_api::put_venues))
+        .routes(routes!(testing_api::list_rounds, testing_api::create_round))
+        .routes(routes!(testing_api::get_round))
+        .routes(routes!(testing_api::close_round))
+        .routes(routes!(testing_api::sweep))
+        .routes(routes!(testing_api::record_tube))
+        .routes({
+            // Files of samples and results are far larger than any other body.
+            let (schemas, paths, method) = routes!(testing_api::upload_samples);
+            (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(SCAN_UPLOAD_LIMIT)))
+        })
+        .routes({
+            let (schemas, paths, method) = routes!(testing_api::upload_results);
+            (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(SCAN_UPLOAD_LIMIT)))
+        })
+        .routes(routes!(testing_api::list_tasks))
+        .routes(routes!(testing_api::pool_size))
         .routes(routes!(cases_api::put_tracing_settings))
 }
 
@@ -373,6 +389,8 @@ pub struct PersonView {
     pub case_id: Option<i64>,
     /// The person as a close or secondary contact still followed up, for readers of cases.
     pub contact_of: Vec<crate::cases::ContactView>,
+    /// Held for a retest, tasks and the last tubes the person was in.
+    pub testing: crate::testing::PersonTesting,
 }
 
 pub async fn person_view(
@@ -414,7 +432,8 @@ pub async fn person_view(
     } else {
         (None, vec![])
     };
-    Ok(PersonView { summary, id_number, effective_tier, household_members, case_id, contact_of })
+    let testing = crate::testing::person_testing(state, user, summary.person_id.as_str()).await?;
+    Ok(PersonView { summary, id_number, effective_tier, household_members, case_id, contact_of, testing })
 }
 
 /// One person in the user's scope, with their household. The read is audited; a person outside

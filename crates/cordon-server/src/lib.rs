@@ -14,6 +14,7 @@ mod i18n;
 mod map;
 mod scan_index;
 pub mod testing;
+mod testing_api;
 mod web;
 mod web_cases;
 mod web_zones;

@@ -548,6 +548,7 @@ pub async fn import_samples(
     user: &User,
     path: &Path,
     sha256: String,
+    limits: Limits,
     progress: &Progress,
 ) -> Result<SamplesImport, ApiError> {
     if !may_sample(user) {
@@ -565,8 +566,8 @@ pub async fn import_samples(
         }
         Begun::Load(load) => load,
     };
-    let mut reader = SampleReader::open(path, Limits::default(), progress, state.config.tz, now, limit)
-        .map_err(file_error)?;
+    let mut reader =
+        SampleReader::open(path, limits, progress, state.config.tz, now, limit).map_err(file_error)?;
     // Round keys resolve once each; rows of an unknown or closed round are refused.
     let mut rounds: Vec<Option<i64>> = Vec::new();
     loop {
@@ -675,13 +676,14 @@ pub async fn import_results(
     user: &User,
     path: &Path,
     sha256: String,
+    limits: Limits,
     progress: &Progress,
 ) -> Result<ResultsImport, ApiError> {
     if !may_report(user) {
         return Err(forbid("sending results"));
     }
     let now = Utc::now();
-    let lines = read_results(path, Limits::default(), progress, state.config.tz, now).map_err(file_error)?;
+    let lines = read_results(path, limits, progress, state.config.tz, now).map_err(file_error)?;
     let rows: Vec<ResultRow> = lines
         .into_iter()
         .map(|l| ResultRow {
@@ -814,7 +816,8 @@ pub async fn record_tube(
     let name: String =
         tube_id.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
     let upload = Upload::write(&format!("tube-{name}.csv"), &body).await?;
-    import_samples(state, user, &upload.path, upload.sha256.clone(), &Progress::default()).await
+    import_samples(state, user, &upload.path, upload.sha256.clone(), Limits::default(), &Progress::default())
+        .await
 }
 
 // ---- people ----

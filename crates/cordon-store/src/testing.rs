@@ -976,7 +976,7 @@ macro_rules! testing_store {
                     sqlx::query(
                         "SELECT m.person_id, p.name, m.household_code, m.path FROM samples m \
                          JOIN people p ON p.person_id = m.person_id \
-                         WHERE m.tube_id = $1 AND m.path >= $2 AND m.path < $3 ORDER BY m.path, p.name",
+                         WHERE m.tube_id = $1 AND m.path >= $2 AND m.path < $3 ORDER BY m.path, m.person_id",
                     )
                     .bind(tube_id)
                     .bind(lo)

@@ -54,6 +54,11 @@ enum Command {
     User(UserCommand),
     /// Close and secondary contacts from venue scans, on files (formats.md).
     Trace(trace::TraceArgs),
+    /// Testing rounds (全员核酸): plan one, list them.
+    #[command(subcommand)]
+    Round(RoundCommand),
+    /// The pool size with the fewest expected tests per person (Dorfman), and the other schemes.
+    PoolSize(PoolSizeArgs),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -136,6 +141,9 @@ struct ImportArgs {
     /// Refuse lines longer than this.
     #[arg(long, default_value_t = Limits::default().max_line_bytes)]
     max_line_bytes: usize,
+    /// Samples and results are sent as this user.
+    #[command(flatten)]
+    acting: ActingArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,6 +154,61 @@ enum ImportKind {
     Venues,
     /// Venue-code scans (formats.md): the server's scan index is built from them.
     Scans,
+    /// Tubes and their members (samples.csv): every round planned first (`cordon round open`).
+    Samples,
+    /// A lab's results (results.csv): positive pools held for retests, positive single tubes
+    /// opened as cases.
+    Results,
+}
+
+#[derive(Subcommand)]
+enum RoundCommand {
+    /// Plan a round over an area: samples files name it by its key.
+    Open {
+        /// The round_id samples files carry.
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        name: String,
+        /// The area tested (a code of the register).
+        #[arg(long)]
+        area: String,
+        /// When sampling ends (RFC 3339 or YYYY-MM-DD HH:MM:SS, local time).
+        #[arg(long)]
+        deadline: String,
+        /// When sampling starts (default: now).
+        #[arg(long)]
+        starts: Option<String>,
+        #[command(flatten)]
+        acting: ActingArg,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List the rounds, open first.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Args)]
+struct ActingArg {
+    /// The user the work is done as: their role and areas decide what is allowed.
+    #[arg(long = "as", default_value = "admin")]
+    acting: String,
+}
+
+#[derive(Args)]
+struct PoolSizeArgs {
+    /// The expected share of positives, 0 to 1 (0.001 is one in a thousand).
+    #[arg(long)]
+    prevalence: f64,
+    /// The largest pool (the dilution limit of the 2022 guides: 20).
+    #[arg(long, default_value_t = 20)]
+    max_pool: u32,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -222,6 +285,8 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Trace(a) => trace::run(&a),
+        Command::Round(cmd) => round(cmd).await,
+        Command::PoolSize(a) => pool_size(&a),
     }
 }
 
@@ -665,6 +730,53 @@ async fn import(args: ImportArgs) -> Result<()> {
             }
             return Ok(());
         }
+        ImportKind::Samples | ImportKind::Results => {
+            let state = cordon_server::AppState::new(store.clone(), cordon_server::Config::default());
+            let user = acting_user(&store, &args.acting.acting).await?;
+            let sha = sha256_file(&args.file)?;
+            let path = args.file.clone();
+            let summary = if matches!(args.kind, ImportKind::Samples) {
+                let out =
+                    cordon_server::testing::import_samples(&state, &user, &path, sha, limits, &progress)
+                        .await
+                        .map_err(api_error)?;
+                if out.new {
+                    format!("imported {} samples in {} tubes", out.rows, out.tubes)
+                } else {
+                    format!("{} was imported before (file {}): nothing added", path.display(), out.file_id)
+                }
+            } else {
+                let out =
+                    cordon_server::testing::import_results(&state, &user, &path, sha, limits, &progress)
+                        .await
+                        .map_err(api_error)?;
+                if out.new {
+                    let mut s = format!(
+                        "imported {} results: {} negative, {} positive ({} pools, {} people held for a retest), \
+                         {} invalid; {} tasks opened, {} settled; {} cases opened; {} zones proposed",
+                        out.rows,
+                        out.negative,
+                        out.positive,
+                        out.positive_pools.len(),
+                        out.held,
+                        out.invalid,
+                        out.tasks_opened,
+                        out.tasks_closed,
+                        out.cases_opened.len(),
+                        out.proposals.len()
+                    );
+                    for w in &out.warnings {
+                        s.push_str(&format!("\nwarning: {w}"));
+                    }
+                    s
+                } else {
+                    format!("{} was imported before (file {}): nothing changed", path.display(), out.file_id)
+                }
+            };
+            bar.finish();
+            eprintln!("{summary} ({:.1} s)", started.elapsed().as_secs_f64());
+            return Ok(());
+        }
         ImportKind::People => {
             let this_year = chrono::Utc::now().year();
             let mut reader = PeopleReader::open(&args.file, limits, &progress, this_year)?;
@@ -694,6 +806,84 @@ async fn import(args: ImportArgs) -> Result<()> {
         totals.areas,
         totals.people
     );
+    Ok(())
+}
+
+/// The user a command acts as.
+async fn acting_user(store: &Arc<dyn Store>, name: &str) -> Result<cordon_store::User> {
+    store
+        .user_by_name(name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {name:?}: name one with --as (cordon user list)"))
+}
+
+/// A service error as the person at the terminal reads it (a file's errors name their rows).
+fn api_error(e: cordon_server::ApiError) -> anyhow::Error {
+    match e {
+        cordon_server::ApiError::Invalid { field, message } if field == "file" => anyhow::anyhow!(message),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+async fn round(cmd: RoundCommand) -> Result<()> {
+    match cmd {
+        RoundCommand::Open { key, name, area, deadline, starts, acting, db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let user = acting_user(&store, &acting.acting).await?;
+            let tz = cordon_import::DEFAULT_TZ;
+            let time = |field: &str, s: &str| {
+                cordon_import::parse_time(s, tz).map_err(|e| anyhow::anyhow!("--{field}: {e}"))
+            };
+            let req = cordon_server::testing::RoundRequest {
+                round_key: Some(key),
+                name,
+                area_code: area,
+                starts_at: starts.as_deref().map(|s| time("starts", s)).transpose()?,
+                deadline: time("deadline", &deadline)?,
+            };
+            let state = cordon_server::AppState::new(store, cordon_server::Config::default());
+            let r = cordon_server::testing::create_round(&state, &user, req).await.map_err(api_error)?;
+            println!(
+                "{}\t{}\t{} {}\tuntil {}",
+                r.id,
+                r.round_key,
+                r.area_name,
+                r.name,
+                r.deadline.with_timezone(&tz)
+            );
+        }
+        RoundCommand::List { db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            for r in store.rounds(&cordon_domain::AreaPath::root(), true, 10_000).await? {
+                let state = if r.closed_at.is_some() { "closed" } else { "open" };
+                println!("{}\t{}\t{}\t{}\t{}", r.id, r.round_key, state, r.area_name, r.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pool_size(a: &PoolSizeArgs) -> Result<()> {
+    let (k, e, schemes) = cordon_server::testing::advise(a.prevalence, a.max_pool).map_err(api_error)?;
+    if a.json {
+        let v = serde_json::json!({
+            "prevalence": a.prevalence,
+            "pool_size": k,
+            "tests_per_person": e,
+            "max_pool": a.max_pool,
+            "schemes": schemes,
+        });
+        println!("{v}");
+    } else {
+        println!("prevalence {}: pool {k}, {e:.4} tests per person (Dorfman)", a.prevalence);
+        for s in &schemes {
+            let sub = s.sub_pool.map(|k2| format!(", then {k2}")).unwrap_or_default();
+            println!(
+                "  {:<12} pool {:>2}{sub:<10} {:.4} tests per person, {} stage(s)",
+                s.scheme, s.pool_size, s.tests_per_person, s.stages
+            );
+        }
+    }
     Ok(())
 }
 
