@@ -6,6 +6,7 @@
 //! same whatever else is generated and in whatever order.
 
 mod cases;
+mod testing;
 mod zones;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use cases::{DemoCase, DemoCasework, DemoScan, DemoSegment, DemoVenue, demo_casework};
+pub use testing::{DemoTesting, demo_testing};
 pub use zones::{DemoEvent, DemoZone, demo_zones};
 
 const AREAS_CSV: &str = include_str!("../../../data/hohhot/areas.csv");

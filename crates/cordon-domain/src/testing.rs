@@ -127,6 +127,44 @@ pub fn stricter(a: Pooling, b: Pooling) -> Pooling {
     Pooling { max: a.max.min(b.max), household: a.household && b.household }
 }
 
+/// Forms tubes from people in the order given (door by door), each with the pooling of their
+/// home: a household allowed its own tube gets one (split at the dilution limit); everyone else
+/// fills tubes up to their pooling's size, a tube never mixing poolings. Returns the tubes as
+/// indexes into `people`.
+pub fn plan_tubes<H: PartialEq>(people: &[(H, Pooling)]) -> Vec<Vec<usize>> {
+    let mut tubes: Vec<Vec<usize>> = Vec::new();
+    let mut open: Vec<(Pooling, usize)> = Vec::new(); // pooling -> index of its open tube
+    let mut i = 0;
+    while i < people.len() {
+        let (home, rule) = &people[i];
+        if rule.household {
+            let mut j = i;
+            while j < people.len() && people[j].0 == *home && people[j].1 == *rule {
+                j += 1;
+            }
+            for chunk in (i..j).collect::<Vec<_>>().chunks(DILUTION_LIMIT as usize) {
+                tubes.push(chunk.to_vec());
+            }
+            i = j;
+            continue;
+        }
+        let max = rule.max.max(1) as usize;
+        match open.iter_mut().find(|(p, _)| p == rule) {
+            Some((_, t)) if tubes[*t].len() < max => tubes[*t].push(i),
+            Some((_, t)) => {
+                tubes.push(vec![i]);
+                *t = tubes.len() - 1;
+            }
+            None => {
+                tubes.push(vec![i]);
+                open.push((*rule, tubes.len() - 1));
+            }
+        }
+        i += 1;
+    }
+    tubes
+}
+
 // ---- the pool-size advisor ----
 
 /// One testing scheme at its best parameters for a prevalence.
@@ -318,7 +356,40 @@ mod tests {
         assert!(s.windows(2).all(|w| w[0].tests_per_person <= w[1].tests_per_person));
     }
 
+    #[test]
+    fn tubes_are_planned_by_each_home_s_pooling() {
+        let sealed = Pooling { max: 1, household: true };
+        let ten = Pooling { max: 10, household: false };
+        let twenty = Pooling { max: 20, household: false };
+        let mut people = vec![("h1", sealed), ("h1", sealed), ("h2", sealed)];
+        people.extend((0..12).map(|_| ("h3", ten)));
+        people.extend((0..25).map(|_| ("h4", twenty)));
+        let tubes = plan_tubes(&people);
+        let sizes: Vec<usize> = tubes.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 1, 10, 2, 20, 5]);
+    }
+
     proptest! {
+        #[test]
+        fn planned_tubes_keep_to_every_member_s_pooling(
+            homes in proptest::collection::vec((0u8..6, 0u8..3), 0..200)
+        ) {
+            let rules = [Pooling { max: 1, household: true }, Pooling { max: 10, household: false }, Pooling { max: 20, household: false }];
+            let mut people: Vec<(u8, Pooling)> = homes.iter().map(|(h, r)| (*h, rules[*r as usize])).collect();
+            // Door by door: a household's people together.
+            people.sort_by_key(|(h, p)| (*h, p.max));
+            let tubes = plan_tubes(&people);
+            let mut seen: Vec<usize> = tubes.iter().flatten().copied().collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..people.len()).collect::<Vec<_>>());
+            for t in &tubes {
+                let size = t.len() as u32;
+                let households = { let mut h: Vec<u8> = t.iter().map(|&i| people[i].0).collect(); h.dedup(); h.len() as u32 };
+                let rule = t.iter().map(|&i| people[i].1).reduce(stricter).unwrap();
+                prop_assert!(check_tube(size, households, rule).is_ok(), "{:?}", t);
+            }
+        }
+
         #[test]
         fn best_dorfman_is_the_minimum(p in 0.0f64..0.5, max in 1u32..40) {
             let (k, e) = best_dorfman(p, max);

@@ -17,6 +17,7 @@ pub mod testing;
 mod testing_api;
 mod web;
 mod web_cases;
+mod web_testing;
 mod web_zones;
 mod zones;
 mod zones_api;

@@ -786,6 +786,14 @@ impl Upload {
         tokio::fs::write(&path, body).await.map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(Upload { _dir: dir, path, sha256: sha256_of(body) })
     }
+
+    /// An empty file to stream an upload into; its `sha256` is the caller's to fill.
+    pub async fn create(name: &str) -> Result<(tokio::fs::File, Upload), ApiError> {
+        let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let path = upload_path(dir.path(), name);
+        let file = tokio::fs::File::create(&path).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok((file, Upload { _dir: dir, path, sha256: String::new() }))
+    }
 }
 
 /// 采样: one tube recorded from the sampler's phone — its barcode, the people in it, the site —

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}", get(person_page))
         .merge(crate::web_zones::router())
         .merge(crate::web_cases::router())
+        .merge(crate::web_testing::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -56,6 +57,8 @@ pub struct Page {
     pub t: &'static Texts,
     /// The texts of the case and contact pages.
     pub c: &'static crate::i18n::CaseTexts,
+    /// The texts of the testing pages.
+    pub x: &'static crate::i18n::TestTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -69,6 +72,7 @@ impl Page {
             lang,
             t: lang.texts(),
             c: lang.case_texts(),
+            x: lang.testing_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,

@@ -371,6 +371,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         }
         seed_zones(&*store, scale, &populated).await?;
         seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
+        seed_testing(&store, args.seed, &story_people, populated.first()).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -570,6 +571,116 @@ async fn seed_cases(
         venues.len(),
         work.scans.len(),
         ids.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Seeds a testing round in progress over the street of the story's communities: the samples
+/// and results files the demo generates land through the same import a lab's would, as `admin`
+/// (so positive pools hold their members and propose zones, and a positive retest opens a case).
+async fn seed_testing(
+    store: &Arc<dyn Store>,
+    seed: u64,
+    people: &[cordon_domain::PersonRow],
+    community: Option<&AreaCode>,
+) -> Result<()> {
+    use chrono::{Duration, Utc};
+    use std::collections::{HashMap, HashSet};
+    let Some(community) = community else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let root = cordon_domain::AreaPath::root();
+    let street = store
+        .area(&root, community)
+        .await?
+        .and_then(|n| n.area.parent)
+        .ok_or_else(|| anyhow::anyhow!("demo community {community} has no street"))?;
+    let tz = chrono_tz::Asia::Shanghai;
+    let now = Utc::now();
+    let state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
+    let admin = acting_user(store, "admin").await?;
+    let key = format!("R{}", now.with_timezone(&tz).format("%m%d"));
+    let round = cordon_server::testing::RoundRequest {
+        round_key: Some(key.clone()),
+        name: "第三轮全员核酸 / third city-wide round".into(),
+        area_code: street.to_string(),
+        starts_at: Some(now - Duration::hours(10)),
+        deadline: now + Duration::hours(14),
+    };
+    cordon_server::testing::create_round(&state, &admin, round).await.map_err(api_error)?;
+    // Each household's pooling: the strictest zone over it, under the profile in force.
+    let profile = cordon_domain::protocol::builtin()
+        .into_iter()
+        .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
+        .expect("the default profile");
+    let zones = store.zone_covers().await?;
+    let mut pooling: HashMap<AreaCode, cordon_domain::Pooling> = HashMap::new();
+    let mut communities: HashMap<AreaCode, String> = HashMap::new();
+    for p in people {
+        if pooling.contains_key(&p.household) {
+            continue;
+        }
+        let Some(node) = store.area(&root, &p.household).await? else { continue };
+        let tier = zones
+            .iter()
+            .filter(|z| z.path.contains(&node.area.path))
+            .map(|z| z.tier)
+            .max_by_key(|t| t.strictness());
+        pooling.insert(p.household.clone(), profile.pooling(tier));
+        let areas = store.areas_on(std::slice::from_ref(&node.area.path)).await?;
+        let name = cordon_store::lineage(&areas, &node.area.path)
+            .into_iter()
+            .find(|a| a.level == cordon_domain::AreaLevel::Community)
+            .map_or_else(String::new, |a| a.name.clone());
+        communities.insert(p.household.clone(), name);
+    }
+    let cases: HashSet<String> = store.case_people().await?.into_iter().map(|c| c.0).collect();
+    let limit = profile.pool_limit;
+    let work = cordon_demo::demo_testing(
+        seed,
+        &key,
+        people,
+        |h| pooling.get(h).copied().unwrap_or(cordon_domain::Pooling { max: limit, household: false }),
+        |id| cases.contains(id),
+        |p| format!("{}采样点", communities.get(&p.household).map_or("", String::as_str)),
+        now.with_timezone(&tz).naive_local(),
+    );
+    let dir = tempfile::tempdir()?;
+    let files = [
+        ("samples.csv", &work.samples, true),
+        ("results.csv", &work.results, false),
+        ("retest-samples.csv", &work.retest_samples, true),
+        ("retest-results.csv", &work.retest_results, false),
+    ];
+    let progress = Progress::default();
+    let mut opened = 0;
+    for (name, text, samples) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text)?;
+        let sha = sha256_file(&path)?;
+        if samples {
+            cordon_server::testing::import_samples(&state, &admin, &path, sha, Limits::default(), &progress)
+                .await
+                .map_err(api_error)?;
+        } else {
+            let out = cordon_server::testing::import_results(
+                &state,
+                &admin,
+                &path,
+                sha,
+                Limits::default(),
+                &progress,
+            )
+            .await
+            .map_err(api_error)?;
+            opened += out.cases_opened.len();
+        }
+    }
+    eprintln!(
+        "seeded testing round {key}: {} tubes, {} residents left for the sweep, {opened} case opened by a retest, in {:.1} s",
+        work.tubes,
+        work.unsampled,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -46,7 +46,8 @@ async fn casework(s: &Server) {
     // The seeded chain: case 1 infected 2 and 3, 3 infected 4; 5 stands alone.
     let (status, cases) = s.get(&epi, "/api/v1/cases").await;
     assert_eq!(status, 200, "{cases}");
-    assert_eq!(ids(&cases), [4, 5, 3, 2, 1], "newest sample first");
+    // Case 6 is the demo's testing round: a positive single-tube retest of a pooled tube.
+    assert_eq!(ids(&cases), [6, 4, 5, 3, 2, 1], "newest sample first");
     let case1 = cases.as_array().unwrap().iter().find(|c| c["id"] == 1).unwrap().clone();
     assert_eq!(case1["class"], "confirmed", "reclassified from asymptomatic");
     assert!(case1["close_contacts"].as_i64().unwrap() > 0);
@@ -244,14 +245,7 @@ async fn casework(s: &Server) {
 
 async fn case_pages(s: &Server) {
     index_ready(s, &s.login("epi").await).await;
-    let c = client();
-    let r = c
-        .post(format!("{}/login", s.base))
-        .form(&[("username", "epi"), ("password", crate::support::PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let c = s.web_login("epi").await;
     let page = c.get(format!("{}/cases", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("传播链") && page.contains("<svg") && page.contains("确诊病例1"), "{page}");
     let r = c.post(format!("{}/cases/5/trace", s.base)).send().await.unwrap();

@@ -5,5 +5,6 @@ mod api;
 mod cases;
 mod cli;
 mod support;
+mod testing;
 mod trace;
 mod zones;

@@ -86,6 +86,19 @@ pub fn client() -> reqwest::Client {
 }
 
 impl Server {
+    /// A browser-like client signed in to the web pages as `username`.
+    pub async fn web_login(&self, username: &str) -> reqwest::Client {
+        let c = client();
+        let r = c
+            .post(format!("{}/login", self.base))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "web login of {username}");
+        c
+    }
+
     pub async fn login(&self, username: &str) -> String {
         let r = client()
             .post(format!("{}/api/v1/auth/login", self.base))

@@ -184,14 +184,7 @@ async fn zone_lifecycle(s: &Server) {
 }
 
 async fn zone_pages(s: &Server) {
-    let c = client();
-    let r = c
-        .post(format!("{}/login", s.base))
-        .form(&[("username", "admin"), ("password", crate::support::PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let c = s.web_login("admin").await;
     let page = c.get(format!("{}/zones", s.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(page.matches("<path class=\"area\"").count(), 9, "the districts with shapes are on the map");
     assert!(page.contains("共封控、管控") && page.contains("含封控区"), "{page}");
