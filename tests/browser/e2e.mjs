@@ -152,7 +152,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
     await page.goto(`${base}/cases?lang=zh`);
-    assert.equal(await page.locator('svg.chain a').count(), 5, 'five cases on the chain');
+    assert.equal(await page.locator('svg.chain a').count(), 6, 'five seeded cases and the testing round\'s on the chain');
     await page.screenshot({ path: join(shots, `${label}-cases.png`), fullPage: true });
     await page.click('text=确诊病例1');
     await page.waitForURL(/\/cases\/1$/);
@@ -190,6 +190,58 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/cases\/1/);
     assert.match(await page.locator('#notices').innerText(), /已发布/);
     await page.locator('#notices').screenshot({ path: join(shots, `${label}-notice.png`) });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
+  await check(`${label}: a sampler knocks from the sweep list, a lab's file holds a positive pool, headquarters sees the proposal`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'sampler');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/rounds/1?lang=zh`);
+    assert.match(await page.locator('main').innerText(), /混管阳性[\s\S]*原地管控待复核/);
+    await page.screenshot({ path: join(shots, `${label}-round.png`), fullPage: true });
+    // The community with the lowest coverage, and its sweep list door by door.
+    await page.locator('a:text("扫楼名单")').last().click();
+    await page.waitForURL(/\/sweep/);
+    await page.screenshot({ path: join(shots, `${label}-sweep.png`), fullPage: true });
+    const first = await page.locator('table.knock tbody tr').first().locator('a').getAttribute('href');
+    const person = first.split('/').pop();
+    // The sampler records the tube at the door from the phone page.
+    const tube = `E2E-${label}`;
+    await page.goto(`${base}/rounds/1/tube`);
+    await page.fill('input[name=tube_id]', tube);
+    await page.fill('textarea[name=person_ids]', person);
+    await page.fill('input[name=site]', '上门');
+    await page.click('form.stack button');
+    await page.waitForURL(/saved=/);
+    assert.match(await page.locator('main').innerText(), new RegExp(`已保存：${tube}`));
+    await page.screenshot({ path: join(shots, `${label}-tube.png`), fullPage: true });
+    await page.click('text=退出');
+    // The lab sends its file: the tube is positive.
+    await page.fill('input[name=username]', 'lab');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/rounds/1`);
+    const now = new Date(Date.now() + 8 * 3600e3 + 10e3).toISOString().slice(0, 19).replace('T', ' ');
+    await page.locator('form:has(input[value=results]) input[type=file]').setInputFiles({
+      name: 'lab.csv', mimeType: 'text/csv',
+      buffer: Buffer.from(`tube_id,result,reported_at,lab\n${tube},阳性,${now},金域\n`),
+    });
+    await page.locator('form:has(input[value=results]) button').click();
+    await page.waitForURL(/\/upload/);
+    const text = await page.locator('main').innerText();
+    assert.match(text, /新立案/, 'a positive single tube opens a case');
+    await page.screenshot({ path: join(shots, `${label}-uploaded.png`), fullPage: true });
+    // Sent again: nothing changes.
+    await page.goto(`${base}/rounds/1`);
+    await page.locator('form:has(input[value=results]) input[type=file]').setInputFiles({
+      name: 'lab.csv', mimeType: 'text/csv',
+      buffer: Buffer.from(`tube_id,result,reported_at,lab\n${tube},阳性,${now},金域\n`),
+    });
+    await page.locator('form:has(input[value=results]) button').click();
+    await page.waitForURL(/\/upload/);
+    assert.match(await page.locator('main').innerText(), /此文件此前已导入/);
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });

@@ -717,11 +717,14 @@ pub async fn import_results(
         return Ok(out);
     }
     // Positive pools: members held (their retests are open), zones proposed around each home.
+    // The zones called for are drawn on buildings and above: one look per building, not per home.
     let mut homes: BTreeSet<AreaPath> = BTreeSet::new();
     for tube in &applied.positive_pools {
         for m in state.store.tube_members(&AreaPath::root(), tube).await? {
             out.held += 1;
-            homes.insert(m.path);
+            let mut lineage = m.path.lineage();
+            lineage.pop();
+            homes.insert(lineage.pop().unwrap_or(m.path));
         }
     }
     let homes: Vec<AreaPath> = homes.into_iter().collect();
@@ -733,7 +736,7 @@ pub async fn import_results(
                 cordon_store::lineage(&areas, h).into_iter().cloned().collect();
             let codes: Vec<AreaCode> = lineage.iter().map(|a| a.code.clone()).collect();
             let zones = state.store.zones_on(&codes).await?;
-            let who = lineage.iter().rev().nth(1).map(|a| a.name.clone()).unwrap_or_default();
+            let who = lineage.last().map(|a| a.name.clone()).unwrap_or_default();
             for p in
                 zones::propose_around(state, &lineage, &zones, &who, "混管阳性", "a positive pool", None, now)
                     .await?

@@ -588,4 +588,11 @@ impl PgAdmin {
 
 crate::zones::zone_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
 crate::cases::case_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
-crate::testing::testing_store!(PgStore, sqlx::Postgres, "TEXT COLLATE \"C\"", |pool| pool.begin());
+crate::testing::testing_store!(
+    PgStore,
+    sqlx::Postgres,
+    "TEXT COLLATE \"C\"",
+    "TIMESTAMPTZ",
+    "json_array_elements($1::json) AS j(value)",
+    |pool| pool.begin()
+);

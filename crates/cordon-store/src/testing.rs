@@ -288,10 +288,16 @@ pub(crate) fn result_of(s: &str) -> Result<TubeResult> {
 /// People carrying one of these tags are not knocked for: they are elsewhere.
 pub const SWEEP_EXCLUDED_TAGS: [&str; 2] = ["hospitalised", "away"];
 
-/// The implementation of [`Testing`] for one backend. `$stage_text` is the text column type of
-/// the staging tables (PostgreSQL compares byte by byte, as the register does).
+/// Those tags as SQL over `tags`, word for word the predicate of the `people_away` index.
+pub(crate) const SWEEP_AWAY: &str =
+    "(';' || tags || ';') LIKE '%;hospitalised;%' OR (';' || tags || ';') LIKE '%;away;%'";
+
+/// The implementation of [`Testing`] for one backend. `$text` is the text column type of the
+/// staging tables (PostgreSQL compares byte by byte, as the register does), `$ts` the type
+/// instants are cast to, and `$json_rows` the rows of a JSON array bound as `$1`, each as
+/// `value`: large batches are bound as one JSON text, not thousands of parameters.
 macro_rules! testing_store {
-    ($store:ident, $db:ty, $text:literal, |$pool:ident| $begin:expr) => {
+    ($store:ident, $db:ty, $text:literal, $ts:literal, $json_rows:literal, |$pool:ident| $begin:expr) => {
         mod testing_sql {
             use std::collections::HashMap;
 
@@ -381,23 +387,13 @@ macro_rules! testing_store {
                 })
             }
 
-            fn placeholders(rows: usize, per_row: usize) -> String {
-                let mut sql = String::new();
-                for i in 0..rows {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    for j in 0..per_row {
-                        if j > 0 {
-                            sql.push_str(", ");
-                        }
-                        sql.push_str(&format!("${}", i * per_row + j + 1));
-                    }
-                    sql.push(')');
-                }
-                sql
+            /// How the backend's driver writes an instant (SQLite keeps it as this text).
+            fn instant(t: DateTime<Utc>) -> String {
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
             }
+
+            /// Rows of up to this many go into one JSON batch.
+            const JSON_BATCH: usize = 20_000;
 
             fn in_list(n: usize, first: usize) -> String {
                 (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -451,16 +447,18 @@ macro_rules! testing_store {
             #[async_trait::async_trait]
             impl SampleLoad for Load {
                 async fn rows(&mut self, rows: &[SampleRow]) -> Result<()> {
-                    for chunk in rows.chunks(crate::ROWS_PER_STATEMENT) {
-                        let sql = format!(
-                            "INSERT INTO sample_stage (line, tube_id, person_id, round_id) VALUES {}",
-                            placeholders(chunk.len(), 4)
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for r in chunk {
-                            q = q.bind(r.line as i64).bind(&r.tube_id).bind(&r.person_id).bind(r.round_id);
-                        }
-                        q.execute(&mut *self.tx).await?;
+                    let sql = format!(
+                        "INSERT INTO sample_stage (line, tube_id, person_id, round_id) \
+                         SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, value ->> 2, CAST(value ->> 3 AS BIGINT) FROM {}",
+                        $json_rows
+                    );
+                    for chunk in rows.chunks(JSON_BATCH) {
+                        let batch: Vec<(i64, &str, &str, i64)> = chunk
+                            .iter()
+                            .map(|r| (r.line as i64, r.tube_id.as_str(), r.person_id.as_str(), r.round_id))
+                            .collect();
+                        let json = serde_json::to_string(&batch).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                        sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *self.tx).await?;
                         self.staged += chunk.len() as i64;
                     }
                     Ok(())
@@ -492,32 +490,30 @@ macro_rules! testing_store {
                     }
                     // Every tube is new.
                     let mut refused = Vec::new();
-                    for chunk in tubes.chunks(crate::ROWS_PER_STATEMENT / 2) {
-                        let sql = format!(
-                            "INSERT INTO tubes (tube_id, round_id, site, collected_at, size, file_id) VALUES {} \
-                             ON CONFLICT (tube_id) DO NOTHING",
-                            placeholders(chunk.len(), 6)
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for t in chunk {
-                            q = q
-                                .bind(&t.tube_id)
-                                .bind(t.round_id)
-                                .bind(&t.site)
-                                .bind(t.collected_at)
-                                .bind(i64::from(t.size))
-                                .bind(file_id);
-                        }
+                    let insert = format!(
+                        "INSERT INTO tubes (tube_id, round_id, site, collected_at, size, file_id) \
+                         SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, CAST(value ->> 3 AS {ts}), \
+                         CAST(value ->> 4 AS BIGINT), $2 FROM {} WHERE true ON CONFLICT (tube_id) DO NOTHING",
+                        $json_rows,
+                        ts = $ts
+                    );
+                    for chunk in tubes.chunks(JSON_BATCH) {
+                        let batch: Vec<(&str, i64, &str, String, u32)> = chunk
+                            .iter()
+                            .map(|t| (t.tube_id.as_str(), t.round_id, t.site.as_str(), instant(t.collected_at), t.size))
+                            .collect();
+                        let json = serde_json::to_string(&batch).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                        let q = sqlx::query(sqlx::AssertSqlSafe(insert.as_str())).bind(json).bind(file_id);
                         let added = q.execute(&mut **tx).await?.rows_affected();
                         if added < chunk.len() as u64 {
                             let sql = format!(
-                                "SELECT tube_id, collected_at FROM tubes WHERE file_id <> $1 AND tube_id IN ({})",
-                                in_list(chunk.len(), 2)
+                                "SELECT t.tube_id, t.collected_at FROM tubes t WHERE t.file_id <> $1 AND t.tube_id IN \
+                                 (SELECT value ->> 0 FROM {})",
+                                $json_rows.replace("$1", "$2")
                             );
-                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(file_id);
-                            for t in chunk {
-                                q = q.bind(&t.tube_id);
-                            }
+                            let ids: Vec<[&str; 1]> = chunk.iter().map(|t| [t.tube_id.as_str()]).collect();
+                            let json = serde_json::to_string(&ids).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                            let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(file_id).bind(json);
                             for r in q.fetch_all(&mut **tx).await? {
                                 let id: String = r.try_get("tube_id")?;
                                 let at: DateTime<Utc> = r.try_get("collected_at")?;
@@ -785,24 +781,23 @@ macro_rules! testing_store {
                         "CREATE TEMP TABLE result_stage (line BIGINT NOT NULL, tube_id {t} NOT NULL, \
                          result TEXT NOT NULL, reported_at {ts} NOT NULL, lab TEXT NOT NULL)",
                         t = $text,
-                        ts = if $text == "TEXT" { "TEXT" } else { "TIMESTAMPTZ" }
+                        ts = $ts
                     );
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
-                    for chunk in rows.chunks(crate::ROWS_PER_STATEMENT) {
-                        let sql = format!(
-                            "INSERT INTO result_stage (line, tube_id, result, reported_at, lab) VALUES {}",
-                            placeholders(chunk.len(), 5)
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for r in chunk {
-                            q = q
-                                .bind(r.line as i64)
-                                .bind(&r.tube_id)
-                                .bind(r.result.as_str())
-                                .bind(r.reported_at)
-                                .bind(&r.lab);
-                        }
-                        q.execute(&mut *tx).await?;
+                    let insert = format!(
+                        "INSERT INTO result_stage (line, tube_id, result, reported_at, lab) \
+                         SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, value ->> 2, CAST(value ->> 3 AS {ts}), value ->> 4 \
+                         FROM {}",
+                        $json_rows,
+                        ts = $ts
+                    );
+                    for chunk in rows.chunks(JSON_BATCH) {
+                        let batch: Vec<(i64, &str, &str, String, &str)> = chunk
+                            .iter()
+                            .map(|r| (r.line as i64, r.tube_id.as_str(), r.result.as_str(), instant(r.reported_at), r.lab.as_str()))
+                            .collect();
+                        let json = serde_json::to_string(&batch).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                        sqlx::query(sqlx::AssertSqlSafe(insert.as_str())).bind(json).execute(&mut *tx).await?;
                     }
                     let mut refused = Vec::new();
                     for r in sqlx::query(
@@ -861,21 +856,40 @@ macro_rules! testing_store {
                     // The tasks a result settles: a single tube with a reading settles every
                     // open task of its person in the round that an earlier tube called for; a
                     // negative pool settles its members' resampling.
-                    let tasks_closed = sqlx::query(
-                        "UPDATE test_tasks SET done_at = $1, done_tube_id = t.tube_id, outcome = t.result \
-                         FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
-                         WHERE t.result_file_id = $2 AND test_tasks.done_at IS NULL \
-                         AND test_tasks.person_id = m.person_id AND test_tasks.round_id = t.round_id \
-                         AND test_tasks.tube_id <> t.tube_id \
-                         AND ((t.size = 1 AND t.result <> 'invalid') \
-                              OR (t.result = 'negative' AND test_tasks.kind = 'resample')) \
-                         AND t.collected_at >= (SELECT c.collected_at FROM tubes c WHERE c.tube_id = test_tasks.tube_id)",
+                    // Driven from the open tasks (few), not from the file's tubes (many).
+                    let settled = sqlx::query(
+                        "SELECT k.id, t.tube_id, t.result FROM test_tasks k \
+                         JOIN samples m ON m.person_id = k.person_id AND m.round_id = k.round_id \
+                         JOIN tubes t ON t.tube_id = m.tube_id \
+                         JOIN tubes c ON c.tube_id = k.tube_id \
+                         WHERE k.done_at IS NULL AND t.result_file_id = $1 AND t.tube_id <> k.tube_id \
+                         AND ((t.size = 1 AND t.result <> 'invalid') OR (t.result = 'negative' AND k.kind = 'resample')) \
+                         AND t.collected_at >= c.collected_at ORDER BY k.id, t.collected_at",
                     )
-                    .bind(now)
                     .bind(file_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() as i64;
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut tasks_closed = 0i64;
+                    let mut last = None;
+                    for r in settled {
+                        let id: i64 = r.try_get("id")?;
+                        if last == Some(id) {
+                            continue;
+                        }
+                        last = Some(id);
+                        let tube: String = r.try_get("tube_id")?;
+                        let result: String = r.try_get("result")?;
+                        tasks_closed += sqlx::query(
+                            "UPDATE test_tasks SET done_at = $1, done_tube_id = $2, outcome = $3 WHERE id = $4",
+                        )
+                        .bind(now)
+                        .bind(tube)
+                        .bind(result)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as i64;
+                    }
                     let retests = sqlx::query(
                         "INSERT INTO test_tasks (person_id, round_id, kind, tube_id, path, district_code, created_at) \
                          SELECT m.person_id, m.round_id, 'retest', m.tube_id, m.path, m.district_code, $1 \
@@ -1099,24 +1113,17 @@ macro_rules! testing_store {
 
                 async fn sweep(&self, round_id: i64, area: &AreaPath, limit: u32) -> Result<(Vec<PersonRecord>, i64)> {
                     let (lo, hi) = area.subtree_range();
-                    let filter = format!(
-                        "FROM people p WHERE p.path >= $1 AND p.path < $2 \
+                    let columns = crate::rows::PERSON_COLUMNS
+                        .split(", ")
+                        .map(|c| format!("p.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "SELECT {columns} FROM people p WHERE p.path >= $1 AND p.path < $2 \
                          AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
                          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
-                         AND {}",
-                        SWEEP_EXCLUDED_TAGS
-                            .iter()
-                            .map(|t| format!("(';' || p.tags || ';') NOT LIKE '%;{t};%'"))
-                            .collect::<Vec<_>>()
-                            .join(" AND ")
-                    );
-                    let sql = format!(
-                        "SELECT {} {filter} ORDER BY p.path, p.name, p.person_id LIMIT $4",
-                        crate::rows::PERSON_COLUMNS
-                            .split(", ")
-                            .map(|c| format!("p.{c}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                         AND NOT ({}) ORDER BY p.path, p.name, p.person_id LIMIT $4",
+                        SWEEP_AWAY.replace("tags", "p.tags")
                     );
                     let people = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(&lo)
@@ -1128,18 +1135,43 @@ macro_rules! testing_store {
                         .iter()
                         .map(crate::rows::person_record)
                         .collect::<Result<Vec<_>>>()?;
-                    let total: i64 = if (people.len() as u32) < limit {
-                        people.len() as i64
-                    } else {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {filter}")))
-                            .bind(&lo)
-                            .bind(&hi)
-                            .bind(round_id)
-                            .fetch_one(&self.pool)
-                            .await?
-                            .try_get("n")?
-                    };
-                    Ok((people, total))
+                    if (people.len() as u32) < limit {
+                        let n = people.len() as i64;
+                        return Ok((people, n));
+                    }
+                    // Counted without reading every resident: the area's residents, less those
+                    // sampled (an index range), less the few left out and not sampled.
+                    // The root is no area: its residents are those of the top areas.
+                    let residents: i64 = sqlx::query(
+                        "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) AS n FROM areas \
+                         WHERE path = $1 OR ($1 = $2 AND parent_code IS NULL)",
+                    )
+                    .bind(area.as_str())
+                    .bind(AreaPath::root().as_str())
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                    let sampled: i64 = sqlx::query(
+                        "SELECT COUNT(DISTINCT person_id) AS n FROM samples WHERE round_id = $1 AND path >= $2 AND path < $3",
+                    )
+                    .bind(round_id)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                    let left_out: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*) AS n FROM (SELECT person_id FROM cases WHERE path >= $1 AND path < $2 \
+                         UNION SELECT person_id FROM people WHERE path >= $1 AND path < $2 AND ({SWEEP_AWAY})) x \
+                         WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = x.person_id AND s.round_id = $3)"
+                    )))
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(round_id)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                    Ok((people, (residents - sampled - left_out).max(limit as i64)))
                 }
 
                 async fn test_tasks(&self, scope: &AreaPath, q: &TaskQuery) -> Result<Vec<TaskRecord>> {

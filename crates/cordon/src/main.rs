@@ -2,6 +2,7 @@
 //! the library crates; nothing here knows SQL or HTTP.
 
 mod bench;
+mod bench_testing;
 mod progress;
 mod trace;
 
@@ -72,6 +73,9 @@ enum BenchCommand {
     /// The server's warm tracing: a batch of cases, one new case at a time, and the full
     /// self-join, on scans loaded once.
     Trace(trace::TraceBench),
+    /// Samples and results files through the import, against the bare bulk load of the same
+    /// files, and the sweep of a district.
+    Testing(bench_testing::TestingBench),
 }
 
 #[derive(Args, Clone)]
@@ -284,6 +288,7 @@ async fn run(command: Command) -> Result<()> {
         Command::User(cmd) => user(cmd).await,
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
+        Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),
