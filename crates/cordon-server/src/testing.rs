@@ -414,7 +414,13 @@ pub async fn round_detail(
             positive_pools.push(PositivePool { tube: TubeView::of(&tube), members });
         }
     }
-    let open_tasks = views.into_iter().filter(|t| t.done_at.is_none()).collect();
+    // Retests shown with their pool above are not listed twice.
+    let shown: BTreeSet<&str> = positive_pools.iter().map(|p| p.tube.tube_id.as_str()).collect();
+    let open_tasks = views
+        .iter()
+        .filter(|t| t.done_at.is_none() && !(t.kind == "retest" && shown.contains(t.tube_id.as_str())))
+        .cloned()
+        .collect();
     let plan = zone_plans(state, &round, &focus_path).await?;
     Ok(RoundDetail {
         round: RoundView::of(&round),

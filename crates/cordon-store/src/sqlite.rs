@@ -556,5 +556,6 @@ async fn refresh_stats(tx: &mut Transaction<'static, Sqlite>) -> Result<()> {
 
 crate::zones::zone_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
 crate::cases::case_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
-crate::testing::testing_store!(SqliteStore, sqlx::Sqlite, "TEXT", "TEXT", "json_each($1)", |pool| pool
-    .begin_with("BEGIN IMMEDIATE"));
+crate::testing::testing_store!(SqliteStore, sqlx::Sqlite, false, "TEXT", "TEXT", "json_each($1)", |pool| {
+    pool.begin_with("BEGIN IMMEDIATE")
+});

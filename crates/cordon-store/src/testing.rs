@@ -293,11 +293,12 @@ pub(crate) const SWEEP_AWAY: &str =
     "(';' || tags || ';') LIKE '%;hospitalised;%' OR (';' || tags || ';') LIKE '%;away;%'";
 
 /// The implementation of [`Testing`] for one backend. `$text` is the text column type of the
-/// staging tables (PostgreSQL compares byte by byte, as the register does), `$ts` the type
+/// staging tables (PostgreSQL compares byte by byte, as the register does), `$analyze` whether
+/// the planner needs fresh statistics after a large load (PostgreSQL's does), `$ts` the type
 /// instants are cast to, and `$json_rows` the rows of a JSON array bound as `$1`, each as
 /// `value`: large batches are bound as one JSON text, not thousands of parameters.
 macro_rules! testing_store {
-    ($store:ident, $db:ty, $text:literal, $ts:literal, $json_rows:literal, |$pool:ident| $begin:expr) => {
+    ($store:ident, $db:ty, $analyze:literal, $text:literal, $ts:literal, $json_rows:literal, |$pool:ident| $begin:expr) => {
         mod testing_sql {
             use std::collections::HashMap;
 
@@ -471,6 +472,10 @@ macro_rules! testing_store {
                 ) -> Result<std::result::Result<SamplesAdded, Vec<Rejected>>> {
                     let Load { tx: mut owned, file_id, staged } = *self;
                     let tx = &mut owned;
+                    let large = $analyze && staged >= 10_000;
+                    if large {
+                        sqlx::query("ANALYZE sample_stage").execute(&mut **tx).await?;
+                    }
                     // Everyone named must be registered.
                     let unknown = sqlx::query(
                         "SELECT s.line, s.person_id FROM sample_stage s WHERE NOT EXISTS \
@@ -634,6 +639,9 @@ macro_rules! testing_store {
                         return Ok(Err(refused));
                     }
                     sqlx::query("DROP TABLE sample_stage").execute(&mut **tx).await?;
+                    if large {
+                        sqlx::query("ANALYZE samples, tubes").execute(&mut **tx).await?;
+                    }
                     let file = set_rows(tx, file_id, staged).await?;
                     owned.commit().await?;
                     Ok(Ok(SamplesAdded { file, tubes: tubes.len() as i64, people: added }))
@@ -798,6 +806,9 @@ macro_rules! testing_store {
                             .collect();
                         let json = serde_json::to_string(&batch).map_err(|e| StoreError::Invalid(e.to_string()))?;
                         sqlx::query(sqlx::AssertSqlSafe(insert.as_str())).bind(json).execute(&mut *tx).await?;
+                    }
+                    if $analyze && rows.len() >= 10_000 {
+                        sqlx::query("ANALYZE result_stage").execute(&mut *tx).await?;
                     }
                     let mut refused = Vec::new();
                     for r in sqlx::query(
@@ -1152,7 +1163,8 @@ macro_rules! testing_store {
                     .await?
                     .try_get("n")?;
                     let sampled: i64 = sqlx::query(
-                        "SELECT COUNT(DISTINCT person_id) AS n FROM samples WHERE round_id = $1 AND path >= $2 AND path < $3",
+                        "SELECT COUNT(*) AS n FROM (SELECT DISTINCT person_id FROM samples \
+                         WHERE round_id = $1 AND path >= $2 AND path < $3) x",
                     )
                     .bind(round_id)
                     .bind(&lo)

@@ -263,7 +263,8 @@ fn bare_load(db: &str, samples: &Path, results: &Path) -> Result<(f64, f64, &'st
     } else {
         let psql = |sql: String| {
             let mut c = std::process::Command::new("psql");
-            c.args([db, "-v", "ON_ERROR_STOP=1", "-q", "-c", &sql]);
+            c.args([db, "-v", "ON_ERROR_STOP=1", "-q", "-c", &sql])
+                .env("PGOPTIONS", "-c client_min_messages=warning");
             c
         };
         run(&mut psql("DROP TABLE IF EXISTS bare_samples, bare_results; CREATE TABLE bare_samples (tube_id TEXT, person_id TEXT, collected_at TIMESTAMPTZ, round_id TEXT, site TEXT); CREATE TABLE bare_results (tube_id TEXT, result TEXT, reported_at TIMESTAMPTZ, lab TEXT)".into()))?;
