@@ -205,13 +205,17 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.locator('a:text("扫楼名单")').last().click();
     await page.waitForURL(/\/sweep/);
     await page.screenshot({ path: join(shots, `${label}-sweep.png`), fullPage: true });
-    const first = await page.locator('table.knock tbody tr').first().locator('a').getAttribute('href');
-    const person = first.split('/').pop();
+    // Two people of one household, knocked for together: one tube.
+    const rows = await page.locator('table.knock tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.children[1].textContent, tr.children[2].querySelector('a').getAttribute('href').split('/').pop()]));
+    const at = rows.findIndex((r, i) => i + 1 < rows.length && rows[i + 1][0] === r[0]);
+    assert.ok(at >= 0, 'a household of two on the sweep list');
+    const members = [rows[at][1], rows[at + 1][1]];
     // The sampler records the tube at the door from the phone page.
     const tube = `E2E-${label}`;
     await page.goto(`${base}/rounds/1/tube`);
     await page.fill('input[name=tube_id]', tube);
-    await page.fill('textarea[name=person_ids]', person);
+    await page.fill('textarea[name=person_ids]', members.join('\n'));
     await page.fill('input[name=site]', '上门');
     await page.click('form.stack button');
     await page.waitForURL(/saved=/);
@@ -231,7 +235,8 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.locator('form:has(input[value=results]) button').click();
     await page.waitForURL(/\/upload/);
     const text = await page.locator('main').innerText();
-    assert.match(text, /新立案/, 'a positive single tube opens a case');
+    assert.match(text, /混管阳性[\s\S]*E2E-/, 'a positive pool');
+    assert.match(text, /2\s*原地管控待复核/, 'both members held');
     await page.screenshot({ path: join(shots, `${label}-uploaded.png`), fullPage: true });
     // Sent again: nothing changes.
     await page.goto(`${base}/rounds/1`);
@@ -242,6 +247,14 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.locator('form:has(input[value=results]) button').click();
     await page.waitForURL(/\/upload/);
     assert.match(await page.locator('main').innerText(), /此文件此前已导入/);
+    await page.click('text=退出');
+    // Headquarters finds the zones proposed around the positive pools in its queue.
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/proposals`);
+    assert.match(await page.locator('main').innerText(), /混管阳性/);
+    await page.screenshot({ path: join(shots, `${label}-pool-proposals.png`), fullPage: true });
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
