@@ -534,16 +534,25 @@ macro_rules! testing_store {
                     if !refused.is_empty() {
                         return Ok(Err(refused));
                     }
-                    let added = sqlx::query(
+                    // A plain insert: a person twice in a tube is rare, so it is found by the
+                    // insert failing (and then named) rather than checked row by row.
+                    sqlx::query("SAVEPOINT samples_insert").execute(&mut **tx).await?;
+                    let inserted = sqlx::query(
                         "INSERT INTO samples (tube_id, person_id, round_id, household_code, path, district_code, file_id) \
                          SELECT s.tube_id, s.person_id, s.round_id, p.household_code, p.path, p.district_code, $1 \
-                         FROM sample_stage s JOIN people p ON p.person_id = s.person_id WHERE true \
-                         ON CONFLICT (tube_id, person_id) DO NOTHING",
+                         FROM sample_stage s JOIN people p ON p.person_id = s.person_id",
                     )
                     .bind(file_id)
                     .execute(&mut **tx)
-                    .await?
-                    .rows_affected() as i64;
+                    .await;
+                    let added = match inserted {
+                        Ok(done) => done.rows_affected() as i64,
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                            sqlx::query("ROLLBACK TO SAVEPOINT samples_insert").execute(&mut **tx).await?;
+                            0
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                     if added < staged {
                         return sqlx::query(
                             "SELECT MAX(line) AS line, tube_id, person_id FROM sample_stage \
