@@ -8,6 +8,7 @@ pub mod cases;
 pub mod chain;
 pub mod error;
 pub mod format;
+pub mod gates;
 pub mod lifecycle;
 pub mod notice;
 pub mod person;
