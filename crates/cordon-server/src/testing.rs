@@ -900,7 +900,7 @@ pub async fn person_testing(
 }
 
 /// 扫楼: who in `area` (inside the round and the reader's areas) has not been sampled in the
-/// round, door by door. Every person listed is audited.
+/// round, door by door (the store leaves out who is away). Every person listed is audited.
 pub async fn sweep(
     state: &AppState,
     user: &User,

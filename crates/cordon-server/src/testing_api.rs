@@ -108,8 +108,9 @@ pub struct SweepParams {
     pub limit: Option<u32>,
 }
 
-/// 扫楼: registered residents with no sample in the round, door by door, leaving out cases and
-/// people tagged hospitalised or away. Every person listed is audited.
+/// 扫楼: registered residents with no sample in the round, door by door, leaving out cases,
+/// contacts in a central quarantine site and people tagged hospitalised or away. Every person
+/// listed is audited.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/sweep", tag = "testing", security(("bearer" = [])),
     params(("id" = i64, Path, description = "round id"), SweepParams),
     responses((status = 200, body = SweepView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -267,7 +267,8 @@ pub trait Testing: Send + Sync {
     /// Distinct people sampled in the round under each of these areas.
     async fn sampled_under(&self, round_id: i64, areas: &[AreaPath]) -> Result<Vec<i64>>;
     /// 扫楼: registered residents of `area` with no sample in the round, door by door (by
-    /// household path), leaving out cases and people tagged hospitalised or away. Returns the
+    /// household path), leaving out cases, contacts in a central quarantine site and people
+    /// tagged hospitalised or away. Returns the
     /// first `limit` and how many there are.
     async fn sweep(
         &self,
@@ -287,6 +288,10 @@ pub(crate) fn result_of(s: &str) -> Result<TubeResult> {
 
 /// People carrying one of these tags are not knocked for: they are elsewhere.
 pub const SWEEP_EXCLUDED_TAGS: [&str; 2] = ["hospitalised", "away"];
+
+/// A contact in a central quarantine site (a place recorded): away from home, not knocked for.
+/// One at home is sampled at the door like everyone else.
+pub(crate) const CENTRAL: &str = "k.status = 'quarantined' AND k.place <> ''";
 
 /// Those tags as SQL over `tags`, word for word the predicate of the `people_away` index.
 pub(crate) const SWEEP_AWAY: &str =
@@ -1142,6 +1147,7 @@ macro_rules! testing_store {
                         "SELECT {columns} FROM people p WHERE p.path >= $1 AND p.path < $2 \
                          AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
                          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
+                         AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id AND {CENTRAL}) \
                          AND NOT ({}) ORDER BY p.path, p.name, p.person_id LIMIT $4",
                         SWEEP_AWAY.replace("tags", "p.tags")
                     );
@@ -1183,6 +1189,7 @@ macro_rules! testing_store {
                     .try_get("n")?;
                     let left_out: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "SELECT COUNT(*) AS n FROM (SELECT person_id FROM cases WHERE path >= $1 AND path < $2 \
+                         UNION SELECT person_id FROM contacts k WHERE path >= $1 AND path < $2 AND {CENTRAL} \
                          UNION SELECT person_id FROM people WHERE path >= $1 AND path < $2 AND ({SWEEP_AWAY})) x \
                          WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = x.person_id AND s.round_id = $3)"
                     )))

@@ -765,6 +765,30 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
     let (all, total) = store.sweep(r2.id, &AreaPath::root(), 10).await.unwrap();
     assert_eq!(total, 3);
     assert!(all.iter().all(|p| p.person_id.as_str() != "p4"));
+    // A contact taken to a quarantine hotel is away; one quarantined at home is knocked for.
+    let contact = cordon_store::NewContact {
+        person_id: "p3".into(),
+        kind: cordon_domain::ContactKind::Close,
+        source: cordon_domain::ContactSource::Household,
+        via_person_id: "p4".into(),
+        venue_id: None,
+        exposure_at: t3,
+        quarantine_from: t3.date_naive(),
+    };
+    let case = store.case_of_person("p4").await.unwrap().unwrap();
+    store.save_contacts(case, &[contact], t3, "epi").await.unwrap();
+    let id = store
+        .contacts(&AreaPath::root(), &cordon_store::ContactQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap()[0]
+        .id;
+    let quarantined = cordon_domain::ContactStatus::Quarantined;
+    store.update_contact(id, quarantined, "", t3, "epi").await.unwrap();
+    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 2).await.unwrap().1, 3, "at home: still knocked for");
+    store.update_contact(id, quarantined, "如家酒店 305", t3, "epi").await.unwrap();
+    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 2).await.unwrap().1, 2, "in a hotel: away");
+    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 10).await.unwrap().1, 2);
+    store.update_contact(id, quarantined, "", t3, "epi").await.unwrap();
     let (b1, _) = store.sweep(r2.id, &scope_of(store, "b1").await, 10).await.unwrap();
     // Door by door (household 501, then 502), by name inside a household.
     assert_eq!(b1.iter().map(|p| p.person_id.as_str()).collect::<Vec<_>>(), vec!["p2", "p1", "p3"]);
