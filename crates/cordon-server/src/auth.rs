@@ -74,7 +74,12 @@ pub fn new_token() -> String {
 }
 
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 in hex: how tokens are stored and how a file sent twice is known.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -957,8 +957,7 @@ pub async fn upload_scans(
     body: &[u8],
 ) -> Result<ScanUpload, ApiError> {
     require_manage(user)?;
-    use sha2::Digest;
-    let sha = hex::encode(sha2::Sha256::digest(body));
+    let sha = crate::auth::sha256_hex(body);
     let tz = state.config.tz;
     let name = name.to_owned();
     let bytes = body.to_vec();

@@ -421,7 +421,7 @@ pub async fn round_detail(
         .filter(|t| t.done_at.is_none() && !(t.kind == "retest" && shown.contains(t.tube_id.as_str())))
         .cloned()
         .collect();
-    let plan = zone_plans(state, &round, &focus_path).await?;
+    let plan = zone_plans(state, &focus_path).await?;
     Ok(RoundDetail {
         round: RoundView::of(&round),
         focus_code,
@@ -436,11 +436,7 @@ pub async fn round_detail(
 
 /// The pooling of every active zone inside `area`, with the advisor's pool for the zone's
 /// recent prevalence.
-async fn zone_plans(
-    state: &AppState,
-    round: &RoundRecord,
-    area: &AreaPath,
-) -> Result<Vec<ZonePlan>, ApiError> {
+async fn zone_plans(state: &AppState, area: &AreaPath) -> Result<Vec<ZonePlan>, ApiError> {
     let profiles = profiles(state).await?;
     let zones = state.store.zones(area, &ZoneQuery { include_ended: false, tier: None, limit: 200 }).await?;
     let since = Utc::now() - chrono::Duration::days(14);
@@ -469,7 +465,6 @@ async fn zone_plans(
             schemes: schemes(prevalence, pooling.max),
         });
     }
-    let _ = round;
     Ok(out)
 }
 
@@ -535,11 +530,6 @@ fn upload_path(dir: &Path, name: &str) -> std::path::PathBuf {
         .take(100)
         .collect();
     dir.join(if base.is_empty() || base.starts_with('.') { "upload.csv".to_owned() } else { base })
-}
-
-fn sha256_of(body: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(body))
 }
 
 fn file_error(e: ImportError) -> ApiError {
@@ -790,10 +780,12 @@ pub struct Upload {
 
 impl Upload {
     pub async fn write(name: &str, body: &[u8]) -> Result<Upload, ApiError> {
-        let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
-        let path = upload_path(dir.path(), name);
-        tokio::fs::write(&path, body).await.map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(Upload { _dir: dir, path, sha256: sha256_of(body) })
+        use tokio::io::AsyncWriteExt;
+        let (mut file, mut upload) = Upload::create(name).await?;
+        file.write_all(body).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+        file.flush().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+        upload.sha256 = crate::auth::sha256_hex(body);
+        Ok(upload)
     }
 
     /// An empty file to stream an upload into; its `sha256` is the caller's to fill.

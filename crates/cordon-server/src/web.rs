@@ -185,7 +185,8 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a value for a query string (keeping `/`, which a path may hold).
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::testing::{self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView};
-use crate::web::{Page, PageUser, error_page, render};
+use crate::web::{Page, PageUser, error_page, render, urlencode};
 use crate::web_zones::{back, local_time};
 
 pub fn router() -> Router<AppState> {
@@ -247,22 +247,8 @@ async fn tube_submit(
         .collect();
     let r = testing::record_tube(&state, user_of(&page), id, &f.tube_id, &f.site, &people, None)
         .await
-        .map(|_| format!("/rounds/{id}/tube?saved={}", urlencoding(&f.tube_id)));
+        .map(|_| format!("/rounds/{id}/tube?saved={}", urlencode(f.tube_id.trim())));
     back(page, jar, r)
-}
-
-/// Percent-encodes a value for a query string.
-fn urlencoding(s: &str) -> String {
-    s.trim()
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Template)]

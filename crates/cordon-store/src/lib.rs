@@ -31,8 +31,8 @@ pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
 pub use testing::{
     Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
-    SWEEP_EXCLUDED_TAGS, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord,
-    TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
+    SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
+    TubeMember, TubeRecord, ZonePooling,
 };
 pub use zones::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,

@@ -286,14 +286,12 @@ pub(crate) fn result_of(s: &str) -> Result<TubeResult> {
     TubeResult::parse(s).map_err(|e| crate::StoreError::Invalid(format!("stored result: {e}")))
 }
 
-/// People carrying one of these tags are not knocked for: they are elsewhere.
-pub const SWEEP_EXCLUDED_TAGS: [&str; 2] = ["hospitalised", "away"];
-
 /// A contact in a central quarantine site (a place recorded): away from home, not knocked for.
 /// One at home is sampled at the door like everyone else.
 pub(crate) const CENTRAL: &str = "k.status = 'quarantined' AND k.place <> ''";
 
-/// Those tags as SQL over `tags`, word for word the predicate of the `people_away` index.
+/// People tagged hospitalised or away are elsewhere, not knocked for: as SQL over `tags`, word
+/// for word the predicate of the `people_away` index.
 pub(crate) const SWEEP_AWAY: &str =
     "(';' || tags || ';') LIKE '%;hospitalised;%' OR (';' || tags || ';') LIKE '%;away;%'";
 
