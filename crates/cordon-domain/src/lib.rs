@@ -11,6 +11,7 @@ pub mod format;
 pub mod gates;
 pub mod lifecycle;
 pub mod notice;
+pub mod pass;
 pub mod person;
 pub mod protocol;
 pub mod testing;

@@ -152,6 +152,17 @@ pub struct TierRule {
     /// How many people share a tube in a testing round (none: the profile's `pool_limit`).
     #[serde(default)]
     pub pooling: Option<crate::testing::Pooling>,
+    /// What the tier's gates let out and in (none: [`crate::gates::default_rule`]).
+    #[serde(default)]
+    pub gates: Option<GateMovement>,
+}
+
+/// A tier's gate rule as a profile writes it: `gates = { leave = "pass_only", enter = "confirm" }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateMovement {
+    pub leave: crate::gates::Movement,
+    pub enter: crate::gates::Movement,
 }
 
 /// The conditions of one step down.
@@ -247,6 +258,25 @@ impl Profile {
                 ));
             }
         }
+        for rule in &self.tiers {
+            if let Some(g) = rule.gates {
+                if g.leave == crate::gates::Movement::Confirm {
+                    return Err(DomainError::invalid(
+                        "gates",
+                        format!(
+                            "{}: leaving is free or by pass; only entering asks for a confirmation",
+                            rule.tier
+                        ),
+                    ));
+                }
+                if rule.tier == Tier::Sealed && g.leave != crate::gates::Movement::PassOnly {
+                    return Err(DomainError::invalid(
+                        "gates",
+                        "sealed: nobody leaves a sealed zone without a pass (leave = \"pass_only\")",
+                    ));
+                }
+            }
+        }
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",
@@ -303,6 +333,14 @@ impl Profile {
 
     pub fn rule(&self, tier: Tier) -> Option<&TierRule> {
         self.tiers.iter().find(|r| r.tier == tier)
+    }
+
+    /// What the gates of a zone at this tier let out and in under this profile.
+    pub fn gate_rule(&self, tier: Tier) -> crate::gates::GateRule {
+        match self.rule(tier).and_then(|r| r.gates) {
+            Some(g) => crate::gates::GateRule { tier, leave: g.leave, enter: g.enter },
+            None => crate::gates::default_rule(tier),
+        }
     }
 
     /// The strictest tier of the profile: what a zone is drawn at when nothing else is said.
@@ -368,6 +406,18 @@ mod tests {
         let mut p = ninth();
         p.tiers[0].step_down.as_mut().unwrap().round_on_day = Some(8);
         assert!(p.check().unwrap_err().to_string().contains("within the 7 clean days"));
+    }
+
+    #[test]
+    fn a_sealed_tier_that_lets_people_out_is_refused() {
+        use crate::gates::Movement;
+        let mut p = ninth();
+        assert_eq!(p.gate_rule(Tier::Sealed).enter, Movement::Confirm);
+        p.tiers[0].gates = Some(GateMovement { leave: Movement::Free, enter: Movement::Confirm });
+        assert!(p.check().unwrap_err().to_string().contains("nobody leaves a sealed zone"));
+        p.tiers[0].gates = None;
+        p.tiers[1].gates = Some(GateMovement { leave: Movement::Confirm, enter: Movement::Free });
+        assert!(p.check().unwrap_err().to_string().contains("only entering asks"));
     }
 
     #[test]
