@@ -5,6 +5,7 @@
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
 mod cases;
+mod gates;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -26,6 +27,10 @@ pub use cases::{
     CaseChange, CaseEventRecord, CaseRecord, Cases, ChainRow, ContactCounts, ContactQuery, ContactRecord,
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
     ScanRow, SegmentRecord, Venue, VenueRecord,
+};
+pub use gates::{
+    GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
+    PassageRecord, PresenceRecord, Recorded,
 };
 pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
@@ -167,7 +172,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Testing + Send + Sync {
+pub trait Store: Zones + Cases + Testing + Gates + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

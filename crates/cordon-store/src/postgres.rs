@@ -600,3 +600,9 @@ crate::testing::testing_store!(
     "json_array_elements($1::json) AS j(value)",
     |pool| pool.begin()
 );
+crate::gates::gate_store!(
+    PgStore,
+    sqlx::Postgres,
+    "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
+    |pool| pool.begin()
+);

@@ -559,3 +559,5 @@ crate::cases::case_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEG
 crate::testing::testing_store!(SqliteStore, sqlx::Sqlite, false, "TEXT", "TEXT", "json_each($1)", |pool| {
     pool.begin_with("BEGIN IMMEDIATE")
 });
+crate::gates::gate_store!(SqliteStore, sqlx::Sqlite, "substr(at, 1, 13)", |pool| pool
+    .begin_with("BEGIN IMMEDIATE"));
