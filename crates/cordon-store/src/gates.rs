@@ -158,7 +158,7 @@ pub struct PassageRecord {
 /// What `record_passage` did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
-    Kept(PassageRecord),
+    Kept(Box<PassageRecord>),
     /// The one-time pass to consume was used meanwhile: nothing was written; decide again.
     PassUsed,
 }
@@ -645,7 +645,7 @@ macro_rules! gate_store {
                     let sql = format!("{PASSAGE_SELECT} WHERE x.id = $1");
                     let r = passage_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
                     tx.commit().await?;
-                    Ok(Recorded::Kept(r))
+                    Ok(Recorded::Kept(Box::new(r)))
                 }
 
                 async fn passages(
