@@ -14,13 +14,13 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, cases_api, testing_api, zones_api};
+use crate::{AppState, cases_api, gates_api, testing_api, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"))
 )]
 struct ApiDoc;
 
@@ -92,6 +92,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         })
         .routes(routes!(testing_api::list_tasks))
         .routes(routes!(testing_api::pool_size))
+        .routes(routes!(gates_api::list_gates, gates_api::create_gate))
+        .routes(routes!(gates_api::get_gate))
+        .routes(routes!(gates_api::decide))
+        .routes(routes!(gates_api::gate_log))
+        .routes(routes!(gates_api::gate_traffic))
+        .routes(routes!(gates_api::gate_presence))
+        .routes(routes!(gates_api::list_passes, gates_api::issue_pass))
+        .routes(routes!(gates_api::public_key))
+        .routes(routes!(gates_api::get_pass))
+        .routes(routes!(gates_api::pass_qr))
+        .routes(routes!(gates_api::revoke_pass))
         .routes(routes!(cases_api::put_tracing_settings))
 }
 

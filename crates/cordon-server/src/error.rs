@@ -17,6 +17,9 @@ pub enum ApiError {
     BadLogin,
     #[error("not found")]
     NotFound,
+    /// Not found, saying what.
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -55,7 +58,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -69,7 +72,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized | ApiError::BadLogin => "unauthorized",
-            ApiError::NotFound => "not_found",
+            ApiError::NotFound | ApiError::Missing(_) => "not_found",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",

@@ -10,6 +10,8 @@ mod auth;
 mod cases;
 mod cases_api;
 mod error;
+pub mod gates;
+mod gates_api;
 mod i18n;
 mod map;
 mod scan_index;
@@ -41,6 +43,18 @@ pub struct Config {
     pub session_ttl: Duration,
     /// The deployment's time zone: what "a day" means for the zones' clean days.
     pub tz: chrono_tz::Tz,
+    /// The secret of the key passes are signed with (a key file); none: one kept in the database.
+    pub pass_secret: Option<Secret>,
+}
+
+/// 32 secret bytes that never show in a log or a debug print.
+#[derive(Clone, Copy)]
+pub struct Secret(pub [u8; 32]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 impl Default for Config {
@@ -49,6 +63,7 @@ impl Default for Config {
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 3600),
             tz: chrono_tz::Asia::Shanghai,
+            pass_secret: None,
         }
     }
 }
@@ -61,6 +76,8 @@ pub struct AppState {
     pub zones: zones::SnapshotCell,
     /// Every venue-code scan ingested, indexed by the trace engine.
     pub scans: scan_index::ScanIndex,
+    /// The key passes are signed with, loaded on first use.
+    pub pass_key: Arc<tokio::sync::OnceCell<Arc<cordon_domain::pass::PassKey>>>,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
@@ -68,7 +85,13 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        AppState { store, config: Arc::new(config), zones: Default::default(), scans: Default::default() }
+        AppState {
+            store,
+            config: Arc::new(config),
+            zones: Default::default(),
+            scans: Default::default(),
+            pass_key: Default::default(),
+        }
     }
 }
 

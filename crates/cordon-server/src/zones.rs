@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::gates::GateRule;
 use cordon_domain::lifecycle::{local_day, zone_state};
 use cordon_domain::protocol::{DEFAULT_PROFILE, Profile};
 use cordon_domain::tiers::{LineageArea, escalations, tier_figures};
@@ -45,6 +46,8 @@ pub struct SnapZone {
     pub residents: i64,
     pub ready: bool,
     pub overdue: bool,
+    /// What its gates let out and in, under the zone's own profile.
+    pub gate: GateRule,
 }
 
 pub type SnapshotCell = Arc<RwLock<Snapshot>>;
@@ -569,6 +572,7 @@ pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ApiErr
             residents: z.residents,
             ready: s.ready,
             overdue: s.round_overdue,
+            gate: profile.gate_rule(z.tier),
         });
         if !s.ready {
             continue;
@@ -874,6 +878,25 @@ pub async fn marks_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<ZoneMa
             inside: strictest(
                 &mut snap.zones.iter().filter(|z| p.contains(&z.path) && z.path != *p).map(|z| z.tier),
             ),
+        })
+        .collect())
+}
+
+/// The gate rule over each of these paths: that of the strictest zone on the area or above
+/// it (everyone inside lives under it), from the snapshot; none outside every zone.
+pub async fn gate_rules_of(state: &AppState, paths: &[&AreaPath]) -> Result<Vec<Option<GateRule>>, ApiError> {
+    if state.zones.read().await.at.is_none() {
+        refresh(state).await?;
+    }
+    let snap = state.zones.read().await;
+    Ok(paths
+        .iter()
+        .map(|p| {
+            snap.zones
+                .iter()
+                .filter(|z| z.path.contains(p))
+                .max_by_key(|z| z.tier.strictness())
+                .map(|z| z.gate)
         })
         .collect())
 }
