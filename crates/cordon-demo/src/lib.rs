@@ -6,6 +6,7 @@
 //! same whatever else is generated and in whatever order.
 
 mod cases;
+mod gates;
 mod testing;
 mod zones;
 
@@ -16,6 +17,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use cases::{DemoCase, DemoCasework, DemoScan, DemoSegment, DemoVenue, demo_casework};
+pub use gates::{DemoGate, DemoGates, DemoPass, DemoPassage, PassUse, demo_gates};
 pub use testing::{DemoTesting, demo_testing};
 pub use zones::{DemoEvent, DemoZone, demo_zones};
 

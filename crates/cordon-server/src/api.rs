@@ -241,7 +241,10 @@ async fn area_shape(
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// A name prefix (王芳, 王), a phone number or its first digits, or an 18-character ID number.
+    #[serde(default)]
     pub q: String,
+    /// Everyone of one household (a door-to-door visit), instead of `q`.
+    pub household: Option<String>,
     /// At most this many people (1 to 200, default 50).
     pub limit: Option<u32>,
 }
@@ -366,9 +369,18 @@ pub async fn search(
     limit: u32,
     route: &str,
 ) -> Result<SearchResult, ApiError> {
-    let query = classify_query(q)?;
+    search_by(state, user, &classify_query(q)?, limit, route).await
+}
+
+async fn search_by(
+    state: &AppState,
+    user: &User,
+    query: &PeopleQuery,
+    limit: u32,
+    route: &str,
+) -> Result<SearchResult, ApiError> {
     let limit = limit.clamp(1, 200);
-    let mut found = state.store.search_people(&user.scope_path, &query, limit + 1).await?;
+    let mut found = state.store.search_people(&user.scope_path, query, limit + 1).await?;
     let truncated = found.len() > limit as usize;
     found.truncate(limit as usize);
     Ok(SearchResult { people: summaries(state, user, &found, route).await?, truncated })
@@ -384,7 +396,14 @@ async fn search_people(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResult>, ApiError> {
     let limit = params.limit.unwrap_or(50);
-    Ok(Json(search(&state, &user, &params.q, limit, "GET /api/v1/people").await?))
+    let route = "GET /api/v1/people";
+    if let Some(h) = params.household.as_deref() {
+        let code = AreaCode::try_from(h.trim().to_owned())
+            .map_err(|e| ApiError::invalid("household", e.to_string()))?;
+        let query = PeopleQuery::Household(code);
+        return Ok(Json(search_by(&state, &user, &query, limit, route).await?));
+    }
+    Ok(Json(search(&state, &user, &params.q, limit, route).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -66,7 +66,7 @@ pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
                     let mut secret = [0u8; 32];
                     rand::fill(&mut secret);
                     state.store.set_setting(KEY_SETTING, &hex::encode(secret)).await?;
-                    tracing::warn!("made a pass signing key and kept it in the database; give --pass-key-file in production");
+                    tracing::info!("made a pass signing key and kept it in the database (--pass-key-file gives one from a file)");
                     secret
                 }
             };
@@ -467,6 +467,16 @@ pub async fn revoke_pass(
     id: &str,
     reason: &str,
 ) -> Result<PassView, ApiError> {
+    revoke_pass_at(state, user, id, reason, Utc::now()).await
+}
+
+pub async fn revoke_pass_at(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<PassView, ApiError> {
     if !may_manage(user) {
         return Err(ApiError::Forbidden("revoking passes is not part of your role".into()));
     }
@@ -475,8 +485,7 @@ pub async fn revoke_pass(
         return Err(invalid("reason", "say why the pass is revoked (1 to 500 characters)"));
     }
     pass(state, user, id).await?;
-    let p =
-        state.store.revoke_pass(id, Utc::now(), &user.username, reason).await?.ok_or(ApiError::NotFound)?;
+    let p = state.store.revoke_pass(id, now, &user.username, reason).await?.ok_or(ApiError::NotFound)?;
     pass_view(state, &p).await
 }
 
@@ -544,7 +553,7 @@ async fn check_pass(
             note: "no such pass in the register".into(),
         });
     };
-    let (shown, note) = if p.revoked_at.is_some() {
+    let (shown, note) = if p.revoked_at.is_some_and(|r| r <= now) {
         (PassShown::Revoked, format!("revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
     } else if now < p.valid_from || now >= p.valid_until {
         (PassShown::Expired, "outside its window".to_owned())
@@ -619,9 +628,9 @@ pub async fn decide_at(
         passage.note = join_note(&f.note, &passage.note);
     }
     if req.subject.is_none()
-        && let PassShown::Valid(kind) = shown
+        && let Some(r) = &record
     {
-        passage.subject = kind.subject();
+        passage.subject = r.kind.subject();
     }
 
     // Whom it is about: the person named, else the one the pass names.
@@ -643,7 +652,7 @@ pub async fn decide_at(
         },
         None => None,
     };
-    if subject.is_none() && record.is_none() && passage.subject == Subject::Resident {
+    if subject.is_none() && found.is_none() && passage.subject == Subject::Resident {
         passage.rule = RuleId::NobodyNamed;
         return finish(state, user, passage, None, None).await;
     }

@@ -101,6 +101,21 @@ struct ListenArgs {
     /// Mark cookies Secure: set this when users reach Cordon over HTTPS.
     #[arg(long, env = "CORDON_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// A file holding the secret passes are signed with: 64 hex digits (e.g. from
+    /// `openssl rand -hex 32`). Without it, a key is made and kept in the database.
+    #[arg(long, env = "CORDON_PASS_KEY_FILE")]
+    pass_key_file: Option<PathBuf>,
+}
+
+/// Reads a pass key file: 32 bytes as 64 hex digits, surrounding blanks allowed.
+fn read_pass_key(path: &std::path::Path) -> Result<cordon_server::Secret> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading the pass key {}", path.display()))?;
+    let bytes = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| anyhow::anyhow!("{}: a pass key is 64 hex digits (32 bytes)", path.display()))?;
+    Ok(cordon_server::Secret(bytes))
 }
 
 #[derive(Args)]
@@ -303,7 +318,9 @@ async fn open(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
-    let config = cordon_server::Config { secure_cookies: listen.secure_cookies, ..Default::default() };
+    let pass_secret = listen.pass_key_file.as_deref().map(read_pass_key).transpose()?;
+    let config =
+        cordon_server::Config { secure_cookies: listen.secure_cookies, pass_secret, ..Default::default() };
     let app = cordon_server::router(store, config);
     let listener = tokio::net::TcpListener::bind(listen.listen)
         .await
@@ -377,6 +394,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         seed_zones(&*store, scale, &populated).await?;
         seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
         seed_testing(&store, args.seed, &story_people, populated.first()).await?;
+        seed_gates(&store, args.seed, &story_people, populated.first()).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -686,6 +704,100 @@ async fn seed_testing(
         "seeded testing round {key}: {} tubes, {} residents left for the sweep, {opened} case opened by a retest, in {:.1} s",
         work.tubes,
         work.unsampled,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Sets up the story compound's gates and passes, and sends a day of traffic through the gate
+/// decision as its cadre on duty would: the server decides each passage by the rules.
+async fn seed_gates(
+    store: &Arc<dyn Store>,
+    seed: u64,
+    people: &[cordon_domain::PersonRow],
+    community: Option<&AreaCode>,
+) -> Result<()> {
+    use chrono::{Duration, Utc};
+    use cordon_server::gates::{self, DecisionRequest, GateRequest, PassRequest};
+    let Some(community) = community else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let compound = AreaCode::parse(&format!("{community}001"))?;
+    let sealed = AreaCode::parse(&format!("{compound}03"))?;
+    let root = cordon_domain::AreaPath::root();
+    if store.area(&root, &sealed).await?.is_none() {
+        return Ok(());
+    }
+    let state = cordon_server::AppState::new(
+        store.clone(),
+        cordon_server::Config { tz: chrono_tz::Asia::Shanghai, ..Default::default() },
+    );
+    let worker = acting_user(store, "gongzhufu").await?;
+    let cadre = acting_user(store, "cadre").await?;
+    let mut clear = std::collections::HashSet::new();
+    for p in people.iter().filter(|p| p.household.as_str().starts_with(compound.as_str())) {
+        let standing = store.gate_subject(p.person_id.as_str()).await?.map(|s| s.standing());
+        if standing == Some(cordon_domain::gates::Standing::Clear) {
+            clear.insert(p.person_id.as_str().to_owned());
+        }
+    }
+    let plan = cordon_demo::demo_gates(seed, &compound, &sealed, people, |id| clear.contains(id));
+    let now = Utc::now();
+    let mut gate_ids = Vec::new();
+    for g in &plan.gates {
+        let req = GateRequest { area_code: g.area.to_string(), name: g.name.into() };
+        gate_ids.push(gates::create_gate(&state, &worker, req).await.map_err(api_error)?.id);
+    }
+    let mut tokens = Vec::new();
+    for p in &plan.passes {
+        let from = now - Duration::minutes(p.from_minutes_ago);
+        let req = PassRequest {
+            kind: p.kind,
+            person: p.person.clone(),
+            holder: p.holder.map(str::to_owned),
+            area_code: p.area.to_string(),
+            gate_ids: Vec::new(),
+            valid_from: Some(from),
+            valid_until: from + Duration::minutes(p.minutes),
+            one_time: p.one_time,
+            reason: p.reason.into(),
+        };
+        let issued = gates::issue_pass_at(&state, &worker, req, from).await.map_err(api_error)?;
+        if let Some(reason) = p.revoked {
+            let at = from + Duration::hours(1);
+            gates::revoke_pass_at(&state, &worker, &issued.id, reason, at).await.map_err(api_error)?;
+        }
+        tokens.push(issued.token);
+    }
+    let mut refused = 0;
+    for p in &plan.passages {
+        let pass = p.pass.map(|u| match u {
+            cordon_demo::PassUse::Shown(i) => tokens[i].clone(),
+            cordon_demo::PassUse::Tampered(i) => {
+                // One character of the claims changed, as an edited screenshot would.
+                let mut t = tokens[i].clone().into_bytes();
+                t[12] = if t[12] == b'A' { b'B' } else { b'A' };
+                String::from_utf8(t).expect("ASCII token")
+            }
+        });
+        let req = DecisionRequest {
+            direction: Some(p.direction),
+            subject: p.subject,
+            person: p.person.clone(),
+            pass,
+            confirmed: p.confirmed,
+            note: p.note.into(),
+        };
+        let at = now - Duration::minutes(p.minutes_ago);
+        let d = gates::decide_at(&state, &cadre, gate_ids[p.gate], req, at).await.map_err(api_error)?;
+        if d.outcome == cordon_domain::gates::Outcome::Refused {
+            refused += 1;
+        }
+    }
+    eprintln!(
+        "seeded {} gates, {} passes and {} gate decisions ({refused} refused) in {:.1} s",
+        plan.gates.len(),
+        plan.passes.len(),
+        plan.passages.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -4,6 +4,7 @@
 mod api;
 mod cases;
 mod cli;
+mod gates;
 mod support;
 mod testing;
 mod trace;
