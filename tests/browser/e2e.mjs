@@ -258,6 +258,82 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: the gate console refuses a sealed building's resident, lets an ambulance through, asks at the sealed door, refuses a tampered code, and the log has them all`, async () => {
+    const sealed = '15010200100100103';
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    // The community worker issues a delivery pass: its page shows the signed QR code.
+    await page.goto(`${base}/passes`);
+    await page.selectOption('select[name=kind]', 'delivery');
+    await page.fill('input[name=holder]', `叮咚买菜 ${label}`);
+    await page.fill('input[name=area_code]', '150102001001001');
+    const until = new Date(Date.now() + 8 * 3600e3 + 6 * 3600e3).toISOString().slice(0, 16);
+    await page.fill('input[name=valid_until]', until);
+    await page.fill('input[name=reason]', '保供配送');
+    await page.locator('form[action="/passes"] button').click();
+    await page.waitForURL(/\/passes\/P/);
+    const qrWidth = await page.locator('img.qr').evaluate((img) => img.complete ? img.naturalWidth : 0);
+    assert.ok(qrWidth > 0, 'the QR code is drawn');
+    await page.screenshot({ path: join(shots, `${label}-pass.png`), fullPage: true });
+    const token = await page.locator('code.token').textContent();
+    // A resident of the sealed building, from the register.
+    const resident = await page.evaluate(async (code) => {
+      const area = await (await fetch(`/api/v1/areas/${code}`)).json();
+      const found = await (await fetch(`/api/v1/people?household=${area.children[0].code}`)).json();
+      return found.people[0].person_id;
+    }, sealed);
+    await page.click('text=退出');
+    await page.fill('input[name=username]', 'cadre');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/gates`);
+    await page.screenshot({ path: join(shots, `${label}-gates.png`), fullPage: true });
+    await page.locator('a:has-text("单元门")').click();
+    await page.waitForURL(/\/gates\/\d+$/);
+    const consoleUrl = page.url();
+    await page.screenshot({ path: join(shots, `${label}-gate-console.png`), fullPage: true });
+    const decide = async (direction, fields) => {
+      await page.goto(consoleUrl);
+      await page.locator(`fieldset.toggle input[value=${direction}]`).check({ force: true });
+      for (const [name, value] of Object.entries(fields)) {
+        if (name === 'subject') await page.selectOption('select[name=subject]', value);
+        else await page.fill(`input[name=${name}]`, value);
+      }
+      await page.locator('form.gate-form button[type=submit]').click();
+      return (await page.locator('.verdict').innerText());
+    };
+    let verdict = await decide('out', { person: resident });
+    assert.match(verdict, /劝返[\s\S]*凭证/, verdict);
+    assert.ok(!verdict.includes(resident), 'no ID number on the screen');
+    await page.screenshot({ path: join(shots, `${label}-gate-refused.png`), fullPage: true });
+    verdict = await decide('in', { subject: 'ambulance', note: '120' });
+    assert.match(verdict, /放行[\s\S]*救护车/, verdict);
+    await page.screenshot({ path: join(shots, `${label}-gate-ambulance.png`), fullPage: true });
+    verdict = await decide('in', { person: resident });
+    assert.match(verdict, /请确认[\s\S]*您进去就不能再出来了/, verdict);
+    await page.screenshot({ path: join(shots, `${label}-gate-ask.png`), fullPage: true });
+    await page.locator('form.confirm button').click();
+    assert.match(await page.locator('.verdict').innerText(), /放行[\s\S]*已确认/);
+    const tampered = token.slice(0, 9) + (token[9] === 'x' ? 'y' : 'x') + token.slice(10);
+    verdict = await decide('in', { pass: tampered });
+    assert.match(verdict, /劝返[\s\S]*通行证无效/, verdict);
+    await page.screenshot({ path: join(shots, `${label}-gate-tampered.png`), fullPage: true });
+    verdict = await decide('in', { pass: token });
+    assert.match(verdict, /放行/, verdict);
+    // Every one of these is in the log.
+    await page.goto(`${base}/gate-log`);
+    const log = await page.locator('table.log').innerText();
+    for (const want of [/救护车/, /已确认进入后不再外出/, /您进去就不能再出来了/, /通行证无效/, /管控区域内人员凭证出入/]) {
+      assert.match(log, want);
+    }
+    await page.screenshot({ path: join(shots, `${label}-gate-log.png`), fullPage: true });
+    await page.goto(`${base}/gate-presence`);
+    await page.screenshot({ path: join(shots, `${label}-gate-presence.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

@@ -19,6 +19,7 @@ pub mod testing;
 mod testing_api;
 mod web;
 mod web_cases;
+mod web_gates;
 mod web_testing;
 mod web_zones;
 mod zones;

@@ -1,4 +1,5 @@
-//! The web pages: rendered on the server (askama), no script, nothing loaded from elsewhere.
+//! The web pages: rendered on the server (askama), nothing loaded from elsewhere, and no script
+//! but the gate console's camera reader (a static file; typing does everything without it).
 //! Usable on a phone: one column, large targets.
 
 use askama::Template;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/cordon.css", get(css))
+        .route("/static/gate.js", get(gate_js))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/", get(home))
@@ -32,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web_zones::router())
         .merge(crate::web_cases::router())
         .merge(crate::web_testing::router())
+        .merge(crate::web_gates::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -51,6 +54,13 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+async fn gate_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../static/gate.js"),
+    )
+}
+
 /// What every page knows: the language, its texts, the user.
 pub struct Page {
     pub lang: Lang,
@@ -59,6 +69,8 @@ pub struct Page {
     pub c: &'static crate::i18n::CaseTexts,
     /// The texts of the testing pages.
     pub x: &'static crate::i18n::TestTexts,
+    /// The texts of the gate pages.
+    pub g: &'static crate::i18n::GateTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -73,6 +85,7 @@ impl Page {
             t: lang.texts(),
             c: lang.case_texts(),
             x: lang.testing_texts(),
+            g: lang.gate_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,
