@@ -2,6 +2,7 @@
 //! the library crates; nothing here knows SQL or HTTP.
 
 mod bench;
+mod bench_gates;
 mod bench_testing;
 mod progress;
 mod trace;
@@ -76,6 +77,9 @@ enum BenchCommand {
     /// Samples and results files through the import, against the bare bulk load of the same
     /// files, and the sweep of a district.
     Testing(bench_testing::TestingBench),
+    /// Gate decisions over HTTP at a steady rate against a server in its own process, beside
+    /// its health check at the same rate.
+    Gates(bench_gates::GatesBench),
 }
 
 #[derive(Args, Clone)]
@@ -304,6 +308,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
+        Command::Bench(BenchCommand::Gates(b)) => bench_gates::bench(&b).await,
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),
