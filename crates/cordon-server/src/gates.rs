@@ -199,9 +199,9 @@ pub struct PassageView {
 }
 
 impl PassageView {
-    fn of(p: &PassageRecord, reader: &User, home: Option<&AreaPath>) -> Self {
+    fn of(p: &PassageRecord, reader: &User) -> Self {
         let (zh, en) = p.rule.reason();
-        let inside = home.is_some_and(|h| reader.scope_path.contains(h));
+        let inside = p.home.as_ref().is_some_and(|h| reader.scope_path.contains(h));
         PassageView {
             id: p.id,
             at: p.at,
@@ -822,29 +822,7 @@ pub async fn log(state: &AppState, user: &User, q: &LogQuery) -> Result<Vec<Pass
     };
     let query = PassageQuery { gate_id: q.gate_id, person_id: None, since, until, before_id: q.before_id };
     let rows = state.store.passages(&user.scope_path, &query, q.limit.clamp(1, 1000)).await?;
-    let ids: Vec<String> = rows.iter().filter_map(|r| r.person_id.clone()).collect();
-    let homes = homes_of(state, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|r| PassageView::of(r, user, r.person_id.as_ref().and_then(|p| homes.get(p))))
-        .collect())
-}
-
-/// Where these people live, for showing names in full or masked.
-async fn homes_of(
-    state: &AppState,
-    ids: &[String],
-) -> Result<std::collections::HashMap<String, AreaPath>, ApiError> {
-    let mut out = std::collections::HashMap::new();
-    for id in ids {
-        if out.contains_key(id) {
-            continue;
-        }
-        if let Some(s) = state.store.gate_subject(id).await? {
-            out.insert(id.clone(), s.person.path);
-        }
-    }
-    Ok(out)
+    Ok(rows.iter().map(|r| PassageView::of(r, user)).collect())
 }
 
 #[derive(Serialize, ToSchema, Clone)]

@@ -141,8 +141,9 @@ pub struct PassageRecord {
     pub direction: Direction,
     pub subject: Subject,
     pub person_id: Option<String>,
-    /// The person's name, when they are in the register.
+    /// The person's name and household path, when they are in the register.
     pub name: Option<String>,
+    pub home: Option<AreaPath>,
     pub pass_id: Option<String>,
     pub outcome: Outcome,
     pub rule: RuleId,
@@ -280,8 +281,8 @@ macro_rules! gate_store {
                 "SELECT g.*, a.name AS area_name FROM gates g JOIN areas a ON a.code = g.area_code";
             const PASS_SELECT: &str =
                 "SELECT p.*, a.name AS area_name FROM gate_passes p JOIN areas a ON a.code = p.area_code";
-            const PASSAGE_SELECT: &str = "SELECT x.*, g.name AS gate_name, pe.name AS person_name \
-                 FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
+            const PASSAGE_SELECT: &str = "SELECT x.*, g.name AS gate_name, pe.name AS person_name, \
+                 pe.path AS person_path FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
                  LEFT JOIN people pe ON pe.person_id = x.person_id";
 
             fn invalid(what: &str, s: &str) -> StoreError {
@@ -354,6 +355,7 @@ macro_rules! gate_store {
                     subject: Subject::parse(&subject).ok_or_else(|| invalid("subject", &subject))?,
                     person_id: r.try_get("person_id")?,
                     name: r.try_get("person_name")?,
+                    home: r.try_get::<Option<String>, _>("person_path")?.map(AreaPath::from_stored),
                     pass_id: r.try_get("pass_id")?,
                     outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("outcome", &outcome))?,
                     rule: RuleId::parse(&rule).ok_or_else(|| invalid("rule", &rule))?,
