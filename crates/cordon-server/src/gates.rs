@@ -365,6 +365,8 @@ pub async fn issue_pass_at(
                     .await?
                     .filter(|s| user.scope_path.contains(&s.person.path))
                     .ok_or_else(|| invalid("person", "nobody with that id lives in your areas"))?;
+                let read = std::slice::from_ref(&s.person.person_id);
+                state.store.audit_reads(user, read, "POST /api/v1/passes", now).await?;
                 (Some(s.person.person_id.as_str().to_owned()), mask_name(&s.person.name))
             }
             (None, true) => {
@@ -539,8 +541,10 @@ async fn check_pass(
         Ok(c) => c,
         Err(e) => {
             let note = match e {
-                TokenError::Malformed => "not a Cordon pass",
-                TokenError::BadSignature => "the signature does not match the content: forged or altered",
+                TokenError::Malformed => "不是本系统的通行证 / not a Cordon pass",
+                TokenError::BadSignature => {
+                    "签名与内容不符，伪造或涂改 / the signature does not match the content: forged or altered"
+                }
             };
             return Ok(PassFound { shown: PassShown::Forged, record: None, note: note.into() });
         }
@@ -550,17 +554,20 @@ async fn check_pass(
         return Ok(PassFound {
             shown: PassShown::Forged,
             record: None,
-            note: "no such pass in the register".into(),
+            note: "登记中无此通行证 / no such pass in the register".into(),
         });
     };
     let (shown, note) = if p.revoked_at.is_some_and(|r| r <= now) {
-        (PassShown::Revoked, format!("revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
+        (PassShown::Revoked, format!("已作废 / revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
     } else if now < p.valid_from || now >= p.valid_until {
-        (PassShown::Expired, "outside its window".to_owned())
+        (PassShown::Expired, "不在有效期内 / outside its window".to_owned())
     } else if !p.path.contains(&gate.path) || !(p.gate_ids.is_empty() || p.gate_ids.contains(&gate.id)) {
-        (PassShown::OtherGate, format!("not valid at this gate (issued for {})", p.area_name))
+        (
+            PassShown::OtherGate,
+            format!("非本卡口通行证 / not valid at this gate (issued for {})", p.area_name),
+        )
     } else if p.one_time && p.used_at.is_some() {
-        (PassShown::Replayed, "a one-time pass, used already".to_owned())
+        (PassShown::Replayed, "一次性通行证已使用 / a one-time pass, used already".to_owned())
     } else {
         (PassShown::Valid(p.kind), String::new())
     };
@@ -646,7 +653,8 @@ pub async fn decide_at(
             Some(s) => Some(s),
             None => {
                 passage.rule = RuleId::UnknownPerson;
-                passage.note = join_note(&format!("no one registered as {}", mask_key(k)), &passage.note);
+                passage.note =
+                    join_note(&format!("查无此人 / no one registered as {}", mask_key(k)), &passage.note);
                 return finish(state, user, passage, None, None).await;
             }
         },
@@ -705,7 +713,7 @@ pub async fn decide_at(
             d = decide(&p);
             passage.outcome = d.outcome;
             passage.rule = d.rule;
-            passage.note = join_note("a one-time pass, used already", &passage.note);
+            passage.note = join_note("一次性通行证已使用 / a one-time pass, used already", &passage.note);
             finish(state, user, passage, subject.as_ref(), record.as_ref()).await
         }
     }

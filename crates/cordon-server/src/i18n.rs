@@ -679,6 +679,7 @@ impl Lang {
 
 /// The texts of the gate pages.
 pub struct GateTexts {
+    pub show: &'static str,
     pub gates: &'static str,
     pub gate: &'static str,
     pub no_gates: &'static str,
@@ -768,6 +769,7 @@ pub struct GateTexts {
 }
 
 pub static ZH_GATES: GateTexts = GateTexts {
+    show: "查看",
     gates: "卡口",
     gate: "卡口",
     no_gates: "您的辖区还没有设置卡口。",
@@ -857,6 +859,7 @@ pub static ZH_GATES: GateTexts = GateTexts {
 };
 
 pub static EN_GATES: GateTexts = GateTexts {
+    show: "Show",
     gates: "Gates",
     gate: "Gate",
     no_gates: "No gates in your areas yet.",

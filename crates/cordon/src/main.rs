@@ -61,6 +61,10 @@ enum Command {
     Round(RoundCommand),
     /// The pool size with the fewest expected tests per person (Dorfman), and the other schemes.
     PoolSize(PoolSizeArgs),
+    /// Check a pass's QR content offline, with the server's public key only (what a gate device
+    /// does without the network): the signature, the claims, and whether it is in its window.
+    /// Revocation and one-time use are known to the server alone.
+    VerifyPass(VerifyPassArgs),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -234,6 +238,15 @@ struct PoolSizeArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct VerifyPassArgs {
+    /// The public key (`GET /api/v1/passes/public-key`), unpadded base64url.
+    #[arg(long, env = "CORDON_PASS_PUBLIC_KEY")]
+    public_key: String,
+    /// The QR code's content, `CP1.…`.
+    token: String,
+}
+
 #[derive(Subcommand)]
 enum UserCommand {
     /// Add a user. The password is read from standard input (first line), or generated and printed.
@@ -312,6 +325,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),
+        Command::VerifyPass(a) => verify_pass(&a),
     }
 }
 
@@ -423,6 +437,36 @@ async fn demo(args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     serve(store, &args.listen).await
+}
+
+fn verify_pass(a: &VerifyPassArgs) -> Result<()> {
+    let key = cordon_domain::pass::public_key(&a.public_key)
+        .ok_or_else(|| anyhow::anyhow!("--public-key: not an Ed25519 public key in unpadded base64url"))?;
+    let claims = cordon_domain::pass::verify(&a.token, &key).map_err(|e| anyhow::anyhow!("refused: {e}"))?;
+    let at = |s: i64| {
+        chrono::DateTime::from_timestamp(s, 0)
+            .map_or_else(|| s.to_string(), |t| t.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339())
+    };
+    let gates = if claims.gates.is_empty() {
+        "every gate of the area".to_owned()
+    } else {
+        claims.gates.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    };
+    println!("signature: good (issued by the server with this key)");
+    println!(
+        "pass:      {} ({}){}",
+        claims.id,
+        claims.kind.as_str(),
+        if claims.one_time { ", one passage" } else { "" }
+    );
+    println!("holder:    {}", claims.holder);
+    println!("area:      {} · gates: {gates}", claims.area);
+    println!("valid:     {} to {}", at(claims.from), at(claims.until));
+    if !claims.in_window(chrono::Utc::now()) {
+        bail!("refused: outside its window");
+    }
+    println!("in its window now; ask the server whether it was revoked or used");
+    Ok(())
 }
 
 fn random_password() -> String {

@@ -387,3 +387,48 @@ async fn bad_requests_and_roles(s: &Server) {
 }
 
 crate::support::on_both_backends!(seeded_day_and_live_decisions, bad_requests_and_roles);
+
+/// `cordon verify-pass`: a gate device's check with the public key alone.
+#[test]
+fn a_pass_verifies_offline() {
+    use cordon_domain::gates::PassKind;
+    use cordon_domain::pass::{PassClaims, PassKey};
+    let key = PassKey::from_secret(&[42; 32]);
+    let now = chrono::Utc::now().timestamp();
+    let claims = |from: i64, until: i64| PassClaims {
+        id: "P0A1B2C3D4E5".into(),
+        kind: PassKind::Medical,
+        area: COMPOUND.into(),
+        gates: vec![],
+        from,
+        until,
+        one_time: true,
+        holder: "王*".into(),
+    };
+    let good = key.sign(&claims(now - 60, now + 3600));
+    let out = crate::support::cordon()
+        .args(["verify-pass", "--public-key", &key.public_base64(), &good])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("signature: good") && text.contains("medical") && text.contains("王*"), "{text}");
+    // Altered, signed by another key, or out of its window: refused, with why.
+    let mut altered = good.clone().into_bytes();
+    altered[8] = if altered[8] == b'Q' { b'R' } else { b'Q' };
+    let other = PassKey::from_secret(&[7; 32]).sign(&claims(now - 60, now + 3600));
+    let expired = key.sign(&claims(now - 7200, now - 3600));
+    for (token, why) in [
+        (String::from_utf8(altered).unwrap(), "refused"),
+        (other, "signature does not match"),
+        (expired, "outside its window"),
+    ] {
+        let out = crate::support::cordon()
+            .args(["verify-pass", "--public-key", &key.public_base64(), &token])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{why}: {err}");
+    }
+}
