@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod testing;
 pub mod tiers;
 pub mod user;
+pub mod workforce;
 
 pub use area::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, plan_areas};
 pub use cases::{CaseClass, ContactKind, ContactSource, ContactStatus, Schedule};

@@ -117,6 +117,9 @@ pub struct Profile {
     /// People in one tube outside every zone, and the most any tier may pool.
     #[serde(default = "default_pool_limit")]
     pub pool_limit: u32,
+    /// 包联 coverage: which units need a responsible leader, of what rank, for how many residents.
+    #[serde(default = "crate::workforce::default_rules")]
+    pub coverage: Vec<crate::workforce::CoverageRule>,
 }
 
 fn default_pool_limit() -> u32 {
@@ -277,6 +280,7 @@ impl Profile {
                 }
             }
         }
+        crate::workforce::check_rules(&self.coverage)?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",

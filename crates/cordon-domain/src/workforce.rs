@@ -1,0 +1,671 @@
+//! The workforce and 包联: cadres and party members who report in (报到), the units each answers
+//! for, the coverage rules every unit is held to, and suggestions that close the gaps.
+//!
+//! Coverage is a pure function of the units (areas at a level, quarantine sites), the tier over
+//! each, the leaders answering for each now, and the rules (data in the profile: which units
+//! need a responsible leader, of what rank, for how many residents at most). Suggestions match
+//! gaps to workers on hand by a minimum-cost assignment (Kuhn–Munkres), street by street: the
+//! nearest community first, the least loaded among equals, each worker once.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::area::{AreaLevel, AreaPath};
+use crate::error::DomainError;
+use crate::protocol::Tier;
+
+/// A worker's rank (职级), most senior first. 573 division-level cadres answered for every
+/// township, street, quarantine hotel and sealed compound of Hohhot in February 2022.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rank {
+    /// 厅局级
+    Bureau,
+    /// 县处级
+    Division,
+    /// 乡科级
+    Section,
+    /// 科员、一般干部
+    Staff,
+    /// 志愿者 (and party members reporting in without a post)
+    Volunteer,
+}
+
+impl Rank {
+    pub const ALL: [Rank; 5] = [Rank::Bureau, Rank::Division, Rank::Section, Rank::Staff, Rank::Volunteer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rank::Bureau => "bureau",
+            Rank::Division => "division",
+            Rank::Section => "section",
+            Rank::Staff => "staff",
+            Rank::Volunteer => "volunteer",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Rank::Bureau => "厅局级",
+            Rank::Division => "县处级",
+            Rank::Section => "乡科级",
+            Rank::Staff => "科员",
+            Rank::Volunteer => "志愿者",
+        }
+    }
+
+    /// English or Chinese, as a workers.csv may write it.
+    pub fn parse(s: &str) -> Result<Rank, DomainError> {
+        let s = s.trim();
+        let found = match s.to_ascii_lowercase().as_str() {
+            "bureau" | "厅局级" | "厅级" | "局级" | "副厅级" => Some(Rank::Bureau),
+            "division" | "县处级" | "处级" | "副处级" | "正处级" => Some(Rank::Division),
+            "section" | "乡科级" | "科级" | "副科级" | "正科级" => Some(Rank::Section),
+            "staff" | "科员" | "办事员" | "一般干部" | "干部" => Some(Rank::Staff),
+            "volunteer" | "志愿者" | "党员" | "" => Some(Rank::Volunteer),
+            _ => None,
+        };
+        found.ok_or_else(|| {
+            DomainError::invalid(
+                "rank",
+                format!("{s:?} is not a rank: bureau (厅局级), division (处级), section (科级), staff (科员) or volunteer"),
+            )
+        })
+    }
+
+    /// At least as senior as `other`.
+    pub fn at_least(self, other: Rank) -> bool {
+        self <= other
+    }
+}
+
+/// A worker as `workers.csv` gives one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerRow {
+    pub worker_id: String,
+    pub name: String,
+    pub phone: Option<crate::Phone>,
+    pub organisation: String,
+    pub party_member: bool,
+    pub rank: Rank,
+}
+
+/// Checks a worker id: what a roster system would print (letters, digits, `-`, `_`).
+pub fn check_worker_id(s: &str) -> Result<String, DomainError> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(DomainError::invalid("worker_id", "1 to 64 letters, digits, '-' or '_'"));
+    }
+    Ok(s.to_owned())
+}
+
+/// `true`/`false` as formats.md writes it, and what a spreadsheet in Chinese writes.
+pub fn parse_bool(field: &'static str, s: &str) -> Result<bool, DomainError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "是" | "y" => Ok(true),
+        "false" | "0" | "no" | "否" | "n" | "" => Ok(false),
+        other => Err(DomainError::invalid(field, format!("{other:?} is neither true nor false"))),
+    }
+}
+
+/// What a worker is for a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Post {
+    /// 包联负责人: answers for the unit.
+    Leader,
+    /// A member of the unit's team (a temporary party branch's member, a gate's cadre).
+    Member,
+}
+
+impl Post {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Post::Leader => "leader",
+            Post::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Post> {
+        match s {
+            "leader" => Some(Post::Leader),
+            "member" => Some(Post::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A spell of a worker answering for a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spell {
+    pub worker_id: String,
+    pub post: Post,
+    pub from: DateTime<Utc>,
+    /// None: until further notice.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Spell {
+    pub fn overlaps(&self, other: &Spell) -> bool {
+        let ends_after = |end: Option<DateTime<Utc>>, start: DateTime<Utc>| end.is_none_or(|e| e > start);
+        ends_after(self.until, other.from) && ends_after(other.until, self.from)
+    }
+
+    pub fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && self.until.is_none_or(|u| at < u)
+    }
+}
+
+/// Checks a new spell against the unit's spells: an end after its start, and not a second
+/// spell of the same worker, nor a second leader, over the same time.
+pub fn check_spell(new: &Spell, unit_spells: &[Spell], unit: &str) -> Result<(), DomainError> {
+    if new.until.is_some_and(|u| u <= new.from) {
+        return Err(DomainError::invalid("until", "an assignment ends after it starts"));
+    }
+    for s in unit_spells.iter().filter(|s| s.overlaps(new)) {
+        if s.worker_id == new.worker_id {
+            return Err(DomainError::invalid(
+                "worker_id",
+                format!("{} already answers for {unit} over that time", new.worker_id),
+            ));
+        }
+        if s.post == Post::Leader && new.post == Post::Leader {
+            return Err(DomainError::invalid(
+                "post",
+                format!(
+                    "{unit} has a responsible leader over that time ({}); end that assignment first",
+                    s.worker_id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Which units a coverage rule holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRule {
+    /// A stable key, e.g. `streets`.
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Areas at these levels…
+    #[serde(default)]
+    pub levels: Vec<AreaLevel>,
+    /// …under one of these tiers (empty: whatever the tier, in a zone or not).
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
+    /// And every quarantine site.
+    #[serde(default)]
+    pub sites: bool,
+    /// The responsible leader's rank at least.
+    #[serde(default)]
+    pub leader_rank: Option<Rank>,
+    /// At most this many residents per responsible leader (one leader per 6,000: Manzhouli).
+    #[serde(default)]
+    pub residents_per_leader: Option<u32>,
+}
+
+/// The rules of a profile that says none: every street has a division-level leader and one
+/// per 6,000 residents; every sealed or controlled compound and building has a leader; every
+/// quarantine site has one.
+pub fn default_rules() -> Vec<CoverageRule> {
+    vec![
+        CoverageRule {
+            key: "streets".into(),
+            name_zh: "街道（乡镇）有处级包联负责人，每6000名居民至少一名".into(),
+            name_en: "every street or township has a division-level leader, one per 6,000 residents".into(),
+            levels: vec![AreaLevel::Street],
+            tiers: vec![],
+            sites: false,
+            leader_rank: Some(Rank::Division),
+            residents_per_leader: Some(6000),
+        },
+        CoverageRule {
+            key: "zones".into(),
+            name_zh: "封控、管控的小区和楼栋有包联负责人".into(),
+            name_en: "every sealed or controlled compound and building has a leader".into(),
+            levels: vec![AreaLevel::Compound, AreaLevel::Building],
+            tiers: vec![Tier::Sealed, Tier::Controlled],
+            sites: false,
+            leader_rank: None,
+            residents_per_leader: None,
+        },
+        CoverageRule {
+            key: "sites".into(),
+            name_zh: "隔离点有包联负责人".into(),
+            name_en: "every quarantine site has a leader".into(),
+            levels: vec![],
+            tiers: vec![],
+            sites: true,
+            leader_rank: None,
+            residents_per_leader: None,
+        },
+    ]
+}
+
+/// Checks rules as a profile carries them.
+pub fn check_rules(rules: &[CoverageRule]) -> Result<(), DomainError> {
+    for (i, r) in rules.iter().enumerate() {
+        if r.key.is_empty() || rules[..i].iter().any(|o| o.key == r.key) {
+            return Err(DomainError::invalid(
+                "coverage",
+                format!("rule keys are given once each ({:?})", r.key),
+            ));
+        }
+        if r.levels.is_empty() && !r.sites {
+            return Err(DomainError::invalid(
+                "coverage",
+                format!("{}: holds no unit (no levels, no sites)", r.key),
+            ));
+        }
+        if r.levels.contains(&AreaLevel::Household) {
+            return Err(DomainError::invalid("coverage", format!("{}: a household is not a unit", r.key)));
+        }
+        if r.residents_per_leader == Some(0) {
+            return Err(DomainError::invalid(
+                "coverage",
+                format!("{}: residents per leader is at least 1", r.key),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A unit as coverage sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// An area code or a quarantine site's id.
+    pub key: String,
+    pub name: String,
+    /// None: a quarantine site.
+    pub level: Option<AreaLevel>,
+    /// The area's path, or the path of the area a site is in.
+    pub path: AreaPath,
+    /// The strictest tier over the unit now.
+    pub tier: Option<Tier>,
+    pub residents: i64,
+}
+
+/// One unit's leader now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaderOf {
+    pub rank: Rank,
+}
+
+/// A unit that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Gap {
+    /// Index into the units given.
+    pub unit: usize,
+    pub rule: String,
+    pub residents: i64,
+    /// Leaders of the rank required the rule asks for, and those it has.
+    pub needed: u32,
+    pub have: u32,
+}
+
+impl Gap {
+    pub fn missing(&self) -> u32 {
+        self.needed.saturating_sub(self.have)
+    }
+}
+
+impl CoverageRule {
+    pub fn holds(&self, u: &Unit) -> bool {
+        match u.level {
+            None => self.sites,
+            Some(level) => {
+                self.levels.contains(&level)
+                    && (self.tiers.is_empty() || u.tier.is_some_and(|t| self.tiers.contains(&t)))
+            }
+        }
+    }
+
+    /// Leaders the unit needs under this rule.
+    pub fn needed(&self, u: &Unit) -> u32 {
+        match self.residents_per_leader {
+            Some(per) if u.residents > 0 => {
+                u32::try_from((u.residents + i64::from(per) - 1) / i64::from(per)).unwrap_or(u32::MAX)
+            }
+            _ => 1,
+        }
+    }
+}
+
+/// Every unit that breaks a rule now, worst first: most residents without a leader, then the
+/// larger shortfall, then by key.
+pub fn coverage(units: &[Unit], leaders: &HashMap<&str, Vec<LeaderOf>>, rules: &[CoverageRule]) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        for r in rules.iter().filter(|r| r.holds(u)) {
+            let have = leaders.get(u.key.as_str()).map_or(0, |ls| {
+                ls.iter().filter(|l| r.leader_rank.is_none_or(|min| l.rank.at_least(min))).count()
+            });
+            let have = u32::try_from(have).unwrap_or(u32::MAX);
+            let needed = r.needed(u);
+            if have < needed {
+                gaps.push(Gap { unit: i, rule: r.key.clone(), residents: u.residents, needed, have });
+            }
+        }
+    }
+    gaps.sort_by(|a, b| {
+        let uncovered = |g: &Gap| if g.have == 0 { g.residents } else { 0 };
+        uncovered(b)
+            .cmp(&uncovered(a))
+            .then(b.missing().cmp(&a.missing()))
+            .then(b.residents.cmp(&a.residents))
+            .then(units[a.unit].key.cmp(&units[b.unit].key))
+            .then(a.rule.cmp(&b.rule))
+    });
+    gaps
+}
+
+/// Coverage in per cent of the units a rule holds, by tier (None: outside every zone).
+pub fn covered_share(units: &[Unit], gaps: &[Gap]) -> Vec<(Option<Tier>, i64, i64)> {
+    let mut by: Vec<(Option<Tier>, i64, i64)> = Vec::new();
+    let gapped: std::collections::HashSet<usize> = gaps.iter().map(|g| g.unit).collect();
+    for (i, u) in units.iter().enumerate() {
+        let slot = match by.iter_mut().find(|(t, _, _)| *t == u.tier) {
+            Some(s) => s,
+            None => {
+                by.push((u.tier, 0, 0));
+                by.last_mut().expect("just pushed")
+            }
+        };
+        slot.1 += 1;
+        if !gapped.contains(&i) {
+            slot.2 += 1;
+        }
+    }
+    by.sort_by_key(|(t, _, _)| std::cmp::Reverse(t.map_or(0, |t| t.strictness())));
+    by
+}
+
+/// A worker who could take a gap: reported in to a community today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub worker_id: String,
+    pub rank: Rank,
+    /// The community they reported to.
+    pub community: AreaPath,
+    /// Residents of the units they already lead.
+    pub load: i64,
+}
+
+/// A proposed assignment: candidate `worker` (index) as leader of gap `gap` (index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suggestion {
+    pub gap: usize,
+    pub worker: usize,
+    /// Steps up and down the area tree from their community to the unit (0: the same).
+    pub distance: u32,
+}
+
+/// Steps between two areas through their lowest common ancestor.
+pub fn tree_distance(a: &AreaPath, b: &AreaPath) -> u32 {
+    let (x, y): (Vec<i64>, Vec<i64>) = (a.ids().collect(), b.ids().collect());
+    let common = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
+    u32::try_from(x.len() + y.len() - 2 * common).unwrap_or(u32::MAX)
+}
+
+/// Farther than this (in tree steps) is not proposed: a worker answers for a unit near where
+/// they reported (their community's street and below, from a community: up 2, down 3).
+pub const MAX_DISTANCE: u32 = 6;
+
+/// Leaders for the gaps: each gap's missing leaders from the candidates of the rank it needs,
+/// each candidate at most once, minimising the total distance and then the load (so the nearest
+/// and least loaded go first), solved exactly per street by Kuhn–Munkres. `streets` gives each
+/// gap's street path (the partition), `rank` the rank a gap needs.
+pub fn suggest(
+    gaps: &[(AreaPath, Option<Rank>, u32)],
+    candidates: &[Candidate],
+    street_of: impl Fn(&AreaPath) -> Option<AreaPath>,
+) -> Vec<Suggestion> {
+    use pathfinding::prelude::{Matrix, kuhn_munkres_min};
+    // Partition gaps and candidates by street.
+    let mut streets: HashMap<AreaPath, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, (path, _, _)) in gaps.iter().enumerate() {
+        if let Some(s) = street_of(path) {
+            streets.entry(s).or_default().0.push(i);
+        }
+    }
+    for (j, c) in candidates.iter().enumerate() {
+        if let Some(s) = street_of(&c.community)
+            && let Some(e) = streets.get_mut(&s)
+        {
+            e.1.push(j);
+        }
+    }
+    let mut keys: Vec<&AreaPath> = streets.keys().collect();
+    keys.sort();
+    let mut out = Vec::new();
+    for key in keys {
+        let (gap_ids, cand_ids) = &streets[key];
+        // A gap short of k leaders is k slots.
+        let slots: Vec<usize> =
+            gap_ids.iter().flat_map(|&g| std::iter::repeat_n(g, gaps[g].2 as usize)).collect();
+        if slots.is_empty() || cand_ids.is_empty() {
+            continue;
+        }
+        // Rows: the smaller side, as the algorithm wants.
+        let rows_are_slots = slots.len() <= cand_ids.len();
+        let (nr, nc) =
+            if rows_are_slots { (slots.len(), cand_ids.len()) } else { (cand_ids.len(), slots.len()) };
+        // Not allowed pairs cost more than any allowed set of pairs, so they are taken only
+        // when nothing else fills the row, and are dropped afterwards.
+        let forbidden: i64 = 1 << 40;
+        let mut m = Matrix::new(nr, nc, forbidden);
+        let max_load = cand_ids.iter().map(|&j| candidates[j].load).max().unwrap_or(0).max(1);
+        for (si, &g) in slots.iter().enumerate() {
+            let (path, rank, _) = &gaps[g];
+            for (ci, &j) in cand_ids.iter().enumerate() {
+                let c = &candidates[j];
+                if rank.is_some_and(|r| !c.rank.at_least(r)) {
+                    continue;
+                }
+                let d = tree_distance(&c.community, path);
+                if d > MAX_DISTANCE {
+                    continue;
+                }
+                // Distance first; load breaks ties (scaled below one step).
+                let cost = i64::from(d) * 1_000_000 + c.load * 999_999 / max_load;
+                if rows_are_slots {
+                    m[(si, ci)] = cost;
+                } else {
+                    m[(ci, si)] = cost;
+                }
+            }
+        }
+        let (_, assignment) = kuhn_munkres_min(&m);
+        for (r, &c) in assignment.iter().enumerate() {
+            let (si, ci) = if rows_are_slots { (r, c) } else { (c, r) };
+            let cost = m[(r, c)];
+            if cost >= forbidden {
+                continue;
+            }
+            let g = slots[si];
+            let j = cand_ids[ci];
+            out.push(Suggestion {
+                gap: g,
+                worker: j,
+                distance: tree_distance(&candidates[j].community, &gaps[g].0),
+            });
+        }
+    }
+    out.sort_by_key(|s| (s.gap, s.worker));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn path(ids: &[i64]) -> AreaPath {
+        ids.iter().fold(AreaPath::root(), |p, &i| p.child(i))
+    }
+
+    fn unit(key: &str, level: Option<AreaLevel>, ids: &[i64], tier: Option<Tier>, residents: i64) -> Unit {
+        Unit { key: key.into(), name: key.into(), level, path: path(ids), tier, residents }
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ranks_read_in_both_languages() {
+        assert_eq!(Rank::parse("处级").unwrap(), Rank::Division);
+        assert_eq!(Rank::parse(" Division ").unwrap(), Rank::Division);
+        assert_eq!(Rank::parse("").unwrap(), Rank::Volunteer);
+        assert!(Rank::parse("general").unwrap_err().to_string().contains("not a rank"));
+        assert!(Rank::Bureau.at_least(Rank::Division) && !Rank::Section.at_least(Rank::Division));
+        assert!(parse_bool("party_member", "是").unwrap());
+        assert!(parse_bool("party_member", "maybe").is_err());
+    }
+
+    #[test]
+    fn spells_refuse_a_second_leader_and_an_end_before_the_start() {
+        let a = Spell {
+            worker_id: "W1".into(),
+            post: Post::Leader,
+            from: t("2022-02-10T00:00:00Z"),
+            until: None,
+        };
+        let b = Spell { worker_id: "W2".into(), ..a.clone() };
+        assert!(
+            check_spell(&b, std::slice::from_ref(&a), "3号楼")
+                .unwrap_err()
+                .to_string()
+                .contains("responsible leader")
+        );
+        let member = Spell { post: Post::Member, ..b.clone() };
+        assert!(check_spell(&member, std::slice::from_ref(&a), "3号楼").is_ok());
+        let twice = Spell { post: Post::Member, ..a.clone() };
+        assert!(
+            check_spell(&twice, std::slice::from_ref(&a), "3号楼")
+                .unwrap_err()
+                .to_string()
+                .contains("already answers")
+        );
+        let ended = Spell { until: Some(t("2022-02-12T00:00:00Z")), ..a.clone() };
+        let after = Spell { from: t("2022-02-12T00:00:00Z"), ..b.clone() };
+        assert!(
+            check_spell(&after, std::slice::from_ref(&ended), "3号楼").is_ok(),
+            "a handover at the same instant"
+        );
+        let backwards = Spell { until: Some(t("2022-02-09T00:00:00Z")), ..b };
+        assert!(check_spell(&backwards, &[], "3号楼").unwrap_err().to_string().contains("ends after"));
+    }
+
+    #[test]
+    fn each_default_rule_opens_its_gaps() {
+        let rules = default_rules();
+        check_rules(&rules).unwrap();
+        let units = vec![
+            unit("street", Some(AreaLevel::Street), &[1, 2], None, 13_000),
+            unit("sealed-building", Some(AreaLevel::Building), &[1, 2, 3, 4, 5], Some(Tier::Sealed), 120),
+            unit("open-building", Some(AreaLevel::Building), &[1, 2, 3, 4, 6], Some(Tier::Precaution), 90),
+            unit("hotel", None, &[1, 2], None, 40),
+        ];
+        let mut leaders: HashMap<&str, Vec<LeaderOf>> = HashMap::new();
+        // The street has two leaders, one of them only a section chief: needs 3 division-level.
+        leaders.insert("street", vec![LeaderOf { rank: Rank::Division }, LeaderOf { rank: Rank::Section }]);
+        let gaps = coverage(&units, &leaders, &rules);
+        let keys: Vec<(&str, &str, u32, u32)> =
+            gaps.iter().map(|g| (units[g.unit].key.as_str(), g.rule.as_str(), g.needed, g.have)).collect();
+        assert_eq!(
+            keys,
+            [("sealed-building", "zones", 1, 0), ("hotel", "sites", 1, 0), ("street", "streets", 3, 1)]
+        );
+        // A zone that becomes sealed opens a gap at once; a leader closes it.
+        let mut sealed_now = units.clone();
+        sealed_now[2].tier = Some(Tier::Sealed);
+        assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 4);
+        leaders.insert("open-building", vec![LeaderOf { rank: Rank::Volunteer }]);
+        assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 3);
+        let shares = covered_share(&units, &gaps);
+        assert_eq!(shares[0], (Some(Tier::Sealed), 1, 0));
+    }
+
+    #[test]
+    fn rules_are_checked() {
+        let mut r = default_rules();
+        r.push(r[0].clone());
+        assert!(check_rules(&r).is_err());
+        let mut r = default_rules();
+        r[0].levels = vec![AreaLevel::Household];
+        assert!(check_rules(&r).is_err());
+    }
+
+    #[test]
+    fn suggestions_take_the_nearest_then_the_least_loaded() {
+        let street = |p: &AreaPath| p.ids().nth(1).map(|_| path(&p.ids().take(2).collect::<Vec<_>>()));
+        let gaps = vec![(path(&[1, 2, 3, 10]), None, 1), (path(&[1, 2, 4, 11]), Some(Rank::Division), 1)];
+        let cand = |id: &str, rank, c: &[i64], load| Candidate {
+            worker_id: id.into(),
+            rank,
+            community: path(c),
+            load,
+        };
+        let candidates = vec![
+            cand("far", Rank::Division, &[1, 2, 4], 0),
+            cand("near-busy", Rank::Staff, &[1, 2, 3], 5000),
+            cand("near-idle", Rank::Staff, &[1, 2, 3], 100),
+            cand("other-street", Rank::Bureau, &[1, 9, 3], 0),
+        ];
+        let s = suggest(&gaps, &candidates, street);
+        let picked: Vec<(usize, &str)> =
+            s.iter().map(|s| (s.gap, candidates[s.worker].worker_id.as_str())).collect();
+        assert_eq!(picked, [(0, "near-idle"), (1, "far")]);
+    }
+
+    proptest! {
+        /// Whatever the input: each worker at most once, no gap over its missing count, every
+        /// pair allowed (rank, distance, same street), and no gap left open while an unused
+        /// candidate could have filled it.
+        #[test]
+        fn suggestions_are_valid_and_maximal(
+            gaps in prop::collection::vec((0i64..3, 0i64..4, 0u32..2, 1u32..3), 0..12),
+            cands in prop::collection::vec((0i64..3, 0i64..4, 0usize..5, 0i64..10_000), 0..15),
+        ) {
+            let street = |p: &AreaPath| Some(path(&p.ids().take(2).collect::<Vec<_>>()));
+            let gaps: Vec<(AreaPath, Option<Rank>, u32)> = gaps
+                .into_iter()
+                .map(|(s, c, r, k)| (path(&[1, s, c, 100]), (r == 1).then_some(Rank::Division), k))
+                .collect();
+            let candidates: Vec<Candidate> = cands
+                .into_iter()
+                .enumerate()
+                .map(|(i, (s, c, r, load))| Candidate { worker_id: format!("W{i}"), rank: Rank::ALL[r], community: path(&[1, s, c]), load })
+                .collect();
+            let out = suggest(&gaps, &candidates, street);
+            let mut used = std::collections::HashSet::new();
+            let mut filled = vec![0u32; gaps.len()];
+            for s in &out {
+                prop_assert!(used.insert(s.worker), "worker {} twice", s.worker);
+                filled[s.gap] += 1;
+                let (p, rank, _) = &gaps[s.gap];
+                let c = &candidates[s.worker];
+                prop_assert!(rank.is_none_or(|r| c.rank.at_least(r)));
+                prop_assert!(tree_distance(&c.community, p) <= MAX_DISTANCE);
+                prop_assert_eq!(street(p), street(&c.community));
+            }
+            for (g, (p, rank, k)) in gaps.iter().enumerate() {
+                prop_assert!(filled[g] <= *k);
+                if filled[g] < *k {
+                    let could = candidates.iter().enumerate().any(|(j, c)| !used.contains(&j)
+                        && rank.is_none_or(|r| c.rank.at_least(r)) && street(p) == street(&c.community)
+                        && tree_distance(&c.community, p) <= MAX_DISTANCE);
+                    prop_assert!(!could, "gap {} left open beside a free candidate", g);
+                }
+            }
+        }
+    }
+}
