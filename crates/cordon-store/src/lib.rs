@@ -10,6 +10,7 @@ mod postgres;
 mod rows;
 mod sqlite;
 mod testing;
+mod workforce;
 mod zones;
 
 use std::collections::HashMap;
@@ -38,6 +39,10 @@ pub use testing::{
     Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
     SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
     TubeMember, TubeRecord, ZonePooling,
+};
+pub use workforce::{
+    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, UnitArea, UnitRef, WorkerRecord,
+    Workforce,
 };
 pub use zones::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,
@@ -172,7 +177,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Testing + Gates + Send + Sync {
+pub trait Store: Zones + Cases + Testing + Gates + Workforce + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

@@ -606,3 +606,4 @@ crate::gates::gate_store!(
     "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
     |pool| pool.begin()
 );
+crate::workforce::workforce_store!(PgStore, sqlx::Postgres, |pool| pool.begin());

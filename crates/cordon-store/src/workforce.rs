@@ -1,0 +1,512 @@
+//! The workforce in the store: workers, reporting in, quarantine sites, assignments (包联) and
+//! the areas coverage looks at. An assignment is checked against the unit's other assignments
+//! inside the transaction that writes it (the domain's `check_spell`), so two leaders for the
+//! same unit and time cannot both land. The SQL is the same on both backends ([`workforce_store!`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::workforce::{Post, Rank, WorkerRow};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath};
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerRecord {
+    pub worker_id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub organisation: String,
+    pub party_member: bool,
+    pub rank: Rank,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinRecord {
+    pub worker: WorkerRecord,
+    pub community: AreaCode,
+    pub community_name: String,
+    pub path: AreaPath,
+    pub day: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    pub id: String,
+    pub name: String,
+    pub area: AreaCode,
+    pub rooms: i64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteRecord {
+    pub id: String,
+    pub name: String,
+    pub area: AreaCode,
+    pub area_name: String,
+    pub path: AreaPath,
+    pub rooms: i64,
+    pub occupied: i64,
+}
+
+/// What a worker answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitRef {
+    Area(AreaCode),
+    Site(String),
+}
+
+impl UnitRef {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UnitRef::Area(_) => "area",
+            UnitRef::Site(_) => "site",
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        match self {
+            UnitRef::Area(c) => c.as_str(),
+            UnitRef::Site(s) => s,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub worker_id: String,
+    pub unit: UnitRef,
+    pub post: Post,
+    pub title: String,
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentRecord {
+    pub id: i64,
+    pub worker: WorkerRecord,
+    pub unit: UnitRef,
+    pub unit_name: String,
+    pub path: AreaPath,
+    pub post: Post,
+    pub title: String,
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub created_by: String,
+}
+
+/// An area coverage looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitArea {
+    pub code: AreaCode,
+    pub name: String,
+    pub level: AreaLevel,
+    pub path: AreaPath,
+    pub residents: i64,
+}
+
+#[async_trait::async_trait]
+pub trait Workforce {
+    /// Adds or updates workers by `worker_id`, all in one transaction: (added, updated).
+    async fn put_workers(&self, rows: &[WorkerRow], at: DateTime<Utc>) -> Result<(i64, i64)>;
+    async fn worker(&self, id: &str) -> Result<Option<WorkerRecord>>;
+    /// 报到: a worker reports to a community for a local day. Again to the same one changes
+    /// nothing; to another the same day is a conflict.
+    async fn check_in(
+        &self,
+        worker_id: &str,
+        community: &AreaCode,
+        day: NaiveDate,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<CheckinRecord>;
+    /// Who reported to a community inside `scope` on `day`.
+    async fn on_hand(&self, scope: &AreaPath, day: NaiveDate) -> Result<Vec<CheckinRecord>>;
+
+    async fn create_site(&self, site: &NewSite) -> Result<SiteRecord>;
+    async fn sites(&self, scope: &AreaPath) -> Result<Vec<SiteRecord>>;
+
+    /// Writes an assignment unless it overlaps another of the same worker for the unit, or a
+    /// second leader (checked in the writing transaction).
+    async fn assign(&self, a: &NewAssignment) -> Result<AssignmentRecord>;
+    /// Ends an assignment at `at` (not before it started); None if there is no such one.
+    async fn end_assignment(&self, id: i64, at: DateTime<Utc>) -> Result<Option<AssignmentRecord>>;
+    /// Assignments of units inside `scope`, those running at `at` only when given.
+    async fn assignments(&self, scope: &AreaPath, at: Option<DateTime<Utc>>)
+    -> Result<Vec<AssignmentRecord>>;
+
+    /// Areas at these levels inside `scope` (with their subtree's residents), by path.
+    async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>>;
+}
+
+macro_rules! workforce_store {
+    ($store:ident, $db:ty, |$pool:ident| $begin:expr) => {
+        mod workforce_sql {
+            use chrono::{DateTime, NaiveDate, Utc};
+            use cordon_domain::workforce::{Post, Rank, Spell, WorkerRow, check_spell};
+            use cordon_domain::{AreaCode, AreaLevel, AreaPath};
+            use sqlx::Row;
+
+            use crate::workforce::*;
+            use crate::{Result, StoreError, code_of, level_of};
+
+            type Db = $db;
+            type DbRow = <Db as sqlx::Database>::Row;
+
+            const ASSIGNMENT_SELECT: &str = "SELECT x.*, w.name AS worker_name, w.phone, w.organisation, \
+                 w.party_member, w.rank, COALESCE(a.name, s.name) AS unit_name \
+                 FROM assignments x JOIN workers w ON w.worker_id = x.worker_id \
+                 LEFT JOIN areas a ON x.unit_kind = 'area' AND a.code = x.unit_key \
+                 LEFT JOIN quarantine_sites s ON x.unit_kind = 'site' AND s.id = x.unit_key";
+            const CHECKIN_SELECT: &str = "SELECT c.*, w.name AS worker_name, w.phone, w.organisation, \
+                 w.party_member, w.rank, a.name AS community_name \
+                 FROM checkins c JOIN workers w ON w.worker_id = c.worker_id JOIN areas a ON a.code = c.community_code";
+            const SITE_SELECT: &str =
+                "SELECT s.*, a.name AS area_name FROM quarantine_sites s JOIN areas a ON a.code = s.area_code";
+
+            fn worker_of(r: &DbRow, name: &str) -> Result<WorkerRecord> {
+                let rank: String = r.try_get("rank")?;
+                Ok(WorkerRecord {
+                    worker_id: r.try_get("worker_id")?,
+                    name: r.try_get(name)?,
+                    phone: r.try_get("phone")?,
+                    organisation: r.try_get("organisation")?,
+                    party_member: r.try_get("party_member")?,
+                    rank: Rank::parse(&rank).map_err(|e| StoreError::Invalid(format!("stored rank: {e}")))?,
+                })
+            }
+
+            fn day_of(s: &str) -> Result<NaiveDate> {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Invalid(format!("stored day {s:?}")))
+            }
+
+            fn checkin_of(r: &DbRow) -> Result<CheckinRecord> {
+                let day: String = r.try_get("day")?;
+                Ok(CheckinRecord {
+                    worker: worker_of(r, "worker_name")?,
+                    community: code_of(r.try_get("community_code")?)?,
+                    community_name: r.try_get("community_name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    day: day_of(&day)?,
+                    at: r.try_get("at")?,
+                })
+            }
+
+            fn site_of(r: &DbRow) -> Result<SiteRecord> {
+                Ok(SiteRecord {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    area: code_of(r.try_get("area_code")?)?,
+                    area_name: r.try_get("area_name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    rooms: r.try_get("rooms")?,
+                    occupied: r.try_get("occupied")?,
+                })
+            }
+
+            fn assignment_of(r: &DbRow) -> Result<AssignmentRecord> {
+                let kind: String = r.try_get("unit_kind")?;
+                let key: String = r.try_get("unit_key")?;
+                let post: String = r.try_get("post")?;
+                Ok(AssignmentRecord {
+                    id: r.try_get("id")?,
+                    worker: worker_of(r, "worker_name")?,
+                    unit: if kind == "site" { UnitRef::Site(key) } else { UnitRef::Area(code_of(key)?) },
+                    unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    post: Post::parse(&post).ok_or_else(|| StoreError::Invalid(format!("stored post {post:?}")))?,
+                    title: r.try_get("title")?,
+                    from: r.try_get("from_at")?,
+                    until: r.try_get("until_at")?,
+                    created_by: r.try_get("created_by")?,
+                })
+            }
+
+            #[async_trait::async_trait]
+            impl Workforce for super::$store {
+                async fn put_workers(&self, rows: &[WorkerRow], at: DateTime<Utc>) -> Result<(i64, i64)> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let (mut added, mut updated) = (0, 0);
+                    for w in rows {
+                        let known = sqlx::query("SELECT 1 AS one FROM workers WHERE worker_id = $1")
+                            .bind(&w.worker_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .is_some();
+                        sqlx::query(
+                            "INSERT INTO workers (worker_id, name, phone, organisation, party_member, rank, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (worker_id) DO UPDATE SET \
+                             name = excluded.name, phone = excluded.phone, organisation = excluded.organisation, \
+                             party_member = excluded.party_member, rank = excluded.rank, updated_at = excluded.updated_at",
+                        )
+                        .bind(&w.worker_id)
+                        .bind(&w.name)
+                        .bind(w.phone.as_ref().map(|p| p.as_str().to_owned()))
+                        .bind(&w.organisation)
+                        .bind(w.party_member)
+                        .bind(w.rank.as_str())
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                        if known { updated += 1 } else { added += 1 }
+                    }
+                    tx.commit().await?;
+                    Ok((added, updated))
+                }
+
+                async fn worker(&self, id: &str) -> Result<Option<WorkerRecord>> {
+                    sqlx::query("SELECT * FROM workers WHERE worker_id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(|r| worker_of(r, "name"))
+                        .transpose()
+                }
+
+                async fn check_in(
+                    &self,
+                    worker_id: &str,
+                    community: &AreaCode,
+                    day: NaiveDate,
+                    at: DateTime<Utc>,
+                    by: &str,
+                ) -> Result<CheckinRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    if sqlx::query("SELECT 1 AS one FROM workers WHERE worker_id = $1").bind(worker_id).fetch_optional(&mut *tx).await?.is_none() {
+                        return Err(StoreError::NotFound(format!("worker {worker_id}")));
+                    }
+                    let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1")
+                        .bind(community.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("area {community}")))?;
+                    let level: String = area.try_get("level")?;
+                    if level_of(&level)? != AreaLevel::Community {
+                        return Err(StoreError::Invalid(format!("{community} is a {level}: workers report to a community")));
+                    }
+                    let path: String = area.try_get("path")?;
+                    let day_s = day.format("%Y-%m-%d").to_string();
+                    let sql = format!("{CHECKIN_SELECT} WHERE c.worker_id = $1 AND c.day = $2");
+                    let existing = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(worker_id).bind(&day_s).fetch_optional(&mut *tx).await?;
+                    if let Some(r) = existing {
+                        let c = checkin_of(&r)?;
+                        if c.community != *community {
+                            return Err(StoreError::Conflict(format!(
+                                "{worker_id} reported to {} ({}) on {day}: one community a day",
+                                c.community_name, c.community
+                            )));
+                        }
+                        return Ok(c);
+                    }
+                    sqlx::query(
+                        "INSERT INTO checkins (worker_id, community_code, path, day, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(worker_id)
+                    .bind(community.as_str())
+                    .bind(&path)
+                    .bind(&day_s)
+                    .bind(at)
+                    .bind(by)
+                    .execute(&mut *tx)
+                    .await?;
+                    let c = checkin_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(worker_id).bind(&day_s).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(c)
+                }
+
+                async fn on_hand(&self, scope: &AreaPath, day: NaiveDate) -> Result<Vec<CheckinRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let sql = format!("{CHECKIN_SELECT} WHERE c.day = $1 AND c.path >= $2 AND c.path < $3 ORDER BY c.path, w.name");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(day.format("%Y-%m-%d").to_string())
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(checkin_of)
+                        .collect()
+                }
+
+                async fn create_site(&self, site: &NewSite) -> Result<SiteRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let path: String = sqlx::query("SELECT path FROM areas WHERE code = $1")
+                        .bind(site.area.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("area {}", site.area)))?
+                        .try_get("path")?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO quarantine_sites (id, name, area_code, path, rooms, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&site.id)
+                    .bind(&site.name)
+                    .bind(site.area.as_str())
+                    .bind(&path)
+                    .bind(site.rooms)
+                    .bind(site.at)
+                    .bind(&site.by)
+                    .execute(&mut *tx)
+                    .await;
+                    match inserted {
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                            return Err(StoreError::Conflict(format!("a quarantine site {} exists already", site.id)));
+                        }
+                        other => {
+                            other?;
+                        }
+                    }
+                    let sql = format!("{SITE_SELECT} WHERE s.id = $1");
+                    let r = site_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&site.id).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(r)
+                }
+
+                async fn sites(&self, scope: &AreaPath) -> Result<Vec<SiteRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let sql = format!("{SITE_SELECT} WHERE s.path >= $1 AND s.path < $2 ORDER BY s.path, s.name");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(site_of)
+                        .collect()
+                }
+
+                async fn assign(&self, a: &NewAssignment) -> Result<AssignmentRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    if sqlx::query("SELECT 1 AS one FROM workers WHERE worker_id = $1").bind(&a.worker_id).fetch_optional(&mut *tx).await?.is_none() {
+                        return Err(StoreError::NotFound(format!("worker {}", a.worker_id)));
+                    }
+                    let unit = match &a.unit {
+                        UnitRef::Area(c) => sqlx::query("SELECT path, name, level FROM areas WHERE code = $1").bind(c.as_str()),
+                        UnitRef::Site(s) => sqlx::query("SELECT path, name, 'site' AS level FROM quarantine_sites WHERE id = $1").bind(s.as_str()),
+                    }
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("unit {}", a.unit.key())))?;
+                    let level: String = unit.try_get("level")?;
+                    if level == "household" {
+                        return Err(StoreError::Invalid(format!("{} is a household: a worker answers for a building or above", a.unit.key())));
+                    }
+                    let path: String = unit.try_get("path")?;
+                    let name: String = unit.try_get("name")?;
+                    let others = sqlx::query(
+                        "SELECT worker_id, post, from_at, until_at FROM assignments WHERE unit_kind = $1 AND unit_key = $2",
+                    )
+                    .bind(a.unit.kind())
+                    .bind(a.unit.key())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let spells = others
+                        .iter()
+                        .map(|r| {
+                            let post: String = r.try_get("post")?;
+                            Ok(Spell {
+                                worker_id: r.try_get("worker_id")?,
+                                post: Post::parse(&post).unwrap_or(Post::Member),
+                                from: r.try_get("from_at")?,
+                                until: r.try_get("until_at")?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let new = Spell { worker_id: a.worker_id.clone(), post: a.post, from: a.from, until: a.until };
+                    check_spell(&new, &spells, &format!("{name} ({})", a.unit.key()))
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO assignments (worker_id, unit_kind, unit_key, path, post, title, from_at, until_at, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    )
+                    .bind(&a.worker_id)
+                    .bind(a.unit.kind())
+                    .bind(a.unit.key())
+                    .bind(&path)
+                    .bind(a.post.as_str())
+                    .bind(&a.title)
+                    .bind(a.from)
+                    .bind(a.until)
+                    .bind(a.at)
+                    .bind(&a.by)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let sql = format!("{ASSIGNMENT_SELECT} WHERE x.id = $1");
+                    let r = assignment_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(r)
+                }
+
+                async fn end_assignment(&self, id: i64, at: DateTime<Utc>) -> Result<Option<AssignmentRecord>> {
+                    sqlx::query(
+                        "UPDATE assignments SET until_at = $1 WHERE id = $2 AND from_at <= $1 AND (until_at IS NULL OR until_at > $1)",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                    let sql = format!("{ASSIGNMENT_SELECT} WHERE x.id = $1");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?.as_ref().map(assignment_of).transpose()
+                }
+
+                async fn assignments(&self, scope: &AreaPath, at: Option<DateTime<Utc>>) -> Result<Vec<AssignmentRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let sql = format!(
+                        "{ASSIGNMENT_SELECT} WHERE x.path >= $1 AND x.path < $2 \
+                         AND ($3 IS NULL OR (x.from_at <= $3 AND (x.until_at IS NULL OR x.until_at > $3))) \
+                         ORDER BY x.path, x.post, w.name"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(lo)
+                        .bind(hi)
+                        .bind(at)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(assignment_of)
+                        .collect()
+                }
+
+                async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let mut out = Vec::new();
+                    for level in levels {
+                        let rows = sqlx::query(
+                            "SELECT code, name, level, path, residents FROM areas WHERE level = $1 AND path >= $2 AND path < $3",
+                        )
+                        .bind(level.as_str())
+                        .bind(&lo)
+                        .bind(&hi)
+                        .fetch_all(&self.pool)
+                        .await?;
+                        for r in &rows {
+                            let level: String = r.try_get("level")?;
+                            out.push(UnitArea {
+                                code: code_of(r.try_get("code")?)?,
+                                name: r.try_get("name")?,
+                                level: level_of(&level)?,
+                                path: AreaPath::from_stored(r.try_get("path")?),
+                                residents: r.try_get("residents")?,
+                            });
+                        }
+                    }
+                    out.sort_by(|a, b| a.path.cmp(&b.path));
+                    Ok(out)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use workforce_store;
