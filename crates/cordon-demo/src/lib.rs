@@ -8,6 +8,7 @@
 mod cases;
 mod gates;
 mod testing;
+mod workforce;
 mod zones;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 pub use cases::{DemoCase, DemoCasework, DemoScan, DemoSegment, DemoVenue, demo_casework};
 pub use gates::{DemoGate, DemoGates, DemoPass, DemoPassage, PassUse, demo_gates};
 pub use testing::{DemoTesting, demo_testing};
+pub use workforce::{DemoWorkforce, demo_workforce};
 pub use zones::{DemoEvent, DemoZone, demo_zones};
 
 const AREAS_CSV: &str = include_str!("../../../data/hohhot/areas.csv");
@@ -356,6 +358,12 @@ fn surname(rng: &mut ChaCha8Rng) -> &'static str {
         r -= w;
     }
     "王"
+}
+
+/// A name as the register would hold one, with a surname drawn by frequency.
+pub(crate) fn random_name(rng: &mut ChaCha8Rng, sex: Sex) -> String {
+    let s = surname(rng);
+    full_name(rng, s, sex)
 }
 
 fn full_name(rng: &mut ChaCha8Rng, surname: &str, sex: Sex) -> String {

@@ -203,28 +203,30 @@ pub struct CoverageRule {
     /// And every quarantine site.
     #[serde(default)]
     pub sites: bool,
-    /// The responsible leader's rank at least.
+    /// The responsible leader's rank at least (every unit a rule holds has one leader).
     #[serde(default)]
     pub leader_rank: Option<Rank>,
-    /// At most this many residents per responsible leader (one leader per 6,000: Manzhouli).
+    /// At most this many residents per worker answering for the unit, leader and members
+    /// together (one cadre per 6,000 residents: Manzhouli).
     #[serde(default)]
-    pub residents_per_leader: Option<u32>,
+    pub residents_per_worker: Option<u32>,
 }
 
-/// The rules of a profile that says none: every street has a division-level leader and one
-/// per 6,000 residents; every sealed or controlled compound and building has a leader; every
+/// The rules of a profile that says none: every street has a division-level leader and a
+/// cadre per 6,000 residents; every sealed or controlled compound and building has a leader; every
 /// quarantine site has one.
 pub fn default_rules() -> Vec<CoverageRule> {
     vec![
         CoverageRule {
             key: "streets".into(),
-            name_zh: "街道（乡镇）有处级包联负责人，每6000名居民至少一名".into(),
-            name_en: "every street or township has a division-level leader, one per 6,000 residents".into(),
+            name_zh: "街道（乡镇）有处级包联负责人，每6000名居民至少一名包联干部".into(),
+            name_en: "every street or township has a division-level leader, and a cadre per 6,000 residents"
+                .into(),
             levels: vec![AreaLevel::Street],
             tiers: vec![],
             sites: false,
             leader_rank: Some(Rank::Division),
-            residents_per_leader: Some(6000),
+            residents_per_worker: Some(6000),
         },
         CoverageRule {
             key: "zones".into(),
@@ -234,7 +236,7 @@ pub fn default_rules() -> Vec<CoverageRule> {
             tiers: vec![Tier::Sealed, Tier::Controlled],
             sites: false,
             leader_rank: None,
-            residents_per_leader: None,
+            residents_per_worker: None,
         },
         CoverageRule {
             key: "sites".into(),
@@ -244,7 +246,7 @@ pub fn default_rules() -> Vec<CoverageRule> {
             tiers: vec![],
             sites: true,
             leader_rank: None,
-            residents_per_leader: None,
+            residents_per_worker: None,
         },
     ]
 }
@@ -267,10 +269,10 @@ pub fn check_rules(rules: &[CoverageRule]) -> Result<(), DomainError> {
         if r.levels.contains(&AreaLevel::Household) {
             return Err(DomainError::invalid("coverage", format!("{}: a household is not a unit", r.key)));
         }
-        if r.residents_per_leader == Some(0) {
+        if r.residents_per_worker == Some(0) {
             return Err(DomainError::invalid(
                 "coverage",
-                format!("{}: residents per leader is at least 1", r.key),
+                format!("{}: residents per worker is at least 1", r.key),
             ));
         }
     }
@@ -292,10 +294,21 @@ pub struct Unit {
     pub residents: i64,
 }
 
-/// One unit's leader now.
+/// One worker answering for a unit now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeaderOf {
+pub struct Answering {
     pub rank: Rank,
+    pub post: Post,
+}
+
+/// How a unit breaks a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GapKind {
+    /// No responsible leader (of the rank the rule asks for).
+    NoLeader,
+    /// Fewer workers than its residents call for.
+    Understaffed,
 }
 
 /// A unit that breaks a rule.
@@ -304,8 +317,9 @@ pub struct Gap {
     /// Index into the units given.
     pub unit: usize,
     pub rule: String,
+    pub kind: GapKind,
     pub residents: i64,
-    /// Leaders of the rank required the rule asks for, and those it has.
+    /// A leader (1), or the team the residents call for; and what the unit has.
     pub needed: u32,
     pub have: u32,
 }
@@ -327,9 +341,9 @@ impl CoverageRule {
         }
     }
 
-    /// Leaders the unit needs under this rule.
-    pub fn needed(&self, u: &Unit) -> u32 {
-        match self.residents_per_leader {
+    /// Workers (leader and members) the unit needs under this rule.
+    pub fn team(&self, u: &Unit) -> u32 {
+        match self.residents_per_worker {
             Some(per) if u.residents > 0 => {
                 u32::try_from((u.residents + i64::from(per) - 1) / i64::from(per)).unwrap_or(u32::MAX)
             }
@@ -340,22 +354,39 @@ impl CoverageRule {
 
 /// Every unit that breaks a rule now, worst first: most residents without a leader, then the
 /// larger shortfall, then by key.
-pub fn coverage(units: &[Unit], leaders: &HashMap<&str, Vec<LeaderOf>>, rules: &[CoverageRule]) -> Vec<Gap> {
+pub fn coverage(
+    units: &[Unit],
+    answering: &HashMap<&str, Vec<Answering>>,
+    rules: &[CoverageRule],
+) -> Vec<Gap> {
     let mut gaps = Vec::new();
+    let none = Vec::new();
     for (i, u) in units.iter().enumerate() {
+        let team = answering.get(u.key.as_str()).unwrap_or(&none);
         for r in rules.iter().filter(|r| r.holds(u)) {
-            let have = leaders.get(u.key.as_str()).map_or(0, |ls| {
-                ls.iter().filter(|l| r.leader_rank.is_none_or(|min| l.rank.at_least(min))).count()
-            });
-            let have = u32::try_from(have).unwrap_or(u32::MAX);
-            let needed = r.needed(u);
-            if have < needed {
-                gaps.push(Gap { unit: i, rule: r.key.clone(), residents: u.residents, needed, have });
+            let led = team
+                .iter()
+                .any(|a| a.post == Post::Leader && r.leader_rank.is_none_or(|min| a.rank.at_least(min)));
+            let gap = |kind, needed, have| Gap {
+                unit: i,
+                rule: r.key.clone(),
+                kind,
+                residents: u.residents,
+                needed,
+                have,
+            };
+            if !led {
+                gaps.push(gap(GapKind::NoLeader, 1, 0));
+            }
+            let needed = r.team(u);
+            let have = u32::try_from(team.len()).unwrap_or(u32::MAX);
+            if needed > 1 && have < needed {
+                gaps.push(gap(GapKind::Understaffed, needed, have));
             }
         }
     }
     gaps.sort_by(|a, b| {
-        let uncovered = |g: &Gap| if g.have == 0 { g.residents } else { 0 };
+        let uncovered = |g: &Gap| if g.kind == GapKind::NoLeader { g.residents } else { 0 };
         uncovered(b)
             .cmp(&uncovered(a))
             .then(b.missing().cmp(&a.missing()))
@@ -574,22 +605,37 @@ mod tests {
             unit("open-building", Some(AreaLevel::Building), &[1, 2, 3, 4, 6], Some(Tier::Precaution), 90),
             unit("hotel", None, &[1, 2], None, 40),
         ];
-        let mut leaders: HashMap<&str, Vec<LeaderOf>> = HashMap::new();
-        // The street has two leaders, one of them only a section chief: needs 3 division-level.
-        leaders.insert("street", vec![LeaderOf { rank: Rank::Division }, LeaderOf { rank: Rank::Section }]);
+        let mut leaders: HashMap<&str, Vec<Answering>> = HashMap::new();
+        // The street is led by a section chief, with one member: it needs a division-level
+        // leader, and three workers for 13,000 residents.
+        let a = |rank, post| Answering { rank, post };
+        leaders.insert("street", vec![a(Rank::Section, Post::Leader), a(Rank::Staff, Post::Member)]);
         let gaps = coverage(&units, &leaders, &rules);
-        let keys: Vec<(&str, &str, u32, u32)> =
-            gaps.iter().map(|g| (units[g.unit].key.as_str(), g.rule.as_str(), g.needed, g.have)).collect();
+        let keys: Vec<(&str, GapKind, u32, u32)> =
+            gaps.iter().map(|g| (units[g.unit].key.as_str(), g.kind, g.needed, g.have)).collect();
+        use GapKind::{NoLeader, Understaffed};
         assert_eq!(
             keys,
-            [("sealed-building", "zones", 1, 0), ("hotel", "sites", 1, 0), ("street", "streets", 3, 1)]
+            [
+                ("street", NoLeader, 1, 0),
+                ("sealed-building", NoLeader, 1, 0),
+                ("hotel", NoLeader, 1, 0),
+                ("street", Understaffed, 3, 2)
+            ]
         );
+        let team = vec![
+            a(Rank::Division, Post::Leader),
+            a(Rank::Staff, Post::Member),
+            a(Rank::Volunteer, Post::Member),
+        ];
+        leaders.insert("street", team);
+        assert!(coverage(&units, &leaders, &rules).iter().all(|g| units[g.unit].key != "street"));
         // A zone that becomes sealed opens a gap at once; a leader closes it.
         let mut sealed_now = units.clone();
         sealed_now[2].tier = Some(Tier::Sealed);
-        assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 4);
-        leaders.insert("open-building", vec![LeaderOf { rank: Rank::Volunteer }]);
         assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 3);
+        leaders.insert("open-building", vec![a(Rank::Volunteer, Post::Leader)]);
+        assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 2);
         let shares = covered_share(&units, &gaps);
         assert_eq!(shares[0], (Some(Tier::Sealed), 1, 0));
     }

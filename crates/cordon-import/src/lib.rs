@@ -10,6 +10,7 @@ mod testing;
 mod text;
 mod time;
 mod venues;
+mod workers;
 
 pub use areas::{AreaLines, read_areas};
 pub use error::{ImportError, RowError};
@@ -19,3 +20,4 @@ pub use testing::{ResultLine, SampleLine, SampleReader, TubeLine, read_results};
 pub use text::{Limits, Progress, TextFile};
 pub use time::{DEFAULT_TZ, parse_time};
 pub use venues::{VenueRow, read_venues};
+pub use workers::read_workers;

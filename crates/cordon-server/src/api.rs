@@ -14,13 +14,13 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, cases_api, gates_api, testing_api, zones_api};
+use crate::{AppState, cases_api, gates_api, testing_api, workforce_api, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"), (name = "workforce"))
 )]
 struct ApiDoc;
 
@@ -103,6 +103,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gates_api::get_pass))
         .routes(routes!(gates_api::pass_qr))
         .routes(routes!(gates_api::revoke_pass))
+        .routes({
+            // A roster of tens of thousands of workers is larger than any form.
+            let (schemas, paths, method) = routes!(workforce_api::import_workers);
+            (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)))
+        })
+        .routes(routes!(workforce_api::list_checkins, workforce_api::check_in))
+        .routes(routes!(workforce_api::list_sites, workforce_api::create_site))
+        .routes(routes!(workforce_api::list_assignments, workforce_api::assign))
+        .routes(routes!(workforce_api::end_assignment))
+        .routes(routes!(workforce_api::coverage))
+        .routes(routes!(workforce_api::suggestions))
+        .routes(routes!(workforce_api::accept))
         .routes(routes!(cases_api::put_tracing_settings))
 }
 

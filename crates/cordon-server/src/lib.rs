@@ -22,6 +22,8 @@ mod web_cases;
 mod web_gates;
 mod web_testing;
 mod web_zones;
+pub mod workforce;
+mod workforce_api;
 mod zones;
 mod zones_api;
 

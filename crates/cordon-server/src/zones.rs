@@ -901,6 +901,22 @@ pub async fn gate_rules_of(state: &AppState, paths: &[&AreaPath]) -> Result<Vec<
         .collect())
 }
 
+/// The strictest tier of the active zones drawn on each area, from the snapshot.
+pub async fn zone_tiers(state: &AppState) -> Result<HashMap<AreaPath, Tier>, ApiError> {
+    if state.zones.read().await.at.is_none() {
+        refresh(state).await?;
+    }
+    let snap = state.zones.read().await;
+    let mut out: HashMap<AreaPath, Tier> = HashMap::with_capacity(snap.zones.len());
+    for z in &snap.zones {
+        let t = out.entry(z.path.clone()).or_insert(z.tier);
+        if z.tier.is_stricter_than(*t) {
+            *t = z.tier;
+        }
+    }
+    Ok(out)
+}
+
 /// Rebuilds the snapshot. A review that filed proposals leaves it stale (they change nothing
 /// of the figures, but the review cannot know); the second finds nothing new and keeps it.
 async fn refresh(state: &AppState) -> Result<(), ApiError> {

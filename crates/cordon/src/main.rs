@@ -186,6 +186,8 @@ enum ImportKind {
     /// A lab's results (results.csv): positive pools held for retests, positive single tubes
     /// opened as cases.
     Results,
+    /// Cadres, party members and volunteers (workers.csv): added, or updated by worker_id.
+    Workers,
 }
 
 #[derive(Subcommand)]
@@ -414,6 +416,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
         seed_testing(&store, args.seed, &story_people, populated.first()).await?;
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
+        seed_workforce(&store, args.seed, &populated).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -852,6 +855,89 @@ async fn seed_gates(
     Ok(())
 }
 
+/// Seeds the workforce of 新城区: a roster of dispatched cadres, party members and volunteers per
+/// populated community (through the workers.csv reader), most reporting in today, two
+/// quarantine hotels, and 包联 leaders taken from the coverage's own suggestions for every gap
+/// but two (a sealed building and a hotel left for the district office to fill), and the team
+/// of 呼铁佳园C区's command post.
+async fn seed_workforce(store: &Arc<dyn Store>, seed: u64, populated: &[AreaCode]) -> Result<()> {
+    use cordon_server::workforce::{self, Accepted, AssignRequest, SiteRequest};
+    let started = std::time::Instant::now();
+    let district = AreaCode::parse(cordon_demo::XINCHENG)?;
+    let communities: Vec<AreaCode> =
+        populated.iter().filter(|c| c.as_str().starts_with(district.as_str())).cloned().collect();
+    let Some(story) = communities.first().cloned() else { return Ok(()) };
+    let plan = cordon_demo::demo_workforce(seed, &communities, 12);
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("workers.csv");
+    std::fs::write(&file, &plan.workers_csv)?;
+    let rows = cordon_import::read_workers(&file, Limits::default(), &Progress::default())?;
+    store.put_workers(&rows, chrono::Utc::now()).await?;
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    for (worker, community) in &plan.checkins {
+        store.check_in(worker, community, today, chrono::Utc::now(), "xincheng").await?;
+    }
+    let state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
+    let office = acting_user(store, "xincheng").await?;
+    let street = &story.as_str()[..9];
+    let hotels = [
+        ("QS-JINJIANG", "锦江之星（海拉尔东路店）隔离点", 120),
+        ("QS-RUJIA", "如家酒店（新华大街店）隔离点", 80),
+    ];
+    for (id, name, rooms) in hotels {
+        let req = SiteRequest { id: Some(id.into()), name: name.into(), area_code: street.into(), rooms };
+        workforce::create_site(&state, &office, req).await.map_err(api_error)?;
+    }
+    // The gaps left on purpose: a sealed building of the second community and one hotel.
+    let left = |key: &str| key == "QS-RUJIA" || key == "15010200100200104";
+    let picks: Vec<Accepted> = workforce::suggestions(&state, &office)
+        .await
+        .map_err(api_error)?
+        .into_iter()
+        .filter(|s| !left(&s.gap.unit_key))
+        .map(|s| Accepted {
+            worker_id: s.worker.worker_id,
+            unit_kind: s.gap.unit_kind,
+            unit_key: s.gap.unit_key,
+            post: s.post,
+        })
+        .collect();
+    let accepted = workforce::accept(&state, &office, picks).await.map_err(api_error)?;
+    // 呼铁佳园C区's command post (现场指挥部): its temporary party branch and gate team.
+    let leading: std::collections::HashSet<String> =
+        accepted.assigned.iter().map(|a| a.worker.worker_id.clone()).collect();
+    let team: Vec<&String> = plan
+        .checkins
+        .iter()
+        .filter(|(w, c)| *c == story && !leading.contains(w))
+        .map(|(w, _)| w)
+        .take(3)
+        .collect();
+    for (worker, title) in team.into_iter().zip(["临时党支部书记", "门岗", "物资保障"]) {
+        let req = AssignRequest {
+            worker_id: worker.clone(),
+            area_code: Some(format!("{story}001")),
+            site_id: None,
+            post: cordon_domain::workforce::Post::Member,
+            title: title.into(),
+            from: None,
+            until: None,
+        };
+        workforce::assign(&state, &office, req).await.map_err(api_error)?;
+    }
+    let gaps = workforce::coverage(&state, &office).await.map_err(api_error)?.gaps.len();
+    eprintln!(
+        "seeded {} workers ({} on hand), {} 包联 assignments and {gaps} gaps left in {:.1} s",
+        rows.len(),
+        plan.checkins.len(),
+        accepted.assigned.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Draws the demo's zones with their history, days back from today, as `admin` did.
 async fn seed_zones(store: &dyn Store, scale: Scale, populated: &[AreaCode]) -> Result<()> {
     use chrono::{TimeZone, Utc};
@@ -925,6 +1011,18 @@ async fn import(args: ImportArgs) -> Result<()> {
             import.areas(&planned).await?;
             bar.finish();
             import.commit().await?
+        }
+        ImportKind::Workers => {
+            let rows = cordon_import::read_workers(&args.file, limits, &progress)?;
+            bar.finish();
+            let (added, updated) = store.put_workers(&rows, chrono::Utc::now()).await?;
+            eprintln!(
+                "imported {} workers from {} ({added} new, {updated} updated) in {:.1} s",
+                rows.len(),
+                args.file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
         }
         ImportKind::Venues => {
             let rows = cordon_import::read_venues(&args.file, limits, &progress)?;

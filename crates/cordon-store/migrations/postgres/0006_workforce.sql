@@ -56,14 +56,4 @@ CREATE INDEX assignments_unit ON assignments (unit_kind, unit_key);
 CREATE INDEX assignments_path ON assignments (path);
 CREATE INDEX assignments_worker ON assignments (worker_id);
 
--- 现场指挥部: a temporary command post for a compound, with its temporary party branch.
-CREATE TABLE command_posts (
-    id          BIGSERIAL PRIMARY KEY,
-    area_code   TEXT COLLATE "C" NOT NULL UNIQUE REFERENCES areas (code),
-    path        TEXT COLLATE "C" NOT NULL,
-    name        TEXT NOT NULL,
-    branch      TEXT NOT NULL,  -- 临时党支部
-    created_at  TIMESTAMPTZ NOT NULL,
-    created_by  TEXT NOT NULL
-);
 CREATE INDEX areas_level ON areas (level, path);

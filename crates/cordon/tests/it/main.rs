@@ -8,4 +8,5 @@ mod gates;
 mod support;
 mod testing;
 mod trace;
+mod workforce;
 mod zones;

@@ -1,0 +1,683 @@
+//! The workforce service: workers and their reporting in (报到), quarantine sites, 包联
+//! assignments, the coverage of the user's areas under the rules of the profile in force (every
+//! unit that breaks a rule, worst first, with the residents affected), and suggestions that
+//! close the gaps with the workers on hand (the domain's minimum-cost assignment), which the
+//! user accepts one by one or all at once.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::workforce::{
+    Answering, Candidate, CoverageRule, Gap, GapKind, Post, Rank, Unit, coverage as coverage_of,
+    covered_share, suggest,
+};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Role, Tier};
+use cordon_import::{Limits, Progress, read_workers};
+use cordon_store::{
+    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, UnitRef, User, WorkerRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::zones;
+
+/// Reading the workforce of one's areas: the offices, community workers and cadres.
+pub fn may_view(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker | Role::Cadre
+    )
+}
+
+/// Importing workers, recording reporting in, assigning: the offices and community workers.
+pub fn may_manage(user: &User) -> bool {
+    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker)
+}
+
+fn forbid(what: &str) -> ApiError {
+    ApiError::Forbidden(format!("{what} is not part of your role"))
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid { field: field.into(), message: message.into() }
+}
+
+// ---- views ----
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct WorkerView {
+    pub worker_id: String,
+    pub name: String,
+    /// Masked: 139****0001.
+    pub phone: Option<String>,
+    pub organisation: String,
+    pub party_member: bool,
+    pub rank: Rank,
+}
+
+impl WorkerView {
+    fn of(w: &WorkerRecord) -> Self {
+        WorkerView {
+            worker_id: w.worker_id.clone(),
+            name: w.name.clone(),
+            phone: w.phone.as_deref().map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
+            organisation: w.organisation.clone(),
+            party_member: w.party_member,
+            rank: w.rank,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CheckinView {
+    pub worker: WorkerView,
+    #[schema(value_type = String)]
+    pub community_code: AreaCode,
+    pub community_name: String,
+    pub day: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+impl CheckinView {
+    fn of(c: &CheckinRecord) -> Self {
+        CheckinView {
+            worker: WorkerView::of(&c.worker),
+            community_code: c.community.clone(),
+            community_name: c.community_name.clone(),
+            day: c.day,
+            at: c.at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SiteView {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    pub rooms: i64,
+    pub occupied: i64,
+}
+
+impl SiteView {
+    fn of(s: &SiteRecord) -> Self {
+        SiteView {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            area_code: s.area.clone(),
+            area_name: s.area_name.clone(),
+            rooms: s.rooms,
+            occupied: s.occupied,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct AssignmentView {
+    pub id: i64,
+    pub worker: WorkerView,
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    pub unit_name: String,
+    pub post: Post,
+    pub title: String,
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub created_by: String,
+}
+
+impl AssignmentView {
+    fn of(a: &AssignmentRecord) -> Self {
+        AssignmentView {
+            id: a.id,
+            worker: WorkerView::of(&a.worker),
+            unit_kind: a.unit.kind().into(),
+            unit_key: a.unit.key().into(),
+            unit_name: a.unit_name.clone(),
+            post: a.post,
+            title: a.title.clone(),
+            from: a.from,
+            until: a.until,
+            created_by: a.created_by.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct GapView {
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    pub unit_name: String,
+    /// None: a quarantine site.
+    pub level: Option<AreaLevel>,
+    pub tier: Option<Tier>,
+    pub residents: i64,
+    pub rule: String,
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub kind: GapKind,
+    /// A leader (1), or the workers the residents call for; and those in post.
+    pub needed: u32,
+    pub have: u32,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct TierShare {
+    pub tier: Option<Tier>,
+    pub units: i64,
+    pub covered: i64,
+    pub covered_pct: f64,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct LoadView {
+    pub worker: WorkerView,
+    pub units: i64,
+    pub residents: i64,
+}
+
+#[derive(Serialize, ToSchema, Clone, Default)]
+pub struct WorkforceFigures {
+    /// Workers who reported in today.
+    pub on_hand: i64,
+    pub party_members_on_hand: i64,
+    /// Organisations the workers on hand come from.
+    pub organisations: i64,
+    /// Workers answering for a unit now, as leaders and as members.
+    pub leaders: i64,
+    pub members: i64,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CoverageView {
+    pub at: DateTime<Utc>,
+    /// The profile whose rules these are.
+    pub profile_key: String,
+    /// Units some rule holds.
+    pub units: i64,
+    /// Every unit that breaks a rule, worst first.
+    pub gaps: Vec<GapView>,
+    pub by_tier: Vec<TierShare>,
+    pub figures: WorkforceFigures,
+    /// The most loaded leaders first.
+    pub load: Vec<LoadView>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SuggestionView {
+    pub gap: GapView,
+    /// Leader for a unit without one; member for one short of workers.
+    pub post: Post,
+    pub worker: WorkerView,
+    pub community_name: String,
+    /// Steps on the area tree between the community they reported to and the unit.
+    pub distance: u32,
+    /// Residents of the units they lead already.
+    pub load: i64,
+}
+
+// ---- workers, reporting in, sites ----
+
+pub async fn import_workers(
+    state: &AppState,
+    user: &User,
+    path: &Path,
+    name: &str,
+) -> Result<(i64, i64), ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("importing workers"));
+    }
+    let rows = read_workers(path, Limits::default(), &Progress::default())
+        .map_err(|e| invalid("file", e.to_string().replace(&path.display().to_string(), name)))?;
+    Ok(state.store.put_workers(&rows, Utc::now()).await?)
+}
+
+fn local_today(state: &AppState) -> NaiveDate {
+    Utc::now().with_timezone(&state.config.tz).date_naive()
+}
+
+pub async fn check_in(
+    state: &AppState,
+    user: &User,
+    worker_id: &str,
+    community: &str,
+    day: Option<NaiveDate>,
+) -> Result<CheckinView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("recording reporting in"));
+    }
+    let code = AreaCode::try_from(community.trim().to_owned())
+        .map_err(|e| invalid("community_code", e.to_string()))?;
+    state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("community_code", format!("no area {code} in your areas")))?;
+    if state.store.worker(worker_id.trim()).await?.is_none() {
+        return Err(invalid("worker_id", format!("no worker {}", worker_id.trim())));
+    }
+    let day = day.unwrap_or_else(|| local_today(state));
+    let c = state.store.check_in(worker_id.trim(), &code, day, Utc::now(), &user.username).await.map_err(
+        |e| match e {
+            cordon_store::StoreError::Invalid(m) => invalid("community_code", m),
+            other => other.into(),
+        },
+    )?;
+    Ok(CheckinView::of(&c))
+}
+
+pub async fn on_hand(
+    state: &AppState,
+    user: &User,
+    day: Option<NaiveDate>,
+) -> Result<Vec<CheckinView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let day = day.unwrap_or_else(|| local_today(state));
+    Ok(state.store.on_hand(&user.scope_path, day).await?.iter().map(CheckinView::of).collect())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    /// Default: generated.
+    pub id: Option<String>,
+    pub name: String,
+    /// The area the site is in.
+    pub area_code: String,
+    pub rooms: i64,
+}
+
+pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Result<SiteView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("adding quarantine sites"));
+    }
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid("name", "1 to 100 characters"));
+    }
+    if !(1..=100_000).contains(&req.rooms) {
+        return Err(invalid("rooms", "1 to 100,000 rooms"));
+    }
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| invalid("area_code", e.to_string()))?;
+    state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+    let id = match req.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => cordon_domain::workforce::check_worker_id(id)
+            .map_err(|_| invalid("id", "letters, digits, '-' or '_'"))?,
+        None => {
+            let mut b = [0u8; 4];
+            rand::fill(&mut b);
+            format!("QS{}", hex::encode_upper(b))
+        }
+    };
+    let site = NewSite {
+        id,
+        name: name.to_owned(),
+        area: code,
+        rooms: req.rooms,
+        at: Utc::now(),
+        by: user.username.clone(),
+    };
+    Ok(SiteView::of(&state.store.create_site(&site).await?))
+}
+
+pub async fn sites(state: &AppState, user: &User) -> Result<Vec<SiteView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    Ok(state.store.sites(&user.scope_path).await?.iter().map(SiteView::of).collect())
+}
+
+// ---- assignments ----
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub worker_id: String,
+    /// The area it is for (a township, street, community, compound, building)…
+    pub area_code: Option<String>,
+    /// …or the quarantine site.
+    pub site_id: Option<String>,
+    #[serde(default = "leader")]
+    pub post: Post,
+    /// 临时党支部书记, 楼长, 门岗 …
+    #[serde(default)]
+    pub title: String,
+    /// Default: now.
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+fn leader() -> Post {
+    Post::Leader
+}
+
+async fn unit_in_scope(
+    state: &AppState,
+    user: &User,
+    area: Option<&str>,
+    site: Option<&str>,
+) -> Result<UnitRef, ApiError> {
+    match (area.map(str::trim).filter(|s| !s.is_empty()), site.map(str::trim).filter(|s| !s.is_empty())) {
+        (Some(a), None) => {
+            let code = AreaCode::try_from(a.to_owned()).map_err(|e| invalid("area_code", e.to_string()))?;
+            state
+                .store
+                .area(&user.scope_path, &code)
+                .await?
+                .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+            Ok(UnitRef::Area(code))
+        }
+        (None, Some(s)) => {
+            let found = state.store.sites(&user.scope_path).await?.into_iter().any(|x| x.id == s);
+            if !found {
+                return Err(invalid("site_id", format!("no quarantine site {s} in your areas")));
+            }
+            Ok(UnitRef::Site(s.to_owned()))
+        }
+        _ => Err(invalid("area_code", "name one unit: an area_code or a site_id")),
+    }
+}
+
+pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result<AssignmentView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    let unit = unit_in_scope(state, user, req.area_code.as_deref(), req.site_id.as_deref()).await?;
+    let worker = req.worker_id.trim();
+    if state.store.worker(worker).await?.is_none() {
+        return Err(invalid("worker_id", format!("no worker {worker}")));
+    }
+    if req.title.chars().count() > 50 {
+        return Err(invalid("title", "at most 50 characters"));
+    }
+    let now = Utc::now();
+    let a = NewAssignment {
+        worker_id: worker.to_owned(),
+        unit,
+        post: req.post,
+        title: req.title.trim().to_owned(),
+        from: req.from.unwrap_or(now),
+        until: req.until,
+        at: now,
+        by: user.username.clone(),
+    };
+    state.store.assign(&a).await.map(|r| AssignmentView::of(&r)).map_err(|e| match e {
+        cordon_store::StoreError::Invalid(m) => {
+            let field = if m.contains("ends after") { "until" } else { "worker_id" };
+            invalid(field, m)
+        }
+        other => other.into(),
+    })
+}
+
+pub async fn end_assignment(state: &AppState, user: &User, id: i64) -> Result<AssignmentView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("ending assignments"));
+    }
+    let mine = state.store.assignments(&user.scope_path, None).await?.into_iter().any(|a| a.id == id);
+    if !mine {
+        return Err(ApiError::NotFound);
+    }
+    let a = state.store.end_assignment(id, Utc::now()).await?.ok_or(ApiError::NotFound)?;
+    Ok(AssignmentView::of(&a))
+}
+
+pub async fn assignments(
+    state: &AppState,
+    user: &User,
+    current: bool,
+) -> Result<Vec<AssignmentView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let at = current.then(Utc::now);
+    Ok(state.store.assignments(&user.scope_path, at).await?.iter().map(AssignmentView::of).collect())
+}
+
+// ---- coverage ----
+
+/// The units, gaps and leaders of the user's areas now.
+struct Report {
+    rules: Vec<CoverageRule>,
+    profile_key: String,
+    units: Vec<Unit>,
+    kinds: Vec<&'static str>,
+    gaps: Vec<Gap>,
+    current: Vec<AssignmentRecord>,
+}
+
+async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, ApiError> {
+    let profile_key = zones::profile_in_force(state).await?;
+    let profiles = zones::profiles(state).await?;
+    let rules = profiles.get(&profile_key).map(|p| p.coverage.clone()).unwrap_or_default();
+    let tiers = zones::zone_tiers(state).await?;
+    let tier_at = |p: &AreaPath| {
+        p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
+    };
+    let mut levels: Vec<AreaLevel> = rules.iter().flat_map(|r| r.levels.iter().copied()).collect();
+    levels.sort();
+    levels.dedup();
+    let mut units = Vec::new();
+    let mut kinds = Vec::new();
+    for a in state.store.areas_at(&user.scope_path, &levels).await? {
+        let unit = Unit {
+            key: a.code.as_str().to_owned(),
+            name: a.name,
+            level: Some(a.level),
+            tier: tier_at(&a.path),
+            path: a.path,
+            residents: a.residents,
+        };
+        if rules.iter().any(|r| r.holds(&unit)) {
+            units.push(unit);
+            kinds.push("area");
+        }
+    }
+    if rules.iter().any(|r| r.sites) {
+        for s in state.store.sites(&user.scope_path).await? {
+            units.push(Unit {
+                key: s.id,
+                name: s.name,
+                level: None,
+                tier: tier_at(&s.path),
+                path: s.path,
+                residents: s.occupied,
+            });
+            kinds.push("site");
+        }
+    }
+    let current = state.store.assignments(&user.scope_path, Some(now)).await?;
+    let mut answering: HashMap<&str, Vec<Answering>> = HashMap::new();
+    for a in &current {
+        answering.entry(a.unit.key()).or_default().push(Answering { rank: a.worker.rank, post: a.post });
+    }
+    let gaps = coverage_of(&units, &answering, &rules);
+    Ok(Report { rules, profile_key, units, kinds, gaps, current })
+}
+
+fn gap_view(r: &Report, g: &Gap) -> GapView {
+    let u = &r.units[g.unit];
+    let rule = r.rules.iter().find(|x| x.key == g.rule);
+    GapView {
+        unit_kind: r.kinds[g.unit].into(),
+        unit_key: u.key.clone(),
+        unit_name: u.name.clone(),
+        level: u.level,
+        tier: u.tier,
+        residents: u.residents,
+        rule: g.rule.clone(),
+        rule_zh: rule.map_or_else(String::new, |x| x.name_zh.clone()),
+        rule_en: rule.map_or_else(String::new, |x| x.name_en.clone()),
+        kind: g.kind,
+        needed: g.needed,
+        have: g.have,
+    }
+}
+
+fn pct(n: i64, of: i64) -> f64 {
+    if of <= 0 { 100.0 } else { (n as f64 * 1000.0 / of as f64).round() / 10.0 }
+}
+
+pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let now = Utc::now();
+    let r = report(state, user, now).await?;
+    let on_hand = state.store.on_hand(&user.scope_path, local_today(state)).await?;
+    let organisations: HashSet<&str> = on_hand.iter().map(|c| c.worker.organisation.as_str()).collect();
+    let leaders: HashSet<&str> =
+        r.current.iter().filter(|a| a.post == Post::Leader).map(|a| a.worker.worker_id.as_str()).collect();
+    let members: HashSet<&str> =
+        r.current.iter().filter(|a| a.post == Post::Member).map(|a| a.worker.worker_id.as_str()).collect();
+    let figures = WorkforceFigures {
+        on_hand: on_hand.len() as i64,
+        party_members_on_hand: on_hand.iter().filter(|c| c.worker.party_member).count() as i64,
+        organisations: organisations.len() as i64,
+        leaders: leaders.len() as i64,
+        members: members.len() as i64,
+    };
+    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
+    let mut load: HashMap<&str, (WorkerView, i64, i64)> = HashMap::new();
+    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
+        let e = load.entry(a.worker.worker_id.as_str()).or_insert_with(|| (WorkerView::of(&a.worker), 0, 0));
+        e.1 += 1;
+        e.2 += residents.get(a.unit.key()).copied().unwrap_or(0);
+    }
+    let mut load: Vec<LoadView> =
+        load.into_values().map(|(worker, units, residents)| LoadView { worker, units, residents }).collect();
+    load.sort_by(|a, b| b.residents.cmp(&a.residents).then(a.worker.worker_id.cmp(&b.worker.worker_id)));
+    load.truncate(50);
+    let by_tier = covered_share(&r.units, &r.gaps)
+        .into_iter()
+        .map(|(tier, units, covered)| TierShare { tier, units, covered, covered_pct: pct(covered, units) })
+        .collect();
+    Ok(CoverageView {
+        at: now,
+        profile_key: r.profile_key.clone(),
+        units: r.units.len() as i64,
+        gaps: r.gaps.iter().map(|g| gap_view(&r, g)).collect(),
+        by_tier,
+        figures,
+        load,
+    })
+}
+
+/// Leaders proposed for the gaps from the workers on hand today (none is written).
+pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<SuggestionView>, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    let now = Utc::now();
+    let r = report(state, user, now).await?;
+    let on_hand = state.store.on_hand(&user.scope_path, local_today(state)).await?;
+    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
+    let mut load: HashMap<&str, i64> = HashMap::new();
+    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
+        *load.entry(a.worker.worker_id.as_str()).or_default() +=
+            residents.get(a.unit.key()).copied().unwrap_or(0);
+    }
+    let candidates: Vec<Candidate> = on_hand
+        .iter()
+        .map(|c| Candidate {
+            worker_id: c.worker.worker_id.clone(),
+            rank: c.worker.rank,
+            community: c.path.clone(),
+            load: load.get(c.worker.worker_id.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+    let leaderless: HashSet<usize> =
+        r.gaps.iter().filter(|g| g.kind == GapKind::NoLeader).map(|g| g.unit).collect();
+    let wanted: Vec<(AreaPath, Option<Rank>, u32)> = r
+        .gaps
+        .iter()
+        .map(|g| {
+            let path = r.units[g.unit].path.clone();
+            match g.kind {
+                GapKind::NoLeader => {
+                    (path, r.rules.iter().find(|x| x.key == g.rule).and_then(|x| x.leader_rank), 1)
+                }
+                // The leader proposed for the same unit counts towards its team.
+                GapKind::Understaffed => (path, None, g.missing() - u32::from(leaderless.contains(&g.unit))),
+            }
+        })
+        .collect();
+    let street_of = |p: &AreaPath| p.lineage().get(2).cloned();
+    let picked = suggest(&wanted, &candidates, street_of);
+    Ok(picked
+        .iter()
+        .map(|s| SuggestionView {
+            gap: gap_view(&r, &r.gaps[s.gap]),
+            post: if r.gaps[s.gap].kind == GapKind::NoLeader { Post::Leader } else { Post::Member },
+            worker: WorkerView::of(&on_hand[s.worker].worker),
+            community_name: on_hand[s.worker].community_name.clone(),
+            distance: s.distance,
+            load: candidates[s.worker].load,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    pub worker_id: String,
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    /// Default: leader.
+    #[serde(default = "leader")]
+    pub post: Post,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcceptOutcome {
+    pub assigned: Vec<AssignmentView>,
+    /// What could not be assigned, and why (someone else took the unit meanwhile …).
+    pub refused: Vec<String>,
+}
+
+/// Assigns each accepted suggestion (a leader, or a member of a team short of workers) from
+/// now; each stands or fails alone.
+pub async fn accept(state: &AppState, user: &User, picks: Vec<Accepted>) -> Result<AcceptOutcome, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    if picks.len() > 5_000 {
+        return Err(invalid("assignments", "at most 5,000 at once"));
+    }
+    let mut out = AcceptOutcome { assigned: Vec::new(), refused: Vec::new() };
+    for p in picks {
+        let (area, site) = match p.unit_kind.as_str() {
+            "site" => (None, Some(p.unit_key.clone())),
+            _ => (Some(p.unit_key.clone()), None),
+        };
+        let req = AssignRequest {
+            worker_id: p.worker_id.clone(),
+            area_code: area,
+            site_id: site,
+            post: p.post,
+            title: if p.post == Post::Leader { "包联负责人".into() } else { String::new() },
+            from: None,
+            until: None,
+        };
+        match assign(state, user, req).await {
+            Ok(a) => out.assigned.push(a),
+            Err(e) => out.refused.push(format!("{} → {}: {e}", p.worker_id, p.unit_key)),
+        }
+    }
+    Ok(out)
+}

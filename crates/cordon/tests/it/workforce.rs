@@ -1,0 +1,166 @@
+//! The workforce and 包联 end to end on the demo: the coverage page's gaps with their residents,
+//! suggestions accepted and the gap gone, a zone sealed and its gap opened at once, reporting in,
+//! a roster file, bad input named, roles — on both backends.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Server, client};
+
+/// The sealed building of the second community the demo leaves without a leader.
+const LEFT_OPEN: &str = "15010200100200104";
+
+fn gaps_of(c: &Value) -> Vec<(String, String)> {
+    c["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["unit_key"].as_str().unwrap().to_owned(), g["kind"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn coverage_gaps_and_suggestions(s: &Server) {
+    let office = s.login("xincheng").await;
+    let (status, c) = s.get(&office, "/api/v1/coverage").await;
+    assert_eq!(status, 200, "{c}");
+    let gaps = gaps_of(&c);
+    assert!(gaps.contains(&(LEFT_OPEN.into(), "no_leader".into())), "{gaps:?}");
+    assert!(gaps.contains(&("QS-RUJIA".into(), "no_leader".into())), "{gaps:?}");
+    // Worst first: the gaps without a leader come by residents, most first.
+    let residents: Vec<i64> = c["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["kind"] == "no_leader")
+        .map(|g| g["residents"].as_i64().unwrap())
+        .collect();
+    assert!(residents.windows(2).all(|w| w[0] >= w[1]), "{residents:?}");
+    let f = &c["figures"];
+    assert!(f["on_hand"].as_i64().unwrap() > 10 && f["leaders"].as_i64().unwrap() > 5, "{f}");
+    assert!(
+        c["by_tier"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tier"] == "sealed" && t["covered_pct"].as_f64().unwrap() < 100.0)
+    );
+
+    // The suggestions include the open sealed building; accepted, its gap closes.
+    let (status, sugg) = s.get(&office, "/api/v1/coverage/suggestions").await;
+    assert_eq!(status, 200, "{sugg}");
+    let pick = sugg
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["gap"]["unit_key"] == LEFT_OPEN)
+        .unwrap_or_else(|| panic!("a suggestion for {LEFT_OPEN}: {sugg}"))
+        .clone();
+    assert_eq!(pick["post"], "leader");
+    let body = json!({"assignments": [{"worker_id": pick["worker"]["worker_id"], "unit_kind": "area", "unit_key": LEFT_OPEN}]});
+    let (status, out) = s.call(Method::POST, &office, "/api/v1/coverage/accept", Some(body.clone())).await;
+    assert_eq!((status, out["assigned"].as_array().unwrap().len()), (200, 1), "{out}");
+    let (_, c) = s.get(&office, "/api/v1/coverage").await;
+    assert!(!gaps_of(&c).iter().any(|(k, _)| k == LEFT_OPEN), "the gap is closed");
+    // Accepted twice: refused with its reason, nothing else changes.
+    let (_, again) = s.call(Method::POST, &office, "/api/v1/coverage/accept", Some(body)).await;
+    assert!(again["refused"][0].as_str().unwrap().contains("already answers"), "{again}");
+
+    // A building sealed now opens a gap at once.
+    let building = "15010200100100201";
+    let (_, before) = s.get(&office, "/api/v1/coverage").await;
+    assert!(!gaps_of(&before).iter().any(|(k, _)| k == building));
+    let (status, z) = s
+        .call(
+            Method::POST,
+            &office,
+            "/api/v1/zones",
+            Some(json!({"area_code": building, "tier": "sealed", "reason": "新阳性"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{z}");
+    let (_, after) = s.get(&office, "/api/v1/coverage").await;
+    assert!(gaps_of(&after).contains(&(building.into(), "no_leader".into())), "{:?}", gaps_of(&after));
+
+    // The district office reads only its district; a cadre reads, a sampler does not.
+    let (status, _) = s.get(&s.login("cadre").await, "/api/v1/coverage").await;
+    assert_eq!(status, 200);
+    let (status, _) = s.get(&s.login("sampler").await, "/api/v1/coverage").await;
+    assert_eq!(status, 403);
+}
+
+async fn rosters_reporting_in_and_bad_input(s: &Server) {
+    let office = s.login("xincheng").await;
+    let send = |body: &'static str| {
+        client()
+            .post(format!("{}/api/v1/workers?name=roster.csv", s.base))
+            .bearer_auth(&office)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let r = send("worker_id,name,phone,organisation,party_member,rank\nX1,周敏,,市卫健委,true,科级\nX1,重复,,x,true,staff\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("roster.csv:3:1 (worker_id): X1 appears twice"),
+        "{e}"
+    );
+    let r = send("worker_id,name,phone,organisation,party_member,rank\nX1,周敏,,市卫健委,true,科级\nX2,吴刚,13904719999,市卫健委,false,staff\n")
+        .await
+        .unwrap();
+    let ok: Value = r.json().await.unwrap();
+    assert_eq!((ok["added"].as_i64(), ok["updated"].as_i64()), (Some(2), Some(0)), "{ok}");
+
+    // Reporting in: one community a day.
+    let checkin = |c: &str| json!({"worker_id": "X1", "community_code": c});
+    let (status, c) = s.call(Method::POST, &office, "/api/v1/checkins", Some(checkin("150102001001"))).await;
+    assert_eq!(status, 201, "{c}");
+    let (status, e) = s.call(Method::POST, &office, "/api/v1/checkins", Some(checkin("150102001002"))).await;
+    assert_eq!(status, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("one community a day"));
+    let (status, e) =
+        s.call(Method::POST, &office, "/api/v1/checkins", Some(checkin("150102001001001"))).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("community_code")),
+        "a compound is not a community: {e}"
+    );
+    let (_, hand) = s.get(&office, "/api/v1/checkins").await;
+    assert!(hand.as_array().unwrap().iter().any(|c| c["worker"]["worker_id"] == "X1"));
+    assert!(!hand.to_string().contains("13904719999"), "phones masked");
+
+    // Assignments: unknown unit, an end before the start, a second leader.
+    let assign = |body: Value| s.call(Method::POST, &office, "/api/v1/assignments", Some(body));
+    let (status, e) = assign(json!({"worker_id": "X1", "area_code": "150102999999"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("area_code")), "{e}");
+    let (status, e) = assign(json!({"worker_id": "X1", "area_code": "150102001001001", "from": "2026-03-02T00:00:00Z", "until": "2026-03-01T00:00:00Z"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("until")), "{e}");
+    let (status, e) = assign(json!({"worker_id": "X1", "area_code": "150102001001001"})).await;
+    assert_eq!(status, 422, "the compound has a leader from the demo: {e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("responsible leader"), "{e}");
+    let (status, a) =
+        assign(json!({"worker_id": "X1", "area_code": "150102001001001", "post": "member", "title": "门岗"}))
+            .await;
+    assert_eq!(status, 201, "{a}");
+    let (status, ended) =
+        s.call(Method::POST, &office, &format!("/api/v1/assignments/{}/end", a["id"]), None).await;
+    assert_eq!(status, 200);
+    assert!(!ended["until"].is_null());
+    let (status, e) = assign(json!({"worker_id": "NOBODY", "site_id": "QS-RUJIA"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("worker_id")), "{e}");
+    // A cadre reads but does not assign.
+    let cadre = s.login("cadre").await;
+    let (status, _) = s
+        .call(
+            Method::POST,
+            &cadre,
+            "/api/v1/assignments",
+            Some(json!({"worker_id": "X1", "area_code": "150102001001001"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+crate::support::on_both_backends!(coverage_gaps_and_suggestions, rosters_reporting_in_and_bad_input);
