@@ -334,6 +334,33 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: the district office opens coverage, sees the gaps, accepts the suggested cadres, and the gaps close`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'xincheng');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/coverage`);
+    const before = await page.locator('table.gaps tbody tr').count();
+    // The phone runs first on a fresh demo: the sealed building the demo left open is there.
+    const first = label === 'phone';
+    if (first) assert.match(await page.locator('table.gaps').innerText(), /4号楼[\s\S]*无负责人/);
+    await page.screenshot({ path: join(shots, `${label}-coverage.png`), fullPage: true });
+    await page.click('a:has-text("生成建议")');
+    await page.waitForURL(/suggest=1/);
+    await page.screenshot({ path: join(shots, `${label}-suggestions.png`), fullPage: true });
+    if (first) {
+      assert.ok(await page.locator('table.suggestions tbody tr').count() > 0, 'suggestions');
+      await page.click('button:has-text("确认安排")');
+      await page.waitForURL(/\/coverage\/accept/);
+      assert.match(await page.locator('main').innerText(), /已安排/);
+      const after = await page.locator('table.gaps tbody tr').count();
+      assert.ok(after < before, `gaps closed: ${before} -> ${after}`);
+      assert.doesNotMatch(await page.locator('table.gaps').innerText(), /4号楼/);
+    }
+    await page.screenshot({ path: join(shots, `${label}-coverage-after.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

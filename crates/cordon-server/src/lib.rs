@@ -21,6 +21,7 @@ mod web;
 mod web_cases;
 mod web_gates;
 mod web_testing;
+mod web_workforce;
 mod web_zones;
 pub mod workforce;
 mod workforce_api;

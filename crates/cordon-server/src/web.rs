@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web_cases::router())
         .merge(crate::web_testing::router())
         .merge(crate::web_gates::router())
+        .merge(crate::web_workforce::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -71,6 +72,8 @@ pub struct Page {
     pub x: &'static crate::i18n::TestTexts,
     /// The texts of the gate pages.
     pub g: &'static crate::i18n::GateTexts,
+    /// The texts of the workforce pages.
+    pub w: &'static crate::i18n::WorkTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -86,6 +89,7 @@ impl Page {
             c: lang.case_texts(),
             x: lang.testing_texts(),
             g: lang.gate_texts(),
+            w: lang.work_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,

@@ -1,0 +1,180 @@
+//! The workforce pages: the coverage of one's areas (figures, coverage by tier, every gap worst
+//! first with the residents affected, the leaders' load), the suggestions that close the gaps,
+//! ticked and assigned in one go, and the forms for reporting in and quarantine sites.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use cordon_domain::workforce::{GapKind, Post, Rank};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::web::{Page, PageUser, error_page, render};
+use crate::web_zones::back;
+use crate::workforce::{self, AcceptOutcome, Accepted, CoverageView, GapView, SiteRequest, SuggestionView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/coverage", get(coverage_page))
+        .route("/coverage/accept", post(accept_submit))
+        .route("/coverage/checkin", post(checkin_submit))
+        .route("/coverage/sites", post(site_submit))
+}
+
+impl Page {
+    pub fn can_view_workforce(&self) -> bool {
+        self.user.as_ref().is_some_and(workforce::may_view)
+    }
+
+    pub fn can_manage_workforce(&self) -> bool {
+        self.user.as_ref().is_some_and(workforce::may_manage)
+    }
+
+    pub fn gap_kind(&self, k: &GapKind) -> &'static str {
+        match k {
+            GapKind::NoLeader => self.w.no_leader,
+            GapKind::Understaffed => self.w.understaffed,
+        }
+    }
+
+    pub fn gap_class(&self, k: &GapKind) -> &'static str {
+        match k {
+            GapKind::NoLeader => "no_leader",
+            GapKind::Understaffed => "understaffed",
+        }
+    }
+
+    pub fn rule_name<'a>(&self, g: &'a GapView) -> &'a str {
+        match self.lang {
+            Lang::Zh => &g.rule_zh,
+            Lang::En => &g.rule_en,
+        }
+    }
+
+    pub fn unit_level(&self, g: &GapView) -> &'static str {
+        g.level.as_ref().map_or(self.w.site, |l| self.level_name(l))
+    }
+
+    pub fn rank_name(&self, r: &Rank) -> &'static str {
+        match self.lang {
+            Lang::Zh => r.name_zh(),
+            Lang::En => r.as_str(),
+        }
+    }
+
+    pub fn post_name(&self, p: &Post) -> &'static str {
+        match p {
+            Post::Leader => self.w.as_leader,
+            Post::Member => self.w.as_member,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoverageTemplate {
+    page: Page,
+    c: CoverageView,
+    suggestions: Option<Vec<SuggestionView>>,
+    outcome: Option<AcceptOutcome>,
+}
+
+#[derive(Deserialize)]
+struct CoverageQuery {
+    suggest: Option<String>,
+}
+
+async fn coverage_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<CoverageQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    show(&state, page, jar, q.suggest.is_some(), None).await
+}
+
+async fn show(
+    state: &AppState,
+    page: Page,
+    jar: axum_extra::extract::cookie::CookieJar,
+    suggest: bool,
+    outcome: Option<AcceptOutcome>,
+) -> Response {
+    let user = page.user.as_ref().expect("signed in");
+    let r = async {
+        let c = workforce::coverage(state, user).await?;
+        let suggestions = if suggest { Some(workforce::suggestions(state, user).await?) } else { None };
+        Ok::<_, ApiError>((c, suggestions))
+    }
+    .await;
+    match r {
+        Ok((c, suggestions)) => {
+            (jar, render(&CoverageTemplate { page, c, suggestions, outcome })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// Ticked suggestions arrive as `pick=worker|kind|key|post`, one per box.
+async fn accept_submit(State(state): State<AppState>, pu: PageUser, body: String) -> Response {
+    let PageUser { page, jar } = pu;
+    let picks: Vec<Accepted> = form_urlencoded(&body)
+        .into_iter()
+        .filter(|(k, _)| k == "pick")
+        .filter_map(|(_, v)| {
+            let mut it = v.split('|');
+            let (worker_id, unit_kind, unit_key, post) = (it.next()?, it.next()?, it.next()?, it.next()?);
+            Some(Accepted {
+                worker_id: worker_id.into(),
+                unit_kind: unit_kind.into(),
+                unit_key: unit_key.into(),
+                post: Post::parse(post)?,
+            })
+        })
+        .collect();
+    let user = page.user.clone().expect("signed in");
+    match workforce::accept(&state, &user, picks).await {
+        Ok(outcome) => show(&state, page, jar, false, Some(outcome)).await,
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs (a form with repeated names, which `Form` of a
+/// struct cannot hold).
+fn form_urlencoded(body: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct CheckinForm {
+    worker_id: String,
+    community_code: String,
+}
+
+async fn checkin_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<CheckinForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = workforce::check_in(&state, &user, &f.worker_id, &f.community_code, None)
+        .await
+        .map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct SiteForm {
+    name: String,
+    area_code: String,
+    rooms: i64,
+}
+
+async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<SiteForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, rooms: f.rooms };
+    let r = workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
