@@ -4,6 +4,7 @@
 mod bench;
 mod bench_gates;
 mod bench_testing;
+mod bench_workforce;
 mod progress;
 mod trace;
 
@@ -84,6 +85,9 @@ enum BenchCommand {
     /// Gate decisions over HTTP at a steady rate against a server in its own process, beside
     /// its health check at the same rate.
     Gates(bench_gates::GatesBench),
+    /// The coverage report and the suggestions of a city, through the service, on a demo city
+    /// grown to 20,000 zones and 60,000 workers.
+    Workforce(bench_workforce::WorkforceBench),
 }
 
 #[derive(Args, Clone)]
@@ -324,6 +328,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
         Command::Bench(BenchCommand::Gates(b)) => bench_gates::bench(&b).await,
+        Command::Bench(BenchCommand::Workforce(b)) => bench_workforce::bench(&b).await,
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),

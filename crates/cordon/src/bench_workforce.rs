@@ -1,0 +1,219 @@
+//! `cordon bench workforce`: the coverage report and the suggestions of a city, through the same
+//! service the API calls, on a demo city grown to the sizes: zones on buildings (sealed
+//! and controlled), workers reporting in across the communities, leaders for most units and
+//! gaps for the rest. The first run on a database adds what is missing; later runs measure only.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use cordon_domain::workforce::{Post, Rank, WorkerRow};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, Tier};
+use cordon_store::{NewAssignment, NewZone, Store, UnitRef};
+use rand::{RngExt, SeedableRng};
+
+#[derive(Args)]
+pub struct WorkforceBench {
+    /// A demo database (`cordon demo --no-serve --scale city --db URL`).
+    #[arg(long)]
+    db: String,
+    /// Zones to have, each on a building (half sealed, half controlled).
+    #[arg(long, default_value_t = 20_000)]
+    zones: usize,
+    /// Workers to have, reporting in today across the communities.
+    #[arg(long, default_value_t = 60_000)]
+    workers: usize,
+    /// Share of units given a leader, in per cent (the rest are the gaps).
+    #[arg(long, default_value_t = 95)]
+    covered_pct: u32,
+    /// Timed runs of each measure.
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+    #[arg(long, default_value_t = 2022)]
+    seed: u64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub async fn bench(b: &WorkforceBench) -> Result<()> {
+    let store: Arc<dyn Store> =
+        cordon_store::connect(&b.db).await.with_context(|| format!("opening {}", b.db))?;
+    let totals = store.totals().await?;
+    let root = AreaPath::root();
+    let hq = store.user_by_name("admin").await?.context("no user admin: seed a demo first")?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(b.seed);
+    let now = chrono::Utc::now();
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = now.with_timezone(&tz).date_naive();
+
+    // Zones on buildings, spread over the city.
+    let started = Instant::now();
+    let active = store
+        .zones(&root, &cordon_store::ZoneQuery { include_ended: false, tier: None, limit: u32::MAX / 2 })
+        .await?;
+    let buildings = store.areas_at(&root, &[AreaLevel::Building]).await?;
+    if buildings.is_empty() {
+        bail!("{} has no buildings: seed a demo first", b.db);
+    }
+    let zoned: std::collections::HashSet<&AreaPath> = active.iter().map(|z| &z.path).collect();
+    let mut added_zones = 0;
+    let step = (buildings.len() / b.zones.max(1)).max(1);
+    for (i, bld) in buildings.iter().enumerate().step_by(step) {
+        if active.len() + added_zones >= b.zones {
+            break;
+        }
+        if zoned.contains(&bld.path) {
+            continue;
+        }
+        let zone = NewZone {
+            area: bld.code.clone(),
+            tier: if i % 2 == 0 { Tier::Sealed } else { Tier::Controlled },
+            profile_key: cordon_domain::protocol::DEFAULT_PROFILE.into(),
+            reason: "cordon bench workforce".into(),
+            case_person_id: None,
+            at: now,
+            by: "bench".into(),
+        };
+        store.create_zone(&root, &zone).await?;
+        added_zones += 1;
+    }
+    // Workers, reporting in to communities round the city.
+    let communities = store.areas_at(&root, &[AreaLevel::Community]).await?;
+    let known = store.on_hand(&root, today).await?.len();
+    if known < b.workers {
+        let rows: Vec<WorkerRow> = (known..b.workers)
+            .map(|i| WorkerRow {
+                worker_id: format!("B{i:07}"),
+                name: format!("干部{i}"),
+                phone: None,
+                organisation: format!("单位{}", i % 300),
+                party_member: i % 5 != 0,
+                rank: match i % 20 {
+                    0 => Rank::Division,
+                    1..=5 => Rank::Section,
+                    6..=14 => Rank::Staff,
+                    _ => Rank::Volunteer,
+                },
+            })
+            .collect();
+        store.put_workers(&rows, now).await?;
+        for (i, w) in rows.iter().enumerate() {
+            let c = &communities[i % communities.len()];
+            store.check_in(&w.worker_id, &c.code, today, now, "bench").await?;
+        }
+    }
+    let state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
+    // Leaders for most units: each gap taken by a worker on hand in its own community, if any.
+    let first =
+        cordon_server::workforce::coverage(&state, &hq).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let on_hand = store.on_hand(&root, today).await?;
+    let mut by_community: std::collections::HashMap<&AreaPath, Vec<usize>> = std::collections::HashMap::new();
+    for (i, c) in on_hand.iter().enumerate() {
+        by_community.entry(&c.path).or_default().push(i);
+    }
+    let mut used = std::collections::HashSet::new();
+    let mut assigned = 0;
+    let leaderless: Vec<_> =
+        first.gaps.iter().filter(|g| g.kind == cordon_domain::workforce::GapKind::NoLeader).collect();
+    if leaderless.len() as f64 > first.units as f64 * (100 - b.covered_pct) as f64 / 100.0 {
+        for g in &leaderless {
+            if rng.random_range(0..100) >= b.covered_pct {
+                continue;
+            }
+            let unit = if g.unit_kind == "site" {
+                UnitRef::Site(g.unit_key.clone())
+            } else {
+                UnitRef::Area(AreaCode::parse(&g.unit_key)?)
+            };
+            let Some(node) = (match &unit {
+                UnitRef::Area(c) => store.area(&root, c).await?.map(|n| n.area.path),
+                UnitRef::Site(_) => None,
+            }) else {
+                continue;
+            };
+            let lineage = node.lineage();
+            let pool = lineage.iter().rev().find_map(|p| by_community.get(p));
+            let Some(w) = pool.and_then(|p| {
+                p.iter().find(|i| {
+                    !used.contains(*i) && (g.rule != "streets" || on_hand[**i].worker.rank <= Rank::Division)
+                })
+            }) else {
+                continue;
+            };
+            used.insert(*w);
+            let a = NewAssignment {
+                worker_id: on_hand[*w].worker.worker_id.clone(),
+                unit,
+                post: Post::Leader,
+                title: String::new(),
+                from: now,
+                until: None,
+                at: now,
+                by: "bench".into(),
+            };
+            if store.assign(&a).await.is_ok() {
+                assigned += 1;
+            }
+        }
+    }
+    eprintln!(
+        "set up in {:.1} s: {added_zones} zones and {assigned} leaders added",
+        started.elapsed().as_secs_f64()
+    );
+
+    let zones_now = store
+        .zones(&root, &cordon_store::ZoneQuery { include_ended: false, tier: None, limit: u32::MAX / 2 })
+        .await?
+        .len();
+    let mut cov = Vec::new();
+    let mut report = None;
+    for _ in 0..b.repeat {
+        let t = Instant::now();
+        let c = cordon_server::workforce::coverage(&state, &hq)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        cov.push(t.elapsed());
+        report = Some(c);
+    }
+    let report = report.context("--repeat 0")?;
+    let mut sug = Vec::new();
+    let mut proposed = 0;
+    for _ in 0..b.repeat {
+        let t = Instant::now();
+        proposed = cordon_server::workforce::suggestions(&state, &hq)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?
+            .len();
+        sug.push(t.elapsed());
+    }
+    cov.sort();
+    sug.sort();
+    println!(
+        "cordon bench workforce: {} ({} people, {} areas), {zones_now} active zones, {} workers on hand, {} units, {} gaps ({} without a leader)",
+        store.backend(),
+        totals.people,
+        totals.areas,
+        report.figures.on_hand,
+        report.units,
+        report.gaps.len(),
+        report.gaps.iter().filter(|g| g.kind == cordon_domain::workforce::GapKind::NoLeader).count()
+    );
+    println!(
+        "coverage report (city scope): median {:.1} ms, best {:.1} ms, worst {:.1} ms over {} runs",
+        ms(cov[cov.len() / 2]),
+        ms(cov[0]),
+        ms(cov[cov.len() - 1]),
+        cov.len()
+    );
+    println!(
+        "suggestions: {proposed} proposed, median {:.1} ms, best {:.1} ms, worst {:.1} ms",
+        ms(sug[sug.len() / 2]),
+        ms(sug[0]),
+        ms(sug[sug.len() - 1])
+    );
+    Ok(())
+}
