@@ -115,6 +115,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(workforce_api::coverage))
         .routes(routes!(workforce_api::suggestions))
         .routes(routes!(workforce_api::accept))
+        .routes(routes!(workforce_api::list_command_posts, workforce_api::create_command_post))
         .routes(routes!(cases_api::put_tracing_settings))
 }
 

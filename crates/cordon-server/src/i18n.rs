@@ -679,6 +679,7 @@ impl Lang {
 
 /// The texts of the workforce pages.
 pub struct WorkTexts {
+    pub command_posts: &'static str,
     pub workforce: &'static str,
     pub coverage: &'static str,
     pub on_hand: &'static str,
@@ -722,6 +723,7 @@ pub struct WorkTexts {
 }
 
 pub static ZH_WORK: WorkTexts = WorkTexts {
+    command_posts: "现场指挥部",
     workforce: "包联",
     coverage: "包联覆盖",
     on_hand: "今日报到",
@@ -765,6 +767,7 @@ pub static ZH_WORK: WorkTexts = WorkTexts {
 };
 
 pub static EN_WORK: WorkTexts = WorkTexts {
+    command_posts: "Command posts",
     workforce: "Workforce",
     coverage: "Coverage",
     on_hand: "On hand today",

@@ -79,6 +79,7 @@ impl Page {
 struct CoverageTemplate {
     page: Page,
     c: CoverageView,
+    posts: Vec<crate::workforce::CommandPostView>,
     suggestions: Option<Vec<SuggestionView>>,
     outcome: Option<AcceptOutcome>,
 }
@@ -107,13 +108,14 @@ async fn show(
     let user = page.user.as_ref().expect("signed in");
     let r = async {
         let c = workforce::coverage(state, user).await?;
+        let posts = workforce::command_posts(state, user).await?;
         let suggestions = if suggest { Some(workforce::suggestions(state, user).await?) } else { None };
-        Ok::<_, ApiError>((c, suggestions))
+        Ok::<_, ApiError>((c, posts, suggestions))
     }
     .await;
     match r {
-        Ok((c, suggestions)) => {
-            (jar, render(&CoverageTemplate { page, c, suggestions, outcome })).into_response()
+        Ok((c, posts, suggestions)) => {
+            (jar, render(&CoverageTemplate { page, c, posts, suggestions, outcome })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

@@ -448,6 +448,107 @@ pub async fn assignments(
     Ok(state.store.assignments(&user.scope_path, at).await?.iter().map(AssignmentView::of).collect())
 }
 
+// ---- command posts ----
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CommandPostView {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    pub name: String,
+    /// 临时党支部
+    pub branch: String,
+    /// Who answers for the compound now, each with their title.
+    pub team: Vec<AssignmentView>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandPostRequest {
+    /// The compound.
+    pub area_code: String,
+    /// Default: the compound's name and 现场指挥部.
+    pub name: Option<String>,
+    /// Default: the compound's name and 临时党支部.
+    pub branch: Option<String>,
+}
+
+/// 现场指挥部: a command post for a compound of the user's; its team is the compound's
+/// assignments (add members with their titles through `assign`).
+pub async fn create_command_post(
+    state: &AppState,
+    user: &User,
+    req: CommandPostRequest,
+) -> Result<CommandPostView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("setting up command posts"));
+    }
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| invalid("area_code", e.to_string()))?;
+    let node = state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+    let text = |v: Option<String>, suffix: &str| {
+        let v = v
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{}{suffix}", node.area.name));
+        if v.chars().count() > 100 { Err(invalid("name", "at most 100 characters")) } else { Ok(v) }
+    };
+    let (name, branch) = (text(req.name, "现场指挥部")?, text(req.branch, "临时党支部")?);
+    let p =
+        state.store.create_command_post(&code, &name, &branch, Utc::now(), &user.username).await.map_err(
+            |e| match e {
+                cordon_store::StoreError::Invalid(m) => invalid("area_code", m),
+                other => other.into(),
+            },
+        )?;
+    Ok(CommandPostView {
+        id: p.id,
+        area_code: p.area,
+        area_name: p.area_name,
+        name: p.name,
+        branch: p.branch,
+        team: Vec::new(),
+        created_at: p.created_at,
+        created_by: p.created_by,
+    })
+}
+
+pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandPostView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let posts = state.store.command_posts(&user.scope_path).await?;
+    let mut out = Vec::with_capacity(posts.len());
+    for p in posts {
+        let team = state
+            .store
+            .assignments(&p.path, Some(Utc::now()))
+            .await?
+            .iter()
+            .filter(|a| a.unit == UnitRef::Area(p.area.clone()))
+            .map(AssignmentView::of)
+            .collect();
+        out.push(CommandPostView {
+            id: p.id,
+            area_code: p.area,
+            area_name: p.area_name,
+            name: p.name,
+            branch: p.branch,
+            team,
+            created_at: p.created_at,
+            created_by: p.created_by,
+        });
+    }
+    Ok(out)
+}
+
 // ---- coverage ----
 
 /// The units, gaps and leaders of the user's areas now.

@@ -14,8 +14,8 @@ use crate::auth::CurrentUser;
 use crate::cases_api::UploadParams;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::workforce::{
-    self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CoverageView, SiteRequest,
-    SiteView, SuggestionView,
+    self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CommandPostRequest,
+    CommandPostView, CoverageView, SiteRequest, SiteView, SuggestionView,
 };
 
 #[derive(Serialize, ToSchema)]
@@ -188,4 +188,27 @@ pub async fn accept(
     ApiJson(b): ApiJson<AcceptBody>,
 ) -> Result<Json<AcceptOutcome>, ApiError> {
     Ok(Json(workforce::accept(&state, &user, b.assignments).await?))
+}
+
+/// 现场指挥部 in the user's areas, each with its temporary party branch and its team now.
+#[utoipa::path(get, path = "/api/v1/command-posts", tag = "workforce", security(("bearer" = [])),
+    responses((status = 200, body = [CommandPostView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_command_posts(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<CommandPostView>>, ApiError> {
+    Ok(Json(workforce::command_posts(&state, &user).await?))
+}
+
+/// Sets up a command post for a compound (one each); its team is the compound's assignments.
+#[utoipa::path(post, path = "/api/v1/command-posts", tag = "workforce", security(("bearer" = [])),
+    request_body = CommandPostRequest,
+    responses((status = 201, body = CommandPostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_command_post(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<CommandPostRequest>,
+) -> Result<(StatusCode, Json<CommandPostView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(workforce::create_command_post(&state, &user, b).await?)))
 }

@@ -41,8 +41,8 @@ pub use testing::{
     TubeMember, TubeRecord, ZonePooling,
 };
 pub use workforce::{
-    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, UnitArea, UnitRef, WorkerRecord,
-    Workforce,
+    AssignmentRecord, CheckinRecord, CommandPostRecord, NewAssignment, NewSite, SiteRecord, UnitArea,
+    UnitRef, WorkerRecord, Workforce,
 };
 pub use zones::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,

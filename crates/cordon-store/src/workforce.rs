@@ -99,6 +99,19 @@ pub struct AssignmentRecord {
     pub created_by: String,
 }
 
+/// 现场指挥部: a compound's temporary command post and its temporary party branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandPostRecord {
+    pub id: i64,
+    pub area: AreaCode,
+    pub area_name: String,
+    pub path: AreaPath,
+    pub name: String,
+    pub branch: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
 /// An area coverage looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitArea {
@@ -141,6 +154,17 @@ pub trait Workforce {
 
     /// Areas at these levels inside `scope` (with their subtree's residents), by path.
     async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>>;
+
+    /// A command post for a compound (one each: a second is a conflict).
+    async fn create_command_post(
+        &self,
+        area: &AreaCode,
+        name: &str,
+        branch: &str,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<CommandPostRecord>;
+    async fn command_posts(&self, scope: &AreaPath) -> Result<Vec<CommandPostRecord>>;
 }
 
 macro_rules! workforce_store {
@@ -167,6 +191,22 @@ macro_rules! workforce_store {
                  FROM checkins c JOIN workers w ON w.worker_id = c.worker_id JOIN areas a ON a.code = c.community_code";
             const SITE_SELECT: &str =
                 "SELECT s.*, a.name AS area_name FROM quarantine_sites s JOIN areas a ON a.code = s.area_code";
+
+            const POST_SELECT: &str =
+                "SELECT c.*, a.name AS area_name FROM command_posts c JOIN areas a ON a.code = c.area_code";
+
+            fn post_of(r: &DbRow) -> Result<CommandPostRecord> {
+                Ok(CommandPostRecord {
+                    id: r.try_get("id")?,
+                    area: code_of(r.try_get("area_code")?)?,
+                    area_name: r.try_get("area_name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    name: r.try_get("name")?,
+                    branch: r.try_get("branch")?,
+                    created_at: r.try_get("created_at")?,
+                    created_by: r.try_get("created_by")?,
+                })
+            }
 
             fn worker_of(r: &DbRow, name: &str) -> Result<WorkerRecord> {
                 let rank: String = r.try_get("rank")?;
@@ -475,6 +515,64 @@ macro_rules! workforce_store {
                         .await?
                         .iter()
                         .map(assignment_of)
+                        .collect()
+                }
+
+                async fn create_command_post(
+                    &self,
+                    area: &AreaCode,
+                    name: &str,
+                    branch: &str,
+                    at: DateTime<Utc>,
+                    by: &str,
+                ) -> Result<CommandPostRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let row = sqlx::query("SELECT path, level FROM areas WHERE code = $1")
+                        .bind(area.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("area {area}")))?;
+                    let level: String = row.try_get("level")?;
+                    if level_of(&level)? != AreaLevel::Compound {
+                        return Err(StoreError::Invalid(format!("{area} is a {level}: a command post is for a compound")));
+                    }
+                    let path: String = row.try_get("path")?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO command_posts (area_code, path, name, branch, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(area.as_str())
+                    .bind(&path)
+                    .bind(name)
+                    .bind(branch)
+                    .bind(at)
+                    .bind(by)
+                    .fetch_one(&mut *tx)
+                    .await;
+                    let id: i64 = match inserted {
+                        Ok(r) => r.try_get("id")?,
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                            return Err(StoreError::Conflict(format!("{area} has a command post already")));
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    let sql = format!("{POST_SELECT} WHERE c.id = $1");
+                    let r = post_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
+                    tx.commit().await?;
+                    Ok(r)
+                }
+
+                async fn command_posts(&self, scope: &AreaPath) -> Result<Vec<CommandPostRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let sql = format!("{POST_SELECT} WHERE c.path >= $1 AND c.path < $2 ORDER BY c.path");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(post_of)
                         .collect()
                 }
 

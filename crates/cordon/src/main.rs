@@ -911,8 +911,16 @@ async fn seed_workforce(store: &Arc<dyn Store>, seed: u64, populated: &[AreaCode
         .collect();
     let accepted = workforce::accept(&state, &office, picks).await.map_err(api_error)?;
     // 呼铁佳园C区's command post (现场指挥部): its temporary party branch and gate team.
-    let leading: std::collections::HashSet<String> =
-        accepted.assigned.iter().map(|a| a.worker.worker_id.clone()).collect();
+    let post = workforce::CommandPostRequest { area_code: format!("{story}001"), name: None, branch: None };
+    workforce::create_command_post(&state, &office, post).await.map_err(api_error)?;
+    // Anyone on hand in the community but the compound's own leader.
+    let compound_code = format!("{story}001");
+    let leading: std::collections::HashSet<String> = accepted
+        .assigned
+        .iter()
+        .filter(|a| a.unit_key == compound_code)
+        .map(|a| a.worker.worker_id.clone())
+        .collect();
     let team: Vec<&String> = plan
         .checkins
         .iter()

@@ -150,6 +150,23 @@ async fn rosters_reporting_in_and_bad_input(s: &Server) {
     assert!(!ended["until"].is_null());
     let (status, e) = assign(json!({"worker_id": "NOBODY", "site_id": "QS-RUJIA"})).await;
     assert_eq!((status, e["error"]["field"].as_str()), (422, Some("worker_id")), "{e}");
+    // The story compound's command post and its temporary party branch, with their team.
+    let (status, posts) = s.get(&office, "/api/v1/command-posts").await;
+    assert_eq!(status, 200, "{posts}");
+    let post = &posts[0];
+    assert_eq!(
+        (post["name"].as_str(), post["branch"].as_str()),
+        (Some("呼铁佳园C区现场指挥部"), Some("呼铁佳园C区临时党支部"))
+    );
+    assert!(post["team"].to_string().contains("临时党支部书记"), "{post}");
+    let (status, e) = s
+        .call(Method::POST, &office, "/api/v1/command-posts", Some(json!({"area_code": "150102001001001"})))
+        .await;
+    assert_eq!(status, 409, "one post a compound: {e}");
+    let (status, e) = s
+        .call(Method::POST, &office, "/api/v1/command-posts", Some(json!({"area_code": "15010200100100103"})))
+        .await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("area_code")), "a building: {e}");
     // A cadre reads but does not assign.
     let cadre = s.login("cadre").await;
     let (status, _) = s
