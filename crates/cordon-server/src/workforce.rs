@@ -569,12 +569,37 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
     let tier_at = |p: &AreaPath| {
         p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
     };
-    let mut levels: Vec<AreaLevel> = rules.iter().flat_map(|r| r.levels.iter().copied()).collect();
-    levels.sort();
-    levels.dedup();
+    // Rules for every unit at a level read those levels whole (streets: a hundred in a city);
+    // rules for zoned units read only the areas inside zones of their tiers.
+    let mut whole: Vec<AreaLevel> =
+        rules.iter().filter(|r| r.tiers.is_empty()).flat_map(|r| r.levels.iter().copied()).collect();
+    whole.sort();
+    whole.dedup();
+    // The reads do not depend on each other: run them together (SQLite reads in parallel under
+    // WAL; PostgreSQL on separate connections).
+    let scope = &user.scope_path;
+    let zoned = async {
+        let mut out = Vec::new();
+        for r in rules.iter().filter(|r| !r.tiers.is_empty()) {
+            let levels: Vec<AreaLevel> = r.levels.iter().copied().filter(|l| !whole.contains(l)).collect();
+            out.extend(state.store.areas_in_zones(scope, &levels, &r.tiers).await?);
+        }
+        Ok(out)
+    };
+    let sites =
+        async { if rules.iter().any(|r| r.sites) { state.store.sites(scope).await } else { Ok(Vec::new()) } };
+    let (mut areas, zoned, sites, current) = tokio::try_join!(
+        state.store.areas_at(scope, &whole),
+        zoned,
+        sites,
+        state.store.assignments(scope, Some(now))
+    )?;
+    areas.extend(zoned);
+    areas.sort_by(|a, b| a.path.cmp(&b.path));
+    areas.dedup_by(|a, b| a.path == b.path);
     let mut units = Vec::new();
     let mut kinds = Vec::new();
-    for a in state.store.areas_at(&user.scope_path, &levels).await? {
+    for a in areas {
         let unit = Unit {
             key: a.code.as_str().to_owned(),
             name: a.name,
@@ -588,20 +613,17 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
             kinds.push("area");
         }
     }
-    if rules.iter().any(|r| r.sites) {
-        for s in state.store.sites(&user.scope_path).await? {
-            units.push(Unit {
-                key: s.id,
-                name: s.name,
-                level: None,
-                tier: tier_at(&s.path),
-                path: s.path,
-                residents: s.occupied,
-            });
-            kinds.push("site");
-        }
+    for s in sites {
+        units.push(Unit {
+            key: s.id,
+            name: s.name,
+            level: None,
+            tier: tier_at(&s.path),
+            path: s.path,
+            residents: s.occupied,
+        });
+        kinds.push("site");
     }
-    let current = state.store.assignments(&user.scope_path, Some(now)).await?;
     let mut answering: HashMap<&str, Vec<Answering>> = HashMap::new();
     for a in &current {
         answering.entry(a.unit.key()).or_default().push(Answering { rank: a.worker.rank, post: a.post });
@@ -639,16 +661,16 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Api
     }
     let now = Utc::now();
     let r = report(state, user, now).await?;
-    let on_hand = state.store.on_hand(&user.scope_path, local_today(state)).await?;
-    let organisations: HashSet<&str> = on_hand.iter().map(|c| c.worker.organisation.as_str()).collect();
+    let (on_hand, party, organisations) =
+        state.store.on_hand_counts(&user.scope_path, local_today(state)).await?;
     let leaders: HashSet<&str> =
         r.current.iter().filter(|a| a.post == Post::Leader).map(|a| a.worker.worker_id.as_str()).collect();
     let members: HashSet<&str> =
         r.current.iter().filter(|a| a.post == Post::Member).map(|a| a.worker.worker_id.as_str()).collect();
     let figures = WorkforceFigures {
-        on_hand: on_hand.len() as i64,
-        party_members_on_hand: on_hand.iter().filter(|c| c.worker.party_member).count() as i64,
-        organisations: organisations.len() as i64,
+        on_hand,
+        party_members_on_hand: party,
+        organisations,
         leaders: leaders.len() as i64,
         members: members.len() as i64,
     };
@@ -684,8 +706,8 @@ pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<Suggestion
         return Err(forbid("assigning workers"));
     }
     let now = Utc::now();
-    let r = report(state, user, now).await?;
-    let on_hand = state.store.on_hand(&user.scope_path, local_today(state)).await?;
+    let on_hand = async { Ok(state.store.on_hand(&user.scope_path, local_today(state)).await?) };
+    let (r, on_hand) = tokio::try_join!(report(state, user, now), on_hand)?;
     let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
     let mut load: HashMap<&str, i64> = HashMap::new();
     for a in r.current.iter().filter(|a| a.post == Post::Leader) {

@@ -155,6 +155,18 @@ pub trait Workforce {
     /// Areas at these levels inside `scope` (with their subtree's residents), by path.
     async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>>;
 
+    /// Areas at these levels inside `scope` and inside an active zone of one of these tiers
+    /// (on the zone's area or below it), by path: the units the zones' rules hold, without
+    /// reading every building of a city.
+    async fn areas_in_zones(
+        &self,
+        scope: &AreaPath,
+        levels: &[AreaLevel],
+        tiers: &[cordon_domain::Tier],
+    ) -> Result<Vec<UnitArea>>;
+    /// Workers who reported in inside `scope` on `day`: (all, party members, organisations).
+    async fn on_hand_counts(&self, scope: &AreaPath, day: NaiveDate) -> Result<(i64, i64, i64)>;
+
     /// A command post for a compound (one each: a second is a conflict).
     async fn create_command_post(
         &self,
@@ -574,6 +586,64 @@ macro_rules! workforce_store {
                         .iter()
                         .map(post_of)
                         .collect()
+                }
+
+                async fn areas_in_zones(
+                    &self,
+                    scope: &AreaPath,
+                    levels: &[AreaLevel],
+                    tiers: &[cordon_domain::Tier],
+                ) -> Result<Vec<UnitArea>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let mut out = Vec::new();
+                    for level in levels {
+                        for tier in tiers {
+                            // A zone's subtree is [path, path with its closing '/' made '0').
+                            let rows = sqlx::query(
+                                // CROSS JOIN: SQLite walks the zones and seeks each one's
+                                // range in the areas' (level, path) index, never the reverse.
+                                "SELECT DISTINCT a.code, a.name, a.level, a.path, a.residents FROM zones z \
+                                 CROSS JOIN areas a WHERE z.ended_at IS NULL AND z.tier = $1 AND a.level = $2 \
+                                 AND a.path >= z.path AND a.path < substr(z.path, 1, length(z.path) - 1) || '0' \
+                                 AND a.path >= $3 AND a.path < $4",
+                            )
+                            .bind(tier.as_str())
+                            .bind(level.as_str())
+                            .bind(&lo)
+                            .bind(&hi)
+                            .fetch_all(&self.pool)
+                            .await?;
+                            for r in &rows {
+                                let level: String = r.try_get("level")?;
+                                out.push(UnitArea {
+                                    code: code_of(r.try_get("code")?)?,
+                                    name: r.try_get("name")?,
+                                    level: level_of(&level)?,
+                                    path: AreaPath::from_stored(r.try_get("path")?),
+                                    residents: r.try_get("residents")?,
+                                });
+                            }
+                        }
+                    }
+                    out.sort_by(|a, b| a.path.cmp(&b.path));
+                    out.dedup_by(|a, b| a.path == b.path);
+                    Ok(out)
+                }
+
+                async fn on_hand_counts(&self, scope: &AreaPath, day: NaiveDate) -> Result<(i64, i64, i64)> {
+                    let (lo, hi) = scope.subtree_range();
+                    let r = sqlx::query(
+                        "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN w.party_member THEN 1 ELSE 0 END), 0) AS party, \
+                         COUNT(DISTINCT w.organisation) AS orgs \
+                         FROM checkins c JOIN workers w ON w.worker_id = c.worker_id \
+                         WHERE c.day = $1 AND c.path >= $2 AND c.path < $3",
+                    )
+                    .bind(day.format("%Y-%m-%d").to_string())
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok((r.try_get("n")?, r.try_get("party")?, r.try_get("orgs")?))
                 }
 
                 async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>> {
