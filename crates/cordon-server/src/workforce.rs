@@ -428,11 +428,7 @@ pub async fn end_assignment(state: &AppState, user: &User, id: i64) -> Result<As
     if !may_manage(user) {
         return Err(forbid("ending assignments"));
     }
-    let mine = state.store.assignments(&user.scope_path, None).await?.into_iter().any(|a| a.id == id);
-    if !mine {
-        return Err(ApiError::NotFound);
-    }
-    let a = state.store.end_assignment(id, Utc::now()).await?.ok_or(ApiError::NotFound)?;
+    let a = state.store.end_assignment(&user.scope_path, id, Utc::now()).await?.ok_or(ApiError::NotFound)?;
     Ok(AssignmentView::of(&a))
 }
 

@@ -146,8 +146,14 @@ pub trait Workforce {
     /// Writes an assignment unless it overlaps another of the same worker for the unit, or a
     /// second leader (checked in the writing transaction).
     async fn assign(&self, a: &NewAssignment) -> Result<AssignmentRecord>;
-    /// Ends an assignment at `at` (not before it started); None if there is no such one.
-    async fn end_assignment(&self, id: i64, at: DateTime<Utc>) -> Result<Option<AssignmentRecord>>;
+    /// Ends an assignment of a unit inside `scope` at `at` (not before it started); None if
+    /// there is no such one there.
+    async fn end_assignment(
+        &self,
+        scope: &AreaPath,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AssignmentRecord>>;
     /// Assignments of units inside `scope`, those running at `at` only when given.
     async fn assignments(&self, scope: &AreaPath, at: Option<DateTime<Utc>>)
     -> Result<Vec<AssignmentRecord>>;
@@ -217,6 +223,17 @@ macro_rules! workforce_store {
                     branch: r.try_get("branch")?,
                     created_at: r.try_get("created_at")?,
                     created_by: r.try_get("created_by")?,
+                })
+            }
+
+            fn unit_area_of(r: &DbRow) -> Result<UnitArea> {
+                let level: String = r.try_get("level")?;
+                Ok(UnitArea {
+                    code: code_of(r.try_get("code")?)?,
+                    name: r.try_get("name")?,
+                    level: level_of(&level)?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    residents: r.try_get("residents")?,
                 })
             }
 
@@ -500,16 +517,33 @@ macro_rules! workforce_store {
                     Ok(r)
                 }
 
-                async fn end_assignment(&self, id: i64, at: DateTime<Utc>) -> Result<Option<AssignmentRecord>> {
+                async fn end_assignment(
+                    &self,
+                    scope: &AreaPath,
+                    id: i64,
+                    at: DateTime<Utc>,
+                ) -> Result<Option<AssignmentRecord>> {
+                    let (lo, hi) = scope.subtree_range();
                     sqlx::query(
-                        "UPDATE assignments SET until_at = $1 WHERE id = $2 AND from_at <= $1 AND (until_at IS NULL OR until_at > $1)",
+                        "UPDATE assignments SET until_at = $1 WHERE id = $2 AND path >= $3 AND path < $4 \
+                         AND from_at <= $1 AND (until_at IS NULL OR until_at > $1)",
                     )
                     .bind(at)
                     .bind(id)
+                    .bind(&lo)
+                    .bind(&hi)
                     .execute(&self.pool)
                     .await?;
-                    let sql = format!("{ASSIGNMENT_SELECT} WHERE x.id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?.as_ref().map(assignment_of).transpose()
+                    let sql = format!("{ASSIGNMENT_SELECT} WHERE x.id = $1 AND x.path >= $2 AND x.path < $3");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(id)
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(assignment_of)
+                        .transpose()
                 }
 
                 async fn assignments(&self, scope: &AreaPath, at: Option<DateTime<Utc>>) -> Result<Vec<AssignmentRecord>> {
@@ -614,14 +648,7 @@ macro_rules! workforce_store {
                             .fetch_all(&self.pool)
                             .await?;
                             for r in &rows {
-                                let level: String = r.try_get("level")?;
-                                out.push(UnitArea {
-                                    code: code_of(r.try_get("code")?)?,
-                                    name: r.try_get("name")?,
-                                    level: level_of(&level)?,
-                                    path: AreaPath::from_stored(r.try_get("path")?),
-                                    residents: r.try_get("residents")?,
-                                });
+                                out.push(unit_area_of(r)?);
                             }
                         }
                     }
@@ -659,14 +686,7 @@ macro_rules! workforce_store {
                         .fetch_all(&self.pool)
                         .await?;
                         for r in &rows {
-                            let level: String = r.try_get("level")?;
-                            out.push(UnitArea {
-                                code: code_of(r.try_get("code")?)?,
-                                name: r.try_get("name")?,
-                                level: level_of(&level)?,
-                                path: AreaPath::from_stored(r.try_get("path")?),
-                                residents: r.try_get("residents")?,
-                            });
+                            out.push(unit_area_of(r)?);
                         }
                     }
                     out.sort_by(|a, b| a.path.cmp(&b.path));

@@ -601,7 +601,12 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
     );
     store.assign(&lead("W2", UnitRef::Site("QS1".into()), t0)).await.unwrap();
     // A handover: W1 ends, W2 leads from then.
-    let ended = store.end_assignment(a1.id, t0 + Duration::days(2)).await.unwrap().unwrap();
+    let d2 = scope_of(store, "d2").await;
+    assert!(
+        store.end_assignment(&d2, a1.id, t0 + Duration::days(2)).await.unwrap().is_none(),
+        "outside the scope"
+    );
+    let ended = store.end_assignment(&d1, a1.id, t0 + Duration::days(2)).await.unwrap().unwrap();
     assert_eq!(ended.until, Some(t0 + Duration::days(2)));
     let mut handover = lead("W2", UnitRef::Area(code("b1")), t0 + Duration::days(2));
     handover.post = Post::Leader;
