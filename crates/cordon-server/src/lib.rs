@@ -25,7 +25,7 @@ mod web_workforce;
 mod web_zones;
 pub mod workforce;
 mod workforce_api;
-mod zones;
+pub mod zones;
 mod zones_api;
 
 use std::sync::Arc;
@@ -82,6 +82,8 @@ pub struct AppState {
     pub scans: scan_index::ScanIndex,
     /// The key passes are signed with, loaded on first use.
     pub pass_key: Arc<tokio::sync::OnceCell<Arc<cordon_domain::pass::PassKey>>>,
+    /// The units of coverage under zones, kept while the areas and zones stay the same.
+    pub units: workforce::UnitsCell,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
@@ -95,6 +97,7 @@ impl AppState {
             zones: Default::default(),
             scans: Default::default(),
             pass_key: Default::default(),
+            units: Default::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::workforce::{
@@ -15,7 +16,8 @@ use cordon_domain::workforce::{
 use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Role, Tier};
 use cordon_import::{Limits, Progress, read_workers};
 use cordon_store::{
-    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, UnitRef, User, WorkerRecord,
+    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, Staffing, UnitArea, UnitRef,
+    UnitsVersion, User, WorkerRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -547,6 +549,87 @@ pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandP
 
 // ---- coverage ----
 
+/// Which zoned units a report reads: per rule, the levels it holds and the tiers of the zones.
+type ZonedKey = Vec<(Vec<AreaLevel>, Vec<Tier>)>;
+
+/// The units under zones of each scope asked for, kept while the store's units version (the
+/// areas, their residents, the zones) stays: a city's are tens of thousands of rows read by one
+/// seek per zone, the same for every report until a zone or an import changes them. After a
+/// change of zones only the areas under the zones changed are read again; after an import, all.
+/// The assignments and reporting in, which change all day, are read fresh each time.
+#[derive(Default)]
+pub struct UnitsCache {
+    /// Each scope's units with the version they were read or brought up to.
+    by_scope: HashMap<(AreaPath, ZonedKey), (UnitsVersion, Arc<Vec<UnitArea>>)>,
+}
+
+pub type UnitsCell = Arc<Mutex<UnitsCache>>;
+
+/// Scopes kept at once; past it the cache starts again (a city has a few hundred offices).
+const SCOPES_KEPT: usize = 512;
+/// Zones changed since the version kept past which every unit is read again instead.
+const CHANGED_ZONES_MERGED: usize = 200;
+
+async fn read_zoned(state: &AppState, scope: &AreaPath, key: &ZonedKey) -> Result<Vec<UnitArea>, ApiError> {
+    let mut out = Vec::new();
+    for (levels, tiers) in key {
+        out.extend(state.store.areas_in_zones(scope, levels, tiers).await?);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+/// The units inside `scope` under zones of the key's tiers: kept, merged with what the zones
+/// changed since, or read whole.
+async fn zoned_units(
+    state: &AppState,
+    scope: &AreaPath,
+    key: ZonedKey,
+) -> Result<Arc<Vec<UnitArea>>, ApiError> {
+    // The version is read before the units: what is kept under a version is never older.
+    let version = state.store.units_version().await?;
+    let slot = (scope.clone(), key);
+    let kept = state.units.lock().unwrap_or_else(|e| e.into_inner()).by_scope.get(&slot).cloned();
+    let units = match kept {
+        Some((v, units)) if v == version => return Ok(units),
+        // Only zones changed: read again under those inside the scope, keep the rest.
+        Some((v, units)) if v.areas == version.areas => {
+            let changed = state.store.zones_changed_since(v.units).await?;
+            if changed.len() > CHANGED_ZONES_MERGED {
+                read_zoned(state, scope, &slot.1).await?
+            } else {
+                // A zone's subtree meets the scope in the smaller of the two.
+                let mut under: Vec<AreaPath> = changed
+                    .into_iter()
+                    .filter_map(|z| {
+                        if scope.contains(&z) { Some(z) } else { z.contains(scope).then(|| scope.clone()) }
+                    })
+                    .collect();
+                under.sort();
+                under.dedup();
+                let mut merged: Vec<UnitArea> =
+                    units.iter().filter(|u| !under.iter().any(|p| p.contains(&u.path))).cloned().collect();
+                for p in &under {
+                    merged.extend(read_zoned(state, p, &slot.1).await?);
+                }
+                merged.sort_by(|a, b| a.path.cmp(&b.path));
+                merged.dedup_by(|a, b| a.path == b.path);
+                merged
+            }
+        }
+        _ => read_zoned(state, scope, &slot.1).await?,
+    };
+    let units = Arc::new(units);
+    let mut cache = state.units.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.by_scope.len() >= SCOPES_KEPT {
+        cache.by_scope.clear();
+    }
+    // Two requests racing store either: each is at least as new as its version.
+    cache.by_scope.insert(slot, (version, units.clone()));
+    Ok(units)
+}
+
 /// The units, gaps and leaders of the user's areas now.
 struct Report {
     rules: Vec<CoverageRule>,
@@ -554,7 +637,7 @@ struct Report {
     units: Vec<Unit>,
     kinds: Vec<&'static str>,
     gaps: Vec<Gap>,
-    current: Vec<AssignmentRecord>,
+    current: Vec<Staffing>,
 }
 
 async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, ApiError> {
@@ -571,26 +654,23 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
         rules.iter().filter(|r| r.tiers.is_empty()).flat_map(|r| r.levels.iter().copied()).collect();
     whole.sort();
     whole.dedup();
+    let zoned_key: ZonedKey = rules
+        .iter()
+        .filter(|r| !r.tiers.is_empty())
+        .map(|r| (r.levels.iter().copied().filter(|l| !whole.contains(l)).collect(), r.tiers.clone()))
+        .collect();
     // The reads do not depend on each other: run them together (SQLite reads in parallel under
     // WAL; PostgreSQL on separate connections).
     let scope = &user.scope_path;
-    let zoned = async {
-        let mut out = Vec::new();
-        for r in rules.iter().filter(|r| !r.tiers.is_empty()) {
-            let levels: Vec<AreaLevel> = r.levels.iter().copied().filter(|l| !whole.contains(l)).collect();
-            out.extend(state.store.areas_in_zones(scope, &levels, &r.tiers).await?);
-        }
-        Ok(out)
-    };
     let sites =
         async { if rules.iter().any(|r| r.sites) { state.store.sites(scope).await } else { Ok(Vec::new()) } };
     let (mut areas, zoned, sites, current) = tokio::try_join!(
-        state.store.areas_at(scope, &whole),
-        zoned,
-        sites,
-        state.store.assignments(scope, Some(now))
+        async { Ok::<_, ApiError>(state.store.areas_at(scope, &whole).await?) },
+        zoned_units(state, scope, zoned_key),
+        async { Ok(sites.await?) },
+        async { Ok(state.store.staffing(scope, now).await?) }
     )?;
-    areas.extend(zoned);
+    areas.extend(zoned.iter().cloned());
     areas.sort_by(|a, b| a.path.cmp(&b.path));
     areas.dedup_by(|a, b| a.path == b.path);
     let mut units = Vec::new();
@@ -622,7 +702,7 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
     }
     let mut answering: HashMap<&str, Vec<Answering>> = HashMap::new();
     for a in &current {
-        answering.entry(a.unit.key()).or_default().push(Answering { rank: a.worker.rank, post: a.post });
+        answering.entry(a.unit.key()).or_default().push(Answering { rank: a.rank, post: a.post });
     }
     let gaps = coverage_of(&units, &answering, &rules);
     Ok(Report { rules, profile_key, units, kinds, gaps, current })
@@ -656,13 +736,12 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Api
         return Err(forbid("the workforce"));
     }
     let now = Utc::now();
-    let r = report(state, user, now).await?;
-    let (on_hand, party, organisations) =
-        state.store.on_hand_counts(&user.scope_path, local_today(state)).await?;
+    let counts = async { Ok(state.store.on_hand_counts(&user.scope_path, local_today(state)).await?) };
+    let (r, (on_hand, party, organisations)) = tokio::try_join!(report(state, user, now), counts)?;
     let leaders: HashSet<&str> =
-        r.current.iter().filter(|a| a.post == Post::Leader).map(|a| a.worker.worker_id.as_str()).collect();
+        r.current.iter().filter(|a| a.post == Post::Leader).map(|a| a.worker_id.as_str()).collect();
     let members: HashSet<&str> =
-        r.current.iter().filter(|a| a.post == Post::Member).map(|a| a.worker.worker_id.as_str()).collect();
+        r.current.iter().filter(|a| a.post == Post::Member).map(|a| a.worker_id.as_str()).collect();
     let figures = WorkforceFigures {
         on_hand,
         party_members_on_hand: party,
@@ -670,17 +749,18 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Api
         leaders: leaders.len() as i64,
         members: members.len() as i64,
     };
-    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
-    let mut load: HashMap<&str, (WorkerView, i64, i64)> = HashMap::new();
-    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
-        let e = load.entry(a.worker.worker_id.as_str()).or_insert_with(|| (WorkerView::of(&a.worker), 0, 0));
-        e.1 += 1;
-        e.2 += residents.get(a.unit.key()).copied().unwrap_or(0);
-    }
-    let mut load: Vec<LoadView> =
-        load.into_values().map(|(worker, units, residents)| LoadView { worker, units, residents }).collect();
-    load.sort_by(|a, b| b.residents.cmp(&a.residents).then(a.worker.worker_id.cmp(&b.worker.worker_id)));
+    // The most loaded leaders, named once chosen.
+    let mut load = leader_load(&r);
+    load.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
     load.truncate(50);
+    let ids: Vec<String> = load.iter().map(|(id, _)| (*id).to_owned()).collect();
+    let named = state.store.workers_by_id(&ids).await?;
+    let load = load
+        .into_iter()
+        .filter_map(|(id, (units, residents))| {
+            named.get(id).map(|w| LoadView { worker: WorkerView::of(w), units, residents })
+        })
+        .collect();
     let by_tier = covered_share(&r.units, &r.gaps)
         .into_iter()
         .map(|(tier, units, covered)| TierShare { tier, units, covered, covered_pct: pct(covered, units) })
@@ -696,27 +776,34 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Api
     })
 }
 
+/// Each leader's units and the residents of those units.
+fn leader_load(r: &Report) -> Vec<(&str, (i64, i64))> {
+    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
+    let mut load: HashMap<&str, (i64, i64)> = HashMap::new();
+    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
+        let e = load.entry(a.worker_id.as_str()).or_default();
+        e.0 += 1;
+        e.1 += residents.get(a.unit.key()).copied().unwrap_or(0);
+    }
+    load.into_iter().collect()
+}
+
 /// Leaders proposed for the gaps from the workers on hand today (none is written).
 pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<SuggestionView>, ApiError> {
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }
     let now = Utc::now();
-    let on_hand = async { Ok(state.store.on_hand(&user.scope_path, local_today(state)).await?) };
+    let on_hand = async { Ok(state.store.candidates(&user.scope_path, local_today(state)).await?) };
     let (r, on_hand) = tokio::try_join!(report(state, user, now), on_hand)?;
-    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
-    let mut load: HashMap<&str, i64> = HashMap::new();
-    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
-        *load.entry(a.worker.worker_id.as_str()).or_default() +=
-            residents.get(a.unit.key()).copied().unwrap_or(0);
-    }
+    let load: HashMap<&str, i64> = leader_load(&r).into_iter().map(|(id, (_, res))| (id, res)).collect();
     let candidates: Vec<Candidate> = on_hand
         .iter()
         .map(|c| Candidate {
-            worker_id: c.worker.worker_id.clone(),
-            rank: c.worker.rank,
-            community: c.path.clone(),
-            load: load.get(c.worker.worker_id.as_str()).copied().unwrap_or(0),
+            worker_id: c.worker_id.clone(),
+            rank: c.rank,
+            community: c.community.clone(),
+            load: load.get(c.worker_id.as_str()).copied().unwrap_or(0),
         })
         .collect();
     let leaderless: HashSet<usize> =
@@ -737,15 +824,25 @@ pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<Suggestion
         .collect();
     let street_of = |p: &AreaPath| p.lineage().get(2).cloned();
     let picked = suggest(&wanted, &candidates, street_of);
+    // Only those proposed are named: a city has tens of thousands on hand.
+    let ids: Vec<String> = picked.iter().map(|s| candidates[s.worker].worker_id.clone()).collect();
+    let paths: Vec<AreaPath> = picked.iter().map(|s| candidates[s.worker].community.clone()).collect();
+    let (named, places) = tokio::try_join!(state.store.workers_by_id(&ids), state.store.areas_on(&paths))?;
+    let community_name = |p: &AreaPath| {
+        p.ids().last().and_then(|id| places.get(&id)).map_or_else(String::new, |a| a.name.clone())
+    };
     Ok(picked
         .iter()
-        .map(|s| SuggestionView {
-            gap: gap_view(&r, &r.gaps[s.gap]),
-            post: if r.gaps[s.gap].kind == GapKind::NoLeader { Post::Leader } else { Post::Member },
-            worker: WorkerView::of(&on_hand[s.worker].worker),
-            community_name: on_hand[s.worker].community_name.clone(),
-            distance: s.distance,
-            load: candidates[s.worker].load,
+        .filter_map(|s| {
+            let c = &candidates[s.worker];
+            named.get(&c.worker_id).map(|w| SuggestionView {
+                gap: gap_view(&r, &r.gaps[s.gap]),
+                post: if r.gaps[s.gap].kind == GapKind::NoLeader { Post::Leader } else { Post::Member },
+                worker: WorkerView::of(w),
+                community_name: community_name(&c.community),
+                distance: s.distance,
+                load: c.load,
+            })
         })
         .collect())
 }

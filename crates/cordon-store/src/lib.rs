@@ -41,8 +41,8 @@ pub use testing::{
     TubeMember, TubeRecord, ZonePooling,
 };
 pub use workforce::{
-    AssignmentRecord, CheckinRecord, CommandPostRecord, NewAssignment, NewSite, SiteRecord, UnitArea,
-    UnitRef, WorkerRecord, Workforce,
+    AssignmentRecord, CheckinRecord, CommandPostRecord, NewAssignment, NewSite, OnHand, SiteRecord, Staffing,
+    UnitArea, UnitRef, UnitsVersion, WorkerRecord, Workforce,
 };
 pub use zones::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProfileRecord, ProposalKind, ProposalRecord,
@@ -385,3 +385,16 @@ fn prefix_end(prefix: &str) -> String {
 
 /// How many rows one multi-row INSERT carries on SQLite (its limit is 32,766 parameters).
 const ROWS_PER_STATEMENT: usize = 500;
+
+/// Run in the transaction of an import (areas, residents): readers keep the units of coverage
+/// until it moves ([`Workforce::units_version`]).
+pub(crate) const BUMP_AREAS_VERSION: &str = "UPDATE versions SET n = n + 1 WHERE name IN ('units', 'areas')";
+
+/// Run in the transaction of every change to a zone's tier or end, after
+/// [`BUMP_UNITS_VERSION`], with the zone's id: the zone keeps the version of its last change, so
+/// a reader reads again only under the zones changed. (After: the counter's row lock orders two
+/// writers, and each reads its own bump.)
+pub(crate) const STAMP_ZONE_VERSION: &str =
+    "UPDATE zones SET units_version = (SELECT n FROM versions WHERE name = 'units') WHERE id = $1";
+/// Run in the transaction of every change to a zone's tier or end, before [`STAMP_ZONE_VERSION`].
+pub(crate) const BUMP_UNITS_VERSION: &str = "UPDATE versions SET n = n + 1 WHERE name = 'units'";

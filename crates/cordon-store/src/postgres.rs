@@ -520,6 +520,7 @@ impl Import for PgImport {
             }
         }
         refresh_stats(&mut self.tx).await?;
+        sqlx::query(crate::BUMP_AREAS_VERSION).execute(&mut *self.tx).await?;
         // The planner's statistics of a table just filled are those of an empty one: without
         // this a range of a district's people is planned as a couple of thousand rows.
         sqlx::query("ANALYZE areas, people").execute(&mut *self.tx).await?;

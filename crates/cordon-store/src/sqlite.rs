@@ -523,6 +523,7 @@ impl Import for SqliteImport {
             }
         }
         refresh_stats(&mut self.tx).await?;
+        sqlx::query(crate::BUMP_AREAS_VERSION).execute(&mut *self.tx).await?;
         let r = sqlx::query("SELECT (SELECT count(*) FROM areas), (SELECT count(*) FROM people)")
             .fetch_one(&mut *self.tx)
             .await?;

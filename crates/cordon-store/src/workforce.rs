@@ -99,6 +99,32 @@ pub struct AssignmentRecord {
     pub created_by: String,
 }
 
+/// Who answers for a unit now, as coverage counts them: the unit, the post and the worker's rank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staffing {
+    pub worker_id: String,
+    pub unit: UnitRef,
+    pub post: Post,
+    pub rank: Rank,
+}
+
+/// Where the units of coverage stand: `units` moves with every change to the areas, their
+/// residents or the zones; `areas` with the areas and residents alone (a change of zones leaves
+/// it, so a reader reads again only under those zones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitsVersion {
+    pub units: i64,
+    pub areas: i64,
+}
+
+/// A worker on hand as the suggestions weigh them: the community they reported to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnHand {
+    pub worker_id: String,
+    pub rank: Rank,
+    pub community: AreaPath,
+}
+
 /// 现场指挥部: a compound's temporary command post and its temporary party branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandPostRecord {
@@ -158,6 +184,19 @@ pub trait Workforce {
     async fn assignments(&self, scope: &AreaPath, at: Option<DateTime<Utc>>)
     -> Result<Vec<AssignmentRecord>>;
 
+    /// The assignments of units inside `scope` running at `at`, as coverage counts them: no
+    /// names, titles or unit names (a city has tens of thousands).
+    async fn staffing(&self, scope: &AreaPath, at: DateTime<Utc>) -> Result<Vec<Staffing>>;
+    /// Who reported in inside `scope` on `day`, as the suggestions weigh them.
+    async fn candidates(&self, scope: &AreaPath, day: NaiveDate) -> Result<Vec<OnHand>>;
+    /// These workers, by id (those the store knows).
+    async fn workers_by_id(&self, ids: &[String]) -> Result<std::collections::HashMap<String, WorkerRecord>>;
+    /// The versions of what the units of coverage are made of, bumped in the transaction of
+    /// every change to them.
+    async fn units_version(&self) -> Result<UnitsVersion>;
+    /// The areas of the zones drawn, raised, stepped down or lifted after units version `since`.
+    async fn zones_changed_since(&self, since: i64) -> Result<Vec<AreaPath>>;
+
     /// Areas at these levels inside `scope` (with their subtree's residents), by path.
     async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>>;
 
@@ -213,7 +252,7 @@ macro_rules! workforce_store {
             const POST_SELECT: &str =
                 "SELECT c.*, a.name AS area_name FROM command_posts c JOIN areas a ON a.code = c.area_code";
 
-            fn post_of(r: &DbRow) -> Result<CommandPostRecord> {
+            fn command_post_of(r: &DbRow) -> Result<CommandPostRecord> {
                 Ok(CommandPostRecord {
                     id: r.try_get("id")?,
                     area: code_of(r.try_get("area_code")?)?,
@@ -237,15 +276,26 @@ macro_rules! workforce_store {
                 })
             }
 
+            fn rank_of(s: &str) -> Result<Rank> {
+                Rank::parse(s).map_err(|e| StoreError::Invalid(format!("stored rank: {e}")))
+            }
+
+            fn post_of(s: &str) -> Result<Post> {
+                Post::parse(s).ok_or_else(|| StoreError::Invalid(format!("stored post {s:?}")))
+            }
+
+            fn unit_of(kind: &str, key: String) -> Result<UnitRef> {
+                Ok(if kind == "site" { UnitRef::Site(key) } else { UnitRef::Area(code_of(key)?) })
+            }
+
             fn worker_of(r: &DbRow, name: &str) -> Result<WorkerRecord> {
-                let rank: String = r.try_get("rank")?;
                 Ok(WorkerRecord {
                     worker_id: r.try_get("worker_id")?,
                     name: r.try_get(name)?,
                     phone: r.try_get("phone")?,
                     organisation: r.try_get("organisation")?,
                     party_member: r.try_get("party_member")?,
-                    rank: Rank::parse(&rank).map_err(|e| StoreError::Invalid(format!("stored rank: {e}")))?,
+                    rank: rank_of(r.try_get("rank")?)?,
                 })
             }
 
@@ -278,16 +328,13 @@ macro_rules! workforce_store {
             }
 
             fn assignment_of(r: &DbRow) -> Result<AssignmentRecord> {
-                let kind: String = r.try_get("unit_kind")?;
-                let key: String = r.try_get("unit_key")?;
-                let post: String = r.try_get("post")?;
                 Ok(AssignmentRecord {
                     id: r.try_get("id")?,
                     worker: worker_of(r, "worker_name")?,
-                    unit: if kind == "site" { UnitRef::Site(key) } else { UnitRef::Area(code_of(key)?) },
+                    unit: unit_of(r.try_get("unit_kind")?, r.try_get("unit_key")?)?,
                     unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
                     path: AreaPath::from_stored(r.try_get("path")?),
-                    post: Post::parse(&post).ok_or_else(|| StoreError::Invalid(format!("stored post {post:?}")))?,
+                    post: post_of(r.try_get("post")?)?,
                     title: r.try_get("title")?,
                     from: r.try_get("from_at")?,
                     until: r.try_get("until_at")?,
@@ -604,7 +651,7 @@ macro_rules! workforce_store {
                         Err(e) => return Err(e.into()),
                     };
                     let sql = format!("{POST_SELECT} WHERE c.id = $1");
-                    let r = post_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
+                    let r = command_post_of(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
                     tx.commit().await?;
                     Ok(r)
                 }
@@ -618,7 +665,7 @@ macro_rules! workforce_store {
                         .fetch_all(&self.pool)
                         .await?
                         .iter()
-                        .map(post_of)
+                        .map(command_post_of)
                         .collect()
                 }
 
@@ -671,6 +718,87 @@ macro_rules! workforce_store {
                     .fetch_one(&self.pool)
                     .await?;
                     Ok((r.try_get("n")?, r.try_get("party")?, r.try_get("orgs")?))
+                }
+
+                async fn staffing(&self, scope: &AreaPath, at: DateTime<Utc>) -> Result<Vec<Staffing>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let rows = sqlx::query(
+                        "SELECT x.worker_id, x.unit_kind, x.unit_key, x.post, w.rank FROM assignments x \
+                         JOIN workers w ON w.worker_id = x.worker_id WHERE x.path >= $1 AND x.path < $2 \
+                         AND x.from_at <= $3 AND (x.until_at IS NULL OR x.until_at > $3)",
+                    )
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(at)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(Staffing {
+                                worker_id: r.try_get("worker_id")?,
+                                unit: unit_of(r.try_get("unit_kind")?, r.try_get("unit_key")?)?,
+                                post: post_of(r.try_get("post")?)?,
+                                rank: rank_of(r.try_get("rank")?)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn candidates(&self, scope: &AreaPath, day: NaiveDate) -> Result<Vec<OnHand>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let rows = sqlx::query(
+                        "SELECT c.worker_id, c.path, w.rank FROM checkins c JOIN workers w ON w.worker_id = c.worker_id \
+                         WHERE c.day = $1 AND c.path >= $2 AND c.path < $3",
+                    )
+                    .bind(day.format("%Y-%m-%d").to_string())
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(OnHand {
+                                worker_id: r.try_get("worker_id")?,
+                                rank: rank_of(r.try_get("rank")?)?,
+                                community: AreaPath::from_stored(r.try_get("path")?),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn workers_by_id(&self, ids: &[String]) -> Result<std::collections::HashMap<String, WorkerRecord>> {
+                    let mut out = std::collections::HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(crate::ROWS_PER_STATEMENT) {
+                        let mut q = sqlx::QueryBuilder::<Db>::new("SELECT * FROM workers WHERE worker_id IN (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id);
+                        }
+                        q.push(")");
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            let w = worker_of(&r, "name")?;
+                            out.insert(w.worker_id.clone(), w);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn units_version(&self) -> Result<UnitsVersion> {
+                    let r = sqlx::query(
+                        "SELECT (SELECT n FROM versions WHERE name = 'units') AS units, \
+                         (SELECT n FROM versions WHERE name = 'areas') AS areas",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(UnitsVersion { units: r.try_get("units")?, areas: r.try_get("areas")? })
+                }
+
+                async fn zones_changed_since(&self, since: i64) -> Result<Vec<AreaPath>> {
+                    let rows = sqlx::query("SELECT DISTINCT path FROM zones WHERE units_version > $1")
+                        .bind(since)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(|r| Ok(AreaPath::from_stored(r.try_get("path")?))).collect()
                 }
 
                 async fn areas_at(&self, scope: &AreaPath, levels: &[AreaLevel]) -> Result<Vec<UnitArea>> {

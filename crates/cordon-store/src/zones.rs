@@ -446,6 +446,8 @@ macro_rules! zone_store {
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
+                sqlx::query(crate::BUMP_UNITS_VERSION).execute(&mut **tx).await?;
+                sqlx::query(crate::STAMP_ZONE_VERSION).bind(id).execute(&mut **tx).await?;
                 let first = NewZoneEvent {
                     event: ZoneEvent { at: zone.at, kind: EventKind::Designated { tier: zone.tier } },
                     note: zone.reason.clone(),
@@ -491,6 +493,10 @@ macro_rules! zone_store {
                             .await?;
                     }
                     _ => {}
+                }
+                if matches!(e.event.kind, EventKind::Raised { .. } | EventKind::SteppedDown { .. } | EventKind::Lifted) {
+                    sqlx::query(crate::BUMP_UNITS_VERSION).execute(&mut **tx).await?;
+                    sqlx::query(crate::STAMP_ZONE_VERSION).bind(zone_id).execute(&mut **tx).await?;
                 }
                 if matches!(e.event.kind, EventKind::Positive | EventKind::Raised { .. } | EventKind::Lifted) {
                     sqlx::query(

@@ -621,6 +621,57 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
     let units = store.areas_at(&d1, &[AreaLevel::Building]).await.unwrap();
     assert_eq!(units.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["b1"]);
     assert_eq!(units[0].residents, 3);
+
+    // What coverage counts: the running assignments, unnamed; who is on hand; workers by id.
+    let mut running: Vec<_> = store
+        .staffing(&d1, t0 + Duration::days(3))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.worker_id, s.unit, s.post, s.rank))
+        .collect();
+    running.sort_by(|a, b| a.1.key().cmp(b.1.key()));
+    assert_eq!(
+        running,
+        [
+            ("W2".to_owned(), UnitRef::Site("QS1".into()), Post::Leader, Rank::Section),
+            ("W2".to_owned(), UnitRef::Area(code("b1")), Post::Member, Rank::Section),
+        ]
+    );
+    assert_eq!(store.staffing(&d1, t0 - Duration::hours(1)).await.unwrap(), [], "none had started");
+    assert_eq!(store.staffing(&d2, t0 + Duration::days(3)).await.unwrap(), []);
+    let on_hand = store.candidates(&d1, day).await.unwrap();
+    assert_eq!(
+        on_hand.iter().map(|c| (c.worker_id.as_str(), c.rank, c.community.clone())).collect::<Vec<_>>(),
+        [("W1", Rank::Division, scope_of(store, "cm1").await)]
+    );
+    assert!(store.candidates(&d2, day).await.unwrap().is_empty());
+    let named = store.workers_by_id(&["W1".into(), "W9".into()]).await.unwrap();
+    assert_eq!(named.keys().collect::<Vec<_>>(), ["W1"]);
+    assert_eq!(named["W1"].name, "干部W1");
+
+    // The units' version moves with each zone drawn, raised, stepped down or lifted and each
+    // import, and not with what changes no unit.
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), t0).await.unwrap();
+    let v0 = store.units_version().await.unwrap();
+    let z = store.create_zone(&d1, &new_zone("b1", Tier::Controlled, t0)).await.unwrap();
+    let v1 = store.units_version().await.unwrap();
+    assert!(v1 > v0);
+    store.assign(&lead("W1", UnitRef::Area(code("b1")), t0 + Duration::days(4))).await.unwrap();
+    assert_eq!(store.units_version().await.unwrap(), v1, "an assignment changes no unit");
+    store
+        .record_zone_event(z.id, &event(EventKind::Raised { tier: Tier::Sealed }, t0, "raised"))
+        .await
+        .unwrap();
+    let v2 = store.units_version().await.unwrap();
+    assert!(v2 > v1);
+    store.record_zone_event(z.id, &event(EventKind::Lifted, t0 + Duration::days(1), "lifted")).await.unwrap();
+    let v3 = store.units_version().await.unwrap();
+    assert!(v3 > v2);
+    let mut import = store.begin_import(false).await.unwrap();
+    import.areas(&[area("cm3", Some("d1"), AreaLevel::Community, "西街社区")]).await.unwrap();
+    import.commit().await.unwrap();
+    assert!(store.units_version().await.unwrap() > v3);
 }
 
 macro_rules! both {

@@ -80,6 +80,22 @@ async fn coverage_gaps_and_suggestions(s: &Server) {
     assert_eq!(status, 201, "{z}");
     let (_, after) = s.get(&office, "/api/v1/coverage").await;
     assert!(gaps_of(&after).contains(&(building.into(), "no_leader".into())), "{:?}", gaps_of(&after));
+    // The district is a precaution zone, which asks for no leader; raised to controlled, every
+    // building in it does at once (the zone holds the office's whole scope).
+    let other = "15010200100100202";
+    assert!(!gaps_of(&after).iter().any(|(k, _)| k == other));
+    let admin = s.login("admin").await;
+    let (_, zones) = s.get(&admin, "/api/v1/zones?tier=precaution").await;
+    let district =
+        zones.as_array().unwrap().iter().find(|z| z["area_code"] == "150102").expect("the district's zone");
+    let raise = json!({"tier": "controlled", "note": "社区传播风险上升"});
+    let (status, r) =
+        s.call(Method::POST, &admin, &format!("/api/v1/zones/{}/raise", district["id"]), Some(raise)).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, c) = s.get(&office, "/api/v1/coverage").await;
+    let gaps = gaps_of(&c);
+    assert!(gaps.contains(&(other.into(), "no_leader".into())), "{gaps:?}");
+    assert!(gaps.contains(&(building.into(), "no_leader".into())), "the earlier gap is kept: {gaps:?}");
 
     // The district office reads only its district; a cadre reads, a sampler does not.
     let (status, _) = s.get(&s.login("cadre").await, "/api/v1/coverage").await;
