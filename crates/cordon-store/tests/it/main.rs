@@ -651,12 +651,16 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
     assert_eq!(named["W1"].name, "干部W1");
 
     // The units' version moves with each zone drawn, raised, stepped down or lifted and each
-    // import, and not with what changes no unit.
+    // import, and not with what changes no unit; a zone keeps the version of its last change;
+    // the areas' version moves with an import only.
     store.ensure_profiles(&cordon_domain::protocol::builtin(), t0).await.unwrap();
     let v0 = store.units_version().await.unwrap();
+    let b1 = scope_of(store, "b1").await;
     let z = store.create_zone(&d1, &new_zone("b1", Tier::Controlled, t0)).await.unwrap();
     let v1 = store.units_version().await.unwrap();
-    assert!(v1 > v0);
+    assert!(v1.units > v0.units && v1.areas == v0.areas, "{v0:?} {v1:?}");
+    assert_eq!(store.zones_changed_since(v0.units).await.unwrap(), [b1.clone()]);
+    assert!(store.zones_changed_since(v1.units).await.unwrap().is_empty());
     store.assign(&lead("W1", UnitRef::Area(code("b1")), t0 + Duration::days(4))).await.unwrap();
     assert_eq!(store.units_version().await.unwrap(), v1, "an assignment changes no unit");
     store
@@ -664,14 +668,17 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
         .await
         .unwrap();
     let v2 = store.units_version().await.unwrap();
-    assert!(v2 > v1);
+    assert!(v2.units > v1.units);
+    assert_eq!(store.zones_changed_since(v1.units).await.unwrap(), [b1.clone()]);
     store.record_zone_event(z.id, &event(EventKind::Lifted, t0 + Duration::days(1), "lifted")).await.unwrap();
     let v3 = store.units_version().await.unwrap();
-    assert!(v3 > v2);
+    assert!(v3.units > v2.units && v3.areas == v0.areas);
+    assert_eq!(store.zones_changed_since(v2.units).await.unwrap(), [b1]);
     let mut import = store.begin_import(false).await.unwrap();
     import.areas(&[area("cm3", Some("d1"), AreaLevel::Community, "西街社区")]).await.unwrap();
     import.commit().await.unwrap();
-    assert!(store.units_version().await.unwrap() > v3);
+    let v4 = store.units_version().await.unwrap();
+    assert!(v4.units > v3.units && v4.areas > v3.areas, "{v3:?} {v4:?}");
 }
 
 macro_rules! both {
