@@ -560,10 +560,12 @@ type ZonedKey = Vec<(Vec<AreaLevel>, Vec<Tier>)>;
 #[derive(Default)]
 pub struct UnitsCache {
     /// Each scope's units with the version they were read or brought up to.
-    by_scope: HashMap<(AreaPath, ZonedKey), (UnitsVersion, Arc<Vec<UnitArea>>)>,
+    by_scope: HashMap<(AreaPath, ZonedKey), KeptUnits>,
 }
 
 pub type UnitsCell = Arc<Mutex<UnitsCache>>;
+
+type KeptUnits = (UnitsVersion, Arc<Vec<UnitArea>>);
 
 /// Scopes kept at once; past it the cache starts again (a city has a few hundred offices).
 const SCOPES_KEPT: usize = 512;
