@@ -659,7 +659,7 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
     let z = store.create_zone(&d1, &new_zone("b1", Tier::Controlled, t0)).await.unwrap();
     let v1 = store.units_version().await.unwrap();
     assert!(v1.units > v0.units && v1.areas == v0.areas, "{v0:?} {v1:?}");
-    assert_eq!(store.zones_changed_since(v0.units).await.unwrap(), [b1.clone()]);
+    assert_eq!(store.zones_changed_since(v0.units).await.unwrap(), std::slice::from_ref(&b1));
     assert!(store.zones_changed_since(v1.units).await.unwrap().is_empty());
     store.assign(&lead("W1", UnitRef::Area(code("b1")), t0 + Duration::days(4))).await.unwrap();
     assert_eq!(store.units_version().await.unwrap(), v1, "an assignment changes no unit");
@@ -669,7 +669,7 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
         .unwrap();
     let v2 = store.units_version().await.unwrap();
     assert!(v2.units > v1.units);
-    assert_eq!(store.zones_changed_since(v1.units).await.unwrap(), [b1.clone()]);
+    assert_eq!(store.zones_changed_since(v1.units).await.unwrap(), std::slice::from_ref(&b1));
     store.record_zone_event(z.id, &event(EventKind::Lifted, t0 + Duration::days(1), "lifted")).await.unwrap();
     let v3 = store.units_version().await.unwrap();
     assert!(v3.units > v2.units && v3.areas == v0.areas);
