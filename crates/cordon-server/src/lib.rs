@@ -106,6 +106,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     let state = AppState::new(store, config);
     spawn_reviewer(state.clone());
     spawn_index_load(state.clone());
+    spawn_units_warm(state.clone());
     let (api, openapi) = api::router().split_for_parts();
     // The document never changes while the server runs: serialise it once.
     let openapi =
@@ -193,6 +194,20 @@ fn spawn_index_load(state: AppState) {
                 tracing::info!(scans = n, ms = started.elapsed().as_millis() as u64, "scan index loaded")
             }
             Err(e) => tracing::error!(error = %e, "loading the scan index failed"),
+        }
+    });
+}
+
+/// Reads the city's units of coverage under zones in the background, as the scan index.
+fn spawn_units_warm(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let started = std::time::Instant::now();
+        match workforce::warm(&state).await {
+            Ok(n) => {
+                tracing::info!(units = n, ms = started.elapsed().as_millis() as u64, "coverage units read")
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the coverage units failed"),
         }
     });
 }

@@ -592,11 +592,19 @@ async fn zoned_units(
     // The version is read before the units: what is kept under a version is never older.
     let version = state.store.units_version().await?;
     let slot = (scope.clone(), key);
-    let kept = state.units.lock().unwrap_or_else(|e| e.into_inner()).by_scope.get(&slot).cloned();
-    let units = match kept {
-        Some((v, units)) if v == version => return Ok(units),
+    let (kept, whole_city) = {
+        let cache = state.units.lock().unwrap_or_else(|e| e.into_inner());
+        let root = (AreaPath::root(), slot.1.clone());
+        (cache.by_scope.get(&slot).cloned(), cache.by_scope.get(&root).cloned())
+    };
+    let units = match (kept, whole_city) {
+        (Some((v, units)), _) if v == version => return Ok(units),
+        // The whole city's, kept at this version, holds this scope's.
+        (_, Some((v, all))) if v == version => {
+            all.iter().filter(|u| scope.contains(&u.path)).cloned().collect()
+        }
         // Only zones changed: read again under those inside the scope, keep the rest.
-        Some((v, units)) if v.areas == version.areas => {
+        (Some((v, units)), _) if v.areas == version.areas => {
             let changed = state.store.zones_changed_since(v.units).await?;
             if changed.len() > CHANGED_ZONES_MERGED {
                 read_zoned(state, scope, &slot.1).await?
@@ -632,6 +640,39 @@ async fn zoned_units(
     Ok(units)
 }
 
+/// Reads the whole city's units under zones into the cache, so that the first report after a
+/// start (of any scope) does not read them: run in the background when the server starts.
+pub async fn warm(state: &AppState) -> Result<usize, ApiError> {
+    let rules = rules_in_force(state).await?.1;
+    Ok(zoned_units(state, &AreaPath::root(), zoned_key(&rules)).await?.len())
+}
+
+async fn rules_in_force(state: &AppState) -> Result<(String, Vec<CoverageRule>), ApiError> {
+    let profile_key = zones::profile_in_force(state).await?;
+    let profiles = zones::profiles(state).await?;
+    let rules = profiles.get(&profile_key).map(|p| p.coverage.clone()).unwrap_or_default();
+    Ok((profile_key, rules))
+}
+
+/// Levels every unit of which some rule holds (streets: a hundred in a city).
+fn whole_levels(rules: &[CoverageRule]) -> Vec<AreaLevel> {
+    let mut whole: Vec<AreaLevel> =
+        rules.iter().filter(|r| r.tiers.is_empty()).flat_map(|r| r.levels.iter().copied()).collect();
+    whole.sort();
+    whole.dedup();
+    whole
+}
+
+/// For the rules on zoned units, the levels (not read whole already) and the tiers.
+fn zoned_key(rules: &[CoverageRule]) -> ZonedKey {
+    let whole = whole_levels(rules);
+    rules
+        .iter()
+        .filter(|r| !r.tiers.is_empty())
+        .map(|r| (r.levels.iter().copied().filter(|l| !whole.contains(l)).collect(), r.tiers.clone()))
+        .collect()
+}
+
 /// The units, gaps and leaders of the user's areas now.
 struct Report {
     rules: Vec<CoverageRule>,
@@ -643,24 +684,14 @@ struct Report {
 }
 
 async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, ApiError> {
-    let profile_key = zones::profile_in_force(state).await?;
-    let profiles = zones::profiles(state).await?;
-    let rules = profiles.get(&profile_key).map(|p| p.coverage.clone()).unwrap_or_default();
+    let (profile_key, rules) = rules_in_force(state).await?;
     let tiers = zones::zone_tiers(state).await?;
     let tier_at = |p: &AreaPath| {
         p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
     };
-    // Rules for every unit at a level read those levels whole (streets: a hundred in a city);
-    // rules for zoned units read only the areas inside zones of their tiers.
-    let mut whole: Vec<AreaLevel> =
-        rules.iter().filter(|r| r.tiers.is_empty()).flat_map(|r| r.levels.iter().copied()).collect();
-    whole.sort();
-    whole.dedup();
-    let zoned_key: ZonedKey = rules
-        .iter()
-        .filter(|r| !r.tiers.is_empty())
-        .map(|r| (r.levels.iter().copied().filter(|l| !whole.contains(l)).collect(), r.tiers.clone()))
-        .collect();
+    // Rules for every unit at a level read those levels whole; rules for zoned units read only
+    // the areas inside zones of their tiers.
+    let whole = whole_levels(&rules);
     // The reads do not depend on each other: run them together (SQLite reads in parallel under
     // WAL; PostgreSQL on separate connections).
     let scope = &user.scope_path;
@@ -668,7 +699,7 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
         async { if rules.iter().any(|r| r.sites) { state.store.sites(scope).await } else { Ok(Vec::new()) } };
     let (mut areas, zoned, sites, current) = tokio::try_join!(
         async { Ok::<_, ApiError>(state.store.areas_at(scope, &whole).await?) },
-        zoned_units(state, scope, zoned_key),
+        zoned_units(state, scope, zoned_key(&rules)),
         async { Ok(sites.await?) },
         async { Ok(state.store.staffing(scope, now).await?) }
     )?;

@@ -422,7 +422,9 @@ macro_rules! workforce_store {
                         return Ok(c);
                     }
                     sqlx::query(
-                        "INSERT INTO checkins (worker_id, community_code, path, day, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO checkins (worker_id, community_code, path, day, at, recorded_by, worker_party_member, \
+                         worker_organisation) SELECT $1, $2, $3, $4, $5, $6, w.party_member, w.organisation \
+                         FROM workers w WHERE w.worker_id = $1",
                     )
                     .bind(worker_id)
                     .bind(community.as_str())
@@ -707,10 +709,9 @@ macro_rules! workforce_store {
                 async fn on_hand_counts(&self, scope: &AreaPath, day: NaiveDate) -> Result<(i64, i64, i64)> {
                     let (lo, hi) = scope.subtree_range();
                     let r = sqlx::query(
-                        "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN w.party_member THEN 1 ELSE 0 END), 0) AS party, \
-                         COUNT(DISTINCT w.organisation) AS orgs \
-                         FROM checkins c JOIN workers w ON w.worker_id = c.worker_id \
-                         WHERE c.day = $1 AND c.path >= $2 AND c.path < $3",
+                        "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN worker_party_member THEN 1 ELSE 0 END), 0) AS party, \
+                         COUNT(DISTINCT worker_organisation) AS orgs \
+                         FROM checkins WHERE day = $1 AND path >= $2 AND path < $3",
                     )
                     .bind(day.format("%Y-%m-%d").to_string())
                     .bind(lo)

@@ -646,6 +646,24 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
         [("W1", Rank::Division, scope_of(store, "cm1").await)]
     );
     assert!(store.candidates(&d2, day).await.unwrap().is_empty());
+    // The figures count the workers as they were when they reported in.
+    store
+        .put_workers(&[WorkerRow { organisation: "市卫健委".into(), ..worker("W3", Rank::Staff) }], t0)
+        .await
+        .unwrap();
+    store
+        .put_workers(&[WorkerRow { party_member: false, ..worker("W4", Rank::Volunteer) }], t0)
+        .await
+        .unwrap();
+    store.check_in("W3", &code("cm2"), day, t0, "hq").await.unwrap();
+    store.check_in("W4", &code("cm2"), day, t0, "hq").await.unwrap();
+    assert_eq!(store.on_hand_counts(&d1, day).await.unwrap(), (3, 2, 2));
+    store
+        .put_workers(&[WorkerRow { organisation: "团市委".into(), ..worker("W4", Rank::Volunteer) }], t0)
+        .await
+        .unwrap();
+    assert_eq!(store.on_hand_counts(&d1, day).await.unwrap(), (3, 2, 2), "as they reported");
+    assert_eq!(store.on_hand_counts(&d2, day).await.unwrap(), (0, 0, 0));
     let named = store.workers_by_id(&["W1".into(), "W9".into()]).await.unwrap();
     assert_eq!(named.keys().collect::<Vec<_>>(), ["W1"]);
     assert_eq!(named["W1"].name, "干部W1");
