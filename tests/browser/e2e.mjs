@@ -361,6 +361,55 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: a community office adds a worker, reports them in, assigns them to a compound and ends it`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    const id = `E2E-${label}`;
+    const name = label === 'phone' ? '测试干部甲' : '测试干部乙';
+    await page.goto(`${base}/workforce`);
+    const onHand = async () => Number((await page.locator('h2:has-text("今日报到") .badge').innerText()).replace(/,/g, ''));
+    const before = await onHand();
+    await page.fill('form[action="/workforce/workers"] input[name=worker_id]', id);
+    await page.fill('form[action="/workforce/workers"] input[name=name]', name);
+    await page.fill('form[action="/workforce/workers"] input[name=phone]', '13904710101');
+    await page.fill('form[action="/workforce/workers"] input[name=organisation]', '市直机关工委');
+    await page.selectOption('form[action="/workforce/workers"] select[name=rank]', 'section');
+    await page.check('form[action="/workforce/workers"] input[name=party_member]');
+    await page.click('form[action="/workforce/workers"] button[type=submit]');
+    await page.waitForURL(/\/workforce$/);
+    // Reporting in is on the coverage page.
+    await page.goto(`${base}/coverage`);
+    await page.fill('form[action="/coverage/checkin"] input[name=worker_id]', id);
+    await page.fill('form[action="/coverage/checkin"] input[name=community_code]', '150102001001');
+    await page.click('form[action="/coverage/checkin"] button[type=submit]');
+    await page.waitForURL(/\/coverage$/);
+    await page.click('a:has-text("报到与包联")');
+    assert.equal(await onHand(), before + 1, 'reported in today');
+    assert.match(await page.locator('table.on-hand').innerText(), new RegExp(name));
+    await page.fill('form#assign input[name=worker_id]', id);
+    await page.fill('form#assign input[name=area_code]', '150102001001001');
+    await page.selectOption('form#assign select[name=post]', 'member');
+    await page.fill('form#assign input[name=title]', '门岗');
+    await page.click('form#assign button[type=submit]');
+    await page.waitForURL(/\/workforce/);
+    const row = page.locator('table.assignments tbody tr', { hasText: name });
+    assert.match(await row.innerText(), /门岗/);
+    await page.screenshot({ path: join(shots, `${label}-workforce.png`), fullPage: true });
+    await row.locator('button:has-text("结束")').click();
+    await page.waitForURL(/\/workforce/);
+    assert.equal(await page.locator('table.assignments tbody tr', { hasText: name }).count(), 0, 'ended');
+    // A bad phone is refused, naming the field.
+    await page.fill('form[action="/workforce/workers"] input[name=worker_id]', id);
+    await page.fill('form[action="/workforce/workers"] input[name=name]', name);
+    await page.fill('form[action="/workforce/workers"] input[name=phone]', '12345');
+    await page.click('form[action="/workforce/workers"] button[type=submit]');
+    assert.match(await page.locator('main').innerText(), /phone/);
+    await page.goto(`${base}/workforce`);
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

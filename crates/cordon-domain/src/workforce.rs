@@ -103,6 +103,15 @@ pub fn check_worker_id(s: &str) -> Result<String, DomainError> {
     Ok(s.to_owned())
 }
 
+/// Checks a worker's name: 1 to 50 characters once trimmed.
+pub fn check_worker_name(s: &str) -> Result<String, DomainError> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 50 {
+        return Err(DomainError::invalid("name", "must be 1 to 50 characters"));
+    }
+    Ok(s.to_owned())
+}
+
 /// `true`/`false` as formats.md writes it, and what a spreadsheet in Chinese writes.
 pub fn parse_bool(field: &'static str, s: &str) -> Result<bool, DomainError> {
     match s.trim().to_ascii_lowercase().as_str() {

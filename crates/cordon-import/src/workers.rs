@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use cordon_domain::Phone;
-use cordon_domain::workforce::{Rank, WorkerRow, check_worker_id, parse_bool};
+use cordon_domain::workforce::{Rank, WorkerRow, check_worker_id, check_worker_name, parse_bool};
 
 use crate::error::RowErrors;
 use crate::{ImportError, Limits, Progress, Table, TextFile};
@@ -34,17 +34,14 @@ pub fn read_workers(path: &Path, limits: Limits, progress: &Progress) -> Result<
             if !seen.insert(id.clone()) {
                 return Err(row.error("worker_id", format!("{id} appears twice in the file")));
             }
-            let name = row.get("name").trim();
-            if name.is_empty() || name.chars().count() > 50 {
-                return Err(row.error("name", "must be 1 to 50 characters"));
-            }
+            let name = row.parse("name", check_worker_name)?;
             let phone = match row.get("phone").trim() {
                 "" => None,
                 _ => Some(row.parse("phone", Phone::parse)?),
             };
             Ok(WorkerRow {
                 worker_id: id,
-                name: name.to_owned(),
+                name,
                 phone,
                 organisation: row.get("organisation").trim().to_owned(),
                 party_member: row.parse("party_member", |s| parse_bool("party_member", s))?,

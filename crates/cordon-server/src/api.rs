@@ -108,6 +108,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             let (schemas, paths, method) = routes!(workforce_api::import_workers);
             (schemas, paths, method.layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)))
         })
+        .routes(routes!(workforce_api::put_worker))
         .routes(routes!(workforce_api::list_checkins, workforce_api::check_in))
         .routes(routes!(workforce_api::list_sites, workforce_api::create_site))
         .routes(routes!(workforce_api::list_assignments, workforce_api::assign))

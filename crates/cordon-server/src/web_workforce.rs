@@ -15,7 +15,10 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
 use crate::web_zones::back;
-use crate::workforce::{self, AcceptOutcome, Accepted, CoverageView, GapView, SiteRequest, SuggestionView};
+use crate::workforce::{
+    self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CoverageView, GapView,
+    SiteRequest, SuggestionView, WorkerRequest,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,7 +26,14 @@ pub fn router() -> Router<AppState> {
         .route("/coverage/accept", post(accept_submit))
         .route("/coverage/checkin", post(checkin_submit))
         .route("/coverage/sites", post(site_submit))
+        .route("/workforce", get(workforce_page))
+        .route("/workforce/workers", post(worker_submit))
+        .route("/workforce/assign", post(assign_submit))
+        .route("/workforce/assignments/{id}/end", post(end_submit))
 }
+
+/// Rows a list on the page shows at most (a city has 60,000 on hand).
+const SHOWN: usize = 300;
 
 impl Page {
     pub fn can_view_workforce(&self) -> bool {
@@ -64,6 +74,11 @@ impl Page {
             Lang::Zh => r.name_zh(),
             Lang::En => r.as_str(),
         }
+    }
+
+    /// A moment in local time, to the minute.
+    pub fn moment(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
     }
 
     pub fn post_name(&self, p: &Post) -> &'static str {
@@ -178,5 +193,150 @@ async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     let user = page.user.clone().expect("signed in");
     let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, rooms: f.rooms };
     let r = workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "workforce.html")]
+struct WorkforceTemplate {
+    page: Page,
+    on_hand: Vec<CheckinView>,
+    on_hand_total: i64,
+    assignments: Vec<AssignmentView>,
+    assignments_total: i64,
+    ranks: [Rank; 5],
+    /// The unit the assign form is filled in for (a gap's link).
+    area: String,
+    site: String,
+}
+
+#[derive(Deserialize)]
+struct WorkforceQuery {
+    area: Option<String>,
+    site: Option<String>,
+}
+
+/// Who reported in today and who answers for what now, in the user's areas; the forms to add a
+/// worker and to assign one (filled in for a gap when the coverage page links here).
+async fn workforce_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<WorkforceQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.as_ref().expect("signed in");
+    let r =
+        tokio::try_join!(workforce::on_hand(&state, user, None), workforce::assignments(&state, user, true));
+    match r {
+        Ok((mut on_hand, mut assignments)) => {
+            let (on_hand_total, assignments_total) = (on_hand.len() as i64, assignments.len() as i64);
+            on_hand.truncate(SHOWN);
+            assignments.truncate(SHOWN);
+            let t = WorkforceTemplate {
+                page,
+                on_hand,
+                on_hand_total,
+                assignments,
+                assignments_total,
+                ranks: Rank::ALL,
+                area: q.area.unwrap_or_default(),
+                site: q.site.unwrap_or_default(),
+            };
+            (jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct WorkerForm {
+    worker_id: String,
+    name: String,
+    phone: Option<String>,
+    #[serde(default)]
+    organisation: String,
+    rank: String,
+    party_member: Option<String>,
+}
+
+async fn worker_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<WorkerForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = WorkerRequest {
+        name: f.name,
+        phone: f.phone,
+        organisation: f.organisation,
+        party_member: f.party_member.is_some(),
+        rank: f.rank,
+    };
+    let r = workforce::put_worker(&state, &user, &f.worker_id, req).await.map(|_| "/workforce".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    worker_id: String,
+    #[serde(default)]
+    area_code: String,
+    #[serde(default)]
+    site_id: String,
+    post: String,
+    #[serde(default)]
+    title: String,
+    /// A local day, the last the assignment runs; empty: open-ended.
+    #[serde(default)]
+    until: String,
+}
+
+async fn assign_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<AssignForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = async {
+        let post = Post::parse(&f.post).ok_or_else(|| ApiError::invalid("post", "leader or member"))?;
+        let until = match f.until.trim() {
+            "" => None,
+            d => {
+                let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| ApiError::invalid("until", "a day, YYYY-MM-DD"))?;
+                Some(end_of_local_day(day, state.config.tz)?)
+            }
+        };
+        let req = AssignRequest {
+            worker_id: f.worker_id,
+            area_code: Some(f.area_code).filter(|s| !s.trim().is_empty()),
+            site_id: Some(f.site_id).filter(|s| !s.trim().is_empty()),
+            post,
+            title: f.title,
+            from: None,
+            until,
+        };
+        workforce::assign(&state, &user, req).await?;
+        Ok("/workforce#assignments".to_owned())
+    }
+    .await;
+    back(page, jar, r)
+}
+
+/// The first moment after a local day (an assignment "until the 20th" runs through the 20th).
+fn end_of_local_day(
+    day: chrono::NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    use chrono::TimeZone;
+    let next = day.succ_opt().ok_or_else(|| ApiError::invalid("until", "too far ahead"))?;
+    tz.from_local_datetime(&next.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| ApiError::invalid("until", "not a day in the local calendar"))
+}
+
+async fn end_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = workforce::end_assignment(&state, &user, id).await.map(|_| "/workforce#assignments".to_owned());
     back(page, jar, r)
 }

@@ -241,6 +241,52 @@ pub async fn import_workers(
     Ok(state.store.put_workers(&rows, Utc::now()).await?)
 }
 
+/// One worker, added or brought up to date (the form of a community office; a roster comes as
+/// `workers.csv`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerRequest {
+    pub name: String,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub party_member: bool,
+    /// bureau, division, section, staff, volunteer, or 厅局级, 处级, 科级, 科员, 志愿者.
+    pub rank: String,
+}
+
+pub async fn put_worker(
+    state: &AppState,
+    user: &User,
+    worker_id: &str,
+    req: WorkerRequest,
+) -> Result<(bool, WorkerView), ApiError> {
+    use cordon_domain::workforce::{WorkerRow, check_worker_id, check_worker_name};
+    if !may_manage(user) {
+        return Err(forbid("adding workers"));
+    }
+    let domain = |e: cordon_domain::DomainError| invalid(e.field(), e.to_string());
+    let organisation = req.organisation.trim();
+    if organisation.chars().count() > 100 {
+        return Err(invalid("organisation", "at most 100 characters"));
+    }
+    let row = WorkerRow {
+        worker_id: check_worker_id(worker_id).map_err(domain)?,
+        name: check_worker_name(&req.name).map_err(domain)?,
+        phone: match req.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(Phone::parse(p).map_err(domain)?),
+        },
+        organisation: organisation.to_owned(),
+        party_member: req.party_member,
+        rank: Rank::parse(&req.rank).map_err(domain)?,
+    };
+    let (added, _) = state.store.put_workers(std::slice::from_ref(&row), Utc::now()).await?;
+    let w = state.store.worker(&row.worker_id).await?.ok_or(ApiError::NotFound)?;
+    Ok((added == 1, WorkerView::of(&w)))
+}
+
 fn local_today(state: &AppState) -> NaiveDate {
     Utc::now().with_timezone(&state.config.tz).date_naive()
 }

@@ -15,7 +15,7 @@ use crate::cases_api::UploadParams;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::workforce::{
     self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CommandPostRequest,
-    CommandPostView, CoverageView, SiteRequest, SiteView, SuggestionView,
+    CommandPostView, CoverageView, SiteRequest, SiteView, SuggestionView, WorkerRequest, WorkerView,
 };
 
 #[derive(Serialize, ToSchema)]
@@ -42,6 +42,21 @@ pub async fn import_workers(
     tokio::fs::write(&path, &body).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     let (added, updated) = workforce::import_workers(&state, &user, &path, &name).await?;
     Ok(Json(WorkersImported { added, updated }))
+}
+
+/// Adds one worker, or brings one already known up to date: 201 when added, 200 when updated.
+#[utoipa::path(put, path = "/api/v1/workers/{worker_id}", tag = "workforce", security(("bearer" = [])),
+    params(("worker_id" = String, Path, description = "letters, digits, '-' or '_'")), request_body = WorkerRequest,
+    responses((status = 200, body = WorkerView), (status = 201, body = WorkerView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_worker(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<WorkerRequest>,
+) -> Result<(StatusCode, Json<WorkerView>), ApiError> {
+    let (added, w) = workforce::put_worker(&state, &user, &id, b).await?;
+    Ok((if added { StatusCode::CREATED } else { StatusCode::OK }, Json(w)))
 }
 
 #[derive(Deserialize, IntoParams)]

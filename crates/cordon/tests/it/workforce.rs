@@ -194,6 +194,30 @@ async fn rosters_reporting_in_and_bad_input(s: &Server) {
         )
         .await;
     assert_eq!(status, 403);
+
+    // One worker by the form's route: added (201), then updated (200); bad fields named.
+    let one = json!({"name": "郑洁", "phone": "13904710202", "organisation": "市妇联", "party_member": true, "rank": "科级"});
+    let (status, w) = s.call(Method::PUT, &office, "/api/v1/workers/X9", Some(one.clone())).await;
+    assert_eq!(
+        (status, w["rank"].as_str(), w["phone"].as_str()),
+        (201, Some("section"), Some("139****0202")),
+        "{w}"
+    );
+    let mut changed = one.clone();
+    changed["organisation"] = json!("市总工会");
+    let (status, w) = s.call(Method::PUT, &office, "/api/v1/workers/X9", Some(changed)).await;
+    assert_eq!((status, w["organisation"].as_str()), (200, Some("市总工会")), "{w}");
+    for (path, body, field) in [
+        ("/api/v1/workers/X9", json!({"name": "郑洁", "rank": "将军"}), "rank"),
+        ("/api/v1/workers/X9", json!({"name": "郑洁", "rank": "staff", "phone": "12345"}), "phone"),
+        ("/api/v1/workers/X9", json!({"name": "  ", "rank": "staff"}), "name"),
+        ("/api/v1/workers/X%209", json!({"name": "郑洁", "rank": "staff"}), "worker_id"),
+    ] {
+        let (status, e) = s.call(Method::PUT, &office, path, Some(body)).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
+    }
+    let (status, _) = s.call(Method::PUT, &cadre, "/api/v1/workers/X9", Some(one)).await;
+    assert_eq!(status, 403);
 }
 
 crate::support::on_both_backends!(coverage_gaps_and_suggestions, rosters_reporting_in_and_bad_input);
