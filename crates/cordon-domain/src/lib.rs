@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod gates;
 pub mod lifecycle;
+pub mod needs;
 pub mod notice;
 pub mod pass;
 pub mod person;

@@ -120,6 +120,10 @@ pub struct Profile {
     /// 包联 coverage: which units need a responsible leader, of what rank, for how many residents.
     #[serde(default = "crate::workforce::default_rules")]
     pub coverage: Vec<crate::workforce::CoverageRule>,
+    /// Residents' needs: each category's deadlines to acknowledge and handle, and how fast one
+    /// nobody acknowledges climbs the chain.
+    #[serde(default = "crate::needs::default_need_rules")]
+    pub needs: Vec<crate::needs::NeedRule>,
 }
 
 fn default_pool_limit() -> u32 {
@@ -281,6 +285,7 @@ impl Profile {
             }
         }
         crate::workforce::check_rules(&self.coverage)?;
+        crate::needs::check_need_rules(&self.needs)?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",
