@@ -6,6 +6,7 @@
 
 mod cases;
 mod gates;
+mod needs;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -33,6 +34,7 @@ pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,
 };
+pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::{PgAdmin, PgStore};
 pub use sqlite::SqliteStore;
 pub use testing::{
@@ -177,7 +179,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Testing + Gates + Workforce + Send + Sync {
+pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

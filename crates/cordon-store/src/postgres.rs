@@ -608,3 +608,4 @@ crate::gates::gate_store!(
     |pool| pool.begin()
 );
 crate::workforce::workforce_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
+crate::needs::needs_store!(PgStore, sqlx::Postgres, |pool| pool.begin());

@@ -563,3 +563,4 @@ crate::testing::testing_store!(SqliteStore, sqlx::Sqlite, false, "TEXT", "TEXT",
 crate::gates::gate_store!(SqliteStore, sqlx::Sqlite, "substr(at, 1, 13)", |pool| pool
     .begin_with("BEGIN IMMEDIATE"));
 crate::workforce::workforce_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
+crate::needs::needs_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));

@@ -1,0 +1,488 @@
+//! Residents' needs in the store: each need with its timeline, and what the timeline comes to
+//! (status, rung, next deadline — the domain's `need_state`) kept on the row in the transaction
+//! of every event, so the board reads one index range and the escalation sweep reads only what is
+//! due. A change is checked against the need's state inside the transaction that writes it (the
+//! domain's `check_change`): acknowledging a need twice, or one already resolved, cannot land.
+
+use chrono::{DateTime, Utc};
+use cordon_domain::needs::{NeedCategory, NeedEvent, NeedRule, NeedStatus, Priority, Rung};
+use cordon_domain::{AreaCode, AreaPath};
+
+use crate::Result;
+
+#[derive(Debug, Clone)]
+pub struct NewNeed {
+    pub household: AreaCode,
+    pub person_id: Option<String>,
+    pub category: NeedCategory,
+    pub emergency: bool,
+    pub contact_phone: Option<String>,
+    pub description: String,
+    /// Who owns it first: the cadre answering for the household's building, else the community.
+    pub rung: Rung,
+    pub owner_worker: Option<String>,
+    pub profile_key: String,
+    /// The emergency pass issued with it, recorded in its timeline.
+    pub pass_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedRecord {
+    pub id: i64,
+    pub household: AreaCode,
+    pub path: AreaPath,
+    pub person_id: Option<String>,
+    pub category: NeedCategory,
+    pub emergency: bool,
+    pub priority: Priority,
+    pub contact_phone: Option<String>,
+    pub description: String,
+    pub owner_worker: Option<String>,
+    pub profile_key: String,
+    pub pass_id: Option<String>,
+    pub status: NeedStatus,
+    pub rung: Rung,
+    pub due: Option<DateTime<Utc>>,
+    pub escalates: bool,
+    pub escalations: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedEventRecord {
+    pub id: i64,
+    pub need_id: i64,
+    pub event: NeedEvent,
+    pub note: String,
+    pub by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNeedEvent {
+    pub event: NeedEvent,
+    pub note: String,
+    pub by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Which needs a board shows.
+#[derive(Debug, Clone, Default)]
+pub struct NeedQuery {
+    /// Resolved ones too (the newest first after the rest).
+    pub include_resolved: bool,
+    pub limit: u32,
+}
+
+/// The needs of an area at a moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NeedCounts {
+    pub open: i64,
+    pub acknowledged: i64,
+    /// Not resolved and past their next deadline.
+    pub overdue: i64,
+    pub emergencies_overdue: i64,
+}
+
+/// A need whose next step up the chain is due: what picking its rule takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueNeed {
+    pub id: i64,
+    pub profile_key: String,
+    pub category: NeedCategory,
+    pub emergency: bool,
+}
+
+#[async_trait::async_trait]
+pub trait Needs {
+    /// Writes a need with its first events (created; the pass, if any) under `rule`. The
+    /// household must be one, inside `scope`.
+    async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord>;
+    /// One need, if it is inside `scope`.
+    async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>>;
+    /// Its timeline, in the order written.
+    async fn need_events(&self, id: i64) -> Result<Vec<NeedEventRecord>>;
+    /// Records what someone did (acknowledged, assigned, a note, decided, resolved, reopened),
+    /// checked against the need's state in the writing transaction. None: no such need in scope.
+    async fn record_need_event(
+        &self,
+        scope: &AreaPath,
+        id: i64,
+        event: &NewNeedEvent,
+        rule: &NeedRule,
+    ) -> Result<Option<NeedRecord>>;
+    /// The needs of `scope`: not resolved first, the soonest deadline (the most overdue) first,
+    /// then the highest priority.
+    async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>>;
+    async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts>;
+    /// Needs whose next step up the chain is due by `now`, the most overdue first.
+    async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>>;
+    /// Writes, in one transaction, the steps up the chain due by `now` for each need with its
+    /// rule (the domain's `escalations_due`: none twice, each at the moment it was due); returns
+    /// each need that climbed with its steps.
+    async fn escalate_needs(
+        &self,
+        due: &[(i64, NeedRule)],
+        now: DateTime<Utc>,
+        by: &str,
+    ) -> Result<Vec<(NeedRecord, Vec<NeedEvent>)>>;
+}
+
+pub(crate) fn kind_of(json: &str) -> Result<cordon_domain::needs::NeedEventKind> {
+    serde_json::from_str(json).map_err(|e| crate::StoreError::Invalid(format!("stored need event: {e}")))
+}
+
+pub(crate) fn kind_json(kind: &cordon_domain::needs::NeedEventKind) -> String {
+    serde_json::to_string(kind).expect("a need event always serialises")
+}
+
+pub(crate) fn priority_rank(p: Priority) -> i32 {
+    match p {
+        Priority::Emergency => 0,
+        Priority::Urgent => 1,
+        Priority::Normal => 2,
+    }
+}
+
+macro_rules! needs_store {
+    ($store:ident, $db:ty, |$pool:ident| $begin:expr) => {
+        mod needs_sql {
+            use chrono::{DateTime, Utc};
+            use cordon_domain::needs::{
+                NeedCategory, NeedEvent, NeedEventKind, NeedRule, NeedStatus, Priority, Rung, check_change,
+                escalations_due, need_state,
+            };
+            use cordon_domain::{AreaLevel, AreaPath};
+            use sqlx::Row;
+
+            use crate::needs::*;
+            use crate::{Result, StoreError, code_of, level_of};
+
+            type Db = $db;
+            type DbRow = <Db as sqlx::Database>::Row;
+            type Tx<'a> = sqlx::Transaction<'a, Db>;
+
+            fn invalid(what: &str, s: &str) -> StoreError {
+                StoreError::Invalid(format!("stored {what} {s:?}"))
+            }
+
+            fn need_of(r: &DbRow) -> Result<NeedRecord> {
+                let category: String = r.try_get("category")?;
+                let priority: String = r.try_get("priority")?;
+                let status: String = r.try_get("status")?;
+                let rung: String = r.try_get("rung")?;
+                Ok(NeedRecord {
+                    id: r.try_get("id")?,
+                    household: code_of(r.try_get("household_code")?)?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    person_id: r.try_get("person_id")?,
+                    category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
+                    emergency: r.try_get("emergency")?,
+                    priority: Priority::parse(&priority).ok_or_else(|| invalid("priority", &priority))?,
+                    contact_phone: r.try_get("contact_phone")?,
+                    description: r.try_get("description")?,
+                    owner_worker: r.try_get("owner_worker")?,
+                    profile_key: r.try_get("profile_key")?,
+                    pass_id: r.try_get("pass_id")?,
+                    status: NeedStatus::parse(&status).ok_or_else(|| invalid("status", &status))?,
+                    rung: Rung::parse(&rung).ok_or_else(|| invalid("rung", &rung))?,
+                    due: r.try_get("due_at")?,
+                    escalates: r.try_get("escalates")?,
+                    escalations: r.try_get::<i32, _>("escalations")?.into(),
+                    created_at: r.try_get("created_at")?,
+                    created_by: r.try_get("created_by")?,
+                })
+            }
+
+            fn event_of(r: &DbRow) -> Result<NeedEventRecord> {
+                let json: String = r.try_get("event")?;
+                Ok(NeedEventRecord {
+                    id: r.try_get("id")?,
+                    need_id: r.try_get("need_id")?,
+                    event: NeedEvent { at: r.try_get("at")?, kind: kind_of(&json)? },
+                    note: r.try_get("note")?,
+                    by: r.try_get("recorded_by")?,
+                    recorded_at: r.try_get("recorded_at")?,
+                })
+            }
+
+            /// Takes the need's row for this transaction (PostgreSQL: a row lock; SQLite writes
+            /// one at a time already), so two writers cannot both judge the same timeline. None:
+            /// no such need inside the range.
+            async fn lock(tx: &mut Tx<'_>, id: i64, lo: &str, hi: &str) -> Result<Option<i64>> {
+                Ok(sqlx::query(
+                    "UPDATE needs SET escalations = escalations WHERE id = $1 AND path >= $2 AND path < $3 RETURNING id",
+                )
+                .bind(id)
+                .bind(lo)
+                .bind(hi)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?)
+            }
+
+            async fn timeline(tx: &mut Tx<'_>, id: i64) -> Result<Vec<NeedEvent>> {
+                sqlx::query("SELECT * FROM need_events WHERE need_id = $1 ORDER BY id")
+                    .bind(id)
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(|r| event_of(r).map(|e| e.event))
+                    .collect()
+            }
+
+            async fn append(tx: &mut Tx<'_>, id: i64, e: &NewNeedEvent) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO need_events (need_id, at, event, note, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(e.event.at)
+                .bind(kind_json(&e.event.kind))
+                .bind(&e.note)
+                .bind(&e.by)
+                .bind(e.recorded_at)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Keeps what the timeline comes to on the row.
+            async fn settle(tx: &mut Tx<'_>, id: i64, events: &[NeedEvent], rule: &NeedRule) -> Result<NeedRecord> {
+                let s = need_state(events, rule);
+                let row = sqlx::query(
+                    "UPDATE needs SET status = $1, rung = $2, due_at = $3, escalates = $4, escalations = $5 \
+                     WHERE id = $6 RETURNING *",
+                )
+                .bind(s.status.as_str())
+                .bind(s.rung.as_str())
+                .bind(s.due)
+                .bind(s.escalates)
+                .bind(s.escalations as i32)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+                need_of(&row)
+            }
+
+            #[async_trait::async_trait]
+            impl Needs for super::$store {
+                async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let (lo, hi) = scope.subtree_range();
+                    let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                        .bind(need.household.as_str())
+                        .bind(&lo)
+                        .bind(&hi)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("household {}", need.household)))?;
+                    let level: String = area.try_get("level")?;
+                    if level_of(&level)? != AreaLevel::Household {
+                        return Err(StoreError::Invalid(format!(
+                            "{} is a {level}: a need is raised for a household",
+                            need.household
+                        )));
+                    }
+                    let path: String = area.try_get("path")?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
+                         contact_phone, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
+                         escalations, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16) RETURNING id",
+                    )
+                    .bind(need.household.as_str())
+                    .bind(&path)
+                    .bind(&need.person_id)
+                    .bind(need.category.as_str())
+                    .bind(need.emergency)
+                    .bind(rule.priority.as_str())
+                    .bind(priority_rank(rule.priority))
+                    .bind(&need.contact_phone)
+                    .bind(&need.description)
+                    .bind(&need.owner_worker)
+                    .bind(&need.profile_key)
+                    .bind(&need.pass_id)
+                    .bind(need.rung.as_str())
+                    .bind(false)
+                    .bind(need.at)
+                    .bind(&need.by)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
+                    if let Some(pass_id) = &need.pass_id {
+                        events.push(NeedEvent { at: need.at, kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() } });
+                    }
+                    for e in &events {
+                        let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
+                        append(&mut tx, id, &e).await?;
+                    }
+                    let r = settle(&mut tx, id, &events, rule).await?;
+                    tx.commit().await?;
+                    Ok(r)
+                }
+
+                async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    sqlx::query("SELECT * FROM needs WHERE id = $1 AND path >= $2 AND path < $3")
+                        .bind(id)
+                        .bind(lo)
+                        .bind(hi)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(need_of)
+                        .transpose()
+                }
+
+                async fn need_events(&self, id: i64) -> Result<Vec<NeedEventRecord>> {
+                    sqlx::query("SELECT * FROM need_events WHERE need_id = $1 ORDER BY id")
+                        .bind(id)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(event_of)
+                        .collect()
+                }
+
+                async fn record_need_event(
+                    &self,
+                    scope: &AreaPath,
+                    id: i64,
+                    event: &NewNeedEvent,
+                    rule: &NeedRule,
+                ) -> Result<Option<NeedRecord>> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let (lo, hi) = scope.subtree_range();
+                    if lock(&mut tx, id, &lo, &hi).await?.is_none() {
+                        return Ok(None);
+                    }
+                    let mut events = timeline(&mut tx, id).await?;
+                    check_change(&need_state(&events, rule), &event.event.kind)
+                        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+                    append(&mut tx, id, event).await?;
+                    events.push(event.event.clone());
+                    let r = settle(&mut tx, id, &events, rule).await?;
+                    tx.commit().await?;
+                    Ok(Some(r))
+                }
+
+                async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    let limit = i64::from(q.limit.max(1));
+                    let mut out: Vec<NeedRecord> = sqlx::query(
+                        "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
+                         ORDER BY due_at, priority_rank, id LIMIT $3",
+                    )
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(need_of)
+                    .collect::<Result<_>>()?;
+                    if q.include_resolved && (out.len() as i64) < limit {
+                        let rest = sqlx::query(
+                            "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status = 'resolved' \
+                             ORDER BY created_at DESC, id DESC LIMIT $3",
+                        )
+                        .bind(&lo)
+                        .bind(&hi)
+                        .bind(limit - out.len() as i64)
+                        .fetch_all(&self.pool)
+                        .await?;
+                        for r in &rest {
+                            out.push(need_of(r)?);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts> {
+                    let (lo, hi) = scope.subtree_range();
+                    let r = sqlx::query(
+                        "SELECT COUNT(CASE WHEN status = 'open' THEN 1 END) AS open, \
+                         COUNT(CASE WHEN status = 'acknowledged' THEN 1 END) AS acknowledged, \
+                         COUNT(CASE WHEN due_at < $3 THEN 1 END) AS overdue, \
+                         COUNT(CASE WHEN due_at < $3 AND emergency THEN 1 END) AS emergencies_overdue \
+                         FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved'",
+                    )
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(NeedCounts {
+                        open: r.try_get("open")?,
+                        acknowledged: r.try_get("acknowledged")?,
+                        overdue: r.try_get("overdue")?,
+                        emergencies_overdue: r.try_get("emergencies_overdue")?,
+                    })
+                }
+
+                async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>> {
+                    sqlx::query(
+                        "SELECT id, profile_key, category, emergency FROM needs WHERE escalates AND due_at <= $1 \
+                         ORDER BY due_at LIMIT $2",
+                    )
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let category: String = r.try_get("category")?;
+                        Ok(DueNeed {
+                            id: r.try_get("id")?,
+                            profile_key: r.try_get("profile_key")?,
+                            category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
+                            emergency: r.try_get("emergency")?,
+                        })
+                    })
+                    .collect()
+                }
+
+                async fn escalate_needs(
+                    &self,
+                    due: &[(i64, NeedRule)],
+                    now: DateTime<Utc>,
+                    by: &str,
+                ) -> Result<Vec<(NeedRecord, Vec<NeedEvent>)>> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let mut out = Vec::new();
+                    let (lo, hi) = AreaPath::root().subtree_range();
+                    for (id, rule) in due {
+                        if lock(&mut tx, *id, &lo, &hi).await?.is_none() {
+                            continue;
+                        }
+                        let mut events = timeline(&mut tx, *id).await?;
+                        // Read in this transaction: a step another sweep wrote meanwhile is there.
+                        let steps = escalations_due(&events, rule, now);
+                        if steps.is_empty() {
+                            continue;
+                        }
+                        for e in &steps {
+                            let e = NewNeedEvent { event: e.clone(), note: String::new(), by: by.to_owned(), recorded_at: now };
+                            append(&mut tx, *id, &e).await?;
+                        }
+                        events.extend(steps.iter().cloned());
+                        out.push((settle(&mut tx, *id, &events, rule).await?, steps));
+                    }
+                    tx.commit().await?;
+                    Ok(out)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use needs_store;
