@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, cases_api, gates_api, testing_api, workforce_api, zones_api};
+use crate::{AppState, cases_api, gates_api, needs_api, testing_api, workforce_api, zones_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -118,6 +118,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(workforce_api::accept))
         .routes(routes!(workforce_api::list_command_posts, workforce_api::create_command_post))
         .routes(routes!(cases_api::put_tracing_settings))
+        .routes(routes!(needs_api::board, needs_api::raise))
+        .routes(routes!(needs_api::figures))
+        .routes(routes!(needs_api::get_need))
+        .routes(routes!(needs_api::act))
 }
 
 /// The largest file of scans one request may send; larger files go through `cordon import scans`.

@@ -14,6 +14,8 @@ pub mod gates;
 mod gates_api;
 mod i18n;
 mod map;
+pub mod needs;
+mod needs_api;
 mod scan_index;
 pub mod testing;
 mod testing_api;
@@ -107,6 +109,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_reviewer(state.clone());
     spawn_index_load(state.clone());
     spawn_units_warm(state.clone());
+    spawn_need_sweeper(state.clone());
     let (api, openapi) = api::router().split_for_parts();
     // The document never changes while the server runs: serialise it once.
     let openapi =
@@ -137,6 +140,22 @@ fn spawn_reviewer(state: AppState) {
             tick.tick().await;
             if let Err(e) = zones::review(&state, None).await {
                 tracing::warn!(error = %e, "zone review failed");
+            }
+        }
+    });
+}
+
+/// Climbs the needs nobody acknowledged in time, every half minute (and at once after a start:
+/// a restart catches up with the steps missed meanwhile).
+fn spawn_need_sweeper(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = needs::sweep(&state, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "the needs' sweep failed");
             }
         }
     });

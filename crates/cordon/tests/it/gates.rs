@@ -19,17 +19,7 @@ fn hours(h: i64) -> String {
 
 /// The register ids of the people of the first household of an area (walking down the tree).
 async fn residents_of(s: &Server, token: &str, area: &str) -> Vec<String> {
-    let mut code = area.to_owned();
-    loop {
-        let (status, a) = s.get(token, &format!("/api/v1/areas/{code}")).await;
-        assert_eq!(status, 200, "{a}");
-        if a["area"]["level"] == "household" {
-            break;
-        }
-        code = a["children"][0]["code"].as_str().expect("an area with children").to_owned();
-    }
-    let (_, found) = s.get(token, &format!("/api/v1/people?household={code}")).await;
-    found["people"].as_array().unwrap().iter().map(|p| p["person_id"].as_str().unwrap().to_owned()).collect()
+    crate::support::first_household(s, token, area).await.1
 }
 
 /// Someone clear (no case, contact or retest) among the people of `area`'s households.

@@ -5,6 +5,7 @@ mod api;
 mod cases;
 mod cli;
 mod gates;
+mod needs;
 mod support;
 mod testing;
 mod trace;

@@ -138,6 +138,23 @@ impl Server {
 
 /// Runs each named test (an `async fn(&Server)` of the calling module) against a fresh demo on
 /// SQLite and, when `CORDON_TEST_PG` is set, on PostgreSQL.
+/// The first household of an area, walking down the tree, and its people's register ids.
+pub async fn first_household(s: &Server, token: &str, area: &str) -> (String, Vec<String>) {
+    let mut code = area.to_owned();
+    loop {
+        let (status, a) = s.get(token, &format!("/api/v1/areas/{code}")).await;
+        assert_eq!(status, 200, "{a}");
+        if a["area"]["level"] == "household" {
+            break;
+        }
+        code = a["children"][0]["code"].as_str().expect("an area with children").to_owned();
+    }
+    let (_, found) = s.get(token, &format!("/api/v1/people?household={code}")).await;
+    let people =
+        found["people"].as_array().unwrap().iter().map(|p| p["person_id"].as_str().unwrap().to_owned());
+    (code, people.collect())
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
