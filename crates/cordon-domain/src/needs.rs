@@ -399,17 +399,15 @@ pub fn need_state(events: &[NeedEvent], rule: &NeedRule) -> NeedState {
                 ack_from = e.at;
                 ack_minutes = rule.escalate_minutes;
             }
-            NeedEventKind::Resolved => status = NeedStatus::Resolved,
+            // A request to leave is done once decided: granted, or refused with the alternative.
+            NeedEventKind::Resolved | NeedEventKind::Decided { .. } => status = NeedStatus::Resolved,
             NeedEventKind::Reopened => {
                 status = NeedStatus::Open;
                 started = e.at;
                 ack_from = e.at;
                 ack_minutes = rule.acknowledge_minutes;
             }
-            NeedEventKind::Assigned { .. }
-            | NeedEventKind::Note
-            | NeedEventKind::PassIssued { .. }
-            | NeedEventKind::Decided { .. } => {}
+            NeedEventKind::Assigned { .. } | NeedEventKind::Note | NeedEventKind::PassIssued { .. } => {}
         }
     }
     let due = match status {
@@ -584,6 +582,10 @@ mod tests {
         assert_eq!(check_change(&open, &refused).unwrap_err().field(), "alternative");
         let with_call = NeedEventKind::Decided { granted: false, alternative: Some("视频通话".into()) };
         assert!(check_change(&open, &with_call).is_ok());
+        let decided =
+            need_state(&[ev(0, NeedEventKind::Created { rung: Rung::Cadre }), ev(1, with_call.clone())], &r);
+        assert_eq!((decided.status, decided.due), (NeedStatus::Resolved, None), "a decision closes it");
+        assert!(check_change(&decided, &with_call).is_err(), "decided once");
         let closed = need_state(
             &[ev(0, NeedEventKind::Created { rung: Rung::Cadre }), ev(1, NeedEventKind::Resolved)],
             &r,

@@ -422,6 +422,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         seed_testing(&store, args.seed, &story_people, populated.first()).await?;
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
+        seed_needs(&store, &story_people, populated.first()).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -946,6 +947,165 @@ async fn seed_workforce(store: &Arc<dyn Store>, seed: u64, populated: &[AreaCode
         rows.len(),
         plan.checkins.len(),
         accepted.assigned.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Seeds the residents' needs of 公主府社区 as its grid worker, the compound's cadre and the
+/// offices raised and handled them over the last hours: an emergency nobody acknowledged (swept
+/// up to headquarters, carrying its emergency pass), a dialysis trip taken on, food overdue and
+/// climbing, requests to leave refused with a video call arranged and granted for an exam, and
+/// the rest open, acknowledged or done.
+async fn seed_needs(
+    store: &Arc<dyn Store>,
+    people: &[cordon_domain::PersonRow],
+    community: Option<&AreaCode>,
+) -> Result<()> {
+    use chrono::{Duration, Utc};
+    use cordon_server::needs::{self, NeedAction, NeedRequest};
+    let Some(community) = community else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let state = cordon_server::AppState::new(
+        store.clone(),
+        cordon_server::Config { tz: chrono_tz::Asia::Shanghai, ..Default::default() },
+    );
+    let grid = acting_user(store, "gongzhufu").await?;
+    let cadre = acting_user(store, "cadre").await?;
+    let office = acting_user(store, "xincheng").await?;
+    let here: Vec<&cordon_domain::PersonRow> =
+        people.iter().filter(|p| p.household.as_str().starts_with(community.as_str())).collect();
+    let compound = format!("{community}001");
+    let tagged = |tag: &str, skip: usize| {
+        here.iter()
+            .filter(|p| p.tags.iter().any(|t| t.as_str() == tag))
+            .nth(skip)
+            .or_else(|| here.get(skip))
+            .copied()
+    };
+    let in_compound = |skip: usize| {
+        here.iter()
+            .filter(|p| p.household.as_str().starts_with(&compound))
+            .nth(skip)
+            .or_else(|| here.get(skip))
+            .copied()
+    };
+    let now = Utc::now();
+    let ago = |m: i64| now - Duration::minutes(m);
+    // (minutes ago, who, category, emergency, what) and what was done after, minutes ago.
+    type Step = (i64, &'static str, NeedAction);
+    let note = |s: &str| s.to_owned();
+    let plan: Vec<(i64, Option<&cordon_domain::PersonRow>, &str, bool, &str, Vec<Step>)> = vec![
+        (26, tagged("pregnant", 0), "childbirth", true, "孕38周，腹痛见红，需立即送医", vec![]),
+        (
+            50,
+            tagged("dialysis", 0),
+            "treatment",
+            false,
+            "每周一三五血液透析，今日14:00市第一医院",
+            vec![
+                (44, "cadre", NeedAction::Acknowledge { note: note("已联系医院透析室") }),
+                (40, "cadre", NeedAction::Note { note: note("社区专车13:20在楼下等候，全程闭环") }),
+            ],
+        ),
+        (
+            12,
+            tagged("elderly_alone", 0),
+            "medical_care",
+            true,
+            "独居老人胸闷气短，血压180/110",
+            vec![(9, "gongzhufu", NeedAction::Acknowledge { note: note("已拨打120，网格员在门口等候") })],
+        ),
+        (190, in_compound(3), "food", false, "家中米面已吃完，需配送生活物资", vec![]),
+        (30, in_compound(5), "medicine", false, "需代购降压药（硝苯地平缓释片）", vec![]),
+        (
+            300,
+            in_compound(7),
+            "food",
+            false,
+            "蔬菜包一份",
+            vec![
+                (290, "cadre", NeedAction::Acknowledge { note: String::new() }),
+                (60, "cadre", NeedAction::Resolve { note: note("已送到门口") }),
+            ],
+        ),
+        (
+            130,
+            in_compound(9),
+            "leave_zone",
+            false,
+            "父亲在市医院病危，申请前往探视",
+            vec![
+                (120, "gongzhufu", NeedAction::Acknowledge { note: note("已报街道、区指挥部") }),
+                (
+                    95,
+                    "xincheng",
+                    NeedAction::Decide {
+                        granted: false,
+                        alternative: Some(note("协调医院安排每日两次视频通话，病情变化即时通知")),
+                        note: note("病房为封闭管理区域，禁止探视"),
+                    },
+                ),
+            ],
+        ),
+        (
+            400,
+            tagged("minor_alone", 0),
+            "family_emergency",
+            false,
+            "父母均在集中隔离，孩子独自在家",
+            vec![(395, "gongzhufu", NeedAction::Acknowledge { note: note("已安排网格员每日两次上门") })],
+        ),
+        (
+            240,
+            in_compound(11),
+            "leave_zone",
+            false,
+            "孩子明日参加中考，需出小区赴考点",
+            vec![
+                (230, "gongzhufu", NeedAction::Acknowledge { note: String::new() }),
+                (
+                    200,
+                    "xincheng",
+                    NeedAction::Decide {
+                        granted: true,
+                        alternative: None,
+                        note: note("专车点对点接送，考后闭环返回"),
+                    },
+                ),
+            ],
+        ),
+        (20, in_compound(13), "mental_health", false, "居家隔离第10天，情绪低落失眠", vec![]),
+        (70, tagged("elderly_alone", 1), "daily_check", false, "独居老人每日探访", vec![]),
+    ];
+    let mut raised = 0;
+    for (minutes, person, category, emergency, what, steps) in plan {
+        let Some(person) = person else { continue };
+        let req = NeedRequest {
+            household_code: person.household.as_str().to_owned(),
+            person_id: Some(person.person_id.as_str().to_owned()),
+            category: category.into(),
+            emergency,
+            contact_phone: Some(person.phone.as_ref().map_or("13904710000", |p| p.as_str()).to_owned()),
+            description: what.into(),
+        };
+        let raiser = if category == "treatment" { &cadre } else { &grid };
+        let d = needs::raise(&state, raiser, req, ago(minutes)).await.map_err(api_error)?;
+        // Steps up the chain due before what was done next are recorded in their turn.
+        for (at, who, action) in steps {
+            needs::sweep(&state, ago(at)).await.map_err(api_error)?;
+            let actor = match who {
+                "cadre" => &cadre,
+                "xincheng" => &office,
+                _ => &grid,
+            };
+            needs::act(&state, actor, d.need.id, action, ago(at)).await.map_err(api_error)?;
+        }
+        raised += 1;
+    }
+    let steps = needs::sweep(&state, now).await.map_err(api_error)?;
+    eprintln!(
+        "seeded {raised} residents' needs ({steps} steps up the chain) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
