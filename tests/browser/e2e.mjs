@@ -410,6 +410,65 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: the grid worker's board puts the unanswered emergency first; a need is raised on the phone, taken on and closed; a district office refuses a visit only with an alternative`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/needs`);
+    const first = page.locator('table.needs tbody tr').first();
+    assert.match(await first.innerText(), /急症[\s\S]*超时/, 'the overdue emergency first');
+    await page.screenshot({ path: join(shots, `${label}-needs.png`), fullPage: true });
+    await page.click('a:has-text("升级督办")');
+    assert.match(await page.locator('table.needs').innerText(), /市指挥部/);
+    // A household of the story compound, from the register.
+    const [household, resident] = await page.evaluate(async () => {
+      const compound = await (await fetch('/api/v1/areas/150102001001001')).json();
+      const building = await (await fetch(`/api/v1/areas/${compound.children[1].code}`)).json();
+      const code = building.children[0].code;
+      const found = await (await fetch(`/api/v1/people?household=${code}`)).json();
+      return [code, found.people[0].person_id];
+    });
+    await page.goto(`${base}/needs/new?household=${household}`);
+    await page.selectOption('select[name=category]', 'medicine');
+    await page.fill('textarea[name=description]', `需代购胰岛素 ${label}`);
+    await page.click('form[action="/needs"] button[type=submit]');
+    await page.waitForURL(/\/needs\/\d+$/);
+    assert.match(await page.locator('main').innerText(), /待响应/);
+    await page.click('button:has-text("响应")');
+    await page.waitForURL(/\/needs\/\d+$/);
+    assert.match(await page.locator('dl.facts').innerText(), /处理中/);
+    await page.fill('form:has(input[value=resolve]) input[name=note]', '已送达');
+    await page.click('button:has-text("办结")');
+    await page.waitForURL(/\/needs\/\d+$/);
+    assert.match(await page.locator('ol.timeline').innerText(), /登记[\s\S]*响应[\s\S]*办结/);
+    await page.screenshot({ path: join(shots, `${label}-need.png`), fullPage: true });
+    await page.click('text=退出');
+    // The district office decides a request to leave: a refusal needs the alternative arranged.
+    await page.fill('input[name=username]', 'xincheng');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/needs/new?household=${household}`);
+    await page.selectOption('select[name=category]', 'leave_zone');
+    await page.fill('input[name=person_id]', resident);
+    await page.fill('textarea[name=description]', '母亲病危，申请前往医院');
+    await page.click('form[action="/needs"] button[type=submit]');
+    await page.waitForURL(/\/needs\/\d+$/);
+    const needUrl = page.url();
+    await page.fill('form#decide input[name=note]', '医院封闭管理');
+    await page.click('form#decide button[type=submit]');
+    assert.match(await page.locator('main').innerText(), /alternative/);
+    await page.goto(needUrl);
+    await page.fill('form#decide input[name=alternative]', '安排每日视频通话');
+    await page.fill('form#decide input[name=note]', '医院封闭管理');
+    await page.click('form#decide button[type=submit]');
+    await page.waitForURL(/\/needs\/\d+$/);
+    assert.match(await page.locator('ol.timeline').innerText(), /不批准外出[\s\S]*视频通话/);
+    assert.match(await page.locator('dl.facts').innerText(), /已办结/);
+    await page.screenshot({ path: join(shots, `${label}-need-decided.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

@@ -22,6 +22,7 @@ mod testing_api;
 mod web;
 mod web_cases;
 mod web_gates;
+mod web_needs;
 mod web_testing;
 mod web_workforce;
 mod web_zones;

@@ -312,7 +312,7 @@ pub async fn board(
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
-    let q = NeedQuery { include_resolved, limit: limit.clamp(1, 5_000) };
+    let q = NeedQuery { include_resolved, limit: limit.clamp(1, 5_000), now };
     let needs = state.store.needs_board(&user.scope_path, &q).await?;
     views(state, &needs, now).await
 }

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web_testing::router())
         .merge(crate::web_gates::router())
         .merge(crate::web_workforce::router())
+        .merge(crate::web_needs::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -74,6 +75,8 @@ pub struct Page {
     pub g: &'static crate::i18n::GateTexts,
     /// The texts of the workforce pages.
     pub w: &'static crate::i18n::WorkTexts,
+    /// The texts of the residents' needs pages.
+    pub n: &'static crate::i18n::NeedTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -90,6 +93,7 @@ impl Page {
             x: lang.testing_texts(),
             g: lang.gate_texts(),
             w: lang.work_texts(),
+            n: lang.need_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,

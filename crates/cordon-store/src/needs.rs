@@ -70,11 +70,13 @@ pub struct NewNeedEvent {
 }
 
 /// Which needs a board shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NeedQuery {
     /// Resolved ones too (the newest first after the rest).
     pub include_resolved: bool,
     pub limit: u32,
+    /// The moment that says which are overdue.
+    pub now: DateTime<Utc>,
 }
 
 /// The needs of an area at a moment.
@@ -114,8 +116,8 @@ pub trait Needs {
         event: &NewNeedEvent,
         rule: &NeedRule,
     ) -> Result<Option<NeedRecord>>;
-    /// The needs of `scope`: not resolved first, the soonest deadline (the most overdue) first,
-    /// then the highest priority.
+    /// The needs of `scope`: not resolved first; of those, the overdue first; each part by
+    /// priority (an emergency first), then the soonest deadline (the most overdue).
     async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>>;
     async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts>;
     /// Needs whose next step up the chain is due by `now`, the most overdue first.
@@ -379,11 +381,12 @@ macro_rules! needs_store {
                     let limit = i64::from(q.limit.max(1));
                     let mut out: Vec<NeedRecord> = sqlx::query(
                         "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
-                         ORDER BY due_at, priority_rank, id LIMIT $3",
+                         ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3",
                     )
                     .bind(&lo)
                     .bind(&hi)
                     .bind(limit)
+                    .bind(q.now)
                     .fetch_all(&self.pool)
                     .await?
                     .iter()

@@ -994,8 +994,9 @@ async fn seed_needs(
     let ago = |m: i64| now - Duration::minutes(m);
     // (minutes ago, who, category, emergency, what) and what was done after, minutes ago.
     type Step = (i64, &'static str, NeedAction);
+    type Planned<'a> = (i64, Option<&'a cordon_domain::PersonRow>, &'a str, bool, &'a str, Vec<Step>);
     let note = |s: &str| s.to_owned();
-    let plan: Vec<(i64, Option<&cordon_domain::PersonRow>, &str, bool, &str, Vec<Step>)> = vec![
+    let plan: Vec<Planned> = vec![
         (26, tagged("pregnant", 0), "childbirth", true, "孕38周，腹痛见红，需立即送医", vec![]),
         (
             50,

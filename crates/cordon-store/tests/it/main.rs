@@ -790,10 +790,15 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     );
 
     // The board: the overdue emergency first; the counts at a moment.
-    let board = store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50 }).await.unwrap();
+    let board =
+        store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30) }).await.unwrap();
     assert_eq!(board.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
     assert!(
-        store.needs_board(&d2, &NeedQuery { include_resolved: true, limit: 50 }).await.unwrap().is_empty()
+        store
+            .needs_board(&d2, &NeedQuery { include_resolved: true, limit: 50, now: m(30) })
+            .await
+            .unwrap()
+            .is_empty()
     );
     let counts = store.need_counts(&d1, m(30)).await.unwrap();
     assert_eq!((counts.open, counts.acknowledged, counts.overdue, counts.emergencies_overdue), (1, 1, 1, 1));
@@ -802,9 +807,11 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     let resolve =
         NewNeedEvent { event: NeedEvent { at: m(40), kind: NeedEventKind::Resolved }, ..ack(m(40), "grid") };
     store.record_need_event(&d1, food.id, &resolve, food_rule).await.unwrap().unwrap();
-    let open_only = store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50 }).await.unwrap();
+    let open_only =
+        store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30) }).await.unwrap();
     assert_eq!(open_only.len(), 1);
-    let all = store.needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50 }).await.unwrap();
+    let all =
+        store.needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30) }).await.unwrap();
     assert_eq!(all.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
     let again = store.record_need_event(&d1, food.id, &ack(m(50), "grid"), food_rule).await.unwrap_err();
     assert!(again.to_string().contains("resolved"), "{again}");
