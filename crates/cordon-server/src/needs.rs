@@ -450,13 +450,22 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiErr
         let climbed = state.store.escalate_needs(&batch, now, SWEEPER).await?;
         for (need, events) in &climbed {
             steps += events.len();
-            tracing::warn!(
-                need = need.id,
-                rung = need.rung.as_str(),
-                emergency = need.emergency,
-                steps = events.len(),
-                "a need nobody acknowledged climbed the chain"
-            );
+            // An emergency nobody answers is an alarm; the rest are the day's work.
+            if need.emergency {
+                tracing::warn!(
+                    need = need.id,
+                    rung = need.rung.as_str(),
+                    steps = events.len(),
+                    "an emergency nobody acknowledged climbed the chain"
+                );
+            } else {
+                tracing::info!(
+                    need = need.id,
+                    rung = need.rung.as_str(),
+                    steps = events.len(),
+                    "a need nobody acknowledged climbed the chain"
+                );
+            }
         }
         // A batch that moved nothing (no rule for it, or another sweep took it): stop.
         if climbed.is_empty() || (due.len() as u32) < SWEEP_BATCH {

@@ -103,6 +103,9 @@ pub trait Needs {
     /// Writes a need with its first events (created; the pass, if any) under `rule`. The
     /// household must be one, inside `scope`.
     async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord>;
+    /// Writes many needs in one transaction, each as `create_need` would (a day's planned
+    /// treatment trips and daily checks; a hotline's export): all land or none. Returns their ids.
+    async fn create_needs(&self, scope: &AreaPath, needs: &[(NewNeed, NeedRule)]) -> Result<Vec<i64>>;
     /// One need, if it is inside `scope`.
     async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>>;
     /// Its timeline, in the order written.
@@ -271,63 +274,84 @@ macro_rules! needs_store {
                 need_of(&row)
             }
 
+            /// Writes one need and its first events, keeping what they come to on the row.
+            async fn insert_need(tx: &mut Tx<'_>, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
+                let (lo, hi) = scope.subtree_range();
+                let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                    .bind(need.household.as_str())
+                    .bind(&lo)
+                    .bind(&hi)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("household {}", need.household)))?;
+                let level: String = area.try_get("level")?;
+                if level_of(&level)? != AreaLevel::Household {
+                    return Err(StoreError::Invalid(format!(
+                        "{} is a {level}: a need is raised for a household",
+                        need.household
+                    )));
+                }
+                let path: String = area.try_get("path")?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
+                     contact_phone, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
+                     escalations, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16) RETURNING id",
+                )
+                .bind(need.household.as_str())
+                .bind(&path)
+                .bind(&need.person_id)
+                .bind(need.category.as_str())
+                .bind(need.emergency)
+                .bind(rule.priority.as_str())
+                .bind(priority_rank(rule.priority))
+                .bind(&need.contact_phone)
+                .bind(&need.description)
+                .bind(&need.owner_worker)
+                .bind(&need.profile_key)
+                .bind(&need.pass_id)
+                .bind(need.rung.as_str())
+                .bind(false)
+                .bind(need.at)
+                .bind(&need.by)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+                let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
+                if let Some(pass_id) = &need.pass_id {
+                    events.push(NeedEvent { at: need.at, kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() } });
+                }
+                for e in &events {
+                    let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
+                    append(tx, id, &e).await?;
+                }
+                settle(tx, id, &events, rule).await
+            }
+
             #[async_trait::async_trait]
             impl Needs for super::$store {
                 async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
                     let $pool = &self.pool;
                     let mut tx = $begin.await?;
-                    let (lo, hi) = scope.subtree_range();
-                    let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
-                        .bind(need.household.as_str())
-                        .bind(&lo)
-                        .bind(&hi)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("household {}", need.household)))?;
-                    let level: String = area.try_get("level")?;
-                    if level_of(&level)? != AreaLevel::Household {
-                        return Err(StoreError::Invalid(format!(
-                            "{} is a {level}: a need is raised for a household",
-                            need.household
-                        )));
-                    }
-                    let path: String = area.try_get("path")?;
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
-                         contact_phone, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
-                         escalations, created_at, created_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16) RETURNING id",
-                    )
-                    .bind(need.household.as_str())
-                    .bind(&path)
-                    .bind(&need.person_id)
-                    .bind(need.category.as_str())
-                    .bind(need.emergency)
-                    .bind(rule.priority.as_str())
-                    .bind(priority_rank(rule.priority))
-                    .bind(&need.contact_phone)
-                    .bind(&need.description)
-                    .bind(&need.owner_worker)
-                    .bind(&need.profile_key)
-                    .bind(&need.pass_id)
-                    .bind(need.rung.as_str())
-                    .bind(false)
-                    .bind(need.at)
-                    .bind(&need.by)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                    let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
-                    if let Some(pass_id) = &need.pass_id {
-                        events.push(NeedEvent { at: need.at, kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() } });
-                    }
-                    for e in &events {
-                        let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
-                        append(&mut tx, id, &e).await?;
-                    }
-                    let r = settle(&mut tx, id, &events, rule).await?;
+                    let r = insert_need(&mut tx, scope, need, rule).await?;
                     tx.commit().await?;
                     Ok(r)
+                }
+
+                async fn create_needs(&self, scope: &AreaPath, needs: &[(NewNeed, NeedRule)]) -> Result<Vec<i64>> {
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let mut ids = Vec::with_capacity(needs.len());
+                    for (i, (need, rule)) in needs.iter().enumerate() {
+                        let r = insert_need(&mut tx, scope, need, rule).await.map_err(|e| match e {
+                            StoreError::Invalid(m) => StoreError::Invalid(format!("need {}: {m}", i + 1)),
+                            StoreError::NotFound(m) => StoreError::NotFound(format!("need {}: {m}", i + 1)),
+                            other => other,
+                        })?;
+                        ids.push(r.id);
+                    }
+                    tx.commit().await?;
+                    Ok(ids)
                 }
 
                 async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>> {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_gates;
+mod bench_needs;
 mod bench_testing;
 mod bench_workforce;
 mod progress;
@@ -88,6 +89,9 @@ enum BenchCommand {
     /// The coverage report and the suggestions of a city, through the service, on a demo city
     /// grown to 20,000 zones and 60,000 workers.
     Workforce(bench_workforce::WorkforceBench),
+    /// The board of a community with 5,000 open needs and the escalation sweep over 1,000,000,
+    /// through the service, on a demo grown to those sizes.
+    Needs(bench_needs::NeedsBench),
 }
 
 #[derive(Args, Clone)]
@@ -329,6 +333,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
         Command::Bench(BenchCommand::Gates(b)) => bench_gates::bench(&b).await,
         Command::Bench(BenchCommand::Workforce(b)) => bench_workforce::bench(&b).await,
+        Command::Bench(BenchCommand::Needs(b)) => bench_needs::bench(&b).await,
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),

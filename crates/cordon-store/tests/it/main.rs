@@ -820,6 +820,23 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     let r = store.record_need_event(&d1, food.id, &reopen, food_rule).await.unwrap().unwrap();
     assert_eq!((r.status, r.due), (NeedStatus::Open, Some(m(180))));
     assert_eq!(store.need_events(food.id).await.unwrap().len(), 4);
+
+    // Many at once: all land, or — one bad — none, the bad one named.
+    let before = store
+        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30) })
+        .await
+        .unwrap()
+        .len();
+    let daily = |h: &str| (need(h, NeedCategory::DailyCheck, false, Rung::Community), food_rule.clone());
+    let err = store.create_needs(&d1, &[daily("h1"), daily("b1"), daily("h2")]).await.unwrap_err();
+    assert!(err.to_string().contains("need 2"), "{err}");
+    let after = store
+        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30) })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing half-written");
+    assert_eq!(store.create_needs(&d1, &[daily("h1"), daily("h2")]).await.unwrap().len(), 2);
 }
 
 macro_rules! both {
