@@ -272,6 +272,66 @@ pub fn rule_for(rules: &[NeedRule], category: NeedCategory, emergency: bool) -> 
     rules.iter().find(|r| r.category == key).or_else(|| rules.iter().find(|r| r.category == "other"))
 }
 
+/// Care planned ahead (proactive care): people with a tag get a need of a category every so many
+/// days — a dialysis patient's trip, the daily check on an elderly person living alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CareRule {
+    /// A person's tag: dialysis, chemotherapy, elderly_alone, minor_alone …
+    pub tag: String,
+    pub category: NeedCategory,
+    /// Every this many days (1: daily), counted from a fixed day, so every planner agrees.
+    pub every_days: u32,
+    pub description: String,
+}
+
+/// Dialysis every other day, chemotherapy weekly (both a trip to plan), and a daily check on the
+/// elderly living alone and on a child left alone.
+pub fn default_care_rules() -> Vec<CareRule> {
+    let rule = |tag: &str, category, every_days, description: &str| CareRule {
+        tag: tag.into(),
+        category,
+        every_days,
+        description: description.into(),
+    };
+    vec![
+        rule(
+            "dialysis",
+            NeedCategory::Treatment,
+            2,
+            "透析出行：安排闭环转运 / dialysis trip: closed-loop transport",
+        ),
+        rule(
+            "chemotherapy",
+            NeedCategory::Treatment,
+            7,
+            "放化疗出行：安排闭环转运 / chemotherapy trip: closed-loop transport",
+        ),
+        rule(
+            "elderly_alone",
+            NeedCategory::DailyCheck,
+            1,
+            "独居老人每日探访 / daily check on an elderly person living alone",
+        ),
+        rule(
+            "minor_alone",
+            NeedCategory::DailyCheck,
+            1,
+            "无人照料未成年人每日探访 / daily check on a child left alone",
+        ),
+    ]
+}
+
+/// The care a person with these tags is due on `day`, by the rules.
+pub fn care_due<'a>(tags: &crate::Tags, rules: &'a [CareRule], day: chrono::NaiveDate) -> Vec<&'a CareRule> {
+    use chrono::Datelike;
+    rules
+        .iter()
+        .filter(|r| r.every_days > 0 && day.num_days_from_ce() % r.every_days as i32 == 0)
+        .filter(|r| tags.iter().any(|t| t.as_str() == r.tag))
+        .collect()
+}
+
 /// What happened to a need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -569,6 +629,19 @@ mod tests {
         let s = need_state(&es, &r);
         assert_eq!((s.status, s.due), (NeedStatus::Open, Some(t(620))));
         assert_eq!(rungs(&escalations_due(&es, &r, t(620))), [(620, Rung::Street)]);
+    }
+
+    #[test]
+    fn care_is_planned_by_tag_and_cadence() {
+        let rules = default_care_rules();
+        let day = chrono::NaiveDate::from_ymd_opt(2022, 2, 14).unwrap();
+        let next = day.succ_opt().unwrap();
+        let tags = crate::Tags::parse("dialysis;elderly_alone").unwrap();
+        let on = |d| care_due(&tags, &rules, d).iter().map(|r| r.tag.as_str()).collect::<Vec<_>>();
+        // Every day the check; the dialysis trip every other day, on one of the two.
+        assert!(on(day).contains(&"elderly_alone") && on(next).contains(&"elderly_alone"));
+        assert_eq!(on(day).contains(&"dialysis"), !on(next).contains(&"dialysis"));
+        assert!(care_due(&crate::Tags::parse("pregnant").unwrap(), &rules, day).is_empty());
     }
 
     #[test]

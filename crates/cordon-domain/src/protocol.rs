@@ -124,6 +124,9 @@ pub struct Profile {
     /// nobody acknowledges climbs the chain.
     #[serde(default = "crate::needs::default_need_rules")]
     pub needs: Vec<crate::needs::NeedRule>,
+    /// Proactive care: the needs planned ahead for people with a tag.
+    #[serde(default = "crate::needs::default_care_rules")]
+    pub care: Vec<crate::needs::CareRule>,
 }
 
 fn default_pool_limit() -> u32 {

@@ -146,16 +146,27 @@ fn spawn_reviewer(state: AppState) {
     });
 }
 
-/// Climbs the needs nobody acknowledged in time, every half minute (and at once after a start:
-/// a restart catches up with the steps missed meanwhile).
+/// Plans the day's care and climbs the needs nobody acknowledged in time, every half minute
+/// (and at once after a start: a restart catches up with the steps missed meanwhile).
 fn spawn_need_sweeper(state: AppState) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The day's care is planned once a local day (at the first tick of the day); the plan's
+        // keys make a second planning of the same day write nothing.
+        let mut planned: Option<chrono::NaiveDate> = None;
         loop {
             tick.tick().await;
-            if let Err(e) = needs::sweep(&state, chrono::Utc::now()).await {
+            let now = chrono::Utc::now();
+            let today = now.with_timezone(&state.config.tz).date_naive();
+            if planned != Some(today) {
+                match needs::plan_care(&state, now).await {
+                    Ok(_) => planned = Some(today),
+                    Err(e) => tracing::warn!(error = %e, "planning the day's care failed"),
+                }
+            }
+            if let Err(e) = needs::sweep(&state, now).await {
                 tracing::warn!(error = %e, "the needs' sweep failed");
             }
         }

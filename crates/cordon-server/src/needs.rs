@@ -218,7 +218,10 @@ pub async fn raise(
     let rule = rule_of(&profiles, &profile_key, category, req.emergency).ok_or_else(|| {
         invalid("category", format!("the profile {profile_key} has no rule for {}", category.as_str()))
     })?;
-    let (rung, owner_worker) = owner(state, &node.area.path, now).await?;
+    let (rung, owner_worker) = owners(state, std::slice::from_ref(&node.area.path), now)
+        .await?
+        .remove(&node.area.path)
+        .unwrap_or((Rung::Community, None));
     let pass_id = if req.emergency {
         let reason = format!("绿色通道 / medical emergency: {}", category.name_zh());
         let person = person_id.as_deref().unwrap_or_default();
@@ -243,6 +246,7 @@ pub async fn raise(
         owner_worker,
         profile_key,
         pass_id,
+        plan_key: None,
         at: now,
         by: user.username.clone(),
     };
@@ -255,28 +259,43 @@ pub async fn raise(
     detail_of(state, r, now).await
 }
 
-/// The cadre who leads for the household's building, else its compound, now; else the community.
-async fn owner(
+/// Who owns a need of each household: the cadre who leads for its building, else its compound,
+/// now; else the community. One read of the running assignments per compound.
+async fn owners(
     state: &AppState,
-    household: &AreaPath,
+    households: &[AreaPath],
     now: DateTime<Utc>,
-) -> Result<(Rung, Option<String>), ApiError> {
-    let lineage = household.lineage();
-    // City › district › street › community › compound › building › household.
-    let (Some(compound), Some(building)) = (lineage.get(4), lineage.get(5)) else {
-        return Ok((Rung::Community, None));
-    };
-    let areas = state.store.areas_on(std::slice::from_ref(household)).await?;
+) -> Result<HashMap<AreaPath, (Rung, Option<String>)>, ApiError> {
+    let areas = state.store.areas_on(households).await?;
     let code_at =
         |p: &AreaPath| p.ids().last().and_then(|id| areas.get(&id)).map(|a| a.code.as_str().to_owned());
-    let staffing = state.store.staffing(compound, now).await?;
-    for unit in [building, compound] {
-        let Some(code) = code_at(unit) else { continue };
-        if let Some(s) = staffing.iter().find(|s| s.post == Post::Leader && s.unit.key() == code) {
-            return Ok((Rung::Cadre, Some(s.worker_id.clone())));
-        }
+    let mut staffing: HashMap<AreaPath, Vec<cordon_store::Staffing>> = HashMap::new();
+    let mut out = HashMap::with_capacity(households.len());
+    for household in households {
+        let lineage = household.lineage();
+        // City › district › street › community › compound › building › household.
+        let owner = match (lineage.get(4), lineage.get(5)) {
+            (Some(compound), Some(building)) => {
+                if !staffing.contains_key(compound) {
+                    staffing.insert(compound.clone(), state.store.staffing(compound, now).await?);
+                }
+                let running = &staffing[compound];
+                [building, compound]
+                    .into_iter()
+                    .filter_map(&code_at)
+                    .find_map(|code| {
+                        running
+                            .iter()
+                            .find(|s| s.post == Post::Leader && s.unit.key() == code)
+                            .map(|s| s.worker_id.clone())
+                    })
+                    .map_or((Rung::Community, None), |w| (Rung::Cadre, Some(w)))
+            }
+            _ => (Rung::Community, None),
+        };
+        out.insert(household.clone(), owner);
     }
-    Ok((Rung::Community, None))
+    Ok(out)
 }
 
 async fn detail_of(state: &AppState, r: NeedRecord, now: DateTime<Utc>) -> Result<NeedDetail, ApiError> {
@@ -431,6 +450,61 @@ pub async fn act(
     detail_of(state, r, now).await
 }
 
+// ---- care planned ahead ----
+
+/// Plans the day's care for everyone tagged in the city by the profile in force — a dialysis
+/// patient's trip, the daily check on someone living alone — as needs raised by the system, each
+/// once a day whoever runs the planner and however often. Returns the needs written.
+pub async fn plan_care(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    use cordon_domain::needs::care_due;
+    let day = now.with_timezone(&state.config.tz).date_naive();
+    let profile_key = zones::profile_in_force(state).await?;
+    let profiles = zones::profiles(state).await?;
+    let Some(profile) = profiles.get(&profile_key) else { return Ok(0) };
+    let people = state.store.tagged_people(&AreaPath::root()).await?;
+    let mut planned: Vec<(&str, &AreaCode, &AreaPath, &cordon_domain::needs::CareRule)> = Vec::new();
+    for (person, household, path, tags) in &people {
+        for rule in care_due(tags, &profile.care, day) {
+            planned.push((person, household, path, rule));
+        }
+    }
+    let mut paths: Vec<AreaPath> = planned.iter().map(|p| p.2.clone()).collect();
+    paths.sort();
+    paths.dedup();
+    let owner_of = owners(state, &paths, now).await?;
+    let mut written = 0;
+    for chunk in planned.chunks(2_000) {
+        let batch: Vec<(NewNeed, NeedRule)> = chunk
+            .iter()
+            .filter_map(|(person, household, path, care)| {
+                let rule = rule_for(&profile.needs, care.category, false)?.clone();
+                let (rung, owner_worker) = owner_of.get(*path).cloned().unwrap_or((Rung::Community, None));
+                let need = NewNeed {
+                    household: (*household).clone(),
+                    person_id: Some((*person).to_owned()),
+                    category: care.category,
+                    emergency: false,
+                    contact_phone: None,
+                    description: care.description.clone(),
+                    rung,
+                    owner_worker,
+                    profile_key: profile_key.clone(),
+                    pass_id: None,
+                    plan_key: Some(format!("care:{person}:{}:{day}", care.category.as_str())),
+                    at: now,
+                    by: SWEEPER.to_owned(),
+                };
+                Some((need, rule))
+            })
+            .collect();
+        written += state.store.create_needs(&AreaPath::root(), &batch).await?.len();
+    }
+    if written > 0 {
+        tracing::info!(needs = written, %day, "care planned for the day");
+    }
+    Ok(written)
+}
+
 // ---- the sweep ----
 
 /// Climbs every need due by `now` one rung per interval missed, in batches; returns the steps
@@ -450,7 +524,7 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiErr
         let climbed = state.store.escalate_needs(&batch, now, SWEEPER).await?;
         for (need, events) in &climbed {
             steps += events.len();
-            // An emergency nobody answers is an alarm; the rest are the day's work.
+            // An emergency nobody answers is an alarm; the rest are the day's work, counted below.
             if need.emergency {
                 tracing::warn!(
                     need = need.id,
@@ -458,19 +532,15 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiErr
                     steps = events.len(),
                     "an emergency nobody acknowledged climbed the chain"
                 );
-            } else {
-                tracing::info!(
-                    need = need.id,
-                    rung = need.rung.as_str(),
-                    steps = events.len(),
-                    "a need nobody acknowledged climbed the chain"
-                );
             }
         }
         // A batch that moved nothing (no rule for it, or another sweep took it): stop.
         if climbed.is_empty() || (due.len() as u32) < SWEEP_BATCH {
             break;
         }
+    }
+    if steps > 0 {
+        tracing::info!(steps, "needs nobody acknowledged climbed the chain");
     }
     Ok(steps)
 }

@@ -24,6 +24,8 @@ pub struct NewNeed {
     pub profile_key: String,
     /// The emergency pass issued with it, recorded in its timeline.
     pub pass_id: Option<String>,
+    /// Care planned ahead: a key a need is written under once (a second is skipped).
+    pub plan_key: Option<String>,
     pub at: DateTime<Utc>,
     pub by: String,
 }
@@ -104,7 +106,8 @@ pub trait Needs {
     /// household must be one, inside `scope`.
     async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord>;
     /// Writes many needs in one transaction, each as `create_need` would (a day's planned
-    /// treatment trips and daily checks; a hotline's export): all land or none. Returns their ids.
+    /// treatment trips and daily checks; a hotline's export): all land or none. A need whose
+    /// plan key was written before is skipped. Returns the ids written.
     async fn create_needs(&self, scope: &AreaPath, needs: &[(NewNeed, NeedRule)]) -> Result<Vec<i64>>;
     /// One need, if it is inside `scope`.
     async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>>;
@@ -123,6 +126,12 @@ pub trait Needs {
     /// priority (an emergency first), then the soonest deadline (the most overdue).
     async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>>;
     async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts>;
+    /// People inside `scope` with at least one tag (whom care may be planned for): register id,
+    /// household, its path, tags.
+    async fn tagged_people(
+        &self,
+        scope: &AreaPath,
+    ) -> Result<Vec<(String, AreaCode, AreaPath, cordon_domain::Tags)>>;
     /// Needs whose next step up the chain is due by `now`, the most overdue first.
     async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>>;
     /// Writes, in one transaction, the steps up the chain due by `now` for each need with its
@@ -275,7 +284,7 @@ macro_rules! needs_store {
             }
 
             /// Writes one need and its first events, keeping what they come to on the row.
-            async fn insert_need(tx: &mut Tx<'_>, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
+            async fn insert_need(tx: &mut Tx<'_>, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<Option<NeedRecord>> {
                 let (lo, hi) = scope.subtree_range();
                 let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
                     .bind(need.household.as_str())
@@ -292,11 +301,12 @@ macro_rules! needs_store {
                     )));
                 }
                 let path: String = area.try_get("path")?;
-                let id: i64 = sqlx::query(
+                let id = sqlx::query(
                     "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
                      contact_phone, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
-                     escalations, created_at, created_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16) RETURNING id",
+                     escalations, created_at, created_by, plan_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16, $17) \
+                     ON CONFLICT (plan_key) DO NOTHING RETURNING id",
                 )
                 .bind(need.household.as_str())
                 .bind(&path)
@@ -314,9 +324,12 @@ macro_rules! needs_store {
                 .bind(false)
                 .bind(need.at)
                 .bind(&need.by)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("id")?;
+                .bind(&need.plan_key)
+                .fetch_optional(&mut **tx)
+                .await?;
+                // Planned under a key written before: nothing to do.
+                let Some(id) = id else { return Ok(None) };
+                let id: i64 = id.try_get("id")?;
                 let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
                 if let Some(pass_id) = &need.pass_id {
                     events.push(NeedEvent { at: need.at, kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() } });
@@ -325,7 +338,7 @@ macro_rules! needs_store {
                     let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
                     append(tx, id, &e).await?;
                 }
-                settle(tx, id, &events, rule).await
+                settle(tx, id, &events, rule).await.map(Some)
             }
 
             #[async_trait::async_trait]
@@ -333,7 +346,9 @@ macro_rules! needs_store {
                 async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
                     let $pool = &self.pool;
                     let mut tx = $begin.await?;
-                    let r = insert_need(&mut tx, scope, need, rule).await?;
+                    let r = insert_need(&mut tx, scope, need, rule)
+                        .await?
+                        .ok_or_else(|| StoreError::Conflict(format!("{} is planned already", need.plan_key.as_deref().unwrap_or(""))))?;
                     tx.commit().await?;
                     Ok(r)
                 }
@@ -348,7 +363,7 @@ macro_rules! needs_store {
                             StoreError::NotFound(m) => StoreError::NotFound(format!("need {}: {m}", i + 1)),
                             other => other,
                         })?;
-                        ids.push(r.id);
+                        ids.extend(r.map(|r| r.id));
                     }
                     tx.commit().await?;
                     Ok(ids)
@@ -453,6 +468,28 @@ macro_rules! needs_store {
                         overdue: r.try_get("overdue")?,
                         emergencies_overdue: r.try_get("emergencies_overdue")?,
                     })
+                }
+
+                async fn tagged_people(&self, scope: &AreaPath) -> Result<Vec<(String, cordon_domain::AreaCode, AreaPath, cordon_domain::Tags)>> {
+                    let (lo, hi) = scope.subtree_range();
+                    sqlx::query(
+                        "SELECT person_id, household_code, path, tags FROM people WHERE path >= $1 AND path < $2 AND vulnerable",
+                    )
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let tags: String = r.try_get("tags")?;
+                        Ok((
+                            r.try_get("person_id")?,
+                            code_of(r.try_get("household_code")?)?,
+                            AreaPath::from_stored(r.try_get("path")?),
+                            cordon_domain::Tags::from_stored(&tags),
+                        ))
+                    })
+                    .collect()
                 }
 
                 async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>> {

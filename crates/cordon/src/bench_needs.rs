@@ -64,6 +64,7 @@ pub async fn bench(b: &NeedsBench) -> Result<()> {
         owner_worker: None,
         profile_key: profile.clone(),
         pass_id: None,
+        plan_key: None,
         at: now - chrono::Duration::minutes(minutes_ago),
         by: "bench".into(),
     };

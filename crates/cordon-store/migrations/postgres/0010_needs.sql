@@ -15,6 +15,7 @@ CREATE TABLE needs (
     owner_worker   TEXT COLLATE "C" REFERENCES workers (worker_id),
     profile_key    TEXT NOT NULL REFERENCES profiles (key),
     pass_id        TEXT,
+    plan_key       TEXT UNIQUE,              -- care planned ahead: person, category, day (once)
     status         TEXT NOT NULL,
     rung           TEXT NOT NULL,
     due_at         TIMESTAMPTZ,

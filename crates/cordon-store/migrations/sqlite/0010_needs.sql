@@ -14,7 +14,8 @@ CREATE TABLE needs (
     description    TEXT NOT NULL,
     owner_worker   TEXT REFERENCES workers (worker_id),  -- the cadre, when the building has one
     profile_key    TEXT NOT NULL REFERENCES profiles (key),
-    pass_id        TEXT,                     -- the emergency pass issued with it
+    pass_id        TEXT,
+    plan_key       TEXT UNIQUE,              -- care planned ahead: person, category, day (once)                     -- the emergency pass issued with it
     status         TEXT NOT NULL,            -- open, acknowledged, resolved
     rung           TEXT NOT NULL,            -- cadre, community, street, district, headquarters
     due_at         TEXT,                     -- the next deadline; NULL once resolved

@@ -722,6 +722,7 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
         owner_worker: None,
         profile_key: "ninth-edition".into(),
         pass_id: None,
+        plan_key: None,
         at: t0,
         by: "grid".into(),
     };
