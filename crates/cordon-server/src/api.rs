@@ -120,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases_api::put_tracing_settings))
         .routes(routes!(needs_api::board, needs_api::raise))
         .routes(routes!(needs_api::figures))
+        .routes(routes!(needs_api::inbox))
         .routes(routes!(needs_api::get_need))
         .routes(routes!(needs_api::act))
 }

@@ -1401,6 +1401,7 @@ pub struct NeedTexts {
     pub ev_resolved: &'static str,
     pub reopened: &'static str,
     pub arranged: &'static str,
+    pub waiting_on_you: &'static str,
 }
 
 pub static ZH_NEEDS: NeedTexts = NeedTexts {
@@ -1460,6 +1461,7 @@ pub static ZH_NEEDS: NeedTexts = NeedTexts {
     ev_resolved: "办结",
     reopened: "重新打开",
     arranged: "替代安排",
+    waiting_on_you: "待本级响应",
 };
 
 pub static EN_NEEDS: NeedTexts = NeedTexts {
@@ -1519,6 +1521,7 @@ pub static EN_NEEDS: NeedTexts = NeedTexts {
     ev_resolved: "resolved",
     reopened: "reopened",
     arranged: "alternative arranged",
+    waiting_on_you: "Waiting for your office",
 };
 
 impl Lang {

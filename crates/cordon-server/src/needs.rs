@@ -321,6 +321,18 @@ pub async fn detail(
     detail_of(state, r, now).await
 }
 
+/// The rung a user's office sits on: where the chain notifies them.
+pub fn rung_of(user: &User) -> Option<Rung> {
+    match user.role {
+        Role::Headquarters => Some(Rung::Headquarters),
+        Role::District => Some(Rung::District),
+        Role::Street => Some(Rung::Street),
+        Role::CommunityWorker => Some(Rung::Community),
+        Role::Cadre => Some(Rung::Cadre),
+        _ => None,
+    }
+}
+
 pub async fn board(
     state: &AppState,
     user: &User,
@@ -328,10 +340,28 @@ pub async fn board(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<NeedView>, ApiError> {
+    board_of(state, user, include_resolved, None, limit, now).await
+}
+
+/// What waits for the user's office to acknowledge it: raised at its rung or climbed to it —
+/// how a step up the chain reaches the next office (its inbox, first on its board).
+pub async fn inbox(state: &AppState, user: &User, limit: u32, now: DateTime<Utc>) -> Result<Vec<NeedView>, ApiError> {
+    let Some(rung) = rung_of(user) else { return Err(forbid("residents' needs")) };
+    board_of(state, user, false, Some(rung), limit, now).await
+}
+
+async fn board_of(
+    state: &AppState,
+    user: &User,
+    include_resolved: bool,
+    waiting_on: Option<Rung>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<NeedView>, ApiError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
-    let q = NeedQuery { include_resolved, limit: limit.clamp(1, 5_000), now };
+    let q = NeedQuery { include_resolved, limit: limit.clamp(1, 5_000), now, waiting_on };
     let needs = state.store.needs_board(&user.scope_path, &q).await?;
     views(state, &needs, now).await
 }

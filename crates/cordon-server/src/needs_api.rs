@@ -34,6 +34,24 @@ pub async fn board(
     Ok(Json(needs::board(&state, &user, resolved, limit, Utc::now()).await?))
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct InboxParams {
+    /// At most this many (default 500, at most 5,000).
+    pub limit: Option<u32>,
+}
+
+/// What waits for the user's office: the needs of its areas at its rung of the chain (raised
+/// there, or climbed to it) that nobody has acknowledged — how an escalation reaches the next office.
+#[utoipa::path(get, path = "/api/v1/needs/inbox", tag = "needs", security(("bearer" = [])), params(InboxParams),
+    responses((status = 200, body = [NeedView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(p): ApiQuery<InboxParams>,
+) -> Result<Json<Vec<NeedView>>, ApiError> {
+    Ok(Json(needs::inbox(&state, &user, p.limit.unwrap_or(500), Utc::now()).await?))
+}
+
 /// Raises a need for a household of the user's areas. Its owner is the cadre who leads for the
 /// building (else the community); its deadlines come from the profile in force.
 #[utoipa::path(post, path = "/api/v1/needs", tag = "needs", security(("bearer" = [])), request_body = NeedRequest,

@@ -79,6 +79,9 @@ pub struct NeedQuery {
     pub limit: u32,
     /// The moment that says which are overdue.
     pub now: DateTime<Utc>,
+    /// Only those waiting for this rung to acknowledge them (an office's inbox: what climbed to
+    /// it, or was raised there, and nobody took on).
+    pub waiting_on: Option<Rung>,
 }
 
 /// The needs of an area at a moment.
@@ -420,18 +423,20 @@ macro_rules! needs_store {
                     let limit = i64::from(q.limit.max(1));
                     let mut out: Vec<NeedRecord> = sqlx::query(
                         "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
+                         AND ($5 IS NULL OR (status = 'open' AND rung = $5)) \
                          ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3",
                     )
                     .bind(&lo)
                     .bind(&hi)
                     .bind(limit)
                     .bind(q.now)
+                    .bind(q.waiting_on.map(|r| r.as_str()))
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
                     .map(need_of)
                     .collect::<Result<_>>()?;
-                    if q.include_resolved && (out.len() as i64) < limit {
+                    if q.include_resolved && q.waiting_on.is_none() && (out.len() as i64) < limit {
                         let rest = sqlx::query(
                             "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status = 'resolved' \
                              ORDER BY created_at DESC, id DESC LIMIT $3",

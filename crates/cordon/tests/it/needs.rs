@@ -205,6 +205,11 @@ async fn an_emergency_nobody_acknowledges_climbs_on_schedule(s: &Server) {
     let admin = s.login("admin").await;
     let (_, d) = s.get(&admin, &format!("/api/v1/needs/{id}")).await;
     assert_eq!(d["need"]["rung"].as_str(), Some("headquarters"), "{d}");
+    // The step reached headquarters: it waits in its inbox, not the district's any more.
+    let (_, inbox) = s.get(&admin, "/api/v1/needs/inbox?limit=5000").await;
+    assert!(inbox.as_array().unwrap().iter().any(|n| n["id"] == id), "in headquarters' inbox");
+    let (_, inbox) = s.get(&s.login("xincheng").await, "/api/v1/needs/inbox?limit=5000").await;
+    assert!(!inbox.as_array().unwrap().iter().any(|n| n["id"] == id));
     let steps: Vec<(String, String)> = d["timeline"]
         .as_array()
         .unwrap()
