@@ -345,7 +345,12 @@ pub async fn board(
 
 /// What waits for the user's office to acknowledge it: raised at its rung or climbed to it —
 /// how a step up the chain reaches the next office (its inbox, first on its board).
-pub async fn inbox(state: &AppState, user: &User, limit: u32, now: DateTime<Utc>) -> Result<Vec<NeedView>, ApiError> {
+pub async fn inbox(
+    state: &AppState,
+    user: &User,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<NeedView>, ApiError> {
     let Some(rung) = rung_of(user) else { return Err(forbid("residents' needs")) };
     board_of(state, user, false, Some(rung), limit, now).await
 }

@@ -107,6 +107,8 @@ impl Page {
 struct BoardTemplate {
     page: Page,
     f: cordon_store::NeedCounts,
+    /// Waiting for the user's office to take them on.
+    inbox: Vec<NeedView>,
     list: Vec<NeedView>,
     resolved: bool,
     escalated: bool,
@@ -129,14 +131,17 @@ async fn show_board(state: AppState, pu: PageUser, resolved: bool, escalated: bo
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     let now = Utc::now();
-    let r =
-        tokio::try_join!(needs::counts(&state, user, now), needs::board(&state, user, resolved, 1_000, now));
+    let r = tokio::try_join!(
+        needs::counts(&state, user, now),
+        needs::inbox(&state, user, 100, now),
+        needs::board(&state, user, resolved, 1_000, now)
+    );
     match r {
-        Ok((f, mut list)) => {
+        Ok((f, inbox, mut list)) => {
             if escalated {
                 list.retain(|n| n.escalations > 0);
             }
-            (jar, render(&BoardTemplate { page, f, list, resolved, escalated })).into_response()
+            (jar, render(&BoardTemplate { page, f, inbox, list, resolved, escalated })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

@@ -791,8 +791,10 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     );
 
     // The board: the overdue emergency first; the counts at a moment.
-    let board =
-        store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None }).await.unwrap();
+    let board = store
+        .needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None })
+        .await
+        .unwrap();
     assert_eq!(board.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
     assert!(
         store
@@ -813,11 +815,15 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     let resolve =
         NewNeedEvent { event: NeedEvent { at: m(40), kind: NeedEventKind::Resolved }, ..ack(m(40), "grid") };
     store.record_need_event(&d1, food.id, &resolve, food_rule).await.unwrap().unwrap();
-    let open_only =
-        store.needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None }).await.unwrap();
+    let open_only = store
+        .needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None })
+        .await
+        .unwrap();
     assert_eq!(open_only.len(), 1);
-    let all =
-        store.needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None }).await.unwrap();
+    let all = store
+        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None })
+        .await
+        .unwrap();
     assert_eq!(all.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
     let again = store.record_need_event(&d1, food.id, &ack(m(50), "grid"), food_rule).await.unwrap_err();
     assert!(again.to_string().contains("resolved"), "{again}");
