@@ -133,8 +133,8 @@ async fn show_board(state: AppState, pu: PageUser, resolved: bool, escalated: bo
     let now = Utc::now();
     let r = tokio::try_join!(
         needs::counts(&state, user, now),
-        needs::inbox(&state, user, 100, now),
-        needs::board(&state, user, resolved, 1_000, now)
+        needs::inbox(&state, user, 20, now),
+        needs::board(&state, user, resolved, 300, now)
     );
     match r {
         Ok((f, inbox, mut list)) => {
