@@ -12,6 +12,7 @@ mod cases_api;
 mod error;
 pub mod gates;
 mod gates_api;
+mod guard;
 mod i18n;
 mod map;
 pub mod needs;
@@ -126,7 +127,9 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
         )
         .merge(web::router())
         .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(guard::csrf_check))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(guard::security_headers))
         .with_state(state)
 }
 

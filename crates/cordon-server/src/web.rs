@@ -82,6 +82,8 @@ pub struct Page {
     pub switch_href: String,
     /// The deployment's time zone, in which every time is shown.
     pub tz: chrono_tz::Tz,
+    /// The session's CSRF token, which every form returns (empty before signing in).
+    pub csrf: String,
 }
 
 impl Page {
@@ -97,6 +99,7 @@ impl Page {
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,
+            csrf: String::new(),
         }
     }
 
@@ -194,6 +197,7 @@ impl FromRequestParts<AppState> for PageUser {
             Ok(Some(user)) => {
                 let mut page = Page::new(lang, Some(user), parts.uri.path());
                 page.tz = state.config.tz;
+                page.csrf = crate::guard::token_of(&parts.headers).unwrap_or_default();
                 Ok(PageUser { page, jar })
             }
             Ok(None) => {

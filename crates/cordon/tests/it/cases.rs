@@ -248,8 +248,20 @@ async fn case_pages(s: &Server) {
     let c = s.web_login("epi").await;
     let page = c.get(format!("{}/cases", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("传播链") && page.contains("<svg") && page.contains("确诊病例1"), "{page}");
+    // A form's POST without the session's token (another site's page) is refused, and changes nothing.
     let r = c.post(format!("{}/cases/5/trace", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let forged = [("csrf", "0".repeat(32))];
+    assert_eq!(c.post(format!("{}/cases/5/trace", s.base)).form(&forged).send().await.unwrap().status(), 403);
+    let token = s.csrf(&c).await;
+    let r = c.post(format!("{}/cases/5/trace", s.base)).form(&[("csrf", token)]).send().await.unwrap();
     assert_eq!(r.status(), 303);
+    let h = r.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert_eq!(
+        (h["x-content-type-options"].to_str().unwrap(), h["x-frame-options"].to_str().unwrap()),
+        ("nosniff", "DENY")
+    );
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(to.starts_with("/cases/5?traced="), "{to}");
     let page = c.get(format!("{}{to}", s.base)).send().await.unwrap().text().await.unwrap();

@@ -99,6 +99,14 @@ impl Server {
         c
     }
 
+    /// The CSRF token a signed-in web client's forms carry, read from a page as a browser would.
+    pub async fn csrf(&self, c: &reqwest::Client) -> String {
+        let page = c.get(format!("{}/people", self.base)).send().await.unwrap().text().await.unwrap();
+        let mark = "name=\"csrf\" value=\"";
+        let at = page.find(mark).expect("a form with its token") + mark.len();
+        page[at..at + 32].to_owned()
+    }
+
     pub async fn login(&self, username: &str) -> String {
         let r = client()
             .post(format!("{}/api/v1/auth/login", self.base))

@@ -247,8 +247,9 @@ async fn round_pages(s: &Server) {
         )
         .file_name("lab.csv"),
     );
+    let token = s.csrf(&c).await;
     let page = c
-        .post(format!("{}/rounds/1/upload", s.base))
+        .post(format!("{}/rounds/1/upload?csrf={token}", s.base))
         .multipart(form)
         .send()
         .await

@@ -188,9 +188,11 @@ async fn zone_pages(s: &Server) {
     let page = c.get(format!("{}/zones", s.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(page.matches("<path class=\"area\"").count(), 9, "the districts with shapes are on the map");
     assert!(page.contains("共封控、管控") && page.contains("含封控区"), "{page}");
+    let token = s.csrf(&c).await;
     let r = c
         .post(format!("{}/zones", s.base))
         .form(&[
+            ("csrf", token.as_str()),
             ("area_code", "15010200100100101"),
             ("tier", "sealed"),
             ("reason", "页面划定"),
