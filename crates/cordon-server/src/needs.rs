@@ -210,6 +210,18 @@ pub async fn raise(
         .await?
         .ok_or_else(|| invalid("household_code", format!("no household {code} in your areas")))?;
     let person_id = req.person_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    if let Some(p) = &person_id {
+        // The resident is read from the register (and the read audited): they live there.
+        let id = cordon_domain::PersonId::parse(p).map_err(|e| invalid("person_id", e.to_string()))?;
+        let found = state.store.person(&user.scope_path, &id).await?.filter(|r| r.household == code);
+        if found.is_none() {
+            return Err(invalid(
+                "person_id",
+                format!("nobody with register id {p} lives in household {code}"),
+            ));
+        }
+        state.store.audit_reads(user, std::slice::from_ref(&id), "POST /api/v1/needs", now).await?;
+    }
     if req.emergency && person_id.is_none() {
         return Err(invalid("person_id", "a medical emergency names the resident the emergency pass is for"));
     }

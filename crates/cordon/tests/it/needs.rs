@@ -60,6 +60,10 @@ async fn raising_acting_and_bad_input(s: &Server) {
             json!({"household_code": household, "category": "food", "contact_phone": "12345", "description": "x"}),
             "contact_phone",
         ),
+        (
+            json!({"household_code": household, "category": "food", "person_id": "NOBODY", "description": "x"}),
+            "person_id",
+        ),
     ] {
         let (status, e) = raise(body).await;
         assert_eq!((status, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
