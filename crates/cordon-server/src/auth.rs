@@ -127,18 +127,65 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
+/// Failed sign-ins an account may have within [`LOCKOUT`] before it is refused for the rest of it.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+pub const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The failed sign-ins of each account name tried, in this server's memory: a flood of guesses
+/// meets 429 after five, whatever the password, until the window passes (a right password
+/// inside the window does not open it either, or the flood could go on guessing).
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl LoginThrottle {
+    /// Seconds to wait, if the account is locked now.
+    fn locked(&self, username: &str) -> Option<u64> {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, since) = *f.get(username)?;
+        let elapsed = since.elapsed();
+        if elapsed >= LOCKOUT {
+            f.remove(username);
+            return None;
+        }
+        (count >= MAX_FAILED_LOGINS).then(|| (LOCKOUT - elapsed).as_secs().max(1))
+    }
+
+    fn failed(&self, username: &str) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget windows that passed, so guesses at made-up names cannot fill the memory.
+        if f.len() > 100_000 {
+            f.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        }
+        let e = f.entry(username.to_owned()).or_insert((0, std::time::Instant::now()));
+        e.0 += 1;
+    }
+
+    fn succeeded(&self, username: &str) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(username);
+    }
+}
+
 /// Checks a username and password and opens a session. `Err(BadLogin)` says nothing of which
-/// was wrong.
+/// was wrong; after [`MAX_FAILED_LOGINS`] failures within [`LOCKOUT`], `Err(TooManyAttempts)`.
 pub async fn login(state: &AppState, username: &str, password: &str) -> Result<(String, User), ApiError> {
     if password.len() > MAX_PASSWORD_BYTES || username.len() > 64 {
         return Err(ApiError::BadLogin);
     }
+    let account = username.trim().to_lowercase();
+    if let Some(wait) = state.logins.locked(&account) {
+        tracing::warn!(username, "sign-in refused: too many failures");
+        return Err(ApiError::TooManyAttempts(wait));
+    }
     let user = state.store.user_by_name(username).await?;
     let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
     let (true, Some(user)) = (ok, user) else {
+        state.logins.failed(&account);
         tracing::info!(username, "failed login");
         return Err(ApiError::BadLogin);
     };
+    state.logins.succeeded(&account);
     let token = new_token();
     let now = Utc::now();
     let expires = now + state.config.session_ttl;

@@ -30,6 +30,9 @@ pub enum ApiError {
     Invalid { field: String, message: String },
     #[error("the request body is larger than the server accepts")]
     TooLarge,
+    /// Too many failed sign-ins for an account: wait this many seconds.
+    #[error("too many failed sign-ins for this account: try again in {0} seconds")]
+    TooManyAttempts(u64),
     #[error("the database is unavailable")]
     Unavailable,
     /// The server is up but a part of it is still warming (the scan index loading).
@@ -47,7 +50,7 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable word for programs: unauthorized, forbidden, not_found, conflict, bad_request,
-    /// invalid, too_large, unavailable, not_ready, internal.
+    /// invalid, too_large, too_many_attempts, unavailable, not_ready, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +82,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Invalid { .. } => "invalid",
             ApiError::TooLarge => "too_large",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::Unavailable => "unavailable",
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
@@ -151,6 +156,10 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code(), message, field } };
+        if let ApiError::TooManyAttempts(seconds) = self {
+            return (self.status(), [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(body))
+                .into_response();
+        }
         (self.status(), Json(body)).into_response()
     }
 }

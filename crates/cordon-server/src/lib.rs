@@ -88,6 +88,8 @@ pub struct AppState {
     pub pass_key: Arc<tokio::sync::OnceCell<Arc<cordon_domain::pass::PassKey>>>,
     /// The units of coverage under zones, kept while the areas and zones stay the same.
     pub units: workforce::UnitsCell,
+    /// Failed sign-ins per account, for the lockout.
+    pub logins: Arc<auth::LoginThrottle>,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
@@ -102,6 +104,7 @@ impl AppState {
             scans: Default::default(),
             pass_key: Default::default(),
             units: Default::default(),
+            logins: Default::default(),
         }
     }
 }

@@ -282,6 +282,11 @@ async fn login_submit(
             let next = safe_next(form.next.as_deref()).to_owned();
             (StatusCode::UNAUTHORIZED, render(&LoginTemplate { page, next, failed: true })).into_response()
         }
+        Err(e @ ApiError::TooManyAttempts(_)) => {
+            let page = Page::new(lang, None, "/login");
+            (StatusCode::TOO_MANY_REQUESTS, jar, render(&ErrorTemplate { page, message: e.to_string() }))
+                .into_response()
+        }
         Err(e) => e.into_response(),
     }
 }

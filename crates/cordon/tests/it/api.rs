@@ -53,6 +53,20 @@ async fn bad_logins(s: &Server) {
         .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_request");
+    // A flood of guesses at one account: after five failures it is refused (429, with when to
+    // come back), even with the right password; other accounts are not.
+    for _ in 0..4 {
+        let r = login(serde_json::json!({"username": "sampler", "password": "guess"})).await.unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = login(serde_json::json!({"username": "SAMPLER", "password": "guess"})).await.unwrap();
+    assert_eq!(r.status(), 401, "the fifth, the name in capitals");
+    let r = login(serde_json::json!({"username": "sampler", "password": support::PASSWORD})).await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "too_many_attempts");
+    let r = login(serde_json::json!({"username": "lab", "password": support::PASSWORD})).await.unwrap();
+    assert_eq!(r.status(), 200, "another account signs in");
     // And the server is still serving.
     assert_eq!(client().get(format!("{}/healthz", s.base)).send().await.unwrap().status(), 200);
 }
