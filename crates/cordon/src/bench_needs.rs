@@ -130,6 +130,16 @@ pub async fn bench(b: &NeedsBench) -> Result<()> {
         board.push(t.elapsed());
         shown = list.len();
     }
+    // The figures of the whole city, as headquarters' page reads them.
+    let hq = store.user_by_name("admin").await?.context("no user admin")?;
+    let mut city = Vec::new();
+    for _ in 0..b.repeat {
+        let t = Instant::now();
+        cordon_server::needs::counts(&state, &hq, Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        city.push(t.elapsed());
+    }
     // The sweep with nothing due (every half minute, most of the time)…
     let mut idle = Vec::new();
     for _ in 0..b.repeat {
@@ -168,6 +178,8 @@ pub async fn bench(b: &NeedsBench) -> Result<()> {
     println!(
         "board of the community ({shown} shown, with its figures): median {m:.1} ms, best {lo:.1}, worst {hi:.1}"
     );
+    let (m, lo, hi) = median(city);
+    println!("figures of the whole city (headquarters): median {m:.1} ms, best {lo:.1}, worst {hi:.1}");
     let (m, lo, hi) = median(idle);
     println!("sweep, nothing due: median {m:.1} ms, best {lo:.1}, worst {hi:.1}");
     let (m, lo, hi) = median(busy);

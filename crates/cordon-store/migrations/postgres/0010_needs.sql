@@ -24,7 +24,7 @@ CREATE TABLE needs (
     created_at     TIMESTAMPTZ NOT NULL,
     created_by     TEXT NOT NULL
 );
-CREATE INDEX needs_open ON needs (path, due_at) WHERE status <> 'resolved';
+CREATE INDEX needs_open ON needs (path, due_at, priority_rank, status, emergency) WHERE status <> 'resolved';
 CREATE INDEX needs_path ON needs (path, created_at);
 CREATE INDEX needs_due ON needs (due_at) WHERE escalates;
 

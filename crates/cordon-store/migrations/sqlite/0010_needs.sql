@@ -24,8 +24,9 @@ CREATE TABLE needs (
     created_at     TEXT NOT NULL,
     created_by     TEXT NOT NULL
 );
--- The board of an area: its needs not resolved.
-CREATE INDEX needs_open ON needs (path, due_at) WHERE status <> 'resolved';
+-- The board of an area and its figures: its needs not resolved, with what the figures count
+-- and the board sorts by, so a city's million are counted from the index alone.
+CREATE INDEX needs_open ON needs (path, due_at, priority_rank, status, emergency) WHERE status <> 'resolved';
 CREATE INDEX needs_path ON needs (path, created_at);
 -- The sweep reads only the needs whose next deadline is a step up the chain.
 CREATE INDEX needs_due ON needs (due_at) WHERE escalates;
