@@ -106,11 +106,10 @@ async fn views(
         .iter()
         .map(|n| {
             // From the district down: the city is the same for everyone.
-            let address = n
-                .path
-                .ids()
+            let address = cordon_store::lineage(&areas, &n.path)
+                .iter()
                 .skip(1)
-                .filter_map(|id| areas.get(&id).map(|a| a.name.as_str()))
+                .map(|a| a.name.as_str())
                 .collect::<Vec<_>>()
                 .join(" › ");
             NeedView {

@@ -298,7 +298,8 @@ async fn assign_submit(State(state): State<AppState>, pu: PageUser, Form(f): For
             d => {
                 let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map_err(|_| ApiError::invalid("until", "a day, YYYY-MM-DD"))?;
-                Some(end_of_local_day(day, state.config.tz)?)
+                // Through that day: until the first moment of the next.
+                Some(crate::gates::day_bounds(&state, day).1)
             }
         };
         let req = AssignRequest {
@@ -315,19 +316,6 @@ async fn assign_submit(State(state): State<AppState>, pu: PageUser, Form(f): For
     }
     .await;
     back(page, jar, r)
-}
-
-/// The first moment after a local day (an assignment "until the 20th" runs through the 20th).
-fn end_of_local_day(
-    day: chrono::NaiveDate,
-    tz: chrono_tz::Tz,
-) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-    use chrono::TimeZone;
-    let next = day.succ_opt().ok_or_else(|| ApiError::invalid("until", "too far ahead"))?;
-    tz.from_local_datetime(&next.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| ApiError::invalid("until", "not a day in the local calendar"))
 }
 
 async fn end_submit(

@@ -182,6 +182,9 @@ macro_rules! needs_store {
             type DbRow = <Db as sqlx::Database>::Row;
             type Tx<'a> = sqlx::Transaction<'a, Db>;
 
+            /// A need's timeline, in the order written.
+            const TIMELINE: &str = "SELECT * FROM need_events WHERE need_id = $1 ORDER BY id";
+
             fn invalid(what: &str, s: &str) -> StoreError {
                 StoreError::Invalid(format!("stored {what} {s:?}"))
             }
@@ -243,7 +246,7 @@ macro_rules! needs_store {
             }
 
             async fn timeline(tx: &mut Tx<'_>, id: i64) -> Result<Vec<NeedEvent>> {
-                sqlx::query("SELECT * FROM need_events WHERE need_id = $1 ORDER BY id")
+                sqlx::query(TIMELINE)
                     .bind(id)
                     .fetch_all(&mut **tx)
                     .await?
@@ -386,7 +389,7 @@ macro_rules! needs_store {
                 }
 
                 async fn need_events(&self, id: i64) -> Result<Vec<NeedEventRecord>> {
-                    sqlx::query("SELECT * FROM need_events WHERE need_id = $1 ORDER BY id")
+                    sqlx::query(TIMELINE)
                         .bind(id)
                         .fetch_all(&self.pool)
                         .await?

@@ -4,7 +4,9 @@
 //! runs measure only (each timed sweep first raises the needs it will find due).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::bench_stats::median;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
@@ -32,15 +34,6 @@ pub struct NeedsBench {
     repeat: usize,
     #[arg(long, default_value_t = 2022)]
     seed: u64,
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn median(mut v: Vec<Duration>) -> (f64, f64, f64) {
-    v.sort();
-    (ms(v[v.len() / 2]), ms(v[0]), ms(v[v.len() - 1]))
 }
 
 pub async fn bench(b: &NeedsBench) -> Result<()> {

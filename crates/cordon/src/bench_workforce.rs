@@ -4,7 +4,9 @@
 //! gaps for the rest. The first run on a database adds what is missing; later runs measure only.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::bench_stats::{median, ms};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -33,10 +35,6 @@ pub struct WorkforceBench {
     repeat: usize,
     #[arg(long, default_value_t = 2022)]
     seed: u64,
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 pub async fn bench(b: &WorkforceBench) -> Result<()> {
@@ -246,8 +244,9 @@ pub async fn bench(b: &WorkforceBench) -> Result<()> {
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     cordon_server::workforce::coverage(&state, &hq).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let after_lift = t.elapsed();
-    cov.sort();
-    sug.sort();
+    let runs = cov.len();
+    let (cov_m, cov_lo, cov_hi) = median(cov);
+    let (sug_m, sug_lo, sug_hi) = median(sug);
     println!(
         "cordon bench workforce: {} ({} people, {} areas), {zones_now} active zones, {} workers on hand, {} units, {} gaps ({} without a leader)",
         store.backend(),
@@ -260,10 +259,10 @@ pub async fn bench(b: &WorkforceBench) -> Result<()> {
     );
     println!(
         "coverage report (city scope): median {:.1} ms, best {:.1} ms, worst {:.1} ms over {} runs; cold {:.1} ms",
-        ms(cov[cov.len() / 2]),
-        ms(cov[0]),
-        ms(cov[cov.len() - 1]),
-        cov.len(),
+        cov_m,
+        cov_lo,
+        cov_hi,
+        runs,
         ms(cold_cov)
     );
     println!(
@@ -273,9 +272,9 @@ pub async fn bench(b: &WorkforceBench) -> Result<()> {
     );
     println!(
         "suggestions: {proposed} proposed, median {:.1} ms, best {:.1} ms, worst {:.1} ms; cold {:.1} ms",
-        ms(sug[sug.len() / 2]),
-        ms(sug[0]),
-        ms(sug[sug.len() - 1]),
+        sug_m,
+        sug_lo,
+        sug_hi,
         ms(cold_sug)
     );
     Ok(())

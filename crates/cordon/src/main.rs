@@ -4,6 +4,7 @@
 mod bench;
 mod bench_gates;
 mod bench_needs;
+mod bench_stats;
 mod bench_testing;
 mod bench_workforce;
 mod progress;
