@@ -4,6 +4,7 @@
 //! store, the importers and the server all speak these types, so a rule lives in one place.
 
 pub mod area;
+pub mod briefing;
 pub mod cases;
 pub mod chain;
 pub mod error;

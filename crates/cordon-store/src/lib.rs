@@ -5,6 +5,7 @@
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
 mod cases;
+mod figures;
 mod gates;
 mod needs;
 mod postgres;
@@ -30,6 +31,7 @@ pub use cases::{
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
+pub use figures::{BriefingRecord, Figures, NeedDayCounts, NewBriefing, PassageCounts, PositiveCounts};
 pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,
@@ -179,7 +181,7 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Send + Sync {
+pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures + Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Succeeds when the database answers.

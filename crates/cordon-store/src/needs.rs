@@ -274,9 +274,12 @@ macro_rules! needs_store {
             /// Keeps what the timeline comes to on the row.
             async fn settle(tx: &mut Tx<'_>, id: i64, events: &[NeedEvent], rule: &NeedRule) -> Result<NeedRecord> {
                 let s = need_state(events, rule);
+                let resolved_at = (s.status == NeedStatus::Resolved)
+                    .then(|| events.iter().rev().find(|e| e.kind == NeedEventKind::Resolved).map(|e| e.at))
+                    .flatten();
                 let row = sqlx::query(
-                    "UPDATE needs SET status = $1, rung = $2, due_at = $3, escalates = $4, escalations = $5 \
-                     WHERE id = $6 RETURNING *",
+                    "UPDATE needs SET status = $1, rung = $2, due_at = $3, escalates = $4, escalations = $5, \
+                     resolved_at = $7 WHERE id = $6 RETURNING *",
                 )
                 .bind(s.status.as_str())
                 .bind(s.rung.as_str())
@@ -284,6 +287,7 @@ macro_rules! needs_store {
                 .bind(s.escalates)
                 .bind(s.escalations as i32)
                 .bind(id)
+                .bind(resolved_at)
                 .fetch_one(&mut **tx)
                 .await?;
                 need_of(&row)

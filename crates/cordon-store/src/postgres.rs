@@ -609,3 +609,4 @@ crate::gates::gate_store!(
 );
 crate::workforce::workforce_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
 crate::needs::needs_store!(PgStore, sqlx::Postgres, |pool| pool.begin());
+crate::figures::figures_store!(PgStore, sqlx::Postgres, |pool| pool.begin());

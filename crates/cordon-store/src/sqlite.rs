@@ -564,3 +564,4 @@ crate::gates::gate_store!(SqliteStore, sqlx::Sqlite, "substr(at, 1, 13)", |pool|
     .begin_with("BEGIN IMMEDIATE"));
 crate::workforce::workforce_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
 crate::needs::needs_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));
+crate::figures::figures_store!(SqliteStore, sqlx::Sqlite, |pool| pool.begin_with("BEGIN IMMEDIATE"));

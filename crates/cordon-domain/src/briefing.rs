@@ -1,0 +1,441 @@
+//! 疫情防控工作通报: the figures of an area for one local day, and the briefing a command posts
+//! at its press conference, written from them in Chinese and in English, each figure with its
+//! definition. Pure: the server gathers the figures, this turns them into text; the text of a
+//! day depends on its figures alone, so the published text can always be traced to them.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::lifecycle::{EventKind, ZoneEvent};
+use crate::protocol::Tier;
+
+/// Positives of a day, by the class a case was opened with; reclassifications on their own day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PositiveDay {
+    pub asymptomatic: i64,
+    pub confirmed: i64,
+    /// 无症状感染者转确诊.
+    pub reclassified: i64,
+}
+
+impl PositiveDay {
+    pub fn new_positives(&self) -> i64 {
+        self.asymptomatic + self.confirmed
+    }
+}
+
+/// Progress of the testing round under way on the day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoundProgress {
+    pub round_id: i64,
+    pub name: String,
+    /// Residents the round is for (its area's register).
+    pub expected: i64,
+    /// Distinct people sampled so far.
+    pub sampled: i64,
+    pub positive_tubes: i64,
+    pub pending_tubes: i64,
+}
+
+impl RoundProgress {
+    /// Sampled as a share of expected, in percent with one decimal.
+    pub fn percent(&self) -> f64 {
+        if self.expected == 0 {
+            0.0
+        } else {
+            (self.sampled as f64 * 1000.0 / self.expected as f64).round() / 10.0
+        }
+    }
+}
+
+/// The needs of a day, and (for today) those still waiting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NeedsDay {
+    pub opened: i64,
+    pub emergencies: i64,
+    pub resolved: i64,
+    /// Not resolved at the moment the figures were taken (today only).
+    pub open_now: Option<i64>,
+    pub overdue_now: Option<i64>,
+    pub emergencies_overdue_now: Option<i64>,
+}
+
+/// The figures of one area on one local day: what a briefing quotes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DayFigures {
+    pub area_code: String,
+    pub area_name: String,
+    pub day: NaiveDate,
+    /// When they were taken: the end of the day for a past day, the moment for today.
+    pub as_of: DateTime<Utc>,
+    /// The deployment's time zone (IANA name): what a day is.
+    pub time_zone: String,
+    /// True while the day is not over: the figures are "so far".
+    pub partial: bool,
+    pub positives: PositiveDay,
+    /// Residents under each tier at `as_of` (sealed, controlled, precaution), each counted once
+    /// at the strictest zone above them.
+    pub residents_by_tier: [i64; 3],
+    /// Zones in force at `as_of`, by tier.
+    pub zones_by_tier: [i64; 3],
+    /// Zones the rules allow to step down (today only).
+    pub zones_ready: Option<i64>,
+    pub residents_in_area: i64,
+    /// Workers who reported in that day, party members among them, and their organisations.
+    pub workers_on_hand: i64,
+    pub party_members_on_hand: i64,
+    pub organisations: i64,
+    pub round: Option<RoundProgress>,
+    pub needs: NeedsDay,
+    pub gate_let_through: i64,
+    pub gate_refused: i64,
+}
+
+impl DayFigures {
+    /// "共封控、管控 N 人".
+    pub fn sealed_or_controlled(&self) -> i64 {
+        self.residents_by_tier[Tier::Sealed.index()] + self.residents_by_tier[Tier::Controlled.index()]
+    }
+}
+
+/// The tier a zone had at `at`, from its events in the order recorded: the last tier it was
+/// drawn, raised or stepped down to at or before `at`; none before it was drawn or once lifted.
+pub fn tier_at(events: &[ZoneEvent], at: DateTime<Utc>) -> Option<Tier> {
+    let mut tier = None;
+    for e in events.iter().filter(|e| e.at <= at) {
+        match e.kind {
+            EventKind::Designated { tier: t }
+            | EventKind::Raised { tier: t }
+            | EventKind::SteppedDown { tier: t } => tier = Some(t),
+            EventKind::Lifted => tier = None,
+            _ => {}
+        }
+    }
+    tier
+}
+
+/// The briefing's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The briefing of `f` as Markdown in `lang`: the headline figures as sentences, then the
+/// definitions of every figure quoted.
+pub fn briefing_markdown(f: &DayFigures, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => zh(f),
+        Lang::En => en(f),
+    }
+}
+
+fn zh(f: &DayFigures) -> String {
+    let d = f.day;
+    let (m, day) = (d.month(), d.day());
+    let p = &f.positives;
+    let [rs, rc, rp] = f.residents_by_tier;
+    let [zs, zc, zp] = f.zones_by_tier;
+    let span = if f.partial {
+        format!("{m}月{day}日0时至发布时")
+    } else {
+        format!("{m}月{day}日0时至24时")
+    };
+    let until = if f.partial { "截至发布时".to_owned() } else { format!("截至{m}月{day}日24时") };
+    let mut s = format!("# {}疫情防控工作通报（{}年{m}月{day}日）\n\n", f.area_name, d.year());
+    s += &format!(
+        "{span}，{}新增本土阳性感染者{}例，其中确诊病例{}例、无症状感染者{}例；另有{}例无症状感染者转为确诊病例。\n\n",
+        f.area_name,
+        thousands(p.new_positives()),
+        thousands(p.confirmed),
+        thousands(p.asymptomatic),
+        thousands(p.reclassified)
+    );
+    s += &format!(
+        "{until}，共划定封控区{zs}个、管控区{zc}个、防范区{zp}个；共封控、管控{}人，其中封控区{}人、管控区{}人，防范区{}人",
+        thousands(f.sealed_or_controlled()),
+        thousands(rs),
+        thousands(rc),
+        thousands(rp)
+    );
+    if let Some(ready) = f.zones_ready {
+        s += &format!("；{ready}个区域已符合降级条件");
+    }
+    s += "。\n\n";
+    s += &format!(
+        "当日报到下沉党员干部和工作人员{}名，其中党员{}名，来自{}个单位和基层党组织。\n\n",
+        thousands(f.workers_on_hand),
+        thousands(f.party_members_on_hand),
+        thousands(f.organisations)
+    );
+    match &f.round {
+        Some(r) => {
+            s += &format!(
+                "全员核酸检测“{}”已采样{}人，占应检人数{}人的{:.1}%；阳性混管{}管，待出结果{}管。\n\n",
+                r.name,
+                thousands(r.sampled),
+                thousands(r.expected),
+                r.percent(),
+                thousands(r.positive_tubes),
+                thousands(r.pending_tubes)
+            )
+        }
+        None => s += "当日无进行中的全员核酸检测。\n\n",
+    }
+    let n = &f.needs;
+    s += &format!(
+        "当日受理群众诉求{}件（其中急症{}件），办结{}件",
+        thousands(n.opened),
+        thousands(n.emergencies),
+        thousands(n.resolved)
+    );
+    if let (Some(open), Some(overdue), Some(eo)) = (n.open_now, n.overdue_now, n.emergencies_overdue_now) {
+        s += &format!(
+            "；目前待办{}件，其中超时{}件、超时急症{}件",
+            thousands(open),
+            thousands(overdue),
+            thousands(eo)
+        );
+    }
+    s += "。\n\n";
+    s += &format!(
+        "各卡口当日放行{}人次，劝返{}人次。\n\n",
+        thousands(f.gate_let_through),
+        thousands(f.gate_refused)
+    );
+    s += "## 指标说明\n\n";
+    s += &format!(
+        "- **新增阳性感染者**：当日（{}时区0时至24时）新确认的病例，按确认时的分类（确诊病例、无症状感染者）计；无症状感染者转为确诊病例的，按转归当日计入“转为确诊”，不重复计入新增。\n",
+        f.time_zone
+    );
+    s += "- **封控、管控人数**：在封控区、管控区内登记居住的人数。每位居民只计一次，按其所在最严格的区域计；统计时点为";
+    s += if f.partial { "发布时。\n" } else { "当日24时。\n" };
+    s += "- **区域数**：该时点仍在管控中的封控区、管控区、防范区，含部分位于本辖区内的区域。\n";
+    s += "- **报到人数**：当日在社区报到的下沉党员干部和工作人员，每人每日计一次。\n";
+    s += "- **核酸检测进度**：已采样人数为本轮已采样的不同人数；应检人数为本轮区域内的登记居民。\n";
+    s += "- **群众诉求**：当日新受理和办结的诉求；急症为需立即开具绿色通道通行证的医疗急症。\n";
+    s += "- **卡口数据**：辖区内各卡口的放行与劝返判定人次。\n";
+    s
+}
+
+fn en(f: &DayFigures) -> String {
+    let d = f.day;
+    let date = d.format("%-d %B %Y");
+    let p = &f.positives;
+    let [rs, rc, rp] = f.residents_by_tier;
+    let [zs, zc, zp] = f.zones_by_tier;
+    let span =
+        if f.partial { format!("From 00:00 on {date} until this briefing") } else { format!("On {date}") };
+    let until = if f.partial { "As of this briefing".to_owned() } else { format!("At 24:00 on {date}") };
+    let plural = |n: i64, one: &str, many: &str| if n == 1 { one.to_owned() } else { many.to_owned() };
+    let mut s = format!("# {}: COVID-19 prevention and control briefing, {date}\n\n", f.area_name);
+    s += &format!(
+        "{span}, {} reported {} new local {}: {} confirmed and {} asymptomatic. {} asymptomatic {} reclassified as confirmed.\n\n",
+        f.area_name,
+        thousands(p.new_positives()),
+        plural(p.new_positives(), "positive", "positives"),
+        thousands(p.confirmed),
+        thousands(p.asymptomatic),
+        thousands(p.reclassified),
+        plural(p.reclassified, "case was", "cases were")
+    );
+    s += &format!(
+        "{until}, {zs} sealed, {zc} controlled and {zp} precaution {} were in force; {} people were sealed or controlled ({} in sealed zones, {} in controlled zones), and {} lived in precaution zones",
+        plural(zs + zc + zp, "zone", "zones"),
+        thousands(f.sealed_or_controlled()),
+        thousands(rs),
+        thousands(rc),
+        thousands(rp)
+    );
+    if let Some(ready) = f.zones_ready {
+        s += &format!("; {ready} {} met the conditions to step down", plural(ready, "zone", "zones"));
+    }
+    s += ".\n\n";
+    s += &format!(
+        "{} party members, cadres and staff reported for duty in the communities, {} of them party members, from {} {}.\n\n",
+        thousands(f.workers_on_hand),
+        thousands(f.party_members_on_hand),
+        thousands(f.organisations),
+        plural(f.organisations, "organisation", "organisations")
+    );
+    match &f.round {
+        Some(r) => {
+            s += &format!(
+                "The testing round “{}” has sampled {} of the {} residents it covers ({:.1}%); {} pooled {} positive and {} {} awaiting results.\n\n",
+                r.name,
+                thousands(r.sampled),
+                thousands(r.expected),
+                r.percent(),
+                thousands(r.positive_tubes),
+                plural(r.positive_tubes, "tube was", "tubes were"),
+                thousands(r.pending_tubes),
+                plural(r.pending_tubes, "is", "are")
+            )
+        }
+        None => s += "No mass testing round was under way.\n\n",
+    }
+    let n = &f.needs;
+    s += &format!(
+        "Residents raised {} {} ({} medical {}) and {} {} resolved",
+        thousands(n.opened),
+        plural(n.opened, "request", "requests"),
+        thousands(n.emergencies),
+        plural(n.emergencies, "emergency", "emergencies"),
+        thousands(n.resolved),
+        plural(n.resolved, "was", "were")
+    );
+    if let (Some(open), Some(overdue), Some(eo)) = (n.open_now, n.overdue_now, n.emergencies_overdue_now) {
+        s += &format!(
+            "; {} remain open, {} of them overdue, {} of those emergencies",
+            thousands(open),
+            thousands(overdue),
+            thousands(eo)
+        );
+    }
+    s += ".\n\n";
+    s += &format!(
+        "The gates let {} passages through and turned {} back.\n\n",
+        thousands(f.gate_let_through),
+        thousands(f.gate_refused)
+    );
+    s += "## Definitions\n\n";
+    s += &format!(
+        "- **New positives**: cases confirmed during the day (00:00–24:00, {}), by the class they were confirmed with (confirmed case or asymptomatic infection). An asymptomatic infection reclassified as confirmed counts as a reclassification on that day, not as a new positive.\n",
+        f.time_zone
+    );
+    s += "- **Sealed and controlled**: residents registered in sealed and controlled zones, each counted once at the strictest zone over their home, ";
+    s += if f.partial { "as of the briefing.\n" } else { "at 24:00.\n" };
+    s += "- **Zones**: sealed, controlled and precaution zones in force at that moment, including those partly inside the area.\n";
+    s += "- **Reported for duty**: party members, cadres and staff who reported to a community that day, each counted once a day.\n";
+    s += "- **Testing progress**: distinct people sampled in the round, against the registered residents of its area.\n";
+    s += "- **Requests**: residents' requests raised and resolved during the day; an emergency is a medical emergency given an emergency pass at once.\n";
+    s += "- **Gates**: decisions to let through and to turn back at the gates of the area.\n";
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn figures(partial: bool) -> DayFigures {
+        DayFigures {
+            area_code: "150102".into(),
+            area_name: "新城区".into(),
+            day: NaiveDate::from_ymd_opt(2022, 10, 5).unwrap(),
+            as_of: Utc.with_ymd_and_hms(2022, 10, 5, 16, 0, 0).unwrap(),
+            time_zone: "Asia/Shanghai".into(),
+            partial,
+            positives: PositiveDay { asymptomatic: 94, confirmed: 7, reclassified: 1 },
+            residents_by_tier: [15_240, 7_358, 120_004],
+            zones_by_tier: [31, 12, 4],
+            zones_ready: partial.then_some(3),
+            residents_in_area: 711_600,
+            workers_on_hand: 64_000,
+            party_members_on_hand: 41_200,
+            organisations: 6_712,
+            round: Some(RoundProgress {
+                round_id: 9,
+                name: "10月5日全员核酸".into(),
+                expected: 711_600,
+                sampled: 688_412,
+                positive_tubes: 3,
+                pending_tubes: 1_204,
+            }),
+            needs: NeedsDay {
+                opened: 412,
+                emergencies: 6,
+                resolved: 398,
+                open_now: partial.then_some(57),
+                overdue_now: partial.then_some(4),
+                emergencies_overdue_now: partial.then_some(0),
+            },
+            gate_let_through: 18_420,
+            gate_refused: 311,
+        }
+    }
+
+    #[test]
+    fn a_past_day_in_chinese_quotes_the_press_figures() {
+        let text = briefing_markdown(&figures(false), Lang::Zh);
+        assert!(text.contains(
+            "10月5日0时至24时，新城区新增本土阳性感染者101例，其中确诊病例7例、无症状感染者94例；另有1例"
+        ));
+        assert!(text.contains("共封控、管控22,598人"), "{text}");
+        assert!(!text.contains("降级条件"), "a past day quotes no 'ready' figure");
+        insta::assert_snapshot!("briefing_zh_past_day", text);
+    }
+
+    #[test]
+    fn today_in_english_is_so_far_and_counts_what_waits() {
+        let text = briefing_markdown(&figures(true), Lang::En);
+        assert!(text.contains("From 00:00 on 5 October 2022 until this briefing"));
+        assert!(text.contains("22,598 people were sealed or controlled"));
+        assert!(text.contains("57 remain open, 4 of them overdue"));
+        assert!(text.contains("(96.7%)"));
+        insta::assert_snapshot!("briefing_en_today", text);
+    }
+
+    #[test]
+    fn one_of_a_kind_reads_in_the_singular() {
+        let mut f = figures(false);
+        f.positives = PositiveDay { asymptomatic: 0, confirmed: 1, reclassified: 1 };
+        f.round = None;
+        let text = briefing_markdown(&f, Lang::En);
+        assert!(text.contains("reported 1 new local positive: 1 confirmed"), "{text}");
+        assert!(text.contains("1 asymptomatic case was reclassified"));
+        assert!(text.contains("No mass testing round was under way."));
+    }
+
+    #[test]
+    fn a_zone_has_the_tier_of_its_last_change_and_none_once_lifted() {
+        let t = |h: u32| Utc.with_ymd_and_hms(2022, 10, 1, h, 0, 0).unwrap();
+        let events = vec![
+            ZoneEvent { at: t(2), kind: EventKind::Designated { tier: Tier::Sealed } },
+            ZoneEvent { at: t(4), kind: EventKind::Positive },
+            ZoneEvent { at: t(6), kind: EventKind::SteppedDown { tier: Tier::Controlled } },
+            ZoneEvent { at: t(8), kind: EventKind::Lifted },
+        ];
+        assert_eq!(tier_at(&events, t(1)), None);
+        assert_eq!(tier_at(&events, t(2)), Some(Tier::Sealed));
+        assert_eq!(tier_at(&events, t(5)), Some(Tier::Sealed));
+        assert_eq!(tier_at(&events, t(7)), Some(Tier::Controlled));
+        assert_eq!(tier_at(&events, t(9)), None);
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(25_000_000), "25,000,000");
+        assert_eq!(thousands(-1234), "-1,234");
+    }
+}

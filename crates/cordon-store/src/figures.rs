@@ -1,0 +1,366 @@
+//! What the command's figures are counted from: the day-by-day counts of an area (positives,
+//! needs opened and closed, gate passages), the daily briefings headquarters published, and the
+//! register read page by page for an export. The same SQL on both backends ([`figures_store!`]).
+//!
+//! Counts per day are counted by the database in one statement: the caller gives the instants
+//! that bound its (local) days, and each row falls in the bucket a `CASE` over those instants
+//! gives it, so a month of a city's needs is one index range and no row leaves the database.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::{AreaCode, AreaPath};
+
+use crate::{PersonRecord, Result};
+
+/// Positives of one day: new ones by class, and asymptomatic cases reclassified as confirmed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PositiveCounts {
+    pub asymptomatic: i64,
+    pub confirmed: i64,
+    /// 无症状感染者转确诊.
+    pub reclassified: i64,
+}
+
+/// Needs of one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NeedDayCounts {
+    pub opened: i64,
+    pub emergencies: i64,
+    pub resolved: i64,
+}
+
+/// Gate decisions of one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassageCounts {
+    pub let_through: i64,
+    pub refused: i64,
+}
+
+/// A briefing to publish.
+#[derive(Debug, Clone)]
+pub struct NewBriefing {
+    pub area: AreaCode,
+    pub day: NaiveDate,
+    pub text_zh: String,
+    pub text_en: String,
+    /// The figures it was written from (JSON), kept with it.
+    pub figures: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// A published briefing: one revision of an area's day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BriefingRecord {
+    pub id: i64,
+    pub area: AreaCode,
+    pub area_name: String,
+    pub path: AreaPath,
+    pub day: NaiveDate,
+    pub revision: i32,
+    pub text_zh: String,
+    pub text_en: String,
+    pub figures: String,
+    pub published_at: DateTime<Utc>,
+    pub published_by: String,
+}
+
+#[async_trait::async_trait]
+pub trait Figures {
+    /// Positives of cases inside `scope` per bucket: the buckets are `[bounds[i], bounds[i+1])`,
+    /// so `bounds.len() - 1` of them. A case counts on the day it was opened, by the class it
+    /// was opened with; a reclassification counts on its own day.
+    async fn positives_per_bucket(
+        &self,
+        scope: &AreaPath,
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<PositiveCounts>>;
+    /// Needs of households inside `scope` per bucket: raised (emergencies among them), resolved.
+    async fn needs_per_bucket(
+        &self,
+        scope: &AreaPath,
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<NeedDayCounts>>;
+    /// Gate decisions at gates inside `scope` per bucket.
+    async fn passages_per_bucket(
+        &self,
+        scope: &AreaPath,
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<PassageCounts>>;
+
+    /// Publishes a briefing as the next revision of its area's day; the area must be inside
+    /// `scope`.
+    async fn publish_briefing(&self, scope: &AreaPath, b: &NewBriefing) -> Result<BriefingRecord>;
+    /// The briefings of areas inside `scope`, newest day first, latest revision first.
+    async fn briefings(&self, scope: &AreaPath, limit: u32) -> Result<Vec<BriefingRecord>>;
+    async fn briefing(&self, scope: &AreaPath, id: i64) -> Result<Option<BriefingRecord>>;
+
+    /// One page of the people inside `scope` in the order of (household path, register id),
+    /// starting after the person `after` (their household's path and their id; none: from the
+    /// first): keyset paging that stays on the path index however large the export.
+    async fn people_page(
+        &self,
+        scope: &AreaPath,
+        after: Option<(&AreaPath, &str)>,
+        limit: u32,
+    ) -> Result<Vec<PersonRecord>>;
+}
+
+/// `CASE WHEN col < $first THEN 0 WHEN … END` over the inner bounds, numbered from `$first`.
+pub(crate) fn bucket_case(col: &str, bounds: usize, first: usize) -> String {
+    let mut sql = String::from("CASE");
+    for i in 1..bounds {
+        sql.push_str(&format!(" WHEN {col} < ${} THEN {}", first + i - 1, i - 1));
+    }
+    sql.push_str(" END");
+    sql
+}
+
+macro_rules! figures_store {
+    ($store:ident, $db:ty, |$pool:ident| $begin:expr) => {
+        mod figures_sql {
+            use chrono::{DateTime, NaiveDate, Utc};
+            use cordon_domain::AreaPath;
+            use sqlx::Row;
+
+            use crate::figures::*;
+            use crate::{PersonRecord, Result, StoreError, code_of};
+
+            type Db = $db;
+            type DbRow = <Db as sqlx::Database>::Row;
+
+            const BRIEFING_SELECT: &str =
+                "SELECT b.*, a.name AS area_name FROM briefings b JOIN areas a ON a.code = b.area_code";
+
+            fn briefing_of(r: &DbRow) -> Result<BriefingRecord> {
+                let day: String = r.try_get("day")?;
+                Ok(BriefingRecord {
+                    id: r.try_get("id")?,
+                    area: code_of(r.try_get("area_code")?)?,
+                    area_name: r.try_get("area_name")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    day: NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                        .map_err(|_| StoreError::Invalid(format!("stored briefing day {day:?}")))?,
+                    revision: r.try_get("revision")?,
+                    text_zh: r.try_get("text_zh")?,
+                    text_en: r.try_get("text_en")?,
+                    figures: r.try_get("figures")?,
+                    published_at: r.try_get("published_at")?,
+                    published_by: r.try_get("published_by")?,
+                })
+            }
+
+            /// Sums per bucket over the rows of `from` (a FROM … WHERE with the scope's range as
+            /// $1 and $2) whose `col` falls between the bounds.
+            async fn per_bucket(
+                pool: &sqlx::Pool<Db>,
+                from: &str,
+                col: &str,
+                sums: &[&str],
+                scope: &AreaPath,
+                bounds: &[DateTime<Utc>],
+            ) -> Result<Vec<Vec<i64>>> {
+                let n = bounds.len().saturating_sub(1);
+                let mut out = vec![vec![0i64; sums.len()]; n];
+                if n == 0 {
+                    return Ok(out);
+                }
+                let (lo, hi) = scope.subtree_range();
+                // $1, $2: the scope; $3, $4: the first and last bound; $5…: the inner bounds.
+                let columns: Vec<String> =
+                    sums.iter().enumerate().map(|(i, s)| format!("SUM({s}) AS s{i}")).collect();
+                let sql = format!(
+                    "SELECT {} AS bucket, {} {from} AND {col} >= $3 AND {col} < $4 GROUP BY 1",
+                    bucket_case(col, n, 5),
+                    columns.join(", "),
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).bind(bounds[0]).bind(bounds[n]);
+                for b in &bounds[1..n] {
+                    q = q.bind(*b);
+                }
+                for r in q.fetch_all(pool).await? {
+                    let bucket: Option<i32> = r.try_get("bucket")?;
+                    // Past the last inner bound: the last bucket (its CASE has no WHEN).
+                    let i = bucket.map_or(n - 1, |b| b as usize);
+                    for (k, slot) in out[i].iter_mut().enumerate() {
+                        let v: Option<i64> = r.try_get(format!("s{k}").as_str())?;
+                        *slot += v.unwrap_or(0);
+                    }
+                }
+                Ok(out)
+            }
+
+            #[async_trait::async_trait]
+            impl Figures for super::$store {
+                async fn positives_per_bucket(&self, scope: &AreaPath, bounds: &[DateTime<Utc>]) -> Result<Vec<PositiveCounts>> {
+                    let rows = per_bucket(
+                        &self.pool,
+                        "FROM case_events e JOIN cases c ON c.id = e.case_id \
+                         WHERE c.path >= $1 AND c.path < $2 AND e.kind IN ('opened', 'reclassified')",
+                        "e.at",
+                        &[
+                            "CASE WHEN e.kind = 'opened' AND e.detail LIKE '%\"asymptomatic\"%' THEN 1 ELSE 0 END",
+                            "CASE WHEN e.kind = 'opened' AND e.detail LIKE '%\"confirmed\"%' THEN 1 ELSE 0 END",
+                            "CASE WHEN e.kind = 'reclassified' AND e.detail LIKE '%\"to\":\"confirmed\"%' THEN 1 ELSE 0 END",
+                        ],
+                        scope,
+                        bounds,
+                    )
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|v| PositiveCounts { asymptomatic: v[0], confirmed: v[1], reclassified: v[2] })
+                        .collect())
+                }
+
+                async fn needs_per_bucket(&self, scope: &AreaPath, bounds: &[DateTime<Utc>]) -> Result<Vec<NeedDayCounts>> {
+                    let raised = per_bucket(
+                        &self.pool,
+                        "FROM needs WHERE path >= $1 AND path < $2",
+                        "created_at",
+                        &["1", "CASE WHEN emergency THEN 1 ELSE 0 END"],
+                        scope,
+                        bounds,
+                    )
+                    .await?;
+                    let resolved = per_bucket(
+                        &self.pool,
+                        "FROM needs WHERE path >= $1 AND path < $2 AND resolved_at IS NOT NULL",
+                        "resolved_at",
+                        &["1"],
+                        scope,
+                        bounds,
+                    )
+                    .await?;
+                    Ok(raised
+                        .into_iter()
+                        .zip(resolved)
+                        .map(|(r, s)| NeedDayCounts { opened: r[0], emergencies: r[1], resolved: s[0] })
+                        .collect())
+                }
+
+                async fn passages_per_bucket(&self, scope: &AreaPath, bounds: &[DateTime<Utc>]) -> Result<Vec<PassageCounts>> {
+                    let rows = per_bucket(
+                        &self.pool,
+                        "FROM gate_passages WHERE path >= $1 AND path < $2",
+                        "at",
+                        &[
+                            "CASE WHEN outcome = 'allowed' THEN 1 ELSE 0 END",
+                            "CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END",
+                        ],
+                        scope,
+                        bounds,
+                    )
+                    .await?;
+                    Ok(rows.into_iter().map(|v| PassageCounts { let_through: v[0], refused: v[1] }).collect())
+                }
+
+                async fn publish_briefing(&self, scope: &AreaPath, b: &NewBriefing) -> Result<BriefingRecord> {
+                    let (lo, hi) = scope.subtree_range();
+                    let $pool = &self.pool;
+                    let mut tx = $begin.await?;
+                    let path: Option<String> =
+                        sqlx::query_scalar("SELECT path FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                            .bind(b.area.as_str())
+                            .bind(&lo)
+                            .bind(&hi)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let Some(path) = path else {
+                        return Err(StoreError::NotFound(format!("area {}", b.area)));
+                    };
+                    let day = b.day.format("%Y-%m-%d").to_string();
+                    let revision: Option<i32> =
+                        sqlx::query_scalar("SELECT MAX(revision) FROM briefings WHERE area_code = $1 AND day = $2")
+                            .bind(b.area.as_str())
+                            .bind(&day)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO briefings (area_code, path, day, revision, text_zh, text_en, figures, \
+                         published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    )
+                    .bind(b.area.as_str())
+                    .bind(&path)
+                    .bind(&day)
+                    .bind(revision.unwrap_or(0) + 1)
+                    .bind(&b.text_zh)
+                    .bind(&b.text_en)
+                    .bind(&b.figures)
+                    .bind(b.at)
+                    .bind(&b.by)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{BRIEFING_SELECT} WHERE b.id = $1")))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    briefing_of(&row)
+                }
+
+                async fn briefings(&self, scope: &AreaPath, limit: u32) -> Result<Vec<BriefingRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{BRIEFING_SELECT} WHERE b.path >= $1 AND b.path < $2 \
+                         ORDER BY b.day DESC, b.path, b.revision DESC LIMIT $3"
+                    )))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(briefing_of)
+                    .collect()
+                }
+
+                async fn briefing(&self, scope: &AreaPath, id: i64) -> Result<Option<BriefingRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{BRIEFING_SELECT} WHERE b.id = $1 AND b.path >= $2 AND b.path < $3"
+                    )))
+                    .bind(id)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(briefing_of)
+                    .transpose()
+                }
+
+                async fn people_page(
+                    &self,
+                    scope: &AreaPath,
+                    after: Option<(&AreaPath, &str)>,
+                    limit: u32,
+                ) -> Result<Vec<PersonRecord>> {
+                    let (lo, hi) = scope.subtree_range();
+                    // From the household of the last person of the page before, past that person:
+                    // the range starts on the path index and drops at most that household's first
+                    // rows, however large the export.
+                    let (from, last) = match after {
+                        Some((path, person)) => (path.as_str().to_owned(), person.to_owned()),
+                        None => (lo, String::new()),
+                    };
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {} FROM people WHERE path >= $1 AND path < $2 AND NOT (path = $1 AND person_id <= $3) \
+                         ORDER BY path, person_id LIMIT $4",
+                        crate::rows::PERSON_COLUMNS
+                    )))
+                    .bind(from)
+                    .bind(hi)
+                    .bind(last)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(crate::rows::person_record)
+                    .collect()
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use figures_store;
