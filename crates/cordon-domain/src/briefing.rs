@@ -7,6 +7,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::format::{count_en, count_zh};
 use crate::lifecycle::{EventKind, ZoneEvent};
 use crate::protocol::Tier;
 
@@ -133,19 +134,9 @@ impl Lang {
     }
 }
 
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// Press briefings quote exact counts: 22598人, not 2.3万.
+fn zh_count(n: i64) -> String {
+    count_zh(n, true)
 }
 
 /// The briefing of `f` as Markdown in `lang`: the headline figures as sentences, then the
@@ -173,17 +164,17 @@ fn zh(f: &DayFigures) -> String {
     s += &format!(
         "{span}，{}新增本土阳性感染者{}例，其中确诊病例{}例、无症状感染者{}例；另有{}例无症状感染者转为确诊病例。\n\n",
         f.area_name,
-        thousands(p.new_positives()),
-        thousands(p.confirmed),
-        thousands(p.asymptomatic),
-        thousands(p.reclassified)
+        zh_count(p.new_positives()),
+        zh_count(p.confirmed),
+        zh_count(p.asymptomatic),
+        zh_count(p.reclassified)
     );
     s += &format!(
         "{until}，共划定封控区{zs}个、管控区{zc}个、防范区{zp}个；共封控、管控{}人，其中封控区{}人、管控区{}人，防范区{}人",
-        thousands(f.sealed_or_controlled()),
-        thousands(rs),
-        thousands(rc),
-        thousands(rp)
+        zh_count(f.sealed_or_controlled()),
+        zh_count(rs),
+        zh_count(rc),
+        zh_count(rp)
     );
     if let Some(ready) = f.zones_ready {
         s += &format!("；{ready}个区域已符合降级条件");
@@ -191,20 +182,20 @@ fn zh(f: &DayFigures) -> String {
     s += "。\n\n";
     s += &format!(
         "当日报到下沉党员干部和工作人员{}名，其中党员{}名，来自{}个单位和基层党组织。\n\n",
-        thousands(f.workers_on_hand),
-        thousands(f.party_members_on_hand),
-        thousands(f.organisations)
+        zh_count(f.workers_on_hand),
+        zh_count(f.party_members_on_hand),
+        zh_count(f.organisations)
     );
     match &f.round {
         Some(r) => {
             s += &format!(
                 "全员核酸检测“{}”已采样{}人，占应检人数{}人的{:.1}%；阳性混管{}管，待出结果{}管。\n\n",
                 r.name,
-                thousands(r.sampled),
-                thousands(r.expected),
+                zh_count(r.sampled),
+                zh_count(r.expected),
                 r.percent(),
-                thousands(r.positive_tubes),
-                thousands(r.pending_tubes)
+                zh_count(r.positive_tubes),
+                zh_count(r.pending_tubes)
             )
         }
         None => s += "当日无进行中的全员核酸检测。\n\n",
@@ -212,23 +203,23 @@ fn zh(f: &DayFigures) -> String {
     let n = &f.needs;
     s += &format!(
         "当日受理群众诉求{}件（其中急症{}件），办结{}件",
-        thousands(n.opened),
-        thousands(n.emergencies),
-        thousands(n.resolved)
+        zh_count(n.opened),
+        zh_count(n.emergencies),
+        zh_count(n.resolved)
     );
     if let (Some(open), Some(overdue), Some(eo)) = (n.open_now, n.overdue_now, n.emergencies_overdue_now) {
         s += &format!(
             "；目前待办{}件，其中超时{}件、超时急症{}件",
-            thousands(open),
-            thousands(overdue),
-            thousands(eo)
+            zh_count(open),
+            zh_count(overdue),
+            zh_count(eo)
         );
     }
     s += "。\n\n";
     s += &format!(
         "各卡口当日放行{}人次，劝返{}人次。\n\n",
-        thousands(f.gate_let_through),
-        thousands(f.gate_refused)
+        zh_count(f.gate_let_through),
+        zh_count(f.gate_refused)
     );
     s += "## 指标说明\n\n";
     s += &format!(
@@ -259,20 +250,20 @@ fn en(f: &DayFigures) -> String {
     s += &format!(
         "{span}, {} reported {} new local {}: {} confirmed and {} asymptomatic. {} asymptomatic {} reclassified as confirmed.\n\n",
         f.area_name,
-        thousands(p.new_positives()),
+        count_en(p.new_positives()),
         plural(p.new_positives(), "positive", "positives"),
-        thousands(p.confirmed),
-        thousands(p.asymptomatic),
-        thousands(p.reclassified),
+        count_en(p.confirmed),
+        count_en(p.asymptomatic),
+        count_en(p.reclassified),
         plural(p.reclassified, "case was", "cases were")
     );
     s += &format!(
         "{until}, {zs} sealed, {zc} controlled and {zp} precaution {} were in force; {} people were sealed or controlled ({} in sealed zones, {} in controlled zones), and {} lived in precaution zones",
         plural(zs + zc + zp, "zone", "zones"),
-        thousands(f.sealed_or_controlled()),
-        thousands(rs),
-        thousands(rc),
-        thousands(rp)
+        count_en(f.sealed_or_controlled()),
+        count_en(rs),
+        count_en(rc),
+        count_en(rp)
     );
     if let Some(ready) = f.zones_ready {
         s += &format!("; {ready} {} met the conditions to step down", plural(ready, "zone", "zones"));
@@ -280,9 +271,9 @@ fn en(f: &DayFigures) -> String {
     s += ".\n\n";
     s += &format!(
         "{} party members, cadres and staff reported for duty in the communities, {} of them party members, from {} {}.\n\n",
-        thousands(f.workers_on_hand),
-        thousands(f.party_members_on_hand),
-        thousands(f.organisations),
+        count_en(f.workers_on_hand),
+        count_en(f.party_members_on_hand),
+        count_en(f.organisations),
         plural(f.organisations, "organisation", "organisations")
     );
     match &f.round {
@@ -290,12 +281,12 @@ fn en(f: &DayFigures) -> String {
             s += &format!(
                 "The testing round “{}” has sampled {} of the {} residents it covers ({:.1}%); {} pooled {} positive and {} {} awaiting results.\n\n",
                 r.name,
-                thousands(r.sampled),
-                thousands(r.expected),
+                count_en(r.sampled),
+                count_en(r.expected),
                 r.percent(),
-                thousands(r.positive_tubes),
+                count_en(r.positive_tubes),
                 plural(r.positive_tubes, "tube was", "tubes were"),
-                thousands(r.pending_tubes),
+                count_en(r.pending_tubes),
                 plural(r.pending_tubes, "is", "are")
             )
         }
@@ -304,26 +295,26 @@ fn en(f: &DayFigures) -> String {
     let n = &f.needs;
     s += &format!(
         "Residents raised {} {} ({} medical {}) and {} {} resolved",
-        thousands(n.opened),
+        count_en(n.opened),
         plural(n.opened, "request", "requests"),
-        thousands(n.emergencies),
+        count_en(n.emergencies),
         plural(n.emergencies, "emergency", "emergencies"),
-        thousands(n.resolved),
+        count_en(n.resolved),
         plural(n.resolved, "was", "were")
     );
     if let (Some(open), Some(overdue), Some(eo)) = (n.open_now, n.overdue_now, n.emergencies_overdue_now) {
         s += &format!(
             "; {} remain open, {} of them overdue, {} of those emergencies",
-            thousands(open),
-            thousands(overdue),
-            thousands(eo)
+            count_en(open),
+            count_en(overdue),
+            count_en(eo)
         );
     }
     s += ".\n\n";
     s += &format!(
         "The gates let {} passages through and turned {} back.\n\n",
-        thousands(f.gate_let_through),
-        thousands(f.gate_refused)
+        count_en(f.gate_let_through),
+        count_en(f.gate_refused)
     );
     s += "## Definitions\n\n";
     s += &format!(
@@ -388,7 +379,7 @@ mod tests {
         assert!(text.contains(
             "10月5日0时至24时，新城区新增本土阳性感染者101例，其中确诊病例7例、无症状感染者94例；另有1例"
         ));
-        assert!(text.contains("共封控、管控22,598人"), "{text}");
+        assert!(text.contains("共封控、管控22598人"), "{text}");
         assert!(!text.contains("降级条件"), "a past day quotes no 'ready' figure");
         insta::assert_snapshot!("briefing_zh_past_day", text);
     }
@@ -428,14 +419,5 @@ mod tests {
         assert_eq!(tier_at(&events, t(5)), Some(Tier::Sealed));
         assert_eq!(tier_at(&events, t(7)), Some(Tier::Controlled));
         assert_eq!(tier_at(&events, t(9)), None);
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(25_000_000), "25,000,000");
-        assert_eq!(thousands(-1234), "-1,234");
     }
 }
