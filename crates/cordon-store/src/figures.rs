@@ -64,6 +64,35 @@ pub struct BriefingRecord {
     pub published_by: String,
 }
 
+/// An export starting: who takes which list of which area.
+#[derive(Debug, Clone)]
+pub struct NewExport {
+    pub user_id: i64,
+    pub username: String,
+    /// people, zones, needs, …
+    pub list: String,
+    pub area: AreaCode,
+    /// csv, xlsx
+    pub format: String,
+    pub pseudonymised: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// An export as the audit keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub username: String,
+    pub list: String,
+    pub area: String,
+    pub format: String,
+    pub pseudonymised: bool,
+    pub rows: i64,
+    /// False while it runs, and for good when the reader went away before the end.
+    pub finished: bool,
+}
+
 #[async_trait::async_trait]
 pub trait Figures {
     /// Positives of cases inside `scope` per bucket: the buckets are `[bounds[i], bounds[i+1])`,
@@ -94,6 +123,12 @@ pub trait Figures {
     async fn briefings(&self, scope: &AreaPath, limit: u32) -> Result<Vec<BriefingRecord>>;
     async fn briefing(&self, scope: &AreaPath, id: i64) -> Result<Option<BriefingRecord>>;
 
+    /// Records an export as it starts; its rows are counted with [`Figures::export_progress`].
+    async fn begin_export(&self, e: &NewExport) -> Result<i64>;
+    async fn export_progress(&self, id: i64, rows: i64, finished: bool) -> Result<()>;
+    /// The exports, newest first.
+    async fn exports(&self, limit: u32) -> Result<Vec<ExportRecord>>;
+
     /// One page of the people inside `scope` in the order of (household path, register id),
     /// starting after the person `after` (their household's path and their id; none: from the
     /// first): keyset paging that stays on the path index however large the export.
@@ -105,13 +140,17 @@ pub trait Figures {
     ) -> Result<Vec<PersonRecord>>;
 }
 
-/// `CASE WHEN col < $first THEN 0 WHEN … END` over the inner bounds, numbered from `$first`.
-pub(crate) fn bucket_case(col: &str, bounds: usize, first: usize) -> String {
+/// The bucket of `col` among `buckets` buckets: `CASE WHEN col < $first THEN 0 WHEN … ELSE
+/// buckets - 1 END`, the inner bounds numbered from `$first`.
+pub(crate) fn bucket_case(col: &str, buckets: usize, first: usize) -> String {
+    if buckets <= 1 {
+        return "0".into();
+    }
     let mut sql = String::from("CASE");
-    for i in 1..bounds {
+    for i in 1..buckets {
         sql.push_str(&format!(" WHEN {col} < ${} THEN {}", first + i - 1, i - 1));
     }
-    sql.push_str(" END");
+    sql.push_str(&format!(" ELSE {} END", buckets - 1));
     sql
 }
 
@@ -178,9 +217,8 @@ macro_rules! figures_store {
                     q = q.bind(*b);
                 }
                 for r in q.fetch_all(pool).await? {
-                    let bucket: Option<i32> = r.try_get("bucket")?;
-                    // Past the last inner bound: the last bucket (its CASE has no WHEN).
-                    let i = bucket.map_or(n - 1, |b| b as usize);
+                    let bucket: i32 = r.try_get("bucket")?;
+                    let i = (bucket as usize).min(n - 1);
                     for (k, slot) in out[i].iter_mut().enumerate() {
                         let v: Option<i64> = r.try_get(format!("s{k}").as_str())?;
                         *slot += v.unwrap_or(0);
@@ -327,6 +365,54 @@ macro_rules! figures_store {
                     .as_ref()
                     .map(briefing_of)
                     .transpose()
+                }
+
+                async fn begin_export(&self, e: &NewExport) -> Result<i64> {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO audit_exports (at, user_id, username, list, area_code, format, pseudonymised, \
+                         rows_written, finished) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, FALSE) RETURNING id",
+                    )
+                    .bind(e.at)
+                    .bind(e.user_id)
+                    .bind(&e.username)
+                    .bind(&e.list)
+                    .bind(e.area.as_str())
+                    .bind(&e.format)
+                    .bind(e.pseudonymised)
+                    .fetch_one(&self.pool)
+                    .await?)
+                }
+
+                async fn export_progress(&self, id: i64, rows: i64, finished: bool) -> Result<()> {
+                    sqlx::query("UPDATE audit_exports SET rows_written = $1, finished = $2 WHERE id = $3")
+                        .bind(rows)
+                        .bind(finished)
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn exports(&self, limit: u32) -> Result<Vec<ExportRecord>> {
+                    sqlx::query("SELECT * FROM audit_exports ORDER BY id DESC LIMIT $1")
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(|r| {
+                            Ok(ExportRecord {
+                                id: r.try_get("id")?,
+                                at: r.try_get("at")?,
+                                username: r.try_get("username")?,
+                                list: r.try_get("list")?,
+                                area: r.try_get("area_code")?,
+                                format: r.try_get("format")?,
+                                pseudonymised: r.try_get("pseudonymised")?,
+                                rows: r.try_get("rows_written")?,
+                                finished: r.try_get("finished")?,
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn people_page(

@@ -31,7 +31,10 @@ pub use cases::{
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
-pub use figures::{BriefingRecord, Figures, NeedDayCounts, NewBriefing, PassageCounts, PositiveCounts};
+pub use figures::{
+    BriefingRecord, ExportRecord, Figures, NeedDayCounts, NewBriefing, NewExport, PassageCounts,
+    PositiveCounts,
+};
 pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,

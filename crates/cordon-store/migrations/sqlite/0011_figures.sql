@@ -23,3 +23,20 @@ CREATE TABLE briefings (
     UNIQUE (area_code, day, revision)
 );
 CREATE INDEX briefings_path ON briefings (path, day);
+
+-- Every export of a list: who took which list of which area, how many rows, and whether names
+-- and ID numbers were replaced by pseudonyms. (A named export also records each person it
+-- held in audit_reads, as every read of a person is.)
+CREATE TABLE audit_exports (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    user_id      BIGINT NOT NULL,
+    username     TEXT NOT NULL,
+    list         TEXT NOT NULL,
+    area_code    TEXT NOT NULL,
+    format       TEXT NOT NULL,
+    pseudonymised BOOLEAN NOT NULL,
+    rows_written BIGINT NOT NULL,
+    finished     BOOLEAN NOT NULL
+);
+CREATE INDEX audit_exports_at ON audit_exports (at);
