@@ -53,8 +53,12 @@ impl RoundProgress {
 /// The needs of a day, and (for today) those still waiting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NeedsDay {
+    /// Raised by or for residents.
     pub opened: i64,
     pub emergencies: i64,
+    /// Care planned ahead for the tagged residents (dialysis trips, daily checks).
+    pub care_planned: i64,
+    /// Resolved, planned care included.
     pub resolved: i64,
     /// Not resolved at the moment the figures were taken (today only).
     pub open_now: Option<i64>,
@@ -202,9 +206,10 @@ fn zh(f: &DayFigures) -> String {
     }
     let n = &f.needs;
     s += &format!(
-        "当日受理群众诉求{}件（其中急症{}件），办结{}件",
+        "当日受理群众诉求{}件（其中急症{}件），安排重点人群关怀服务{}人次，办结{}件",
         zh_count(n.opened),
         zh_count(n.emergencies),
+        zh_count(n.care_planned),
         zh_count(n.resolved)
     );
     if let (Some(open), Some(overdue), Some(eo)) = (n.open_now, n.overdue_now, n.emergencies_overdue_now) {
@@ -231,7 +236,7 @@ fn zh(f: &DayFigures) -> String {
     s += "- **区域数**：该时点仍在管控中的封控区、管控区、防范区，含部分位于本辖区内的区域。\n";
     s += "- **报到人数**：当日在社区报到的下沉党员干部和工作人员，每人每日计一次。\n";
     s += "- **核酸检测进度**：已采样人数为本轮已采样的不同人数；应检人数为本轮区域内的登记居民。\n";
-    s += "- **群众诉求**：当日新受理和办结的诉求；急症为需立即开具绿色通道通行证的医疗急症。\n";
+    s += "- **群众诉求**：当日新受理的居民诉求；急症为需立即开具绿色通道通行证的医疗急症。关怀服务为按规程为透析、化疗、独居老人、独自在家儿童等重点人群提前安排的服务；办结和待办均含关怀服务。\n";
     s += "- **卡口数据**：辖区内各卡口的放行与劝返判定人次。\n";
     s
 }
@@ -294,11 +299,13 @@ fn en(f: &DayFigures) -> String {
     }
     let n = &f.needs;
     s += &format!(
-        "Residents raised {} {} ({} medical {}) and {} {} resolved",
+        "Residents raised {} {} ({} medical {}), {} care {} planned for vulnerable residents, and {} {} resolved",
         count_en(n.opened),
         plural(n.opened, "request", "requests"),
         count_en(n.emergencies),
         plural(n.emergencies, "emergency", "emergencies"),
+        count_en(n.care_planned),
+        plural(n.care_planned, "visit was", "visits were"),
         count_en(n.resolved),
         plural(n.resolved, "was", "were")
     );
@@ -326,7 +333,7 @@ fn en(f: &DayFigures) -> String {
     s += "- **Zones**: sealed, controlled and precaution zones in force at that moment, including those partly inside the area.\n";
     s += "- **Reported for duty**: party members, cadres and staff who reported to a community that day, each counted once a day.\n";
     s += "- **Testing progress**: distinct people sampled in the round, against the registered residents of its area.\n";
-    s += "- **Requests**: residents' requests raised and resolved during the day; an emergency is a medical emergency given an emergency pass at once.\n";
+    s += "- **Requests**: residents' requests raised during the day; an emergency is a medical emergency given an emergency pass at once. Care visits are planned ahead by the protocol for tagged residents (dialysis, chemotherapy, elderly living alone, children alone); resolved and open counts include them.\n";
     s += "- **Gates**: decisions to let through and to turn back at the gates of the area.\n";
     s
 }
@@ -363,6 +370,7 @@ mod tests {
             needs: NeedsDay {
                 opened: 412,
                 emergencies: 6,
+                care_planned: 1_830,
                 resolved: 398,
                 open_now: partial.then_some(57),
                 overdue_now: partial.then_some(4),

@@ -14,13 +14,15 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::{AppState, cases_api, gates_api, needs_api, testing_api, workforce_api, zones_api};
+use crate::{
+    AppState, cases_api, dashboard_api, gates_api, needs_api, testing_api, workforce_api, zones_api,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"), (name = "workforce"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"), (name = "workforce"), (name = "needs"), (name = "dashboard"))
 )]
 struct ApiDoc;
 
@@ -123,6 +125,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(needs_api::inbox))
         .routes(routes!(needs_api::get_need))
         .routes(routes!(needs_api::act))
+        .routes(routes!(dashboard_api::get_dashboard))
+        .routes(routes!(dashboard_api::draft))
+        .routes(routes!(dashboard_api::list, dashboard_api::publish))
+        .routes(routes!(dashboard_api::get_briefing))
+        .routes(routes!(dashboard_api::export))
 }
 
 /// The largest file of scans one request may send; larger files go through `cordon import scans`.

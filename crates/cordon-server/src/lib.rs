@@ -7,14 +7,20 @@
 
 mod api;
 mod auth;
+pub mod briefing;
 mod cases;
 mod cases_api;
+mod charts;
+pub mod dashboard;
+mod dashboard_api;
 mod error;
+pub mod exports;
 pub mod gates;
 mod gates_api;
 mod guard;
 mod i18n;
 mod map;
+mod metrics;
 pub mod needs;
 mod needs_api;
 mod scan_index;
@@ -22,6 +28,7 @@ pub mod testing;
 mod testing_api;
 mod web;
 mod web_cases;
+mod web_dashboard;
 mod web_gates;
 mod web_needs;
 mod web_testing;
@@ -53,6 +60,8 @@ pub struct Config {
     pub tz: chrono_tz::Tz,
     /// The secret of the key passes are signed with (a key file); none: one kept in the database.
     pub pass_secret: Option<Secret>,
+    /// The token Prometheus scrapes `/metrics` with (none: only headquarters may read it).
+    pub metrics_token: Option<String>,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -72,6 +81,7 @@ impl Default for Config {
             session_ttl: Duration::from_secs(12 * 3600),
             tz: chrono_tz::Asia::Shanghai,
             pass_secret: None,
+            metrics_token: None,
         }
     }
 }
@@ -90,6 +100,10 @@ pub struct AppState {
     pub units: workforce::UnitsCell,
     /// Failed sign-ins per account, for the lockout.
     pub logins: Arc<auth::LoginThrottle>,
+    /// The dashboards of the areas asked for, computed in the background.
+    pub dashboards: dashboard::DashboardCell,
+    /// The key of the exports' pseudonyms, loaded (or made) on first use.
+    pub pseudonym_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 /// Request bodies above this are refused with 413 before any handler runs.
@@ -105,6 +119,8 @@ impl AppState {
             pass_key: Default::default(),
             units: Default::default(),
             logins: Default::default(),
+            dashboards: Default::default(),
+            pseudonym_key: Default::default(),
         }
     }
 }
@@ -129,7 +145,9 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
             }),
         )
         .merge(web::router())
+        .route("/metrics", axum::routing::get(metrics::scrape))
         .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(guard::csrf_check))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(guard::security_headers))
@@ -145,7 +163,9 @@ fn spawn_reviewer(state: AppState) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = zones::review(&state, None).await {
+            let outcome = zones::review(&state, None).await;
+            metrics::job("zone_review", outcome.is_ok());
+            if let Err(e) = outcome {
                 tracing::warn!(error = %e, "zone review failed");
             }
         }
@@ -167,12 +187,16 @@ fn spawn_need_sweeper(state: AppState) {
             let now = chrono::Utc::now();
             let today = now.with_timezone(&state.config.tz).date_naive();
             if planned != Some(today) {
-                match needs::plan_care(&state, now).await {
+                let outcome = needs::plan_care(&state, now).await;
+                metrics::job("care_planning", outcome.is_ok());
+                match outcome {
                     Ok(_) => planned = Some(today),
                     Err(e) => tracing::warn!(error = %e, "planning the day's care failed"),
                 }
             }
-            if let Err(e) = needs::sweep(&state, now).await {
+            let outcome = needs::sweep(&state, now).await;
+            metrics::job("need_sweep", outcome.is_ok());
+            if let Err(e) = outcome {
                 tracing::warn!(error = %e, "the needs' sweep failed");
             }
         }
@@ -226,7 +250,9 @@ fn spawn_index_load(state: AppState) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         let started = std::time::Instant::now();
-        match state.scans.refresh(&state.store).await {
+        let outcome = state.scans.refresh(&state.store).await;
+        metrics::job("scan_index_load", outcome.is_ok());
+        match outcome {
             Ok(n) => {
                 tracing::info!(scans = n, ms = started.elapsed().as_millis() as u64, "scan index loaded")
             }
@@ -240,7 +266,9 @@ fn spawn_units_warm(state: AppState) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         let started = std::time::Instant::now();
-        match workforce::warm(&state).await {
+        let outcome = workforce::warm(&state).await;
+        metrics::job("coverage_units_warm", outcome.is_ok());
+        match outcome {
             Ok(n) => {
                 tracing::info!(units = n, ms = started.elapsed().as_millis() as u64, "coverage units read")
             }

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web_gates::router())
         .merge(crate::web_workforce::router())
         .merge(crate::web_needs::router())
+        .merge(crate::web_dashboard::router())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -77,6 +78,8 @@ pub struct Page {
     pub w: &'static crate::i18n::WorkTexts,
     /// The texts of the residents' needs pages.
     pub n: &'static crate::i18n::NeedTexts,
+    /// The texts of the dashboard, briefing and export pages.
+    pub d: &'static crate::i18n::DashTexts,
     pub user: Option<User>,
     /// The current path with the other language's switch.
     pub switch_href: String,
@@ -96,6 +99,7 @@ impl Page {
             g: lang.gate_texts(),
             w: lang.work_texts(),
             n: lang.need_texts(),
+            d: lang.dash_texts(),
             user,
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,
@@ -147,12 +151,6 @@ struct LangQuery {
 pub(crate) struct PageUser {
     pub(crate) page: Page,
     pub(crate) jar: CookieJar,
-}
-
-impl PageUser {
-    fn user(&self) -> &User {
-        self.page.user.as_ref().expect("PageUser always has a user")
-    }
 }
 
 /// The page's language (see `Lang::detect`) and the cookie jar, with the language remembered
@@ -300,8 +298,9 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response()
 }
 
+/// The dashboard for those who see it, the user's area for the rest.
 async fn home(pu: PageUser) -> Response {
-    let to = format!("/areas/{}", pu.user().scope);
+    let to = crate::web_dashboard::home_of(&pu.page);
     (pu.jar, Redirect::to(&to)).into_response()
 }
 

@@ -23,8 +23,12 @@ pub struct PositiveCounts {
 /// Needs of one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NeedDayCounts {
+    /// Raised by or for residents (care planned ahead not counted).
     pub opened: i64,
     pub emergencies: i64,
+    /// Care planned ahead for the tagged residents (dialysis trips, daily checks).
+    pub care_planned: i64,
+    /// Resolved, planned care included.
     pub resolved: i64,
 }
 
@@ -103,7 +107,8 @@ pub trait Figures {
         scope: &AreaPath,
         bounds: &[DateTime<Utc>],
     ) -> Result<Vec<PositiveCounts>>;
-    /// Needs of households inside `scope` per bucket: raised (emergencies among them), resolved.
+    /// Needs of households inside `scope` per bucket: raised (emergencies among them), care
+    /// planned, resolved.
     async fn needs_per_bucket(
         &self,
         scope: &AreaPath,
@@ -255,7 +260,11 @@ macro_rules! figures_store {
                         &self.pool,
                         "FROM needs WHERE path >= $1 AND path < $2",
                         "created_at",
-                        &["1", "CASE WHEN emergency THEN 1 ELSE 0 END"],
+                        &[
+                            "CASE WHEN plan_key IS NULL THEN 1 ELSE 0 END",
+                            "CASE WHEN emergency THEN 1 ELSE 0 END",
+                            "CASE WHEN plan_key IS NULL THEN 0 ELSE 1 END",
+                        ],
                         scope,
                         bounds,
                     )
@@ -272,7 +281,7 @@ macro_rules! figures_store {
                     Ok(raised
                         .into_iter()
                         .zip(resolved)
-                        .map(|(r, s)| NeedDayCounts { opened: r[0], emergencies: r[1], resolved: s[0] })
+                        .map(|(r, s)| NeedDayCounts { opened: r[0], emergencies: r[1], care_planned: r[2], resolved: s[0] })
                         .collect())
                 }
 

@@ -187,6 +187,9 @@ pub struct Rejected {
 pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures + Send + Sync {
     fn backend(&self) -> &'static str;
 
+    /// Connections the pool holds, and how many of them are idle (for the metrics).
+    fn pool_state(&self) -> (u32, usize);
+
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<()>;
 

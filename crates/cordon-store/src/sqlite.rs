@@ -91,6 +91,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -68,6 +68,9 @@ enum Command {
     /// does without the network): the signature, the claims, and whether it is in its window.
     /// Revocation and one-time use are known to the server alone.
     VerifyPass(VerifyPassArgs),
+    /// Reports: the daily briefing of an area (疫情防控工作通报), in Chinese and English.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -110,6 +113,31 @@ impl DbArg {
 
 const DEFAULT_DB: &str = "sqlite://cordon.db";
 
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The briefing of an area for a local day, written from that day's figures, with the
+    /// definition of each: Markdown or a print-ready HTML page, to standard output.
+    Daily(DailyArgs),
+}
+
+#[derive(Args)]
+struct DailyArgs {
+    /// The local day, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+    /// The area's code (the city, a district, a street, a community…).
+    #[arg(long)]
+    area: String,
+    /// zh, en, or both (one after the other).
+    #[arg(long, default_value = "both")]
+    lang: String,
+    /// md or html.
+    #[arg(long, default_value = "md")]
+    format: String,
+    #[command(flatten)]
+    db: DbArg,
+}
+
 #[derive(Args, Clone)]
 struct ListenArgs {
     /// Address to listen on.
@@ -122,6 +150,21 @@ struct ListenArgs {
     /// `openssl rand -hex 32`). Without it, a key is made and kept in the database.
     #[arg(long, env = "CORDON_PASS_KEY_FILE")]
     pass_key_file: Option<PathBuf>,
+    /// A file holding the token Prometheus scrapes /metrics with (`Authorization: Bearer …`),
+    /// at least 16 characters. Without it, only a signed-in headquarters user reads /metrics.
+    #[arg(long, env = "CORDON_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
+}
+
+/// Reads the metrics token file: one line of at least 16 characters.
+fn read_metrics_token(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the metrics token {}", path.display()))?;
+    let token = text.trim();
+    if token.chars().count() < 16 || token.contains(char::is_whitespace) {
+        anyhow::bail!("{}: a metrics token is one word of at least 16 characters", path.display());
+    }
+    Ok(token.to_owned())
 }
 
 /// Reads a pass key file: 32 bytes as 64 hex digits, surrounding blanks allowed.
@@ -338,8 +381,32 @@ async fn run(command: Command) -> Result<()> {
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),
+        Command::Report(ReportCommand::Daily(a)) => report_daily(a).await,
         Command::VerifyPass(a) => verify_pass(&a),
     }
+}
+
+async fn report_daily(a: DailyArgs) -> Result<()> {
+    use cordon_domain::briefing::Lang;
+    let langs = match a.lang.as_str() {
+        "both" => vec![Lang::Zh, Lang::En],
+        other => {
+            vec![Lang::parse(other).ok_or_else(|| anyhow::anyhow!("--lang: zh, en or both, not {other:?}"))?]
+        }
+    };
+    let html = match a.format.as_str() {
+        "md" | "markdown" => false,
+        "html" => true,
+        other => anyhow::bail!("--format: md or html, not {other:?}"),
+    };
+    let day = cordon_server::briefing::parse_date(&a.date).map_err(|e| anyhow::anyhow!("--date: {e}"))?;
+    let store = open(&a.db.url(DEFAULT_DB)).await?;
+    let state = cordon_server::AppState::new(store, cordon_server::Config::default());
+    let text = cordon_server::briefing::report(&state, &a.area, day, &langs, html)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    print!("{text}");
+    Ok(())
 }
 
 /// Opens the store and adds the shipped protocol profiles it lacks (edited ones are kept).
@@ -351,8 +418,13 @@ async fn open(url: &str) -> Result<Arc<dyn Store>> {
 
 async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
     let pass_secret = listen.pass_key_file.as_deref().map(read_pass_key).transpose()?;
-    let config =
-        cordon_server::Config { secure_cookies: listen.secure_cookies, pass_secret, ..Default::default() };
+    let metrics_token = listen.metrics_token_file.as_deref().map(read_metrics_token).transpose()?;
+    let config = cordon_server::Config {
+        secure_cookies: listen.secure_cookies,
+        pass_secret,
+        metrics_token,
+        ..Default::default()
+    };
     let app = cordon_server::router(store, config);
     let listener = tokio::net::TcpListener::bind(listen.listen)
         .await

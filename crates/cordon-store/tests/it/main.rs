@@ -930,7 +930,8 @@ async fn figures_per_day_briefings_and_export_pages(store: &dyn Store) {
         )
         .await
         .unwrap();
-    let counts = |opened, emergencies, resolved| NeedDayCounts { opened, emergencies, resolved };
+    let counts =
+        |opened, emergencies, resolved| NeedDayCounts { opened, emergencies, care_planned: 0, resolved };
     assert_eq!(store.needs_per_bucket(&d1, &bounds).await.unwrap(), vec![counts(1, 0, 0), counts(1, 1, 1)]);
     assert_eq!(store.needs_per_bucket(&d2, &bounds).await.unwrap(), vec![counts(0, 0, 0); 2]);
 
