@@ -18,24 +18,46 @@ const MUTED: RGBColor = RGBColor(0x5d, 0x68, 0x75);
 
 const SIZE: (u32, u32) = (640, 220);
 
-fn label_day(points: &[DayPoint], i: i32) -> String {
-    points.get(i as usize).map(|p| p.day.format("%m-%d").to_string()).unwrap_or_default()
+fn label_day(points: &[DayPoint], x: f64) -> String {
+    at_unit(x).and_then(|i| points.get(i)).map(|p| p.day.format("%m-%d").to_string()).unwrap_or_default()
 }
 
-fn top(max: i64) -> i64 {
+fn top(max: i64) -> f64 {
     // Head room above the highest mark, and an axis that reads 0–1 when there is nothing.
-    (max + max / 8).max(1)
+    (max as f64 * 1.125).max(1.0)
+}
+
+fn count_label(v: f64) -> String {
+    if v.fract().abs() < 1e-9 { format!("{v:.0}") } else { String::new() }
 }
 
 /// Draws into an SVG string; a drawing error is a bug in the chart, not in the data, and
 /// yields an empty chart rather than a failed page.
 fn svg(draw: impl FnOnce(&mut String) -> Result<(), Box<dyn std::error::Error>>) -> String {
     let mut out = String::new();
-    if let Err(e) = draw(&mut out) {
-        tracing::warn!(error = %e, "a chart could not be drawn");
-        return String::new();
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(&mut out)));
+    match drawn {
+        Ok(Ok(())) => out,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "a chart could not be drawn");
+            String::new()
+        }
+        Err(_) => {
+            tracing::warn!("drawing a chart panicked");
+            String::new()
+        }
     }
-    out
+}
+
+/// The x axis of `n` days or rounds: one unit each, from 0 to `n` (bars fill a unit, lines
+/// join the units' left edges).
+fn x_range(n: usize) -> std::ops::Range<f64> {
+    0.0..(n.max(1) as f64)
+}
+
+/// The label of the unit at `x` when `x` is a whole unit.
+fn at_unit(x: f64) -> Option<usize> {
+    (x >= 0.0 && (x - x.round()).abs() < 1e-6).then(|| x.round() as usize)
 }
 
 /// New positives per day, confirmed stacked on asymptomatic.
@@ -47,24 +69,25 @@ pub fn positives(points: &[DayPoint]) -> String {
             .margin(6)
             .x_label_area_size(22)
             .y_label_area_size(44)
-            .build_cartesian_2d(0..points.len() as i32, 0..top(max))?;
+            .build_cartesian_2d(x_range(points.len()), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(8)
-            .x_label_formatter(&|i| label_day(points, *i))
+            .x_label_formatter(&|x| label_day(points, *x))
+            .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
             .label_style(("sans-serif", 11).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(points.iter().enumerate().map(|(i, p)| {
-            let x = i as i32;
-            Rectangle::new([(x, 0), (x + 1, p.positives.asymptomatic)], ASYMPTOMATIC.filled())
+            let x = i as f64;
+            Rectangle::new([(x, 0.0), (x + 1.0, p.positives.asymptomatic as f64)], ASYMPTOMATIC.filled())
         }))?;
         chart.draw_series(points.iter().enumerate().map(|(i, p)| {
-            let x = i as i32;
-            let a = p.positives.asymptomatic;
-            Rectangle::new([(x, a), (x + 1, a + p.positives.confirmed)], CONFIRMED.filled())
+            let x = i as f64;
+            let a = p.positives.asymptomatic as f64;
+            Rectangle::new([(x, a), (x + 1.0, a + p.positives.confirmed as f64)], CONFIRMED.filled())
         }))?;
         root.present()?;
         Ok(())
@@ -82,19 +105,20 @@ pub fn under_control(points: &[DayPoint]) -> String {
             .margin(6)
             .x_label_area_size(22)
             .y_label_area_size(56)
-            .build_cartesian_2d(0..(points.len() as i32 - 1).max(1), 0..top(max))?;
+            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(8)
-            .x_label_formatter(&|i| label_day(points, *i))
+            .x_label_formatter(&|x| label_day(points, *x))
+            .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
             .label_style(("sans-serif", 11).into_font().color(&MUTED))
             .draw()?;
         for (tier, color) in [(1, CONTROLLED), (0, SEALED)] {
             chart.draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(i, p)| (i as i32, p.residents_by_tier[tier])),
+                points.iter().enumerate().map(|(i, p)| (i as f64, p.residents_by_tier[tier] as f64)),
                 color.stroke_width(2),
             ))?;
         }
@@ -112,22 +136,23 @@ pub fn needs(points: &[DayPoint]) -> String {
             .margin(6)
             .x_label_area_size(22)
             .y_label_area_size(48)
-            .build_cartesian_2d(0..(points.len() as i32 - 1).max(1), 0..top(max))?;
+            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(8)
-            .x_label_formatter(&|i| label_day(points, *i))
+            .x_label_formatter(&|x| label_day(points, *x))
+            .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
             .label_style(("sans-serif", 11).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as i32, p.needs_opened)),
+            points.iter().enumerate().map(|(i, p)| (i as f64, p.needs_opened as f64)),
             CONTROLLED.stroke_width(2),
         ))?;
         chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as i32, p.needs_resolved)),
+            points.iter().enumerate().map(|(i, p)| (i as f64, p.needs_resolved as f64)),
             RESOLVED.stroke_width(2),
         ))?;
         root.present()?;
@@ -139,16 +164,15 @@ pub fn needs(points: &[DayPoint]) -> String {
 pub fn rounds(rounds: &[RoundProgress]) -> String {
     svg(|out| {
         let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
-        let n = rounds.len().max(1) as i32;
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
             .x_label_area_size(22)
             .y_label_area_size(40)
-            .build_cartesian_2d(0..n, 0f64..100f64)?;
+            .build_cartesian_2d(x_range(rounds.len()), 0f64..100f64)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(rounds.len().max(1))
+            .x_labels(rounds.len().max(1) + 1)
             .x_label_formatter(&|i| {
                 rounds.get(*i as usize).map(|r| format!("#{}", r.round_id)).unwrap_or_default()
             })
@@ -158,8 +182,8 @@ pub fn rounds(rounds: &[RoundProgress]) -> String {
             .label_style(("sans-serif", 11).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(rounds.iter().enumerate().map(|(i, r)| {
-            let x = i as i32;
-            Rectangle::new([(x, 0.0), (x + 1, r.percent().min(100.0))], PRECAUTION.mix(0.85).filled())
+            let x = i as f64;
+            Rectangle::new([(x + 0.1, 0.0), (x + 0.9, r.percent().min(100.0))], PRECAUTION.mix(0.85).filled())
         }))?;
         root.present()?;
         Ok(())
@@ -175,22 +199,23 @@ pub fn gates(points: &[DayPoint]) -> String {
             .margin(6)
             .x_label_area_size(22)
             .y_label_area_size(56)
-            .build_cartesian_2d(0..(points.len() as i32 - 1).max(1), 0..top(max))?;
+            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(8)
-            .x_label_formatter(&|i| label_day(points, *i))
+            .x_label_formatter(&|x| label_day(points, *x))
+            .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
             .label_style(("sans-serif", 11).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as i32, p.gate_let_through)),
+            points.iter().enumerate().map(|(i, p)| (i as f64, p.gate_let_through as f64)),
             PRECAUTION.stroke_width(2),
         ))?;
         chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as i32, p.gate_refused)),
+            points.iter().enumerate().map(|(i, p)| (i as f64, p.gate_refused as f64)),
             SEALED.stroke_width(2),
         ))?;
         root.present()?;
@@ -228,6 +253,24 @@ mod tests {
         // Two stacked bars a day.
         assert_eq!(svg.matches("<rect").count(), 10, "{svg}");
         assert!(svg.contains("#8E1B1B"), "confirmed in its colour");
+    }
+
+    #[test]
+    fn a_single_round_and_a_flat_history_draw() {
+        let one = [RoundProgress {
+            round_id: 1,
+            name: "R1".into(),
+            expected: 10,
+            sampled: 4,
+            positive_tubes: 0,
+            pending_tubes: 0,
+        }];
+        assert!(rounds(&one).contains("#1"));
+        let flat: Vec<DayPoint> = (1..=2).map(|d| point(d, 0, 0)).collect();
+        for svg in [positives(&flat), under_control(&flat), needs(&flat), gates(&flat), positives(&flat[..1])]
+        {
+            assert!(svg.starts_with("<svg"), "{svg}");
+        }
     }
 
     #[test]

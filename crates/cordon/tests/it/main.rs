@@ -4,6 +4,7 @@
 mod api;
 mod cases;
 mod cli;
+mod dashboard;
 mod gates;
 mod needs;
 mod support;

@@ -51,6 +51,11 @@ impl Drop for Server {
 }
 
 pub fn demo(db: Db) -> Server {
+    demo_with(db, &[])
+}
+
+/// The tiny demo served with these further options of `cordon demo`.
+pub fn demo_with(db: Db, extra: &[&str]) -> Server {
     let mut child = cordon()
         .args([
             "demo",
@@ -63,6 +68,7 @@ pub fn demo(db: Db) -> Server {
             "--db",
             &db.url,
         ])
+        .args(extra)
         .env("CORDON_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
