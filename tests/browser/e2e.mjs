@@ -48,7 +48,7 @@ async function check(name, fn) {
 }
 
 for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk', { width: 1280, height: 900 }]]) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();
   const external = [];
   page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
@@ -64,7 +64,8 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
-    await page.waitForURL(/\/areas\/150100$/);
+    await page.waitForURL(/\/dashboard$/); // headquarters lands on the figures
+    await page.goto(`${base}/areas/150100`);
     assert.equal(await page.locator('h1').innerText().then((t) => t.split(' ')[0]), '呼和浩特市');
     assert.equal(await page.locator('#subareas table.list tbody tr').count(), 10);
     await page.screenshot({ path: join(shots, `${label}-city.png`), fullPage: true });
@@ -466,6 +467,49 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.match(await page.locator('ol.timeline').innerText(), /不批准外出[\s\S]*视频通话/);
     assert.match(await page.locator('dl.facts').innerText(), /已办结/);
     await page.screenshot({ path: join(shots, `${label}-need-decided.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
+
+  await check(`${label}: headquarters reads the dashboard, drills into a district, publishes the briefing, exports a list as XLSX`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/dashboard$/);
+    assert.match(await page.locator('h1').innerText(), /指挥看板 · 呼和浩特市/);
+    assert.equal(await page.locator('.tiles-dash a.tile').count(), 7);
+    assert.equal(await page.locator('figure.chart svg').count(), 5);
+    // A month of history is drawn: the positives chart has bars.
+    assert.ok(await page.locator('#chart-positives svg rect').count() > 10);
+    await page.screenshot({ path: join(shots, `${label}-dashboard.png`), fullPage: true });
+    await page.click('#inside >> text=新城区');
+    await page.waitForURL(/area=150102$/);
+    assert.match(await page.locator('h1').innerText(), /新城区/);
+    await page.click('.tiles-dash >> text=群众诉求');
+    await page.waitForURL(/\/needs$/);
+
+    await page.goto(`${base}/briefings`);
+    await page.click('form[action="/briefings/draft"] button');
+    await page.waitForURL(/\/briefings\/draft/);
+    assert.match(await page.locator('article[lang=zh]').innerText(), /疫情防控工作通报[\s\S]*指标说明/);
+    assert.match(await page.locator('article[lang=en]').innerText(), /Definitions/);
+    await page.screenshot({ path: join(shots, `${label}-briefing-draft.png`), fullPage: true });
+    const zh = await page.locator('textarea[name=text_zh]').inputValue();
+    await page.fill('textarea[name=text_zh]', zh.replace('## 指标说明', '经指挥部审核。\n\n## 指标说明'));
+    await page.click('form#publish button[type=submit]');
+    await page.waitForURL(/\/briefings\/\d+$/);
+    assert.match(await page.locator('article[lang=zh]').innerText(), /经指挥部审核/);
+    await page.screenshot({ path: join(shots, `${label}-briefing-published.png`), fullPage: true });
+
+    await page.goto(`${base}/exports`);
+    await page.selectOption('select[name=list]', 'zones');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('form#export button[type=submit]')]);
+    assert.match(download.suggestedFilename(), /^zones-150100-\d{8}-\d{4}\.xlsx$/);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    assert.equal(readFileSync(path).subarray(0, 2).toString(), 'PK', 'an XLSX is a zip');
+    await page.goto(`${base}/dashboard`);
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });

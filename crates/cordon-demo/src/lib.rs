@@ -7,6 +7,7 @@
 
 mod cases;
 mod gates;
+mod history;
 mod testing;
 mod workforce;
 mod zones;
@@ -19,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use cases::{DemoCase, DemoCasework, DemoScan, DemoSegment, DemoVenue, demo_casework};
 pub use gates::{DemoGate, DemoGates, DemoPass, DemoPassage, PassUse, demo_gates};
+pub use history::{HistoryDay, demo_history};
 pub use testing::{DemoTesting, demo_testing};
 pub use workforce::{DemoWorkforce, demo_workforce};
 pub use zones::{DemoEvent, DemoZone, demo_zones};

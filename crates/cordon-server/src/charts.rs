@@ -16,7 +16,7 @@ const ASYMPTOMATIC: RGBColor = RGBColor(0xf0, 0x9a, 0x3e);
 const RESOLVED: RGBColor = RGBColor(0x2e, 0x7d, 0x32);
 const MUTED: RGBColor = RGBColor(0x5d, 0x68, 0x75);
 
-const SIZE: (u32, u32) = (640, 220);
+const SIZE: (u32, u32) = (560, 240);
 
 fn label_day(points: &[DayPoint], x: f64) -> String {
     at_unit(x).and_then(|i| points.get(i)).map(|p| p.day.format("%m-%d").to_string()).unwrap_or_default()
@@ -67,18 +67,18 @@ pub fn positives(points: &[DayPoint]) -> String {
         let max = points.iter().map(|p| p.positives.new_positives()).max().unwrap_or(0);
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .x_label_area_size(22)
-            .y_label_area_size(44)
+            .x_label_area_size(26)
+            .y_label_area_size(54)
             .build_cartesian_2d(x_range(points.len()), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(8)
+            .x_labels(6)
             .x_label_formatter(&|x| label_day(points, *x))
             .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
-            .label_style(("sans-serif", 11).into_font().color(&MUTED))
+            .label_style(("sans-serif", 15).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(points.iter().enumerate().map(|(i, p)| {
             let x = i as f64;
@@ -103,18 +103,18 @@ pub fn under_control(points: &[DayPoint]) -> String {
             points.iter().map(|p| p.residents_by_tier[0].max(p.residents_by_tier[1])).max().unwrap_or(0);
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .x_label_area_size(22)
-            .y_label_area_size(56)
+            .x_label_area_size(26)
+            .y_label_area_size(62)
             .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(8)
+            .x_labels(6)
             .x_label_formatter(&|x| label_day(points, *x))
             .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
-            .label_style(("sans-serif", 11).into_font().color(&MUTED))
+            .label_style(("sans-serif", 15).into_font().color(&MUTED))
             .draw()?;
         for (tier, color) in [(1, CONTROLLED), (0, SEALED)] {
             chart.draw_series(LineSeries::new(
@@ -134,18 +134,18 @@ pub fn needs(points: &[DayPoint]) -> String {
         let max = points.iter().map(|p| p.needs_opened.max(p.needs_resolved)).max().unwrap_or(0);
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .x_label_area_size(22)
-            .y_label_area_size(48)
+            .x_label_area_size(26)
+            .y_label_area_size(54)
             .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(8)
+            .x_labels(6)
             .x_label_formatter(&|x| label_day(points, *x))
             .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
-            .label_style(("sans-serif", 11).into_font().color(&MUTED))
+            .label_style(("sans-serif", 15).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(LineSeries::new(
             points.iter().enumerate().map(|(i, p)| (i as f64, p.needs_opened as f64)),
@@ -166,7 +166,7 @@ pub fn rounds(rounds: &[RoundProgress]) -> String {
         let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .x_label_area_size(22)
+            .x_label_area_size(26)
             .y_label_area_size(40)
             .build_cartesian_2d(x_range(rounds.len()), 0f64..100f64)?;
         chart
@@ -179,7 +179,7 @@ pub fn rounds(rounds: &[RoundProgress]) -> String {
             .y_labels(5)
             .y_label_formatter(&|v| format!("{v:.0}%"))
             .max_light_lines(0)
-            .label_style(("sans-serif", 11).into_font().color(&MUTED))
+            .label_style(("sans-serif", 15).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(rounds.iter().enumerate().map(|(i, r)| {
             let x = i as f64;
@@ -197,18 +197,18 @@ pub fn gates(points: &[DayPoint]) -> String {
         let max = points.iter().map(|p| p.gate_let_through.max(p.gate_refused)).max().unwrap_or(0);
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .x_label_area_size(22)
-            .y_label_area_size(56)
+            .x_label_area_size(26)
+            .y_label_area_size(62)
             .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(8)
+            .x_labels(6)
             .x_label_formatter(&|x| label_day(points, *x))
             .y_label_formatter(&|v| count_label(*v))
             .y_labels(5)
             .max_light_lines(0)
-            .label_style(("sans-serif", 11).into_font().color(&MUTED))
+            .label_style(("sans-serif", 15).into_font().color(&MUTED))
             .draw()?;
         chart.draw_series(LineSeries::new(
             points.iter().enumerate().map(|(i, p)| (i as f64, p.gate_let_through as f64)),

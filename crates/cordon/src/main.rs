@@ -501,6 +501,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
         seed_needs(&store, &story_people, populated.first()).await?;
+        seed_history(&store, args.seed, scale, &populated[..populated.len().min(3)]).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -524,6 +525,216 @@ async fn demo(args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     serve(store, &args.listen).await
+}
+
+/// A month behind today (`cordon_demo::demo_history`): cases opened and reclassified on their
+/// days, a sealed zone around each day's first case stepped down and lifted as the rules go,
+/// requests raised and handled, residents through the gates, workers reporting in. Written
+/// through the store and the services at each record's own past moment.
+async fn seed_history(
+    store: &Arc<dyn Store>,
+    seed: u64,
+    scale: Scale,
+    communities: &[AreaCode],
+) -> Result<()> {
+    use chrono::{Duration, TimeZone, Utc};
+    use cordon_domain::{CaseClass, EventKind, Tier, ZoneEvent};
+    use cordon_server::gates::{self, DecisionRequest};
+    use cordon_server::needs::{self, NeedAction, NeedRequest};
+    use cordon_store::{CaseChange, NewCase, NewZone, NewZoneEvent};
+    let Some(first) = communities.first() else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let tz = chrono_tz::Asia::Shanghai;
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let root = cordon_domain::AreaPath::root();
+    let state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
+    let grid = acting_user(store, "gongzhufu").await?;
+    let cadre = acting_user(store, "cadre").await?;
+    let profile = cordon_domain::protocol::DEFAULT_PROFILE;
+
+    // Who can fall ill: the residents of the communities, not already a case.
+    let mut pool = Vec::new();
+    for c in communities {
+        if let Some(node) = store.area(&root, c).await? {
+            pool.extend(store.people_page(&node.area.path, None, 20_000).await?);
+        }
+    }
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed ^ 0x6869_7374);
+    rand::seq::SliceRandom::shuffle(pool.as_mut_slice(), &mut rng);
+    let first_path = store.area(&root, first).await?.map(|n| n.area.path);
+    let households: Vec<String> = pool
+        .iter()
+        .filter(|p| first_path.as_ref().is_some_and(|f| f.contains(&p.path)))
+        .map(|p| p.household.to_string())
+        .collect();
+    let compound = format!("{first}001");
+    let residents: Vec<String> = pool
+        .iter()
+        .filter(|p| p.household.as_str().starts_with(&compound))
+        .map(|p| p.person_id.as_str().to_owned())
+        .collect();
+    let gate_ids: Vec<i64> = store.gates(&root, 10).await?.iter().map(|g| g.id).collect();
+    let workers = store.on_hand(&root, today).await?;
+
+    let mut next = pool.iter();
+    let mut asymptomatic_cases: Vec<i64> = Vec::new();
+    let (mut cases, mut zones, mut requests, mut passages, mut checkins) = (0, 0, 0, 0, 0);
+    for day in cordon_demo::demo_history(seed, scale, 29) {
+        let date = today - Duration::days(day.days_ago.into());
+        let at = |minutes: i64| {
+            let local = date.and_hms_opt(0, 0, 0).expect("midnight");
+            let start = tz.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc));
+            start + Duration::minutes(minutes)
+        };
+        // Positives, found in the morning's testing, each opened as it was confirmed.
+        let mut first_building = None;
+        for i in 0..day.asymptomatic + day.confirmed {
+            let Some(p) = next.next() else { break };
+            if store.case_of_person(p.person_id.as_str()).await?.is_some() {
+                continue;
+            }
+            let class = if i < day.confirmed { CaseClass::Confirmed } else { CaseClass::Asymptomatic };
+            let opened = at(9 * 60 + 20 * i64::from(i));
+            let case = store
+                .open_case(
+                    &root,
+                    &NewCase {
+                        person_id: p.person_id.clone(),
+                        class,
+                        onset: None,
+                        sampled_at: opened - Duration::hours(8),
+                        infectious_from: opened - Duration::days(2),
+                        isolated_at: Some(opened + Duration::hours(2)),
+                        isolation_place: "集中隔离点".into(),
+                        source_case_id: None,
+                        profile_key: profile.into(),
+                        note: "混管阳性，单管复核阳性".into(),
+                        at: opened,
+                        by: "epi".into(),
+                    },
+                )
+                .await?;
+            cases += 1;
+            if class == CaseClass::Asymptomatic {
+                asymptomatic_cases.push(case.id);
+            }
+            if first_building.is_none() {
+                first_building = store.area(&root, &p.household).await?.and_then(|h| h.area.parent);
+            }
+        }
+        for _ in 0..day.reclassified {
+            if asymptomatic_cases.len() < 4 {
+                break;
+            }
+            let id = asymptomatic_cases.remove(0);
+            let change = CaseChange::Reclassified { from: CaseClass::Asymptomatic, to: CaseClass::Confirmed };
+            store.change_case(id, &change, at(15 * 60), "epi").await?;
+        }
+        // The first case's building sealed the same day: 7 days sealed, 3 controlled, lifted.
+        if let Some(building) = first_building
+            && store.zones_on(std::slice::from_ref(&building)).await?.iter().all(|z| z.ended_at.is_some())
+        {
+            let drawn = at(11 * 60);
+            let zone = store
+                .create_zone(
+                    &root,
+                    &NewZone {
+                        area: building,
+                        tier: Tier::Sealed,
+                        profile_key: profile.into(),
+                        reason: "本土阳性感染者居住楼栋".into(),
+                        case_person_id: None,
+                        at: drawn,
+                        by: "admin".into(),
+                    },
+                )
+                .await?;
+            zones += 1;
+            for (days, kind) in
+                [(7, EventKind::SteppedDown { tier: Tier::Controlled }), (10, EventKind::Lifted)]
+            {
+                let when = drawn + Duration::days(days);
+                if when >= now {
+                    break;
+                }
+                let event = NewZoneEvent {
+                    event: ZoneEvent { at: when, kind },
+                    note: "连续无新增，按规程调整".into(),
+                    person_id: None,
+                    by: "admin".into(),
+                    recorded_at: when,
+                };
+                store.record_zone_event(zone.id, &event).await?;
+            }
+        }
+        // Requests raised through the day, taken on within the hour, handled in a few.
+        for i in 0..day.requests as usize {
+            let Some(household) =
+                households.get((day.days_ago as usize * 31 + i * 7) % households.len().max(1))
+            else {
+                break;
+            };
+            let (category, what) = [
+                ("food", "生活物资配送"),
+                ("medicine", "代购常用药"),
+                ("medical_care", "慢病复诊"),
+                ("other", "快递代收"),
+            ][i % 4];
+            let raised = at(8 * 60 + 37 * i as i64);
+            let req = NeedRequest {
+                household_code: household.clone(),
+                person_id: None,
+                category: category.into(),
+                emergency: false,
+                contact_phone: None,
+                description: what.into(),
+            };
+            let need = needs::raise(&state, &grid, req, raised).await.map_err(api_error)?;
+            let id = need.need.id;
+            let ack = NeedAction::Acknowledge { note: String::new() };
+            needs::act(&state, &grid, id, ack, raised + Duration::minutes(25)).await.map_err(api_error)?;
+            let done = NeedAction::Resolve { note: "已办结".into() };
+            needs::act(&state, &grid, id, done, raised + Duration::minutes(150)).await.map_err(api_error)?;
+            requests += 1;
+        }
+        // Residents out and back in at the compound's gates.
+        if !gate_ids.is_empty() && !residents.is_empty() {
+            for i in 0..day.gate_decisions as usize {
+                let person = &residents[(i * 13 + day.days_ago as usize) % residents.len()];
+                let req = DecisionRequest {
+                    direction: Some(if i % 2 == 0 {
+                        cordon_domain::gates::Direction::Out
+                    } else {
+                        cordon_domain::gates::Direction::In
+                    }),
+                    subject: None,
+                    person: Some(person.clone()),
+                    pass: None,
+                    confirmed: false,
+                    note: String::new(),
+                };
+                let when = at(7 * 60 + 41 * i as i64);
+                gates::decide_at(&state, &cadre, gate_ids[i % gate_ids.len()], req, when)
+                    .await
+                    .map_err(api_error)?;
+                passages += 1;
+            }
+        }
+        // The workers who reported in that day.
+        let reporting = (workers.len() as f64 * day.on_hand_share) as usize;
+        for w in workers.iter().take(reporting) {
+            store.check_in(&w.worker.worker_id, &w.community, date, at(7 * 60 + 30), "demo").await?;
+            checkins += 1;
+        }
+    }
+    eprintln!(
+        "seeded 29 days of history: {cases} cases, {zones} zones, {requests} requests, {passages} gate decisions, \
+         {checkins} check-ins in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn verify_pass(a: &VerifyPassArgs) -> Result<()> {
