@@ -196,6 +196,10 @@ struct DemoArgs {
     /// Seed the database and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// Days of history before today (an outbreak that rose and fell) behind the charts; 0: today's
+    /// story only.
+    #[arg(long, default_value_t = 29, value_parser = clap::value_parser!(u32).range(0..=60))]
+    history_days: u32,
 }
 
 #[derive(Args)]
@@ -501,7 +505,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
         seed_needs(&store, &story_people, populated.first()).await?;
-        seed_history(&store, args.seed, scale, &populated[..populated.len().min(3)]).await?;
+        if args.history_days > 0 {
+            let communities = &populated[..populated.len().min(3)];
+            seed_history(&store, args.seed, scale, communities, args.history_days).await?;
+        }
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {
@@ -536,6 +543,7 @@ async fn seed_history(
     seed: u64,
     scale: Scale,
     communities: &[AreaCode],
+    days: u32,
 ) -> Result<()> {
     use chrono::{Duration, TimeZone, Utc};
     use cordon_domain::{CaseClass, EventKind, Tier, ZoneEvent};
@@ -581,7 +589,7 @@ async fn seed_history(
     let mut next = pool.iter();
     let mut asymptomatic_cases: Vec<i64> = Vec::new();
     let (mut cases, mut zones, mut requests, mut passages, mut checkins) = (0, 0, 0, 0, 0);
-    for day in cordon_demo::demo_history(seed, scale, 29) {
+    for day in cordon_demo::demo_history(seed, scale, days) {
         let date = today - Duration::days(day.days_ago.into());
         let at = |minutes: i64| {
             let local = date.and_hms_opt(0, 0, 0).expect("midnight");
@@ -730,7 +738,7 @@ async fn seed_history(
         }
     }
     eprintln!(
-        "seeded 29 days of history: {cases} cases, {zones} zones, {requests} requests, {passages} gate decisions, \
+        "seeded {days} days of history: {cases} cases, {zones} zones, {requests} requests, {passages} gate decisions, \
          {checkins} check-ins in {:.1} s",
         started.elapsed().as_secs_f64()
     );

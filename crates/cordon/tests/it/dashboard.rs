@@ -307,7 +307,10 @@ async fn metrics_token_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("metrics.token");
     std::fs::write(&file, "s3cret-scrape-token-0123456789\n").unwrap();
-    let s = support::demo_with(support::sqlite(), &["--metrics-token-file", file.to_str().unwrap()]);
+    let s = support::demo_with(
+        support::sqlite(),
+        &["--metrics-token-file", file.to_str().unwrap(), "--history-days", "0"],
+    );
     let url = format!("{}/metrics", s.base);
     let r = client().get(&url).bearer_auth("s3cret-scrape-token-0123456789").send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -336,12 +339,40 @@ async fn metrics_token_from_a_file() {
 }
 
 /// `cordon report daily` prints the briefing of a day; a bad date or a day with nothing names it.
+/// On the demo with its month of history: a past day's figures stand as they were at its end.
 #[tokio::test]
 async fn report_daily_on_the_command_line() {
-    let s = support::demo(support::sqlite());
+    let s = support::demo_with(support::sqlite(), &["--history-days", "10"]);
     let admin = s.login("admin").await;
     let (_, d) = s.get(&admin, "/api/v1/dashboard").await;
     let today = d["today"]["day"].as_str().unwrap().to_owned();
+    let days = d["days"].as_array().unwrap();
+    let positives: i64 = days[..29]
+        .iter()
+        .map(|p| {
+            p["positives"]["asymptomatic"].as_i64().unwrap() + p["positives"]["confirmed"].as_i64().unwrap()
+        })
+        .sum();
+    assert!(positives > 0, "the history's cases are on their days");
+    assert!(
+        days[19..29]
+            .iter()
+            .all(|p| p["gate_let_through"].as_i64().unwrap() + p["gate_refused"].as_i64().unwrap() > 0)
+    );
+    assert!(days[..19].iter().all(|p| p["needs_opened"] == 0), "nothing before the history");
+    let yesterday = days[28]["day"].as_str().unwrap().to_owned();
+    let (status, past) =
+        s.get(&admin, &format!("/api/v1/briefings/draft?date={yesterday}&area=150102")).await;
+    assert_eq!(status, 200, "{past}");
+    assert_eq!(past["figures"]["partial"], false);
+    assert_eq!(
+        past["figures"]["needs"]["open_now"],
+        serde_json::Value::Null,
+        "a past day quotes nothing 'now'"
+    );
+    assert_eq!(past["figures"]["needs"]["opened"], days[28]["needs_opened"]);
+    assert!(past["figures"]["workers_on_hand"].as_i64().unwrap() > 0, "workers reported in yesterday");
+    assert!(past["text_zh"].as_str().unwrap().contains("0时至24时"));
     let run = |args: &[&str]| {
         support::cordon().args(["report", "daily", "--db", &s.db.url]).args(args).output().unwrap()
     };

@@ -50,8 +50,9 @@ impl Drop for Server {
     }
 }
 
+/// The tiny demo with today's story only (the tests of each part count what it seeds).
 pub fn demo(db: Db) -> Server {
-    demo_with(db, &[])
+    demo_with(db, &["--history-days", "0"])
 }
 
 /// The tiny demo served with these further options of `cordon demo`.
