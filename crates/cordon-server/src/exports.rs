@@ -130,6 +130,13 @@ async fn pseudonyms(state: &AppState) -> Result<Pseudonyms, ApiError> {
     Ok(Pseudonyms { key: *key })
 }
 
+/// The path of the area above: a household's building.
+fn parent(path: &AreaPath) -> AreaPath {
+    let mut lineage = path.lineage();
+    lineage.pop();
+    lineage.pop().unwrap_or_else(AreaPath::root)
+}
+
 /// A value's word as the API writes it (the serde name of an enum).
 fn word<T: Serialize>(t: &T) -> String {
     match serde_json::to_value(t) {
@@ -151,8 +158,15 @@ struct Page {
 
 /// Where the rows come from.
 enum Source {
-    People { after: Option<(AreaPath, String)>, done: bool },
-    GateLog { before: Option<i64>, done: bool },
+    /// The register by keyset pages.
+    People {
+        after: Option<(AreaPath, String)>,
+        done: bool,
+    },
+    GateLog {
+        before: Option<i64>,
+        done: bool,
+    },
     Whole(Option<Vec<Vec<String>>>),
 }
 
@@ -166,8 +180,10 @@ struct Export {
     audit_id: i64,
     rows: i64,
     route: &'static str,
-    /// Area names by id, for addresses (filled as pages need them).
-    areas: std::collections::HashMap<i64, cordon_domain::Area>,
+    /// The addresses of the current page's buildings.
+    addresses: std::collections::HashMap<AreaPath, String>,
+    /// Time spent reading pages, reading addresses, writing the audit (logged at the end).
+    timing: [std::time::Duration; 3],
 }
 
 fn columns(list: List) -> Vec<&'static str> {
@@ -279,26 +295,39 @@ impl Export {
         }
     }
 
-    async fn address(&mut self, paths: &[&AreaPath]) -> Result<(), ApiError> {
-        let missing: Vec<AreaPath> = paths
-            .iter()
-            .filter(|p| p.ids().any(|id| !self.areas.contains_key(&id)))
-            .map(|p| (*p).clone())
-            .collect();
+    /// The addresses of these buildings (the households' parents) down from below the city,
+    /// read for those the page before did not have. Only this page's are kept: pages go in path
+    /// order, so the cache stays the size of a page however large the export.
+    async fn addresses(&mut self, buildings: &[AreaPath]) -> Result<(), ApiError> {
+        let missing: Vec<AreaPath> =
+            buildings.iter().filter(|b| !self.addresses.contains_key(*b)).cloned().collect();
+        let mut fresh = std::collections::HashMap::with_capacity(buildings.len());
         if !missing.is_empty() {
-            self.areas.extend(self.state.store.areas_on(&missing).await?);
+            let areas = self.state.store.areas_on(&missing).await?;
+            for b in missing {
+                let names: Vec<&str> = cordon_store::lineage(&areas, &b)
+                    .into_iter()
+                    .filter(|a| a.level > cordon_domain::AreaLevel::City)
+                    .map(|a| a.name.as_str())
+                    .collect();
+                fresh.insert(b, names.join(" "));
+            }
         }
+        for b in buildings {
+            if let Some(a) = self.addresses.remove(b) {
+                fresh.insert(b.clone(), a);
+            }
+        }
+        self.addresses = fresh;
         Ok(())
     }
 
-    fn address_of(&self, path: &AreaPath) -> String {
-        // From below the city down to the household: the city is the same on every row.
-        let names: Vec<&str> = cordon_store::lineage(&self.areas, path)
-            .into_iter()
-            .filter(|a| a.level > cordon_domain::AreaLevel::City)
-            .map(|a| a.name.as_str())
-            .collect();
-        names.join(" ")
+    fn address_of(&self, household: &AreaPath, door: &str) -> String {
+        let building = parent(household);
+        match self.addresses.get(&building) {
+            Some(a) if !a.is_empty() => format!("{a} {door}"),
+            _ => door.to_owned(),
+        }
     }
 
     /// The next page, or none at the end.
@@ -309,22 +338,24 @@ impl Export {
                 if *done {
                     return Ok(None);
                 }
-                let people = self
-                    .state
-                    .store
-                    .people_page(&self.scope, after.as_ref().map(|(p, id)| (p, id.as_str())), PAGE)
-                    .await?;
+                let t = std::time::Instant::now();
+                let from = after.as_ref().map(|(p, id)| (p, id.as_str()));
+                let people = self.state.store.people_page(&self.scope, from, PAGE).await?;
+                self.timing[0] += t.elapsed();
                 if people.len() < PAGE as usize {
                     *done = true;
                 }
-                let Some(last) = people.last() else { return Ok(None) };
+                let Some((last, _)) = people.last() else { return Ok(None) };
                 *after = Some((last.path.clone(), last.person_id.as_str().to_owned()));
-                let mut paths: Vec<&AreaPath> = people.iter().map(|p| &p.path).collect();
-                paths.dedup();
-                self.address(&paths).await?;
-                let rows = people
+
+                let mut buildings: Vec<AreaPath> = people.iter().map(|(p, _)| parent(&p.path)).collect();
+                buildings.dedup();
+                let t = std::time::Instant::now();
+                self.addresses(&buildings).await?;
+                self.timing[1] += t.elapsed();
+                let rows: Vec<Vec<String>> = people
                     .iter()
-                    .map(|p| {
+                    .map(|(p, door)| {
                         let id = p.person_id.as_str();
                         vec![
                             self.person(id),
@@ -338,7 +369,7 @@ impl Export {
                             p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
                             word(&p.sex),
                             p.household.to_string(),
-                            self.address_of(&p.path),
+                            self.address_of(&p.path, door),
                             p.tags.to_stored(),
                         ]
                     })
@@ -346,7 +377,7 @@ impl Export {
                 let people = if self.names.is_some() {
                     vec![]
                 } else {
-                    people.into_iter().map(|p| p.person_id).collect()
+                    people.into_iter().map(|(p, _)| p.person_id).collect()
                 };
                 Ok(Some(Page { rows, people }))
             }
@@ -402,14 +433,18 @@ impl Export {
     async fn page(&mut self) -> Result<Option<Vec<Vec<String>>>, ApiError> {
         let Some(page) = self.next().await? else {
             self.state.store.export_progress(self.audit_id, self.rows, true).await?;
-            tracing::info!(list = self.list.as_str(), rows = self.rows, by = %self.user.username, "export finished");
+            let [read_ms, addresses_ms, audit_ms] = self.timing.map(|d| d.as_millis() as u64);
+            tracing::info!(list = self.list.as_str(), rows = self.rows, by = %self.user.username, read_ms,
+                addresses_ms, audit_ms, "export finished");
             return Ok(None);
         };
+        let t = std::time::Instant::now();
         if !page.people.is_empty() {
             self.state.store.audit_reads(&self.user, &page.people, self.route, Utc::now()).await?;
         }
         self.rows += page.rows.len() as i64;
         self.state.store.export_progress(self.audit_id, self.rows, false).await?;
+        self.timing[2] += t.elapsed();
         Ok(Some(page.rows))
     }
 }
@@ -593,7 +628,8 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
         audit_id,
         rows: 0,
         route: "GET /api/v1/exports",
-        areas: Default::default(),
+        addresses: Default::default(),
+        timing: Default::default(),
     };
     if let Source::Whole(_) = ex.source {
         let rows = whole(state, user, &node.area.path, p.list, &ex).await?;

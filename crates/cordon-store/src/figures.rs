@@ -136,13 +136,14 @@ pub trait Figures {
 
     /// One page of the people inside `scope` in the order of (household path, register id),
     /// starting after the person `after` (their household's path and their id; none: from the
-    /// first): keyset paging that stays on the path index however large the export.
+    /// first): keyset paging that stays on the path index however large the export. Each with
+    /// their household's name (the door number of an address).
     async fn people_page(
         &self,
         scope: &AreaPath,
         after: Option<(&AreaPath, &str)>,
         limit: u32,
-    ) -> Result<Vec<PersonRecord>>;
+    ) -> Result<Vec<(PersonRecord, String)>>;
 }
 
 /// The bucket of `col` among `buckets` buckets: `CASE WHEN col < $first THEN 0 WHEN … ELSE
@@ -429,7 +430,7 @@ macro_rules! figures_store {
                     scope: &AreaPath,
                     after: Option<(&AreaPath, &str)>,
                     limit: u32,
-                ) -> Result<Vec<PersonRecord>> {
+                ) -> Result<Vec<(PersonRecord, String)>> {
                     let (lo, hi) = scope.subtree_range();
                     // From the household of the last person of the page before, past that person:
                     // the range starts on the path index and drops at most that household's first
@@ -438,7 +439,7 @@ macro_rules! figures_store {
                         Some((path, person)) => (path.as_str().to_owned(), person.to_owned()),
                         None => (lo, String::new()),
                     };
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                    let people = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "SELECT {} FROM people WHERE path >= $1 AND path < $2 AND NOT (path = $1 AND person_id <= $3) \
                          ORDER BY path, person_id LIMIT $4",
                         crate::rows::PERSON_COLUMNS
@@ -451,7 +452,29 @@ macro_rules! figures_store {
                     .await?
                     .iter()
                     .map(crate::rows::person_record)
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?;
+                    // The households' names, each read once (a page holds a few people a household).
+                    let mut codes: Vec<&str> = people.iter().map(|p| p.household.as_str()).collect();
+                    codes.dedup();
+                    let mut names = std::collections::HashMap::with_capacity(codes.len());
+                    for chunk in codes.chunks(5000) {
+                        let mut q = sqlx::QueryBuilder::<Db>::new("SELECT code, name FROM areas WHERE code IN (");
+                        let mut sep = q.separated(", ");
+                        for c in chunk {
+                            sep.push_bind(*c);
+                        }
+                        q.push(")");
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            names.insert(r.try_get::<String, _>("code")?, r.try_get::<String, _>("name")?);
+                        }
+                    }
+                    Ok(people
+                        .into_iter()
+                        .map(|p| {
+                            let door = names.get(p.household.as_str()).cloned().unwrap_or_default();
+                            (p, door)
+                        })
+                        .collect())
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! the library crates; nothing here knows SQL or HTTP.
 
 mod bench;
+mod bench_dashboard;
 mod bench_gates;
 mod bench_needs;
 mod bench_stats;
@@ -93,6 +94,9 @@ enum BenchCommand {
     /// The coverage report and the suggestions of a city, through the service, on a demo city
     /// grown to 20,000 zones and 60,000 workers.
     Workforce(bench_workforce::WorkforceBench),
+    /// The city's dashboard computed and served while it is recomputed behind the reads, and the
+    /// export of the whole city's people as CSV against the database's own CSV writer.
+    Dashboard(bench_dashboard::DashboardBench),
     /// The board of a community with 5,000 open needs and the escalation sweep over 1,000,000,
     /// through the service, on a demo grown to those sizes.
     Needs(bench_needs::NeedsBench),
@@ -382,6 +386,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Gates(b)) => bench_gates::bench(&b).await,
         Command::Bench(BenchCommand::Workforce(b)) => bench_workforce::bench(&b).await,
         Command::Bench(BenchCommand::Needs(b)) => bench_needs::bench(&b).await,
+        Command::Bench(BenchCommand::Dashboard(b)) => bench_dashboard::bench(&b).await,
         Command::Trace(a) => trace::run(&a),
         Command::Round(cmd) => round(cmd).await,
         Command::PoolSize(a) => pool_size(&a),
@@ -566,7 +571,7 @@ async fn seed_history(
     let mut pool = Vec::new();
     for c in communities {
         if let Some(node) = store.area(&root, c).await? {
-            pool.extend(store.people_page(&node.area.path, None, 20_000).await?);
+            pool.extend(store.people_page(&node.area.path, None, 20_000).await?.into_iter().map(|(p, _)| p));
         }
     }
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed ^ 0x6869_7374);

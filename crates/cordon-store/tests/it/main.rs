@@ -963,13 +963,17 @@ async fn figures_per_day_briefings_and_export_pages(store: &dyn Store) {
     let mut after: Option<(AreaPath, String)> = None;
     loop {
         let page = store.people_page(&city, after.as_ref().map(|(p, id)| (p, id.as_str())), 1).await.unwrap();
-        let Some(last) = page.last() else { break };
+        let Some((last, _)) = page.last() else { break };
         after = Some((last.path.clone(), last.person_id.as_str().to_owned()));
-        seen.extend(page.iter().map(|p| p.person_id.as_str().to_owned()));
+        seen.extend(page.iter().map(|(p, _)| p.person_id.as_str().to_owned()));
     }
     assert_eq!(seen, vec!["p1", "p2", "p3", "p4"]);
     let d1_people = store.people_page(&d1, None, 100).await.unwrap();
-    assert_eq!(d1_people.iter().map(|p| p.person_id.as_str()).collect::<Vec<_>>(), vec!["p1", "p2", "p3"]);
+    assert_eq!(
+        d1_people.iter().map(|(p, _)| p.person_id.as_str()).collect::<Vec<_>>(),
+        vec!["p1", "p2", "p3"]
+    );
+    assert_eq!(d1_people.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>(), vec!["501", "501", "502"]);
 
     // An export is audited as it starts and counted as it goes.
     let id = store
