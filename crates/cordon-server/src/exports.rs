@@ -92,6 +92,11 @@ pub struct Pseudonyms {
 }
 
 impl Pseudonyms {
+    /// The key, for the database to make the same pseudonyms (`Store::pseudonymised_people_csv`).
+    pub fn key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
     fn of(&self, prefix: &str, value: &str) -> String {
         let mut h = Sha256::new();
         h.update(self.key);
@@ -636,6 +641,14 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
         ex.source = Source::Whole(Some(rows));
     }
     tracing::info!(list = p.list.as_str(), area = %node.area.code, pseudonymise, by = %user.username, "export started");
+    // The pseudonymised register as the database writes it itself, where it can (PostgreSQL's
+    // COPY): the same columns, order and pseudonyms, several times faster than pages.
+    let direct = match (&ex.names, p.list, format) {
+        (Some(names), List::People, Format::Csv) => {
+            state.store.pseudonymised_people_csv(&node.area.path, names.key()).await?
+        }
+        _ => None,
+    };
     let stamp = Utc::now().with_timezone(&state.config.tz).format("%Y%m%d-%H%M");
     let file = format!(
         "{}-{}-{stamp}{}",
@@ -643,21 +656,64 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
         node.area.code,
         if pseudonymise { "-pseudonymised" } else { "" }
     );
+    if let Some(rows) = direct {
+        return Ok(direct_csv_response(ex, rows, &file));
+    }
     match format {
         Format::Csv => Ok(csv_response(ex, &file)),
         Format::Xlsx => xlsx_response(ex, &file).await,
     }
 }
 
+/// The header a CSV export starts with: a BOM (spreadsheets then read the Chinese as UTF-8)
+/// and the list's columns.
+fn csv_head(list: List) -> Bytes {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(columns(list));
+    let mut b = b"\xEF\xBB\xBF".to_vec();
+    b.extend(w.into_inner().unwrap_or_default());
+    Bytes::from(b)
+}
+
+fn csv_headers(file: &str) -> [(header::HeaderName, String); 2] {
+    [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")),
+    ]
+}
+
+/// Rows the database writes as CSV, passed on as they come; counted (one a line) for the audit,
+/// which is finished after the last.
+fn direct_csv_response(
+    ex: Export,
+    rows: futures::stream::BoxStream<'static, Result<Bytes, cordon_store::StoreError>>,
+    file: &str,
+) -> Response {
+    use futures::StreamExt;
+    let head = csv_head(ex.list);
+    let counted = futures::stream::try_unfold((rows, ex), |(mut rows, mut ex)| async move {
+        match rows.next().await {
+            Some(Ok(chunk)) => {
+                ex.rows += chunk.iter().filter(|&&b| b == b'\n').count() as i64;
+                Ok(Some((chunk, (rows, ex))))
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, rows = ex.rows, "export cut off");
+                Err(ApiError::from(e))
+            }
+            None => {
+                ex.state.store.export_progress(ex.audit_id, ex.rows, true).await?;
+                tracing::info!(list = ex.list.as_str(), rows = ex.rows, by = %ex.user.username, "export finished");
+                Ok(None)
+            }
+        }
+    });
+    let body = futures::stream::once(async { Ok::<_, ApiError>(head) }).chain(counted);
+    (csv_headers(file), Body::from_stream(body)).into_response()
+}
+
 fn csv_response(ex: Export, file: &str) -> Response {
-    let head = {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(columns(ex.list));
-        // A BOM: spreadsheets then read the Chinese as UTF-8.
-        let mut b = b"\xEF\xBB\xBF".to_vec();
-        b.extend(w.into_inner().unwrap_or_default());
-        Bytes::from(b)
-    };
+    let head = csv_head(ex.list);
     let pages = futures::stream::try_unfold(ex, |mut ex| async move {
         match ex.page().await {
             Ok(Some(rows)) => Ok(Some((csv_bytes(&rows)?, ex))),
@@ -669,14 +725,7 @@ fn csv_response(ex: Export, file: &str) -> Response {
         }
     });
     let body = futures::StreamExt::chain(futures::stream::once(async { Ok::<_, ApiError>(head) }), pages);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response()
+    (csv_headers(file), Body::from_stream(body)).into_response()
 }
 
 async fn xlsx_response(mut ex: Export, file: &str) -> Result<Response, ApiError> {

@@ -260,6 +260,19 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    // ---- exports ----
+
+    /// The people inside `scope` as pseudonymised CSV rows written by the database itself, in
+    /// the order and columns of a people export (register id, name, ID number, phone, birth
+    /// year, sex, household, address, tags), no header; a pseudonym is the first 12 hex digits
+    /// of SHA-256 over `key`, a zero byte and the value, after `P-` (`ID-` for ID numbers).
+    /// None where the backend has no such writer (SQLite): the caller reads pages instead.
+    async fn pseudonymised_people_csv(
+        &self,
+        scope: &AreaPath,
+        key: &[u8; 32],
+    ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>>;
 }
 
 /// An import in progress: a transaction of the store's own. Dropping it without `commit`

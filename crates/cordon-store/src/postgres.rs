@@ -396,6 +396,55 @@ impl Store for PgStore {
         .await?;
         rows.iter().map(rows::audit_entry).collect()
     }
+
+    async fn pseudonymised_people_csv(
+        &self,
+        scope: &AreaPath,
+        key: &[u8; 32],
+    ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
+        use futures::TryStreamExt;
+        use sqlx::postgres::PgPoolCopyExt;
+        // COPY takes no parameters: the key is hex and the range a path, whose characters are
+        // base-36 digits and slashes only, so both are written into the statement (and checked).
+        let (lo, hi) = scope.subtree_range();
+        if !lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'/') {
+            return Err(StoreError::Invalid(format!("an area path {lo:?}")));
+        }
+        let k = hex::encode(key);
+        let pseudonym = |prefix: &str, column: &str| {
+            format!(
+                "'{prefix}' || left(encode(sha256('\\x{k}'::bytea || '\\x00'::bytea || convert_to({column}, 'UTF8')), 'hex'), 12)"
+            )
+        };
+        let not_city = |t: &str| format!("CASE WHEN {t}.level <> 'city' THEN {t}.name END");
+        // A cell a spreadsheet would run as a formula is written as text, as the CSV writer does.
+        let text = |c: &str| {
+            format!(
+                "CASE WHEN left({c}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {c} ELSE {c} END"
+            )
+        };
+        let statement = format!(
+            "COPY (SELECT x.person_id, x.person_id, x.id_number, NULL, x.birth_year, x.sex, x.household_code, {address}, \
+             {tags} FROM (SELECT {pid} AS person_id, CASE WHEN p.id_number IS NULL THEN NULL ELSE {idn} END AS id_number, \
+             p.birth_year, p.sex, p.household_code, p.tags, concat_ws(' ', {d}, {s}, {m}, {c}, {b}, h.name) AS address \
+             FROM people p \
+             LEFT JOIN areas h ON h.code = p.household_code LEFT JOIN areas b ON b.code = h.parent_code \
+             LEFT JOIN areas c ON c.code = b.parent_code LEFT JOIN areas m ON m.code = c.parent_code \
+             LEFT JOIN areas s ON s.code = m.parent_code LEFT JOIN areas d ON d.code = s.parent_code \
+             WHERE p.path >= '{lo}' AND p.path < '{hi}' ORDER BY p.path, p.person_id) x) TO STDOUT (FORMAT csv)",
+            address = text("x.address"),
+            tags = text("x.tags"),
+            pid = pseudonym("P-", "p.person_id"),
+            idn = pseudonym("ID-", "p.id_number"),
+            d = not_city("d"),
+            s = not_city("s"),
+            m = not_city("m"),
+            c = not_city("c"),
+            b = not_city("b"),
+        );
+        let stream = self.pool.copy_out_raw(&statement).await?;
+        Ok(Some(Box::pin(stream.map_err(StoreError::from))))
+    }
 }
 
 struct PgImport {

@@ -400,6 +400,14 @@ impl Store for SqliteStore {
         .await?;
         rows.iter().map(rows::audit_entry).collect()
     }
+
+    async fn pseudonymised_people_csv(
+        &self,
+        _scope: &AreaPath,
+        _key: &[u8; 32],
+    ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
+        Ok(None)
+    }
 }
 
 struct SqliteImport {
