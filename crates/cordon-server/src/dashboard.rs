@@ -149,21 +149,8 @@ pub async fn dashboard(
             e.read = Instant::now();
             if e.computed.elapsed() > FRESH && !e.refreshing {
                 e.refreshing = true;
-                let state = state.clone();
-                let node = node.clone();
-                tokio::spawn(async move {
-                    match compute(&state, &node, Utc::now()).await {
-                        Ok(view) => state.dashboards.store(node.area.code.clone(), Arc::new(view)),
-                        Err(e) => {
-                            tracing::warn!(error = %e, area = %node.area.code, "refreshing a dashboard failed");
-                            if let Some(e) =
-                                state.dashboards.entries.lock().expect("cache").get_mut(&node.area.code)
-                            {
-                                e.refreshing = false;
-                            }
-                        }
-                    }
-                });
+                let (state, node) = (state.clone(), node.clone());
+                tokio::spawn(async move { recompute(&state, &node).await });
             }
             return Ok(e.view.clone());
         }
@@ -171,6 +158,22 @@ pub async fn dashboard(
     let view = Arc::new(compute(state, &node, Utc::now()).await?);
     state.dashboards.store(code, view.clone());
     Ok(view)
+}
+
+/// Recomputes and keeps `node`'s dashboard, which the caller marked as being recomputed; a
+/// failure is logged and unmarks it, so the next read tries again.
+async fn recompute(state: &AppState, node: &AreaNode) {
+    match compute(state, node, Utc::now()).await {
+        Ok(view) => state.dashboards.store(node.area.code.clone(), Arc::new(view)),
+        Err(e) => {
+            tracing::warn!(error = %e, area = %node.area.code, "computing a dashboard failed");
+            if let Some(e) =
+                state.dashboards.entries.lock().expect("dashboard cache").get_mut(&node.area.code)
+            {
+                e.refreshing = false;
+            }
+        }
+    }
 }
 
 /// The area `code` if it is the user's or inside it (none: the user's own).
@@ -442,15 +445,6 @@ pub fn warm_root(state: &AppState) {
             Ok(None) => return,
             Err(e) => return tracing::warn!(error = %e, "reading the city for the metrics failed"),
         };
-        match compute(&state, &node, Utc::now()).await {
-            Ok(view) => state.dashboards.store(city.code, Arc::new(view)),
-            Err(e) => {
-                tracing::warn!(error = %e, "computing the city's figures for the metrics failed");
-                if let Some(e) = state.dashboards.entries.lock().expect("dashboard cache").get_mut(&city.code)
-                {
-                    e.refreshing = false;
-                }
-            }
-        }
+        recompute(&state, &node).await;
     });
 }

@@ -19,7 +19,7 @@ use clap::Args;
 use cordon_store::Store;
 use futures::StreamExt;
 
-use crate::bench_stats::{median, ms};
+use crate::bench_stats::{median, ms, quantile};
 
 #[derive(Args)]
 pub struct DashboardBench {
@@ -49,14 +49,6 @@ fn rss_mb() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 pub async fn bench(b: &DashboardBench) -> Result<()> {
@@ -110,18 +102,18 @@ pub async fn bench(b: &DashboardBench) -> Result<()> {
         let d = cordon_server::dashboard::dashboard(&state, &admin, None, false)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        served.push(ms(t.elapsed()));
+        served.push(t.elapsed());
         std::hint::black_box(d);
     }
-    served.sort_by(f64::total_cmp);
+    served.sort();
     println!(
         "dashboard served for {} s ({} reads, recomputed every {} s behind them): p50 {:.3} ms, p99 {:.3} ms, max {:.1} ms",
         b.seconds,
         served.len(),
         cordon_server::dashboard::FRESH.as_secs(),
-        percentile(&served, 0.5),
-        percentile(&served, 0.99),
-        served.last().copied().unwrap_or(0.0)
+        quantile(&served, 0.5),
+        quantile(&served, 0.99),
+        quantile(&served, 1.0)
     );
 
     // The export of the city's people.

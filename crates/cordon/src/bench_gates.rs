@@ -4,6 +4,7 @@
 //! floor any request pays. Latency is measured from each request's scheduled start, so a slow
 //! answer cannot hide the requests queued behind it (no coordinated omission).
 
+use crate::bench_stats::quantile;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::Arc;
@@ -157,14 +158,6 @@ async fn run(
     }
     latencies.sort();
     Outcome { latencies, errors, elapsed: started.elapsed() }
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 fn report(name: &str, o: &Outcome) {
