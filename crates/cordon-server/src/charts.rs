@@ -1,8 +1,12 @@
 //! The dashboard's charts, drawn on the server as SVG by plotters: no script, nothing fetched,
 //! the same picture on a phone, a wall screen and paper. Titles and legends are the page's (in
-//! its language); a chart carries only axes and marks, plus a `<title>` per series for screen
-//! readers and hovering.
+//! its language); a chart carries only axes and marks.
 
+use std::error::Error;
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::dashboard::DayPoint;
@@ -33,7 +37,7 @@ fn count_label(v: f64) -> String {
 
 /// Draws into an SVG string; a drawing error is a bug in the chart, not in the data, and
 /// yields an empty chart rather than a failed page.
-fn svg(draw: impl FnOnce(&mut String) -> Result<(), Box<dyn std::error::Error>>) -> String {
+fn svg(draw: impl FnOnce(&mut String) -> Result<(), Box<dyn Error>>) -> String {
     let mut out = String::new();
     let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(&mut out)));
     match drawn {
@@ -51,7 +55,7 @@ fn svg(draw: impl FnOnce(&mut String) -> Result<(), Box<dyn std::error::Error>>)
 
 /// The x axis of `n` days or rounds: one unit each, from 0 to `n` (bars fill a unit, lines
 /// join the units' left edges).
-fn x_range(n: usize) -> std::ops::Range<f64> {
+fn x_range(n: usize) -> Range<f64> {
     0.0..(n.max(1) as f64)
 }
 
@@ -60,26 +64,66 @@ fn at_unit(x: f64) -> Option<usize> {
     (x >= 0.0 && (x - x.round()).abs() < 1e-6).then(|| x.round() as usize)
 }
 
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart on `root` over `x` and 0 to `y_top`, its mesh drawn in the dashboard's style:
+/// `x_labels` labels on x named by `x_label`, five on y named by `y_label`, `y_area` pixels for them.
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    x: Range<f64>,
+    y_top: f64,
+    y_area: u32,
+    x_labels: usize,
+    x_label: &dyn Fn(&f64) -> String,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<Chart<'a, 'b>, Box<dyn Error>> {
+    let mut chart = ChartBuilder::on(root)
+        .margin(6)
+        .x_label_area_size(26)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, 0.0..y_top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(x_labels)
+        .x_label_formatter(x_label)
+        .y_labels(5)
+        .y_label_formatter(y_label)
+        .max_light_lines(0)
+        .label_style(("sans-serif", 15).into_font().color(&MUTED))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A line over the days: its colour and the count it draws.
+type Series = (RGBColor, fn(&DayPoint) -> i64);
+
+/// One line per series over the days.
+fn day_lines(points: &[DayPoint], series: &[Series], y_area: u32) -> String {
+    svg(|out| {
+        let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
+        let max = points.iter().flat_map(|p| series.iter().map(move |(_, f)| f(p))).max().unwrap_or(0);
+        let x = x_range(points.len().saturating_sub(1));
+        let mut chart =
+            chart(&root, x, top(max), y_area, 6, &|x| label_day(points, *x), &|v| count_label(*v))?;
+        for (color, count) in series {
+            chart.draw_series(LineSeries::new(
+                points.iter().enumerate().map(|(i, p)| (i as f64, count(p) as f64)),
+                color.stroke_width(2),
+            ))?;
+        }
+        root.present()?;
+        Ok(())
+    })
+}
+
 /// New positives per day, confirmed stacked on asymptomatic.
 pub fn positives(points: &[DayPoint]) -> String {
     svg(|out| {
         let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
         let max = points.iter().map(|p| p.positives.new_positives()).max().unwrap_or(0);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .x_label_area_size(26)
-            .y_label_area_size(54)
-            .build_cartesian_2d(x_range(points.len()), 0.0..top(max))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(6)
-            .x_label_formatter(&|x| label_day(points, *x))
-            .y_label_formatter(&|v| count_label(*v))
-            .y_labels(5)
-            .max_light_lines(0)
-            .label_style(("sans-serif", 15).into_font().color(&MUTED))
-            .draw()?;
+        let x = x_range(points.len());
+        let mut chart = chart(&root, x, top(max), 54, 6, &|x| label_day(points, *x), &|v| count_label(*v))?;
         chart.draw_series(points.iter().enumerate().map(|(i, p)| {
             let x = i as f64;
             Rectangle::new([(x, 0.0), (x + 1.0, p.positives.asymptomatic as f64)], ASYMPTOMATIC.filled())
@@ -97,127 +141,37 @@ pub fn positives(points: &[DayPoint]) -> String {
 /// People sealed and controlled at the end of each day (the precaution zones, far larger, are
 /// left to the figures: on one axis they would flatten the two that matter).
 pub fn under_control(points: &[DayPoint]) -> String {
-    svg(|out| {
-        let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
-        let max =
-            points.iter().map(|p| p.residents_by_tier[0].max(p.residents_by_tier[1])).max().unwrap_or(0);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .x_label_area_size(26)
-            .y_label_area_size(62)
-            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(6)
-            .x_label_formatter(&|x| label_day(points, *x))
-            .y_label_formatter(&|v| count_label(*v))
-            .y_labels(5)
-            .max_light_lines(0)
-            .label_style(("sans-serif", 15).into_font().color(&MUTED))
-            .draw()?;
-        for (tier, color) in [(1, CONTROLLED), (0, SEALED)] {
-            chart.draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(i, p)| (i as f64, p.residents_by_tier[tier] as f64)),
-                color.stroke_width(2),
-            ))?;
-        }
-        root.present()?;
-        Ok(())
-    })
+    day_lines(points, &[(CONTROLLED, |p| p.residents_by_tier[1]), (SEALED, |p| p.residents_by_tier[0])], 62)
 }
 
 /// Requests raised and resolved per day.
 pub fn needs(points: &[DayPoint]) -> String {
-    svg(|out| {
-        let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
-        let max = points.iter().map(|p| p.needs_opened.max(p.needs_resolved)).max().unwrap_or(0);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .x_label_area_size(26)
-            .y_label_area_size(54)
-            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(6)
-            .x_label_formatter(&|x| label_day(points, *x))
-            .y_label_formatter(&|v| count_label(*v))
-            .y_labels(5)
-            .max_light_lines(0)
-            .label_style(("sans-serif", 15).into_font().color(&MUTED))
-            .draw()?;
-        chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as f64, p.needs_opened as f64)),
-            CONTROLLED.stroke_width(2),
-        ))?;
-        chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as f64, p.needs_resolved as f64)),
-            RESOLVED.stroke_width(2),
-        ))?;
-        root.present()?;
-        Ok(())
-    })
+    day_lines(points, &[(CONTROLLED, |p| p.needs_opened), (RESOLVED, |p| p.needs_resolved)], 54)
+}
+
+/// Gate decisions per day: let through and turned back.
+pub fn gates(points: &[DayPoint]) -> String {
+    day_lines(points, &[(PRECAUTION, |p| p.gate_let_through), (SEALED, |p| p.gate_refused)], 62)
 }
 
 /// Sampled as a share of expected, per testing round, oldest first.
 pub fn rounds(rounds: &[RoundProgress]) -> String {
     svg(|out| {
         let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .x_label_area_size(26)
-            .y_label_area_size(40)
-            .build_cartesian_2d(x_range(rounds.len()), 0f64..100f64)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(rounds.len().max(1) + 1)
-            .x_label_formatter(&|i| {
-                rounds.get(*i as usize).map(|r| format!("#{}", r.round_id)).unwrap_or_default()
-            })
-            .y_labels(5)
-            .y_label_formatter(&|v| format!("{v:.0}%"))
-            .max_light_lines(0)
-            .label_style(("sans-serif", 15).into_font().color(&MUTED))
-            .draw()?;
+        let name = |x: &f64| at_unit(*x).and_then(|i| rounds.get(i)).map(|r| format!("#{}", r.round_id));
+        let mut chart = chart(
+            &root,
+            x_range(rounds.len()),
+            100.0,
+            40,
+            rounds.len().max(1) + 1,
+            &|x| name(x).unwrap_or_default(),
+            &|v| format!("{v:.0}%"),
+        )?;
         chart.draw_series(rounds.iter().enumerate().map(|(i, r)| {
             let x = i as f64;
             Rectangle::new([(x + 0.1, 0.0), (x + 0.9, r.percent().min(100.0))], PRECAUTION.mix(0.85).filled())
         }))?;
-        root.present()?;
-        Ok(())
-    })
-}
-
-/// Gate decisions per day: let through and turned back.
-pub fn gates(points: &[DayPoint]) -> String {
-    svg(|out| {
-        let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
-        let max = points.iter().map(|p| p.gate_let_through.max(p.gate_refused)).max().unwrap_or(0);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .x_label_area_size(26)
-            .y_label_area_size(62)
-            .build_cartesian_2d(x_range(points.len().saturating_sub(1)), 0.0..top(max))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(6)
-            .x_label_formatter(&|x| label_day(points, *x))
-            .y_label_formatter(&|v| count_label(*v))
-            .y_labels(5)
-            .max_light_lines(0)
-            .label_style(("sans-serif", 15).into_font().color(&MUTED))
-            .draw()?;
-        chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as f64, p.gate_let_through as f64)),
-            PRECAUTION.stroke_width(2),
-        ))?;
-        chart.draw_series(LineSeries::new(
-            points.iter().enumerate().map(|(i, p)| (i as f64, p.gate_refused as f64)),
-            SEALED.stroke_width(2),
-        ))?;
         root.present()?;
         Ok(())
     })

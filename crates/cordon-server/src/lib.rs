@@ -126,6 +126,7 @@ impl AppState {
 }
 
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
+    metrics::install();
     let state = AppState::new(store, config);
     spawn_reviewer(state.clone());
     spawn_index_load(state.clone());

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cordon_domain::Role;
@@ -20,7 +20,13 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The process's recorder, installed on first use (one per process, however many routers).
+/// Installs the process's recorder (once, however many routers a process builds): before it,
+/// what the macros record goes nowhere.
+pub fn install() {
+    handle();
+}
+
+/// The process's recorder, installed on first use.
 fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
@@ -79,7 +85,6 @@ pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     if route != "/metrics" {
-        let _ = handle();
         let status = response.status().as_u16().to_string();
         metrics::counter!("cordon_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
             .increment(1);
@@ -91,7 +96,6 @@ pub async fn track(request: Request, next: Next) -> Response {
 
 /// Records a run of a background job.
 pub fn job(name: &'static str, ok: bool) {
-    let _ = handle();
     metrics::counter!("cordon_job_runs_total", "job" => name, "outcome" => if ok { "ok" } else { "failed" })
         .increment(1);
     if ok {
@@ -106,13 +110,10 @@ fn same(a: &str, b: &str) -> bool {
     x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
 }
 
-async fn allowed(
-    state: &AppState,
-    parts: &axum::http::request::Parts,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
+async fn allowed(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), ApiError> {
     if let Some(token) = &state.config.metrics_token {
-        let given = headers
+        let given = parts
+            .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
@@ -129,7 +130,7 @@ async fn allowed(
 
 pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    if let Err(e) = allowed(&state, &parts, &parts.headers).await {
+    if let Err(e) = allowed(&state, &parts).await {
         return e.into_response();
     }
     let h = handle();

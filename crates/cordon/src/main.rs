@@ -550,7 +550,7 @@ async fn seed_history(
     communities: &[AreaCode],
     days: u32,
 ) -> Result<()> {
-    use chrono::{Duration, TimeZone, Utc};
+    use chrono::{Duration, Utc};
     use cordon_domain::{CaseClass, EventKind, Tier, ZoneEvent};
     use cordon_server::gates::{self, DecisionRequest};
     use cordon_server::needs::{self, NeedAction, NeedRequest};
@@ -596,11 +596,8 @@ async fn seed_history(
     let (mut cases, mut zones, mut requests, mut passages, mut checkins) = (0, 0, 0, 0, 0);
     for day in cordon_demo::demo_history(seed, scale, days) {
         let date = today - Duration::days(day.days_ago.into());
-        let at = |minutes: i64| {
-            let local = date.and_hms_opt(0, 0, 0).expect("midnight");
-            let start = tz.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc));
-            start + Duration::minutes(minutes)
-        };
+        let midnight = gates::day_bounds(&state, date).0;
+        let at = |minutes: i64| midnight + Duration::minutes(minutes);
         // Positives, found in the morning's testing, each opened as it was confirmed.
         let mut first_building = None;
         for i in 0..day.asymptomatic + day.confirmed {
