@@ -15,10 +15,9 @@ use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use cordon_domain::{AreaPath, Role};
+use cordon_domain::{AreaPath, Pseudonyms, Role};
 use cordon_store::{ContactQuery, NeedQuery, NewExport, PassageQuery, User, ZoneQuery};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -84,36 +83,6 @@ fn may_export_list(user: &User, list: List) -> bool {
     may_export(user) || (list == List::Contacts && user.role == Role::Epidemiologist)
 }
 
-/// Stable pseudonyms for one deployment: the same person has the same pseudonym in every
-/// export, so pseudonymised lists can still be joined, and nobody without the key can go back.
-#[derive(Clone)]
-pub struct Pseudonyms {
-    key: [u8; 32],
-}
-
-impl Pseudonyms {
-    /// The key, for the database to make the same pseudonyms (`Store::pseudonymised_people_csv`).
-    pub fn key(&self) -> &[u8; 32] {
-        &self.key
-    }
-
-    fn of(&self, prefix: &str, value: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(self.key);
-        h.update([0]);
-        h.update(value.as_bytes());
-        format!("{prefix}{}", &hex::encode(h.finalize())[..12])
-    }
-
-    pub fn person(&self, person_id: &str) -> String {
-        self.of("P-", person_id)
-    }
-
-    pub fn id_number(&self, id_number: &str) -> String {
-        self.of("ID-", id_number)
-    }
-}
-
 /// The deployment's pseudonym key, kept in the store's settings (made once, on first use).
 async fn pseudonyms(state: &AppState) -> Result<Pseudonyms, ApiError> {
     let key = state
@@ -132,7 +101,7 @@ async fn pseudonyms(state: &AppState) -> Result<Pseudonyms, ApiError> {
             Ok::<_, ApiError>(key)
         })
         .await?;
-    Ok(Pseudonyms { key: *key })
+    Ok(Pseudonyms::new(*key))
 }
 
 /// The path of the area above: a household's building.
@@ -641,11 +610,12 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
         ex.source = Source::Whole(Some(rows));
     }
     tracing::info!(list = p.list.as_str(), area = %node.area.code, pseudonymise, by = %user.username, "export started");
-    // The pseudonymised register as the database writes it itself, where it can (PostgreSQL's
-    // COPY): the same columns, order and pseudonyms, several times faster than pages.
+    // The pseudonymised register as the store writes it in bulk, where it can (PostgreSQL's
+    // COPY, SQLite's bulk reader): the same columns, order and pseudonyms, several times faster
+    // than pages.
     let direct = match (&ex.names, p.list, format) {
         (Some(names), List::People, Format::Csv) => {
-            state.store.pseudonymised_people_csv(&node.area.path, names.key()).await?
+            state.store.pseudonymised_people_csv(&node.area.path, names).await?
         }
         _ => None,
     };

@@ -4,6 +4,7 @@
 //! Every read of people takes the reader's scope (an [`AreaPath`]) and filters by it in the
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
+mod bulk;
 mod cases;
 mod figures;
 mod gates;
@@ -263,15 +264,15 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
 
     // ---- exports ----
 
-    /// The people inside `scope` as pseudonymised CSV rows written by the database itself, in
-    /// the order and columns of a people export (register id, name, ID number, phone, birth
-    /// year, sex, household, address, tags), no header; a pseudonym is the first 12 hex digits
-    /// of SHA-256 over `key`, a zero byte and the value, after `P-` (`ID-` for ID numbers).
-    /// None where the backend has no such writer (SQLite): the caller reads pages instead.
+    /// The people inside `scope` as pseudonymised CSV rows, in the order and columns of a
+    /// people export (register id, name, ID number, phone, birth year, sex, household, address,
+    /// tags), no header, streamed as they are read: PostgreSQL writes them itself (COPY), SQLite
+    /// through a bulk reader of its own. None where there is no such reader (an in-memory
+    /// SQLite database): the caller reads pages instead.
     async fn pseudonymised_people_csv(
         &self,
         scope: &AreaPath,
-        key: &[u8; 32],
+        names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>>;
 }
 

@@ -23,7 +23,7 @@ const PEOPLE_INDEXES: [(&str, &str); 4] = [
     ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
     ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
     ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
-    ("people_path", "CREATE INDEX IF NOT EXISTS people_path ON people (path, vulnerable)"),
+    ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
 ];
 
 impl PgStore {
@@ -400,50 +400,9 @@ impl Store for PgStore {
     async fn pseudonymised_people_csv(
         &self,
         scope: &AreaPath,
-        key: &[u8; 32],
+        names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
-        use futures::TryStreamExt;
-        use sqlx::postgres::PgPoolCopyExt;
-        // COPY takes no parameters: the key is hex and the range a path, whose characters are
-        // base-36 digits and slashes only, so both are written into the statement (and checked).
-        let (lo, hi) = scope.subtree_range();
-        if !lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'/') {
-            return Err(StoreError::Invalid(format!("an area path {lo:?}")));
-        }
-        let k = hex::encode(key);
-        let pseudonym = |prefix: &str, column: &str| {
-            format!(
-                "'{prefix}' || left(encode(sha256('\\x{k}'::bytea || '\\x00'::bytea || convert_to({column}, 'UTF8')), 'hex'), 12)"
-            )
-        };
-        let not_city = |t: &str| format!("CASE WHEN {t}.level <> 'city' THEN {t}.name END");
-        // A cell a spreadsheet would run as a formula is written as text, as the CSV writer does.
-        let text = |c: &str| {
-            format!(
-                "CASE WHEN left({c}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {c} ELSE {c} END"
-            )
-        };
-        let statement = format!(
-            "COPY (SELECT x.person_id, x.person_id, x.id_number, NULL, x.birth_year, x.sex, x.household_code, {address}, \
-             {tags} FROM (SELECT {pid} AS person_id, CASE WHEN p.id_number IS NULL THEN NULL ELSE {idn} END AS id_number, \
-             p.birth_year, p.sex, p.household_code, p.tags, concat_ws(' ', {d}, {s}, {m}, {c}, {b}, h.name) AS address \
-             FROM people p \
-             LEFT JOIN areas h ON h.code = p.household_code LEFT JOIN areas b ON b.code = h.parent_code \
-             LEFT JOIN areas c ON c.code = b.parent_code LEFT JOIN areas m ON m.code = c.parent_code \
-             LEFT JOIN areas s ON s.code = m.parent_code LEFT JOIN areas d ON d.code = s.parent_code \
-             WHERE p.path >= '{lo}' AND p.path < '{hi}' ORDER BY p.path, p.person_id) x) TO STDOUT (FORMAT csv)",
-            address = text("x.address"),
-            tags = text("x.tags"),
-            pid = pseudonym("P-", "p.person_id"),
-            idn = pseudonym("ID-", "p.id_number"),
-            d = not_city("d"),
-            s = not_city("s"),
-            m = not_city("m"),
-            c = not_city("c"),
-            b = not_city("b"),
-        );
-        let stream = self.pool.copy_out_raw(&statement).await?;
-        Ok(Some(Box::pin(stream.map_err(StoreError::from))))
+        crate::bulk::postgres_people_csv(&self.pool, scope, names).await.map(Some)
     }
 }
 

@@ -16,6 +16,8 @@ use crate::*;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, for the bulk reader (none in memory).
+    file: Option<std::path::PathBuf>,
 }
 
 /// The secondary indexes of `people`: made after migrations, dropped and rebuilt around a bulk
@@ -24,7 +26,7 @@ const PEOPLE_INDEXES: [(&str, &str); 4] = [
     ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
     ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
     ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
-    ("people_path", "CREATE INDEX IF NOT EXISTS people_path ON people (path, vulnerable)"),
+    ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
 ];
 
 impl SqliteStore {
@@ -39,12 +41,15 @@ impl SqliteStore {
             // Worker threads for SQLite's sorter: CREATE INDEX over millions of rows (after a bulk
             // load) runs about three times faster with two.
             .pragma("threads", sorter_threads());
+        let file = Some(options.get_filename().to_path_buf()).filter(|f| {
+            !f.as_os_str().is_empty() && f.as_os_str() != ":memory:" && !url.contains("mode=memory")
+        });
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         for (_, ddl) in PEOPLE_INDEXES {
             sqlx::query(ddl).execute(&pool).await?;
         }
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, file })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -403,10 +408,10 @@ impl Store for SqliteStore {
 
     async fn pseudonymised_people_csv(
         &self,
-        _scope: &AreaPath,
-        _key: &[u8; 32],
+        scope: &AreaPath,
+        names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
-        Ok(None)
+        Ok(self.file.clone().map(|file| crate::bulk::sqlite_people_csv(file, scope, names)))
     }
 }
 
