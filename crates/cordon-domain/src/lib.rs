@@ -27,7 +27,7 @@ pub use cases::{CaseClass, ContactKind, ContactSource, ContactStatus, Schedule};
 pub use error::DomainError;
 pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
-pub use privacy::Pseudonyms;
+pub use privacy::{AuditRead, ChainCheck, ChainReport, Pseudonyms, audit_link};
 pub use protocol::{Profile, Tier};
 pub use testing::{Pooling, TubeResult};
 pub use tiers::{TierFigures, ZoneCover};

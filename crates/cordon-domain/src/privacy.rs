@@ -1,4 +1,5 @@
-//! Pseudonyms (化名): what stands for a person in a list that leaves the command without names.
+//! Privacy: pseudonyms (化名) for the lists that leave the command without names, and the hash
+//! chain that makes the audit of reads tamper-evident.
 
 use sha2::{Digest, Sha256};
 
@@ -61,6 +62,113 @@ impl std::fmt::Debug for Pseudonyms {
     }
 }
 
+/// One entry of the audit of reads (who read whom, when, through what), as the chain hashes it.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRead<'a> {
+    /// To the microsecond: both backends keep that much, so a stored entry hashes as written.
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub user_id: i64,
+    pub username: &'a str,
+    pub person_id: &'a str,
+    pub route: &'a str,
+}
+
+/// The link of the audit's hash chain for `entry` after the link `previous` (empty before the
+/// first): SHA-256, in hex, over the previous link and the entry's fields. Removing, altering
+/// or reordering an entry breaks every link from there on.
+pub fn audit_link(previous: &str, entry: &AuditRead<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(previous.as_bytes());
+    h.update(b"\n");
+    h.update(entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).as_bytes());
+    for field in [&entry.user_id.to_string(), entry.username, entry.person_id, entry.route] {
+        h.update(b"\t");
+        h.update(field.as_bytes());
+    }
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What `cordon audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Entries read.
+    pub entries: u64,
+    /// Entries written before the chain began (stored without a link), all at the start.
+    pub unchained: u64,
+    /// The last link: worth noting down elsewhere, since whoever can rewrite the whole table
+    /// can rewrite the chain with it.
+    pub head: String,
+    /// The first entry that does not hold, and why.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Checks the chain entry by entry, in the order of their ids.
+#[derive(Debug, Default)]
+pub struct ChainCheck {
+    report: Option<ChainReport>,
+}
+
+impl ChainCheck {
+    /// The next entry, with its stored id and link (none: written before the chain).
+    pub fn entry(&mut self, id: i64, entry: &AuditRead<'_>, link: Option<&str>) {
+        let r = self.report.get_or_insert_with(|| ChainReport {
+            entries: 0,
+            unchained: 0,
+            head: String::new(),
+            broken: None,
+        });
+        r.entries += 1;
+        if r.broken.is_some() {
+            return;
+        }
+        match link {
+            None if r.head.is_empty() => r.unchained += 1,
+            None => r.broken = Some((id, "the entry has no link, after linked ones".into())),
+            Some(link) => {
+                let expected = audit_link(&r.head, entry);
+                if link == expected {
+                    r.head = expected;
+                } else {
+                    r.broken = Some((
+                        id,
+                        "the entry does not match its link: altered, or an entry before it removed".into(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The report, checked against the head and the count kept beside the table (which a
+    /// removal of the newest entries would not match).
+    pub fn finish(self, kept_head: &str, kept_linked: u64) -> ChainReport {
+        let mut r = self.report.unwrap_or(ChainReport {
+            entries: 0,
+            unchained: 0,
+            head: String::new(),
+            broken: None,
+        });
+        if r.broken.is_none() {
+            let linked = r.entries - r.unchained;
+            if r.head != kept_head || linked != kept_linked {
+                r.broken = Some((
+                    0,
+                    format!(
+                        "the table ends at {linked} linked entries and link {}, the chain's head is {kept_linked} and {}: entries removed from the end",
+                        short(&r.head),
+                        short(kept_head)
+                    ),
+                ));
+            }
+        }
+        r
+    }
+}
+
+fn short(link: &str) -> &str {
+    if link.is_empty() { "(none)" } else { &link[..link.len().min(12)] }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +190,61 @@ mod tests {
         h.update(b"P0000001");
         let hex: String = h.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(p, format!("P-{hex}"));
+    }
+
+    fn read(at_s: i64, person: &str) -> AuditRead<'_> {
+        AuditRead {
+            at: chrono::DateTime::from_timestamp(1_780_000_000 + at_s, 123_456_000).unwrap(),
+            user_id: 3,
+            username: "gongzhufu",
+            person_id: person,
+            route: "GET /api/v1/people/{id}",
+        }
+    }
+
+    #[test]
+    fn the_chain_holds_and_an_alteration_a_removal_or_a_cut_is_found() {
+        let people = ["P1", "P2", "P3", "P4"];
+        let mut links = vec![];
+        let mut head = String::new();
+        for (i, p) in people.iter().enumerate() {
+            head = audit_link(&head, &read(i as i64, p));
+            links.push(head.clone());
+        }
+        let check = |rows: &[(i64, AuditRead<'_>, Option<&str>)], kept: (&str, u64)| {
+            let mut c = ChainCheck::default();
+            for (id, e, l) in rows {
+                c.entry(*id, e, *l);
+            }
+            c.finish(kept.0, kept.1)
+        };
+        let rows: Vec<(i64, AuditRead<'_>, Option<&str>)> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as i64 + 10, read(i as i64, p), Some(links[i].as_str())))
+            .collect();
+        let ok = check(&rows, (&head, 4));
+        assert_eq!(ok.broken, None);
+        assert_eq!((ok.entries, ok.unchained, ok.head.as_str()), (4, 0, head.as_str()));
+
+        // Entries before the chain began are counted, not held against it.
+        let mut older = vec![(1, read(-5, "P0"), None)];
+        older.extend(rows.iter().cloned());
+        let r = check(&older, (&head, 4));
+        assert_eq!((r.broken, r.unchained), (None, 1));
+
+        // An altered person, a removed entry, a cut-off end.
+        let mut altered = rows.clone();
+        altered[1].1.person_id = "P9";
+        assert_eq!(check(&altered, (&head, 4)).broken.unwrap().0, 11);
+        let mut removed = rows.clone();
+        removed.remove(1);
+        assert_eq!(check(&removed, (&head, 4)).broken.unwrap().0, 12);
+        let cut = &rows[..3];
+        assert_eq!(check(cut, (&head, 4)).broken.unwrap().0, 0);
+        // A link dropped after the chain began.
+        let mut unlinked = rows.clone();
+        unlinked[2].2 = None;
+        assert_eq!(check(&unlinked, (&head, 4)).broken.unwrap().0, 12);
     }
 }

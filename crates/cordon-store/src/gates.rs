@@ -632,17 +632,14 @@ macro_rules! gate_store {
                         .await?;
                     }
                     if let Some(person) = &p.person_id {
-                        sqlx::query(
-                            "INSERT INTO audit_reads (at, user_id, username, person_id, route) \
-                             VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(p.at)
-                        .bind(reader.id)
-                        .bind(&reader.username)
-                        .bind(person)
-                        .bind(route)
-                        .execute(&mut *tx)
-                        .await?;
+                        let read = cordon_domain::AuditRead {
+                            at: p.at,
+                            user_id: reader.id,
+                            username: &reader.username,
+                            person_id: person,
+                            route,
+                        };
+                        <Db as crate::audit::Chained>::append(&mut *tx, &[read]).await?;
                     }
                     let sql = format!("{PASSAGE_SELECT} WHERE x.id = $1");
                     let r = passage_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;

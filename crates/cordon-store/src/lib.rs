@@ -4,6 +4,7 @@
 //! Every read of people takes the reader's scope (an [`AreaPath`]) and filters by it in the
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
+mod audit;
 mod bulk;
 mod cases;
 mod figures;
@@ -261,6 +262,8 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Checks the audit's hash chain from the first entry to the head kept beside it.
+    async fn verify_audit(&self) -> Result<cordon_domain::ChainReport>;
 
     // ---- exports ----
 

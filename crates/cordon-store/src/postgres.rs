@@ -368,22 +368,15 @@ impl Store for PgStore {
         route: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        let reads = crate::audit::reads(user, people, route, at);
         let mut tx = self.pool.begin().await?;
-        for chunk in people.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO audit_reads (at, user_id, username, person_id, route) ",
-            );
-            q.push_values(chunk, |mut b, p| {
-                b.push_bind(at)
-                    .push_bind(user.id)
-                    .push_bind(user.username.as_str())
-                    .push_bind(p.as_str())
-                    .push_bind(route);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
+        crate::audit::postgres::append(&mut tx, &reads).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn verify_audit(&self) -> Result<cordon_domain::ChainReport> {
+        crate::audit::postgres::verify(&self.pool).await
     }
 
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -72,9 +72,21 @@ enum Command {
     /// Reports: the daily briefing of an area (疫情防控工作通报), in Chinese and English.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The audit of reads (who read whom, when, through what).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Checks the audit's hash chain entry by entry: exits 1, naming the first entry that does
+    /// not hold, if one was altered or removed, or entries were cut off the end. Prints the
+    /// chain's head, worth keeping elsewhere (whoever can rewrite the whole table can rewrite
+    /// the chain with it).
+    Verify(DbArg),
 }
 
 #[derive(Subcommand)]
@@ -392,6 +404,29 @@ async fn run(command: Command) -> Result<()> {
         Command::PoolSize(a) => pool_size(&a),
         Command::Report(ReportCommand::Daily(a)) => report_daily(a).await,
         Command::VerifyPass(a) => verify_pass(&a),
+        Command::Audit(AuditCommand::Verify(db)) => audit_verify(db).await,
+    }
+}
+
+async fn audit_verify(db: DbArg) -> Result<()> {
+    let store = open(&db.url(DEFAULT_DB)).await?;
+    let r = store.verify_audit().await?;
+    let head = if r.head.is_empty() { "(none yet)" } else { r.head.as_str() };
+    match r.broken {
+        None => {
+            println!(
+                "the audit of reads holds: {} entries, {} of them linked ({} written before the chain began); head {head}",
+                r.entries,
+                r.entries - r.unchained,
+                r.unchained
+            );
+            Ok(())
+        }
+        Some((id, why)) => {
+            let at = if id > 0 { format!("at entry {id}") } else { "at the end".to_owned() };
+            eprintln!("the audit of reads does NOT hold {at}: {why} ({} entries read)", r.entries);
+            std::process::exit(1);
+        }
     }
 }
 

@@ -207,6 +207,17 @@ async fn users_sessions_and_audit(store: &dyn Store) {
     let reads = store.reads_of(&p[0], 10).await.unwrap();
     assert_eq!(reads.len(), 1);
     assert_eq!((reads[0].username.as_str(), reads[0].route.as_str()), ("wang", "GET /api/v1/people/{id}"));
+
+    // The audit is a hash chain: intact, with the head of the last entry; appends extend it.
+    let first = store.verify_audit().await.unwrap();
+    assert_eq!((first.entries, first.unchained, first.broken.clone()), (2, 0, None));
+    // Nanoseconds are cut to what both backends keep, so an entry hashes as it is read back.
+    let later = now + Duration::nanoseconds(1_234_567_891);
+    store.audit_reads(&u, &p[..1], "GET /api/v1/households/{code}", later).await.unwrap();
+    let second = store.verify_audit().await.unwrap();
+    assert_eq!((second.entries, second.broken), (3, None));
+    assert_ne!(second.head, first.head);
+    assert_eq!(second.head.len(), 64);
 }
 
 fn new_zone(area: &str, tier: Tier, at: chrono::DateTime<Utc>) -> NewZone {
