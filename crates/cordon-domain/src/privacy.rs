@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 /// export, so pseudonymised lists can still be joined, and nobody without the key can go back.
 ///
 /// A pseudonym is a prefix and the first 12 hex digits of SHA-256 over the key, a zero byte
-/// and the value. The PostgreSQL store computes the same in SQL (`sha256()`), so the rule is
-/// written twice; the store tests hold the two to each other.
+/// and the value. The server's paged exports and the store's bulk register both make them
+/// here, so a person's pseudonym is the same in every list.
 #[derive(Clone)]
 pub struct Pseudonyms {
     key: [u8; 32],
@@ -17,11 +17,6 @@ pub struct Pseudonyms {
 impl Pseudonyms {
     pub fn new(key: [u8; 32]) -> Self {
         Pseudonyms { key }
-    }
-
-    /// The key, for a database to make the same pseudonyms itself.
-    pub fn key(&self) -> &[u8; 32] {
-        &self.key
     }
 
     /// Appends the pseudonym of `value` to `out`, without allocating.
@@ -183,7 +178,7 @@ mod tests {
         assert_ne!(p, a.person("P0000002"));
         assert!(p.starts_with("P-") && p.len() == 14, "{p}");
         assert!(a.id_number("150102199001011234").starts_with("ID-"));
-        // The first 12 hex digits of SHA-256(key ‖ 0 ‖ value), as PostgreSQL computes them.
+        // The first 12 hex digits of SHA-256(key ‖ 0 ‖ value).
         let mut h = Sha256::new();
         h.update([7u8; 32]);
         h.update([0]);

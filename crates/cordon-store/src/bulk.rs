@@ -15,8 +15,9 @@
 //! - Reading and writing run on two threads, batch by batch ([`Batch`]): the database's
 //!   stepping on one, the pseudonyms and the CSV on the other. Each is about half the work.
 //!
-//! One statement is one snapshot (a SQLite read transaction; on PostgreSQL both COPYs run in
-//! one repeatable-read transaction), and in WAL mode a SQLite reader holds no writer back.
+//! The export reads one snapshot: on SQLite one statement's read transaction (in WAL mode it
+//! holds no writer back); on PostgreSQL two repeatable-read transactions, the second importing
+//! the first's exported snapshot.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -344,7 +345,8 @@ impl std::io::Read for CopyReader {
 }
 
 /// The people inside `scope`, pseudonymised, as CSV rows, from PostgreSQL: the people and the
-/// areas each one `COPY … TO STDOUT (FORMAT csv)` in one repeatable-read transaction.
+/// areas each one `COPY … TO STDOUT (FORMAT csv)` on a connection of its own, both in one
+/// snapshot.
 pub(crate) async fn postgres_people_csv(
     pool: &sqlx::PgPool,
     scope: &AreaPath,
@@ -374,16 +376,19 @@ pub(crate) async fn postgres_people_csv(
     };
     let (people_stmt, areas_stmt) = (copy(PEOPLE), copy(AREAS));
     // Two connections in one snapshot: the first exports it, the second imports it.
-    let mut first = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *first).await?;
-    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *first).await?;
-    let mut second = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *second).await?;
+    // The connections leave the pool: an export the client leaves half-way ends its COPY by
+    // closing its connection, instead of handing the pool one that must first drain the rest.
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    let mut first = pool.acquire().await?.detach();
+    sqlx::query(begin).execute(&mut first).await?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut first).await?;
+    let mut second = pool.acquire().await?.detach();
+    sqlx::query(begin).execute(&mut second).await?;
     if !snapshot.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(StoreError::Invalid(format!("a snapshot name {snapshot:?}")));
     }
     sqlx::query(sqlx::AssertSqlSafe(format!("SET TRANSACTION SNAPSHOT '{snapshot}'")))
-        .execute(&mut *second)
+        .execute(&mut second)
         .await?;
 
     let (people_tx, people_rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(16);
@@ -411,13 +416,15 @@ pub(crate) async fn postgres_people_csv(
                     }
                 }
                 if tx.send(Ok(chunk.freeze())).await.is_err() {
-                    return; // the export stopped
+                    return; // the export stopped: the connection closes as it is dropped
                 }
                 if let Some(e) = failed {
                     let _ = tx.send(Err(e.into())).await;
                     return;
                 }
             }
+            drop(ready);
+            let _ = sqlx::Connection::close(conn).await;
         });
     }
     let names = names.clone();
