@@ -49,6 +49,12 @@ pub fn count_en(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A CSV cell as written to a file a spreadsheet will open: one that would run as a formula
+/// (CSV injection) is written as text, after an apostrophe.
+pub fn spreadsheet_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

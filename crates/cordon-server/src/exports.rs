@@ -15,6 +15,7 @@ use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use cordon_domain::format::spreadsheet_cell;
 use cordon_domain::{AreaPath, Pseudonyms, Role};
 use cordon_store::{ContactQuery, NeedQuery, NewExport, PassageQuery, User, ZoneQuery};
 use serde::{Deserialize, Serialize};
@@ -550,15 +551,10 @@ async fn whole(
     Ok(rows)
 }
 
-/// CSV cells that a spreadsheet would run as a formula are written as text.
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
-}
-
 fn csv_bytes(rows: &[Vec<String>]) -> Result<Bytes, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
     for r in rows {
-        w.write_record(r.iter().map(|c| cell(c).into_owned()))
+        w.write_record(r.iter().map(|c| spreadsheet_cell(c).into_owned()))
             .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
     }
     w.into_inner().map(Bytes::from).map_err(|e| ApiError::Internal(format!("csv: {e}")))

@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use bytes::Bytes;
+use cordon_domain::format::spreadsheet_cell;
 use cordon_domain::{AreaPath, Pseudonyms};
 use futures::stream::BoxStream;
 use rusqlite::{OpenFlags, OptionalExtension, types::ValueRef};
@@ -47,11 +48,6 @@ type Chunks = tokio::sync::mpsc::Sender<Result<Bytes>>;
 
 fn csv_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("writing the register as CSV: {e}"))
-}
-
-/// A cell a spreadsheet would run as a formula is written as text, as the paged export does.
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
 }
 
 /// The CSV chunks as a stream, from `run` on a blocking thread sending them.
@@ -150,7 +146,17 @@ fn write_people(
                 if !id_number.is_empty() {
                     names.write("ID-", id_number, &mut idn);
                 }
-                let record = [&*pid, &pid, &idn, "", year, sex, household, &cell(address), &cell(tags)];
+                let record = [
+                    &*pid,
+                    &pid,
+                    &idn,
+                    "",
+                    year,
+                    sex,
+                    household,
+                    &spreadsheet_cell(address),
+                    &spreadsheet_cell(tags),
+                ];
                 w.write_record(record).map_err(csv_error)?;
             }
             if w.get_ref().len() >= CHUNK {
