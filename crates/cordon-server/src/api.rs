@@ -266,7 +266,7 @@ async fn area_shape(
 
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
-    /// A name prefix (王芳, 王), a phone number or its first digits, or an 18-character ID number.
+    /// A name prefix (王芳, 王), a whole phone number, or an 18-character ID number.
     #[serde(default)]
     pub q: String,
     /// Everyone of one household (a door-to-door visit), instead of `q`.
@@ -319,11 +319,16 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
         return Ok(PeopleQuery::IdNumber(id.as_str().to_owned()));
     }
     let digits: String = q.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = digits.strip_prefix("+86").unwrap_or(&digits);
     if digits.bytes().all(|b| b.is_ascii_digit()) {
-        if digits.len() < 3 {
-            return Err(ApiError::invalid("q", "give at least the first 3 digits of a phone number"));
-        }
-        return Ok(PeopleQuery::PhonePrefix(digits));
+        // Phones are sealed at rest: only a whole number has a blind index to look up.
+        let phone = cordon_domain::Phone::parse(digits).map_err(|_| {
+            ApiError::invalid(
+                "q",
+                "give the whole phone number (11 digits for a mobile, with the area code for a landline)",
+            )
+        })?;
+        return Ok(PeopleQuery::Phone(phone.as_str().to_owned()));
     }
     Ok(PeopleQuery::NamePrefix(q.to_owned()))
 }

@@ -20,6 +20,7 @@
 //! the first's exported snapshot.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use bytes::Bytes;
@@ -28,7 +29,7 @@ use cordon_domain::{AreaPath, Pseudonyms};
 use futures::stream::BoxStream;
 use rusqlite::{OpenFlags, OptionalExtension, types::ValueRef};
 
-use crate::{Result, StoreError};
+use crate::{Field, Keyring, Result, StoreError};
 
 /// Bytes per chunk sent on: large enough that the channel is not the cost, small enough that
 /// the first bytes leave at once.
@@ -40,7 +41,8 @@ const CELLS: usize = 7;
 const BATCH: usize = 4096;
 
 /// The order both readers read in; the `people_place` index serves it.
-const PEOPLE: &str = "SELECT person_id, id_number, birth_year, sex, household_code, tags, path FROM people \
+/// The ID number comes sealed: as hex from SQLite's reader, as `\\x` and hex from PostgreSQL's COPY.
+const PEOPLE: &str = "SELECT person_id, id_sealed, birth_year, sex, household_code, tags, path FROM people \
                       WHERE path >= $1 AND path < $2 ORDER BY path, person_id";
 const AREAS: &str = "SELECT path, level, name FROM areas WHERE path >= $1 AND path < $2 ORDER BY path";
 
@@ -118,6 +120,7 @@ impl Batches<'_> {
 /// Runs `read` on a thread of its own and writes what it reads as pseudonymised CSV.
 fn write_people(
     names: &Pseudonyms,
+    keys: &Keyring,
     tx: &Chunks,
     read: impl FnOnce(&mut Batches<'_>) -> Result<()> + Send,
 ) -> Result<()> {
@@ -135,16 +138,21 @@ fn write_people(
         });
         let writer = || csv::Writer::from_writer(Vec::with_capacity(CHUNK + 64 * 1024));
         let mut w = writer();
-        let (mut pid, mut idn) = (String::new(), String::new());
+        let (mut pid, mut idn, mut sealed) = (String::new(), String::new(), Vec::new());
         // Ends when the reader has read the last row (or failed, or stopped for the client).
         for batch in full {
             let mut batch = batch?;
-            for [person, id_number, year, sex, household, tags, address] in batch.rows() {
+            for [person, id_sealed, year, sex, household, tags, address] in batch.rows() {
                 pid.clear();
                 names.write("P-", person, &mut pid);
                 idn.clear();
-                if !id_number.is_empty() {
-                    names.write("ID-", id_number, &mut idn);
+                if !id_sealed.is_empty() {
+                    let hex = id_sealed.strip_prefix("\\x").unwrap_or(id_sealed);
+                    sealed.resize(hex.len() / 2, 0);
+                    hex::decode_to_slice(hex, &mut sealed).map_err(|_| {
+                        StoreError::Sealed(format!("the ID number of {person} is not a sealed value"))
+                    })?;
+                    names.write("ID-", &keys.open(Field::IdNumber, person, &sealed)?, &mut idn);
                 }
                 let record = [
                     &*pid,
@@ -266,10 +274,11 @@ pub(crate) fn sqlite_people_csv(
     file: PathBuf,
     scope: &AreaPath,
     names: &Pseudonyms,
+    keys: Arc<Keyring>,
 ) -> BoxStream<'static, Result<Bytes>> {
     let (lo, hi) = scope.subtree_range();
     let names = names.clone();
-    chunk_stream(move |tx| write_people(&names, tx, |batches| sqlite_read(&file, &lo, &hi, batches)))
+    chunk_stream(move |tx| write_people(&names, &keys, tx, |batches| sqlite_read(&file, &lo, &hi, batches)))
 }
 
 fn sqlite_read(file: &std::path::Path, lo: &str, hi: &str, batches: &mut Batches<'_>) -> Result<()> {
@@ -305,11 +314,15 @@ fn sqlite_read(file: &std::path::Path, lo: &str, hi: &str, batches: &mut Batches
     let mut stmt = conn.prepare(PEOPLE).map_err(e)?;
     let mut rows = stmt.query([lo, hi]).map_err(e)?;
     let mut year = String::new();
+    let mut sealed = String::new();
     while let Some(r) = rows.next().map_err(e)? {
         let b = &mut batches.batch;
-        for i in [0, 1] {
-            b.push(text(r.get_ref(i).map_err(e)?));
+        b.push(text(r.get_ref(0).map_err(e)?));
+        sealed.clear();
+        if let ValueRef::Blob(blob) = r.get_ref(1).map_err(e)? {
+            sealed.push_str(&hex::encode(blob));
         }
+        b.push(&sealed);
         year.clear();
         if let ValueRef::Integer(y) = r.get_ref(2).map_err(e)? {
             use std::fmt::Write;
@@ -357,6 +370,7 @@ pub(crate) async fn postgres_people_csv(
     pool: &sqlx::PgPool,
     scope: &AreaPath,
     names: &Pseudonyms,
+    keys: Arc<Keyring>,
 ) -> Result<BoxStream<'static, Result<Bytes>>> {
     use futures::StreamExt;
     let (lo, hi) = scope.subtree_range();
@@ -435,7 +449,7 @@ pub(crate) async fn postgres_people_csv(
     }
     let names = names.clone();
     Ok(chunk_stream(move |tx| {
-        write_people(&names, tx, |batches| postgres_read(people_rx, areas_rx, above, batches))
+        write_people(&names, &keys, tx, |batches| postgres_read(people_rx, areas_rx, above, batches))
     }))
 }
 

@@ -451,7 +451,7 @@ macro_rules! figures_store {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(crate::rows::person_record)
+                    .map(|r| crate::rows::person_record(r, &self.keys))
                     .collect::<Result<Vec<_>>>()?;
                     // The households' names, each read once (a page holds a few people a household).
                     let mut codes: Vec<&str> = people.iter().map(|p| p.household.as_str()).collect();

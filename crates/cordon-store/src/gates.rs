@@ -437,7 +437,7 @@ macro_rules! gate_store {
                 }
 
                 async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>> {
-                    // By register id first; an ID number otherwise (the index on id_number).
+                    // By register id first; an ID number otherwise.
                     let sql = "SELECT p.*, \
                          EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) AS positive, \
                          EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
@@ -449,13 +449,23 @@ macro_rules! gate_store {
                          FROM people p WHERE p.person_id = $1";
                     let mut row = sqlx::query(sql).bind(key).fetch_optional(&self.pool).await?;
                     if row.is_none() {
-                        let by_number = sql.replace("p.person_id = $1", "p.id_number = $1");
-                        row = sqlx::query(sqlx::AssertSqlSafe(by_number)).bind(key).fetch_optional(&self.pool).await?;
+                        // ID numbers are sealed: found by their blind index under each key.
+                        let by_number = sql.replace("p.person_id = $1", "p.id_index = $1");
+                        let number = key.trim().to_ascii_uppercase();
+                        for blind in self.keys.blinds(crate::Field::IdNumber, &number) {
+                            row = sqlx::query(sqlx::AssertSqlSafe(by_number.clone()))
+                                .bind(blind)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            if row.is_some() {
+                                break;
+                            }
+                        }
                     }
                     let Some(r) = row else { return Ok(None) };
                     let staying: Option<String> = r.try_get("staying_in")?;
                     Ok(Some(GateSubject {
-                        person: person_record(&r)?,
+                        person: person_record(&r, &self.keys)?,
                         positive: r.try_get("positive")?,
                         contact: r.try_get("contact")?,
                         held: r.try_get("held")?,

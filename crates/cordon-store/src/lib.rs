@@ -12,6 +12,8 @@ mod gates;
 mod needs;
 mod postgres;
 mod rows;
+mod seal;
+mod sealing;
 mod sqlite;
 mod testing;
 mod workforce;
@@ -43,6 +45,8 @@ pub use gates::{
 };
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::{PgAdmin, PgStore};
+pub use seal::{Field, Keyring};
+pub use sealing::Resealed;
 pub use sqlite::SqliteStore;
 pub use testing::{
     Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
@@ -73,6 +77,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// A sealed identifier that does not open (see [`Keyring`]): the message names the field and
+    /// the row, never the value.
+    #[error("sealed field: {0}")]
+    Sealed(String),
 }
 
 impl StoreError {
@@ -88,12 +96,14 @@ impl StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Opens the store a `--db` URL names, creating the database file (SQLite) and running the
-/// migrations.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+/// migrations. `keys` seal and open the ID numbers and phones; a key file that lacks a key
+/// values are sealed under is refused here.
+pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn Store>> {
+    let keys = Arc::new(keys);
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        Ok(Arc::new(SqliteStore::open(url, keys).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url).await?))
+        Ok(Arc::new(PgStore::open(url, keys).await?))
     } else {
         Err(StoreError::BadUrl(url.to_owned()))
     }
@@ -133,8 +143,8 @@ pub fn lineage<'a>(areas: &'a HashMap<i64, Area>, path: &AreaPath) -> Vec<&'a Ar
 pub enum PeopleQuery {
     /// Names starting with this text.
     NamePrefix(String),
-    /// Phones starting with these digits.
-    PhonePrefix(String),
+    /// One phone number, exactly (its digits): phones are sealed, so there is no prefix search.
+    Phone(String),
     /// One ID number, exactly.
     IdNumber(String),
     /// Everyone in one household.
@@ -264,6 +274,10 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Checks the audit's hash chain from the first entry to the head kept beside it.
     async fn verify_audit(&self) -> Result<cordon_domain::ChainReport>;
+
+    /// Re-seals every ID number and phone not sealed under the key file's first key, a batch per
+    /// transaction (stopped, it can be run again); then only that key is needed.
+    async fn rotate_keys(&self) -> Result<Resealed>;
 
     // ---- exports ----
 

@@ -189,20 +189,24 @@ macro_rules! needs_store {
                 StoreError::Invalid(format!("stored {what} {s:?}"))
             }
 
-            fn need_of(r: &DbRow) -> Result<NeedRecord> {
+            fn need_of(r: &DbRow, keys: &crate::Keyring) -> Result<NeedRecord> {
+                let household: String = r.try_get("household_code")?;
+                let contact: Option<Vec<u8>> = r.try_get("contact_sealed")?;
                 let category: String = r.try_get("category")?;
                 let priority: String = r.try_get("priority")?;
                 let status: String = r.try_get("status")?;
                 let rung: String = r.try_get("rung")?;
                 Ok(NeedRecord {
                     id: r.try_get("id")?,
-                    household: code_of(r.try_get("household_code")?)?,
+                    contact_phone: contact
+                        .map(|c| keys.open(crate::Field::ContactPhone, &household, &c))
+                        .transpose()?,
+                    household: code_of(household)?,
                     path: AreaPath::from_stored(r.try_get("path")?),
                     person_id: r.try_get("person_id")?,
                     category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
                     emergency: r.try_get("emergency")?,
                     priority: Priority::parse(&priority).ok_or_else(|| invalid("priority", &priority))?,
-                    contact_phone: r.try_get("contact_phone")?,
                     description: r.try_get("description")?,
                     owner_worker: r.try_get("owner_worker")?,
                     profile_key: r.try_get("profile_key")?,
@@ -272,7 +276,7 @@ macro_rules! needs_store {
             }
 
             /// Keeps what the timeline comes to on the row.
-            async fn settle(tx: &mut Tx<'_>, id: i64, events: &[NeedEvent], rule: &NeedRule) -> Result<NeedRecord> {
+            async fn settle(tx: &mut Tx<'_>, keys: &crate::Keyring, id: i64, events: &[NeedEvent], rule: &NeedRule) -> Result<NeedRecord> {
                 let s = need_state(events, rule);
                 let resolved_at = (s.status == NeedStatus::Resolved)
                     .then(|| events.iter().rev().find(|e| e.kind == NeedEventKind::Resolved).map(|e| e.at))
@@ -290,11 +294,11 @@ macro_rules! needs_store {
                 .bind(resolved_at)
                 .fetch_one(&mut **tx)
                 .await?;
-                need_of(&row)
+                need_of(&row, keys)
             }
 
             /// Writes one need and its first events, keeping what they come to on the row.
-            async fn insert_need(tx: &mut Tx<'_>, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<Option<NeedRecord>> {
+            async fn insert_need(tx: &mut Tx<'_>, keys: &crate::Keyring, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<Option<NeedRecord>> {
                 let (lo, hi) = scope.subtree_range();
                 let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
                     .bind(need.household.as_str())
@@ -313,7 +317,7 @@ macro_rules! needs_store {
                 let path: String = area.try_get("path")?;
                 let id = sqlx::query(
                     "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
-                     contact_phone, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
+                     contact_sealed, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
                      escalations, created_at, created_by, plan_key) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16, $17) \
                      ON CONFLICT (plan_key) DO NOTHING RETURNING id",
@@ -325,7 +329,7 @@ macro_rules! needs_store {
                 .bind(need.emergency)
                 .bind(rule.priority.as_str())
                 .bind(priority_rank(rule.priority))
-                .bind(&need.contact_phone)
+                .bind(need.contact_phone.as_deref().map(|p| keys.seal(crate::Field::ContactPhone, need.household.as_str(), p)))
                 .bind(&need.description)
                 .bind(&need.owner_worker)
                 .bind(&need.profile_key)
@@ -348,7 +352,7 @@ macro_rules! needs_store {
                     let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
                     append(tx, id, &e).await?;
                 }
-                settle(tx, id, &events, rule).await.map(Some)
+                settle(tx, keys, id, &events, rule).await.map(Some)
             }
 
             #[async_trait::async_trait]
@@ -356,7 +360,7 @@ macro_rules! needs_store {
                 async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
                     let $pool = &self.pool;
                     let mut tx = $begin.await?;
-                    let r = insert_need(&mut tx, scope, need, rule)
+                    let r = insert_need(&mut tx, &self.keys, scope, need, rule)
                         .await?
                         .ok_or_else(|| StoreError::Conflict(format!("{} is planned already", need.plan_key.as_deref().unwrap_or(""))))?;
                     tx.commit().await?;
@@ -368,7 +372,7 @@ macro_rules! needs_store {
                     let mut tx = $begin.await?;
                     let mut ids = Vec::with_capacity(needs.len());
                     for (i, (need, rule)) in needs.iter().enumerate() {
-                        let r = insert_need(&mut tx, scope, need, rule).await.map_err(|e| match e {
+                        let r = insert_need(&mut tx, &self.keys, scope, need, rule).await.map_err(|e| match e {
                             StoreError::Invalid(m) => StoreError::Invalid(format!("need {}: {m}", i + 1)),
                             StoreError::NotFound(m) => StoreError::NotFound(format!("need {}: {m}", i + 1)),
                             other => other,
@@ -388,7 +392,7 @@ macro_rules! needs_store {
                         .fetch_optional(&self.pool)
                         .await?
                         .as_ref()
-                        .map(need_of)
+                        .map(|r| need_of(r, &self.keys))
                         .transpose()
                 }
 
@@ -420,7 +424,7 @@ macro_rules! needs_store {
                         .map_err(|e| StoreError::Conflict(e.to_string()))?;
                     append(&mut tx, id, event).await?;
                     events.push(event.event.clone());
-                    let r = settle(&mut tx, id, &events, rule).await?;
+                    let r = settle(&mut tx, &self.keys, id, &events, rule).await?;
                     tx.commit().await?;
                     Ok(Some(r))
                 }
@@ -441,7 +445,7 @@ macro_rules! needs_store {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(need_of)
+                    .map(|r| need_of(r, &self.keys))
                     .collect::<Result<_>>()?;
                     if q.include_resolved && q.waiting_on.is_none() && (out.len() as i64) < limit {
                         let rest = sqlx::query(
@@ -454,7 +458,7 @@ macro_rules! needs_store {
                         .fetch_all(&self.pool)
                         .await?;
                         for r in &rest {
-                            out.push(need_of(r)?);
+                            out.push(need_of(r, &self.keys)?);
                         }
                     }
                     Ok(out)
@@ -551,7 +555,7 @@ macro_rules! needs_store {
                             append(&mut tx, *id, &e).await?;
                         }
                         events.extend(steps.iter().cloned());
-                        out.push((settle(&mut tx, *id, &events, rule).await?, steps));
+                        out.push((settle(&mut tx, &self.keys, *id, &events, rule).await?, steps));
                     }
                     tx.commit().await?;
                     Ok(out)

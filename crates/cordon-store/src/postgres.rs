@@ -16,18 +16,19 @@ use crate::*;
 
 pub struct PgStore {
     pool: PgPool,
+    keys: Arc<Keyring>,
 }
 
 /// As in the SQLite backend (see there).
 const PEOPLE_INDEXES: [(&str, &str); 4] = [
     ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
-    ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
-    ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
+    ("people_phone_index", "CREATE INDEX IF NOT EXISTS people_phone_index ON people (phone_index)"),
+    ("people_id_index", "CREATE INDEX IF NOT EXISTS people_id_index ON people (id_index)"),
     ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
 ];
 
 impl PgStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -35,10 +36,15 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let sealed = crate::sealing::postgres::upgrade(&pool, &keys).await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed the register's ID numbers and phones");
+        }
+        crate::sealing::postgres::check_keys(&pool, &keys).await?;
         for (_, ddl) in PEOPLE_INDEXES {
             sqlx::query(ddl).execute(&pool).await?;
         }
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, keys })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -191,6 +197,33 @@ impl Store for PgStore {
         limit: u32,
     ) -> Result<Vec<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
+        // ID numbers and phones are sealed: found by their blind index, under each key.
+        let sealed = match query {
+            PeopleQuery::IdNumber(n) => Some(("id_index", Field::IdNumber, n)),
+            PeopleQuery::Phone(p) => Some(("phone_index", Field::Phone, p)),
+            _ => None,
+        };
+        if let Some((column, field, value)) = sealed {
+            let sql = format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE {column} = $1 AND path >= $2 AND path < $3 \
+                 ORDER BY person_id LIMIT $4"
+            );
+            let mut found = Vec::new();
+            for blind in self.keys.blinds(field, value) {
+                for r in sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(blind)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    found.push(rows::person_record(&r, &self.keys)?);
+                }
+            }
+            found.truncate(limit as usize);
+            return Ok(found);
+        }
         let rows = match query {
             PeopleQuery::NamePrefix(p) => {
                 let sql = format!(
@@ -199,20 +232,7 @@ impl Store for PgStore {
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
             }
-            PeopleQuery::PhonePrefix(p) => {
-                let sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people WHERE phone >= $1 AND phone < $2 AND path >= $3 AND path < $4 \
-                     ORDER BY phone, person_id LIMIT $5"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
-            }
-            PeopleQuery::IdNumber(n) => {
-                let sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people WHERE id_number = $1 AND path >= $2 AND path < $3 \
-                     ORDER BY person_id LIMIT $4"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(n.as_str())
-            }
+            PeopleQuery::IdNumber(_) | PeopleQuery::Phone(_) => unreachable!("answered above"),
             PeopleQuery::Household(h) => {
                 let sql = format!(
                     "SELECT {PERSON_COLUMNS} FROM people WHERE path = (SELECT path FROM areas WHERE code = $1) \
@@ -226,7 +246,7 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(rows::person_record).collect()
+        rows.iter().map(|r| rows::person_record(r, &self.keys)).collect()
     }
 
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
@@ -239,7 +259,7 @@ impl Store for PgStore {
             .bind(hi)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(rows::person_record).transpose()
+        row.as_ref().map(|r| rows::person_record(r, &self.keys)).transpose()
     }
 
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
@@ -263,6 +283,7 @@ impl Store for PgStore {
             placed: Placed { by_code: HashMap::new(), next_id },
             dropped_indexes: dropped,
             people_were_empty: people_empty,
+            keys: self.keys.clone(),
         }))
     }
 
@@ -379,6 +400,10 @@ impl Store for PgStore {
         crate::audit::postgres::verify(&self.pool).await
     }
 
+    async fn rotate_keys(&self) -> Result<Resealed> {
+        crate::sealing::postgres::rotate(&self.pool, &self.keys).await
+    }
+
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT at, username, person_id, route FROM audit_reads WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
@@ -395,7 +420,7 @@ impl Store for PgStore {
         scope: &AreaPath,
         names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
-        crate::bulk::postgres_people_csv(&self.pool, scope, names).await.map(Some)
+        crate::bulk::postgres_people_csv(&self.pool, scope, names, self.keys.clone()).await.map(Some)
     }
 }
 
@@ -404,6 +429,7 @@ struct PgImport {
     placed: Placed,
     dropped_indexes: bool,
     people_were_empty: bool,
+    keys: Arc<Keyring>,
 }
 
 impl PgImport {
@@ -497,14 +523,20 @@ impl Import for PgImport {
                 continue;
             }
             let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO people (person_id, name, id_number, phone, birth_year, sex, household_code, tags, \
-                 vulnerable, district_code, path) ",
+                "INSERT INTO people (person_id, name, id_sealed, id_index, phone_sealed, phone_index, birth_year, sex, \
+                household_code, tags, vulnerable, district_code, path) ",
             );
+            let keys = &self.keys;
             q.push_values(&good, |mut b, (p, h)| {
-                b.push_bind(p.person_id.as_str())
+                let id = p.id_number.as_ref().map(|n| n.as_str());
+                let phone = p.phone.as_ref().map(|n| n.as_str());
+                let row = p.person_id.as_str();
+                b.push_bind(row)
                     .push_bind(p.name.as_str())
-                    .push_bind(p.id_number.as_ref().map(|n| n.as_str()))
-                    .push_bind(p.phone.as_ref().map(|n| n.as_str()))
+                    .push_bind(id.map(|n| keys.seal(Field::IdNumber, row, n)))
+                    .push_bind(id.map(|n| keys.blind(Field::IdNumber, n)))
+                    .push_bind(phone.map(|n| keys.seal(Field::Phone, row, n)))
+                    .push_bind(phone.map(|n| keys.blind(Field::Phone, n)))
                     .push_bind(p.birth_year)
                     .push_bind(p.sex.as_str())
                     .push_bind(p.household.as_str())

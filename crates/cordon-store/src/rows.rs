@@ -14,7 +14,7 @@ pub(crate) const AREA_COLUMNS: &str = "a.code, a.parent_code, a.level, a.name, a
 
 /// The columns `person_record` reads.
 pub(crate) const PERSON_COLUMNS: &str =
-    "person_id, name, id_number, phone, birth_year, sex, household_code, tags, path";
+    "person_id, name, id_sealed, phone_sealed, birth_year, sex, household_code, tags, path";
 
 /// The query `user` reads, to be followed by a WHERE or JOIN.
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, \
@@ -101,18 +101,25 @@ where
     })
 }
 
-pub(crate) fn person_record<R>(r: &R) -> Result<PersonRecord>
+/// A person, their ID number and phone opened with `keys`.
+pub(crate) fn person_record<R>(r: &R, keys: &Keyring) -> Result<PersonRecord>
 where
     R: RecordRow,
     for<'a> &'a str: ColumnIndex<R>,
     for<'r> i32: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
 {
+    let person_id = r.text("person_id")?;
+    let open = |col: &str, field: Field| -> Result<Option<String>> {
+        let sealed: Option<Vec<u8>> = r.try_get(col)?;
+        sealed.map(|s| keys.open(field, &person_id, &s)).transpose()
+    };
     Ok(PersonRecord {
-        person_id: PersonId::try_from(r.text("person_id")?)
+        id_number: open("id_sealed", Field::IdNumber)?,
+        phone: open("phone_sealed", Field::Phone)?,
+        person_id: PersonId::parse(&person_id)
             .map_err(|e| StoreError::Invalid(format!("stored person id: {e}")))?,
         name: r.text("name")?,
-        id_number: r.opt_text("id_number")?,
-        phone: r.opt_text("phone")?,
         birth_year: r.try_get("birth_year")?,
         sex: sex_of(&r.text("sex")?),
         household: code_of(r.text("household_code")?)?,

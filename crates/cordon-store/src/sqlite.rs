@@ -18,19 +18,20 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The database file, for the bulk reader (none in memory).
     file: Option<std::path::PathBuf>,
+    keys: Arc<Keyring>,
 }
 
 /// The secondary indexes of `people`: made after migrations, dropped and rebuilt around a bulk
 /// load into an empty table (building an index once, sorted, beats maintaining it per row).
 const PEOPLE_INDEXES: [(&str, &str); 4] = [
     ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
-    ("people_phone", "CREATE INDEX IF NOT EXISTS people_phone ON people (phone, path)"),
-    ("people_id_number", "CREATE INDEX IF NOT EXISTS people_id_number ON people (id_number)"),
+    ("people_phone_index", "CREATE INDEX IF NOT EXISTS people_phone_index ON people (phone_index)"),
+    ("people_id_index", "CREATE INDEX IF NOT EXISTS people_id_index ON people (id_index)"),
     ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
 ];
 
 impl SqliteStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -46,10 +47,15 @@ impl SqliteStore {
         });
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let sealed = crate::sealing::sqlite::upgrade(&pool, &keys).await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed the register's ID numbers and phones");
+        }
+        crate::sealing::sqlite::check_keys(&pool, &keys).await?;
         for (_, ddl) in PEOPLE_INDEXES {
             sqlx::query(ddl).execute(&pool).await?;
         }
-        Ok(SqliteStore { pool, file })
+        Ok(SqliteStore { pool, file, keys })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -206,6 +212,33 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<PersonRecord>> {
         let (lo, hi) = scope.subtree_range();
+        // ID numbers and phones are sealed: found by their blind index, under each key.
+        let sealed = match query {
+            PeopleQuery::IdNumber(n) => Some(("id_index", Field::IdNumber, n)),
+            PeopleQuery::Phone(p) => Some(("phone_index", Field::Phone, p)),
+            _ => None,
+        };
+        if let Some((column, field, value)) = sealed {
+            let sql = format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE {column} = ? AND path >= ? AND path < ? \
+                 ORDER BY person_id LIMIT ?"
+            );
+            let mut found = Vec::new();
+            for blind in self.keys.blinds(field, value) {
+                for r in sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(blind)
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    found.push(rows::person_record(&r, &self.keys)?);
+                }
+            }
+            found.truncate(limit as usize);
+            return Ok(found);
+        }
         let rows = match query {
             PeopleQuery::NamePrefix(p) => {
                 let sql = format!(
@@ -214,20 +247,7 @@ impl Store for SqliteStore {
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
             }
-            PeopleQuery::PhonePrefix(p) => {
-                let sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people WHERE phone >= ? AND phone < ? AND path >= ? AND path < ? \
-                     ORDER BY phone, person_id LIMIT ?"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p.as_str()).bind(prefix_end(p))
-            }
-            PeopleQuery::IdNumber(n) => {
-                let sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people WHERE id_number = ? AND path >= ? AND path < ? \
-                     ORDER BY person_id LIMIT ?"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(n.as_str())
-            }
+            PeopleQuery::IdNumber(_) | PeopleQuery::Phone(_) => unreachable!("answered above"),
             PeopleQuery::Household(h) => {
                 let sql = format!(
                     "SELECT {PERSON_COLUMNS} FROM people WHERE path = (SELECT path FROM areas WHERE code = ?) \
@@ -241,7 +261,7 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(rows::person_record).collect()
+        rows.iter().map(|r| rows::person_record(r, &self.keys)).collect()
     }
 
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
@@ -254,7 +274,7 @@ impl Store for SqliteStore {
             .bind(hi)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(rows::person_record).transpose()
+        row.as_ref().map(|r| rows::person_record(r, &self.keys)).transpose()
     }
 
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
@@ -277,6 +297,7 @@ impl Store for SqliteStore {
             placed: Placed { by_code: HashMap::new(), next_id },
             dropped_indexes: dropped,
             people_were_empty: people_empty,
+            keys: self.keys.clone(),
         }))
     }
 
@@ -388,6 +409,10 @@ impl Store for SqliteStore {
         crate::audit::sqlite::verify(&self.pool).await
     }
 
+    async fn rotate_keys(&self) -> Result<Resealed> {
+        crate::sealing::sqlite::rotate(&self.pool, &self.keys).await
+    }
+
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT at, username, person_id, route FROM audit_reads WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?",
@@ -404,7 +429,10 @@ impl Store for SqliteStore {
         scope: &AreaPath,
         names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
-        Ok(self.file.clone().map(|file| crate::bulk::sqlite_people_csv(file, scope, names)))
+        Ok(self
+            .file
+            .clone()
+            .map(|file| crate::bulk::sqlite_people_csv(file, scope, names, self.keys.clone())))
     }
 }
 
@@ -413,6 +441,7 @@ struct SqliteImport {
     placed: Placed,
     dropped_indexes: bool,
     people_were_empty: bool,
+    keys: Arc<Keyring>,
 }
 
 impl SqliteImport {
@@ -505,14 +534,20 @@ impl Import for SqliteImport {
                 continue;
             }
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO people (person_id, name, id_number, phone, birth_year, sex, household_code, tags, \
-                 vulnerable, district_code, path) ",
+                "INSERT INTO people (person_id, name, id_sealed, id_index, phone_sealed, phone_index, birth_year, sex, \
+                household_code, tags, vulnerable, district_code, path) ",
             );
+            let keys = &self.keys;
             q.push_values(&good, |mut b, (p, h)| {
-                b.push_bind(p.person_id.as_str())
+                let id = p.id_number.as_ref().map(|n| n.as_str());
+                let phone = p.phone.as_ref().map(|n| n.as_str());
+                let row = p.person_id.as_str();
+                b.push_bind(row)
                     .push_bind(p.name.as_str())
-                    .push_bind(p.id_number.as_ref().map(|n| n.as_str()))
-                    .push_bind(p.phone.as_ref().map(|n| n.as_str()))
+                    .push_bind(id.map(|n| keys.seal(Field::IdNumber, row, n)))
+                    .push_bind(id.map(|n| keys.blind(Field::IdNumber, n)))
+                    .push_bind(phone.map(|n| keys.seal(Field::Phone, row, n)))
+                    .push_bind(phone.map(|n| keys.blind(Field::Phone, n)))
                     .push_bind(p.birth_year)
                     .push_bind(p.sex.as_str())
                     .push_bind(p.household.as_str())

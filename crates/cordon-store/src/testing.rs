@@ -1157,7 +1157,7 @@ macro_rules! testing_store {
                         .fetch_all(&self.pool)
                         .await?
                         .iter()
-                        .map(crate::rows::person_record)
+                        .map(|r| crate::rows::person_record(r, &self.keys))
                         .collect::<Result<Vec<_>>>()?;
                     if (people.len() as u32) < limit {
                         let n = people.len() as i64;

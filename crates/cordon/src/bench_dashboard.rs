@@ -52,8 +52,7 @@ fn rss_mb() -> f64 {
 }
 
 pub async fn bench(b: &DashboardBench) -> Result<()> {
-    let store: Arc<dyn Store> =
-        cordon_store::connect(&b.db).await.with_context(|| format!("opening {}", b.db))?;
+    let store: Arc<dyn Store> = super::open(&b.db).await?;
     let admin = store.user_by_name("admin").await?.context("no user admin: seed a demo first")?;
     let totals = store.totals().await?;
     let config = cordon_server::Config { tz: chrono_tz::Asia::Shanghai, ..Default::default() };

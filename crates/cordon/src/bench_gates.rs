@@ -176,8 +176,7 @@ fn report(name: &str, o: &Outcome) {
 }
 
 pub async fn bench(b: &GatesBench) -> Result<()> {
-    let store: Arc<dyn Store> =
-        cordon_store::connect(&b.db).await.with_context(|| format!("opening {}", b.db))?;
+    let store: Arc<dyn Store> = super::open(&b.db).await?;
     let totals = store.totals().await?;
     let root = AreaPath::root();
     let gates = store.gates(&root, 100).await?;

@@ -37,8 +37,7 @@ pub struct NeedsBench {
 }
 
 pub async fn bench(b: &NeedsBench) -> Result<()> {
-    let store: Arc<dyn Store> =
-        cordon_store::connect(&b.db).await.with_context(|| format!("opening {}", b.db))?;
+    let store: Arc<dyn Store> = super::open(&b.db).await?;
     let root = AreaPath::root();
     let grid = store.user_by_name("gongzhufu").await?.context("no user gongzhufu: seed a demo first")?;
     let profile = cordon_domain::protocol::DEFAULT_PROFILE.to_owned();

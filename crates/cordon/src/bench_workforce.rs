@@ -38,8 +38,7 @@ pub struct WorkforceBench {
 }
 
 pub async fn bench(b: &WorkforceBench) -> Result<()> {
-    let store: Arc<dyn Store> =
-        cordon_store::connect(&b.db).await.with_context(|| format!("opening {}", b.db))?;
+    let store: Arc<dyn Store> = super::open(&b.db).await?;
     let totals = store.totals().await?;
     let root = AreaPath::root();
     let hq = store.user_by_name("admin").await?.context("no user admin: seed a demo first")?;

@@ -8,6 +8,7 @@ mod bench_needs;
 mod bench_stats;
 mod bench_testing;
 mod bench_workforce;
+mod keys;
 mod progress;
 mod trace;
 
@@ -36,6 +37,10 @@ struct Cli {
     /// How logs are written to standard error.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CORDON_LOG_FORMAT")]
     log_format: LogFormat,
+    /// The key file that seals ID numbers and phones: by default beside a SQLite database
+    /// (cordon.db.keys); a PostgreSQL database needs one named. Made if missing.
+    #[arg(long, global = true, env = "CORDON_KEYS")]
+    keys: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +80,9 @@ enum Command {
     /// The audit of reads (who read whom, when, through what).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The keys that seal ID numbers and phones: a new one, and re-sealing under it.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -358,6 +366,7 @@ enum UserCommand {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    keys::set_key_file(cli.keys);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -405,6 +414,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Report(ReportCommand::Daily(a)) => report_daily(a).await,
         Command::VerifyPass(a) => verify_pass(&a),
         Command::Audit(AuditCommand::Verify(db)) => audit_verify(db).await,
+        Command::Keys(cmd) => keys::run(cmd).await,
     }
 }
 
@@ -455,7 +465,9 @@ async fn report_daily(a: DailyArgs) -> Result<()> {
 
 /// Opens the store and adds the shipped protocol profiles it lacks (edited ones are kept).
 async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    let store = cordon_store::connect(url).await.with_context(|| format!("opening the database {url}"))?;
+    let keys = keys::load(url)?;
+    let store =
+        cordon_store::connect(url, keys).await.with_context(|| format!("opening the database {url}"))?;
     store.ensure_profiles(&cordon_domain::protocol::builtin(), chrono::Utc::now()).await?;
     Ok(store)
 }

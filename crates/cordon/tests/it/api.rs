@@ -108,7 +108,7 @@ async fn scoped_search_and_audited_reads(s: &Server) {
     let masked = person["id_number"].as_str().unwrap();
     assert_eq!(masked.len(), 18);
     assert!(masked.starts_with("1501") && masked.contains("**********"));
-    let store = cordon_store::connect(&s.db.url).await.unwrap();
+    let store = support::connect(&s.db.url).await;
     let reads = store.reads_of(&cordon_domain::PersonId::parse(id).unwrap(), 10).await.unwrap();
     assert!(reads.iter().any(|r| r.username == "admin" && r.route == "GET /api/v1/people/{id}"), "{reads:?}");
     assert!(reads.iter().all(|r| r.username != "gongzhufu"), "a refused read reads nothing");

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::support::{cordon, sqlite};
+use crate::support::{self, cordon, sqlite};
 
 /// Runs `cordon import KIND FILE`; returns success and standard error with the folder hidden.
 fn import(db: &str, kind: &str, file: &Path) -> (bool, String) {
@@ -16,7 +16,7 @@ fn import(db: &str, kind: &str, file: &Path) -> (bool, String) {
 }
 
 async fn totals(db: &str) -> (i64, i64) {
-    let t = cordon_store::connect(db).await.unwrap().totals().await.unwrap();
+    let t = support::connect(db).await.totals().await.unwrap();
     (t.areas, t.people)
 }
 
@@ -63,7 +63,7 @@ async fn areas_land_whole_or_not_at_all() {
     std::fs::write(&shapes, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"150102","parent_code":"150100","level":"district","name":"新城区"},"geometry":{"type":"Polygon","coordinates":[[[111.6,40.8],[111.7,40.8],[111.7,40.9],[111.6,40.8]]]}}]}"#).unwrap();
     let (ok, err) = import(&db.url, "areas", &shapes);
     assert!(ok, "{err}");
-    let store = cordon_store::connect(&db.url).await.unwrap();
+    let store = support::connect(&db.url).await;
     let shape = store
         .shape(&cordon_domain::AreaPath::root(), &cordon_domain::AreaCode::parse("150102").unwrap())
         .await
@@ -114,7 +114,7 @@ async fn gb18030_people_import_and_update_counts() {
     std::fs::write(&people, &bytes).unwrap();
     let (ok, err) = import(&db.url, "people", &people);
     assert!(ok, "{err}");
-    let store = cordon_store::connect(&db.url).await.unwrap();
+    let store = support::connect(&db.url).await;
     let b3 = store
         .area(&cordon_domain::AreaPath::root(), &cordon_domain::AreaCode::parse("b3").unwrap())
         .await
@@ -182,7 +182,7 @@ async fn venues_and_scans_land_once_and_bad_rows_are_named() {
     std::fs::write(&scans, "person_id,venue_id,scanned_at\nP1,V1,2099-02-17T16:30:00+08:00\n").unwrap();
     let (ok, err) = import(&db.url, "scans", &scans);
     assert!(!ok && err.contains("in the future"), "{err}");
-    let store = cordon_store::connect(&db.url).await.unwrap();
+    let store = support::connect(&db.url).await;
     assert!(store.scans_after(0, 10).await.unwrap().is_empty(), "nothing half-written");
 
     // A good file lands whole; the same file again adds nothing.

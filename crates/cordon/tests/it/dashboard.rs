@@ -194,7 +194,7 @@ async fn exports_streamed_audited_pseudonymised(s: &Server) {
     assert!(named.iter().all(|r| !r[7].is_empty()), "an address on every row");
 
     // The named export is audited person by person and as an export.
-    let store = cordon_store::connect(&s.db.url).await.unwrap();
+    let store = support::connect(&s.db.url).await;
     let someone = cordon_domain::PersonId::parse(&named[0][0]).unwrap();
     let reads = store.reads_of(&someone, 10).await.unwrap();
     assert!(reads.iter().any(|r| r.username == "gongzhufu" && r.route == "GET /api/v1/exports"), "{reads:?}");

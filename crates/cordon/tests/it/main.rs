@@ -8,6 +8,7 @@ mod cli;
 mod dashboard;
 mod gates;
 mod needs;
+mod privacy;
 mod support;
 mod testing;
 mod trace;

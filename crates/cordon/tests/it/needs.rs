@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, first_household};
+use crate::support::{self, Server, first_household};
 
 fn kinds(d: &Value) -> Vec<String> {
     d["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
@@ -170,7 +170,7 @@ async fn raising_acting_and_bad_input(s: &Server) {
 async fn an_emergency_nobody_acknowledges_climbs_on_schedule(s: &Server) {
     let grid = s.login("gongzhufu").await;
     let (household, people) = first_household(s, &grid, "150102001001001").await;
-    let store = cordon_store::connect(&s.db.url).await.unwrap();
+    let store = support::connect(&s.db.url).await;
     let config = || cordon_server::Config { tz: chrono_tz::Asia::Shanghai, ..Default::default() };
     let state = cordon_server::AppState::new(store.clone(), config());
     let user = store.user_by_name("gongzhufu").await.unwrap().unwrap();

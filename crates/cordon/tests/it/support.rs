@@ -3,8 +3,35 @@ use std::process::{Child, Command, Stdio};
 
 pub const PASSWORD: &str = "test-password-42";
 
+/// The binary, with the tests' key file (see [`key_file`]).
 pub fn cordon() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cordon"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cordon"));
+    c.env("CORDON_KEYS", key_file());
+    c
+}
+
+/// One key file for every database these tests make, so a test can open the store the server
+/// wrote (`connect`). A PostgreSQL database needs one named; the default beside a SQLite file
+/// is tested on its own.
+pub fn key_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("test.keys");
+        std::fs::write(&path, cordon_store::Keyring::generate().to_text()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        path
+    })
+}
+
+/// The store of a database the tests' server wrote.
+pub async fn connect(url: &str) -> std::sync::Arc<dyn cordon_store::Store> {
+    let keys = cordon_store::Keyring::parse(&std::fs::read_to_string(key_file()).unwrap()).unwrap();
+    cordon_store::connect(url, keys).await.unwrap()
 }
 
 /// A fresh database: a SQLite file in a temporary folder, or a new PostgreSQL database.
@@ -41,6 +68,8 @@ pub struct Server {
     pub base: String,
     child: Child,
     pub db: Db,
+    /// What the server has written to standard error so far.
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -70,7 +99,7 @@ pub fn demo_with(db: Db, extra: &[&str]) -> Server {
             &db.url,
         ])
         .args(extra)
-        .env("CORDON_LOG", "warn")
+        .env("CORDON_LOG", "info,sqlx=warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -83,9 +112,18 @@ pub fn demo_with(db: Db, extra: &[&str]) -> Server {
             break rest.trim_end_matches('/').to_owned();
         }
     };
-    // Keep draining the server's log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { base, child, db }
+    // Keep draining the server's log so it never blocks on a full pipe, and keep it: tests read
+    // what the server wrote (no ID number may be in it).
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut log = kept.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    Server { base, child, db, log }
 }
 
 pub fn client() -> reqwest::Client {
