@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod dashboard;
 mod gates;
+mod matrix;
 mod needs;
 mod privacy;
 mod support;
