@@ -129,69 +129,143 @@ pub struct LoginResponse {
 
 /// Failed sign-ins an account may have within [`LOCKOUT`] before it is refused for the rest of it.
 pub const MAX_FAILED_LOGINS: u32 = 5;
+/// Failed sign-ins one address may have within [`LOCKOUT`], whatever the names tried: a flood
+/// of guesses spread over many accounts (or made-up names) stops here. Higher than an
+/// account's, since an office's desks share one address.
+pub const MAX_FAILED_LOGINS_PER_ADDRESS: u32 = 30;
 pub const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// The failed sign-ins of each account name tried, in this server's memory: a flood of guesses
-/// meets 429 after five, whatever the password, until the window passes (a right password
-/// inside the window does not open it either, or the flood could go on guessing).
+/// The failed sign-ins of each account name tried and of each address they came from, in this
+/// server's memory: a flood of guesses meets 429 after [`MAX_FAILED_LOGINS`] at one account or
+/// [`MAX_FAILED_LOGINS_PER_ADDRESS`] from one address, whatever the password, until the window
+/// passes (a right password inside the window does not open it either, or the flood could go on
+/// guessing).
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+    failures: std::sync::Mutex<std::collections::HashMap<Attempter, (u32, std::time::Instant)>>,
+}
+
+/// Who the failures are counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Attempter {
+    Account(String),
+    Address(std::net::IpAddr),
+}
+
+impl Attempter {
+    fn limit(&self) -> u32 {
+        match self {
+            Attempter::Account(_) => MAX_FAILED_LOGINS,
+            Attempter::Address(_) => MAX_FAILED_LOGINS_PER_ADDRESS,
+        }
+    }
 }
 
 impl LoginThrottle {
-    /// Seconds to wait, if the account is locked now.
-    fn locked(&self, username: &str) -> Option<u64> {
+    /// Seconds to wait, if `who` is locked out now.
+    fn locked(&self, who: &Attempter) -> Option<u64> {
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, since) = *f.get(username)?;
+        let (count, since) = *f.get(who)?;
         let elapsed = since.elapsed();
         if elapsed >= LOCKOUT {
-            f.remove(username);
+            f.remove(who);
             return None;
         }
-        (count >= MAX_FAILED_LOGINS).then(|| (LOCKOUT - elapsed).as_secs().max(1))
+        (count >= who.limit()).then(|| (LOCKOUT - elapsed).as_secs().max(1))
     }
 
-    fn failed(&self, username: &str) {
+    fn failed(&self, who: Attempter) {
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         // Forget windows that passed, so guesses at made-up names cannot fill the memory.
         if f.len() > 100_000 {
             f.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
         }
-        let e = f.entry(username.to_owned()).or_insert((0, std::time::Instant::now()));
+        let e = f.entry(who).or_insert((0, std::time::Instant::now()));
         e.0 += 1;
     }
 
-    fn succeeded(&self, username: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(username);
+    /// A right password clears its account's failures, not its address's: one account's
+    /// owner must not reset the count of guesses made at others from the same place.
+    fn succeeded(&self, account: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&Attempter::Account(account.to_owned()));
     }
 }
 
 /// Checks a username and password and opens a session. `Err(BadLogin)` says nothing of which
-/// was wrong; after [`MAX_FAILED_LOGINS`] failures within [`LOCKOUT`], `Err(TooManyAttempts)`.
-pub async fn login(state: &AppState, username: &str, password: &str) -> Result<(String, User), ApiError> {
+/// was wrong; after [`MAX_FAILED_LOGINS`] failures at the account, or
+/// [`MAX_FAILED_LOGINS_PER_ADDRESS`] from the address `from`, within [`LOCKOUT`],
+/// `Err(TooManyAttempts)`.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    from: Option<std::net::IpAddr>,
+) -> Result<(String, User), ApiError> {
     if password.len() > MAX_PASSWORD_BYTES || username.len() > 64 {
         return Err(ApiError::BadLogin);
     }
-    let account = username.trim().to_lowercase();
-    if let Some(wait) = state.logins.locked(&account) {
-        tracing::warn!(username, "sign-in refused: too many failures");
-        return Err(ApiError::TooManyAttempts(wait));
+    let account = Attempter::Account(username.trim().to_lowercase());
+    let address = from.map(Attempter::Address);
+    for who in std::iter::once(&account).chain(&address) {
+        if let Some(wait) = state.logins.locked(who) {
+            match who {
+                Attempter::Account(_) => {
+                    tracing::warn!(username, "sign-in refused: too many failures at the account")
+                }
+                Attempter::Address(a) => {
+                    tracing::warn!(address = %a, "sign-in refused: too many failures from the address")
+                }
+            }
+            return Err(ApiError::TooManyAttempts(wait));
+        }
     }
     let user = state.store.user_by_name(username).await?;
     let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
     let (true, Some(user)) = (ok, user) else {
-        state.logins.failed(&account);
+        state.logins.failed(account);
+        if let Some(address) = address {
+            state.logins.failed(address);
+        }
         tracing::info!(username, "failed login");
         return Err(ApiError::BadLogin);
     };
-    state.logins.succeeded(&account);
+    state.logins.succeeded(&username.trim().to_lowercase());
     let token = new_token();
     let now = Utc::now();
     let expires = now + state.config.session_ttl;
     state.store.create_session(&token_hash(&token), user.id, now, expires).await?;
     tracing::info!(username, "login");
     Ok((token, user))
+}
+
+/// The address a request came from: the connection's peer, or behind a proxy Cordon is told to
+/// trust (`Config::behind_proxy`), the last address the proxy added to `X-Forwarded-For`.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.config.behind_proxy {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse().ok())
+                .next_back();
+            if forwarded.is_some() {
+                return Ok(ClientAddr(forwarded));
+            }
+        }
+        let peer =
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer))
+    }
 }
 
 /// A browser-session cookie: it dies with the browser; the server's expiry ends it sooner.
@@ -213,10 +287,11 @@ pub fn removal_cookie() -> Cookie<'static> {
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn api_login(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (token, user) = login(&state, &req.username, &req.password).await?;
+    let (token, user) = login(&state, &req.username, &req.password, from).await?;
     let expires_at = Utc::now() + state.config.session_ttl;
     let jar = jar.add(session_cookie(&state, token.clone()));
     Ok((jar, axum::Json(LoginResponse { token, expires_at, user: UserView::of(&user) })))

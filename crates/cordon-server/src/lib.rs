@@ -62,6 +62,10 @@ pub struct Config {
     pub pass_secret: Option<Secret>,
     /// The token Prometheus scrapes `/metrics` with (none: only headquarters may read it).
     pub metrics_token: Option<String>,
+    /// Served behind a reverse proxy that appends the client's address to `X-Forwarded-For`:
+    /// sign-ins are counted by that address instead of the proxy's. Off, the header is ignored
+    /// (anyone could write it).
+    pub behind_proxy: bool,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -82,6 +86,7 @@ impl Default for Config {
             tz: chrono_tz::Asia::Shanghai,
             pass_secret: None,
             metrics_token: None,
+            behind_proxy: false,
         }
     }
 }
@@ -284,5 +289,8 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // The peer's address goes with each request, for the sign-in throttle (`auth::ClientAddr`).
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -263,6 +263,7 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
+    auth::ClientAddr(from): auth::ClientAddr,
     PageLang { lang, jar }: PageLang,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -270,7 +271,7 @@ async fn login_submit(
         Ok(f) => f,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    match auth::login(&state, &form.username, &form.password).await {
+    match auth::login(&state, &form.username, &form.password, from).await {
         Ok((token, _)) => {
             let jar = jar.add(auth::session_cookie(&state, token));
             (jar, Redirect::to(safe_next(form.next.as_deref()))).into_response()

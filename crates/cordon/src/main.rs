@@ -178,6 +178,10 @@ struct ListenArgs {
     /// at least 16 characters. Without it, only a signed-in headquarters user reads /metrics.
     #[arg(long, env = "CORDON_METRICS_TOKEN_FILE")]
     metrics_token_file: Option<PathBuf>,
+    /// Served behind a reverse proxy that appends the client's address to X-Forwarded-For:
+    /// failed sign-ins are counted by that address. Without it the header is ignored.
+    #[arg(long, env = "CORDON_BEHIND_PROXY")]
+    behind_proxy: bool,
 }
 
 /// Reads the metrics token file: one line of at least 16 characters.
@@ -479,6 +483,7 @@ async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
         secure_cookies: listen.secure_cookies,
         pass_secret,
         metrics_token,
+        behind_proxy: listen.behind_proxy,
         ..Default::default()
     };
     let app = cordon_server::router(store, config);
