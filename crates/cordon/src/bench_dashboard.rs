@@ -162,11 +162,17 @@ pub async fn bench(b: &DashboardBench) -> Result<()> {
     }
 
     // The peer: the database's own CSV writer over the same rows, in the same order.
-    let columns = "person_id, name, id_number, phone, birth_year, sex, household_code, path, tags";
-    let sql = format!("SELECT {columns} FROM people ORDER BY path, person_id");
+    // The ID number and phone are sealed: written as hex, as PostgreSQL writes a bytea.
+    let columns = |hex: &str| {
+        format!(
+            "person_id, name, {hex}(id_sealed), {hex}(phone_sealed), birth_year, sex, household_code, path, tags"
+        )
+    };
     let (program, args): (&str, Vec<String>) = if let Some(path) = b.db.strip_prefix("sqlite://") {
+        let sql = format!("SELECT {} FROM people ORDER BY path, person_id", columns("hex"));
         ("sqlite3", vec!["-csv".into(), "-readonly".into(), path.into(), sql])
     } else {
+        let sql = format!("SELECT {} FROM people ORDER BY path, person_id", columns(""));
         ("psql", vec![b.db.clone(), "-qc".into(), format!("COPY ({sql}) TO STDOUT (FORMAT csv)")])
     };
     let t = Instant::now();
