@@ -24,7 +24,8 @@ pub fn set_key_file(path: Option<PathBuf>) {
 #[derive(Subcommand)]
 pub enum KeysCommand {
     /// Puts a fresh key first in the key file (made if missing): it seals from now on, and the
-    /// keys after it still open what they sealed. Run `cordon keys rotate` next.
+    /// keys after it still open what they sealed. A running server reads the file when it
+    /// starts: restart it, then run `cordon keys rotate`.
     New(super::DbArg),
     /// Re-seals every ID number and phone under the key file's first key, in batches (stopped,
     /// it can be run again, with the server serving). Afterwards the older keys are no longer
