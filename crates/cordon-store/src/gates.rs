@@ -451,8 +451,10 @@ macro_rules! gate_store {
                     if row.is_none() {
                         // ID numbers are sealed: found by their blind index under each key.
                         let by_number = sql.replace("p.person_id = $1", "p.id_index = $1");
-                        let number = key.trim().to_ascii_uppercase();
-                        for blind in self.keys.blinds(crate::Field::IdNumber, &number) {
+                        // Only a valid ID number can have been sealed: anything else is not looked up.
+                        let number = cordon_domain::IdNumber::parse(key).ok();
+                        let blinds = number.map(|n| self.keys.blinds(crate::Field::IdNumber, n.as_str()));
+                        for blind in blinds.into_iter().flatten() {
                             row = sqlx::query(sqlx::AssertSqlSafe(by_number.clone()))
                                 .bind(blind)
                                 .fetch_optional(&self.pool)
