@@ -314,7 +314,8 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
         return Err(ApiError::invalid("q", "is longer than 50 characters"));
     }
     let upper = q.to_ascii_uppercase();
-    if upper.len() == 18 && upper[..17].bytes().all(|b| b.is_ascii_digit()) {
+    // Bytes, not a str slice: 18 bytes of a name may end inside a character (六个汉字 are 18).
+    if upper.len() == 18 && upper.as_bytes()[..17].iter().all(u8::is_ascii_digit) {
         let id = cordon_domain::IdNumber::parse(&upper)?;
         return Ok(PeopleQuery::IdNumber(id.as_str().to_owned()));
     }
@@ -508,4 +509,36 @@ async fn person(
     Path(id): Path<String>,
 ) -> Result<Json<PersonView>, ApiError> {
     Ok(Json(person_view(&state, &user, &id, "GET /api/v1/people/{id}").await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A search box takes any text: names of every length in any script, digits, ID numbers,
+    /// junk. Each is classified or refused, never a panic.
+    #[test]
+    fn any_text_is_classified_or_refused() {
+        for q in [
+            "留存期测试人",       // 18 bytes, six characters
+            "王五六七八九a",      // 19 bytes
+            "1101051949123100人", // 17 digits and one wide character
+            "11010519491231002X",
+            "11010519491231002x",
+            "110105194912310021",
+            "13912345678",
+            "+86 139-1234-5678",
+            "1391234",
+            "张",
+            "   ",
+            "",
+            "\u{0}\u{1f600}\u{200b}",
+            &"字".repeat(50),
+            &"字".repeat(51),
+        ] {
+            let _ = classify_query(q);
+        }
+        assert!(matches!(classify_query("留存期测试人"), Ok(PeopleQuery::NamePrefix(_))));
+        assert!(matches!(classify_query("11010519491231002x"), Ok(PeopleQuery::IdNumber(_))));
+    }
 }

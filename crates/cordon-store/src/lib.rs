@@ -11,6 +11,7 @@ mod figures;
 mod gates;
 mod needs;
 mod postgres;
+mod retention;
 mod rows;
 mod seal;
 mod sealing;
@@ -45,6 +46,7 @@ pub use gates::{
 };
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::{PgAdmin, PgStore};
+pub use retention::{PurgeAction, PurgeStep};
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
 pub use sqlite::SqliteStore;
@@ -278,6 +280,13 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     /// Re-seals every ID number and phone not sealed under the key file's first key, a batch per
     /// transaction (stopped, it can be run again); then only that key is needed.
     async fn rotate_keys(&self) -> Result<Resealed>;
+
+    // ---- retention ----
+
+    /// The personal data of the outbreak, step by step, with the rows each step touches. With
+    /// `apply` it is deleted or pseudonymised (see `retention.rs`) in one transaction and the
+    /// files rewritten; without, nothing changes. Whether it is due is the caller's rule.
+    async fn purge_personal_data(&self, apply: bool) -> Result<Vec<PurgeStep>>;
 
     // ---- exports ----
 

@@ -413,6 +413,10 @@ impl Store for SqliteStore {
         crate::sealing::sqlite::rotate(&self.pool, &self.keys).await
     }
 
+    async fn purge_personal_data(&self, apply: bool) -> Result<Vec<crate::PurgeStep>> {
+        crate::retention::sqlite::purge(&self.pool, apply).await
+    }
+
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT at, username, person_id, route FROM audit_reads WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?",

@@ -10,6 +10,7 @@ mod bench_testing;
 mod bench_workforce;
 mod keys;
 mod progress;
+mod retention;
 mod trace;
 
 use std::io::{BufRead, IsTerminal};
@@ -83,6 +84,12 @@ enum Command {
     /// The keys that seal ID numbers and phones: a new one, and re-sealing under it.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The outbreak's closing, which starts the retention period of its personal data.
+    #[command(subcommand)]
+    Outbreak(retention::OutbreakCommand),
+    /// Deletes or pseudonymises the personal data of a closed outbreak once its retention
+    /// period has run, in one transaction; `--dry-run` reports what it would do.
+    Purge(retention::PurgeArgs),
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -419,6 +426,8 @@ async fn run(command: Command) -> Result<()> {
         Command::VerifyPass(a) => verify_pass(&a),
         Command::Audit(AuditCommand::Verify(db)) => audit_verify(db).await,
         Command::Keys(cmd) => keys::run(cmd).await,
+        Command::Outbreak(cmd) => retention::outbreak(cmd).await,
+        Command::Purge(a) => retention::purge(a).await,
     }
 }
 
@@ -486,6 +495,7 @@ async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
         behind_proxy: listen.behind_proxy,
         ..Default::default()
     };
+    retention::warn_if_due(&*store).await?;
     let app = cordon_server::router(store, config);
     let listener = tokio::net::TcpListener::bind(listen.listen)
         .await

@@ -10,6 +10,7 @@ mod gates;
 mod matrix;
 mod needs;
 mod privacy;
+mod retention;
 mod support;
 mod testing;
 mod trace;

@@ -3,7 +3,7 @@
 //! not in the database (its file on SQLite, a dump on PostgreSQL), not in the server's log, not
 //! in an importer's error.
 
-use crate::support::{self, Server, cordon, first_household, on_both_backends};
+use crate::support::{self, Server, cordon, database_bytes, first_household, holds, on_both_backends};
 
 const ID: &str = "11010519491231002X";
 const PHONE: &str = "13912345678";
@@ -22,25 +22,6 @@ fn import_people(s: &Server, csv: &str) -> (bool, String) {
         .output()
         .unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-/// Everything the database holds, as bytes: the SQLite file and its journal, or a dump.
-fn database_bytes(url: &str) -> Vec<u8> {
-    match url.strip_prefix("sqlite://") {
-        Some(file) => {
-            [std::fs::read(file).unwrap(), std::fs::read(format!("{file}-wal")).unwrap_or_default()].concat()
-        }
-        None => {
-            let out = std::process::Command::new("pg_dump").arg(url).output().expect("pg_dump");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert!(out.stdout.len() > 100_000, "a dump of the demo");
-            out.stdout
-        }
-    }
-}
-
-fn holds(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 async fn identifiers_are_sealed(s: &Server) {
@@ -83,6 +64,7 @@ async fn identifiers_are_sealed(s: &Server) {
     assert_eq!(status, 200);
 
     let bytes = database_bytes(&s.db.url);
+    assert!(bytes.len() > 100_000, "the demo's database");
     for needle in [ID, PHONE] {
         assert!(!holds(&bytes, needle), "{needle} is in the database in clear");
     }

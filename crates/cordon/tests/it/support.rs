@@ -63,6 +63,24 @@ pub fn postgres() -> Option<Db> {
     Some(Db { url: format!("{}/{name}", server.trim_end_matches('/')), _dir: tempfile::tempdir().unwrap() })
 }
 
+/// Everything a database holds, as bytes: the SQLite file and its journal, or a dump.
+pub fn database_bytes(url: &str) -> Vec<u8> {
+    match url.strip_prefix("sqlite://") {
+        Some(file) => {
+            [std::fs::read(file).unwrap(), std::fs::read(format!("{file}-wal")).unwrap_or_default()].concat()
+        }
+        None => {
+            let out = Command::new("pg_dump").arg(url).output().expect("pg_dump");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        }
+    }
+}
+
+pub fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
 /// A running server on a seeded tiny demo city. Killed on drop.
 pub struct Server {
     pub base: String,
