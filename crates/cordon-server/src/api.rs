@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, described by utoipa into `/api/openapi.json`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{Datelike, Utc};
 use cordon_domain::format::mask_middle;
 use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Role, Sex};
@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{self, CurrentUser};
-use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::{
     AppState, cases_api, dashboard_api, gates_api, needs_api, testing_api, workforce_api, zones_api,
 };
@@ -35,6 +35,26 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Any operation can be sent a request that does not parse (a path segment that is no number,
+/// a query string or a body that is not what it takes): each answers 400 with the error body.
+/// Said once here, after the routes are in the document, rather than on every route.
+pub fn document_bad_requests(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let bad = ResponseBuilder::new()
+        .description("The request does not parse: a path segment, the query string or the body")
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+        )
+        .build();
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in operations.into_iter().flatten() {
+            op.responses.responses.entry("400".to_owned()).or_insert_with(|| RefOr::T(bad.clone()));
+        }
     }
 }
 
@@ -245,7 +265,7 @@ async fn scope_area(
 async fn area(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<AreaDetail>, ApiError> {
     Ok(Json(area_detail(&state, &user, &code).await?))
 }
@@ -257,7 +277,7 @@ async fn area(
 async fn area_shape(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let code = AreaCode::parse(&code).map_err(|_| ApiError::NotFound)?;
     let shape = state.store.shape(&user.scope_path, &code).await?.ok_or(ApiError::NotFound)?;
@@ -506,7 +526,7 @@ pub async fn person_view(
 async fn person(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PersonView>, ApiError> {
     Ok(Json(person_view(&state, &user, &id, "GET /api/v1/people/{id}").await?))
 }

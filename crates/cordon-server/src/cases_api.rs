@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::notice::Transport;
@@ -17,7 +17,7 @@ use crate::cases::{
     self, CaseDetail, CaseView, Change, ClusterView, ContactView, NoticeView, OpenRequest, ScanUpload,
     SegmentRequest, SegmentView, TraceOutcome,
 };
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::scan_index::IndexStatus;
 
 #[derive(Deserialize, IntoParams)]
@@ -88,7 +88,7 @@ pub async fn open_case(
 pub async fn get_case(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CaseDetail>, ApiError> {
     Ok(Json(cases::detail(&state, &user, id, "GET /api/v1/cases/{id}").await?))
 }
@@ -121,7 +121,7 @@ pub enum ChangeBody {
 pub async fn change_case(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ChangeBody>,
 ) -> Result<Json<CaseDetail>, ApiError> {
     let change = match b {
@@ -143,7 +143,7 @@ pub async fn change_case(
 pub async fn trace_case(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TraceOutcome>, ApiError> {
     Ok(Json(cases::trace(&state, &user, id).await?))
 }
@@ -164,7 +164,7 @@ pub struct CaseContactParams {
 pub async fn case_contacts(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<CaseContactParams>,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
     let q = ContactQuery {
@@ -238,7 +238,7 @@ pub struct ContactBody {
 pub async fn update_contact(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ContactBody>,
 ) -> Result<Json<ContactView>, ApiError> {
     Ok(Json(cases::update_contact(&state, &user, id, b.status, &b.place).await?))
@@ -269,7 +269,7 @@ pub struct SegmentBody {
 pub async fn add_segment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<SegmentBody>,
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     let req = SegmentRequest {
@@ -292,7 +292,7 @@ pub async fn add_segment(
 pub async fn remove_segment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path((id, segment)): Path<(i64, i64)>,
+    ApiPath((id, segment)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     cases::remove_segment(&state, &user, id, segment).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -307,7 +307,7 @@ pub async fn remove_segment(
 pub async fn draft_notice(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
     Ok((StatusCode::CREATED, Json(cases::draft_notice(&state, &user, id).await?)))
 }
@@ -320,7 +320,7 @@ pub async fn draft_notice(
 pub async fn publish_notice(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path((id, notice)): Path<(i64, i64)>,
+    ApiPath((id, notice)): ApiPath<(i64, i64)>,
 ) -> Result<Json<NoticeView>, ApiError> {
     Ok(Json(cases::publish_notice(&state, &user, id, notice).await?))
 }
@@ -425,7 +425,8 @@ pub async fn list_venues(
 
 /// Adds or updates venues (all or none), each inside the user's areas.
 #[utoipa::path(put, path = "/api/v1/venues", tag = "cases", security(("bearer" = [])), request_body = [VenueBody],
-    responses((status = 200, body = usize), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = usize, content_type = "application/json", description = "how many venues were added or updated"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn put_venues(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! `/api/v1` routes of the command dashboard and the daily briefing.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::briefing::{self, BriefingView, Draft, PublishRequest};
 use crate::dashboard::{self, Dashboard};
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DashboardParams {
@@ -93,7 +93,7 @@ pub async fn publish(
 pub async fn get_briefing(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<BriefingView>, ApiError> {
     Ok(Json(briefing::get(&state, &user, id).await?))
 }

@@ -66,8 +66,10 @@ pub enum Format {
 #[derive(Deserialize, IntoParams)]
 pub struct ExportParams {
     /// people, zones, needs, assignments, contacts, gate-log
+    #[param(inline)]
     pub list: List,
     /// csv or xlsx (default csv)
+    #[param(inline)]
     pub format: Option<Format>,
     /// An area of the user's (default: the user's own).
     pub area: Option<String>,

@@ -2,7 +2,7 @@
 //! the log, traffic per hour and who is where they should not be.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::gates::{
     self, DecisionRequest, DecisionView, GateRequest, GateView, LogQuery, PassRequest, PassView, PassageView,
     PresenceLists, TrafficView,
@@ -45,7 +45,7 @@ pub async fn create_gate(
 pub async fn get_gate(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<GateView>, ApiError> {
     Ok(Json(gates::gate(&state, &user, id).await?))
 }
@@ -60,7 +60,7 @@ pub async fn get_gate(
 pub async fn decide(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(gates::decide_at_gate(&state, &user, id, b).await?))
@@ -174,7 +174,7 @@ pub async fn public_key(
 pub async fn get_pass(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PassView>, ApiError> {
     Ok(Json(gates::pass(&state, &user, &id).await?))
 }
@@ -187,7 +187,7 @@ pub async fn get_pass(
 pub async fn pass_qr(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let svg = gates::pass_qr(&state, &user, &id).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg))
@@ -207,7 +207,7 @@ pub struct RevokeBody {
 pub async fn revoke_pass(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<RevokeBody>,
 ) -> Result<Json<PassView>, ApiError> {
     Ok(Json(gates::revoke_pass(&state, &user, &id, &b.reason).await?))

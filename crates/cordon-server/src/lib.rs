@@ -137,7 +137,8 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_index_load(state.clone());
     spawn_units_warm(state.clone());
     spawn_need_sweeper(state.clone());
-    let (api, openapi) = api::router().split_for_parts();
+    let (api, mut openapi) = api::router().split_for_parts();
+    api::document_bad_requests(&mut openapi);
     // The document never changes while the server runs: serialise it once.
     let openapi =
         axum::body::Bytes::from(serde_json::to_vec(&openapi).expect("the OpenAPI document serialises"));

@@ -2,7 +2,7 @@
 //! emergency pass at once), one need with its timeline, what people do with it, and the counts.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::needs::{self, NeedAction, NeedDetail, NeedRequest, NeedView};
 
 #[derive(Deserialize, IntoParams)]
@@ -73,7 +73,7 @@ pub async fn raise(
 pub async fn get_need(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<NeedDetail>, ApiError> {
     Ok(Json(needs::detail(&state, &user, id, Utc::now()).await?))
 }
@@ -87,7 +87,7 @@ pub async fn get_need(
 pub async fn act(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<NeedAction>,
 ) -> Result<Json<NeedDetail>, ApiError> {
     Ok(Json(needs::act(&state, &user, id, b, Utc::now()).await?))

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use cordon_domain::testing::Scheme;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::cases_api::UploadParams;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::testing::{
     self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView, TaskView, Upload,
 };
@@ -81,7 +81,7 @@ pub struct AreaParams {
 pub async fn get_round(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AreaParams>,
 ) -> Result<Json<RoundDetail>, ApiError> {
     Ok(Json(testing::round_detail(&state, &user, id, p.area.as_deref()).await?))
@@ -95,7 +95,7 @@ pub async fn get_round(
 pub async fn close_round(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RoundView>, ApiError> {
     Ok(Json(testing::close_round(&state, &user, id).await?))
 }
@@ -117,7 +117,7 @@ pub struct SweepParams {
 pub async fn sweep(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<SweepParams>,
 ) -> Result<Json<SweepView>, ApiError> {
     let limit = p.limit.unwrap_or(2000).clamp(1, 10_000);
@@ -145,7 +145,7 @@ pub struct TubeBody {
 pub async fn record_tube(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<TubeBody>,
 ) -> Result<(StatusCode, Json<SamplesImport>), ApiError> {
     if b.person_ids.len() > 50 {

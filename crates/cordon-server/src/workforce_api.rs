@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::cases_api::UploadParams;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::workforce::{
     self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CommandPostRequest,
     CommandPostView, CoverageView, SiteRequest, SiteView, SuggestionView, WorkerRequest, WorkerView,
@@ -52,7 +52,7 @@ pub async fn import_workers(
 pub async fn put_worker(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<WorkerRequest>,
 ) -> Result<(StatusCode, Json<WorkerView>), ApiError> {
     let (added, w) = workforce::put_worker(&state, &user, &id, b).await?;
@@ -159,7 +159,7 @@ pub async fn assign(
 pub async fn end_assignment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AssignmentView>, ApiError> {
     Ok(Json(workforce::end_assignment(&state, &user, id).await?))
 }

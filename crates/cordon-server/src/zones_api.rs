@@ -1,7 +1,7 @@
 //! `/api/v1` routes of zones, profiles, proposals and their figures.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::protocol::Profile;
 use cordon_domain::{Role, Tier};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::zones::{
     self, DrawRequest, PositiveOutcome, ProposalView, Recorded, ZoneDetail, ZoneFigures, ZoneView,
 };
@@ -88,7 +88,7 @@ pub async fn draw_zone(
 pub async fn get_zone(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ZoneDetail>, ApiError> {
     Ok(Json(zones::detail(&state, &user, id).await?))
 }
@@ -122,7 +122,7 @@ pub enum EventBody {
 pub async fn record_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<EventBody>,
 ) -> Result<Json<ZoneDetail>, ApiError> {
     let (what, at, note) = match b {
@@ -148,7 +148,7 @@ pub struct NoteBody {
 pub async fn lift_zone(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<NoteBody>,
 ) -> Result<Json<ZoneDetail>, ApiError> {
     Ok(Json(zones::lift(&state, &user, id, &b.note).await?))
@@ -169,7 +169,7 @@ pub struct RaiseBody {
 pub async fn raise_zone(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<RaiseBody>,
 ) -> Result<Json<ZoneDetail>, ApiError> {
     Ok(Json(zones::raise(&state, &user, id, b.tier, &b.note).await?))
@@ -256,7 +256,7 @@ pub struct DecisionBody {
 pub async fn decide_proposal(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> Result<Json<ProposalView>, ApiError> {
     Ok(Json(zones::decide(&state, &user, id, b.approve, &b.note).await?))
@@ -273,9 +273,10 @@ pub async fn zone_figures(
     Ok(Json(zones::figures(&state, &user).await?))
 }
 
+/// A profile as stored, beside what the register knows of it. The profile is a field of its own,
+/// so it can be sent back to `PUT /api/v1/profiles/{key}` as it is.
 #[derive(Serialize, ToSchema)]
 pub struct ProfileView {
-    #[serde(flatten)]
     pub profile: Profile,
     pub builtin: bool,
     /// True for the profile new zones are drawn under.
@@ -323,7 +324,7 @@ fn require_city_headquarters(user: &cordon_store::User) -> Result<(), ApiError> 
 pub async fn put_profile(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiJson(profile): ApiJson<Profile>,
 ) -> Result<Json<ProfileView>, ApiError> {
     require_city_headquarters(&user)?;

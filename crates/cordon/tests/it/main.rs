@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod cases;
 mod cli;
+mod crash;
 mod dashboard;
 mod gates;
 mod matrix;

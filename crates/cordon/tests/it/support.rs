@@ -144,6 +144,16 @@ pub fn demo_with(db: Db, extra: &[&str]) -> Server {
     Server { base, child, db, log }
 }
 
+impl Server {
+    /// Kills the server outright (SIGKILL: no shutdown, no flush) and starts it again on the same
+    /// database, as an operator restarting after a crash would.
+    pub fn crash_and_restart(mut self) -> Server {
+        let db = std::mem::replace(&mut self.db, sqlite());
+        drop(self);
+        demo(db)
+    }
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }

@@ -160,11 +160,14 @@ async fn zone_lifecycle(s: &Server) {
 
     // Profiles are data: a profile with a cycle is refused, a good one is stored.
     let (_, profiles) = s.get(&admin, "/api/v1/profiles").await;
-    let mut shanghai =
-        profiles.as_array().unwrap().iter().find(|p| p["key"] == "shanghai-2022-05").unwrap().clone();
-    for k in ["builtin", "in_force", "updated_at", "updated_by"] {
-        shanghai.as_object_mut().unwrap().remove(k);
-    }
+    // The profile as listed goes back as it is.
+    let mut shanghai = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"]["key"] == "shanghai-2022-05")
+        .unwrap()["profile"]
+        .clone();
     shanghai["key"] = json!("hohhot-2022-11");
     shanghai["tiers"][1]["step_down"]["to"] = json!("sealed");
     let put = |body: Value| {
