@@ -405,7 +405,7 @@ impl Store for PgStore {
     }
 
     async fn purge_personal_data(&self, apply: bool) -> Result<Vec<crate::PurgeStep>> {
-        crate::retention::postgres::purge(&self.pool, apply).await
+        crate::retention::postgres::purge(&self.pool, &PEOPLE_INDEXES, apply).await
     }
 
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -59,7 +59,8 @@ struct Step {
 use PurgeAction::{Delete, Pseudonymise};
 
 /// Register ids whose rows are pseudonymised: every named person (a nameless row is one a
-/// purge left), with the random id each becomes.
+/// purge left), with the random id each becomes. 128 random bits: no index checks that they
+/// differ (the people table's key would refuse a clash where it matters, on a case's row).
 const MAP_PEOPLE: &str =
     "INSERT INTO purge_people (old, new) SELECT person_id, {new_id} FROM people WHERE name <> ''";
 /// Every area below a community, with the community it becomes.
@@ -239,8 +240,13 @@ macro_rules! retention_sql {
             }
 
             /// Counts what a purge touches and, with `apply`, purges in one transaction and
-            /// rewrites the files.
-            pub(crate) async fn purge(pool: &sqlx::Pool<Db>, apply: bool) -> Result<Vec<PurgeStep>> {
+            /// rewrites the files. `people_indexes` are the register's secondary indexes (name
+            /// and DDL), dropped for the deletion and made again.
+            pub(crate) async fn purge(
+                pool: &sqlx::Pool<Db>,
+                people_indexes: &[(&str, &'static str)],
+                apply: bool,
+            ) -> Result<Vec<PurgeStep>> {
                 let mut tx = pool.begin().await?;
                 if apply {
                     // A write first, so SQLite takes the write lock now (waiting its turn)
@@ -269,10 +275,25 @@ macro_rules! retention_sql {
                     .await?;
                 sqlx::query(MAP_PLACES).execute(&mut *tx).await?;
                 for step in STEPS {
+                    // Deleting millions of people is cheaper without their secondary indexes,
+                    // which are built again over the few rows left (inside the transaction).
+                    let rebuild = step.table == "people";
+                    if rebuild {
+                        for (name, _) in people_indexes {
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
                     for statement in step.apply {
                         sqlx::query(sqlx::AssertSqlSafe(statement.replace("{no}", $no)))
                             .execute(&mut *tx)
                             .await?;
+                    }
+                    if rebuild {
+                        for (_, ddl) in people_indexes {
+                            sqlx::query(*ddl).execute(&mut *tx).await?;
+                        }
                     }
                 }
                 for statement in $drop_maps.split(';').filter(|s| !s.trim().is_empty()) {
@@ -294,7 +315,7 @@ macro_rules! retention_sql {
 retention_sql!(
     sqlite,
     sqlx::Sqlite,
-    maps: "CREATE TEMP TABLE purge_people (old TEXT PRIMARY KEY, new TEXT NOT NULL UNIQUE); \
+    maps: "CREATE TEMP TABLE purge_people (old TEXT PRIMARY KEY, new TEXT NOT NULL); \
            CREATE TEMP TABLE purge_places (fine TEXT PRIMARY KEY, coarse TEXT NOT NULL, code TEXT NOT NULL)",
     drop_maps: "DROP TABLE temp.purge_people; DROP TABLE temp.purge_places",
     new_id: "'x' || lower(hex(randomblob(16)))",
@@ -304,7 +325,7 @@ retention_sql!(
 retention_sql!(
     postgres,
     sqlx::Postgres,
-    maps: "CREATE TEMP TABLE purge_people (old TEXT COLLATE \"C\" PRIMARY KEY, new TEXT COLLATE \"C\" NOT NULL UNIQUE) ON COMMIT DROP; \
+    maps: "CREATE TEMP TABLE purge_people (old TEXT COLLATE \"C\" PRIMARY KEY, new TEXT COLLATE \"C\" NOT NULL) ON COMMIT DROP; \
            CREATE TEMP TABLE purge_places (fine TEXT COLLATE \"C\" PRIMARY KEY, coarse TEXT COLLATE \"C\" NOT NULL, \
            code TEXT NOT NULL) ON COMMIT DROP",
     drop_maps: "",

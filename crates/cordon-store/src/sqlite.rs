@@ -414,7 +414,7 @@ impl Store for SqliteStore {
     }
 
     async fn purge_personal_data(&self, apply: bool) -> Result<Vec<crate::PurgeStep>> {
-        crate::retention::sqlite::purge(&self.pool, apply).await
+        crate::retention::sqlite::purge(&self.pool, &PEOPLE_INDEXES, apply).await
     }
 
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>> {
