@@ -13,6 +13,16 @@ use crate::DomainError;
 /// period is a typo, not a policy.
 pub const MAX_KEEP_DAYS: u32 = 3_650;
 
+fn check_keep_days(keep_days: u32) -> Result<(), DomainError> {
+    if keep_days > MAX_KEEP_DAYS {
+        return Err(DomainError::invalid(
+            "retention_days",
+            format!("{keep_days} days is more than the {MAX_KEEP_DAYS} allowed"),
+        ));
+    }
+    Ok(())
+}
+
 /// A closed outbreak and how long its personal data is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
@@ -33,12 +43,7 @@ impl Retention {
                 ),
             ));
         }
-        if keep_days > MAX_KEEP_DAYS {
-            return Err(DomainError::invalid(
-                "retention_days",
-                format!("{keep_days} days is more than the {MAX_KEEP_DAYS} allowed"),
-            ));
-        }
+        check_keep_days(keep_days)?;
         Ok(Retention { closed_on, keep_days })
     }
 
@@ -69,12 +74,7 @@ impl Retention {
         let keep_days: u32 = keep_days.parse().map_err(|_| {
             DomainError::invalid("retention_days", format!("{keep_days:?} is not a number of days"))
         })?;
-        if keep_days > MAX_KEEP_DAYS {
-            return Err(DomainError::invalid(
-                "retention_days",
-                format!("{keep_days} is more than {MAX_KEEP_DAYS}"),
-            ));
-        }
+        check_keep_days(keep_days)?;
         Ok(Retention { closed_on, keep_days })
     }
 }

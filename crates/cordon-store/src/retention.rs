@@ -54,6 +54,9 @@ struct Step {
     /// Counts the rows holding personal data, before the maps exist (so a dry run builds none).
     count: &'static str,
     apply: &'static [&'static str],
+    /// Deleting millions of people is cheaper without the register's secondary indexes, which
+    /// are built again over the few rows left (inside the transaction).
+    rebuild_people_indexes: bool,
 }
 
 use PurgeAction::{Delete, Pseudonymise};
@@ -77,6 +80,7 @@ const STEPS: &[Step] = &[
         what: "venue-code scans: who was where, when",
         count: "SELECT count(*) FROM scans",
         apply: &["DELETE FROM scans"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "case_segments",
@@ -84,6 +88,7 @@ const STEPS: &[Step] = &[
         what: "cases' trajectories (the published notices stay)",
         count: "SELECT count(*) FROM case_segments",
         apply: &["DELETE FROM case_segments"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "gate_presence",
@@ -91,6 +96,7 @@ const STEPS: &[Step] = &[
         what: "who is in or out at each gate",
         count: "SELECT count(*) FROM gate_presence",
         apply: &["DELETE FROM gate_presence"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "gate_passages",
@@ -99,6 +105,7 @@ const STEPS: &[Step] = &[
         count: "SELECT count(*) FROM gate_passages WHERE person_id IS NOT NULL OR subject_key IS NOT NULL OR note <> ''",
         apply: &["UPDATE gate_passages SET person_id = NULL, subject_key = NULL, note = '' \
                   WHERE person_id IS NOT NULL OR subject_key IS NOT NULL OR note <> ''"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "gate_passes",
@@ -107,6 +114,7 @@ const STEPS: &[Step] = &[
         count: "SELECT count(*) FROM gate_passes WHERE person_id IS NOT NULL OR holder <> '' OR reason <> ''",
         apply: &["UPDATE gate_passes SET person_id = NULL, holder = '', reason = '' \
                   WHERE person_id IS NOT NULL OR holder <> '' OR reason <> ''"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "needs",
@@ -118,6 +126,7 @@ const STEPS: &[Step] = &[
              WHERE person_id IS NOT NULL OR contact_sealed IS NOT NULL OR description <> ''",
             "UPDATE needs SET household_code = m.code, path = m.coarse FROM purge_places m WHERE needs.path = m.fine",
         ],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "need_events",
@@ -125,6 +134,7 @@ const STEPS: &[Step] = &[
         what: "the notes on requests",
         count: "SELECT count(*) FROM need_events WHERE note <> ''",
         apply: &["UPDATE need_events SET note = '' WHERE note <> ''"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "case_events",
@@ -132,6 +142,7 @@ const STEPS: &[Step] = &[
         what: "the notes on cases",
         count: "SELECT count(*) FROM case_events WHERE kind = 'note' AND detail <> ''",
         apply: &["UPDATE case_events SET detail = '' WHERE kind = 'note' AND detail <> ''"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "cases",
@@ -149,6 +160,7 @@ const STEPS: &[Step] = &[
             "UPDATE cases SET isolation_place = '' WHERE isolation_place <> ''",
             "UPDATE cases SET path = m.coarse FROM purge_places m WHERE cases.path = m.fine",
         ],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "contacts",
@@ -161,6 +173,7 @@ const STEPS: &[Step] = &[
             "UPDATE contacts SET place = '' WHERE place <> ''",
             "UPDATE contacts SET path = m.coarse FROM purge_places m WHERE contacts.path = m.fine",
         ],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "samples",
@@ -171,6 +184,7 @@ const STEPS: &[Step] = &[
             "UPDATE samples SET person_id = m.new FROM purge_people m WHERE samples.person_id = m.old",
             "UPDATE samples SET household_code = m.code, path = m.coarse FROM purge_places m WHERE samples.path = m.fine",
         ],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "test_tasks",
@@ -181,6 +195,7 @@ const STEPS: &[Step] = &[
             "UPDATE test_tasks SET person_id = m.new FROM purge_people m WHERE test_tasks.person_id = m.old",
             "UPDATE test_tasks SET path = m.coarse FROM purge_places m WHERE test_tasks.path = m.fine",
         ],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "zones",
@@ -188,6 +203,7 @@ const STEPS: &[Step] = &[
         what: "the case a zone was drawn for",
         count: "SELECT count(*) FROM zones WHERE case_person_id IS NOT NULL",
         apply: &["UPDATE zones SET case_person_id = NULL WHERE case_person_id IS NOT NULL"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "zone_events",
@@ -195,6 +211,7 @@ const STEPS: &[Step] = &[
         what: "the person an event of a zone's history names",
         count: "SELECT count(*) FROM zone_events WHERE person_id IS NOT NULL",
         apply: &["UPDATE zone_events SET person_id = NULL WHERE person_id IS NOT NULL"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "proposals",
@@ -202,6 +219,7 @@ const STEPS: &[Step] = &[
         what: "the case a proposal was made for",
         count: "SELECT count(*) FROM proposals WHERE case_person_id IS NOT NULL",
         apply: &["UPDATE proposals SET case_person_id = NULL WHERE case_person_id IS NOT NULL"],
+        rebuild_people_indexes: false,
     },
     Step {
         table: "people",
@@ -209,6 +227,7 @@ const STEPS: &[Step] = &[
         what: "the register: names, ID numbers, phones, birth years, tags, households",
         count: "SELECT count(*) FROM people WHERE name <> ''",
         apply: &["DELETE FROM people WHERE person_id IN (SELECT old FROM purge_people)"],
+        rebuild_people_indexes: true,
     },
 ];
 
@@ -275,9 +294,7 @@ macro_rules! retention_sql {
                     .await?;
                 sqlx::query(MAP_PLACES).execute(&mut *tx).await?;
                 for step in STEPS {
-                    // Deleting millions of people is cheaper without their secondary indexes,
-                    // which are built again over the few rows left (inside the transaction).
-                    let rebuild = step.table == "people";
+                    let rebuild = step.rebuild_people_indexes;
                     if rebuild {
                         for (name, _) in people_indexes {
                             sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))

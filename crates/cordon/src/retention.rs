@@ -52,8 +52,13 @@ pub struct PurgeArgs {
     dry_run: bool,
 }
 
+/// The deployment's time zone, whose dates the closing and the due date are.
+fn tz() -> chrono_tz::Tz {
+    cordon_server::Config::default().tz
+}
+
 fn today() -> NaiveDate {
-    Utc::now().with_timezone(&cordon_server::Config::default().tz).date_naive()
+    Utc::now().with_timezone(&tz()).date_naive()
 }
 
 async fn retention(store: &dyn Store) -> Result<Option<Retention>> {
@@ -90,7 +95,7 @@ pub async fn warn_if_due(store: &dyn Store) -> Result<()> {
     let purged = store.setting("purged_at").await?.filter(|s| !s.is_empty());
     let purged_since_due = purged
         .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
-        .is_some_and(|at| at.with_timezone(&cordon_server::Config::default().tz).date_naive() >= r.due_on());
+        .is_some_and(|at| at.with_timezone(&tz()).date_naive() >= r.due_on());
     if r.is_due(today()) && !purged_since_due {
         tracing::warn!(
             closed_on = %r.closed_on,
