@@ -284,7 +284,8 @@ pub fn removal_cookie() -> Cookie<'static> {
 
 /// Sign in: a bearer token for the API and a session cookie for the pages.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins for the account or from the address; Retry-After says when to try again", body = ErrorBody)))]
 pub async fn api_login(
     State(state): State<AppState>,
     ClientAddr(from): ClientAddr,
