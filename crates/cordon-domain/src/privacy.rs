@@ -85,66 +85,90 @@ pub fn audit_link(previous: &str, entry: &AuditRead<'_>) -> String {
 }
 
 /// What `cordon audit verify` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChainReport {
-    /// Entries read.
+    /// Entries read: linked, written before the chain began, and queued for their link.
     pub entries: u64,
     /// Entries written before the chain began (stored without a link), all at the start.
     pub unchained: u64,
+    /// Entries appended and queued, not linked yet (the linker takes them within a second or
+    /// two; an entry removed with its place in the queue before then leaves no trace).
+    pub pending: u64,
     /// The last link: worth noting down elsewhere, since whoever can rewrite the whole table
     /// can rewrite the chain with it.
     pub head: String,
-    /// The first entry that does not hold, and why.
+    /// The first entry that does not hold (0: the end of the chain), and why.
     pub broken: Option<(i64, String)>,
 }
 
-/// Checks the chain entry by entry, in the order of their ids.
+impl ChainReport {
+    /// Entries the chain holds.
+    pub fn linked(&self) -> u64 {
+        self.entries - self.unchained - self.pending
+    }
+}
+
+/// Checks the chain link by link, in the order they were linked (which is not always the
+/// order of the entries' ids: readers commit in their own time, and the linker takes the queue
+/// as it finds it).
 #[derive(Debug, Default)]
 pub struct ChainCheck {
-    report: Option<ChainReport>,
+    report: ChainReport,
 }
 
 impl ChainCheck {
-    /// The next entry, with its stored id and link (none: written before the chain).
-    pub fn entry(&mut self, id: i64, entry: &AuditRead<'_>, link: Option<&str>) {
-        let r = self.report.get_or_insert_with(|| ChainReport {
-            entries: 0,
-            unchained: 0,
-            head: String::new(),
-            broken: None,
-        });
+    /// Entries written before the chain began, stored without a link: counted, not held
+    /// against it.
+    pub fn unchained(&mut self, n: u64) {
+        self.report.entries += n;
+        self.report.unchained += n;
+    }
+
+    /// The next link, kept for the entry `entry_id`, with the entry as stored (`None`: gone).
+    pub fn link(&mut self, entry_id: i64, entry: Option<&AuditRead<'_>>, link: &str) {
+        let r = &mut self.report;
         r.entries += 1;
         if r.broken.is_some() {
             return;
         }
-        match link {
-            None if r.head.is_empty() => r.unchained += 1,
-            None => r.broken = Some((id, "the entry has no link, after linked ones".into())),
-            Some(link) => {
-                let expected = audit_link(&r.head, entry);
-                if link == expected {
-                    r.head = expected;
-                } else {
-                    r.broken = Some((
-                        id,
-                        "the entry does not match its link: altered, or an entry before it removed".into(),
-                    ));
-                }
-            }
+        let Some(entry) = entry else {
+            r.broken = Some((entry_id, "the entry was removed (its link is still kept)".into()));
+            return;
+        };
+        let expected = audit_link(&r.head, entry);
+        if link == expected {
+            r.head = expected;
+        } else {
+            r.broken = Some((
+                entry_id,
+                "the entry does not match its link: altered, or an entry before it removed".into(),
+            ));
         }
     }
 
-    /// The report, checked against the head and the count kept beside the table (which a
-    /// removal of the newest entries would not match).
-    pub fn finish(self, kept_head: &str, kept_linked: u64) -> ChainReport {
-        let mut r = self.report.unwrap_or(ChainReport {
-            entries: 0,
-            unchained: 0,
-            head: String::new(),
-            broken: None,
-        });
+    /// An entry written after the chain began that is neither linked nor queued for its link.
+    pub fn stray(&mut self, entry_id: i64) {
+        let r = &mut self.report;
         if r.broken.is_none() {
-            let linked = r.entries - r.unchained;
+            r.broken = Some((
+                entry_id,
+                "the entry is neither linked nor queued for its link: its link or its place in the queue was removed".into(),
+            ));
+        }
+    }
+
+    /// Entries queued for their link.
+    pub fn pending(&mut self, n: u64) {
+        self.report.entries += n;
+        self.report.pending += n;
+    }
+
+    /// The report, checked against the head and the count kept beside the table (which a
+    /// removal of the newest links would not match).
+    pub fn finish(self, kept_head: &str, kept_linked: u64) -> ChainReport {
+        let mut r = self.report;
+        if r.broken.is_none() {
+            let linked = r.linked();
             if r.head != kept_head || linked != kept_linked {
                 r.broken = Some((
                     0,
@@ -206,40 +230,56 @@ mod tests {
             head = audit_link(&head, &read(i as i64, p));
             links.push(head.clone());
         }
-        let check = |rows: &[(i64, AuditRead<'_>, Option<&str>)], kept: (&str, u64)| {
+        let check = |rows: &[(i64, AuditRead<'_>, &str)], kept: (&str, u64)| {
             let mut c = ChainCheck::default();
             for (id, e, l) in rows {
-                c.entry(*id, e, *l);
+                c.link(*id, Some(e), l);
             }
             c.finish(kept.0, kept.1)
         };
-        let rows: Vec<(i64, AuditRead<'_>, Option<&str>)> = people
+        let rows: Vec<(i64, AuditRead<'_>, &str)> = people
             .iter()
             .enumerate()
-            .map(|(i, p)| (i as i64 + 10, read(i as i64, p), Some(links[i].as_str())))
+            .map(|(i, p)| (i as i64 + 10, read(i as i64, p), links[i].as_str()))
             .collect();
         let ok = check(&rows, (&head, 4));
         assert_eq!(ok.broken, None);
-        assert_eq!((ok.entries, ok.unchained, ok.head.as_str()), (4, 0, head.as_str()));
+        assert_eq!((ok.entries, ok.linked(), ok.head.as_str()), (4, 4, head.as_str()));
 
-        // Entries before the chain began are counted, not held against it.
-        let mut older = vec![(1, read(-5, "P0"), None)];
-        older.extend(rows.iter().cloned());
-        let r = check(&older, (&head, 4));
-        assert_eq!((r.broken, r.unchained), (None, 1));
+        // Entries before the chain began, and those queued for their link, are counted, not
+        // held against it.
+        let mut c = ChainCheck::default();
+        c.unchained(1);
+        for (id, e, l) in &rows {
+            c.link(*id, Some(e), l);
+        }
+        c.pending(2);
+        let r = c.finish(&head, 4);
+        assert_eq!((r.broken.clone(), r.entries, r.unchained, r.pending, r.linked()), (None, 7, 1, 2, 4));
 
-        // An altered person, a removed entry, a cut-off end.
+        // An altered person, a removed entry (its link kept, or its link removed too), a
+        // cut-off end.
         let mut altered = rows.clone();
         altered[1].1.person_id = "P9";
         assert_eq!(check(&altered, (&head, 4)).broken.unwrap().0, 11);
+        let mut c = ChainCheck::default();
+        for (i, (id, e, l)) in rows.iter().enumerate() {
+            c.link(*id, Some(e).filter(|_| i != 1), l);
+        }
+        let gone = c.finish(&head, 4).broken.unwrap();
+        assert_eq!(gone.0, 11);
+        assert!(gone.1.contains("removed"), "{gone:?}");
         let mut removed = rows.clone();
         removed.remove(1);
         assert_eq!(check(&removed, (&head, 4)).broken.unwrap().0, 12);
         let cut = &rows[..3];
         assert_eq!(check(cut, (&head, 4)).broken.unwrap().0, 0);
-        // A link dropped after the chain began.
-        let mut unlinked = rows.clone();
-        unlinked[2].2 = None;
-        assert_eq!(check(&unlinked, (&head, 4)).broken.unwrap().0, 12);
+        // An entry neither linked nor queued (its place in the queue removed).
+        let mut c = ChainCheck::default();
+        for (id, e, l) in &rows {
+            c.link(*id, Some(e), l);
+        }
+        c.stray(14);
+        assert_eq!(c.finish(&head, 4).broken.unwrap().0, 14);
     }
 }

@@ -35,6 +35,9 @@ pub enum ApiError {
     TooManyAttempts(u64),
     #[error("the database is unavailable")]
     Unavailable,
+    /// The disk under the database is full: the write was refused whole.
+    #[error("the database's disk is full: nothing was written; free space on it and try again")]
+    StorageFull,
     /// The server is up but a part of it is still warming (the scan index loading).
     #[error("{0}")]
     NotReady(String),
@@ -50,7 +53,7 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable word for programs: unauthorized, forbidden, not_found, conflict, bad_request,
-    /// invalid, too_large, too_many_attempts, unavailable, not_ready, internal.
+    /// invalid, too_large, too_many_attempts, unavailable, storage_full, not_ready, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,6 +72,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +88,7 @@ impl ApiError {
             ApiError::TooLarge => "too_large",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::Unavailable => "unavailable",
+            ApiError::StorageFull => "storage_full",
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
         }
@@ -99,6 +104,9 @@ impl From<StoreError> for ApiError {
         if e.is_unavailable() {
             tracing::error!(error = %e, "database unavailable");
             ApiError::Unavailable
+        } else if e.is_storage_full() {
+            tracing::error!(error = %e, "the database's disk is full");
+            ApiError::StorageFull
         } else if let StoreError::Conflict(m) = e {
             ApiError::Conflict(m)
         } else if let StoreError::NotFound(m) = e {

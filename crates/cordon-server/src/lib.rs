@@ -137,6 +137,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_index_load(state.clone());
     spawn_units_warm(state.clone());
     spawn_need_sweeper(state.clone());
+    spawn_audit_linker(state.clone());
     let (api, mut openapi) = api::router().split_for_parts();
     api::document_bad_requests(&mut openapi);
     // The document never changes while the server runs: serialise it once.
@@ -159,6 +160,32 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .with_state(state)
+}
+
+/// Links the entries that reads of people queued to the audit's hash chain, every second (and
+/// at once after a start: what a stopped server left queued is linked first). Readers never
+/// wait on the chain; `cordon audit verify` links what is queued before it checks.
+fn spawn_audit_linker(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // A batch at a time, until the queue is empty: a burst is linked within the tick.
+            let outcome = loop {
+                match state.store.link_audit().await {
+                    Ok(0) => break Ok(()),
+                    Ok(_) => continue,
+                    Err(e) => break Err(e),
+                }
+            };
+            metrics::job("audit_link", outcome.is_ok());
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "linking the audit failed");
+            }
+        }
+    });
 }
 
 /// Files the step downs the rules allow as days pass, once a minute, and keeps the zones'

@@ -41,10 +41,16 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
-        Err(e) => {
+    // A database that is down makes the pool retry until its acquire timeout (5 s); a health
+    // check answers sooner, so the balancer in front learns of it within its own probe's time.
+    match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "health check failed");
+            ApiError::Unavailable.into_response()
+        }
+        Err(_) => {
+            tracing::error!("health check failed: the database did not answer within 2 s");
             ApiError::Unavailable.into_response()
         }
     }

@@ -88,10 +88,29 @@ pub enum StoreError {
 impl StoreError {
     /// True when the database cannot be reached (as opposed to a query it refused).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
-        )
+        match self {
+            StoreError::Database(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
+            ) => true,
+            // A PostgreSQL server shutting down or starting (57P01 admin_shutdown, 57P02
+            // crash_shutdown, 57P03 cannot_connect_now) or a connection lost (class 08): the
+            // database went away under the query, which is no fault of the query.
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                e.code().is_some_and(|c| c.starts_with("57P0") || c.starts_with("08"))
+            }
+            _ => false,
+        }
+    }
+
+    /// True when the disk under the database is full: SQLite's SQLITE_FULL (13) or PostgreSQL's
+    /// disk_full (53100). The write was rolled back whole; nothing was half-written.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("13" | "53100"))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -274,7 +293,11 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
-    /// Checks the audit's hash chain from the first entry to the head kept beside it.
+    /// Links one batch of the entries queued by reads to the audit's hash chain; how many (0:
+    /// none were queued). The server calls it every second.
+    async fn link_audit(&self) -> Result<usize>;
+    /// Links what is queued, then checks the audit's hash chain from its first link to the head
+    /// kept beside it.
     async fn verify_audit(&self) -> Result<cordon_domain::ChainReport>;
 
     /// Re-seals every ID number and phone not sealed under the key file's first key, a batch per

@@ -396,6 +396,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn link_audit(&self) -> Result<usize> {
+        crate::audit::postgres::link(&self.pool).await
+    }
+
     async fn verify_audit(&self) -> Result<cordon_domain::ChainReport> {
         crate::audit::postgres::verify(&self.pool).await
     }

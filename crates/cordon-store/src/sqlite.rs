@@ -45,7 +45,20 @@ impl SqliteStore {
         let file = Some(options.get_filename().to_path_buf()).filter(|f| {
             !f.as_os_str().is_empty() && f.as_os_str() != ":memory:" && !url.contains("mode=memory")
         });
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            // On some errors (a full disk: SQLITE_FULL) SQLite rolls the transaction back itself;
+            // the ROLLBACK sqlx then sends fails, and sqlx keeps counting the connection as in a
+            // transaction, so every later BEGIN on it fails. Such a connection is closed when it
+            // comes back (the ping lets a rollback still queued on it land first).
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Connection::ping(&mut *conn).await?;
+                    Ok(!sqlx::Connection::is_in_transaction(&*conn))
+                })
+            })
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let sealed = crate::sealing::sqlite::upgrade(&pool, &keys).await?;
         if sealed > 0 {
@@ -403,6 +416,10 @@ impl Store for SqliteStore {
         crate::audit::sqlite::append(&mut tx, &reads).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn link_audit(&self) -> Result<usize> {
+        crate::audit::sqlite::link(&self.pool).await
     }
 
     async fn verify_audit(&self) -> Result<cordon_domain::ChainReport> {

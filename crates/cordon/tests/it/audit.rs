@@ -54,14 +54,12 @@ async fn an_altered_entry_is_found(s: &Server) {
     let altered = sql(
         s,
         &format!(
-            "{drop_guard}; UPDATE audit_reads SET person_id = 'P0' WHERE id = (SELECT min(id) FROM audit_reads WHERE link IS NOT NULL)"
+            "{drop_guard}; UPDATE audit_reads SET person_id = 'P0' WHERE id = (SELECT min(entry_id) FROM audit_links)"
         ),
     );
     assert!(altered.status.success(), "{altered:?}");
     let first =
-        String::from_utf8_lossy(&sql(s, "SELECT min(id) FROM audit_reads WHERE link IS NOT NULL").stdout)
-            .trim()
-            .to_owned();
+        String::from_utf8_lossy(&sql(s, "SELECT min(entry_id) FROM audit_links").stdout).trim().to_owned();
     let (ok, out) = verify(s);
     assert!(!ok, "{out}");
     assert!(out.contains(&format!("at entry {first}")) && out.contains("altered"), "{out}");

@@ -1,7 +1,8 @@
 //! Crashes, repeatedly, on both backends: the server killed outright (SIGKILL) in the middle of
 //! a burst of writes, and an import killed in the middle of a large file. After each kill the
 //! database opens, every write the server acknowledged is there, and the import is either all
-//! there or not at all; a SQLite file passes `PRAGMA integrity_check`.
+//! there or not at all; a SQLite file passes `PRAGMA integrity_check`. And a stop asked for
+//! (SIGTERM): the request in flight is answered first.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -152,4 +153,60 @@ async fn an_import_killed_lands_whole_or_not_at_all_on_postgres() {
     if let Some(db) = support::postgres() {
         an_import_killed_lands_whole_or_not_at_all(support::demo(db)).await;
     }
+}
+
+/// SIGTERM while a request is arriving: the server stops taking connections, answers that
+/// request in full, writes it, and exits 0.
+async fn a_stop_lets_the_request_in_flight_finish(mut s: Server) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let grid = s.login("gongzhufu").await;
+    let (household, _) = first_household(&s, &grid, "150102001001001").await;
+    let body = json!({"household_code": household, "category": "medicine", "description": "在停机时提交"})
+        .to_string();
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/needs HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {grid}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    // The request is under way (its head and half its body sent) when the stop is asked for.
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    conn.write_all(first).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kill = std::process::Command::new("kill").args(["-TERM", &s.pid().to_string()]).status().unwrap();
+    assert!(kill.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "a stopping server takes no new connection"
+    );
+    conn.write_all(rest).await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight is answered: {answer}");
+    let id =
+        serde_json::from_str::<serde_json::Value>(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap()["need"]
+            ["id"]
+            .as_i64()
+            .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let status = s.wait_exit(Duration::from_secs(20));
+        (status, s)
+    })
+    .await
+    .unwrap();
+    let (status, s) = status;
+    assert!(status.success(), "a stop asked for is a clean exit: {status:?}");
+    assert!(s.log.lock().unwrap().contains("stopped"), "{}", s.log.lock().unwrap());
+    let s = tokio::task::spawn_blocking(move || s.crash_and_restart()).await.unwrap();
+    let grid = s.login("gongzhufu").await;
+    let (status, need) = s.get(&grid, &format!("/api/v1/needs/{id}")).await;
+    assert_eq!(status, 200, "the answered request was written: {need}");
+}
+
+#[tokio::test]
+async fn a_stop_lets_the_request_in_flight_finish_on_sqlite() {
+    a_stop_lets_the_request_in_flight_finish(support::demo(support::sqlite())).await;
 }

@@ -40,6 +40,13 @@ pub struct Db {
     _dir: tempfile::TempDir,
 }
 
+impl Db {
+    /// The database at `url`, with a folder that goes with it (removed when it is dropped).
+    pub fn at(url: String, dir: tempfile::TempDir) -> Db {
+        Db { url, _dir: dir }
+    }
+}
+
 pub fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
     Db { url: format!("sqlite://{}", dir.path().join("t.db").display()), _dir: dir }
@@ -145,6 +152,23 @@ pub fn demo_with(db: Db, extra: &[&str]) -> Server {
 }
 
 impl Server {
+    /// The server's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `within` for the server to exit; its exit status.
+    pub fn wait_exit(&mut self, within: std::time::Duration) -> std::process::ExitStatus {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < within, "the server did not stop within {within:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Kills the server outright (SIGKILL: no shutdown, no flush) and starts it again on the same
     /// database, as an operator restarting after a crash would.
     pub fn crash_and_restart(mut self) -> Server {
@@ -189,6 +213,22 @@ impl Server {
             .unwrap();
         assert_eq!(r.status(), 200, "login of {username}");
         r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until a background job (as /metrics names it) has run once, so that a test comparing
+    /// figures the job changes does not compare one taken before its run with one taken after.
+    /// `token` is headquarters'.
+    pub async fn job_ran(&self, token: &str, job: &str) {
+        let series = format!("cordon_job_runs_total{{job=\"{job}\",outcome=\"ok\"}}");
+        for _ in 0..600 {
+            let r = client().get(format!("{}/metrics", self.base)).bearer_auth(token).send().await.unwrap();
+            assert_eq!(r.status(), 200, "/metrics");
+            if r.text().await.unwrap().contains(&series) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the background job {job} did not run within a minute");
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
