@@ -45,7 +45,7 @@ impl Table {
                 "the header row lacks the column{} {}; it has {}",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
-                headers.join(",")
+                header_list(&headers)
             )));
         }
         Ok(Table { reader, columns, headers, record: csv::StringRecord::new() })
@@ -105,4 +105,14 @@ impl Row<'_> {
     ) -> Result<T, RowError> {
         f(self.get(column)).map_err(|e| self.domain(column, e))
     }
+}
+
+/// The columns a header row has, for a message: the first 20, then how many more (a file of
+/// 100,000 columns gives a message of one line, not of a megabyte).
+fn header_list(headers: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if headers.len() <= SHOWN {
+        return headers.join(",");
+    }
+    format!("{},… ({} columns in all)", headers[..SHOWN].join(","), headers.len())
 }

@@ -24,10 +24,26 @@ fn columns<const N: usize>(file: &str, header: &[u8], names: [&str; N]) -> Resul
             file: file.to_owned(),
             line: 1,
             column: name.to_owned(),
-            reason: format!("the header has no {name} column (it has: {})", String::from_utf8_lossy(header)),
+            reason: format!("the header has no {name} column (it has: {})", header_list(&cols)),
         })?;
     }
     Ok(out)
+}
+
+/// The columns a header has, for a message: the first 20, and none of the bytes of a file that
+/// is not text (an archive or a spreadsheet named .csv, UTF-16 text) sent to the terminal.
+fn header_list(cols: &[&[u8]]) -> String {
+    const SHOWN: usize = 20;
+    let text = |c: &&[u8]| match std::str::from_utf8(c) {
+        Ok(s) if !s.chars().any(char::is_control) => s.to_owned(),
+        _ => "(not text)".to_owned(),
+    };
+    let shown: Vec<String> = cols.iter().take(SHOWN).map(text).collect();
+    if cols.len() <= SHOWN {
+        shown.join(",")
+    } else {
+        format!("{},… ({} columns in all)", shown.join(","), cols.len())
+    }
 }
 
 fn trim(s: &[u8]) -> &[u8] {

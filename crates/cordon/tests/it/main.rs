@@ -9,6 +9,7 @@ mod crash;
 mod dashboard;
 mod faults;
 mod gates;
+mod hostile;
 mod matrix;
 mod needs;
 mod privacy;
