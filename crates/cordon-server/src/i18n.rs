@@ -216,6 +216,10 @@ pub struct Texts {
     pub in_force: &'static str,
     pub effective_tier: &'static str,
     pub testing: &'static str,
+    pub break_glass: &'static str,
+    pub break_glass_hint: &'static str,
+    pub glass_reason: &'static str,
+    pub glass_note: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -313,6 +317,10 @@ pub static ZH: Texts = Texts {
     in_force: "现行",
     effective_tier: "风险等级",
     testing: "检测安排",
+    break_glass: "破窗查阅",
+    break_glass_hint: "此人不在您的辖区内，或不存在。确需查阅（如紧急救治），请说明事由：授权一小时，仅限此人，事由和每次查阅都会报指挥部复核。",
+    glass_reason: "事由",
+    glass_note: "您正在辖区以外查阅此人（破窗），有效至",
 };
 
 pub static EN: Texts = Texts {
@@ -410,6 +418,10 @@ pub static EN: Texts = Texts {
     in_force: "in force",
     effective_tier: "Zone",
     testing: "Testing",
+    break_glass: "Break the glass",
+    break_glass_hint: "This person is outside your areas, or does not exist. If you must read them (an emergency, say), state why: you may read this person alone for an hour, and the reason and every read go to headquarters for review.",
+    glass_reason: "Reason",
+    glass_note: "You are reading this person outside your areas (glass broken), until",
 };
 
 /// The texts of the case and contact pages.
@@ -1624,6 +1636,20 @@ pub struct DashTexts {
     pub l_contacts: &'static str,
     pub l_gate_log: &'static str,
     pub download: &'static str,
+    pub audit: &'static str,
+    pub audit_hint: &'static str,
+    pub glass_breaks: &'static str,
+    pub glass_breaks_hint: &'static str,
+    pub no_glass_breaks: &'static str,
+    pub reader: &'static str,
+    pub person_read: &'static str,
+    pub route: &'static str,
+    pub reason: &'static str,
+    pub read_at: &'static str,
+    pub until: &'static str,
+    pub older: &'static str,
+    pub filter: &'static str,
+    pub no_reads: &'static str,
 }
 
 const ZH_DASH: DashTexts = DashTexts {
@@ -1695,6 +1721,20 @@ const ZH_DASH: DashTexts = DashTexts {
     l_contacts: "密接和次密接",
     l_gate_log: "卡口记录",
     download: "下载",
+    audit: "查阅审计",
+    audit_hint: "谁在何时、经由何处查阅了谁；破窗查阅附其事由。",
+    glass_breaks: "破窗查阅",
+    glass_breaks_hint: "在本人辖区以外查阅某人，须说明事由，授权一小时；每一次都在此供指挥部复核。",
+    no_glass_breaks: "尚无破窗查阅。",
+    reader: "查阅人",
+    person_read: "被查阅人",
+    route: "途径",
+    reason: "事由",
+    read_at: "时间",
+    until: "有效至",
+    older: "更早的记录",
+    filter: "筛选",
+    no_reads: "没有符合条件的查阅记录。",
 };
 
 const EN_DASH: DashTexts = DashTexts {
@@ -1766,6 +1806,20 @@ const EN_DASH: DashTexts = DashTexts {
     l_contacts: "Contacts",
     l_gate_log: "Gate log",
     download: "Download",
+    audit: "Audit of reads",
+    audit_hint: "Who read whom, when and through what; reads under a broken glass with their reason.",
+    glass_breaks: "Glass broken",
+    glass_breaks_hint: "A person read outside the reader's areas, with a stated reason, for an hour; each one is here for headquarters to review.",
+    no_glass_breaks: "No glass has been broken.",
+    reader: "Reader",
+    person_read: "Person read",
+    route: "Through",
+    reason: "Reason",
+    read_at: "When",
+    until: "Until",
+    older: "Older",
+    filter: "Filter",
+    no_reads: "No reads match.",
 };
 
 impl Lang {

@@ -12,11 +12,11 @@
 //! PostgreSQL). Those entries keep their link, and their id as their place.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use cordon_domain::{AuditRead, ChainCheck, ChainReport, PersonId, audit_link};
+use cordon_domain::{AreaPath, AuditRead, ChainCheck, ChainReport, PersonId, audit_link};
 use futures::future::BoxFuture;
 use sqlx::{QueryBuilder, Row};
 
-use crate::{ROWS_PER_STATEMENT, Result, User};
+use crate::{AuditLogEntry, AuditQuery, GlassBreak, NewGlassBreak, ROWS_PER_STATEMENT, Result, User};
 
 /// Entries read per page by the check.
 const CHECK_PAGE: i64 = 10_000;
@@ -161,6 +161,112 @@ macro_rules! audit_sql {
                     .await?;
                 tx.commit().await?;
                 Ok(links.len())
+            }
+
+            const GLASS_COLUMNS: &str = "id, at, until, user_id, username, person_id, reason";
+
+            fn glass(r: &<Db as sqlx::Database>::Row) -> Result<GlassBreak> {
+                Ok(GlassBreak {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    until: r.try_get("until")?,
+                    user_id: r.try_get("user_id")?,
+                    username: r.try_get("username")?,
+                    person_id: r.try_get("person_id")?,
+                    reason: r.try_get("reason")?,
+                })
+            }
+
+            pub(crate) async fn break_glass(pool: &sqlx::Pool<Db>, b: &NewGlassBreak<'_>) -> Result<GlassBreak> {
+                let sql = format!(
+                    "INSERT INTO glass_breaks (at, until, user_id, username, person_id, reason) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GLASS_COLUMNS}"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(b.at.trunc_subsecs(0))
+                    .bind(b.until.trunc_subsecs(0))
+                    .bind(b.user.id)
+                    .bind(&b.user.username)
+                    .bind(b.person.as_str())
+                    .bind(b.reason)
+                    .fetch_one(pool)
+                    .await?;
+                glass(&row)
+            }
+
+            pub(crate) async fn glass_break(
+                pool: &sqlx::Pool<Db>,
+                user_id: i64,
+                person: &PersonId,
+                now: DateTime<Utc>,
+            ) -> Result<Option<GlassBreak>> {
+                let sql = format!(
+                    "SELECT {GLASS_COLUMNS} FROM glass_breaks \
+                     WHERE user_id = $1 AND person_id = $2 AND at <= $3 AND until > $3 ORDER BY id DESC LIMIT 1"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(user_id)
+                    .bind(person.as_str())
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?;
+                row.as_ref().map(glass).transpose()
+            }
+
+            pub(crate) async fn glass_breaks(
+                pool: &sqlx::Pool<Db>,
+                scope: &AreaPath,
+                limit: u32,
+            ) -> Result<Vec<GlassBreak>> {
+                let (lo, hi) = scope.subtree_range();
+                let sql = format!(
+                    "SELECT {GLASS_COLUMNS} FROM glass_breaks g WHERE EXISTS \
+                     (SELECT 1 FROM people p WHERE p.person_id = g.person_id AND p.path >= $1 AND p.path < $2) \
+                     ORDER BY id DESC LIMIT $3"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(glass).collect()
+            }
+
+            /// The reads, newest first, each with the reason of the glass it was read under.
+            pub(crate) async fn log(pool: &sqlx::Pool<Db>, q: &AuditQuery) -> Result<Vec<AuditLogEntry>> {
+                let mut b = QueryBuilder::<Db>::new(
+                    "SELECT r.id, r.at, r.username, r.person_id, r.route, \
+                     (SELECT g.reason FROM glass_breaks g WHERE g.user_id = r.user_id AND g.person_id = r.person_id \
+                      AND g.at <= r.at AND g.until > r.at ORDER BY g.id DESC LIMIT 1) AS reason \
+                     FROM audit_reads r WHERE EXISTS (SELECT 1 FROM people p WHERE p.person_id = r.person_id \
+                     AND p.path >= ",
+                );
+                let (lo, hi) = q.scope.subtree_range();
+                b.push_bind(lo).push(" AND p.path < ").push_bind(hi).push(")");
+                if let Some(user) = q.user_id {
+                    b.push(" AND r.user_id = ").push_bind(user);
+                }
+                if let Some(person) = &q.person_id {
+                    b.push(" AND r.person_id = ").push_bind(person.as_str());
+                }
+                if let Some(before) = q.before_id {
+                    b.push(" AND r.id < ").push_bind(before);
+                }
+                b.push(" ORDER BY r.id DESC LIMIT ").push_bind(i64::from(q.limit));
+                let rows = b.build().fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditLogEntry {
+                            id: r.try_get("id")?,
+                            at: r.try_get("at")?,
+                            username: r.try_get("username")?,
+                            person_id: r.try_get("person_id")?,
+                            route: r.try_get("route")?,
+                            reason: r.try_get("reason")?,
+                        })
+                    })
+                    .collect()
             }
 
             /// Links the whole queue, then checks the chain from its first link to the head kept

@@ -201,6 +201,52 @@ pub struct AuditEntry {
     pub route: String,
 }
 
+/// 破窗 (break the glass): one person read outside the reader's areas, for a stated reason,
+/// for a while. Kept append-only beside the audit of reads; headquarters reviews each one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlassBreak {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub user_id: i64,
+    pub username: String,
+    pub person_id: String,
+    pub reason: String,
+}
+
+/// A glass to break: the grant lasts from `at` to `until`.
+#[derive(Debug, Clone)]
+pub struct NewGlassBreak<'a> {
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub user: &'a User,
+    pub person: &'a PersonId,
+    pub reason: &'a str,
+}
+
+/// Which reads the audit viewer lists: of people in `scope`, newest first, before the entry
+/// `before_id`.
+#[derive(Debug, Clone)]
+pub struct AuditQuery {
+    pub scope: AreaPath,
+    pub user_id: Option<i64>,
+    pub person_id: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// One read in the audit viewer: who read whom, when, through what, and why when the read was
+/// made under a broken glass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLogEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub username: String,
+    pub person_id: String,
+    pub route: String,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     pub areas: i64,
@@ -293,6 +339,19 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn reads_of(&self, person: &PersonId, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The audit of reads for headquarters' viewer.
+    async fn audit_log(&self, q: &AuditQuery) -> Result<Vec<AuditLogEntry>>;
+    /// Records a broken glass (the grant) and returns it.
+    async fn break_glass(&self, b: &NewGlassBreak<'_>) -> Result<GlassBreak>;
+    /// The grant `user_id` holds on `person` at `now`, if any (the latest).
+    async fn glass_break(
+        &self,
+        user_id: i64,
+        person: &PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<GlassBreak>>;
+    /// The glasses broken for people in `scope`, newest first.
+    async fn glass_breaks(&self, scope: &AreaPath, limit: u32) -> Result<Vec<GlassBreak>>;
     /// Links one batch of the entries queued by reads to the audit's hash chain; how many (0:
     /// none were queued). The server calls it every second.
     async fn link_audit(&self) -> Result<usize>;

@@ -396,6 +396,27 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn audit_log(&self, q: &crate::AuditQuery) -> Result<Vec<crate::AuditLogEntry>> {
+        crate::audit::postgres::log(&self.pool, q).await
+    }
+
+    async fn break_glass(&self, b: &crate::NewGlassBreak<'_>) -> Result<crate::GlassBreak> {
+        crate::audit::postgres::break_glass(&self.pool, b).await
+    }
+
+    async fn glass_break(
+        &self,
+        user_id: i64,
+        person: &PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::GlassBreak>> {
+        crate::audit::postgres::glass_break(&self.pool, user_id, person, now).await
+    }
+
+    async fn glass_breaks(&self, scope: &AreaPath, limit: u32) -> Result<Vec<crate::GlassBreak>> {
+        crate::audit::postgres::glass_breaks(&self.pool, scope, limit).await
+    }
+
     async fn link_audit(&self) -> Result<usize> {
         crate::audit::postgres::link(&self.pool).await
     }

@@ -418,6 +418,27 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn audit_log(&self, q: &crate::AuditQuery) -> Result<Vec<crate::AuditLogEntry>> {
+        crate::audit::sqlite::log(&self.pool, q).await
+    }
+
+    async fn break_glass(&self, b: &crate::NewGlassBreak<'_>) -> Result<crate::GlassBreak> {
+        crate::audit::sqlite::break_glass(&self.pool, b).await
+    }
+
+    async fn glass_break(
+        &self,
+        user_id: i64,
+        person: &PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::GlassBreak>> {
+        crate::audit::sqlite::glass_break(&self.pool, user_id, person, now).await
+    }
+
+    async fn glass_breaks(&self, scope: &AreaPath, limit: u32) -> Result<Vec<crate::GlassBreak>> {
+        crate::audit::sqlite::glass_breaks(&self.pool, scope, limit).await
+    }
+
     async fn link_audit(&self) -> Result<usize> {
         crate::audit::sqlite::link(&self.pool).await
     }
