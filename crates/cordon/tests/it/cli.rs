@@ -203,3 +203,44 @@ async fn venues_and_scans_land_once_and_bad_rows_are_named() {
         "Excel's time, read in Asia/Shanghai"
     );
 }
+
+/// A password set from the command line follows the rule, and the refusal says why; the old
+/// password still signs in after a refusal, the new one after an acceptance.
+#[tokio::test]
+async fn a_weak_password_is_refused_with_why() {
+    use std::io::Write;
+    let s = support::demo(sqlite());
+    let passwd = |password: &str| {
+        let mut child = cordon()
+            .args(["user", "passwd", "gongzhufu", "--password-stdin", "--db", &s.db.url])
+            .env("CORDON_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    for (weak, why) in [
+        ("woaini1314520", "guessed first"),
+        ("gongzhufu-2022", "username"),
+        ("13957108246", "only digits"),
+        ("short", "at least 10"),
+    ] {
+        let (ok, err) = passwd(weak);
+        assert!(!ok && err.contains("password") && err.contains(why), "{weak}: {err}");
+        assert!(!err.contains(weak), "the refusal does not echo the password: {err}");
+    }
+    s.login("gongzhufu").await;
+    let (ok, err) = passwd("公主府的网格员-春天");
+    assert!(ok, "{err}");
+    let r = support::client()
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&serde_json::json!({"username": "gongzhufu", "password": "公主府的网格员-春天"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
