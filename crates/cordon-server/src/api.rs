@@ -62,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::api_login))
         .routes(routes!(auth::api_logout))
+        .routes(routes!(auth::api_change_password))
         .routes(routes!(me))
         .routes(routes!(scope_area))
         .routes(routes!(area))

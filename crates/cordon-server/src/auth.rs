@@ -194,6 +194,32 @@ impl LoginThrottle {
     }
 }
 
+/// `Err(TooManyAttempts)` while the account or the address is locked out.
+fn not_locked(state: &AppState, account: &Attempter, address: Option<&Attempter>) -> Result<(), ApiError> {
+    for who in std::iter::once(account).chain(address) {
+        if let Some(wait) = state.logins.locked(who) {
+            match who {
+                Attempter::Account(name) => {
+                    tracing::warn!(username = %name, "refused: too many failed passwords at the account")
+                }
+                Attempter::Address(a) => {
+                    tracing::warn!(address = %a, "refused: too many failed passwords from the address")
+                }
+            }
+            return Err(ApiError::TooManyAttempts(wait));
+        }
+    }
+    Ok(())
+}
+
+/// A wrong password, counted at the account and at the address.
+fn failed(state: &AppState, account: Attempter, address: Option<Attempter>) {
+    state.logins.failed(account);
+    if let Some(address) = address {
+        state.logins.failed(address);
+    }
+}
+
 /// Checks a username and password and opens a session. `Err(BadLogin)` says nothing of which
 /// was wrong; after [`MAX_FAILED_LOGINS`] failures at the account, or
 /// [`MAX_FAILED_LOGINS_PER_ADDRESS`] from the address `from`, within [`LOCKOUT`],
@@ -209,26 +235,11 @@ pub async fn login(
     }
     let account = Attempter::Account(username.trim().to_lowercase());
     let address = from.map(Attempter::Address);
-    for who in std::iter::once(&account).chain(&address) {
-        if let Some(wait) = state.logins.locked(who) {
-            match who {
-                Attempter::Account(_) => {
-                    tracing::warn!(username, "sign-in refused: too many failures at the account")
-                }
-                Attempter::Address(a) => {
-                    tracing::warn!(address = %a, "sign-in refused: too many failures from the address")
-                }
-            }
-            return Err(ApiError::TooManyAttempts(wait));
-        }
-    }
+    not_locked(state, &account, address.as_ref())?;
     let user = state.store.user_by_name(username).await?;
     let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
     let (true, Some(user)) = (ok, user) else {
-        state.logins.failed(account);
-        if let Some(address) = address {
-            state.logins.failed(address);
-        }
+        failed(state, account, address);
         tracing::info!(username, "failed login");
         return Err(ApiError::BadLogin);
     };
@@ -239,6 +250,60 @@ pub async fn login(
     state.store.create_session(&token_hash(&token), user.id, now, expires).await?;
     tracing::info!(username, "login");
     Ok((token, user))
+}
+
+/// Changes the password of a signed-in `user`, who proves the current one: the new one must
+/// follow the rule (`check_new_password`); every session of the user ends, this one too. A
+/// wrong current password counts as a failed sign-in, so a stolen session cannot guess it.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &str,
+    from: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    let account = Attempter::Account(user.username.to_lowercase());
+    let address = from.map(Attempter::Address);
+    not_locked(state, &account, address.as_ref())?;
+    let ok = current.len() <= MAX_PASSWORD_BYTES
+        && verify_password(current.to_owned(), Some(user.password_hash.clone())).await;
+    if !ok {
+        failed(state, account, address);
+        tracing::info!(username = %user.username, "password change refused: the current password is wrong");
+        return Err(ApiError::invalid("current_password", "is not your current password"));
+    }
+    cordon_domain::user::check_new_password(new, &user.username)?;
+    if new == current {
+        return Err(ApiError::invalid("new_password", "is the current password"));
+    }
+    let hash = hash_password(new.to_owned()).await?;
+    state.store.set_password(&user.username, &hash).await?;
+    tracing::info!(username = %user.username, "password changed; the user's sessions are closed");
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 10 characters or more, 5 of them different; not the username, not only digits, not a
+    /// run along the keyboard, not one of the words guessed first.
+    pub new_password: String,
+}
+
+/// Change one's own password. Every session of the user ends, this one too: sign in again.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "too many wrong current passwords; Retry-After says when to try again", body = ErrorBody)))]
+pub async fn api_change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(from): ClientAddr,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<impl IntoResponse, ApiError> {
+    change_password(&state, &user, &req.current_password, &req.new_password, from).await?;
+    Ok((jar.add(removal_cookie()), axum::http::StatusCode::NO_CONTENT))
 }
 
 /// The address a request came from: the connection's peer, or behind a proxy Cordon is told to

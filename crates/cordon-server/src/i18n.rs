@@ -220,6 +220,12 @@ pub struct Texts {
     pub break_glass_hint: &'static str,
     pub glass_reason: &'static str,
     pub glass_note: &'static str,
+    pub account: &'static str,
+    pub change_password: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub password_rule: &'static str,
+    pub password_changed_hint: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -321,6 +327,12 @@ pub static ZH: Texts = Texts {
     break_glass_hint: "此人不在您的辖区内，或不存在。确需查阅（如紧急救治），请说明事由：授权一小时，仅限此人，事由和每次查阅都会报指挥部复核。",
     glass_reason: "事由",
     glass_note: "您正在辖区以外查阅此人（破窗），有效至",
+    account: "我的账户",
+    change_password: "修改密码",
+    current_password: "当前密码",
+    new_password: "新密码",
+    password_rule: "至少10个字符，其中至少5个不同；不能含用户名，不能只是数字（生日、手机号），不能是键盘上连续的字母，也不能是最常被猜中的词加数字。",
+    password_changed_hint: "修改后您在所有设备上的登录都将结束，请用新密码重新登录。",
 };
 
 pub static EN: Texts = Texts {
@@ -422,6 +434,12 @@ pub static EN: Texts = Texts {
     break_glass_hint: "This person is outside your areas, or does not exist. If you must read them (an emergency, say), state why: you may read this person alone for an hour, and the reason and every read go to headquarters for review.",
     glass_reason: "Reason",
     glass_note: "You are reading this person outside your areas (glass broken), until",
+    account: "My account",
+    change_password: "Change password",
+    current_password: "Current password",
+    new_password: "New password",
+    password_rule: "At least 10 characters, 5 of them different; not holding your username, not only digits (a birthday, a phone number), not letters along the keyboard, not one of the words guessed first with digits added.",
+    password_changed_hint: "Changing it signs you out everywhere: sign in again with the new password.",
 };
 
 /// The texts of the case and contact pages.

@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/static/gate.js", get(gate_js))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/password", post(password_submit))
         .route("/", get(home))
         .route("/areas/{code}", get(area_page))
         .route("/people", get(search_page))
@@ -304,6 +306,44 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
         return ApiError::from(e).into_response();
     }
     (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountTemplate {
+    page: Page,
+    /// Why the last change was refused.
+    refused: Option<String>,
+}
+
+async fn account_page(pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    (jar, render(&AccountTemplate { page, refused: None })).into_response()
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+/// A password changed ends every session, this one too: back to the sign-in.
+async fn password_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    auth::ClientAddr(from): auth::ClientAddr,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match auth::change_password(&state, &user, &f.current_password, &f.new_password, from).await {
+        Ok(()) => (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response(),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
+            let status = e.status();
+            (status, jar, render(&AccountTemplate { page, refused: Some(e.to_string()) })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
 }
 
 /// The dashboard for those who see it, the user's area for the rest.

@@ -177,6 +177,88 @@ async fn pages_need_a_session(s: &Server) {
     assert!(page.contains("Find a person") && page.contains("This read has been recorded"));
 }
 
+/// A user changes their own password, through the API and through the page: the current one
+/// proven, the rule followed, every session ended; a wrong current password counts as a failed
+/// sign-in.
+async fn own_password_changed(s: &Server) {
+    use reqwest::Method;
+    let token = s.login("sampler").await;
+    let other = s.login("sampler").await;
+    let change =
+        |current: &str, new: &str| serde_json::json!({"current_password": current, "new_password": new});
+    let path = "/api/v1/auth/password";
+    let (status, body) =
+        s.call(Method::POST, &token, path, Some(change("wrong-password-1", "采样点的新口令-秋天到了"))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("current_password")), "{body}");
+    let (status, body) =
+        s.call(Method::POST, &token, path, Some(change(support::PASSWORD, "sampler-2026-x"))).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("password")),
+        "holds the username: {body}"
+    );
+    let (status, body) =
+        s.call(Method::POST, &token, path, Some(change(support::PASSWORD, support::PASSWORD))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("new_password")), "{body}");
+    assert_eq!(s.get(&token, "/api/v1/me").await.0, 200, "a refused change ends nothing");
+    let (status, _) =
+        s.call(Method::POST, &token, path, Some(change(support::PASSWORD, "采样点的新口令-秋天到了"))).await;
+    assert_eq!(status, 204);
+    assert_eq!(s.get(&token, "/api/v1/me").await.0, 401, "this session ended");
+    assert_eq!(s.get(&other, "/api/v1/me").await.0, 401, "and every other");
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&serde_json::json!({"username": "sampler", "password": "采样点的新口令-秋天到了"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The page: a refusal says why, a change signs out.
+    let web = s.web_login("lab").await;
+    assert!(
+        web.get(format!("{}/account", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"password\"")
+    );
+    let csrf = s.csrf(&web).await;
+    let post = |current: &'static str, new: &'static str| {
+        let (web, csrf) = (web.clone(), csrf.clone());
+        async move {
+            web.post(format!("{}/account/password", s.base))
+                .form(&[("csrf", csrf.as_str()), ("current_password", current), ("new_password", new)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(support::PASSWORD, "woaini1314520").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("guessed first"));
+    let r = post(support::PASSWORD, "检测机构的新口令-冬").await;
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/login"));
+    assert_eq!(web.get(format!("{}/account", s.base)).send().await.unwrap().status(), 303, "signed out");
+
+    // Guessing the current password through a stolen session is throttled like a sign-in.
+    let token = s.login("epi").await;
+    let statuses: Vec<u16> = wrong_guesses(s, &token, path).await;
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+async fn wrong_guesses(s: &Server, token: &str, path: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    for i in 0..12 {
+        let body = serde_json::json!({"current_password": format!("guess-number-{i}"), "new_password": "流调人员的新口令-夏"});
+        out.push(s.call(reqwest::Method::POST, token, path, Some(body)).await.0);
+    }
+    out
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
@@ -195,5 +277,6 @@ both!(
     bad_logins,
     a_flood_from_one_address,
     scoped_search_and_audited_reads,
-    pages_need_a_session
+    pages_need_a_session,
+    own_password_changed
 );
