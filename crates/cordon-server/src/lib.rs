@@ -174,14 +174,7 @@ fn spawn_audit_linker(state: AppState) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            // A batch at a time, until the queue is empty: a burst is linked within the tick.
-            let outcome = loop {
-                match state.store.link_audit().await {
-                    Ok(0) => break Ok(()),
-                    Ok(_) => continue,
-                    Err(e) => break Err(e),
-                }
-            };
+            let outcome = state.store.link_audit().await;
             metrics::job("audit_link", outcome.is_ok());
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "linking the audit failed");

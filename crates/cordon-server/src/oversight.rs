@@ -99,13 +99,11 @@ pub async fn break_glass(
         ));
     }
     let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
-    if state.store.person(&user.scope_path, &id).await?.is_some() {
+    let person = state.store.person(&AreaPath::root(), &id).await?.ok_or(ApiError::NotFound)?;
+    if user.scope_path.contains(&person.path) {
         return Err(ApiError::Conflict(
             "the person is in your areas: read them without breaking the glass".into(),
         ));
-    }
-    if state.store.person(&AreaPath::root(), &id).await?.is_none() {
-        return Err(ApiError::NotFound);
     }
     let now = Utc::now();
     let grant = state

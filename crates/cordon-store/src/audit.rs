@@ -99,9 +99,21 @@ macro_rules! audit_sql {
                 Ok(())
             }
 
+            /// Links the whole queue, a batch per transaction (the chain's lock is held for one
+            /// batch at a time); how many entries it linked.
+            pub(crate) async fn link(pool: &sqlx::Pool<Db>) -> Result<usize> {
+                let mut linked = 0;
+                loop {
+                    match link_batch(pool).await? {
+                        0 => return Ok(linked),
+                        n => linked += n,
+                    }
+                }
+            }
+
             /// Links one batch of the queue, oldest entry first, after the chain's head; how
             /// many it linked (0: the queue is empty).
-            pub(crate) async fn link(pool: &sqlx::Pool<Db>) -> Result<usize> {
+            async fn link_batch(pool: &sqlx::Pool<Db>) -> Result<usize> {
                 // Looked at before the lock is taken: an idle server's linker writes nothing.
                 let queued: Option<i64> =
                     sqlx::query_scalar("SELECT entry_id FROM audit_pending LIMIT 1").fetch_optional(pool).await?;
@@ -273,7 +285,7 @@ macro_rules! audit_sql {
             /// when the check began (links made meanwhile are the next check's), that every entry
             /// since the chain began is linked or queued, and the entries before it.
             pub(crate) async fn verify(pool: &sqlx::Pool<Db>) -> Result<ChainReport> {
-                while link(pool).await? > 0 {}
+                link(pool).await?;
                 let kept = sqlx::query("SELECT head, linked, queued_from FROM audit_chain WHERE id = 1")
                     .fetch_one(pool)
                     .await?;

@@ -352,8 +352,8 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     ) -> Result<Option<GlassBreak>>;
     /// The glasses broken for people in `scope`, newest first.
     async fn glass_breaks(&self, scope: &AreaPath, limit: u32) -> Result<Vec<GlassBreak>>;
-    /// Links one batch of the entries queued by reads to the audit's hash chain; how many (0:
-    /// none were queued). The server calls it every second.
+    /// Links the entries queued by reads to the audit's hash chain, a batch per transaction,
+    /// until the queue is empty; how many. The server calls it every second and at its stop.
     async fn link_audit(&self) -> Result<usize>;
     /// Links what is queued, then checks the audit's hash chain from its first link to the head
     /// kept beside it.

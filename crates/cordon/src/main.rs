@@ -507,16 +507,9 @@ async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
     cordon_server::serve(listener, app, shutdown_signal()).await?;
     // The background jobs end with the process; each works in transactions, so one cut short
     // rolls back. The audit entries the last reads queued are linked before the end.
-    loop {
-        match store.link_audit().await {
-            Ok(0) => break,
-            Ok(_) => {}
-            // The next start links what is left: a stop is not refused for it.
-            Err(e) => {
-                tracing::warn!(error = %e, "linking the audit at the stop failed; the next start links it");
-                break;
-            }
-        }
+    // The next start links what is left: a stop is not refused for it.
+    if let Err(e) = store.link_audit().await {
+        tracing::warn!(error = %e, "linking the audit at the stop failed; the next start links it");
     }
     tracing::info!("stopped");
     Ok(())

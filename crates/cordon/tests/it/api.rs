@@ -246,17 +246,12 @@ async fn own_password_changed(s: &Server) {
 
     // Guessing the current password through a stolen session is throttled like a sign-in.
     let token = s.login("epi").await;
-    let statuses: Vec<u16> = wrong_guesses(s, &token, path).await;
-    assert!(statuses.contains(&429), "{statuses:?}");
-}
-
-async fn wrong_guesses(s: &Server, token: &str, path: &str) -> Vec<u16> {
-    let mut out = Vec::new();
+    let mut statuses = Vec::new();
     for i in 0..12 {
-        let body = serde_json::json!({"current_password": format!("guess-number-{i}"), "new_password": "流调人员的新口令-夏"});
-        out.push(s.call(reqwest::Method::POST, token, path, Some(body)).await.0);
+        let body = change(&format!("guess-number-{i}"), "流调人员的新口令-夏");
+        statuses.push(s.call(Method::POST, &token, path, Some(body)).await.0);
     }
-    out
+    assert!(statuses.contains(&429), "{statuses:?}");
 }
 
 macro_rules! both {

@@ -209,34 +209,20 @@ async fn postgres_restarted_under_load() {
     if support::postgres().is_none() {
         return;
     }
-    let cluster = tokio::task::spawn_blocking(Cluster::new).await.unwrap();
-    let s = tokio::task::spawn_blocking({
-        let url = cluster.url();
-        move || support::demo(Db::at(url, tempfile::tempdir().unwrap()))
-    })
-    .await
-    .unwrap();
+    // The cluster's commands and the server's start block: on a worker of their own.
+    let cluster = tokio::task::block_in_place(Cluster::new);
+    let s =
+        tokio::task::block_in_place(|| support::demo(Db::at(cluster.url(), tempfile::tempdir().unwrap())));
     let load = Load::start(&s, 4).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let stopped_at = Instant::now();
-    let c = Arc::new(cluster);
-    tokio::task::spawn_blocking({
-        let c = c.clone();
-        move || c.stop()
-    })
-    .await
-    .unwrap();
+    tokio::task::block_in_place(|| cluster.stop());
     let noticed = until_health(&s.base, 503, Duration::from_secs(10)).await;
     let down_for = Duration::from_secs(3);
     tokio::time::sleep(down_for.saturating_sub(stopped_at.elapsed())).await;
     let started_at = Instant::now();
-    tokio::task::spawn_blocking({
-        let c = c.clone();
-        move || c.start()
-    })
-    .await
-    .unwrap();
+    tokio::task::block_in_place(|| cluster.start());
     let healthy_after = until_health(&s.base, 200, Duration::from_secs(30)).await;
     let pg_up = started_at.duration_since(load.start);
     // Let the writers find their way back, then stop them.
@@ -310,9 +296,7 @@ impl Drop for Tmpfs {
 async fn sqlite_on_a_full_disk() {
     let Some(disk) = Tmpfs::mount("96m") else { return };
     let url = format!("sqlite://{}", disk.dir.path().join("t.db").display());
-    let s = tokio::task::spawn_blocking(move || support::demo(Db::at(url, tempfile::tempdir().unwrap())))
-        .await
-        .unwrap();
+    let s = tokio::task::block_in_place(|| support::demo(Db::at(url, tempfile::tempdir().unwrap())));
     let load = Load::start(&s, 4).await;
     // Signed in before the disk fills: a sign-in writes its session.
     let grid = s.login("gongzhufu").await;
@@ -320,19 +304,14 @@ async fn sqlite_on_a_full_disk() {
 
     // Fill the disk to its last byte.
     let filler = disk.dir.path().join("filler");
-    tokio::task::spawn_blocking({
-        let filler = filler.clone();
-        move || {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&filler).unwrap();
-            let block = vec![0u8; 64 * 1024];
-            while f.write_all(&block).is_ok() {}
-            // The last block may fit in part: fill the rest byte by byte.
-            while f.write_all(&[0]).is_ok() {}
-        }
-    })
-    .await
-    .unwrap();
+    tokio::task::block_in_place(|| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        // The last block may fit in part: fill the rest byte by byte.
+        while f.write_all(&[0]).is_ok() {}
+    });
     // Writes already in the WAL's free pages may still land; wait for the refusals.
     let refused_after = {
         let start = Instant::now();
