@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{Datelike, Utc};
+use cordon_domain::Right;
 use cordon_domain::format::mask_middle;
 use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Role, Sex};
 use cordon_store::{AreaNode, PeopleQuery, PersonRecord, User};
@@ -63,6 +64,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::api_login))
         .routes(routes!(auth::api_logout))
         .routes(routes!(auth::api_change_password))
+        .routes(routes!(crate::second_factor::setup_api))
+        .routes(routes!(crate::second_factor::confirm_api))
         .routes(routes!(me))
         .routes(routes!(scope_area))
         .routes(routes!(area))
@@ -72,6 +75,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::oversight::break_glass_api))
         .routes(routes!(crate::oversight::audit_reads))
         .routes(routes!(crate::oversight::glass_breaks_api))
+        .routes(routes!(crate::roles::list))
+        .routes(routes!(crate::roles::put))
         .routes(routes!(zones_api::list_zones, zones_api::draw_zone))
         .routes(routes!(zones_api::zone_figures))
         .routes(routes!(zones_api::get_zone))
@@ -166,6 +171,10 @@ pub struct UserView {
     pub role: Role,
     pub scope: AreaCode,
     pub scope_name: String,
+    /// What the user's role may do and see, as stored now.
+    pub rights: Vec<Right>,
+    /// The user signs in with a second factor.
+    pub two_factor: bool,
 }
 
 impl UserView {
@@ -176,6 +185,8 @@ impl UserView {
             role: u.role,
             scope: u.scope.clone(),
             scope_name: u.scope_name.clone(),
+            rights: u.rights.iter().collect(),
+            two_factor: u.two_factor,
         }
     }
 }
@@ -306,7 +317,7 @@ pub struct PersonSummary {
     pub sex: Sex,
     pub birth_year: Option<i32>,
     pub age: Option<i32>,
-    /// Masked: 139****0000.
+    /// Masked: 139****0000; none without the `see_phone` right.
     pub phone: Option<String>,
     pub household: AreaCode,
     /// From the district down to the household: 新城区 › 海拉尔东路街道 › … › 501.
@@ -410,7 +421,7 @@ pub async fn summaries(
             sex: p.sex,
             birth_year: p.birth_year,
             age: p.birth_year.map(|y| this_year - y),
-            phone: p.phone.as_deref().map(|s| mask_middle(s, 3, 4)),
+            phone: p.phone.as_deref().filter(|_| user.may(Right::SeePhone)).map(|s| mask_middle(s, 3, 4)),
             household: p.household.clone(),
             address: address(&areas, &p.path),
             tags: tag_views(p),
@@ -466,7 +477,7 @@ async fn search_people(
 pub struct PersonView {
     #[serde(flatten)]
     pub summary: PersonSummary,
-    /// Masked: 1501**********1234.
+    /// Masked: 1501**********1234; none without the `see_id_number` right.
     pub id_number: Option<String>,
     /// The strictest zone over the person's household and its ancestors; none outside zones.
     pub effective_tier: Option<cordon_domain::Tier>,
@@ -475,8 +486,9 @@ pub struct PersonView {
     pub case_id: Option<i64>,
     /// The person as a close or secondary contact still followed up, for readers of cases.
     pub contact_of: Vec<crate::cases::ContactView>,
-    /// Held for a retest, tasks and the last tubes the person was in.
-    pub testing: crate::testing::PersonTesting,
+    /// Held for a retest, tasks and the last tubes the person was in; none without the
+    /// `see_health` right (a cadre at a gate learns the person's standing there instead).
+    pub testing: Option<crate::testing::PersonTesting>,
     /// The broken glass this person is read under, outside the reader's areas (their household
     /// is not shown then); none for a person of the reader's areas.
     pub glass_break: Option<crate::oversight::GlassBreakView>,
@@ -506,7 +518,8 @@ pub async fn person_view(
             .await?;
         household.into_iter().filter(|p| p.person_id != person.person_id).collect()
     };
-    let id_number = person.id_number.as_deref().map(|s| mask_middle(s, 4, 4));
+    let id_number =
+        person.id_number.as_deref().filter(|_| user.may(Right::SeeIdNumber)).map(|s| mask_middle(s, 4, 4));
     let effective_tier =
         crate::zones::marks_of(state, std::slice::from_ref(&person.path)).await?.remove(0).covering;
     // One address look-up and one audit insert for the person and their household together.
@@ -516,7 +529,7 @@ pub async fn person_view(
     let mut all = summaries(state, user, &everyone, route).await?;
     let household_members = all.split_off(1);
     let summary = all.remove(0);
-    let (case_id, contact_of) = if crate::cases::may_view(user) {
+    let (case_id, contact_of) = if crate::cases::may_view(user) && user.may(Right::SeeHealth) {
         let query = cordon_store::ContactQuery {
             active_only: true,
             person_id: Some(summary.person_id.as_str().to_owned()),
@@ -531,7 +544,10 @@ pub async fn person_view(
     } else {
         (None, vec![])
     };
-    let testing = crate::testing::person_testing(state, user, summary.person_id.as_str()).await?;
+    let testing = match user.may(Right::SeeHealth) {
+        true => Some(crate::testing::person_testing(state, user, summary.person_id.as_str()).await?),
+        false => None,
+    };
     Ok(PersonView {
         summary,
         id_number,

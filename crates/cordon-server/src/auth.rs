@@ -109,7 +109,16 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        session_user(parts, state).await?.map(CurrentUser).ok_or(ApiError::Unauthorized)
+        let user = session_user(parts, state).await?.ok_or(ApiError::Unauthorized)?;
+        // Headquarters without its second factor may read who it is and enrol one, nothing else.
+        let path = parts.uri.path();
+        if crate::second_factor::must_enrol(state, &user)
+            && path != "/api/v1/me"
+            && !path.starts_with("/api/v1/auth/")
+        {
+            return Err(ApiError::TwoFactorRequired);
+        }
+        Ok(CurrentUser(user))
     }
 }
 
@@ -117,6 +126,9 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The six digits of the authenticator app, for an account with two-factor sign-in.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -228,6 +240,7 @@ pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
+    code: Option<&str>,
     from: Option<std::net::IpAddr>,
 ) -> Result<(String, User), ApiError> {
     if password.len() > MAX_PASSWORD_BYTES || username.len() > 64 {
@@ -243,6 +256,19 @@ pub async fn login(
         tracing::info!(username, "failed login");
         return Err(ApiError::BadLogin);
     };
+    if user.two_factor {
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            // The password was right: the caller is asked for the code, nothing is counted.
+            None => return Err(ApiError::TwoFactorCode),
+            Some(code) => {
+                if !crate::second_factor::check_code(state, &user, code).await? {
+                    failed(state, account, address);
+                    tracing::info!(username, "failed login: wrong or spent two-factor code");
+                    return Err(ApiError::BadCode);
+                }
+            }
+        }
+    }
     state.logins.succeeded(&username.trim().to_lowercase());
     let token = new_token();
     let now = Utc::now();
@@ -250,6 +276,27 @@ pub async fn login(
     state.store.create_session(&token_hash(&token), user.id, now, expires).await?;
     tracing::info!(username, "login");
     Ok((token, user))
+}
+
+/// A signed-in `user` proves their password again (to change it, to enrol a second factor). A
+/// wrong one counts as a failed sign-in, so a stolen session cannot guess it.
+pub async fn prove_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    from: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    let account = Attempter::Account(user.username.to_lowercase());
+    let address = from.map(Attempter::Address);
+    not_locked(state, &account, address.as_ref())?;
+    let ok = password.len() <= MAX_PASSWORD_BYTES
+        && verify_password(password.to_owned(), Some(user.password_hash.clone())).await;
+    if !ok {
+        failed(state, account, address);
+        tracing::info!(username = %user.username, "the password proven again was wrong");
+        return Err(ApiError::invalid("password", "is not your current password"));
+    }
+    Ok(())
 }
 
 /// Changes the password of a signed-in `user`, who proves the current one: the new one must
@@ -262,16 +309,10 @@ pub async fn change_password(
     new: &str,
     from: Option<std::net::IpAddr>,
 ) -> Result<(), ApiError> {
-    let account = Attempter::Account(user.username.to_lowercase());
-    let address = from.map(Attempter::Address);
-    not_locked(state, &account, address.as_ref())?;
-    let ok = current.len() <= MAX_PASSWORD_BYTES
-        && verify_password(current.to_owned(), Some(user.password_hash.clone())).await;
-    if !ok {
-        failed(state, account, address);
-        tracing::info!(username = %user.username, "password change refused: the current password is wrong");
-        return Err(ApiError::invalid("current_password", "is not your current password"));
-    }
+    prove_password(state, user, current, from).await.map_err(|e| match e {
+        ApiError::Invalid { message, .. } => ApiError::invalid("current_password", message),
+        other => other,
+    })?;
     cordon_domain::user::check_new_password(new, &user.username)?;
     if new == current {
         return Err(ApiError::invalid("new_password", "is the current password"));
@@ -357,7 +398,7 @@ pub async fn api_login(
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (token, user) = login(&state, &req.username, &req.password, from).await?;
+    let (token, user) = login(&state, &req.username, &req.password, req.code.as_deref(), from).await?;
     let expires_at = Utc::now() + state.config.session_ttl;
     let jar = jar.add(session_cookie(&state, token.clone()));
     Ok((jar, axum::Json(LoginResponse { token, expires_at, user: UserView::of(&user) })))

@@ -5,6 +5,7 @@
 //! The rules are the domain's (`cases`, `notice`, `chain`) and the engine's (`cordon_trace`);
 //! this module fetches, decides who may do what, and audits every person it shows.
 
+use cordon_domain::Right;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -13,8 +14,7 @@ use cordon_domain::cases::{Phase, infectious_from, quarantine_start};
 use cordon_domain::chain::{ChainCase, chain_of, layout};
 use cordon_domain::notice::{NoticeSegment, Transport, write_notice};
 use cordon_domain::{
-    AreaCode, AreaLevel, AreaPath, CaseClass, ContactKind, ContactSource, ContactStatus, PersonId, Role,
-    Schedule,
+    AreaCode, AreaLevel, AreaPath, CaseClass, ContactKind, ContactSource, ContactStatus, PersonId, Schedule,
 };
 use cordon_store::{
     CaseChange, CaseRecord, ChainRow, ContactQuery, ContactRecord, NewCase, NewContact, NewNotice,
@@ -38,18 +38,14 @@ pub const DEFAULT_WINDOW_MINUTES: i64 = 30;
 
 // ---- permissions ----
 
-/// Seeing cases and their contacts: the offices, epidemiologists, and community workers (who
-/// place and follow up the contacts living in their community).
+/// Seeing cases and their contacts, and following contacts up (`view_cases`).
 pub fn may_view(user: &User) -> bool {
-    matches!(
-        user.role,
-        Role::Headquarters | Role::District | Role::Street | Role::Epidemiologist | Role::CommunityWorker
-    )
+    user.may(Right::ViewCases)
 }
 
-/// Opening, tracing and editing cases.
+/// Opening, tracing and editing cases (`manage_cases`).
 pub fn may_manage(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::Epidemiologist)
+    user.may(Right::ManageCases)
 }
 
 fn require_view(user: &User) -> Result<(), ApiError> {
@@ -369,7 +365,7 @@ pub async fn detail_and_chain(
         chain,
         notices,
         may_manage: may_manage(user),
-        may_publish: user.role == Role::Headquarters,
+        may_publish: user.may(Right::Publish),
     };
     Ok((detail, rows))
 }
@@ -419,7 +415,7 @@ pub struct OpenRequest {
 /// Opens a case under the profile in force, and records the positive in every zone around the
 /// household (which proposes the zones the profile calls for).
 pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<CaseView, ApiError> {
-    if !(may_manage(user) || user.role == Role::Lab) {
+    if !(may_manage(user) || user.may(Right::OpenCases)) {
         return Err(ApiError::Forbidden("cases are opened by epidemiologists, labs and the offices".into()));
     }
     let now = Utc::now();
@@ -735,9 +731,6 @@ pub async fn update_contact(
     place: &str,
 ) -> Result<ContactView, ApiError> {
     require_view(user)?;
-    if user.role == Role::Sampler {
-        return Err(ApiError::Forbidden("samplers do not follow up contacts".into()));
-    }
     let current = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
     if status == ContactStatus::BecameCase {
         return Err(ApiError::invalid("status", "a contact becomes a case when a case is opened for them"));
@@ -880,7 +873,7 @@ pub async fn publish_notice(
     notice: i64,
 ) -> Result<NoticeView, ApiError> {
     let case = visible_case(state, user, id).await?;
-    if user.role != Role::Headquarters || !user.scope_path.contains(&case.path) {
+    if !user.may(Right::Publish) || !user.scope_path.contains(&case.path) {
         return Err(ApiError::Forbidden("headquarters reviews and publishes notices".into()));
     }
     let rec =

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::notice::Transport;
-use cordon_domain::{AreaCode, CaseClass, ContactKind, ContactStatus, Role};
+use cordon_domain::{AreaCode, CaseClass, ContactKind, ContactStatus};
 use cordon_store::{ContactQuery, Venue};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -478,7 +478,7 @@ pub async fn put_tracing_settings(
     CurrentUser(user): CurrentUser,
     ApiJson(b): ApiJson<TracingSettings>,
 ) -> Result<StatusCode, ApiError> {
-    if user.role != Role::Headquarters {
+    if !user.may(cordon_domain::Right::Command) {
         return Err(ApiError::Forbidden("only headquarters sets the tracing rules".into()));
     }
     if let Some(w) = b.window_minutes {

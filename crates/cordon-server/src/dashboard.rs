@@ -8,13 +8,14 @@
 //! in the background and served from memory: a request never waits for it once it has been
 //! computed for an area, and one older than [`FRESH`] is recomputed behind the request.
 
+use cordon_domain::Right;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::briefing::{DayFigures, NeedsDay, PositiveDay, RoundProgress, tier_at};
-use cordon_domain::{AreaCode, AreaLevel, AreaPath, Role, ZoneCover, ZoneEvent};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, ZoneCover, ZoneEvent};
 use cordon_store::{AreaNode, User, ZoneQuery};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,18 +32,14 @@ const ROUNDS: u32 = 8;
 /// Areas whose dashboards are kept; past it the one read longest ago goes.
 const KEPT: usize = 2000;
 
-/// The offices and the epidemiologists see the figures; the cadre at a gate and the lab do not
-/// need them.
+/// The figures (`view_dashboard`): the cadre at a gate and the lab do not need them.
 pub fn may_view(user: &User) -> bool {
-    matches!(
-        user.role,
-        Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker | Role::Epidemiologist
-    )
+    user.may(Right::ViewDashboard)
 }
 
-/// Headquarters reviews and publishes the briefing.
+/// Reviewing and publishing the briefing (`publish`).
 pub fn may_publish(user: &User) -> bool {
-    user.role == Role::Headquarters
+    user.may(Right::Publish)
 }
 
 #[derive(Serialize, ToSchema, Clone, Debug)]

@@ -15,6 +15,14 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong username or password")]
     BadLogin,
+    /// The password was right; the account signs in with a code as well.
+    #[error("this account signs in with the code of its authenticator app as well")]
+    TwoFactorCode,
+    #[error("wrong two-factor code, or a code used already: wait for the next one")]
+    BadCode,
+    /// Headquarters without a second factor, under a deployment that requires one.
+    #[error("headquarters signs in with a second factor: set one up on your account page (/account) first")]
+    TwoFactorRequired,
     #[error("not found")]
     NotFound,
     /// Not found, saying what.
@@ -52,7 +60,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable word for programs: unauthorized, forbidden, not_found, conflict, bad_request,
+    /// A stable word for programs: unauthorized, two_factor_code (give `code` too),
+    /// two_factor_required (enrol a second factor first), forbidden, not_found, conflict, bad_request,
     /// invalid, too_large, too_many_attempts, unavailable, storage_full, not_ready, internal.
     pub code: &'static str,
     pub message: String,
@@ -63,7 +72,10 @@ pub struct ErrorDetail {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::BadLogin | ApiError::TwoFactorCode | ApiError::BadCode => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::TwoFactorRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -79,7 +91,9 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized | ApiError::BadLogin => "unauthorized",
+            ApiError::Unauthorized | ApiError::BadLogin | ApiError::BadCode => "unauthorized",
+            ApiError::TwoFactorCode => "two_factor_code",
+            ApiError::TwoFactorRequired => "two_factor_required",
             ApiError::NotFound | ApiError::Missing(_) => "not_found",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",

@@ -9,6 +9,7 @@
 //! written row by row to a temporary file (constant memory) and sent when complete; a sheet
 //! holds at most 1,048,575 rows, so larger lists continue on the next sheet.
 
+use cordon_domain::Right;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -16,7 +17,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use cordon_domain::format::spreadsheet_cell;
-use cordon_domain::{AreaPath, Pseudonyms, Role};
+use cordon_domain::{AreaPath, Pseudonyms};
 use cordon_store::{ContactQuery, NeedQuery, NewExport, PassageQuery, User, ZoneQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -77,13 +78,13 @@ pub struct ExportParams {
     pub pseudonymise: Option<bool>,
 }
 
-/// The offices export lists; the epidemiologists their contacts too.
+/// Exporting lists (`export`).
 pub fn may_export(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker)
+    user.may(Right::Export)
 }
 
 fn may_export_list(user: &User, list: List) -> bool {
-    may_export(user) || (list == List::Contacts && user.role == Role::Epidemiologist)
+    may_export(user) || (list == List::Contacts && user.may(Right::ExportContacts))
 }
 
 /// The deployment's pseudonym key, kept in the store's settings (made once, on first use).
@@ -265,10 +266,11 @@ impl Export {
         }
     }
 
+    /// Empty under pseudonyms, and for an exporter without `see_phone`.
     fn phone(&self, phone: Option<&str>) -> String {
         match (&self.names, phone) {
-            (Some(_), _) | (None, None) => String::new(),
-            (None, Some(p)) => p.to_owned(),
+            (None, Some(p)) if self.user.may(Right::SeePhone) => p.to_owned(),
+            _ => String::new(),
         }
     }
 
@@ -339,6 +341,7 @@ impl Export {
                             self.name(id, &p.name),
                             match (&self.names, &p.id_number) {
                                 (_, None) => String::new(),
+                                _ if !self.user.may(Right::SeeIdNumber) => String::new(),
                                 (Some(n), Some(x)) => n.id_number(x),
                                 (None, Some(x)) => x.clone(),
                             },

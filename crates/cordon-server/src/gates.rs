@@ -7,6 +7,7 @@
 //! their full name only when they live inside the cadre's areas (a masked one otherwise), never
 //! an ID number, and every such read is audited with the decision.
 
+use cordon_domain::Right;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -15,7 +16,7 @@ use cordon_domain::gates::{
     Direction, GateRule, Movement, Outcome, PassKind, PassShown, Passage, RuleId, Standing, Subject, decide,
 };
 use cordon_domain::pass::{PassClaims, PassKey, TokenError, verify};
-use cordon_domain::{AreaCode, AreaPath, Role, Tier};
+use cordon_domain::{AreaCode, AreaPath, Tier};
 use cordon_store::{
     GateRecord, GateSubject, NewGate, NewPass, NewPassage, PassRecord, PassageQuery, PassageRecord, Recorded,
     User,
@@ -34,17 +35,14 @@ const AUDIT_ROUTE: &str = "POST /api/v1/gates/{id}/decisions";
 /// The longest a pass may run.
 const LONGEST_PASS_DAYS: i64 = 31;
 
-/// Keeping a gate: the cadres on duty, the community workers and the offices.
+/// Keeping a gate (the `keep_gate` right).
 pub fn may_keep_gate(user: &User) -> bool {
-    matches!(
-        user.role,
-        Role::Cadre | Role::CommunityWorker | Role::Street | Role::District | Role::Headquarters
-    )
+    user.may(Right::KeepGate)
 }
 
-/// Setting up gates and issuing passes: the community workers and the offices.
+/// Setting up gates and issuing passes (`manage_gates`).
 pub fn may_manage(user: &User) -> bool {
-    matches!(user.role, Role::CommunityWorker | Role::Street | Role::District | Role::Headquarters)
+    user.may(Right::ManageGates)
 }
 
 /// The server's pass key: from the configuration (a key file), else kept in the settings

@@ -24,7 +24,9 @@ mod metrics;
 pub mod needs;
 mod needs_api;
 mod oversight;
+mod roles;
 mod scan_index;
+mod second_factor;
 pub mod testing;
 mod testing_api;
 mod web;
@@ -68,6 +70,9 @@ pub struct Config {
     /// sign-ins are counted by that address instead of the proxy's. Off, the header is ignored
     /// (anyone could write it).
     pub behind_proxy: bool,
+    /// Headquarters (the holders of `command` or `review_audit`) must sign in with a second
+    /// factor: until they enrol one they may only enrol it.
+    pub two_factor_required: bool,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -89,6 +94,7 @@ impl Default for Config {
             pass_secret: None,
             metrics_token: None,
             behind_proxy: false,
+            two_factor_required: false,
         }
     }
 }

@@ -13,7 +13,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cordon_domain::Role;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sha2::{Digest, Sha256};
 
@@ -122,7 +121,7 @@ async fn allowed(state: &AppState, parts: &axum::http::request::Parts) -> Result
         }
     }
     match crate::auth::session_user(parts, state).await? {
-        Some(u) if u.role == Role::Headquarters => Ok(()),
+        Some(u) if u.may(cordon_domain::Right::ReviewAudit) => Ok(()),
         Some(_) => Err(ApiError::Forbidden("the metrics are for headquarters and the scraper".into())),
         None => Err(ApiError::Unauthorized),
     }

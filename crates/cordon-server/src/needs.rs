@@ -5,6 +5,7 @@
 //! sweep that climbs the chain when nobody acknowledges in time — run by a task of the server
 //! every half minute, its state all in the store, so a restart loses nothing and catches up.
 
+use cordon_domain::Right;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -26,17 +27,14 @@ pub const SWEEPER: &str = "cordon";
 /// Needs escalated per transaction of a sweep.
 const SWEEP_BATCH: u32 = 1_000;
 
-/// Reading needs and raising them: the offices, community workers and the cadres at the gates.
+/// Reading needs and raising them (`handle_needs`).
 pub fn may_handle(user: &User) -> bool {
-    matches!(
-        user.role,
-        Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker | Role::Cadre
-    )
+    user.may(Right::HandleNeeds)
 }
 
-/// Deciding a request to leave a zone: the offices with that authority.
+/// Deciding a request to leave a zone (`decide_needs`).
 pub fn may_decide(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street)
+    user.may(Right::DecideNeeds)
 }
 
 fn forbid(what: &str) -> ApiError {

@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use cordon_domain::{AreaPath, PersonId, Role};
+use cordon_domain::Right;
+use cordon_domain::{AreaPath, PersonId};
 use cordon_store::{AuditQuery, GlassBreak, NewGlassBreak, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,15 +24,15 @@ const REASON_CHARS: std::ops::RangeInclusive<usize> = 10..=500;
 /// Rows of the viewer per page.
 const PAGE: u32 = 200;
 
-/// Who may break the glass: the roles that read people in their areas. Headquarters' areas are
-/// the whole city (nothing lies outside them); a lab reads tubes, not people.
+/// Who may break the glass (`break_glass`): the roles that read people in their areas.
+/// Headquarters' areas are the whole city (nothing lies outside them); a lab reads tubes.
 pub fn may_break_glass(user: &User) -> bool {
-    !matches!(user.role, Role::Headquarters | Role::Lab)
+    user.may(Right::BreakGlass)
 }
 
-/// Who may read the audit: headquarters.
+/// Who may read the audit (`review_audit`).
 pub fn may_review(user: &User) -> bool {
-    user.role == Role::Headquarters
+    user.may(Right::ReviewAudit)
 }
 
 /// The grant `user` holds on `id` now, with the person's record read outside their areas.

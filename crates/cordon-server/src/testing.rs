@@ -8,13 +8,14 @@
 //! round closed records, in every zone inside it, whether it came back all negative: the
 //! figure a zone needs to step down.
 
+use cordon_domain::Right;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use cordon_domain::testing::{Scheme, best_dorfman, schemes};
 use cordon_domain::{
-    AreaCode, AreaLevel, AreaPath, CaseClass, EventKind, PersonId, Role, Tier, TubeResult, ZoneEvent,
+    AreaCode, AreaLevel, AreaPath, CaseClass, EventKind, PersonId, Tier, TubeResult, ZoneEvent,
 };
 use cordon_import::{ImportError, Limits, Progress, SampleReader, read_results};
 use cordon_store::{
@@ -29,19 +30,19 @@ use crate::cases::{self, OpenRequest};
 use crate::error::ApiError;
 use crate::zones::{self, ProposalView, check_note, profile_in_force, profiles};
 
-/// Planning rounds and closing them: the offices and community workers, in their areas.
+/// Planning rounds and closing them, in one's areas (`plan_testing`).
 pub fn may_plan(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker)
+    user.may(Right::PlanTesting)
 }
 
-/// Sending samples: whoever plans, and the samplers and labs.
+/// Sending samples (`send_samples`).
 pub fn may_sample(user: &User) -> bool {
-    may_plan(user) || matches!(user.role, Role::Sampler | Role::Lab)
+    user.may(Right::SendSamples)
 }
 
-/// Sending results opens cases: the labs, the offices and the epidemiologists.
+/// Sending results, which opens cases (`report_results`).
 pub fn may_report(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::Lab | Role::Epidemiologist)
+    user.may(Right::ReportResults)
 }
 
 fn forbid(what: &str) -> ApiError {

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/account", get(account_page))
         .route("/account/password", post(password_submit))
+        .route("/account/two-factor", get(two_factor_page).post(two_factor_submit))
         .route("/", get(home))
         .route("/areas/{code}", get(area_page))
         .route("/people", get(search_page))
@@ -201,6 +202,13 @@ impl FromRequestParts<AppState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (lang, jar) = lang_of(parts);
         match auth::session_user(parts, state).await {
+            // Headquarters without its second factor is kept to the account page, to enrol one.
+            Ok(Some(user))
+                if crate::second_factor::must_enrol(state, &user)
+                    && !parts.uri.path().starts_with("/account") =>
+            {
+                Err((jar, Redirect::to("/account/two-factor")).into_response())
+            }
             Ok(Some(user)) => {
                 let mut page = Page::new(lang, Some(user), parts.uri.path());
                 page.tz = state.config.tz;
@@ -250,6 +258,10 @@ struct LoginTemplate {
     page: Page,
     next: String,
     failed: bool,
+    /// The account signs in with a code: the form asks for it (and the password again).
+    code_asked: bool,
+    /// Kept in the form when the code is asked.
+    username: String,
 }
 
 #[derive(Deserialize)]
@@ -260,13 +272,16 @@ struct LoginQuery {
 async fn login_page(PageLang { lang, jar }: PageLang, Query(q): Query<LoginQuery>) -> Response {
     let page = Page::new(lang, None, "/login");
     let next = safe_next(q.next.as_deref()).to_owned();
-    (jar, render(&LoginTemplate { page, next, failed: false })).into_response()
+    let t = LoginTemplate { page, next, failed: false, code_asked: false, username: String::new() };
+    (jar, render(&t)).into_response()
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
     username: String,
     password: String,
+    /// The authenticator app's code, for an account with two-factor sign-in.
+    code: Option<String>,
     next: Option<String>,
 }
 
@@ -280,15 +295,23 @@ async fn login_submit(
         Ok(f) => f,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    match auth::login(&state, &form.username, &form.password, from).await {
+    match auth::login(&state, &form.username, &form.password, form.code.as_deref(), from).await {
         Ok((token, _)) => {
             let jar = jar.add(auth::session_cookie(&state, token));
             (jar, Redirect::to(safe_next(form.next.as_deref()))).into_response()
         }
-        Err(ApiError::BadLogin) => {
+        Err(e @ (ApiError::BadLogin | ApiError::BadCode | ApiError::TwoFactorCode)) => {
             let page = Page::new(lang, None, "/login");
             let next = safe_next(form.next.as_deref()).to_owned();
-            (StatusCode::UNAUTHORIZED, render(&LoginTemplate { page, next, failed: true })).into_response()
+            // Asked for the code: the form comes back with the code's field first.
+            let (failed, code_asked) = match e {
+                ApiError::TwoFactorCode => (false, true),
+                ApiError::BadCode => (true, true),
+                _ => (true, false),
+            };
+            let username = if code_asked { form.username.clone() } else { String::new() };
+            let t = LoginTemplate { page, next, failed, code_asked, username };
+            (StatusCode::UNAUTHORIZED, render(&t)).into_response()
         }
         Err(e @ ApiError::TooManyAttempts(_)) => {
             let page = Page::new(lang, None, "/login");
@@ -314,6 +337,73 @@ struct AccountTemplate {
     page: Page,
     /// Why the last change was refused.
     refused: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "two_factor.html")]
+struct TwoFactorTemplate {
+    page: Page,
+    setup: crate::second_factor::TwoFactorSetup,
+    /// The otpauth link as a QR code (SVG), for the phone's camera.
+    qr: String,
+    refused: Option<String>,
+}
+
+fn two_factor_form(
+    page: Page,
+    jar: CookieJar,
+    setup: crate::second_factor::TwoFactorSetup,
+    refused: Option<(StatusCode, String)>,
+) -> Response {
+    let qr = qrcode::QrCode::new(setup.url.as_bytes())
+        .map(|c| c.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).build())
+        .unwrap_or_default();
+    let (status, refused) = match refused {
+        Some((s, why)) => (s, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    (status, jar, render(&TwoFactorTemplate { page, setup, qr, refused })).into_response()
+}
+
+/// A fresh secret to scan, and the form that confirms it with a code and the password.
+async fn two_factor_page(pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match crate::second_factor::setup(&user) {
+        Ok(setup) => two_factor_form(page, jar, setup, None),
+        Err(ApiError::Conflict(_)) => (jar, Redirect::to("/account")).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TwoFactorForm {
+    secret: String,
+    code: String,
+    password: String,
+}
+
+async fn two_factor_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    auth::ClientAddr(from): auth::ClientAddr,
+    Form(f): Form<TwoFactorForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = crate::second_factor::TwoFactorConfirm { secret: f.secret, code: f.code, password: f.password };
+    match crate::second_factor::confirm(&state, &user, &req, from).await {
+        Ok(()) => (jar, Redirect::to("/account")).into_response(),
+        // Refused: the same secret again (the app holds it already), with the reason.
+        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
+            let setup = match crate::second_factor::setup_again(&user, req.secret) {
+                Ok(s) => s,
+                Err(e) => return error_page(page, jar, e),
+            };
+            two_factor_form(page, jar, setup, Some((e.status(), e.to_string())))
+        }
+        Err(e) => error_page(page, jar, e),
+    }
 }
 
 async fn account_page(pu: PageUser) -> Response {
@@ -438,6 +528,13 @@ struct PersonTemplate {
 impl PersonTemplate {
     fn p(&self) -> &PersonSummary {
         &self.person.summary
+    }
+
+    /// Whether the reader's role is shown this field at all (else the page says it is withheld,
+    /// not that there is none).
+    fn shown(&self, right: &str) -> bool {
+        let right = cordon_domain::Right::parse(right).expect("a right named in the template");
+        self.page.user.as_ref().is_some_and(|u| u.may(right))
     }
 }
 

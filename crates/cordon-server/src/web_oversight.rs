@@ -7,23 +7,114 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use cordon_domain::PersonId;
+use cordon_domain::{PersonId, Right, Role};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::oversight::{self, AuditPage, GlassBreakView, ReadsParams};
+use crate::roles::{self, RightHold, RoleRights};
 use crate::web::{Page, PageUser, error_page, render};
 use crate::web_zones::back;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(audit_page)).route("/people/{id}/break-glass", post(break_glass_submit))
+    Router::new()
+        .route("/audit", get(audit_page))
+        .route("/people/{id}/break-glass", post(break_glass_submit))
+        .route("/roles", get(roles_page))
+        .route("/roles/{role}/{right}", post(role_right_submit))
 }
 
 impl Page {
     pub fn can_review_reads(&self) -> bool {
         self.user.as_ref().is_some_and(oversight::may_review)
     }
+
+    pub fn can_change_rights(&self) -> bool {
+        self.user.as_ref().is_some_and(roles::may_change)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "roles.html")]
+struct RolesTemplate {
+    page: Page,
+    roles: Vec<RoleRights>,
+}
+
+impl RolesTemplate {
+    /// The rights in their order, with each role's hold on each (a row of the table).
+    fn rows(&self) -> Vec<(Right, Vec<(Role, RightHold)>)> {
+        Right::ALL
+            .into_iter()
+            .map(|right| {
+                let cells = self
+                    .roles
+                    .iter()
+                    .filter_map(|r| r.rights.iter().find(|h| h.right == right).map(|h| (r.role, h.clone())))
+                    .collect();
+                (right, cells)
+            })
+            .collect()
+    }
+
+    fn right_name(&self, r: &Right) -> &'static str {
+        match self.page.lang {
+            Lang::Zh => r.name_zh(),
+            Lang::En => r.name_en(),
+        }
+    }
+
+    fn role_label(&self, r: &Role) -> &'static str {
+        match self.page.lang {
+            Lang::Zh => r.name_zh(),
+            Lang::En => r.name_en(),
+        }
+    }
+
+    fn changed(&self, h: &RightHold) -> String {
+        match (&h.changed_by, h.changed_at) {
+            (Some(by), Some(at)) => format!("{by} · {}", self.page.time(&at)),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn roles_page(State(state): State<AppState>, pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match roles::all(&state, &user).await {
+        Ok(roles) => (jar, render(&RolesTemplate { page, roles })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RightForm {
+    granted: String,
+}
+
+async fn role_right_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path((role, right)): Path<(String, String)>,
+    Form(f): Form<RightForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = match f.granted.as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::invalid("granted", "true or false")),
+    };
+    let r = match r {
+        Ok(granted) => {
+            roles::set(&state, &user, &role, &right, granted).await.map(|h| format!("/roles#{}", h.right))
+        }
+        Err(e) => Err(e),
+    };
+    back(page, jar, r)
 }
 
 #[derive(Template)]

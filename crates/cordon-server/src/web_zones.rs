@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use cordon_domain::{AreaPath, Blocker, EventKind, Role, Tier};
+use cordon_domain::{AreaPath, Blocker, EventKind, Tier};
 use cordon_store::{ProposalKind, ProposalStatus, User, ZoneQuery};
 use serde::Deserialize;
 
@@ -204,8 +204,8 @@ impl Page {
         self.user.as_ref().is_some_and(zones::may_manage)
     }
 
-    pub fn is_headquarters(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role == Role::Headquarters)
+    pub fn may_command(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.may(cordon_domain::Right::Command))
     }
 
     pub fn can_report_positive(&self) -> bool {

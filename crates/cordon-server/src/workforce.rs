@@ -4,6 +4,7 @@
 //! close the gaps with the workers on hand (the domain's minimum-cost assignment), which the
 //! user accepts one by one or all at once.
 
+use cordon_domain::Right;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,7 @@ use cordon_domain::workforce::{
     Answering, Candidate, CoverageRule, Gap, GapKind, Post, Rank, Unit, coverage as coverage_of,
     covered_share, suggest,
 };
-use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Role, Tier};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Tier};
 use cordon_import::{Limits, Progress, read_workers};
 use cordon_store::{
     AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, Staffing, UnitArea, UnitRef,
@@ -26,17 +27,14 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::zones;
 
-/// Reading the workforce of one's areas: the offices, community workers and cadres.
+/// Reading the workforce of one's areas (`view_workforce`).
 pub fn may_view(user: &User) -> bool {
-    matches!(
-        user.role,
-        Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker | Role::Cadre
-    )
+    user.may(Right::ViewWorkforce)
 }
 
-/// Importing workers, recording reporting in, assigning: the offices and community workers.
+/// Importing workers, recording reporting in, assigning (`manage_workforce`).
 pub fn may_manage(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street | Role::CommunityWorker)
+    user.may(Right::ManageWorkforce)
 }
 
 fn forbid(what: &str) -> ApiError {

@@ -3,6 +3,7 @@
 //! (`lifecycle`, `tiers`); this module fetches, decides who may do what, and keeps a snapshot
 //! of every active zone's state for the figures.
 
+use cordon_domain::Right;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use cordon_domain::gates::GateRule;
 use cordon_domain::lifecycle::{local_day, zone_state};
 use cordon_domain::protocol::{DEFAULT_PROFILE, Profile};
 use cordon_domain::tiers::{LineageArea, escalations, tier_figures};
-use cordon_domain::{AreaCode, AreaPath, EventKind, PersonId, Role, Tier, TierFigures, ZoneEvent, ZoneState};
+use cordon_domain::{AreaCode, AreaPath, EventKind, PersonId, Tier, TierFigures, ZoneEvent, ZoneState};
 use cordon_store::{
     Decision, NewProposal, NewZone, NewZoneEvent, ProposalKind, ProposalRecord, ProposalStatus, User,
     ZoneChange, ZoneEventRecord, ZoneQuery, ZoneRecord,
@@ -54,15 +55,14 @@ pub type SnapshotCell = Arc<RwLock<Snapshot>>;
 
 // ---- permissions ----
 
-/// Drawing zones and recording what happens in them: headquarters and the district and street
-/// offices, inside their own areas.
+/// Drawing zones and recording what happens in them, inside one's own areas (`manage_zones`).
 pub fn may_manage(user: &User) -> bool {
-    matches!(user.role, Role::Headquarters | Role::District | Role::Street)
+    user.may(Right::ManageZones)
 }
 
-/// Recording a positive: the offices, and the labs and epidemiologists who find them.
+/// Recording a positive (`report_positive`).
 pub fn may_report_positive(user: &User) -> bool {
-    may_manage(user) || matches!(user.role, Role::Epidemiologist | Role::Lab)
+    user.may(Right::ReportPositive)
 }
 
 fn require_manage(user: &User, path: &AreaPath) -> Result<(), ApiError> {
@@ -80,7 +80,7 @@ fn require_manage(user: &User, path: &AreaPath) -> Result<(), ApiError> {
 }
 
 fn require_headquarters(user: &User, path: &AreaPath) -> Result<(), ApiError> {
-    if user.role != Role::Headquarters || !user.scope_path.contains(path) {
+    if !user.may(Right::Command) || !user.scope_path.contains(path) {
         return Err(ApiError::Forbidden("only headquarters decides this".into()));
     }
     Ok(())

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::Tier;
 use cordon_domain::protocol::Profile;
-use cordon_domain::{Role, Tier};
 use cordon_store::{ProposalStatus, ZoneQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -308,7 +308,7 @@ pub async fn list_profiles(
 }
 
 fn require_city_headquarters(user: &cordon_store::User) -> Result<(), ApiError> {
-    if user.role != Role::Headquarters || user.scope_path.ids().count() > 1 {
+    if !user.may(cordon_domain::Right::Command) || user.scope_path.ids().count() > 1 {
         return Err(ApiError::Forbidden("only the city headquarters edits the protocol".into()));
     }
     Ok(())

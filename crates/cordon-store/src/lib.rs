@@ -12,9 +12,11 @@ mod gates;
 mod needs;
 mod postgres;
 mod retention;
+mod rights;
 mod rows;
 mod seal;
 mod sealing;
+mod second_factor;
 mod sqlite;
 mod testing;
 mod workforce;
@@ -47,6 +49,7 @@ pub use gates::{
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::{PgAdmin, PgStore};
 pub use retention::{PurgeAction, PurgeStep};
+pub use rights::RoleRight;
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
 pub use sqlite::SqliteStore;
@@ -182,6 +185,17 @@ pub struct User {
     pub scope_path: AreaPath,
     pub scope_name: String,
     pub password_hash: String,
+    /// The rights of the user's role as stored when the user was read (so a right revoked
+    /// holds from the next request).
+    pub rights: cordon_domain::Rights,
+    /// The user signs in with a second factor (a TOTP secret is enrolled).
+    pub two_factor: bool,
+}
+
+impl User {
+    pub fn may(&self, right: cordon_domain::Right) -> bool {
+        self.rights.has(right)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -316,6 +330,25 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// 双因素: seals and keeps a user's TOTP secret, or removes it (a phone lost); false for no
+    /// such user.
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool>;
+    /// A user's TOTP secret, opened, and the last step a code was accepted for.
+    async fn totp_secret(&self, user_id: i64) -> Result<Option<(String, Option<i64>)>>;
+    /// Records that a code of `step` was accepted: false when that step or a later one was
+    /// already (a code counts once, even when two sign-ins race with it).
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool>;
+    /// 权限: every role's hold on every right this version knows.
+    async fn role_rights(&self) -> Result<Vec<RoleRight>>;
+    /// Grants or revokes a right of a role; false when the role already held it so.
+    async fn set_role_right(
+        &self,
+        role: Role,
+        right: cordon_domain::Right,
+        granted: bool,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
 
     async fn create_session(
         &self,

@@ -36,6 +36,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        crate::rights::postgres::seed(&pool).await?;
         let sealed = crate::sealing::postgres::upgrade(&pool, &keys).await?;
         if sealed > 0 {
             tracing::info!(sealed, "sealed the register's ID numbers and phones");
@@ -341,6 +342,33 @@ impl Store for PgStore {
     async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{USER_SELECT} ORDER BY u.id");
         sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(rows::user).collect()
+    }
+
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool> {
+        crate::second_factor::postgres::set(&self.pool, &self.keys, user_id, secret).await
+    }
+
+    async fn totp_secret(&self, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
+        crate::second_factor::postgres::get(&self.pool, &self.keys, user_id).await
+    }
+
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        crate::second_factor::postgres::use_step(&self.pool, user_id, step).await
+    }
+
+    async fn role_rights(&self) -> Result<Vec<crate::RoleRight>> {
+        crate::rights::postgres::all(&self.pool).await
+    }
+
+    async fn set_role_right(
+        &self,
+        role: Role,
+        right: cordon_domain::Right,
+        granted: bool,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        crate::rights::postgres::set(&self.pool, role, right, granted, by, at).await
     }
 
     async fn create_session(

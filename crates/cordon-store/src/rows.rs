@@ -18,7 +18,10 @@ pub(crate) const PERSON_COLUMNS: &str =
 
 /// The query `user` reads, to be followed by a WHERE or JOIN.
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, \
-     u.password_hash, a.path AS scope_path, a.name AS scope_name FROM users u JOIN areas a ON a.code = u.scope_code";
+     u.password_hash, a.path AS scope_path, a.name AS scope_name, \
+     (SELECT string_agg(r.right_name, ',') FROM role_rights r WHERE r.role = u.role AND r.granted) AS rights, \
+     CAST(CASE WHEN u.totp_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor \
+     FROM users u JOIN areas a ON a.code = u.scope_code";
 
 /// A row of either backend from which the record types below can be read.
 pub(crate) trait RecordRow: Row
@@ -141,6 +144,8 @@ where
         scope_path: AreaPath::from_stored(r.text("scope_path")?),
         scope_name: r.text("scope_name")?,
         password_hash: r.text("password_hash")?,
+        rights: cordon_domain::Rights::from_stored(&r.opt_text("rights")?.unwrap_or_default()),
+        two_factor: r.int("two_factor")? == 1,
     })
 }
 

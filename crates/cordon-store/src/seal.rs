@@ -35,6 +35,8 @@ pub enum Field {
     Phone,
     /// The phone a resident gives with a request (求助电话).
     ContactPhone,
+    /// A user's two-factor (TOTP) secret.
+    TotpSecret,
 }
 
 impl Field {
@@ -43,6 +45,7 @@ impl Field {
             Field::IdNumber => "id_number",
             Field::Phone => "phone",
             Field::ContactPhone => "contact_phone",
+            Field::TotpSecret => "totp_secret",
         }
     }
 
@@ -52,6 +55,7 @@ impl Field {
             Field::IdNumber => "ID number",
             Field::Phone => "phone",
             Field::ContactPhone => "contact phone",
+            Field::TotpSecret => "two-factor secret",
         }
     }
 }

@@ -20,6 +20,8 @@ const BATCH: i64 = 5_000;
 pub struct Resealed {
     pub people: u64,
     pub needs: u64,
+    /// Users' two-factor secrets.
+    pub users: u64,
     /// The key everything is now sealed under.
     pub key: String,
 }
@@ -131,7 +133,8 @@ macro_rules! sealing_sql {
                     let probe = hex::decode(id).map_err(|_| StoreError::Invalid(format!("setting sealed_keys: {id:?}")))?;
                     let used: Option<i32> = sqlx::query_scalar(
                         "SELECT 1 FROM people WHERE substr(id_sealed, 2, 4) = $1 OR substr(phone_sealed, 2, 4) = $1 \
-                         UNION ALL SELECT 1 FROM needs WHERE substr(contact_sealed, 2, 4) = $1 LIMIT 1",
+                         UNION ALL SELECT 1 FROM needs WHERE substr(contact_sealed, 2, 4) = $1 \
+                         UNION ALL SELECT 1 FROM users WHERE substr(totp_sealed, 2, 4) = $1 LIMIT 1",
                     )
                     .bind(&probe)
                     .fetch_optional(pool)
@@ -248,7 +251,23 @@ macro_rules! sealing_sql {
                     }
                     tx.commit().await?;
                 }
+                // The users' two-factor secrets: few, in one transaction.
                 let mut tx = pool.begin().await?;
+                let rows = sqlx::query("SELECT id, totp_sealed FROM users WHERE substr(totp_sealed, 2, 4) <> $1")
+                    .bind(&current)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for r in &rows {
+                    let id: i64 = r.try_get("id")?;
+                    let sealed: Vec<u8> = r.try_get("totp_sealed")?;
+                    let secret = keys.open(Field::TotpSecret, &id.to_string(), &sealed)?;
+                    sqlx::query("UPDATE users SET totp_sealed = $1 WHERE id = $2")
+                        .bind(keys.seal(Field::TotpSecret, &id.to_string(), &secret))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    done.users += 1;
+                }
                 record_keys(&mut tx, &[keys.current()]).await?;
                 tx.commit().await?;
                 Ok(done)

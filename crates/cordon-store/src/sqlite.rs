@@ -60,6 +60,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        crate::rights::sqlite::seed(&pool).await?;
         let sealed = crate::sealing::sqlite::upgrade(&pool, &keys).await?;
         if sealed > 0 {
             tracing::info!(sealed, "sealed the register's ID numbers and phones");
@@ -368,6 +369,33 @@ impl Store for SqliteStore {
     async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{USER_SELECT} ORDER BY u.id");
         sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?.iter().map(rows::user).collect()
+    }
+
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool> {
+        crate::second_factor::sqlite::set(&self.pool, &self.keys, user_id, secret).await
+    }
+
+    async fn totp_secret(&self, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
+        crate::second_factor::sqlite::get(&self.pool, &self.keys, user_id).await
+    }
+
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        crate::second_factor::sqlite::use_step(&self.pool, user_id, step).await
+    }
+
+    async fn role_rights(&self) -> Result<Vec<crate::RoleRight>> {
+        crate::rights::sqlite::all(&self.pool).await
+    }
+
+    async fn set_role_right(
+        &self,
+        role: Role,
+        right: cordon_domain::Right,
+        granted: bool,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        crate::rights::sqlite::set(&self.pool, role, right, granted, by, at).await
     }
 
     async fn create_session(

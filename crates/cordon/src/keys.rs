@@ -60,9 +60,9 @@ pub async fn run(cmd: KeysCommand) -> Result<()> {
             let store = super::open(&db.url(super::DEFAULT_DB)).await?;
             let done = store.rotate_keys().await?;
             println!(
-                "re-sealed {} people and {} needs: everything is sealed under key {}; the other keys in the file are no \
-                 longer needed by this database",
-                done.people, done.needs, done.key
+                "re-sealed {} people, {} needs and {} users' two-factor secrets: everything is sealed under key {}; \
+                 the other keys in the file are no longer needed by this database",
+                done.people, done.needs, done.users, done.key
             );
             Ok(())
         }

@@ -64,6 +64,10 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Each role's rights (权限): list them, grant or revoke one. A change holds from each
+    /// user's next request.
+    #[command(subcommand)]
+    Roles(RolesCommand),
     /// Close and secondary contacts from venue scans, on files (formats.md).
     Trace(trace::TraceArgs),
     /// Testing rounds (全员核酸): plan one, list them.
@@ -189,6 +193,11 @@ struct ListenArgs {
     /// failed sign-ins are counted by that address. Without it the header is ignored.
     #[arg(long, env = "CORDON_BEHIND_PROXY")]
     behind_proxy: bool,
+    /// Whether headquarters (the holders of `command` or `review_audit`) must sign in with a
+    /// second factor (TOTP): `required` keeps such a user to enrolling one until they have it.
+    /// `cordon serve` requires it unless told `optional`; the demo leaves it optional.
+    #[arg(long, env = "CORDON_TWO_FACTOR", value_parser = ["required", "optional"])]
+    two_factor: Option<String>,
 }
 
 /// Reads the metrics token file: one line of at least 16 characters.
@@ -341,6 +350,33 @@ struct VerifyPassArgs {
 }
 
 #[derive(Subcommand)]
+enum RolesCommand {
+    /// Every role with the rights it holds (and who changed them last).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Grant rights to a role.
+    Grant {
+        /// headquarters, district, street, community_worker, cadre, sampler, lab, epidemiologist
+        role: String,
+        /// see_id_number, see_phone, see_health, keep_gate, … (`cordon roles list` names them all)
+        #[arg(required = true)]
+        rights: Vec<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Revoke rights from a role.
+    Revoke {
+        role: String,
+        #[arg(required = true)]
+        rights: Vec<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a user. The password is read from standard input (first line), or generated and printed.
     Add {
@@ -364,6 +400,16 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         password_stdin: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Turn a user's two-factor sign-in off (a phone lost or replaced): they enrol again at
+    /// their next sign-in (headquarters must, where the server requires it). Ends their sessions.
+    TwoFactor {
+        username: String,
+        /// Required: what the command does.
+        #[arg(long, required = true)]
+        reset: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -408,10 +454,11 @@ async fn run(command: Command) -> Result<()> {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {
             let store = open(&args.db.url(DEFAULT_DB)).await?;
-            serve(store, &args.listen).await
+            serve(store, &args.listen, true).await
         }
         Command::Import(args) => import(args).await,
         Command::User(cmd) => user(cmd).await,
+        Command::Roles(cmd) => roles(cmd).await,
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
@@ -486,7 +533,9 @@ async fn open(url: &str) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
+/// Serves the app; `two_factor_by_default`: whether headquarters needs a second factor when
+/// `--two-factor` is not given.
+async fn serve(store: Arc<dyn Store>, listen: &ListenArgs, two_factor_by_default: bool) -> Result<()> {
     let pass_secret = listen.pass_key_file.as_deref().map(read_pass_key).transpose()?;
     let metrics_token = listen.metrics_token_file.as_deref().map(read_metrics_token).transpose()?;
     let config = cordon_server::Config {
@@ -494,6 +543,7 @@ async fn serve(store: Arc<dyn Store>, listen: &ListenArgs) -> Result<()> {
         pass_secret,
         metrics_token,
         behind_proxy: listen.behind_proxy,
+        two_factor_required: listen.two_factor.as_deref().map_or(two_factor_by_default, |t| t == "required"),
         ..Default::default()
     };
     retention::warn_if_due(&*store).await?;
@@ -602,10 +652,15 @@ async fn demo(args: DemoArgs) -> Result<()> {
             "  admin (and the other demo users) with the password printed when this database was seeded, or pass --admin-password to set a new one"
         ),
     }
+    if args.listen.two_factor.as_deref() != Some("required") {
+        println!(
+            "Two-factor sign-in is optional in the demo (set it up on /account); `cordon serve` requires it of headquarters."
+        );
+    }
     if args.no_serve {
         return Ok(());
     }
-    serve(store, &args.listen).await
+    serve(store, &args.listen, false).await
 }
 
 /// A month behind today (`cordon_demo::demo_history`): cases opened and reclassified on their
@@ -1836,6 +1891,50 @@ fn read_password(from_stdin: bool, username: &str) -> Result<(String, bool)> {
     Ok((p, false))
 }
 
+async fn roles(cmd: RolesCommand) -> Result<()> {
+    let (role, rights, granted, db) = match cmd {
+        RolesCommand::List { db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let held = store.role_rights().await?;
+            for role in Role::ALL {
+                let mine: Vec<_> = held.iter().filter(|h| h.role == role).collect();
+                let granted: Vec<&str> =
+                    mine.iter().filter(|h| h.granted).map(|h| h.right.as_str()).collect();
+                println!("{} ({}): {}", role.as_str(), role.name_zh(), granted.join(" "));
+                for h in mine.iter().filter(|h| h.changed_at.is_some()) {
+                    println!(
+                        "    {} {} by {} at {}",
+                        if h.granted { "granted" } else { "revoked" },
+                        h.right,
+                        h.changed_by.as_deref().unwrap_or("?"),
+                        h.changed_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                    );
+                }
+            }
+            return Ok(());
+        }
+        RolesCommand::Grant { role, rights, db } => (role, rights, true, db),
+        RolesCommand::Revoke { role, rights, db } => (role, rights, false, db),
+    };
+    let role = Role::parse(&role)?;
+    // Every name is checked before anything changes: a typo in the third right changes nothing.
+    let rights = rights.iter().map(|r| cordon_domain::Right::parse(r)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(r) = rights.iter().find(|r| !granted && role.keeps(**r)) {
+        bail!("{} keeps {r}: without it no one could undo a change or see who read whom", role.as_str());
+    }
+    let store = open(&db.url(DEFAULT_DB)).await?;
+    let by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
+    for r in rights {
+        let changed = store.set_role_right(role, r, granted, &by, chrono::Utc::now()).await?;
+        let (done, verb) = if granted { ("granted", "holds") } else { ("revoked", "lacks") };
+        match changed {
+            true => println!("{} {r} {done}", role.as_str()),
+            false => println!("{} already {verb} {r}", role.as_str()),
+        }
+    }
+    Ok(())
+}
+
 async fn user(cmd: UserCommand) -> Result<()> {
     match cmd {
         UserCommand::Add { username, role, scope, display_name, password_stdin, db } => {
@@ -1872,10 +1971,26 @@ async fn user(cmd: UserCommand) -> Result<()> {
                 println!("password: {password}");
             }
         }
+        UserCommand::TwoFactor { username, reset: _, db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let Some(u) = store.user_by_name(&username).await? else { bail!("no user {username}") };
+            store.set_totp_secret(u.id, None).await?;
+            // Whoever holds the lost phone and a session keeps nothing: every session ends.
+            store.set_password(&u.username, &u.password_hash).await?;
+            println!("two-factor sign-in of {username} is off; their sessions are closed");
+        }
         UserCommand::List { db } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
             for u in store.users().await? {
-                println!("{:<16} {:<17} {:<16} {}", u.username, u.role.as_str(), u.scope, u.scope_name);
+                let second = if u.two_factor { "2fa" } else { "" };
+                println!(
+                    "{:<16} {:<17} {:<16} {:<4} {}",
+                    u.username,
+                    u.role.as_str(),
+                    u.scope,
+                    second,
+                    u.scope_name
+                );
             }
         }
     }

@@ -146,8 +146,8 @@ async fn close(a: CloseArgs) -> Result<()> {
         );
     }
     let user = super::acting_user(&store, &a.by).await?;
-    if user.role != cordon_domain::Role::Headquarters {
-        bail!("{} is not a headquarters user: only headquarters closes an outbreak", a.by);
+    if !user.may(cordon_domain::Right::Command) {
+        bail!("{} lacks the `command` right (headquarters'): only headquarters closes an outbreak", a.by);
     }
     let every = ZoneQuery { limit: 1_000_000, ..ZoneQuery::default() };
     let active = store.zones(&AreaPath::root(), &every).await?;

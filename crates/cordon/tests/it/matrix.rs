@@ -98,6 +98,9 @@ async fn inside_values(
     values.insert("areas/{code}".to_owned(), "150102001001".to_owned());
     values.insert("people/{id}".to_owned(), people[0].clone());
     values.insert("profiles/{key}".to_owned(), "ninth-edition".to_owned());
+    // The rights of a role: a real role and right (the outsiders may not change them).
+    values.insert("roles/{role}".to_owned(), "cadre".to_owned());
+    values.insert("roles/{right}".to_owned(), "see_id_number".to_owned());
     for (_, path) in routes {
         let Some(open) = path.find('{') else { continue };
         let resource =

@@ -229,7 +229,15 @@ async fn an_emergency_nobody_acknowledges_climbs_on_schedule(s: &Server) {
     assert_eq!(steps, expected, "each step at the moment it was due");
     assert_eq!(kinds(&d)[..2], ["created", "pass_issued"], "it carried its emergency pass from the start");
     // Care planned ahead for a day: the tagged get their needs, once however often it runs.
-    let day = m(3 * 24 * 60);
+    // At nine in the morning, local time: "an hour later" must be the same local day whatever
+    // the hour the test runs at (run near midnight in Shanghai, it once was not).
+    let local = m(3 * 24 * 60).with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let day = local
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Asia::Shanghai)
+        .unwrap()
+        .with_timezone(&Utc);
     let planned = cordon_server::needs::plan_care(&state, day).await.unwrap();
     assert!(planned > 10, "{planned}");
     assert_eq!(
