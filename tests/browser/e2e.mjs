@@ -559,6 +559,65 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: headquarters revokes the cadre's phones on the roles page; the cadre's person page withholds them; the two-factor set-up shows its QR code`, async () => {
+    const api = async (path, token, init = {}) => {
+      const r = await fetch(`${base}${path}`, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+      return r.json();
+    };
+    const { token } = await api('/api/v1/auth/login', null, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }),
+    });
+    let code = '150102001001001';
+    while ((await api(`/api/v1/areas/${code}`, token)).area.level !== 'household') {
+      code = (await api(`/api/v1/areas/${code}`, token)).children[0].code;
+    }
+    const someone = (await api(`/api/v1/people?household=${code}`, token)).people[0].person_id;
+    const cell = 'button[data-role=cadre][data-right=see_phone]';
+
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/dashboard$/);
+    await page.click('nav >> text=角色权限');
+    await page.waitForURL(/\/roles$/);
+    assert.equal((await page.locator(cell).innerText()).trim(), '✓');
+    await page.click(cell);
+    await page.waitForURL(/\/roles#see_phone$/);
+    assert.equal((await page.locator(cell).innerText()).trim(), '·');
+    assert.match(await page.locator('tr#see_phone').innerText(), /admin/);
+    await page.screenshot({ path: join(shots, `${label}-roles.png`), fullPage: true });
+    await page.goto(`${base}/account`);
+    await page.click('#two-factor-setup');
+    await page.waitForURL(/\/account\/two-factor$/);
+    assert.equal(await page.locator('#two-factor-qr svg').count(), 1);
+    assert.match(await page.locator('#two-factor-secret').innerText(), /^[A-Z2-7]{32}$/);
+    await page.screenshot({ path: join(shots, `${label}-two-factor.png`), fullPage: true });
+    await page.click('text=退出');
+
+    await page.fill('input[name=username]', 'cadre');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/people/${someone}`);
+    assert.equal(await page.locator('.withheld').count(), 2, 'the phone and the ID number are withheld');
+    assert.match(await page.locator('main').innerText(), /按权限不显示/);
+    assert.equal(await page.locator('#testing').count(), 0);
+    await page.screenshot({ path: join(shots, `${label}-person-withheld.png`), fullPage: true });
+    await page.click('text=退出');
+
+    // Given back, for the next run.
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/dashboard$/);
+    await page.goto(`${base}/roles`);
+    await page.click(cell);
+    await page.waitForURL(/\/roles#see_phone$/);
+    assert.equal((await page.locator(cell).innerText()).trim(), '✓');
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 
