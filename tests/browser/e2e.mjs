@@ -618,6 +618,27 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: a grid worker finds the register's duplicates and merges a pair`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/people`);
+    await page.click('#duplicates-link');
+    await page.waitForURL(/\/people\/duplicates$/);
+    assert.match(await page.locator('main').innerText(), /身份证号相同/);
+    await page.screenshot({ path: join(shots, `${label}-duplicates.png`), fullPage: true });
+    const form = page.locator('form.merge').first();
+    const keep = await form.locator('button').getAttribute('data-keep');
+    await form.locator('input[name=reason]').fill('入户核实为同一人');
+    await form.locator('button').click();
+    await page.waitForURL(new RegExp(`/people/${keep}$`));
+    assert.match(await page.locator('#merges').innerText(), /入户核实为同一人/);
+    await page.screenshot({ path: join(shots, `${label}-merged.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

@@ -226,7 +226,7 @@ impl City {
             }
             let id_number = self.id_number(rng, district, birth_year, sex);
             let phone = (age >= 14).then(|| mobile(rng));
-            people.push(PersonRow {
+            let person = PersonRow {
                 person_id: PersonId::parse(&format!("P{:09}", self.people)).expect("generated id"),
                 name,
                 id_number: Some(id_number),
@@ -235,7 +235,10 @@ impl City {
                 sex,
                 household: household.clone(),
                 tags: Tags::parse(&tags.join(";")).expect("known tags"),
-            });
+            };
+            let twice = registered_twice(&person);
+            people.push(person);
+            people.extend(twice);
         }
         members.len() as u32
     }
@@ -252,6 +255,25 @@ impl City {
         let full = format!("{first17}{}", IdNumber::check_char(first17.as_bytes()));
         IdNumber::parse(&full).expect("generated ID numbers are valid")
     }
+}
+
+/// 重复登记: about one resident in three hundred is registered a second time, by another hand and
+/// with less: once from an ID card with no phone, once by phone with no ID number, once by name
+/// and birth year alone. Decided by the person's id (not the community's random stream, so the
+/// rest of the city is the same with or without them).
+fn registered_twice(p: &PersonRow) -> Option<PersonRow> {
+    let h = fnv(p.person_id.as_str());
+    if !h.is_multiple_of(300) {
+        return None;
+    }
+    let person_id = PersonId::parse(&format!("{}-2", p.person_id.as_str())).expect("generated id");
+    let mut again = PersonRow { person_id, tags: Tags::default(), ..p.clone() };
+    match (h / 300) % 3 {
+        0 => again.phone = None,
+        1 if p.phone.is_some() => (again.id_number, again.birth_year) = (None, None),
+        _ => (again.id_number, again.phone) = (None, None),
+    }
+    Some(again)
 }
 
 fn area(code: &AreaCode, parent: &AreaCode, level: AreaLevel, name: String) -> AreaRow {

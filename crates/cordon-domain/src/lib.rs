@@ -7,6 +7,7 @@ pub mod area;
 pub mod briefing;
 pub mod cases;
 pub mod chain;
+pub mod duplicates;
 pub mod error;
 pub mod format;
 pub mod gates;

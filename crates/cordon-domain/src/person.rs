@@ -304,6 +304,14 @@ impl Tags {
         self.0.is_empty()
     }
 
+    /// The tags of both, sorted, without repeats.
+    pub fn union(&self, other: &Tags) -> Tags {
+        let mut all: Vec<Tag> = self.0.iter().chain(&other.0).cloned().collect();
+        all.sort();
+        all.dedup();
+        Tags(all)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Tag> {
         self.0.iter()
     }

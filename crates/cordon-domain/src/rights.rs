@@ -64,10 +64,12 @@ pub enum Right {
     BreakGlass,
     /// The audit of reads, the glass broken, the server's metrics.
     ReviewAudit,
+    /// 合并重复登记: finding the register's duplicates and merging them.
+    MergePeople,
 }
 
 impl Right {
-    pub const ALL: [Right; 24] = [
+    pub const ALL: [Right; 25] = [
         Right::SeeIdNumber,
         Right::SeePhone,
         Right::SeeHealth,
@@ -92,6 +94,7 @@ impl Right {
         Right::ExportContacts,
         Right::BreakGlass,
         Right::ReviewAudit,
+        Right::MergePeople,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +123,7 @@ impl Right {
             Right::ExportContacts => "export_contacts",
             Right::BreakGlass => "break_glass",
             Right::ReviewAudit => "review_audit",
+            Right::MergePeople => "merge_people",
         }
     }
 
@@ -157,6 +161,7 @@ impl Right {
             Right::ExportContacts => "导出密接名单",
             Right::BreakGlass => "破窗查看",
             Right::ReviewAudit => "审计查阅",
+            Right::MergePeople => "合并重复登记",
         }
     }
 
@@ -186,6 +191,7 @@ impl Right {
             Right::ExportContacts => "export contact lists",
             Right::BreakGlass => "break the glass",
             Right::ReviewAudit => "review the audit",
+            Right::MergePeople => "merge duplicate entries",
         }
     }
 
@@ -268,6 +274,7 @@ impl Role {
             ManageWorkforce,
             Export,
             ExportContacts,
+            MergePeople,
         ];
         match self {
             Role::Headquarters => Rights::of(&offices).with(Publish).with(Command).with(ReviewAudit),
@@ -288,6 +295,7 @@ impl Role {
                 Export,
                 ExportContacts,
                 BreakGlass,
+                MergePeople,
             ]),
             Role::Cadre => Rights::of(&[SeePhone, KeepGate, HandleNeeds, ViewWorkforce, BreakGlass]),
             Role::Sampler => Rights::of(&[SeePhone, SendSamples, BreakGlass]),

@@ -75,6 +75,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::oversight::break_glass_api))
         .routes(routes!(crate::oversight::audit_reads))
         .routes(routes!(crate::oversight::glass_breaks_api))
+        .routes(routes!(crate::duplicates::list))
+        .routes(routes!(crate::duplicates::merge_api))
         .routes(routes!(crate::roles::list))
         .routes(routes!(crate::roles::put))
         .routes(routes!(zones_api::list_zones, zones_api::draw_zone))
@@ -492,6 +494,8 @@ pub struct PersonView {
     /// The broken glass this person is read under, outside the reader's areas (their household
     /// is not shown then); none for a person of the reader's areas.
     pub glass_break: Option<crate::oversight::GlassBreakView>,
+    /// The entries merged into this one (重复登记), oldest first.
+    pub merges: Vec<crate::duplicates::MergeView>,
 }
 
 pub async fn person_view(
@@ -506,7 +510,10 @@ pub async fn person_view(
         // Outside the user's areas: a 404, as for nobody, unless they broke the glass for them.
         None => match crate::oversight::granted(state, user, &id).await? {
             Some((grant, person)) => (person, Some(grant)),
-            None => return Err(ApiError::NotFound),
+            None => match crate::duplicates::merged_into(state, user, &id).await? {
+                Some(kept) => return Err(ApiError::Merged(kept)),
+                None => return Err(ApiError::NotFound),
+            },
         },
     };
     let others: Vec<PersonRecord> = if glass_break.is_some() {
@@ -548,6 +555,14 @@ pub async fn person_view(
         true => Some(crate::testing::person_testing(state, user, summary.person_id.as_str()).await?),
         false => None,
     };
+    let merges = state
+        .store
+        .person_merges(&summary.person_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.kept_id == summary.person_id.as_str())
+        .map(Into::into)
+        .collect();
     Ok(PersonView {
         summary,
         id_number,
@@ -557,6 +572,7 @@ pub async fn person_view(
         contact_of,
         testing,
         glass_break: glass_break.map(Into::into),
+        merges,
     })
 }
 

@@ -25,6 +25,9 @@ pub enum ApiError {
     TwoFactorRequired,
     #[error("not found")]
     NotFound,
+    /// The entry was merged into another (重复登记), named, inside the reader's areas.
+    #[error("this entry was merged into {0}")]
+    Merged(String),
     /// Not found, saying what.
     #[error("{0}")]
     Missing(String),
@@ -60,7 +63,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable word for programs: unauthorized, two_factor_code (give `code` too),
+    /// A stable word for programs: merged (the entry went into the one named), unauthorized, two_factor_code (give `code` too),
     /// two_factor_required (enrol a second factor first), forbidden, not_found, conflict, bad_request,
     /// invalid, too_large, too_many_attempts, unavailable, storage_full, not_ready, internal.
     pub code: &'static str,
@@ -76,7 +79,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::TwoFactorRequired => StatusCode::FORBIDDEN,
-            ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(_) | ApiError::Merged(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -95,6 +98,7 @@ impl ApiError {
             ApiError::TwoFactorCode => "two_factor_code",
             ApiError::TwoFactorRequired => "two_factor_required",
             ApiError::NotFound | ApiError::Missing(_) => "not_found",
+            ApiError::Merged(_) => "merged",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",

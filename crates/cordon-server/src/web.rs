@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web_workforce::router())
         .merge(crate::web_needs::router())
         .merge(crate::web_oversight::router())
+        .merge(crate::web_duplicates::router())
         .merge(crate::web_dashboard::router())
 }
 
@@ -543,6 +544,7 @@ async fn person_page(State(state): State<AppState>, pu: PageUser, Path(id): Path
     match api::person_view(&state, page.user.as_ref().expect("signed in"), &id, "GET /people/{id}").await {
         Ok(person) => (jar, render(&PersonTemplate { page, person })).into_response(),
         Err(ApiError::NotFound) => crate::web_oversight::not_in_areas(page, jar, &id),
+        Err(ApiError::Merged(kept)) => (jar, Redirect::to(&format!("/people/{kept}"))).into_response(),
         Err(e) => error_page(page, jar, e),
     }
 }

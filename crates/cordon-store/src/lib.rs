@@ -9,6 +9,7 @@ mod bulk;
 mod cases;
 mod figures;
 mod gates;
+mod merge;
 mod needs;
 mod postgres;
 mod retention;
@@ -46,6 +47,7 @@ pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,
 };
+pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::{PgAdmin, PgStore};
 pub use retention::{PurgeAction, PurgeStep};
@@ -317,6 +319,13 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     /// One person, if they live inside `scope`. Outside it, `None`: the caller cannot tell
     /// "elsewhere" from "nobody".
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>>;
+
+    /// 重复登记: pairs of entries inside `scope` that may be one person, strongest first.
+    async fn duplicate_people(&self, scope: &AreaPath, limit: u32) -> Result<Vec<DuplicatePair>>;
+    /// Merges one entry into another, in one transaction (`merge.rs` says what moves).
+    async fn merge_people(&self, m: &PersonMerge<'_>) -> Result<MergeRecord>;
+    /// The merges a register id took part in, kept or merged, oldest first.
+    async fn person_merges(&self, person: &PersonId) -> Result<Vec<MergeRecord>>;
 
     // ---- import ----
 

@@ -263,6 +263,18 @@ impl Store for PgStore {
         row.as_ref().map(|r| rows::person_record(r, &self.keys)).transpose()
     }
 
+    async fn duplicate_people(&self, scope: &AreaPath, limit: u32) -> Result<Vec<crate::DuplicatePair>> {
+        crate::merge::postgres::duplicates(&self.pool, &self.keys, scope, limit).await
+    }
+
+    async fn merge_people(&self, m: &crate::PersonMerge<'_>) -> Result<crate::MergeRecord> {
+        crate::merge::postgres::merge(&self.pool, &self.keys, m).await
+    }
+
+    async fn person_merges(&self, person: &PersonId) -> Result<Vec<crate::MergeRecord>> {
+        crate::merge::postgres::merges(&self.pool, person).await
+    }
+
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
         let mut tx = self.pool.begin().await?;
         // Imports queue one behind the other (they number areas from max(id)); readers go on.

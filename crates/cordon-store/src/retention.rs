@@ -222,6 +222,15 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "person_merges",
+        action: Pseudonymise,
+        what: "which entries were merged, and why",
+        count: "SELECT count(*) FROM person_merges WHERE kept_id <> '' OR merged_id <> '' OR reason <> ''",
+        apply: &["UPDATE person_merges SET kept_id = '', merged_id = '', reason = '' \
+                  WHERE kept_id <> '' OR merged_id <> '' OR reason <> ''"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "people",
         action: Delete,
         what: "the register: names, ID numbers, phones, birth years, tags, households",

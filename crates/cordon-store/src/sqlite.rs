@@ -291,6 +291,18 @@ impl Store for SqliteStore {
         row.as_ref().map(|r| rows::person_record(r, &self.keys)).transpose()
     }
 
+    async fn duplicate_people(&self, scope: &AreaPath, limit: u32) -> Result<Vec<crate::DuplicatePair>> {
+        crate::merge::sqlite::duplicates(&self.pool, &self.keys, scope, limit).await
+    }
+
+    async fn merge_people(&self, m: &crate::PersonMerge<'_>) -> Result<crate::MergeRecord> {
+        crate::merge::sqlite::merge(&self.pool, &self.keys, m).await
+    }
+
+    async fn person_merges(&self, person: &PersonId) -> Result<Vec<crate::MergeRecord>> {
+        crate::merge::sqlite::merges(&self.pool, person).await
+    }
+
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {
         // IMMEDIATE takes the write lock now: two imports queue instead of failing halfway.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;

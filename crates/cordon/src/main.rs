@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_dashboard;
+mod bench_duplicates;
 mod bench_gates;
 mod bench_needs;
 mod bench_stats;
@@ -119,6 +120,9 @@ enum BenchCommand {
     /// Samples and results files through the import, against the bare bulk load of the same
     /// files, and the sweep of a district.
     Testing(bench_testing::TestingBench),
+    /// The register's likely duplicates of a community, a district and the city, against the
+    /// database's own grouping of the ID numbers' blind index.
+    Duplicates(bench_duplicates::DuplicatesBench),
     /// Gate decisions over HTTP at a steady rate against a server in its own process, beside
     /// its health check at the same rate.
     Gates(bench_gates::GatesBench),
@@ -462,6 +466,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Bench(BenchCommand::Zones(b)) => bench::run(&b),
         Command::Bench(BenchCommand::Trace(b)) => trace::bench(&b),
         Command::Bench(BenchCommand::Testing(b)) => bench_testing::run(&b).await,
+        Command::Bench(BenchCommand::Duplicates(b)) => bench_duplicates::bench(&b).await,
         Command::Bench(BenchCommand::Gates(b)) => bench_gates::bench(&b).await,
         Command::Bench(BenchCommand::Workforce(b)) => bench_workforce::bench(&b).await,
         Command::Bench(BenchCommand::Needs(b)) => bench_needs::bench(&b).await,

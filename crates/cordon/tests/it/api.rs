@@ -275,3 +275,39 @@ both!(
     pages_need_a_session,
     own_password_changed
 );
+
+/// Behind a proxy Cordon is told to trust, failed sign-ins count against the address the proxy
+/// last added to `X-Forwarded-For` (the client's), not the proxy's own: a flood from one client
+/// locks that client out and nobody else behind the same proxy.
+async fn behind_a_proxy_the_client_is_counted(s: &Server) {
+    let login = |name: String, chain: &str| {
+        client()
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .header("x-forwarded-for", chain)
+            .json(&serde_json::json!({"username": name, "password": "guess"}))
+            .send()
+    };
+    // Each name guessed once (no account's own limit is reached); what the client wrote first is
+    // its own claim, the proxy's addition last.
+    for i in 0..30 {
+        let r = login(format!("nobody{i}"), &format!("192.0.2.{i}, 203.0.113.7")).await.unwrap();
+        assert_eq!(r.status(), 401, "guess {i}");
+    }
+    let r = login("somebody".into(), "203.0.113.7").await.unwrap();
+    assert_eq!(r.status(), 429, "the flooding client, whatever it claims first");
+    // Another client behind the same proxy signs in.
+    let r = client()
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .header("x-forwarded-for", "203.0.113.8")
+        .json(&serde_json::json!({"username": "admin", "password": support::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_client_is_counted_on_sqlite() {
+    let s = support::demo_with(support::sqlite(), &["--history-days", "0", "--behind-proxy"]);
+    behind_a_proxy_the_client_is_counted(&s).await;
+}

@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod crash;
 mod dashboard;
+mod duplicates;
 mod faults;
 mod gates;
 mod hostile;

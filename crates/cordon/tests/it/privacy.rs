@@ -3,26 +3,14 @@
 //! not in the database (its file on SQLite, a dump on PostgreSQL), not in the server's log, not
 //! in an importer's error.
 
-use crate::support::{self, Server, cordon, database_bytes, first_household, holds, on_both_backends};
+use crate::support::{
+    self, Server, cordon, database_bytes, first_household, holds, import_people, on_both_backends,
+};
 
 const ID: &str = "11010519491231002X";
 const PHONE: &str = "13912345678";
 /// The same ID number with a wrong check character: refused, and not repeated.
 const BAD_ID: &str = "110105194912310021";
-
-fn import_people(s: &Server, csv: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("people.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = cordon()
-        .args(["import", "people"])
-        .arg(&file)
-        .args(["--db", &s.db.url])
-        .env("CORDON_LOG", "info,sqlx=warn")
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
 
 async fn identifiers_are_sealed(s: &Server) {
     let token = s.login("admin").await;

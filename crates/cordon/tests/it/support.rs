@@ -259,6 +259,22 @@ impl Server {
 
 /// Runs each named test (an `async fn(&Server)` of the calling module) against a fresh demo on
 /// SQLite and, when `CORDON_TEST_PG` is set, on PostgreSQL.
+/// `cordon import people` of this CSV into the server's database: whether it landed, and what
+/// the importer wrote to standard error.
+pub fn import_people(s: &Server, csv: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = cordon()
+        .args(["import", "people"])
+        .arg(&file)
+        .args(["--db", &s.db.url])
+        .env("CORDON_LOG", "info,sqlx=warn")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// The first household of an area, walking down the tree, and its people's register ids.
 pub async fn first_household(s: &Server, token: &str, area: &str) -> (String, Vec<String>) {
     let mut code = area.to_owned();
