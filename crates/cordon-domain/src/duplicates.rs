@@ -1,7 +1,7 @@
 //! 重复登记: one resident registered twice (by two grid workers, at home and at a relative's, once
 //! with an ID number and once with a phone). Two entries are taken for one person on the same ID
 //! number (by its blind index: the number itself is never compared in clear), or on the same name
-//! with the same phone, or with the same birth year in the same district. A merge keeps one entry,
+//! with the same phone, or with the same birth year in the same household. A merge keeps one entry,
 //! fills what it lacks from the other, and moves the other's history onto it.
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,8 @@ pub enum DuplicateReason {
     SameIdNumber,
     /// The same name and phone (a household's shared phone has other names).
     NameAndPhone,
-    /// The same name and birth year in the same district: worth a look, not a certainty.
+    /// The same name and birth year in the same household (across a district the same name and
+    /// year is as often two people as one).
     NameAndBirthYear,
 }
 
@@ -41,10 +42,10 @@ impl DuplicateReason {
         match (self, zh) {
             (DuplicateReason::SameIdNumber, true) => "身份证号相同",
             (DuplicateReason::NameAndPhone, true) => "姓名和电话相同",
-            (DuplicateReason::NameAndBirthYear, true) => "同区姓名和出生年份相同",
+            (DuplicateReason::NameAndBirthYear, true) => "同户姓名和出生年份相同",
             (DuplicateReason::SameIdNumber, false) => "same ID number",
             (DuplicateReason::NameAndPhone, false) => "same name and phone",
-            (DuplicateReason::NameAndBirthYear, false) => "same name and birth year, same district",
+            (DuplicateReason::NameAndBirthYear, false) => "same name and birth year, same household",
         }
     }
 }

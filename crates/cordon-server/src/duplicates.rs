@@ -85,7 +85,7 @@ pub async fn find(
 }
 
 /// Pairs of entries in the caller's areas that may be one person: the same ID number, the same
-/// name and phone, or the same name and birth year in one district; strongest first. Every
+/// name and phone, or the same name and birth year in one household; strongest first. Every
 /// person listed is audited.
 #[utoipa::path(get, path = "/api/v1/people/duplicates", tag = "people", security(("bearer" = [])), params(DuplicatesParams),
     responses((status = 200, body = Vec<DuplicatePairView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]

@@ -80,32 +80,48 @@ const MOVES: &[(&str, &str, Option<&str>)] = &[
     ("proposals", "case_person_id", None),
 ];
 
-/// The candidate pairs inside a path range ($1, $2), at most $3, strongest reason first. Names
-/// with birth years are grouped first (one sort of the range) rather than joined person by
-/// person, since a common name and year (王伟, 1985) recurs across a city. Pairs
-/// whose ID numbers both exist and differ are two people, whatever else they share; so are a
-/// man and a woman of the same name and year.
-const CANDIDATES: &str = "\
-    SELECT a.person_id AS a_id, b.person_id AS b_id, 0 AS strength FROM people a \
-      JOIN people b ON b.id_index = a.id_index AND b.person_id > a.person_id \
-     WHERE a.id_index IS NOT NULL AND a.path >= $1 AND a.path < $2 AND b.path >= $1 AND b.path < $2 \
-    UNION ALL \
-    SELECT a.person_id, b.person_id, 1 FROM people a \
-      JOIN people b ON b.phone_index = a.phone_index AND b.name = a.name AND b.person_id > a.person_id \
-     WHERE a.phone_index IS NOT NULL AND a.path >= $1 AND a.path < $2 AND b.path >= $1 AND b.path < $2 \
-       AND (a.id_index IS NULL OR b.id_index IS NULL) \
-    UNION ALL \
-    SELECT a.person_id, b.person_id, 2 FROM ( \
-        SELECT district_code, name, birth_year FROM people \
-         WHERE birth_year IS NOT NULL AND path >= $1 AND path < $2 \
-         GROUP BY district_code, name, birth_year HAVING count(*) > 1) g \
-      JOIN people a ON a.name = g.name AND a.birth_year = g.birth_year AND a.district_code = g.district_code \
-      JOIN people b ON b.name = g.name AND b.birth_year = g.birth_year AND b.district_code = g.district_code \
-                   AND b.person_id > a.person_id \
-     WHERE a.path >= $1 AND a.path < $2 AND b.path >= $1 AND b.path < $2 \
-       AND (a.id_index IS NULL OR b.id_index IS NULL) \
-       AND (a.sex = b.sex OR a.sex = 'unknown' OR b.sex = 'unknown') \
-    ORDER BY strength, a_id, b_id LIMIT $3";
+/// The candidate pairs, at most $3, strongest reason first; inside the path range ($1, $2) when
+/// `scoped` (a reader below the city), else the whole register. Pairs whose ID numbers both exist
+/// and differ are two people, whatever else they share; so are a man and a woman.
+///
+/// Each reason groups first (one pass over the range) and joins back only the keys held twice,
+/// never person by person: common names recur by the thousand in a city. Name and birth year
+/// are compared within one household, where a second registration lands; across a district the
+/// same name and year is as often two people as one. For the whole register `scan` is what makes
+/// the database read the table straight through rather than look each row up from an index that
+/// lacks the grouped columns (SQLite's `NOT INDEXED`: 3.6 s instead of 21 s on 3.75 M people).
+fn candidates(scoped: bool, scan: &str) -> String {
+    let (range, pair_range) = if scoped {
+        ("AND path >= $1 AND path < $2", "AND a.path >= $1 AND a.path < $2 AND b.path >= $1 AND b.path < $2")
+    } else {
+        ("", "")
+    };
+    format!(
+        "SELECT a.person_id AS a_id, b.person_id AS b_id, 0 AS strength FROM ( \
+            SELECT id_index FROM people WHERE id_index IS NOT NULL {range} \
+             GROUP BY id_index HAVING count(*) > 1) g \
+          JOIN people a ON a.id_index = g.id_index \
+          JOIN people b ON b.id_index = g.id_index AND b.person_id > a.person_id \
+         WHERE 1 = 1 {pair_range} \
+        UNION ALL \
+        SELECT a.person_id, b.person_id, 1 FROM ( \
+            SELECT phone_index, name FROM people{scan} WHERE phone_index IS NOT NULL {range} \
+             GROUP BY phone_index, name HAVING count(*) > 1) g \
+          JOIN people a ON a.phone_index = g.phone_index AND a.name = g.name \
+          JOIN people b ON b.phone_index = g.phone_index AND b.name = g.name AND b.person_id > a.person_id \
+         WHERE (a.id_index IS NULL OR b.id_index IS NULL) {pair_range} \
+        UNION ALL \
+        SELECT a.person_id, b.person_id, 2 FROM ( \
+            SELECT path, name, birth_year FROM people{scan} WHERE birth_year IS NOT NULL {range} \
+             GROUP BY path, name, birth_year HAVING count(*) > 1) g \
+          JOIN people a ON a.path = g.path AND a.name = g.name AND a.birth_year = g.birth_year \
+          JOIN people b ON b.path = g.path AND b.name = g.name AND b.birth_year = g.birth_year \
+                       AND b.person_id > a.person_id \
+         WHERE (a.id_index IS NULL OR b.id_index IS NULL) \
+           AND (a.sex = b.sex OR a.sex = 'unknown' OR b.sex = 'unknown') \
+        ORDER BY strength, a_id, b_id LIMIT $3"
+    )
+}
 
 fn facts(p: &PersonRecord) -> PersonFacts {
     PersonFacts {
@@ -130,7 +146,7 @@ fn pairs(rows: Vec<(String, String, i64)>) -> Vec<(String, String, DuplicateReas
 }
 
 macro_rules! backend {
-    ($name:ident, $db:ty, $lock:literal, |$pool:ident| $begin:expr) => {
+    ($name:ident, $db:ty, $lock:literal, $scan:literal, |$pool:ident| $begin:expr) => {
         pub(crate) mod $name {
             use super::*;
             use crate::seal::{Field, Keyring};
@@ -159,7 +175,9 @@ macro_rules! backend {
             ) -> Result<Vec<DuplicatePair>> {
                 let (lo, hi) = scope.subtree_range();
                 // A pair can come from two branches: a few more rows than asked, then each once.
-                let rows = sqlx::query(CANDIDATES)
+                let scoped = scope != &AreaPath::root();
+                let sql = candidates(scoped, if scoped { "" } else { $scan });
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&lo)
                     .bind(&hi)
                     .bind(i64::from(limit) * 2)
@@ -356,8 +374,8 @@ macro_rules! backend {
     };
 }
 
-backend!(sqlite, sqlx::Sqlite, "", |pool| pool.begin_with("BEGIN IMMEDIATE"));
-backend!(postgres, sqlx::Postgres, " FOR UPDATE", |pool| pool.begin());
+backend!(sqlite, sqlx::Sqlite, "", " NOT INDEXED", |pool| pool.begin_with("BEGIN IMMEDIATE"));
+backend!(postgres, sqlx::Postgres, " FOR UPDATE", "", |pool| pool.begin());
 
 #[cfg(test)]
 mod tests {
