@@ -121,6 +121,7 @@ async fn allowed(state: &AppState, parts: &axum::http::request::Parts) -> Result
         }
     }
     match crate::auth::session_user(parts, state).await? {
+        Some(u) if crate::second_factor::must_enrol(state, &u) => Err(ApiError::TwoFactorRequired),
         Some(u) if u.may(cordon_domain::Right::ReviewAudit) => Ok(()),
         Some(_) => Err(ApiError::Forbidden("the metrics are for headquarters and the scraper".into())),
         None => Err(ApiError::Unauthorized),

@@ -33,6 +33,7 @@ async fn headquarters_signs_in_with_a_code(s: &Server) {
     let (status, me) = s.get(&admin, "/api/v1/me").await;
     assert_eq!(status, 200);
     assert_eq!(me["two_factor"], false);
+    assert_eq!(s.get(&admin, "/metrics").await.0, 403, "the metrics too");
     let web = s.web_login("admin").await;
     let r = web.get(format!("{}/zones", s.base)).send().await.unwrap();
     assert_eq!(r.status(), 303);
