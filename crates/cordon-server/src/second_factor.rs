@@ -90,9 +90,7 @@ pub fn setup(user: &User) -> Result<TwoFactorSetup, ApiError> {
                 .into(),
         ));
     }
-    let secret = Secret::from(rand::random::<[u8; SECRET_BYTES]>()).to_base32();
-    let url = totp(&secret, &user.username)?.to_url().map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(TwoFactorSetup { secret, url })
+    setup_again(user, Secret::from(rand::random::<[u8; SECRET_BYTES]>()).to_base32())
 }
 
 /// The setup of a secret given back by a form that was refused (the app holds it already).
