@@ -4,7 +4,10 @@
 //! one, and 新城区 as a precaution district. Days are counted back from the day the demo is
 //! seeded, so the countdowns always read as an outbreak in progress.
 
-use cordon_domain::{AreaCode, EventKind, Tier};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use cordon_domain::lifecycle::zone_state;
+use cordon_domain::{AreaCode, EventKind, Profile, Tier, ZoneEvent};
 
 use crate::{GONGZHUFU, Scale, XINCHENG};
 
@@ -157,4 +160,144 @@ pub fn demo_zones(scale: Scale, populated: &[AreaCode]) -> Vec<DemoZone> {
         }
     }
     out
+}
+
+impl DemoZone {
+    /// The moment `days_ago` days before `today` at `hour` local time, never later than a minute
+    /// before `now` (a story's "today at 12:00" seeded at 9:00 happens a minute ago).
+    pub fn moment(today: NaiveDate, days_ago: u32, hour: u32, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        let day = today - Duration::days(days_ago.into());
+        let local = day.and_hms_opt(hour, 0, 0).expect("an hour of the day");
+        let t = tz.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc));
+        t.min(now - Duration::minutes(1))
+    }
+
+    /// The zone's story on the clock, seeded at `now`: drawn, then each event at its moment.
+    pub fn timeline(&self, now: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, Vec<(DateTime<Utc>, &DemoEvent)>) {
+        let today = now.with_timezone(&tz).date_naive();
+        let drawn = Self::moment(today, self.days_ago, self.hour, now, tz);
+        let events =
+            self.events.iter().map(|e| (Self::moment(today, e.days_ago, e.hour, now, tz), e)).collect();
+        (drawn, events)
+    }
+}
+
+/// The first step of a zone's story the profile's rules refuse on its day, in words: each step
+/// down and lift is judged by the lifecycle engine on the events before it, as headquarters'
+/// approval is (`ZoneState::allows`). `None`: every step was allowed.
+pub fn first_refused_step(
+    profile: &Profile,
+    tier: Tier,
+    drawn: DateTime<Utc>,
+    events: &[(DateTime<Utc>, EventKind)],
+    tz: Tz,
+) -> Option<String> {
+    let mut so_far = vec![ZoneEvent { at: drawn, kind: EventKind::Designated { tier } }];
+    for (at, kind) in events {
+        let to = match kind {
+            EventKind::SteppedDown { tier } => Some(Some(*tier)),
+            EventKind::Lifted => Some(None),
+            _ => None,
+        };
+        if let Some(to) = to {
+            let state = zone_state(profile, &so_far, *at, tz);
+            if !state.allows(to) {
+                return Some(format!("{kind:?} at {at} is refused: {:?}", state.blockers));
+            }
+        }
+        so_far.push(ZoneEvent { at: *at, kind: kind.clone() });
+    }
+    None
+}
+
+/// The zone the month's history draws over the building of each day's first case: sealed the
+/// same day, an all-negative round on its seventh day and a step down to controlled the next
+/// hour, three more clean days and a step down to precaution, then lifted by hand the next
+/// morning. Offsets from the moment it is drawn.
+pub fn history_zone_story() -> Vec<(Duration, EventKind, &'static str)> {
+    vec![
+        (
+            Duration::days(7) - Duration::hours(4),
+            EventKind::Round { all_negative: true },
+            "第7天全员核酸，结果全部阴性",
+        ),
+        (
+            Duration::days(7),
+            EventKind::SteppedDown { tier: Tier::Controlled },
+            "连续7天无新增，第7天全员核酸全阴，降为管控区",
+        ),
+        (
+            Duration::days(10),
+            EventKind::SteppedDown { tier: Tier::Precaution },
+            "管控区连续3天无新增，降为防范区",
+        ),
+        (Duration::days(11), EventKind::Lifted, "解除防范区管理"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scale, XINCHENG};
+
+    fn story(z: &DemoZone, now: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, Vec<(DateTime<Utc>, EventKind)>) {
+        let (drawn, events) = z.timeline(now, tz);
+        (drawn, events.into_iter().map(|(at, e)| (at, e.kind.clone())).collect())
+    }
+
+    /// Every step down and lift of the demo's zones is one the profile the demo draws them
+    /// under allows on its day, whatever the day and hour the demo is seeded.
+    #[test]
+    fn every_step_of_the_demo_zones_is_allowed_on_its_day() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let profile = cordon_domain::protocol::builtin()
+            .into_iter()
+            .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
+            .expect("the default profile ships");
+        let populated: Vec<AreaCode> =
+            ["150103001001", "150104001001", "150105001001"].iter().map(|c| code(c)).collect();
+        let zones = demo_zones(Scale::City, &populated);
+        assert!(
+            zones.iter().any(|z| z.events.iter().any(|e| matches!(e.kind, EventKind::SteppedDown { .. })))
+        );
+        assert!(zones.iter().any(|z| z.area.as_str() == XINCHENG));
+        for now in
+            ["2022-04-20T01:30:00Z", "2022-04-20T09:00:00Z", "2022-04-20T15:59:00Z", "2022-12-31T23:00:00Z"]
+        {
+            let now: DateTime<Utc> = now.parse().unwrap();
+            for z in &zones {
+                let (drawn, events) = story(z, now, tz);
+                assert_eq!(
+                    first_refused_step(&profile, z.tier, drawn, &events, tz),
+                    None,
+                    "{} seeded at {now}",
+                    z.area
+                );
+            }
+            let drawn = now - Duration::days(20);
+            let events: Vec<_> = history_zone_story().into_iter().map(|(d, k, _)| (drawn + d, k)).collect();
+            assert_eq!(
+                first_refused_step(&profile, Tier::Sealed, drawn, &events, tz),
+                None,
+                "the history's zone"
+            );
+        }
+    }
+
+    /// The check refuses what the rules refuse: a step down with no round on the seventh day,
+    /// and a lift straight from a sealed tier.
+    #[test]
+    fn a_step_the_rules_refuse_is_named() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let profile = cordon_domain::protocol::builtin()
+            .into_iter()
+            .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
+            .unwrap();
+        let drawn: DateTime<Utc> = "2022-04-01T02:00:00Z".parse().unwrap();
+        let early = [(drawn + Duration::days(8), EventKind::SteppedDown { tier: Tier::Controlled })];
+        let refused = first_refused_step(&profile, Tier::Sealed, drawn, &early, tz).unwrap();
+        assert!(refused.contains("RoundRequired"), "{refused}");
+        let lifted = [(drawn + Duration::days(30), EventKind::Lifted)];
+        assert!(first_refused_step(&profile, Tier::Sealed, drawn, &lifted, tz).is_some());
+    }
 }

@@ -92,6 +92,19 @@ impl ZoneState {
         self.step.map(|s| s.to)
     }
 
+    /// Whether the rules allow the zone to go to `to` now (`None`: lifted): a step down the
+    /// profile has from this tier once it is ready, or a lift by hand from a tier the profile
+    /// has no step down from (a precaution zone under the 9th edition).
+    pub fn allows(&self, to: Option<Tier>) -> bool {
+        if !self.is_active() {
+            return false;
+        }
+        match self.step {
+            Some(step) => self.ready && step.to == to,
+            None => to.is_none(),
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.tier.is_some()
     }

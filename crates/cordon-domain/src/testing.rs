@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::DomainError;
+pub use crate::protocol::pooling::{DILUTION_LIMIT, Pooling};
 use crate::protocol::{Profile, Tier};
 
 /// What a lab reported for one tube.
@@ -53,20 +54,6 @@ impl TubeResult {
         }
     }
 }
-
-/// How many people a tube may hold under one tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Pooling {
-    /// People in one tube at most; 1 is single-tube testing (单管单检).
-    pub max: u32,
-    /// A household may share one tube whatever `max` says (一户一管).
-    #[serde(default)]
-    pub household: bool,
-}
-
-/// The dilution limit of the 2022 guides: no tube holds more than 20 people.
-pub const DILUTION_LIMIT: u32 = 20;
 
 impl Profile {
     /// The pooling for people whose home is under `tier` (none: outside every zone).

@@ -19,15 +19,15 @@ pub enum OutbreakCommand {
     /// the closing date, then `cordon purge` deletes or pseudonymises it.
     Close(CloseArgs),
     /// Reopens a closed outbreak (a new wave before the purge): the retention clock stops.
-    Reopen(super::DbArg),
+    Reopen(crate::common::DbArg),
     /// Whether the outbreak is closed, and when its personal data is due for purging.
-    Status(super::DbArg),
+    Status(crate::common::DbArg),
 }
 
 #[derive(Args)]
 pub struct CloseArgs {
     #[command(flatten)]
-    db: super::DbArg,
+    db: crate::common::DbArg,
     /// Days the personal data is kept after the closing date.
     #[arg(long)]
     retention_days: u32,
@@ -46,7 +46,7 @@ pub struct CloseArgs {
 #[derive(Args)]
 pub struct PurgeArgs {
     #[command(flatten)]
-    db: super::DbArg,
+    db: crate::common::DbArg,
     /// Report what would be deleted or pseudonymised, and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -110,7 +110,7 @@ pub async fn outbreak(cmd: OutbreakCommand) -> Result<()> {
     match cmd {
         OutbreakCommand::Close(a) => close(a).await,
         OutbreakCommand::Reopen(db) => {
-            let store = super::open(&db.url(super::DEFAULT_DB)).await?;
+            let store = crate::common::open(&db.url(crate::common::DEFAULT_DB)).await?;
             if retention(&*store).await?.is_none() {
                 bail!("the outbreak is not closed");
             }
@@ -122,7 +122,7 @@ pub async fn outbreak(cmd: OutbreakCommand) -> Result<()> {
             Ok(())
         }
         OutbreakCommand::Status(db) => {
-            let store = super::open(&db.url(super::DEFAULT_DB)).await?;
+            let store = crate::common::open(&db.url(crate::common::DEFAULT_DB)).await?;
             match retention(&*store).await? {
                 Some(r) => println!("{}", describe(&r, store.setting(CLOSED_BY).await?.as_deref(), today())),
                 None => println!("The outbreak is open: no personal data is due for purging."),
@@ -136,7 +136,7 @@ pub async fn outbreak(cmd: OutbreakCommand) -> Result<()> {
 }
 
 async fn close(a: CloseArgs) -> Result<()> {
-    let store = super::open(&a.db.url(super::DEFAULT_DB)).await?;
+    let store = crate::common::open(&a.db.url(crate::common::DEFAULT_DB)).await?;
     let today = today();
     let r = Retention::new(a.on.unwrap_or(today), a.retention_days, today)?;
     if let Some(old) = retention(&*store).await? {
@@ -145,7 +145,7 @@ async fn close(a: CloseArgs) -> Result<()> {
             old.closed_on
         );
     }
-    let user = super::acting_user(&store, &a.by).await?;
+    let user = crate::common::acting_user(&store, &a.by).await?;
     if !user.may(cordon_domain::Right::Command) {
         bail!("{} lacks the `command` right (headquarters'): only headquarters closes an outbreak", a.by);
     }
@@ -189,7 +189,7 @@ async fn close(a: CloseArgs) -> Result<()> {
 }
 
 pub async fn purge(a: PurgeArgs) -> Result<()> {
-    let store = super::open(&a.db.url(super::DEFAULT_DB)).await?;
+    let store = crate::common::open(&a.db.url(crate::common::DEFAULT_DB)).await?;
     let today = today();
     let Some(r) = retention(&*store).await? else {
         bail!(

@@ -2,6 +2,7 @@
 //! random port. PostgreSQL runs when `CORDON_TEST_PG` names a server (CI sets it).
 
 mod api;
+mod architecture;
 mod audit;
 mod cases;
 mod cli;

@@ -35,15 +35,26 @@ fn api_routes(doc: &Value) -> Vec<Route> {
     out
 }
 
-/// Every `.route("PATH", get(…).post(…))` in the server's source outside the API.
-fn page_routes() -> Vec<Route> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../cordon-server/src");
-    let mut out = Vec::new();
+/// Every Rust file under `dir`, in every folder below it.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
         }
+    }
+}
+
+/// Every `.route("PATH", get(…).post(…))` in the server's source outside the API: every
+/// capability's folder (`pages.rs` and whatever it merges), the layout's and `lib.rs`.
+fn page_routes() -> Vec<Route> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../cordon-server/src");
+    let mut files = Vec::new();
+    sources(std::path::Path::new(dir), &mut files);
+    let mut out = Vec::new();
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         for (at, _) in text.match_indices(".route(\"") {
             let rest = &text[at + 8..];

@@ -1,0 +1,210 @@
+//! The account's pages: sign-in, sign-out, the account page, a change of password, the second factor's set-up.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::second_factor;
+use crate::AppState;
+use crate::http::auth::{self, token_hash};
+use crate::http::error::ApiError;
+use crate::web::*;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate {
+    page: Page,
+    next: String,
+    failed: bool,
+    /// The account signs in with a code: the form asks for it (and the password again).
+    code_asked: bool,
+    /// Kept in the form when the code is asked.
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login_page(PageLang { lang, jar }: PageLang, Query(q): Query<LoginQuery>) -> Response {
+    let page = Page::new(lang, None, "/login");
+    let next = safe_next(q.next.as_deref()).to_owned();
+    let t = LoginTemplate { page, next, failed: false, code_asked: false, username: String::new() };
+    (jar, render(&t)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    /// The authenticator app's code, for an account with two-factor sign-in.
+    code: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    auth::ClientAddr(from): auth::ClientAddr,
+    PageLang { lang, jar }: PageLang,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match crate::account::login(&state, &form.username, &form.password, form.code.as_deref(), from).await {
+        Ok((token, _)) => {
+            let jar = jar.add(auth::session_cookie(&state, token));
+            (jar, Redirect::to(safe_next(form.next.as_deref()))).into_response()
+        }
+        Err(e @ (ApiError::BadLogin | ApiError::BadCode | ApiError::TwoFactorCode)) => {
+            let page = Page::new(lang, None, "/login");
+            let next = safe_next(form.next.as_deref()).to_owned();
+            // Asked for the code: the form comes back with the code's field first.
+            let (failed, code_asked) = match e {
+                ApiError::TwoFactorCode => (false, true),
+                ApiError::BadCode => (true, true),
+                _ => (true, false),
+            };
+            let username = if code_asked { form.username.clone() } else { String::new() };
+            let t = LoginTemplate { page, next, failed, code_asked, username };
+            (StatusCode::UNAUTHORIZED, render(&t)).into_response()
+        }
+        Err(e @ ApiError::TooManyAttempts(_)) => {
+            let page = Page::new(lang, None, "/login");
+            (StatusCode::TOO_MANY_REQUESTS, jar, render(&ErrorTemplate { page, message: e.to_string() }))
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(c) = jar.get(auth::SESSION_COOKIE)
+        && let Err(e) = state.store.delete_session(&token_hash(c.value())).await
+    {
+        return ApiError::from(e).into_response();
+    }
+    (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountTemplate {
+    page: Page,
+    /// Why the last change was refused.
+    refused: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "two_factor.html")]
+struct TwoFactorTemplate {
+    page: Page,
+    setup: crate::account::second_factor::TwoFactorSetup,
+    /// The otpauth link as a QR code (SVG), for the phone's camera.
+    qr: String,
+    refused: Option<String>,
+}
+
+fn two_factor_form(
+    page: Page,
+    jar: CookieJar,
+    setup: crate::account::second_factor::TwoFactorSetup,
+    refused: Option<(StatusCode, String)>,
+) -> Response {
+    let qr = qrcode::QrCode::new(setup.url.as_bytes())
+        .map(|c| c.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).build())
+        .unwrap_or_default();
+    let (status, refused) = match refused {
+        Some((s, why)) => (s, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    (status, jar, render(&TwoFactorTemplate { page, setup, qr, refused })).into_response()
+}
+
+/// A fresh secret to scan, and the form that confirms it with a code and the password.
+async fn two_factor_page(pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match crate::account::second_factor::setup(&user) {
+        Ok(setup) => two_factor_form(page, jar, setup, None),
+        Err(ApiError::Conflict(_)) => (jar, Redirect::to("/account")).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TwoFactorForm {
+    secret: String,
+    code: String,
+    password: String,
+}
+
+async fn two_factor_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    auth::ClientAddr(from): auth::ClientAddr,
+    Form(f): Form<TwoFactorForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = second_factor::TwoFactorConfirm { secret: f.secret, code: f.code, password: f.password };
+    match crate::account::second_factor::confirm(&state, &user, &req, from).await {
+        Ok(()) => (jar, Redirect::to("/account")).into_response(),
+        // Refused: the same secret again (the app holds it already), with the reason.
+        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
+            let setup = match crate::account::second_factor::setup_again(&user, req.secret) {
+                Ok(s) => s,
+                Err(e) => return error_page(page, jar, e),
+            };
+            two_factor_form(page, jar, setup, Some((e.status(), e.to_string())))
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+async fn account_page(pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    (jar, render(&AccountTemplate { page, refused: None })).into_response()
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+/// A password changed ends every session, this one too: back to the sign-in.
+async fn password_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    auth::ClientAddr(from): auth::ClientAddr,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match crate::account::change_password(&state, &user, &f.current_password, &f.new_password, from).await {
+        Ok(()) => (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response(),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
+            let status = e.status();
+            (status, jar, render(&AccountTemplate { page, refused: Some(e.to_string()) })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// The account's pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/password", post(password_submit))
+        .route("/account/two-factor", get(two_factor_page).post(two_factor_submit))
+}

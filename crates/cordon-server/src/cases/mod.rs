@@ -1,0 +1,10 @@
+//! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and public notices, the transmission chain: the service, its API and its pages.
+
+mod service;
+
+pub use service::*;
+pub mod api;
+pub mod pages;
+pub mod scan_index;
+mod words;
+pub use words::CaseTexts;

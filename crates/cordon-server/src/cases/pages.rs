@@ -1,0 +1,507 @@
+//! The case pages: the list with the transmission chain, a case with its tracing, trajectory,
+//! contacts and notices, and the contacts under follow-up. Forms post, then redirect to the page
+//! that shows the result.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::NaiveDate;
+use cordon_domain::cases::Phase;
+use cordon_domain::notice::Transport;
+use cordon_domain::{CaseClass, ContactKind, ContactSource, ContactStatus};
+use cordon_store::{ContactQuery, User};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::cases::scan_index::IndexStatus;
+use crate::cases::{
+    self, CaseDetail, CaseView, Change, ClusterView, ContactView, OpenRequest, SegmentRequest,
+};
+use crate::http::error::ApiError;
+use crate::web::i18n::Lang;
+use crate::web::{Page, PageUser, error_page, render};
+use crate::web::{back, local_time};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(cases_page).post(open_submit))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/trace", post(trace_submit))
+        .route("/cases/{id}/changes", post(change_submit))
+        .route("/cases/{id}/segments", post(segment_submit))
+        .route("/cases/{id}/segments/{segment}/remove", post(segment_remove))
+        .route("/cases/{id}/notices", post(notice_submit))
+        .route("/cases/{id}/notices/{notice}/publish", post(publish_submit))
+        .route("/contacts", get(contacts_page))
+        .route("/contacts/{id}", get(contact_page).post(contact_submit))
+}
+
+/// Rows a page shows before it says how many it left out.
+const PAGE_ROWS: usize = 300;
+/// Contacts shown on a case's own page (close first); the rest are on the contacts page.
+const CASE_ROWS: usize = 100;
+
+impl Page {
+    pub fn can_view_cases(&self) -> bool {
+        self.user.as_ref().is_some_and(cases::may_view)
+    }
+
+    pub fn can_manage_cases(&self) -> bool {
+        self.user.as_ref().is_some_and(cases::may_manage)
+    }
+
+    pub fn class_name(&self, c: &CaseClass) -> &'static str {
+        match c {
+            CaseClass::Asymptomatic => self.c().asymptomatic,
+            CaseClass::Confirmed => self.c().confirmed,
+        }
+    }
+
+    pub fn case_label<'a>(&self, c: &'a CaseView) -> &'a str {
+        match self.lang {
+            Lang::Zh => &c.label_zh,
+            Lang::En => &c.label_en,
+        }
+    }
+
+    pub fn kind_name(&self, k: &ContactKind) -> &'static str {
+        match k {
+            ContactKind::Close => self.c().close,
+            ContactKind::Secondary => self.c().secondary,
+        }
+    }
+
+    pub fn contact_status(&self, s: &ContactStatus) -> &'static str {
+        match s {
+            ContactStatus::Identified => self.c().identified,
+            ContactStatus::Quarantined => self.c().quarantined,
+            ContactStatus::Released => self.c().released,
+            ContactStatus::BecameCase => self.c().became_case,
+            ContactStatus::Unreachable => self.c().unreachable,
+        }
+    }
+
+    pub fn phase_name(&self, p: &Phase) -> &'static str {
+        match p {
+            Phase::NotStarted => self.c().phase_not_started,
+            Phase::Central => self.c().phase_central,
+            Phase::Home => self.c().phase_home,
+            Phase::Ended => self.c().phase_ended,
+        }
+    }
+
+    pub fn day_n(&self, d: &Option<u32>) -> String {
+        d.map(|d| self.c().day_n.replace("{}", &d.to_string())).unwrap_or_default()
+    }
+
+    pub fn found_by(&self, c: &ContactView) -> String {
+        match (c.source, &c.venue_name) {
+            (ContactSource::Household, _) => self.c().household.to_owned(),
+            (ContactSource::Venue, Some(v)) => v.clone(),
+            (ContactSource::Venue, None) => c.venue_id.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn contact_name(&self, c: &ContactView) -> String {
+        match (&c.name, c.in_register) {
+            (Some(n), _) => n.clone(),
+            (None, true) => format!("{} ({})", c.person_id, self.c().outside_areas),
+            (None, false) => format!("{} ({})", c.person_id, self.c().not_in_register),
+        }
+    }
+
+    pub fn transport_name(&self, t: &Option<Transport>) -> &'static str {
+        match (t, self.lang) {
+            (None, _) => "",
+            (Some(t), Lang::Zh) => t.name_zh(),
+            (Some(t), Lang::En) => t.name_en(),
+        }
+    }
+
+    pub fn notice_status(&self, s: &str) -> &'static str {
+        match s {
+            "published" => self.c().published,
+            "withdrawn" => self.c().withdrawn,
+            _ => self.c().draft,
+        }
+    }
+
+    pub fn dates(&self, ds: &[NaiveDate]) -> String {
+        ds.iter().map(|d| d.format("%m-%d").to_string()).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn shown_first(&self, n: usize) -> String {
+        self.c().shown_first.replace("{}", &n.to_string())
+    }
+
+    pub fn opt_time(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        t.as_ref().map_or_else(|| "—".into(), |t| self.time(t))
+    }
+
+    pub fn transports(&self) -> Vec<(&'static str, &'static str)> {
+        Transport::ALL
+            .iter()
+            .map(|t| (t.as_str(), if self.lang == Lang::Zh { t.name_zh() } else { t.name_en() }))
+            .collect()
+    }
+
+    pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            ContactStatus::Identified,
+            ContactStatus::Quarantined,
+            ContactStatus::Released,
+            ContactStatus::Unreachable,
+        ]
+        .iter()
+        .map(|s| (s.as_str(), self.contact_status(s)))
+        .collect()
+    }
+}
+
+fn user_of(page: &Page) -> &User {
+    page.user.as_ref().expect("signed in")
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesTemplate {
+    page: Page,
+    cases: Vec<CaseView>,
+    chain_svg: String,
+    clusters: Vec<ClusterView>,
+    index: IndexStatus,
+}
+
+async fn cases_page(State(state): State<AppState>, pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let user = user_of(&page);
+        let cases = cases::list(&state, user, 500, "GET /cases").await?;
+        let (chain_svg, clusters) = cases::chain(&state, user, None).await?;
+        Ok::<_, ApiError>((cases, chain_svg, clusters))
+    }
+    .await;
+    match r {
+        Ok((cases, chain_svg, clusters)) => {
+            let index = state.scans.status();
+            (jar, render(&CasesTemplate { page, cases, chain_svg, clusters, index })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct OpenForm {
+    person_id: String,
+    class: String,
+    #[serde(default)]
+    onset_date: String,
+    #[serde(default)]
+    sampled_at: String,
+    #[serde(default)]
+    isolated_at: String,
+    #[serde(default)]
+    isolation_place: String,
+    #[serde(default)]
+    source_case_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn opt_id(field: &str, s: &str) -> Result<Option<i64>, ApiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| ApiError::invalid(field, "expected a case number"))
+}
+
+async fn open_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<OpenForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let onset = match f.onset_date.trim() {
+            "" => None,
+            s => Some(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| ApiError::invalid("onset_date", "expected a day such as 2022-03-03"))?,
+            ),
+        };
+        let req = OpenRequest {
+            person_id: f.person_id.trim().to_owned(),
+            class: CaseClass::parse(&f.class)?,
+            onset,
+            sampled_at: local_time(&f.sampled_at, &state)?.unwrap_or_else(chrono::Utc::now),
+            isolated_at: local_time(&f.isolated_at, &state)?,
+            isolation_place: f.isolation_place,
+            source_case_id: opt_id("source_case_id", &f.source_case_id)?,
+            note: f.note,
+        };
+        let c = cases::open(&state, user_of(&page), req).await?;
+        Ok(format!("/cases/{}", c.id))
+    }
+    .await;
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CaseTemplate {
+    page: Page,
+    d: CaseDetail,
+    contacts: Vec<ContactView>,
+    more_contacts: bool,
+    venues: Vec<(String, String)>,
+    chain_svg: String,
+    traced: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CaseQuery {
+    /// Set by the redirect after tracing: "close,secondary,added".
+    traced: Option<String>,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let user = user_of(&page);
+        let (d, chain) = cases::detail_and_chain(&state, user, id, "GET /cases/{id}").await?;
+        let query = ContactQuery { case_id: Some(id), limit: CASE_ROWS as u32 + 1, ..Default::default() };
+        let mut contacts = cases::contacts(&state, user, &query, "GET /cases/{id}").await?;
+        let more_contacts = contacts.len() > CASE_ROWS;
+        contacts.truncate(CASE_ROWS);
+        let venues = if d.may_manage {
+            state
+                .store
+                .venues_in(&user.scope_path, 2000)
+                .await?
+                .into_iter()
+                .map(|v| (v.venue.venue_id, format!("{}（{}）", v.venue.name, v.area_name)))
+                .collect()
+        } else {
+            vec![]
+        };
+        let (chain_svg, _) = cases::chain_picture(&chain, user, Some(id));
+        Ok::<_, ApiError>((d, contacts, more_contacts, venues, chain_svg))
+    }
+    .await;
+    match r {
+        Ok((d, contacts, more_contacts, venues, chain_svg)) => {
+            let t = CaseTemplate { page, d, contacts, more_contacts, venues, chain_svg, traced: q.traced };
+            (jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+async fn trace_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = cases::trace(&state, user_of(&page), id)
+        .await
+        .map(|o| format!("/cases/{id}?traced={},{},{}", o.close, o.secondary, o.added));
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    kind: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    source_case_id: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn change_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ChangeForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let change = match f.kind.as_str() {
+            "reclassify" => Change::Reclassify { to: CaseClass::Confirmed },
+            "isolate" => Change::Isolate { at: local_time(&f.at, &state)?, place: f.place },
+            "link" => Change::Link { source_case_id: opt_id("source_case_id", &f.source_case_id)? },
+            "note" => Change::Note { text: f.text },
+            other => return Err(ApiError::invalid("kind", format!("unknown change {other:?}"))),
+        };
+        cases::change(&state, user_of(&page), id, change).await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct SegmentForm {
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    venue_id: String,
+    #[serde(default)]
+    area_code: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    transport: String,
+    #[serde(default)]
+    transport_detail: String,
+}
+
+async fn segment_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<SegmentForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let starts_at = local_time(&f.starts_at, &state)?
+            .ok_or_else(|| ApiError::invalid("starts_at", "when did it start?"))?;
+        let transport = match f.transport.trim() {
+            "" => None,
+            t => Some(Transport::parse(t)?),
+        };
+        let req = SegmentRequest {
+            starts_at,
+            ends_at: local_time(&f.ends_at, &state)?,
+            venue_id: Some(f.venue_id),
+            area_code: Some(f.area_code),
+            place: f.place,
+            transport,
+            transport_detail: f.transport_detail,
+        };
+        cases::add_segment(&state, user_of(&page), id, req).await?;
+        Ok(format!("/cases/{id}#trajectory"))
+    }
+    .await;
+    back(page, jar, r)
+}
+
+async fn segment_remove(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path((id, segment)): Path<(i64, i64)>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = cases::remove_segment(&state, user_of(&page), id, segment)
+        .await
+        .map(|()| format!("/cases/{id}#trajectory"));
+    back(page, jar, r)
+}
+
+async fn notice_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = cases::draft_notice(&state, user_of(&page), id).await.map(|_| format!("/cases/{id}#notices"));
+    back(page, jar, r)
+}
+
+async fn publish_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path((id, notice)): Path<(i64, i64)>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = cases::publish_notice(&state, user_of(&page), id, notice)
+        .await
+        .map(|_| format!("/cases/{id}#notices"));
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsTemplate {
+    page: Page,
+    contacts: Vec<ContactView>,
+    more: bool,
+    all: bool,
+}
+
+#[derive(Deserialize)]
+struct ContactsQuery {
+    /// `all` for every contact, released ones too.
+    show: Option<String>,
+}
+
+async fn contacts_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<ContactsQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let all = q.show.as_deref() == Some("all");
+    let query = ContactQuery { active_only: !all, limit: PAGE_ROWS as u32 + 1, ..Default::default() };
+    match cases::contacts(&state, user_of(&page), &query, "GET /contacts").await {
+        Ok(mut contacts) => {
+            let more = contacts.len() > PAGE_ROWS;
+            contacts.truncate(PAGE_ROWS);
+            (jar, render(&ContactsTemplate { page, contacts, more, all })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactTemplate {
+    page: Page,
+    c: ContactView,
+}
+
+async fn contact_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let user = user_of(&page);
+        let rec = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+        if !cases::may_view(user) {
+            return Err(ApiError::Forbidden(
+                "contacts are for the offices, epidemiologists and community workers".into(),
+            ));
+        }
+        Ok(cases::contact_views(&state, user, std::slice::from_ref(&rec), "GET /contacts/{id}")
+            .await?
+            .remove(0))
+    }
+    .await;
+    match r {
+        Ok(c) => (jar, render(&ContactTemplate { page, c })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    status: String,
+    #[serde(default)]
+    place: String,
+}
+
+async fn contact_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let status = ContactStatus::parse(&f.status)?;
+        cases::update_contact(&state, user_of(&page), id, status, &f.place).await?;
+        Ok(format!("/contacts/{id}"))
+    }
+    .await;
+    back(page, jar, r)
+}

@@ -1,0 +1,1000 @@
+//! The gates service: checkpoints on areas, passes signed by the server, and the decision at a
+//! gate with everything it looks at — the person's standing and home, the tiers over the home
+//! and over the gate (each under its zone's profile), the pass — kept in the log with the rule
+//! that decided.
+//!
+//! A gate decides on whoever comes to it, so the person is looked up city-wide; the cadre sees
+//! their full name only when they live inside the cadre's areas (a masked one otherwise), never
+//! an ID number, and every such read is audited with the decision.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use cordon_domain::format::mask_name;
+use cordon_domain::gates::{
+    Direction, GateRule, Movement, Outcome, PassKind, PassShown, Passage, RuleId, Standing, Subject, decide,
+};
+use cordon_domain::pass::{PassClaims, PassKey, TokenError, verify};
+use cordon_domain::{AreaCode, AreaPath, Right, Tier};
+use cordon_store::{
+    GateRecord, GateSubject, NewGate, NewPass, NewPassage, PassRecord, PassageQuery, PassageRecord, Recorded,
+    User,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::error::ApiError;
+use crate::{AppState, zones};
+
+/// Where the server's signing key is kept when no key file is given.
+const KEY_SETTING: &str = "pass_signing_key";
+/// The route recorded in the audit for a person read at a gate.
+const AUDIT_ROUTE: &str = "POST /api/v1/gates/{id}/decisions";
+/// The longest a pass may run.
+const LONGEST_PASS_DAYS: i64 = 31;
+
+/// Keeping a gate (the `keep_gate` right).
+pub fn may_keep_gate(user: &User) -> bool {
+    user.may(Right::KeepGate)
+}
+
+/// Setting up gates and issuing passes (`manage_gates`).
+pub fn may_manage(user: &User) -> bool {
+    user.may(Right::ManageGates)
+}
+
+/// The server's pass key: from the configuration (a key file), else kept in the settings
+/// table, made on first use.
+pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
+    state
+        .pass_key
+        .get_or_try_init(|| async {
+            if let Some(secret) = state.config.pass_secret {
+                return Ok(Arc::new(PassKey::from_secret(&secret.0)));
+            }
+            let stored = state.store.setting(KEY_SETTING).await?;
+            let secret = match stored.as_deref().map(hex::decode) {
+                Some(Ok(bytes)) => bytes
+                    .try_into()
+                    .map_err(|_| ApiError::Internal("the stored pass key is not 32 bytes".into()))?,
+                Some(Err(_)) => return Err(ApiError::Internal("the stored pass key is not hex".into())),
+                None => {
+                    let mut secret = [0u8; 32];
+                    rand::fill(&mut secret);
+                    state.store.set_setting(KEY_SETTING, &hex::encode(secret)).await?;
+                    tracing::info!("made a pass signing key and kept it in the database (--pass-key-file gives one from a file)");
+                    secret
+                }
+            };
+            Ok(Arc::new(PassKey::from_secret(&secret)))
+        })
+        .await
+        .cloned()
+}
+
+// ---- views ----
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct GateView {
+    pub id: i64,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    /// The tier over the gate's area now (none: not in a zone).
+    pub tier: Option<Tier>,
+    /// What the gate lets out and in now.
+    pub leave: Option<Movement>,
+    pub enter: Option<Movement>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl GateView {
+    fn of(g: &GateRecord, rule: Option<GateRule>) -> Self {
+        GateView {
+            id: g.id,
+            name: g.name.clone(),
+            area_code: g.area.clone(),
+            area_name: g.area_name.clone(),
+            tier: rule.map(|r| r.tier),
+            leave: rule.map(|r| r.leave),
+            enter: rule.map(|r| r.enter),
+            created_at: g.created_at,
+            created_by: g.created_by.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct PassView {
+    pub id: String,
+    pub kind: PassKind,
+    /// The register id of the person it is for, when it is for one.
+    pub person_id: Option<String>,
+    pub holder: String,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    /// Only these gates (empty: every gate of the area and inside it).
+    pub gate_ids: Vec<i64>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub one_time: bool,
+    pub used_at: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub issued_at: DateTime<Utc>,
+    pub issued_by: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    /// The QR code's content: `CP1.<claims>.<signature>` (see `GET /api/v1/passes/public-key`).
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct GatePersonView {
+    /// Full inside the reader's areas, masked outside them.
+    pub name: String,
+    pub standing: Standing,
+    /// The tier over their home (or where they went in to stay).
+    pub home_tier: Option<Tier>,
+    pub lives_inside: bool,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct PassBrief {
+    pub id: String,
+    pub kind: PassKind,
+    pub holder: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct DecisionView {
+    /// The log entry.
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub gate_id: Option<i64>,
+    pub gate_name: Option<String>,
+    pub direction: Direction,
+    pub subject: Subject,
+    pub outcome: Outcome,
+    pub rule: RuleId,
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub person: Option<GatePersonView>,
+    pub pass: Option<PassBrief>,
+    pub gate_tier: Option<Tier>,
+    pub confirmed: bool,
+    /// What the server found wrong with a pass or an ID, when it did.
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct PassageView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub gate_id: Option<i64>,
+    pub gate_name: Option<String>,
+    pub direction: Direction,
+    pub subject: Subject,
+    /// Full inside the reader's areas, masked outside them.
+    pub name: Option<String>,
+    pub pass_id: Option<String>,
+    pub outcome: Outcome,
+    pub rule: RuleId,
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub gate_tier: Option<Tier>,
+    pub home_tier: Option<Tier>,
+    pub standing: Standing,
+    pub confirmed: bool,
+    pub note: String,
+    pub decided_by: String,
+}
+
+impl PassageView {
+    fn of(p: &PassageRecord, reader: &User) -> Self {
+        let (zh, en) = p.rule.reason();
+        let inside = p.home.as_ref().is_some_and(|h| reader.scope_path.contains(h));
+        PassageView {
+            id: p.id,
+            at: p.at,
+            gate_id: p.gate_id,
+            gate_name: p.gate_name.clone(),
+            direction: p.direction,
+            subject: p.subject,
+            name: p.name.as_deref().map(|n| if inside { n.to_owned() } else { mask_name(n) }),
+            pass_id: p.pass_id.clone(),
+            outcome: p.outcome,
+            rule: p.rule,
+            reason_zh: zh.to_owned(),
+            reason_en: en.to_owned(),
+            gate_tier: p.gate_tier,
+            home_tier: p.home_tier,
+            standing: p.standing,
+            confirmed: p.confirmed,
+            note: p.note.clone(),
+            decided_by: p.decided_by.clone(),
+        }
+    }
+}
+
+// ---- gates ----
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateRequest {
+    /// The area the gate guards: a compound's gate, a building's door.
+    pub area_code: String,
+    pub name: String,
+}
+
+pub async fn create_gate(state: &AppState, user: &User, req: GateRequest) -> Result<GateView, ApiError> {
+    if !may_manage(user) {
+        return Err(ApiError::Forbidden("setting up gates is not part of your role".into()));
+    }
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(ApiError::Invalid {
+            field: "name".into(),
+            message: "a gate's name is 1 to 60 characters".into(),
+        });
+    }
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| ApiError::Invalid { field: "area_code".into(), message: e.to_string() })?;
+    state.store.area(&user.scope_path, &code).await?.ok_or_else(|| ApiError::Invalid {
+        field: "area_code".into(),
+        message: format!("no area {code} in your areas"),
+    })?;
+    let g = state
+        .store
+        .create_gate(&NewGate {
+            area: code,
+            name: name.to_owned(),
+            at: Utc::now(),
+            by: user.username.clone(),
+        })
+        .await?;
+    let rule = zones::gate_rules_of(state, &[&g.path]).await?[0];
+    Ok(GateView::of(&g, rule))
+}
+
+pub async fn gates(state: &AppState, user: &User) -> Result<Vec<GateView>, ApiError> {
+    let all = state.store.gates(&user.scope_path, 10_000).await?;
+    let paths: Vec<&AreaPath> = all.iter().map(|g| &g.path).collect();
+    let rules = zones::gate_rules_of(state, &paths).await?;
+    Ok(all.iter().zip(rules).map(|(g, r)| GateView::of(g, r)).collect())
+}
+
+/// A gate inside the user's areas.
+async fn gate_in_scope(state: &AppState, user: &User, id: i64) -> Result<Option<GateRecord>, ApiError> {
+    Ok(state.store.gate(id).await?.filter(|g| user.scope_path.contains(&g.path)))
+}
+
+pub async fn gate(state: &AppState, user: &User, id: i64) -> Result<GateView, ApiError> {
+    let g = gate_in_scope(state, user, id).await?.ok_or(ApiError::NotFound)?;
+    let rule = zones::gate_rules_of(state, &[&g.path]).await?[0];
+    Ok(GateView::of(&g, rule))
+}
+
+// ---- passes ----
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassRequest {
+    pub kind: PassKind,
+    /// The resident it is for (register id or ID number): medical, exception and emergency
+    /// passes name one.
+    pub person: Option<String>,
+    /// Who holds it when it names nobody in the register: a worker, a delivery company.
+    pub holder: Option<String>,
+    /// The area whose gates it opens.
+    pub area_code: String,
+    /// Only these gates of the area (default: all).
+    #[serde(default)]
+    pub gate_ids: Vec<i64>,
+    /// Default: now.
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: DateTime<Utc>,
+    /// Good for one passage (an exception, a trip to hospital).
+    #[serde(default)]
+    pub one_time: bool,
+    pub reason: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid { field: field.into(), message: message.into() }
+}
+
+pub async fn issue_pass(state: &AppState, user: &User, req: PassRequest) -> Result<PassView, ApiError> {
+    issue_pass_at(state, user, req, Utc::now()).await
+}
+
+pub async fn issue_pass_at(
+    state: &AppState,
+    user: &User,
+    req: PassRequest,
+    now: DateTime<Utc>,
+) -> Result<PassView, ApiError> {
+    if !may_manage(user) {
+        return Err(ApiError::Forbidden("issuing passes is not part of your role".into()));
+    }
+    issue(state, user, req, now).await
+}
+
+/// 绿色通道: the emergency pass a medical emergency carries, whoever raised it (a cadre too):
+/// for the resident, through every gate of the raiser's areas, for a day, needing no test result.
+pub async fn issue_emergency_pass(
+    state: &AppState,
+    user: &User,
+    person_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<PassView, ApiError> {
+    let req = PassRequest {
+        kind: PassKind::Emergency,
+        person: Some(person_id.to_owned()),
+        holder: None,
+        area_code: user.scope.as_str().to_owned(),
+        gate_ids: Vec::new(),
+        valid_from: Some(now),
+        valid_until: now + Duration::hours(24),
+        one_time: false,
+        reason: reason.to_owned(),
+    };
+    issue(state, user, req, now).await
+}
+
+async fn issue(
+    state: &AppState,
+    user: &User,
+    req: PassRequest,
+    now: DateTime<Utc>,
+) -> Result<PassView, ApiError> {
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| invalid("area_code", e.to_string()))?;
+    let area = state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(invalid("reason", "say why the pass is issued (1 to 500 characters)"));
+    }
+    let from = req.valid_from.unwrap_or(now);
+    if req.valid_until <= from {
+        return Err(invalid("valid_until", "a pass ends after it starts"));
+    }
+    if req.valid_until - from > Duration::days(LONGEST_PASS_DAYS) {
+        return Err(invalid(
+            "valid_until",
+            format!("a pass runs at most {LONGEST_PASS_DAYS} days; issue a new one"),
+        ));
+    }
+    if req.valid_until <= now {
+        return Err(invalid("valid_until", "the pass would have ended already"));
+    }
+    for id in &req.gate_ids {
+        let ok = state.store.gate(*id).await?.is_some_and(|g| area.area.path.contains(&g.path));
+        if !ok {
+            return Err(invalid("gate_ids", format!("gate {id} is not a gate of {}", area.area.name)));
+        }
+    }
+    let needs_person = matches!(req.kind, PassKind::Medical | PassKind::Exception | PassKind::Emergency);
+    let (person_id, holder) =
+        match (req.person.as_deref().map(str::trim).filter(|p| !p.is_empty()), needs_person) {
+            (Some(key), _) => {
+                let s = state
+                    .store
+                    .gate_subject(key)
+                    .await?
+                    .filter(|s| user.scope_path.contains(&s.person.path))
+                    .ok_or_else(|| invalid("person", "nobody with that id lives in your areas"))?;
+                let read = std::slice::from_ref(&s.person.person_id);
+                state.store.audit_reads(user, read, "POST /api/v1/passes", now).await?;
+                (Some(s.person.person_id.as_str().to_owned()), mask_name(&s.person.name))
+            }
+            (None, true) => {
+                return Err(invalid(
+                    "person",
+                    format!("a {} pass is for a resident: name them", req.kind.as_str()),
+                ));
+            }
+            (None, false) => {
+                let holder = req.holder.as_deref().map(str::trim).unwrap_or("");
+                if holder.is_empty() || holder.chars().count() > 60 {
+                    return Err(invalid(
+                        "holder",
+                        "who holds the pass: a name or an organisation, 1 to 60 characters",
+                    ));
+                }
+                (None, holder.to_owned())
+            }
+        };
+    let mut id_bytes = [0u8; 6];
+    rand::fill(&mut id_bytes);
+    let record = state
+        .store
+        .issue_pass(&NewPass {
+            id: format!("P{}", hex::encode_upper(id_bytes)),
+            kind: req.kind,
+            person_id,
+            holder,
+            area: code,
+            gate_ids: req.gate_ids,
+            valid_from: from,
+            valid_until: req.valid_until,
+            one_time: req.one_time,
+            reason: reason.to_owned(),
+            at: now,
+            by: user.username.clone(),
+        })
+        .await?;
+    pass_view(state, &record).await
+}
+
+fn claims_of(p: &PassRecord) -> PassClaims {
+    PassClaims {
+        id: p.id.clone(),
+        kind: p.kind,
+        area: p.area.as_str().to_owned(),
+        gates: p.gate_ids.clone(),
+        from: p.valid_from.timestamp(),
+        until: p.valid_until.timestamp(),
+        one_time: p.one_time,
+        holder: p.holder.clone(),
+    }
+}
+
+async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, ApiError> {
+    let token = pass_key(state).await?.sign(&claims_of(p));
+    Ok(PassView {
+        id: p.id.clone(),
+        kind: p.kind,
+        person_id: p.person_id.clone(),
+        holder: p.holder.clone(),
+        area_code: p.area.clone(),
+        area_name: p.area_name.clone(),
+        gate_ids: p.gate_ids.clone(),
+        valid_from: p.valid_from,
+        valid_until: p.valid_until,
+        one_time: p.one_time,
+        used_at: p.used_at,
+        reason: p.reason.clone(),
+        issued_at: p.issued_at,
+        issued_by: p.issued_by.clone(),
+        revoked_at: p.revoked_at,
+        revoked_by: p.revoked_by.clone(),
+        revoke_reason: p.revoke_reason.clone(),
+        token,
+    })
+}
+
+pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, ApiError> {
+    let mut out = Vec::new();
+    for p in state.store.passes(&user.scope_path, 500).await? {
+        out.push(pass_view(state, &p).await?);
+    }
+    Ok(out)
+}
+
+pub async fn pass(state: &AppState, user: &User, id: &str) -> Result<PassView, ApiError> {
+    let p = state
+        .store
+        .pass(id)
+        .await?
+        .filter(|p| user.scope_path.contains(&p.path))
+        .ok_or(ApiError::NotFound)?;
+    pass_view(state, &p).await
+}
+
+pub async fn revoke_pass(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    reason: &str,
+) -> Result<PassView, ApiError> {
+    revoke_pass_at(state, user, id, reason, Utc::now()).await
+}
+
+pub async fn revoke_pass_at(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<PassView, ApiError> {
+    if !may_manage(user) {
+        return Err(ApiError::Forbidden("revoking passes is not part of your role".into()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(invalid("reason", "say why the pass is revoked (1 to 500 characters)"));
+    }
+    pass(state, user, id).await?;
+    let p = state.store.revoke_pass(id, now, &user.username, reason).await?.ok_or(ApiError::NotFound)?;
+    pass_view(state, &p).await
+}
+
+/// The QR code of a pass, as SVG.
+pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, ApiError> {
+    let p = pass(state, user, id).await?;
+    qr_svg(&p.token)
+}
+
+pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(280, 280).quiet_zone(true).build())
+}
+
+// ---- the decision ----
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub direction: Option<Direction>,
+    /// Default: what the pass says, else a resident.
+    pub subject: Option<Subject>,
+    /// A register id or an ID number, typed or read off an ID card.
+    pub person: Option<String>,
+    /// The content of the pass's QR code.
+    pub pass: Option<String>,
+    /// The person confirmed they know they cannot come back out.
+    #[serde(default)]
+    pub confirmed: bool,
+    /// What the cadre adds (an ambulance's plate, who the delivery was for).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// What the server found of a pass shown.
+struct PassFound {
+    shown: PassShown,
+    record: Option<PassRecord>,
+    note: String,
+}
+
+async fn check_pass(
+    state: &AppState,
+    gate: &GateRecord,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<PassFound, ApiError> {
+    let key = pass_key(state).await?;
+    let claims = match verify(token, &key.public()) {
+        Ok(c) => c,
+        Err(e) => {
+            let note = match e {
+                TokenError::Malformed => "不是本系统的通行证 / not a Cordon pass",
+                TokenError::BadSignature => {
+                    "签名与内容不符，伪造或涂改 / the signature does not match the content: forged or altered"
+                }
+            };
+            return Ok(PassFound { shown: PassShown::Forged, record: None, note: note.into() });
+        }
+    };
+    // Signed by this server: the register has it unless the database was replaced.
+    let Some(p) = state.store.pass(&claims.id).await? else {
+        return Ok(PassFound {
+            shown: PassShown::Forged,
+            record: None,
+            note: "登记中无此通行证 / no such pass in the register".into(),
+        });
+    };
+    let (shown, note) = if p.revoked_at.is_some_and(|r| r <= now) {
+        (PassShown::Revoked, format!("已作废 / revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
+    } else if now < p.valid_from || now >= p.valid_until {
+        (PassShown::Expired, "不在有效期内 / outside its window".to_owned())
+    } else if !p.path.contains(&gate.path) || !(p.gate_ids.is_empty() || p.gate_ids.contains(&gate.id)) {
+        (
+            PassShown::OtherGate,
+            format!("非本卡口通行证 / not valid at this gate (issued for {})", p.area_name),
+        )
+    } else if p.one_time && p.used_at.is_some() {
+        (PassShown::Replayed, "一次性通行证已使用 / a one-time pass, used already".to_owned())
+    } else {
+        (PassShown::Valid(p.kind), String::new())
+    };
+    Ok(PassFound { shown, record: Some(p), note })
+}
+
+pub async fn decide_at_gate(
+    state: &AppState,
+    user: &User,
+    gate_id: i64,
+    req: DecisionRequest,
+) -> Result<DecisionView, ApiError> {
+    decide_at(state, user, gate_id, req, Utc::now()).await
+}
+
+/// Decides one passage at `now` and keeps it in the log.
+pub async fn decide_at(
+    state: &AppState,
+    user: &User,
+    gate_id: i64,
+    req: DecisionRequest,
+    now: DateTime<Utc>,
+) -> Result<DecisionView, ApiError> {
+    if !may_keep_gate(user) {
+        return Err(ApiError::Forbidden("keeping a gate is not part of your role".into()));
+    }
+    let direction = req.direction.ok_or_else(|| invalid("direction", "in or out"))?;
+    let note = req.note.trim().chars().take(200).collect::<String>();
+    let mut passage = NewPassage {
+        gate_id: None,
+        path: user.scope_path.clone(),
+        at: now,
+        direction,
+        subject: req.subject.unwrap_or(Subject::Resident),
+        person_id: None,
+        pass_id: None,
+        outcome: Outcome::Refused,
+        rule: RuleId::UnknownGate,
+        gate_tier: None,
+        home_tier: None,
+        standing: Standing::Clear,
+        lives_inside: false,
+        confirmed: req.confirmed,
+        note,
+    };
+    let Some(gate) = gate_in_scope(state, user, gate_id).await? else {
+        keep(state, user, &passage, None).await?;
+        return Err(ApiError::Missing(format!(
+            "gate {gate_id} is not a gate of your areas; the refusal is logged"
+        )));
+    };
+    passage.gate_id = Some(gate.id);
+    passage.path = gate.path.clone();
+
+    let found = match req.pass.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(token) => Some(check_pass(state, &gate, token, now).await?),
+        None => None,
+    };
+    let shown = found.as_ref().map_or(PassShown::None, |f| f.shown);
+    let record = found.as_ref().and_then(|f| f.record.clone());
+    passage.pass_id = record.as_ref().map(|p| p.id.clone());
+    if let Some(f) = &found
+        && !f.note.is_empty()
+    {
+        passage.note = join_note(&f.note, &passage.note);
+    }
+    if req.subject.is_none()
+        && let Some(r) = &record
+    {
+        passage.subject = r.kind.subject();
+    }
+
+    // Whom it is about: the person named, else the one the pass names.
+    let key = req
+        .person
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .or_else(|| record.as_ref().and_then(|p| p.person_id.clone()));
+    let subject = match &key {
+        Some(k) => match state.store.gate_subject(k).await? {
+            Some(s) => Some(s),
+            None => {
+                passage.rule = RuleId::UnknownPerson;
+                passage.note =
+                    join_note(&format!("查无此人 / no one registered as {}", mask_key(k)), &passage.note);
+                return finish(state, user, passage, None, None).await;
+            }
+        },
+        None => None,
+    };
+    if subject.is_none() && found.is_none() && passage.subject == Subject::Resident {
+        passage.rule = RuleId::NobodyNamed;
+        return finish(state, user, passage, None, None).await;
+    }
+    let mut shown = shown;
+    if let (Some(s), Some(p)) = (&subject, &record)
+        && p.person_id.as_deref().is_some_and(|holder| holder != s.person.person_id.as_str())
+    {
+        shown = PassShown::NotTheirs;
+    }
+
+    // The rules over the gate, the home and where they stay.
+    let home_path = subject.as_ref().map(|s| s.person.path.clone());
+    let stay_path = subject.as_ref().and_then(|s| s.staying_in.clone());
+    let mut paths = vec![&gate.path];
+    paths.extend(home_path.iter());
+    paths.extend(stay_path.iter());
+    let rules = zones::gate_rules_of(state, &paths).await?;
+    let gate_rule = rules[0];
+    let home_rule = rules[1..].iter().flatten().copied().max_by_key(|r| r.tier.strictness());
+    let lives_inside = home_path.as_ref().is_some_and(|h| gate.path.contains(h))
+        || stay_path.as_ref().is_some_and(|s| gate.path.contains(s) || s.contains(&gate.path));
+    let standing = subject.as_ref().map_or(Standing::Clear, GateSubject::standing);
+    let mut p = Passage {
+        direction,
+        subject: passage.subject,
+        gate: gate_rule,
+        home: home_rule,
+        lives_inside,
+        standing,
+        pass: shown,
+        confirmed: req.confirmed,
+    };
+    passage.person_id = subject.as_ref().map(|s| s.person.person_id.as_str().to_owned());
+    passage.gate_tier = gate_rule.map(|r| r.tier);
+    passage.home_tier = home_rule.map(|r| r.tier);
+    passage.standing = standing;
+    passage.lives_inside = lives_inside;
+    let mut d = decide(&p);
+    passage.outcome = d.outcome;
+    passage.rule = d.rule;
+    let consume = match (d.outcome, &record, shown) {
+        (Outcome::Allowed, Some(r), PassShown::Valid(_)) if r.one_time => Some(r.id.clone()),
+        _ => None,
+    };
+    match state.store.record_passage(&passage, consume.as_deref(), user, AUDIT_ROUTE).await? {
+        Recorded::Kept(kept) => Ok(view(&kept, user, subject.as_ref(), record.as_ref())),
+        Recorded::PassUsed => {
+            // Used at another gate a moment ago: a replay.
+            p.pass = PassShown::Replayed;
+            d = decide(&p);
+            passage.outcome = d.outcome;
+            passage.rule = d.rule;
+            passage.note = join_note("一次性通行证已使用 / a one-time pass, used already", &passage.note);
+            finish(state, user, passage, subject.as_ref(), record.as_ref()).await
+        }
+    }
+}
+
+/// Keeps a decision that consumes no pass.
+async fn finish(
+    state: &AppState,
+    user: &User,
+    passage: NewPassage,
+    subject: Option<&GateSubject>,
+    record: Option<&PassRecord>,
+) -> Result<DecisionView, ApiError> {
+    match keep(state, user, &passage, None).await? {
+        Some(kept) => Ok(view(&kept, user, subject, record)),
+        None => Err(ApiError::Internal("a passage without a pass to consume was not kept".into())),
+    }
+}
+
+async fn keep(
+    state: &AppState,
+    user: &User,
+    passage: &NewPassage,
+    consume: Option<&str>,
+) -> Result<Option<PassageRecord>, ApiError> {
+    match state.store.record_passage(passage, consume, user, AUDIT_ROUTE).await? {
+        Recorded::Kept(k) => Ok(Some(*k)),
+        Recorded::PassUsed => Ok(None),
+    }
+}
+
+fn join_note(found: &str, typed: &str) -> String {
+    if typed.is_empty() { found.to_owned() } else { format!("{found} · {typed}") }
+}
+
+/// An id as a log may show it: enough to recognise a typo, not enough to identify anyone.
+fn mask_key(k: &str) -> String {
+    cordon_domain::format::mask_middle(k, 2, 2)
+}
+
+fn view(
+    kept: &PassageRecord,
+    user: &User,
+    subject: Option<&GateSubject>,
+    record: Option<&PassRecord>,
+) -> DecisionView {
+    let (zh, en) = kept.rule.reason();
+    DecisionView {
+        id: kept.id,
+        at: kept.at,
+        gate_id: kept.gate_id,
+        gate_name: kept.gate_name.clone(),
+        direction: kept.direction,
+        subject: kept.subject,
+        outcome: kept.outcome,
+        rule: kept.rule,
+        reason_zh: zh.to_owned(),
+        reason_en: en.to_owned(),
+        person: subject.map(|s| GatePersonView {
+            name: if user.scope_path.contains(&s.person.path) {
+                s.person.name.clone()
+            } else {
+                mask_name(&s.person.name)
+            },
+            standing: kept.standing,
+            home_tier: kept.home_tier,
+            lives_inside: kept.lives_inside,
+        }),
+        pass: record.map(|p| PassBrief {
+            id: p.id.clone(),
+            kind: p.kind,
+            holder: p.holder.clone(),
+            valid_until: p.valid_until,
+        }),
+        gate_tier: kept.gate_tier,
+        confirmed: kept.confirmed,
+        note: kept.note.clone(),
+    }
+}
+
+// ---- the log ----
+
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub gate_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// The instants a local day runs between.
+pub fn day_bounds(state: &AppState, day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        state
+            .config
+            .tz
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+            .earliest()
+            .map_or_else(|| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc(), |t| t.with_timezone(&Utc))
+    };
+    (start(day), start(day.succ_opt().unwrap_or(day)))
+}
+
+pub async fn log(state: &AppState, user: &User, q: &LogQuery) -> Result<Vec<PassageView>, ApiError> {
+    if !may_keep_gate(user) {
+        return Err(ApiError::Forbidden("the gate log is not part of your role".into()));
+    }
+    let (since, until) = match q.date {
+        Some(d) => {
+            let (a, b) = day_bounds(state, d);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let query = PassageQuery { gate_id: q.gate_id, person_id: None, since, until, before_id: q.before_id };
+    let rows = state.store.passages(&user.scope_path, &query, q.limit.clamp(1, 1000)).await?;
+    Ok(rows.iter().map(|r| PassageView::of(r, user)).collect())
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct TrafficView {
+    pub gate_id: i64,
+    pub gate_name: String,
+    pub area_name: String,
+    pub allowed_in: i64,
+    pub allowed_out: i64,
+    pub refused: i64,
+    /// 24 local hours from midnight of the day asked.
+    pub hours: Vec<HourView>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Copy, Default)]
+pub struct HourView {
+    /// Local hour, 0 to 23.
+    pub hour: u32,
+    pub allowed_in: i64,
+    pub allowed_out: i64,
+    pub refused: i64,
+}
+
+/// Counts in and out per gate per local hour of a day.
+pub async fn traffic(
+    state: &AppState,
+    user: &User,
+    day: NaiveDate,
+    gate_id: Option<i64>,
+) -> Result<Vec<TrafficView>, ApiError> {
+    if !may_keep_gate(user) {
+        return Err(ApiError::Forbidden("gate traffic is not part of your role".into()));
+    }
+    let (since, until) = day_bounds(state, day);
+    let counts = state.store.gate_traffic(&user.scope_path, gate_id, since, until).await?;
+    let gates = state.store.gates(&user.scope_path, 10_000).await?;
+    let mut out: Vec<TrafficView> = gates
+        .iter()
+        .filter(|g| gate_id.is_none_or(|id| id == g.id))
+        .map(|g| TrafficView {
+            gate_id: g.id,
+            gate_name: g.name.clone(),
+            area_name: g.area_name.clone(),
+            allowed_in: 0,
+            allowed_out: 0,
+            refused: 0,
+            hours: (0..24).map(|hour| HourView { hour, ..Default::default() }).collect(),
+        })
+        .collect();
+    for c in counts {
+        let Some(t) = out.iter_mut().find(|t| t.gate_id == c.gate_id) else { continue };
+        let hour = ((c.hour - since).num_hours()).clamp(0, 23) as usize;
+        let h = &mut t.hours[hour];
+        h.allowed_in += c.allowed_in;
+        h.allowed_out += c.allowed_out;
+        h.refused += c.refused;
+        t.allowed_in += c.allowed_in;
+        t.allowed_out += c.allowed_out;
+        t.refused += c.refused;
+    }
+    Ok(out)
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct PresenceView {
+    /// Full inside the reader's areas, masked outside them; a pass's holder for a worker or delivery.
+    pub name: String,
+    pub subject: Subject,
+    pub gate_id: i64,
+    pub gate_name: String,
+    pub at: DateTime<Utc>,
+    pub pass_id: Option<String>,
+    pub pass_kind: Option<PassKind>,
+    pub pass_until: Option<DateTime<Utc>>,
+    /// No pass covers them now: none shown, or it ended or was revoked.
+    pub overdue: bool,
+}
+
+#[derive(Serialize, ToSchema, Clone, Default)]
+pub struct PresenceLists {
+    /// Left a zone they live in and have not come back.
+    pub out_of_their_zone: Vec<PresenceView>,
+    /// Went into a zone they do not live in, did not confirm staying, and have not left.
+    pub inside_without_standing: Vec<PresenceView>,
+}
+
+pub async fn presence(state: &AppState, user: &User) -> Result<PresenceLists, ApiError> {
+    presence_at(state, user, Utc::now()).await
+}
+
+pub async fn presence_at(
+    state: &AppState,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<PresenceLists, ApiError> {
+    if !may_keep_gate(user) {
+        return Err(ApiError::Forbidden("the gate lists are not part of your role".into()));
+    }
+    let rows = state.store.presence(&user.scope_path, 5_000).await?;
+    let mut paths: Vec<&AreaPath> = Vec::with_capacity(rows.len() * 2);
+    for r in &rows {
+        paths.push(&r.path);
+        paths.push(r.home.as_ref().unwrap_or(&r.path));
+    }
+    let rules = zones::gate_rules_of(state, &paths).await?;
+    let keeps_in = |r: Option<GateRule>| r.is_some_and(|r| r.leave != Movement::Free);
+    let mut out = PresenceLists::default();
+    for (i, r) in rows.iter().enumerate() {
+        let (gate_rule, home_rule) = (rules[2 * i], rules[2 * i + 1]);
+        let covered = r.pass_until.is_some_and(|u| u > now) && !r.pass_revoked;
+        let name = match (&r.name, &r.home, &r.pass_holder) {
+            (Some(n), Some(h), _) if user.scope_path.contains(h) => n.clone(),
+            (Some(n), _, _) => mask_name(n),
+            (None, _, Some(holder)) => holder.clone(),
+            _ => String::new(),
+        };
+        let v = PresenceView {
+            name,
+            subject: r.pass_kind.map_or(Subject::Resident, PassKind::subject),
+            gate_id: r.gate_id,
+            gate_name: r.gate_name.clone(),
+            at: r.at,
+            pass_id: r.pass_id.clone(),
+            pass_kind: r.pass_kind,
+            pass_until: r.pass_until,
+            overdue: !covered,
+        };
+        match r.direction {
+            Direction::Out if r.lives_inside && keeps_in(home_rule.or(gate_rule)) => {
+                out.out_of_their_zone.push(v)
+            }
+            Direction::In if !r.lives_inside && !r.confirmed && gate_rule.is_some() && !covered => {
+                out.inside_without_standing.push(v)
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,130 @@
+//! `/api/v1` routes of residents' needs: the board, raising one (a medical emergency gets its
+//! emergency pass at once), one need with its timeline, what people do with it, and the counts.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::CurrentUser;
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::needs::{self, NeedAction, NeedDetail, NeedRequest, NeedView};
+
+#[derive(Deserialize, IntoParams)]
+pub struct BoardParams {
+    /// Resolved needs too, after the rest (default false).
+    pub resolved: Option<bool>,
+    /// At most this many (default 500, at most 5,000).
+    pub limit: Option<u32>,
+}
+
+/// The needs of the user's areas: not resolved first, the most overdue first, then the highest
+/// priority.
+#[utoipa::path(get, path = "/api/v1/needs", tag = "needs", security(("bearer" = [])), params(BoardParams),
+    responses((status = 200, body = [NeedView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn board(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(p): ApiQuery<BoardParams>,
+) -> Result<Json<Vec<NeedView>>, ApiError> {
+    let (resolved, limit) = (p.resolved.unwrap_or(false), p.limit.unwrap_or(500));
+    Ok(Json(needs::board(&state, &user, resolved, limit, Utc::now()).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InboxParams {
+    /// At most this many (default 500, at most 5,000).
+    pub limit: Option<u32>,
+}
+
+/// What waits for the user's office: the needs of its areas at its rung of the chain (raised
+/// there, or climbed to it) that nobody has acknowledged — how an escalation reaches the next office.
+#[utoipa::path(get, path = "/api/v1/needs/inbox", tag = "needs", security(("bearer" = [])), params(InboxParams),
+    responses((status = 200, body = [NeedView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(p): ApiQuery<InboxParams>,
+) -> Result<Json<Vec<NeedView>>, ApiError> {
+    Ok(Json(needs::inbox(&state, &user, p.limit.unwrap_or(500), Utc::now()).await?))
+}
+
+/// Raises a need for a household of the user's areas. Its owner is the cadre who leads for the
+/// building (else the community); its deadlines come from the profile in force.
+#[utoipa::path(post, path = "/api/v1/needs", tag = "needs", security(("bearer" = [])), request_body = NeedRequest,
+    responses((status = 201, body = NeedDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn raise(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<NeedRequest>,
+) -> Result<(StatusCode, Json<NeedDetail>), ApiError> {
+    Ok((StatusCode::CREATED, Json(needs::raise(&state, &user, b, Utc::now()).await?)))
+}
+
+/// One need of the user's areas with its whole timeline.
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "need id")),
+    responses((status = 200, body = NeedDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_need(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<NeedDetail>, ApiError> {
+    Ok(Json(needs::detail(&state, &user, id, Utc::now()).await?))
+}
+
+/// Acknowledge, assign, note, decide (a request to leave a zone), resolve, reopen. A change the
+/// need's state does not allow (acknowledging a resolved need …) is 409.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/actions", tag = "needs", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "need id")), request_body = NeedAction,
+    responses((status = 200, body = NeedDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<NeedAction>,
+) -> Result<Json<NeedDetail>, ApiError> {
+    Ok(Json(needs::act(&state, &user, id, b, Utc::now()).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedFigures {
+    pub open: i64,
+    pub acknowledged: i64,
+    pub overdue: i64,
+    pub emergencies_overdue: i64,
+}
+
+/// The needs of the user's areas now, for the dashboard.
+#[utoipa::path(get, path = "/api/v1/needs/figures", tag = "needs", security(("bearer" = [])),
+    responses((status = 200, body = NeedFigures), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<NeedFigures>, ApiError> {
+    let c = needs::counts(&state, &user, Utc::now()).await?;
+    Ok(Json(NeedFigures {
+        open: c.open,
+        acknowledged: c.acknowledged,
+        overdue: c.overdue,
+        emergencies_overdue: c.emergencies_overdue,
+    }))
+}
+
+/// The routes of this capability's API, with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(board, raise))
+        .routes(routes!(figures))
+        .routes(routes!(inbox))
+        .routes(routes!(get_need))
+        .routes(routes!(act))
+}

@@ -1,0 +1,11 @@
+//! The register (户籍): the areas, the people in their households, and the duplicates found among them: the services, their API and their pages.
+
+mod service;
+
+pub use service::*;
+pub mod api;
+pub mod duplicates;
+pub mod duplicates_pages;
+pub mod glass;
+pub mod glass_pages;
+pub mod pages;

@@ -1,0 +1,325 @@
+//! The testing pages: rounds, a round's progress (coverage, positive pools and their members,
+//! open tasks, the pooling per zone), the printable sweep list, the sampler's phone page for
+//! one tube, and the upload of samples and results files.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use cordon_domain::TubeResult;
+use cordon_import::{Limits, Progress};
+use cordon_store::User;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::testing::{self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView};
+use crate::web::{Page, PageUser, error_page, render, urlencode};
+use crate::web::{back, local_time};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rounds", get(rounds_page).post(plan_submit))
+        .route("/rounds/{id}", get(round_page))
+        .route("/rounds/{id}/close", post(close_submit))
+        .route("/rounds/{id}/sweep", get(sweep_page))
+        .route("/rounds/{id}/tube", get(tube_page).post(tube_submit))
+        .route(
+            "/rounds/{id}/upload",
+            post(upload_submit).layer(axum::extract::DefaultBodyLimit::max(crate::http::SCAN_UPLOAD_LIMIT)),
+        )
+}
+
+impl Page {
+    pub fn can_plan_rounds(&self) -> bool {
+        self.user.as_ref().is_some_and(testing::may_plan)
+    }
+
+    pub fn can_sample(&self) -> bool {
+        self.user.as_ref().is_some_and(testing::may_sample)
+    }
+
+    pub fn can_report(&self) -> bool {
+        self.user.as_ref().is_some_and(testing::may_report)
+    }
+
+    /// The files this user may send: (kind, title).
+    pub fn upload_forms(&self) -> Vec<(&'static str, &'static str)> {
+        let mut forms = Vec::new();
+        if self.can_sample() {
+            forms.push(("samples", self.x().upload_samples));
+        }
+        if self.can_report() {
+            forms.push(("results", self.x().upload_results));
+        }
+        forms
+    }
+
+    pub fn result_name(&self, r: &Option<TubeResult>) -> &'static str {
+        match r {
+            None => self.x().pending,
+            Some(TubeResult::Negative) => self.x().negative,
+            Some(TubeResult::Positive) => self.x().positive,
+            Some(TubeResult::Invalid) => self.x().invalid,
+        }
+    }
+
+    pub fn result_class(&self, r: &Option<TubeResult>) -> &'static str {
+        r.map_or("pending", |r| r.as_str())
+    }
+
+    pub fn task_name(&self, kind: &str) -> &'static str {
+        if kind == "retest" { self.x().retest } else { self.x().resample }
+    }
+
+    pub fn percent(&self, p: &f64) -> String {
+        format!("{p:.1}%")
+    }
+
+    pub fn ratio(&self, p: &f64) -> String {
+        if *p == 0.0 { "0".into() } else { format!("{:.3}‰", p * 1000.0) }
+    }
+
+    pub fn per_person(&self, e: &f64) -> String {
+        format!("{e:.3}")
+    }
+
+    pub fn sweep_total(&self, n: &i64) -> String {
+        self.x().sweep_total.replace("{}", &self.count(n))
+    }
+
+    pub fn tube_saved(&self, t: &str) -> String {
+        self.x().tube_saved.replace("{}", t)
+    }
+
+    pub fn round_state(&self, r: &RoundView) -> &'static str {
+        if r.closed_at.is_some() { self.x().state_closed } else { self.x().state_open }
+    }
+}
+
+fn user_of(page: &Page) -> &User {
+    page.user.as_ref().expect("signed in")
+}
+
+#[derive(Template)]
+#[template(path = "rounds.html")]
+struct RoundsTemplate {
+    page: Page,
+    rounds: Vec<RoundView>,
+}
+
+async fn rounds_page(State(state): State<AppState>, pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    match testing::rounds(&state, user_of(&page), true).await {
+        Ok(rounds) => (jar, render(&RoundsTemplate { page, rounds })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    name: String,
+    area_code: String,
+    #[serde(default)]
+    round_key: String,
+    #[serde(default)]
+    starts_at: String,
+    deadline: String,
+}
+
+async fn plan_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<PlanForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let deadline = local_time(&f.deadline, &state)?
+            .ok_or_else(|| ApiError::invalid("deadline", "say when sampling must be done"))?;
+        let req = RoundRequest {
+            round_key: Some(f.round_key),
+            name: f.name,
+            area_code: f.area_code,
+            starts_at: local_time(&f.starts_at, &state)?,
+            deadline,
+        };
+        let r = testing::create_round(&state, user_of(&page), req).await?;
+        Ok(format!("/rounds/{}", r.id))
+    }
+    .await;
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct AreaQuery {
+    area: Option<String>,
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "round.html")]
+struct RoundTemplate {
+    page: Page,
+    d: RoundDetail,
+}
+
+async fn round_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    match testing::round_detail(&state, user_of(&page), id, q.area.as_deref()).await {
+        Ok(d) => (jar, render(&RoundTemplate { page, d })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+async fn close_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = testing::close_round(&state, user_of(&page), id).await.map(|r| format!("/rounds/{}", r.id));
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "sweep.html")]
+struct SweepTemplate {
+    page: Page,
+    s: SweepView,
+}
+
+async fn sweep_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    match testing::sweep(&state, user_of(&page), id, q.area.as_deref(), 5000).await {
+        Ok(s) => (jar, render(&SweepTemplate { page, s })).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tube.html")]
+struct TubeTemplate {
+    page: Page,
+    round: RoundView,
+    saved: Option<String>,
+}
+
+async fn tube_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    match state.store.round(&user_of(&page).scope_path, id).await {
+        Ok(Some(r)) => {
+            let t = TubeTemplate { page, round: RoundView::of(&r), saved: q.saved.filter(|s| !s.is_empty()) };
+            (jar, render(&t)).into_response()
+        }
+        Ok(None) => error_page(page, jar, ApiError::NotFound),
+        Err(e) => error_page(page, jar, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TubeForm {
+    tube_id: String,
+    person_ids: String,
+    #[serde(default)]
+    site: String,
+}
+
+async fn tube_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TubeForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let people: Vec<String> = f
+        .person_ids
+        .split(|c: char| c == '\n' || c == ',' || c == '，' || c.is_whitespace())
+        .map(str::to_owned)
+        .collect();
+    let r = testing::record_tube(&state, user_of(&page), id, &f.tube_id, &f.site, &people, None)
+        .await
+        .map(|_| format!("/rounds/{id}/tube?saved={}", urlencode(f.tube_id.trim())));
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "uploaded.html")]
+struct UploadedTemplate {
+    page: Page,
+    round_id: i64,
+    samples: Option<SamplesImport>,
+    results: Option<ResultsImport>,
+}
+
+async fn upload_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let r = async {
+        let (kind, upload) = receive(multipart).await?;
+        let user = user_of(&page);
+        let progress = Progress::default();
+        let (path, sha) = (upload.path.clone(), upload.sha256.clone());
+        Ok::<_, ApiError>(if kind == "samples" {
+            (
+                Some(testing::import_samples(&state, user, &path, sha, Limits::default(), &progress).await?),
+                None,
+            )
+        } else {
+            (
+                None,
+                Some(testing::import_results(&state, user, &path, sha, Limits::default(), &progress).await?),
+            )
+        })
+    }
+    .await;
+    match r {
+        Ok((samples, results)) => {
+            (jar, render(&UploadedTemplate { page, round_id: id, samples, results })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// Reads the form's `kind` and streams its `file` to a private temporary file.
+async fn receive(mut multipart: Multipart) -> Result<(String, testing::Upload), ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+    let mut kind = String::new();
+    let mut upload = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("kind") => kind = field.text().await.map_err(bad)?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                let (mut file, mut up) = testing::Upload::create(&name).await?;
+                use sha2::Digest;
+                let mut sha = sha2::Sha256::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    sha.update(&chunk);
+                    file.write_all(&chunk).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                }
+                file.flush().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                up.sha256 = hex::encode(sha.finalize());
+                upload = Some(up);
+            }
+            _ => {}
+        }
+    }
+    let upload = upload.ok_or_else(|| ApiError::invalid("file", "choose a file to upload"))?;
+    match kind.as_str() {
+        "samples" | "results" => Ok((kind, upload)),
+        _ => Err(ApiError::invalid("kind", "samples or results")),
+    }
+}

@@ -1,0 +1,268 @@
+//! The web pages: rendered on the server (askama), nothing loaded from elsewhere, and no script
+//! but the gate console's camera reader (a static file; typing does everything without it).
+//! Usable on a phone: one column, large targets.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use cordon_domain::{AreaLevel, Sex};
+use cordon_store::User;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::auth;
+use crate::http::error::ApiError;
+use crate::web::i18n::{Lang, Texts};
+
+pub mod i18n;
+pub mod map;
+
+/// The layout's own routes: the health check and the static files. Every
+/// capability brings its pages (`lib.rs` merges them).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/cordon.css", get(css))
+        .route("/static/gate.js", get(gate_js))
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    // A database that is down makes the pool retry until its acquire timeout (5 s); a health
+    // check answers sooner, so the balancer in front learns of it within its own probe's time.
+    match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check failed");
+            ApiError::Unavailable.into_response()
+        }
+        Err(_) => {
+            tracing::error!("health check failed: the database did not answer within 2 s");
+            ApiError::Unavailable.into_response()
+        }
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../../static/cordon.css"),
+    )
+}
+
+async fn gate_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../../static/gate.js"),
+    )
+}
+
+/// What every page knows: the language, its texts, the user.
+pub struct Page {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub user: Option<User>,
+    /// The current path with the other language's switch.
+    pub switch_href: String,
+    /// The deployment's time zone, in which every time is shown.
+    pub tz: chrono_tz::Tz,
+    /// The session's CSRF token, which every form returns (empty before signing in).
+    pub csrf: String,
+}
+
+impl Page {
+    pub(crate) fn new(lang: Lang, user: Option<User>, path: &str) -> Self {
+        Page {
+            lang,
+            t: lang.texts(),
+            user,
+            switch_href: format!("{path}?lang={}", lang.other().code()),
+            tz: chrono_tz::Asia::Shanghai,
+            csrf: String::new(),
+        }
+    }
+
+    pub fn level_name(&self, l: &AreaLevel) -> &'static str {
+        match self.lang {
+            Lang::Zh => l.name_zh(),
+            Lang::En => l.name_en(),
+        }
+    }
+
+    pub fn sex_name(&self, s: &Sex) -> &'static str {
+        match s {
+            Sex::Male => self.t.male,
+            Sex::Female => self.t.female,
+            Sex::Unknown => self.t.unknown,
+        }
+    }
+
+    pub fn count(&self, n: &i64) -> String {
+        self.lang.count(*n)
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        match (&self.user, self.lang) {
+            (Some(u), Lang::Zh) => u.role.name_zh(),
+            (Some(u), Lang::En) => u.role.name_en(),
+            (None, _) => "",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A signed-in user of a page; without one, a redirect to the login page that comes back here.
+pub(crate) struct PageUser {
+    pub(crate) page: Page,
+    pub(crate) jar: CookieJar,
+}
+
+/// The page's language (see `Lang::detect`) and the cookie jar, with the language remembered
+/// when it was chosen by `?lang=`.
+pub(crate) struct PageLang {
+    pub(crate) lang: Lang,
+    pub(crate) jar: CookieJar,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let (lang, jar) = lang_of(parts);
+        Ok(PageLang { lang, jar })
+    }
+}
+
+fn lang_of(parts: &Parts) -> (Lang, CookieJar) {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let query = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
+    let lang = Lang::detect(query.as_deref(), &jar, &parts.headers);
+    let jar = if query.is_some() {
+        jar.add(
+            Cookie::build((Lang::COOKIE, lang.code()))
+                .path("/")
+                .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                .build(),
+        )
+    } else {
+        jar
+    };
+    (lang, jar)
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (lang, jar) = lang_of(parts);
+        match auth::session_user(parts, state).await {
+            // Headquarters without its second factor is kept to the account page, to enrol one.
+            Ok(Some(user))
+                if crate::http::auth::must_enrol(state, &user)
+                    && !parts.uri.path().starts_with("/account") =>
+            {
+                Err((jar, Redirect::to("/account/two-factor")).into_response())
+            }
+            Ok(Some(user)) => {
+                let mut page = Page::new(lang, Some(user), parts.uri.path());
+                page.tz = state.config.tz;
+                page.csrf = crate::http::guard::token_of(&parts.headers).unwrap_or_default();
+                Ok(PageUser { page, jar })
+            }
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let to = format!("/login?next={}", urlencode(next));
+                Err((jar, Redirect::to(&to)).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// Percent-encodes a value for a query string (keeping `/`, which a path may hold).
+pub(crate) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only a path on this site: never `//evil.example` or `https://…`.
+pub(crate) fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+pub(crate) fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorTemplate {
+    pub(crate) page: Page,
+    pub(crate) message: String,
+}
+
+pub(crate) fn error_page(page: Page, jar: CookieJar, e: ApiError) -> Response {
+    let status = e.status();
+    let message = match &e {
+        ApiError::NotFound => page.t.not_found.to_owned(),
+        ApiError::Internal(_) => {
+            tracing::error!(error = %e, "page failed");
+            "500".to_owned()
+        }
+        other => other.to_string(),
+    };
+    (status, jar, render(&ErrorTemplate { page, message })).into_response()
+}
+
+// ---- forms, for every capability ----
+
+/// A `datetime-local` field, read in the deployment's time zone; empty: now.
+pub(crate) fn local_time(s: &str, state: &AppState) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ApiError::invalid("at", "expected a date and time such as 2022-03-03T14:30"))?;
+    let t = state
+        .config
+        .tz
+        .from_local_datetime(&naive)
+        .earliest()
+        .ok_or_else(|| ApiError::invalid("at", "that time does not exist in the local time zone"))?;
+    Ok(Some(t.with_timezone(&Utc)))
+}
+
+/// Where a form leads: on to the page it names, or the error page, the server still serving.
+pub(crate) fn back(
+    page: Page,
+    jar: axum_extra::extract::cookie::CookieJar,
+    r: Result<String, ApiError>,
+) -> Response {
+    match r {
+        Ok(to) => (jar, Redirect::to(&to)).into_response(),
+        Err(e) => error_page(page, jar, e),
+    }
+}

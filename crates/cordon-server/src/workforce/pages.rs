@@ -1,0 +1,330 @@
+//! The workforce pages: the coverage of one's areas (figures, coverage by tier, every gap worst
+//! first with the residents affected, the leaders' load), the suggestions that close the gaps,
+//! ticked and assigned in one go, and the forms for reporting in and quarantine sites.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use cordon_domain::workforce::{GapKind, Post, Rank};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::web::back;
+use crate::web::i18n::Lang;
+use crate::web::{Page, PageUser, error_page, render};
+use crate::workforce::{
+    self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CoverageView, GapView,
+    SiteRequest, SuggestionView, WorkerRequest,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/coverage", get(coverage_page))
+        .route("/coverage/accept", post(accept_submit))
+        .route("/coverage/checkin", post(checkin_submit))
+        .route("/coverage/sites", post(site_submit))
+        .route("/workforce", get(workforce_page))
+        .route("/workforce/workers", post(worker_submit))
+        .route("/workforce/assign", post(assign_submit))
+        .route("/workforce/assignments/{id}/end", post(end_submit))
+}
+
+/// Rows a list on the page shows at most (a city has 60,000 on hand).
+const SHOWN: usize = 300;
+
+impl Page {
+    pub fn can_view_workforce(&self) -> bool {
+        self.user.as_ref().is_some_and(workforce::may_view)
+    }
+
+    pub fn can_manage_workforce(&self) -> bool {
+        self.user.as_ref().is_some_and(workforce::may_manage)
+    }
+
+    pub fn gap_kind(&self, k: &GapKind) -> &'static str {
+        match k {
+            GapKind::NoLeader => self.w().no_leader,
+            GapKind::Understaffed => self.w().understaffed,
+        }
+    }
+
+    pub fn gap_class(&self, k: &GapKind) -> &'static str {
+        match k {
+            GapKind::NoLeader => "no_leader",
+            GapKind::Understaffed => "understaffed",
+        }
+    }
+
+    pub fn rule_name<'a>(&self, g: &'a GapView) -> &'a str {
+        match self.lang {
+            Lang::Zh => &g.rule_zh,
+            Lang::En => &g.rule_en,
+        }
+    }
+
+    pub fn unit_level(&self, g: &GapView) -> &'static str {
+        g.level.as_ref().map_or(self.w().site, |l| self.level_name(l))
+    }
+
+    pub fn rank_name(&self, r: &Rank) -> &'static str {
+        match self.lang {
+            Lang::Zh => r.name_zh(),
+            Lang::En => r.as_str(),
+        }
+    }
+
+    /// A moment in local time, to the minute.
+    pub fn moment(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    pub fn post_name(&self, p: &Post) -> &'static str {
+        match p {
+            Post::Leader => self.w().as_leader,
+            Post::Member => self.w().as_member,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoverageTemplate {
+    page: Page,
+    c: CoverageView,
+    posts: Vec<crate::workforce::CommandPostView>,
+    suggestions: Option<Vec<SuggestionView>>,
+    outcome: Option<AcceptOutcome>,
+}
+
+#[derive(Deserialize)]
+struct CoverageQuery {
+    suggest: Option<String>,
+}
+
+async fn coverage_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<CoverageQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    show(&state, page, jar, q.suggest.is_some(), None).await
+}
+
+async fn show(
+    state: &AppState,
+    page: Page,
+    jar: axum_extra::extract::cookie::CookieJar,
+    suggest: bool,
+    outcome: Option<AcceptOutcome>,
+) -> Response {
+    let user = page.user.as_ref().expect("signed in");
+    let r = async {
+        let c = workforce::coverage(state, user).await?;
+        let posts = workforce::command_posts(state, user).await?;
+        let suggestions = if suggest { Some(workforce::suggestions(state, user).await?) } else { None };
+        Ok::<_, ApiError>((c, posts, suggestions))
+    }
+    .await;
+    match r {
+        Ok((c, posts, suggestions)) => {
+            (jar, render(&CoverageTemplate { page, c, posts, suggestions, outcome })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// Ticked suggestions arrive as `pick=worker|kind|key|post`, one per box.
+async fn accept_submit(State(state): State<AppState>, pu: PageUser, body: String) -> Response {
+    let PageUser { page, jar } = pu;
+    let picks: Vec<Accepted> = form_urlencoded(&body)
+        .into_iter()
+        .filter(|(k, _)| k == "pick")
+        .filter_map(|(_, v)| {
+            let mut it = v.split('|');
+            let (worker_id, unit_kind, unit_key, post) = (it.next()?, it.next()?, it.next()?, it.next()?);
+            Some(Accepted {
+                worker_id: worker_id.into(),
+                unit_kind: unit_kind.into(),
+                unit_key: unit_key.into(),
+                post: Post::parse(post)?,
+            })
+        })
+        .collect();
+    let user = page.user.clone().expect("signed in");
+    match workforce::accept(&state, &user, picks).await {
+        Ok(outcome) => show(&state, page, jar, false, Some(outcome)).await,
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs (a form with repeated names, which `Form` of a
+/// struct cannot hold).
+fn form_urlencoded(body: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct CheckinForm {
+    worker_id: String,
+    community_code: String,
+}
+
+async fn checkin_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<CheckinForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = workforce::check_in(&state, &user, &f.worker_id, &f.community_code, None)
+        .await
+        .map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct SiteForm {
+    name: String,
+    area_code: String,
+    rooms: i64,
+}
+
+async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<SiteForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, rooms: f.rooms };
+    let r = workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "workforce.html")]
+struct WorkforceTemplate {
+    page: Page,
+    on_hand: Vec<CheckinView>,
+    on_hand_total: i64,
+    assignments: Vec<AssignmentView>,
+    assignments_total: i64,
+    ranks: [Rank; 5],
+    /// The unit the assign form is filled in for (a gap's link).
+    area: String,
+    site: String,
+}
+
+#[derive(Deserialize)]
+struct WorkforceQuery {
+    area: Option<String>,
+    site: Option<String>,
+}
+
+/// Who reported in today and who answers for what now, in the user's areas; the forms to add a
+/// worker and to assign one (filled in for a gap when the coverage page links here).
+async fn workforce_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<WorkforceQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.as_ref().expect("signed in");
+    let r =
+        tokio::try_join!(workforce::on_hand(&state, user, None), workforce::assignments(&state, user, true));
+    match r {
+        Ok((mut on_hand, mut assignments)) => {
+            let (on_hand_total, assignments_total) = (on_hand.len() as i64, assignments.len() as i64);
+            on_hand.truncate(SHOWN);
+            assignments.truncate(SHOWN);
+            let t = WorkforceTemplate {
+                page,
+                on_hand,
+                on_hand_total,
+                assignments,
+                assignments_total,
+                ranks: Rank::ALL,
+                area: q.area.unwrap_or_default(),
+                site: q.site.unwrap_or_default(),
+            };
+            (jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct WorkerForm {
+    worker_id: String,
+    name: String,
+    phone: Option<String>,
+    #[serde(default)]
+    organisation: String,
+    rank: String,
+    party_member: Option<String>,
+}
+
+async fn worker_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<WorkerForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = WorkerRequest {
+        name: f.name,
+        phone: f.phone,
+        organisation: f.organisation,
+        party_member: f.party_member.is_some(),
+        rank: f.rank,
+    };
+    let r = workforce::put_worker(&state, &user, &f.worker_id, req).await.map(|_| "/workforce".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    worker_id: String,
+    #[serde(default)]
+    area_code: String,
+    #[serde(default)]
+    site_id: String,
+    post: String,
+    #[serde(default)]
+    title: String,
+    /// A local day, the last the assignment runs; empty: open-ended.
+    #[serde(default)]
+    until: String,
+}
+
+async fn assign_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<AssignForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = async {
+        let post = Post::parse(&f.post).ok_or_else(|| ApiError::invalid("post", "leader or member"))?;
+        let until = match f.until.trim() {
+            "" => None,
+            d => {
+                let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| ApiError::invalid("until", "a day, YYYY-MM-DD"))?;
+                // Through that day: until the first moment of the next.
+                Some(crate::gates::day_bounds(&state, day).1)
+            }
+        };
+        let req = AssignRequest {
+            worker_id: f.worker_id,
+            area_code: Some(f.area_code).filter(|s| !s.trim().is_empty()),
+            site_id: Some(f.site_id).filter(|s| !s.trim().is_empty()),
+            post,
+            title: f.title,
+            from: None,
+            until,
+        };
+        workforce::assign(&state, &user, req).await?;
+        Ok("/workforce#assignments".to_owned())
+    }
+    .await;
+    back(page, jar, r)
+}
+
+async fn end_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = workforce::end_assignment(&state, &user, id).await.map(|_| "/workforce#assignments".to_owned());
+    back(page, jar, r)
+}

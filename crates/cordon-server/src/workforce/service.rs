@@ -1,0 +1,974 @@
+//! The workforce service: workers and their reporting in (报到), quarantine sites, 包联
+//! assignments, the coverage of the user's areas under the rules of the profile in force (every
+//! unit that breaks a rule, worst first, with the residents affected), and suggestions that
+//! close the gaps with the workers on hand (the domain's minimum-cost assignment), which the
+//! user accepts one by one or all at once.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::workforce::{
+    Answering, Candidate, CoverageRule, Gap, GapKind, Post, Rank, Unit, coverage as coverage_of,
+    covered_share, suggest,
+};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Right, Tier};
+use cordon_import::{Limits, Progress, read_workers};
+use cordon_store::{
+    AssignmentRecord, CheckinRecord, NewAssignment, NewSite, SiteRecord, Staffing, UnitArea, UnitRef,
+    UnitsVersion, User, WorkerRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::error::ApiError;
+use crate::{AppState, zones};
+
+/// Reading the workforce of one's areas (`view_workforce`).
+pub fn may_view(user: &User) -> bool {
+    user.may(Right::ViewWorkforce)
+}
+
+/// Importing workers, recording reporting in, assigning (`manage_workforce`).
+pub fn may_manage(user: &User) -> bool {
+    user.may(Right::ManageWorkforce)
+}
+
+fn forbid(what: &str) -> ApiError {
+    ApiError::Forbidden(format!("{what} is not part of your role"))
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid { field: field.into(), message: message.into() }
+}
+
+// ---- views ----
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct WorkerView {
+    pub worker_id: String,
+    pub name: String,
+    /// Masked: 139****0001.
+    pub phone: Option<String>,
+    pub organisation: String,
+    pub party_member: bool,
+    pub rank: Rank,
+}
+
+impl WorkerView {
+    fn of(w: &WorkerRecord) -> Self {
+        WorkerView {
+            worker_id: w.worker_id.clone(),
+            name: w.name.clone(),
+            phone: w.phone.as_deref().map(|p| Phone::parse(p).map_or_else(|_| "***".into(), |p| p.masked())),
+            organisation: w.organisation.clone(),
+            party_member: w.party_member,
+            rank: w.rank,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CheckinView {
+    pub worker: WorkerView,
+    #[schema(value_type = String)]
+    pub community_code: AreaCode,
+    pub community_name: String,
+    pub day: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+impl CheckinView {
+    fn of(c: &CheckinRecord) -> Self {
+        CheckinView {
+            worker: WorkerView::of(&c.worker),
+            community_code: c.community.clone(),
+            community_name: c.community_name.clone(),
+            day: c.day,
+            at: c.at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SiteView {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    pub rooms: i64,
+    pub occupied: i64,
+}
+
+impl SiteView {
+    fn of(s: &SiteRecord) -> Self {
+        SiteView {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            area_code: s.area.clone(),
+            area_name: s.area_name.clone(),
+            rooms: s.rooms,
+            occupied: s.occupied,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct AssignmentView {
+    pub id: i64,
+    pub worker: WorkerView,
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    pub unit_name: String,
+    pub post: Post,
+    pub title: String,
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub created_by: String,
+}
+
+impl AssignmentView {
+    fn of(a: &AssignmentRecord) -> Self {
+        AssignmentView {
+            id: a.id,
+            worker: WorkerView::of(&a.worker),
+            unit_kind: a.unit.kind().into(),
+            unit_key: a.unit.key().into(),
+            unit_name: a.unit_name.clone(),
+            post: a.post,
+            title: a.title.clone(),
+            from: a.from,
+            until: a.until,
+            created_by: a.created_by.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct GapView {
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    pub unit_name: String,
+    /// None: a quarantine site.
+    pub level: Option<AreaLevel>,
+    pub tier: Option<Tier>,
+    pub residents: i64,
+    pub rule: String,
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub kind: GapKind,
+    /// A leader (1), or the workers the residents call for; and those in post.
+    pub needed: u32,
+    pub have: u32,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct TierShare {
+    pub tier: Option<Tier>,
+    pub units: i64,
+    pub covered: i64,
+    pub covered_pct: f64,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct LoadView {
+    pub worker: WorkerView,
+    pub units: i64,
+    pub residents: i64,
+}
+
+#[derive(Serialize, ToSchema, Clone, Default)]
+pub struct WorkforceFigures {
+    /// Workers who reported in today.
+    pub on_hand: i64,
+    pub party_members_on_hand: i64,
+    /// Organisations the workers on hand come from.
+    pub organisations: i64,
+    /// Workers answering for a unit now, as leaders and as members.
+    pub leaders: i64,
+    pub members: i64,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CoverageView {
+    pub at: DateTime<Utc>,
+    /// The profile whose rules these are.
+    pub profile_key: String,
+    /// Units some rule holds.
+    pub units: i64,
+    /// Every unit that breaks a rule, worst first.
+    pub gaps: Vec<GapView>,
+    pub by_tier: Vec<TierShare>,
+    pub figures: WorkforceFigures,
+    /// The most loaded leaders first.
+    pub load: Vec<LoadView>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SuggestionView {
+    pub gap: GapView,
+    /// Leader for a unit without one; member for one short of workers.
+    pub post: Post,
+    pub worker: WorkerView,
+    pub community_name: String,
+    /// Steps on the area tree between the community they reported to and the unit.
+    pub distance: u32,
+    /// Residents of the units they lead already.
+    pub load: i64,
+}
+
+// ---- workers, reporting in, sites ----
+
+pub async fn import_workers(
+    state: &AppState,
+    user: &User,
+    path: &Path,
+    name: &str,
+) -> Result<(i64, i64), ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("importing workers"));
+    }
+    let rows = read_workers(path, Limits::default(), &Progress::default())
+        .map_err(|e| invalid("file", e.to_string().replace(&path.display().to_string(), name)))?;
+    Ok(state.store.put_workers(&rows, Utc::now()).await?)
+}
+
+/// One worker, added or brought up to date (the form of a community office; a roster comes as
+/// `workers.csv`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerRequest {
+    pub name: String,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub party_member: bool,
+    /// bureau, division, section, staff, volunteer, or 厅局级, 处级, 科级, 科员, 志愿者.
+    pub rank: String,
+}
+
+pub async fn put_worker(
+    state: &AppState,
+    user: &User,
+    worker_id: &str,
+    req: WorkerRequest,
+) -> Result<(bool, WorkerView), ApiError> {
+    use cordon_domain::workforce::{WorkerRow, check_worker_id, check_worker_name};
+    if !may_manage(user) {
+        return Err(forbid("adding workers"));
+    }
+    let domain = |e: cordon_domain::DomainError| invalid(e.field(), e.to_string());
+    let organisation = req.organisation.trim();
+    if organisation.chars().count() > 100 {
+        return Err(invalid("organisation", "at most 100 characters"));
+    }
+    let row = WorkerRow {
+        worker_id: check_worker_id(worker_id).map_err(domain)?,
+        name: check_worker_name(&req.name).map_err(domain)?,
+        phone: match req.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(Phone::parse(p).map_err(domain)?),
+        },
+        organisation: organisation.to_owned(),
+        party_member: req.party_member,
+        rank: Rank::parse(&req.rank).map_err(domain)?,
+    };
+    let (added, _) = state.store.put_workers(std::slice::from_ref(&row), Utc::now()).await?;
+    let w = state.store.worker(&row.worker_id).await?.ok_or(ApiError::NotFound)?;
+    Ok((added == 1, WorkerView::of(&w)))
+}
+
+fn local_today(state: &AppState) -> NaiveDate {
+    Utc::now().with_timezone(&state.config.tz).date_naive()
+}
+
+pub async fn check_in(
+    state: &AppState,
+    user: &User,
+    worker_id: &str,
+    community: &str,
+    day: Option<NaiveDate>,
+) -> Result<CheckinView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("recording reporting in"));
+    }
+    let code = AreaCode::try_from(community.trim().to_owned())
+        .map_err(|e| invalid("community_code", e.to_string()))?;
+    state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("community_code", format!("no area {code} in your areas")))?;
+    if state.store.worker(worker_id.trim()).await?.is_none() {
+        return Err(invalid("worker_id", format!("no worker {}", worker_id.trim())));
+    }
+    let day = day.unwrap_or_else(|| local_today(state));
+    let c = state.store.check_in(worker_id.trim(), &code, day, Utc::now(), &user.username).await.map_err(
+        |e| match e {
+            cordon_store::StoreError::Invalid(m) => invalid("community_code", m),
+            other => other.into(),
+        },
+    )?;
+    Ok(CheckinView::of(&c))
+}
+
+pub async fn on_hand(
+    state: &AppState,
+    user: &User,
+    day: Option<NaiveDate>,
+) -> Result<Vec<CheckinView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let day = day.unwrap_or_else(|| local_today(state));
+    Ok(state.store.on_hand(&user.scope_path, day).await?.iter().map(CheckinView::of).collect())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    /// Default: generated.
+    pub id: Option<String>,
+    pub name: String,
+    /// The area the site is in.
+    pub area_code: String,
+    pub rooms: i64,
+}
+
+pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Result<SiteView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("adding quarantine sites"));
+    }
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid("name", "1 to 100 characters"));
+    }
+    if !(1..=100_000).contains(&req.rooms) {
+        return Err(invalid("rooms", "1 to 100,000 rooms"));
+    }
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| invalid("area_code", e.to_string()))?;
+    state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+    let id = match req.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => cordon_domain::workforce::check_worker_id(id)
+            .map_err(|_| invalid("id", "letters, digits, '-' or '_'"))?,
+        None => {
+            let mut b = [0u8; 4];
+            rand::fill(&mut b);
+            format!("QS{}", hex::encode_upper(b))
+        }
+    };
+    let site = NewSite {
+        id,
+        name: name.to_owned(),
+        area: code,
+        rooms: req.rooms,
+        at: Utc::now(),
+        by: user.username.clone(),
+    };
+    Ok(SiteView::of(&state.store.create_site(&site).await?))
+}
+
+pub async fn sites(state: &AppState, user: &User) -> Result<Vec<SiteView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    Ok(state.store.sites(&user.scope_path).await?.iter().map(SiteView::of).collect())
+}
+
+// ---- assignments ----
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub worker_id: String,
+    /// The area it is for (a township, street, community, compound, building)…
+    pub area_code: Option<String>,
+    /// …or the quarantine site.
+    pub site_id: Option<String>,
+    #[serde(default = "leader")]
+    pub post: Post,
+    /// 临时党支部书记, 楼长, 门岗 …
+    #[serde(default)]
+    pub title: String,
+    /// Default: now.
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+fn leader() -> Post {
+    Post::Leader
+}
+
+async fn unit_in_scope(
+    state: &AppState,
+    user: &User,
+    area: Option<&str>,
+    site: Option<&str>,
+) -> Result<UnitRef, ApiError> {
+    match (area.map(str::trim).filter(|s| !s.is_empty()), site.map(str::trim).filter(|s| !s.is_empty())) {
+        (Some(a), None) => {
+            let code = AreaCode::try_from(a.to_owned()).map_err(|e| invalid("area_code", e.to_string()))?;
+            state
+                .store
+                .area(&user.scope_path, &code)
+                .await?
+                .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+            Ok(UnitRef::Area(code))
+        }
+        (None, Some(s)) => {
+            let found = state.store.sites(&user.scope_path).await?.into_iter().any(|x| x.id == s);
+            if !found {
+                return Err(invalid("site_id", format!("no quarantine site {s} in your areas")));
+            }
+            Ok(UnitRef::Site(s.to_owned()))
+        }
+        _ => Err(invalid("area_code", "name one unit: an area_code or a site_id")),
+    }
+}
+
+pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result<AssignmentView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    let unit = unit_in_scope(state, user, req.area_code.as_deref(), req.site_id.as_deref()).await?;
+    let worker = req.worker_id.trim();
+    if state.store.worker(worker).await?.is_none() {
+        return Err(invalid("worker_id", format!("no worker {worker}")));
+    }
+    if req.title.chars().count() > 50 {
+        return Err(invalid("title", "at most 50 characters"));
+    }
+    let now = Utc::now();
+    let a = NewAssignment {
+        worker_id: worker.to_owned(),
+        unit,
+        post: req.post,
+        title: req.title.trim().to_owned(),
+        from: req.from.unwrap_or(now),
+        until: req.until,
+        at: now,
+        by: user.username.clone(),
+    };
+    state.store.assign(&a).await.map(|r| AssignmentView::of(&r)).map_err(|e| match e {
+        cordon_store::StoreError::Invalid(m) => {
+            let field = if m.contains("ends after") { "until" } else { "worker_id" };
+            invalid(field, m)
+        }
+        other => other.into(),
+    })
+}
+
+pub async fn end_assignment(state: &AppState, user: &User, id: i64) -> Result<AssignmentView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("ending assignments"));
+    }
+    let a = state.store.end_assignment(&user.scope_path, id, Utc::now()).await?.ok_or(ApiError::NotFound)?;
+    Ok(AssignmentView::of(&a))
+}
+
+pub async fn assignments(
+    state: &AppState,
+    user: &User,
+    current: bool,
+) -> Result<Vec<AssignmentView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let at = current.then(Utc::now);
+    Ok(state.store.assignments(&user.scope_path, at).await?.iter().map(AssignmentView::of).collect())
+}
+
+// ---- command posts ----
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct CommandPostView {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub area_code: AreaCode,
+    pub area_name: String,
+    pub name: String,
+    /// 临时党支部
+    pub branch: String,
+    /// Who answers for the compound now, each with their title.
+    pub team: Vec<AssignmentView>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandPostRequest {
+    /// The compound.
+    pub area_code: String,
+    /// Default: the compound's name and 现场指挥部.
+    pub name: Option<String>,
+    /// Default: the compound's name and 临时党支部.
+    pub branch: Option<String>,
+}
+
+/// 现场指挥部: a command post for a compound of the user's; its team is the compound's
+/// assignments (add members with their titles through `assign`).
+pub async fn create_command_post(
+    state: &AppState,
+    user: &User,
+    req: CommandPostRequest,
+) -> Result<CommandPostView, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("setting up command posts"));
+    }
+    let code = AreaCode::try_from(req.area_code.trim().to_owned())
+        .map_err(|e| invalid("area_code", e.to_string()))?;
+    let node = state
+        .store
+        .area(&user.scope_path, &code)
+        .await?
+        .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
+    let text = |v: Option<String>, suffix: &str| {
+        let v = v
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{}{suffix}", node.area.name));
+        if v.chars().count() > 100 { Err(invalid("name", "at most 100 characters")) } else { Ok(v) }
+    };
+    let (name, branch) = (text(req.name, "现场指挥部")?, text(req.branch, "临时党支部")?);
+    let p =
+        state.store.create_command_post(&code, &name, &branch, Utc::now(), &user.username).await.map_err(
+            |e| match e {
+                cordon_store::StoreError::Invalid(m) => invalid("area_code", m),
+                other => other.into(),
+            },
+        )?;
+    Ok(CommandPostView {
+        id: p.id,
+        area_code: p.area,
+        area_name: p.area_name,
+        name: p.name,
+        branch: p.branch,
+        team: Vec::new(),
+        created_at: p.created_at,
+        created_by: p.created_by,
+    })
+}
+
+pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandPostView>, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let posts = state.store.command_posts(&user.scope_path).await?;
+    let mut out = Vec::with_capacity(posts.len());
+    for p in posts {
+        let team = state
+            .store
+            .assignments(&p.path, Some(Utc::now()))
+            .await?
+            .iter()
+            .filter(|a| a.unit == UnitRef::Area(p.area.clone()))
+            .map(AssignmentView::of)
+            .collect();
+        out.push(CommandPostView {
+            id: p.id,
+            area_code: p.area,
+            area_name: p.area_name,
+            name: p.name,
+            branch: p.branch,
+            team,
+            created_at: p.created_at,
+            created_by: p.created_by,
+        });
+    }
+    Ok(out)
+}
+
+// ---- coverage ----
+
+/// Which zoned units a report reads: per rule, the levels it holds and the tiers of the zones.
+type ZonedKey = Vec<(Vec<AreaLevel>, Vec<Tier>)>;
+
+/// The units under zones of each scope asked for, kept while the store's units version (the
+/// areas, their residents, the zones) stays: a city's are tens of thousands of rows read by one
+/// seek per zone, the same for every report until a zone or an import changes them. After a
+/// change of zones only the areas under the zones changed are read again; after an import, all.
+/// The assignments and reporting in, which change all day, are read fresh each time.
+#[derive(Default)]
+pub struct UnitsCache {
+    /// Each scope's units with the version they were read or brought up to.
+    by_scope: HashMap<(AreaPath, ZonedKey), KeptUnits>,
+}
+
+pub type UnitsCell = Arc<Mutex<UnitsCache>>;
+
+type KeptUnits = (UnitsVersion, Arc<Vec<UnitArea>>);
+
+/// Scopes kept at once; past it the cache starts again (a city has a few hundred offices).
+const SCOPES_KEPT: usize = 512;
+/// Zones changed since the version kept past which every unit is read again instead.
+const CHANGED_ZONES_MERGED: usize = 200;
+
+async fn read_zoned(state: &AppState, scope: &AreaPath, key: &ZonedKey) -> Result<Vec<UnitArea>, ApiError> {
+    let mut out = Vec::new();
+    for (levels, tiers) in key {
+        out.extend(state.store.areas_in_zones(scope, levels, tiers).await?);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+/// The units inside `scope` under zones of the key's tiers: kept, merged with what the zones
+/// changed since, or read whole.
+async fn zoned_units(
+    state: &AppState,
+    scope: &AreaPath,
+    key: ZonedKey,
+) -> Result<Arc<Vec<UnitArea>>, ApiError> {
+    // The version is read before the units: what is kept under a version is never older.
+    let version = state.store.units_version().await?;
+    let slot = (scope.clone(), key);
+    let (kept, whole_city) = {
+        let cache = state.units.lock().unwrap_or_else(|e| e.into_inner());
+        let root = (AreaPath::root(), slot.1.clone());
+        (cache.by_scope.get(&slot).cloned(), cache.by_scope.get(&root).cloned())
+    };
+    let units = match (kept, whole_city) {
+        (Some((v, units)), _) if v == version => return Ok(units),
+        // The whole city's, kept at this version, holds this scope's.
+        (_, Some((v, all))) if v == version => {
+            all.iter().filter(|u| scope.contains(&u.path)).cloned().collect()
+        }
+        // Only zones changed: read again under those inside the scope, keep the rest.
+        (Some((v, units)), _) if v.areas == version.areas => {
+            let changed = state.store.zones_changed_since(v.units).await?;
+            if changed.len() > CHANGED_ZONES_MERGED {
+                read_zoned(state, scope, &slot.1).await?
+            } else {
+                // A zone's subtree meets the scope in the smaller of the two.
+                let mut under: Vec<AreaPath> = changed
+                    .into_iter()
+                    .filter_map(|z| {
+                        if scope.contains(&z) { Some(z) } else { z.contains(scope).then(|| scope.clone()) }
+                    })
+                    .collect();
+                under.sort();
+                under.dedup();
+                let mut merged: Vec<UnitArea> =
+                    units.iter().filter(|u| !under.iter().any(|p| p.contains(&u.path))).cloned().collect();
+                for p in &under {
+                    merged.extend(read_zoned(state, p, &slot.1).await?);
+                }
+                merged.sort_by(|a, b| a.path.cmp(&b.path));
+                merged.dedup_by(|a, b| a.path == b.path);
+                merged
+            }
+        }
+        _ => read_zoned(state, scope, &slot.1).await?,
+    };
+    let units = Arc::new(units);
+    let mut cache = state.units.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.by_scope.len() >= SCOPES_KEPT {
+        cache.by_scope.clear();
+    }
+    // Two requests racing store either: each is at least as new as its version.
+    cache.by_scope.insert(slot, (version, units.clone()));
+    Ok(units)
+}
+
+/// Reads the whole city's units under zones into the cache, so that the first report after a
+/// start (of any scope) does not read them: run in the background when the server starts.
+pub async fn warm(state: &AppState) -> Result<usize, ApiError> {
+    let rules = rules_in_force(state).await?.1;
+    Ok(zoned_units(state, &AreaPath::root(), zoned_key(&rules)).await?.len())
+}
+
+async fn rules_in_force(state: &AppState) -> Result<(String, Vec<CoverageRule>), ApiError> {
+    let profile_key = zones::profile_in_force(state).await?;
+    let profiles = zones::profiles(state).await?;
+    let rules = profiles.get(&profile_key).map(|p| p.coverage.clone()).unwrap_or_default();
+    Ok((profile_key, rules))
+}
+
+/// Levels every unit of which some rule holds (streets: a hundred in a city).
+fn whole_levels(rules: &[CoverageRule]) -> Vec<AreaLevel> {
+    let mut whole: Vec<AreaLevel> =
+        rules.iter().filter(|r| r.tiers.is_empty()).flat_map(|r| r.levels.iter().copied()).collect();
+    whole.sort();
+    whole.dedup();
+    whole
+}
+
+/// For the rules on zoned units, the levels (not read whole already) and the tiers.
+fn zoned_key(rules: &[CoverageRule]) -> ZonedKey {
+    let whole = whole_levels(rules);
+    rules
+        .iter()
+        .filter(|r| !r.tiers.is_empty())
+        .map(|r| (r.levels.iter().copied().filter(|l| !whole.contains(l)).collect(), r.tiers.clone()))
+        .collect()
+}
+
+/// The units, gaps and leaders of the user's areas now.
+struct Report {
+    rules: Vec<CoverageRule>,
+    profile_key: String,
+    units: Vec<Unit>,
+    kinds: Vec<&'static str>,
+    gaps: Vec<Gap>,
+    current: Vec<Staffing>,
+}
+
+async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, ApiError> {
+    let (profile_key, rules) = rules_in_force(state).await?;
+    let tiers = zones::zone_tiers(state).await?;
+    let tier_at = |p: &AreaPath| {
+        p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
+    };
+    // Rules for every unit at a level read those levels whole; rules for zoned units read only
+    // the areas inside zones of their tiers.
+    let whole = whole_levels(&rules);
+    // The reads do not depend on each other: run them together (SQLite reads in parallel under
+    // WAL; PostgreSQL on separate connections).
+    let scope = &user.scope_path;
+    let sites =
+        async { if rules.iter().any(|r| r.sites) { state.store.sites(scope).await } else { Ok(Vec::new()) } };
+    let (mut areas, zoned, sites, current) = tokio::try_join!(
+        async { Ok::<_, ApiError>(state.store.areas_at(scope, &whole).await?) },
+        zoned_units(state, scope, zoned_key(&rules)),
+        async { Ok(sites.await?) },
+        async { Ok(state.store.staffing(scope, now).await?) }
+    )?;
+    areas.extend(zoned.iter().cloned());
+    areas.sort_by(|a, b| a.path.cmp(&b.path));
+    areas.dedup_by(|a, b| a.path == b.path);
+    let mut units = Vec::new();
+    let mut kinds = Vec::new();
+    for a in areas {
+        let unit = Unit {
+            key: a.code.as_str().to_owned(),
+            name: a.name,
+            level: Some(a.level),
+            tier: tier_at(&a.path),
+            path: a.path,
+            residents: a.residents,
+        };
+        if rules.iter().any(|r| r.holds(&unit)) {
+            units.push(unit);
+            kinds.push("area");
+        }
+    }
+    for s in sites {
+        units.push(Unit {
+            key: s.id,
+            name: s.name,
+            level: None,
+            tier: tier_at(&s.path),
+            path: s.path,
+            residents: s.occupied,
+        });
+        kinds.push("site");
+    }
+    let mut answering: HashMap<&str, Vec<Answering>> = HashMap::new();
+    for a in &current {
+        answering.entry(a.unit.key()).or_default().push(Answering { rank: a.rank, post: a.post });
+    }
+    let gaps = coverage_of(&units, &answering, &rules);
+    Ok(Report { rules, profile_key, units, kinds, gaps, current })
+}
+
+fn gap_view(r: &Report, g: &Gap) -> GapView {
+    let u = &r.units[g.unit];
+    let rule = r.rules.iter().find(|x| x.key == g.rule);
+    GapView {
+        unit_kind: r.kinds[g.unit].into(),
+        unit_key: u.key.clone(),
+        unit_name: u.name.clone(),
+        level: u.level,
+        tier: u.tier,
+        residents: u.residents,
+        rule: g.rule.clone(),
+        rule_zh: rule.map_or_else(String::new, |x| x.name_zh.clone()),
+        rule_en: rule.map_or_else(String::new, |x| x.name_en.clone()),
+        kind: g.kind,
+        needed: g.needed,
+        have: g.have,
+    }
+}
+
+fn pct(n: i64, of: i64) -> f64 {
+    if of <= 0 { 100.0 } else { (n as f64 * 1000.0 / of as f64).round() / 10.0 }
+}
+
+pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, ApiError> {
+    if !may_view(user) {
+        return Err(forbid("the workforce"));
+    }
+    let now = Utc::now();
+    let counts = async { Ok(state.store.on_hand_counts(&user.scope_path, local_today(state)).await?) };
+    let (r, (on_hand, party, organisations)) = tokio::try_join!(report(state, user, now), counts)?;
+    let leaders: HashSet<&str> =
+        r.current.iter().filter(|a| a.post == Post::Leader).map(|a| a.worker_id.as_str()).collect();
+    let members: HashSet<&str> =
+        r.current.iter().filter(|a| a.post == Post::Member).map(|a| a.worker_id.as_str()).collect();
+    let figures = WorkforceFigures {
+        on_hand,
+        party_members_on_hand: party,
+        organisations,
+        leaders: leaders.len() as i64,
+        members: members.len() as i64,
+    };
+    // The most loaded leaders, named once chosen.
+    let mut load = leader_load(&r);
+    load.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
+    load.truncate(50);
+    let ids: Vec<String> = load.iter().map(|(id, _)| (*id).to_owned()).collect();
+    let named = state.store.workers_by_id(&ids).await?;
+    let load = load
+        .into_iter()
+        .filter_map(|(id, (units, residents))| {
+            named.get(id).map(|w| LoadView { worker: WorkerView::of(w), units, residents })
+        })
+        .collect();
+    let by_tier = covered_share(&r.units, &r.gaps)
+        .into_iter()
+        .map(|(tier, units, covered)| TierShare { tier, units, covered, covered_pct: pct(covered, units) })
+        .collect();
+    Ok(CoverageView {
+        at: now,
+        profile_key: r.profile_key.clone(),
+        units: r.units.len() as i64,
+        gaps: r.gaps.iter().map(|g| gap_view(&r, g)).collect(),
+        by_tier,
+        figures,
+        load,
+    })
+}
+
+/// Each leader's units and the residents of those units.
+fn leader_load(r: &Report) -> Vec<(&str, (i64, i64))> {
+    let residents: HashMap<&str, i64> = r.units.iter().map(|u| (u.key.as_str(), u.residents)).collect();
+    let mut load: HashMap<&str, (i64, i64)> = HashMap::new();
+    for a in r.current.iter().filter(|a| a.post == Post::Leader) {
+        let e = load.entry(a.worker_id.as_str()).or_default();
+        e.0 += 1;
+        e.1 += residents.get(a.unit.key()).copied().unwrap_or(0);
+    }
+    load.into_iter().collect()
+}
+
+/// Leaders proposed for the gaps from the workers on hand today (none is written).
+pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<SuggestionView>, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    let now = Utc::now();
+    let on_hand = async { Ok(state.store.candidates(&user.scope_path, local_today(state)).await?) };
+    let (r, on_hand) = tokio::try_join!(report(state, user, now), on_hand)?;
+    let load: HashMap<&str, i64> = leader_load(&r).into_iter().map(|(id, (_, res))| (id, res)).collect();
+    let candidates: Vec<Candidate> = on_hand
+        .iter()
+        .map(|c| Candidate {
+            worker_id: c.worker_id.clone(),
+            rank: c.rank,
+            community: c.community.clone(),
+            load: load.get(c.worker_id.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+    let leaderless: HashSet<usize> =
+        r.gaps.iter().filter(|g| g.kind == GapKind::NoLeader).map(|g| g.unit).collect();
+    let wanted: Vec<(AreaPath, Option<Rank>, u32)> = r
+        .gaps
+        .iter()
+        .map(|g| {
+            let path = r.units[g.unit].path.clone();
+            match g.kind {
+                GapKind::NoLeader => {
+                    (path, r.rules.iter().find(|x| x.key == g.rule).and_then(|x| x.leader_rank), 1)
+                }
+                // The leader proposed for the same unit counts towards its team.
+                GapKind::Understaffed => (path, None, g.missing() - u32::from(leaderless.contains(&g.unit))),
+            }
+        })
+        .collect();
+    let street_of = |p: &AreaPath| p.lineage().get(2).cloned();
+    let picked = suggest(&wanted, &candidates, street_of);
+    // Only those proposed are named: a city has tens of thousands on hand.
+    let ids: Vec<String> = picked.iter().map(|s| candidates[s.worker].worker_id.clone()).collect();
+    let paths: Vec<AreaPath> = picked.iter().map(|s| candidates[s.worker].community.clone()).collect();
+    let (named, places) = tokio::try_join!(state.store.workers_by_id(&ids), state.store.areas_on(&paths))?;
+    let community_name = |p: &AreaPath| {
+        p.ids().last().and_then(|id| places.get(&id)).map_or_else(String::new, |a| a.name.clone())
+    };
+    Ok(picked
+        .iter()
+        .filter_map(|s| {
+            let c = &candidates[s.worker];
+            named.get(&c.worker_id).map(|w| SuggestionView {
+                gap: gap_view(&r, &r.gaps[s.gap]),
+                post: if r.gaps[s.gap].kind == GapKind::NoLeader { Post::Leader } else { Post::Member },
+                worker: WorkerView::of(w),
+                community_name: community_name(&c.community),
+                distance: s.distance,
+                load: c.load,
+            })
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    pub worker_id: String,
+    /// area or site
+    pub unit_kind: String,
+    pub unit_key: String,
+    /// Default: leader.
+    #[serde(default = "leader")]
+    pub post: Post,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcceptOutcome {
+    pub assigned: Vec<AssignmentView>,
+    /// What could not be assigned, and why (someone else took the unit meanwhile …).
+    pub refused: Vec<String>,
+}
+
+/// Assigns each accepted suggestion (a leader, or a member of a team short of workers) from
+/// now; each stands or fails alone.
+pub async fn accept(state: &AppState, user: &User, picks: Vec<Accepted>) -> Result<AcceptOutcome, ApiError> {
+    if !may_manage(user) {
+        return Err(forbid("assigning workers"));
+    }
+    if picks.len() > 5_000 {
+        return Err(invalid("assignments", "at most 5,000 at once"));
+    }
+    let mut out = AcceptOutcome { assigned: Vec::new(), refused: Vec::new() };
+    for p in picks {
+        let (area, site) = match p.unit_kind.as_str() {
+            "site" => (None, Some(p.unit_key.clone())),
+            _ => (Some(p.unit_key.clone()), None),
+        };
+        let req = AssignRequest {
+            worker_id: p.worker_id.clone(),
+            area_code: area,
+            site_id: site,
+            post: p.post,
+            title: if p.post == Post::Leader { "包联负责人".into() } else { String::new() },
+            from: None,
+            until: None,
+        };
+        match assign(state, user, req).await {
+            Ok(a) => out.assigned.push(a),
+            Err(e) => out.refused.push(format!("{} → {}: {e}", p.worker_id, p.unit_key)),
+        }
+    }
+    Ok(out)
+}

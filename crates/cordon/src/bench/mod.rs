@@ -1,0 +1,58 @@
+//! `cordon bench`: benchmarks on generated data of a stated size, each beside its peer in the
+//! same run (results in BENCHMARKS.md). Built only with the `bench` feature, so the binary that
+//! ships to a command post carries none of it.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+mod dashboard;
+mod duplicates;
+mod gates;
+mod needs;
+mod stats;
+mod testing;
+mod trace;
+mod workforce;
+mod zones;
+
+#[derive(Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Effective tiers and tier counts: every household from scratch, and the figures from the
+    /// zones alone.
+    Zones(zones::ZonesBench),
+    /// The server's warm tracing: a batch of cases, one new case at a time, and the full
+    /// self-join, on scans loaded once.
+    Trace(trace::TraceBench),
+    /// Samples and results files through the import, against the bare bulk load of the same
+    /// files, and the sweep of a district.
+    Testing(testing::TestingBench),
+    /// The register's likely duplicates of a community, a district and the city, against the
+    /// database's own grouping of the ID numbers' blind index.
+    Duplicates(duplicates::DuplicatesBench),
+    /// Gate decisions over HTTP at a steady rate against a server in its own process, beside
+    /// its health check at the same rate.
+    Gates(gates::GatesBench),
+    /// The coverage report and the suggestions of a city, through the service, on a demo city
+    /// grown to 20,000 zones and 60,000 workers.
+    Workforce(workforce::WorkforceBench),
+    /// The city's dashboard computed and served while it is recomputed behind the reads, and the
+    /// export of the whole city's people as CSV against the database's own CSV writer.
+    Dashboard(dashboard::DashboardBench),
+    /// The board of a community with 5,000 open needs and the escalation sweep over 1,000,000,
+    /// through the service, on a demo grown to those sizes.
+    Needs(needs::NeedsBench),
+}
+
+/// Runs one benchmark.
+pub(crate) async fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Zones(b) => zones::run(&b),
+        BenchCommand::Trace(b) => trace::bench(&b),
+        BenchCommand::Testing(b) => testing::run(&b).await,
+        BenchCommand::Duplicates(b) => duplicates::bench(&b).await,
+        BenchCommand::Gates(b) => gates::bench(&b).await,
+        BenchCommand::Workforce(b) => workforce::bench(&b).await,
+        BenchCommand::Needs(b) => needs::bench(&b).await,
+        BenchCommand::Dashboard(b) => dashboard::bench(&b).await,
+    }
+}

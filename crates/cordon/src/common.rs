@@ -1,0 +1,71 @@
+//! What every command shares: the database argument, opening a store, the user a command acts as, and a service error as the terminal reads it.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use cordon_store::Store;
+
+#[derive(Args, Clone)]
+pub(crate) struct DbArg {
+    /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "CORDON_DB")]
+    pub(crate) db: Option<String>,
+}
+
+impl DbArg {
+    pub(crate) fn url(&self, default: &str) -> String {
+        self.db.clone().unwrap_or_else(|| default.to_owned())
+    }
+}
+
+pub(crate) const DEFAULT_DB: &str = "sqlite://cordon.db";
+
+/// Opens the store and adds the shipped protocol profiles it lacks (edited ones are kept).
+pub(crate) async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let keys = crate::keyfile::load(url)?;
+    let store =
+        cordon_store::connect(url, keys).await.with_context(|| format!("opening the database {url}"))?;
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), chrono::Utc::now()).await?;
+    Ok(store)
+}
+
+pub(crate) fn random_password() -> String {
+    use rand::RngExt;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+/// The user a command acts as.
+pub(crate) async fn acting_user(store: &Arc<dyn Store>, name: &str) -> Result<cordon_store::User> {
+    store
+        .user_by_name(name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {name:?}: name one with --as (cordon user list)"))
+}
+
+/// A service error as the person at the terminal reads it (a file's errors name their rows).
+pub(crate) fn api_error(e: cordon_server::ApiError) -> anyhow::Error {
+    match e {
+        cordon_server::ApiError::Invalid { field, message } if field == "file" => anyhow::anyhow!(message),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+/// The SHA-256 of a file, read in blocks: what tells a file of scans sent twice.
+pub(crate) fn sha256_file(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).with_context(|| path.display().to_string())?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
