@@ -3,7 +3,7 @@
 //! answer leaves) and the addresses of households. No capability lists people without going
 //! through here.
 
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use cordon_domain::format::mask_middle;
 use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Right, Sex};
 use cordon_store::{AreaNode, PersonRecord, User};
@@ -77,8 +77,8 @@ pub async fn summaries(
     let paths: Vec<_> = people.iter().map(|p| p.path.clone()).collect();
     let areas = state.store.areas_on(&paths).await?;
     let ids: Vec<PersonId> = people.iter().map(|p| p.person_id.clone()).collect();
-    state.store.audit_reads(user, &ids, route, Utc::now()).await?;
-    let this_year = Utc::now().year();
+    state.store.audit_reads(user, &ids, route, state.now()).await?;
+    let this_year = state.now().year();
     Ok(people
         .iter()
         .map(|p| PersonSummary {

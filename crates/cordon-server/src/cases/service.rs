@@ -251,7 +251,7 @@ async fn case_views(
     let counts: HashMap<i64, cordon_store::ContactCounts> =
         state.store.contact_counts(&ids).await?.into_iter().collect();
     let people: Vec<PersonId> = cases.iter().filter_map(|c| PersonId::parse(&c.person_id).ok()).collect();
-    state.store.audit_reads(user, &people, route, Utc::now()).await?;
+    state.store.audit_reads(user, &people, route, state.now()).await?;
     Ok(cases
         .iter()
         .zip(addr)
@@ -418,7 +418,7 @@ pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<Cas
     if !(may_manage(user) || user.may(Right::OpenCases)) {
         return Err(ApiError::Forbidden("cases are opened by epidemiologists, labs and the offices".into()));
     }
-    let now = Utc::now();
+    let now = state.now();
     let person_id =
         PersonId::parse(&req.person_id).map_err(|e| ApiError::invalid("person_id", e.reason().to_owned()))?;
     let sampled_at = check_time("sampled_at", Some(req.sampled_at), now)?;
@@ -481,7 +481,7 @@ pub enum Change {
 pub async fn change(state: &AppState, user: &User, id: i64, change: Change) -> Result<(), ApiError> {
     require_manage(user)?;
     let case = visible_case(state, user, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let change = match change {
         Change::Reclassify { to } => CaseChange::Reclassified { from: case.class, to },
         Change::Isolate { at, place } => {
@@ -528,7 +528,7 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
     })?;
     let window = setting_i64(state, WINDOW_SETTING, DEFAULT_WINDOW_MINUTES).await?;
     let case_people: HashSet<String> = state.store.case_people().await?.into_iter().map(|c| c.0).collect();
-    let now = Utc::now();
+    let now = state.now();
     let tz = state.config.tz;
     let start = quarantine_start(now, tz);
 
@@ -670,7 +670,7 @@ pub async fn contact_views(
     let paths: Vec<AreaPath> = rows.iter().filter_map(|r| r.path.clone()).collect();
     let addr = addresses(state, &paths).await?;
     let mut addr = addr.into_iter();
-    let today = Utc::now().with_timezone(&state.config.tz).date_naive();
+    let today = state.now().with_timezone(&state.config.tz).date_naive();
     let mut read = Vec::new();
     let views = rows
         .iter()
@@ -704,7 +704,7 @@ pub async fn contact_views(
             }
         })
         .collect();
-    state.store.audit_reads(user, &read, route, Utc::now()).await?;
+    state.store.audit_reads(user, &read, route, state.now()).await?;
     Ok(views)
 }
 
@@ -739,7 +739,7 @@ pub async fn update_contact(
         return Err(ApiError::Conflict("this contact is a case now: follow the case".into()));
     }
     let place = check_note("place", place, status == ContactStatus::Quarantined && current.place.is_empty())?;
-    let rec = state.store.update_contact(id, status, &place, Utc::now(), &user.username).await?;
+    let rec = state.store.update_contact(id, status, &place, state.now(), &user.username).await?;
     Ok(contact_views(state, user, std::slice::from_ref(&rec), "PATCH /api/v1/contacts/{id}").await?.remove(0))
 }
 
@@ -763,7 +763,7 @@ pub async fn add_segment(
 ) -> Result<SegmentView, ApiError> {
     require_manage(user)?;
     visible_case(state, user, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let starts_at = check_time("starts_at", Some(req.starts_at), now)?;
     let ends_at = req.ends_at.map(|t| check_time("ends_at", Some(t), now)).transpose()?;
     let venue_id = req.venue_id.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -859,7 +859,7 @@ pub async fn draft_notice(state: &AppState, user: &User, id: i64) -> Result<Noti
             text_zh: text.text_zh,
             text_en: text.text_en,
             generalised: text.generalised as i32,
-            at: Utc::now(),
+            at: state.now(),
             by: user.username.clone(),
         })
         .await?;
@@ -877,7 +877,7 @@ pub async fn publish_notice(
         return Err(ApiError::Forbidden("headquarters reviews and publishes notices".into()));
     }
     let rec =
-        state.store.publish_notice(id, notice, Utc::now(), &user.username).await.map_err(|e| match e {
+        state.store.publish_notice(id, notice, state.now(), &user.username).await.map_err(|e| match e {
             cordon_store::StoreError::NotFound(_) => ApiError::NotFound,
             other => other.into(),
         })?;
@@ -962,7 +962,7 @@ pub async fn upload_scans(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(|e| ApiError::invalid("file", e.to_string()))?;
-    let now = Utc::now();
+    let now = state.now();
     check_scan_times(&builder, now).map_err(|m| ApiError::invalid("scanned_at", m))?;
     let file = ScanFile { sha256: sha, name, at: now, by: user.username.clone() };
     let (rec, new) = state.store.add_scans(&file, &mut scan_rows(&builder)).await?;

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -54,7 +53,7 @@ pub async fn draft(
     ApiQuery(p): ApiQuery<DraftParams>,
 ) -> Result<Json<Draft>, ApiError> {
     let day = briefing::parse_date(&p.date)?;
-    Ok(Json(briefing::draft(&state, &user, p.area.as_deref(), day, Utc::now()).await?))
+    Ok(Json(briefing::draft(&state, &user, p.area.as_deref(), day, state.now()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -84,7 +83,7 @@ pub async fn publish(
     CurrentUser(user): CurrentUser,
     ApiJson(b): ApiJson<PublishRequest>,
 ) -> Result<(StatusCode, Json<BriefingView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(briefing::publish(&state, &user, b, Utc::now()).await?)))
+    Ok((StatusCode::CREATED, Json(briefing::publish(&state, &user, b, state.now()).await?)))
 }
 
 /// One published briefing.

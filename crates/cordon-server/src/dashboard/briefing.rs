@@ -198,7 +198,7 @@ pub async fn report(
         .area(&cordon_domain::AreaPath::root(), &code)
         .await?
         .ok_or_else(|| ApiError::Missing(format!("no area {code}")))?;
-    let figures = dashboard::day_figures(state, &node, day, Utc::now()).await?;
+    let figures = dashboard::day_figures(state, &node, day, state.now()).await?;
     let texts: Vec<String> = langs.iter().map(|l| briefing_markdown(&figures, *l)).collect();
     if !html {
         return Ok(texts.join("\n---\n\n"));

@@ -419,7 +419,7 @@ impl Export {
         };
         let t = std::time::Instant::now();
         if !page.people.is_empty() {
-            self.state.store.audit_reads(&self.user, &page.people, self.route, Utc::now()).await?;
+            self.state.store.audit_reads(&self.user, &page.people, self.route, self.state.now()).await?;
         }
         self.rows += page.rows.len() as i64;
         self.state.store.export_progress(self.audit_id, self.rows, false).await?;
@@ -464,7 +464,7 @@ async fn whole(
                 .collect()
         }
         List::Needs => {
-            let q = NeedQuery { include_resolved: true, limit: cap, now: Utc::now(), waiting_on: None };
+            let q = NeedQuery { include_resolved: true, limit: cap, now: state.now(), waiting_on: None };
             state
                 .store
                 .needs_board(scope, &q)
@@ -519,7 +519,7 @@ async fn whole(
                     .iter()
                     .filter_map(|c| cordon_domain::PersonId::parse(&c.person_id).ok())
                     .collect();
-                state.store.audit_reads(user, &ids, ex.route, Utc::now()).await?;
+                state.store.audit_reads(user, &ids, ex.route, state.now()).await?;
             }
             contacts
                 .into_iter()
@@ -585,7 +585,7 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
             area: node.area.code.clone(),
             format: word(&format),
             pseudonymised: pseudonymise,
-            at: Utc::now(),
+            at: state.now(),
         })
         .await?;
     let mut ex = Export {
@@ -619,7 +619,7 @@ pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Re
         }
         _ => None,
     };
-    let stamp = Utc::now().with_timezone(&state.config.tz).format("%Y%m%d-%H%M");
+    let stamp = state.now().with_timezone(&state.config.tz).format("%Y%m%d-%H%M");
     let file = format!(
         "{}-{}-{stamp}{}",
         p.list.as_str(),

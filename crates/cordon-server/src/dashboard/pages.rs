@@ -8,7 +8,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use chrono::Utc;
 use cordon_domain::briefing::Lang as BriefLang;
 use cordon_store::AreaNode;
 use serde::Deserialize;
@@ -130,7 +129,7 @@ async fn briefings_page(State(state): State<AppState>, pu: PageUser) -> Response
     let user = page.user.as_ref().expect("signed in");
     match briefing::list(&state, user, 200).await {
         Ok(list) => {
-            let today = Utc::now().with_timezone(&state.config.tz).date_naive().to_string();
+            let today = state.now().with_timezone(&state.config.tz).date_naive().to_string();
             let scope = user.scope.to_string();
             (jar, render(&BriefingsTemplate { page, list, today, scope })).into_response()
         }
@@ -158,7 +157,7 @@ struct DraftParams {
 async fn draft_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<DraftParams>) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
-    let now = Utc::now();
+    let now = state.now();
     let found = async {
         let day = match q.date.as_deref().filter(|d| !d.trim().is_empty()) {
             Some(d) => briefing::parse_date(d)?,
@@ -195,7 +194,7 @@ async fn publish_submit(State(state): State<AppState>, pu: PageUser, Form(f): Fo
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     let req = PublishRequest { date: f.date, area: f.area, text_zh: f.text_zh, text_en: f.text_en };
-    match briefing::publish(&state, user, req, Utc::now()).await {
+    match briefing::publish(&state, user, req, state.now()).await {
         Ok(b) => (jar, Redirect::to(&format!("/briefings/{}", b.id))).into_response(),
         Err(e) => error_page(page, jar, e),
     }

@@ -145,7 +145,7 @@ pub async fn dashboard(
             return Ok(e.view.clone());
         }
     }
-    let view = Arc::new(compute(state, &node, Utc::now()).await?);
+    let view = Arc::new(compute(state, &node, state.now()).await?);
     state.dashboards.store(code, view.clone());
     Ok(view)
 }
@@ -153,7 +153,7 @@ pub async fn dashboard(
 /// Recomputes and keeps `node`'s dashboard, which the caller marked as being recomputed; a
 /// failure is logged and unmarks it, so the next read tries again.
 async fn recompute(state: &AppState, node: &AreaNode) {
-    match compute(state, node, Utc::now()).await {
+    match compute(state, node, state.now()).await {
         Ok(view) => state.dashboards.store(node.area.code.clone(), Arc::new(view)),
         Err(e) => {
             tracing::warn!(error = %e, area = %node.area.code, "computing a dashboard failed");

@@ -107,7 +107,7 @@ pub async fn gate_traffic(
     CurrentUser(user): CurrentUser,
     ApiQuery(p): ApiQuery<TrafficParams>,
 ) -> Result<Json<Vec<TrafficView>>, ApiError> {
-    let day = p.date.unwrap_or_else(|| chrono::Utc::now().with_timezone(&state.config.tz).date_naive());
+    let day = p.date.unwrap_or_else(|| state.now().with_timezone(&state.config.tz).date_naive());
     Ok(Json(gates::traffic(&state, &user, day, p.gate_id).await?))
 }
 

@@ -112,7 +112,7 @@ impl Page {
     }
 
     pub fn pass_state(&self, p: &PassView) -> &'static str {
-        let now = Utc::now();
+        let now = chrono::Utc::now();
         if p.revoked_at.is_some() {
             self.g().s_revoked
         } else if p.one_time && p.used_at.is_some() {
@@ -145,7 +145,7 @@ struct GatesTemplate {
 }
 
 fn today(state: &AppState) -> NaiveDate {
-    Utc::now().with_timezone(&state.config.tz).date_naive()
+    state.now().with_timezone(&state.config.tz).date_naive()
 }
 
 async fn gates_page(State(state): State<AppState>, pu: PageUser) -> Response {

@@ -253,7 +253,7 @@ pub async fn create_gate(state: &AppState, user: &User, req: GateRequest) -> Res
         .create_gate(&NewGate {
             area: code,
             name: name.to_owned(),
-            at: Utc::now(),
+            at: state.now(),
             by: user.username.clone(),
         })
         .await?;
@@ -309,7 +309,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 }
 
 pub async fn issue_pass(state: &AppState, user: &User, req: PassRequest) -> Result<PassView, ApiError> {
-    issue_pass_at(state, user, req, Utc::now()).await
+    issue_pass_at(state, user, req, state.now()).await
 }
 
 pub async fn issue_pass_at(
@@ -497,7 +497,7 @@ pub async fn revoke_pass(
     id: &str,
     reason: &str,
 ) -> Result<PassView, ApiError> {
-    revoke_pass_at(state, user, id, reason, Utc::now()).await
+    revoke_pass_at(state, user, id, reason, state.now()).await
 }
 
 pub async fn revoke_pass_at(
@@ -608,7 +608,7 @@ pub async fn decide_at_gate(
     gate_id: i64,
     req: DecisionRequest,
 ) -> Result<DecisionView, ApiError> {
-    decide_at(state, user, gate_id, req, Utc::now()).await
+    decide_at(state, user, gate_id, req, state.now()).await
 }
 
 /// Decides one passage at `now` and keeps it in the log.
@@ -946,7 +946,7 @@ pub struct PresenceLists {
 }
 
 pub async fn presence(state: &AppState, user: &User) -> Result<PresenceLists, ApiError> {
-    presence_at(state, user, Utc::now()).await
+    presence_at(state, user, state.now()).await
 }
 
 pub async fn presence_at(

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -33,7 +32,7 @@ pub async fn board(
     ApiQuery(p): ApiQuery<BoardParams>,
 ) -> Result<Json<Vec<NeedView>>, ApiError> {
     let (resolved, limit) = (p.resolved.unwrap_or(false), p.limit.unwrap_or(500));
-    Ok(Json(needs::board(&state, &user, resolved, limit, Utc::now()).await?))
+    Ok(Json(needs::board(&state, &user, resolved, limit, state.now()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -51,7 +50,7 @@ pub async fn inbox(
     CurrentUser(user): CurrentUser,
     ApiQuery(p): ApiQuery<InboxParams>,
 ) -> Result<Json<Vec<NeedView>>, ApiError> {
-    Ok(Json(needs::inbox(&state, &user, p.limit.unwrap_or(500), Utc::now()).await?))
+    Ok(Json(needs::inbox(&state, &user, p.limit.unwrap_or(500), state.now()).await?))
 }
 
 /// Raises a need for a household of the user's areas. Its owner is the cadre who leads for the
@@ -64,7 +63,7 @@ pub async fn raise(
     CurrentUser(user): CurrentUser,
     ApiJson(b): ApiJson<NeedRequest>,
 ) -> Result<(StatusCode, Json<NeedDetail>), ApiError> {
-    Ok((StatusCode::CREATED, Json(needs::raise(&state, &user, b, Utc::now()).await?)))
+    Ok((StatusCode::CREATED, Json(needs::raise(&state, &user, b, state.now()).await?)))
 }
 
 /// One need of the user's areas with its whole timeline.
@@ -77,7 +76,7 @@ pub async fn get_need(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<NeedDetail>, ApiError> {
-    Ok(Json(needs::detail(&state, &user, id, Utc::now()).await?))
+    Ok(Json(needs::detail(&state, &user, id, state.now()).await?))
 }
 
 /// Acknowledge, assign, note, decide (a request to leave a zone), resolve, reopen. A change the
@@ -92,7 +91,7 @@ pub async fn act(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<NeedAction>,
 ) -> Result<Json<NeedDetail>, ApiError> {
-    Ok(Json(needs::act(&state, &user, id, b, Utc::now()).await?))
+    Ok(Json(needs::act(&state, &user, id, b, state.now()).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -110,7 +109,7 @@ pub async fn figures(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<NeedFigures>, ApiError> {
-    let c = needs::counts(&state, &user, Utc::now()).await?;
+    let c = needs::counts(&state, &user, state.now()).await?;
     Ok(Json(NeedFigures {
         open: c.open,
         acknowledged: c.acknowledged,

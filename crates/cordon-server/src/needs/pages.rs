@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::Utc;
 use cordon_domain::needs::{NeedCategory, NeedEventKind, NeedStatus, Priority, Rung};
 use serde::Deserialize;
 
@@ -70,7 +69,7 @@ impl Page {
     /// The time left to the next deadline, or past it.
     pub fn timer(&self, n: &NeedView) -> String {
         let Some(due) = n.due else { return self.n().resolved.to_owned() };
-        let minutes = (due - Utc::now()).num_minutes();
+        let minutes = (due - chrono::Utc::now()).num_minutes();
         let span = |m: i64| match (m / 60, m % 60, self.lang) {
             (0, m, _) => format!("{m} {}", self.n().minutes),
             (h, m, Lang::Zh) => format!("{h} 小时 {m} {}", self.n().minutes),
@@ -130,7 +129,7 @@ async fn escalated_page(State(state): State<AppState>, pu: PageUser) -> Response
 async fn show_board(state: AppState, pu: PageUser, resolved: bool, escalated: bool) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
-    let now = Utc::now();
+    let now = state.now();
     let r = tokio::try_join!(
         needs::counts(&state, user, now),
         needs::inbox(&state, user, 20, now),
@@ -189,7 +188,7 @@ async fn raise_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form
         contact_phone: Some(f.contact_phone),
         description: f.description,
     };
-    let r = needs::raise(&state, &user, req, Utc::now()).await.map(|d| format!("/needs/{}", d.need.id));
+    let r = needs::raise(&state, &user, req, state.now()).await.map(|d| format!("/needs/{}", d.need.id));
     back(page, jar, r)
 }
 
@@ -203,7 +202,7 @@ struct NeedTemplate {
 async fn need_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
-    match needs::detail(&state, user, id, Utc::now()).await {
+    match needs::detail(&state, user, id, state.now()).await {
         Ok(d) => (jar, render(&NeedTemplate { page, d })).into_response(),
         Err(e) => error_page(page, jar, e),
     }
@@ -242,7 +241,7 @@ async fn act_submit(
         other => Err(ApiError::invalid("action", format!("{other:?} is not something done with a need"))),
     };
     let r = match action {
-        Ok(a) => needs::act(&state, &user, id, a, Utc::now()).await.map(|_| format!("/needs/{id}")),
+        Ok(a) => needs::act(&state, &user, id, a, state.now()).await.map(|_| format!("/needs/{id}")),
         Err(e) => Err(e),
     };
     back(page, jar, r)

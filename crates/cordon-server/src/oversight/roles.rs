@@ -84,7 +84,7 @@ pub async fn set(
             role.as_str()
         )));
     }
-    if state.store.set_role_right(role, right, granted, &user.username, Utc::now()).await? {
+    if state.store.set_role_right(role, right, granted, &user.username, state.now()).await? {
         tracing::warn!(by = %user.username, role = role.as_str(), right = right.as_str(), granted, "a role's rights changed");
     }
     let held = state.store.role_rights().await?;

@@ -138,7 +138,7 @@ pub async fn merge(
             duplicate: &duplicate,
             by: &user.username,
             reason,
-            at: Utc::now(),
+            at: state.now(),
         })
         .await
         .map_err(|e| match e {
@@ -162,7 +162,7 @@ pub async fn merge(
             }
         });
     }
-    state.store.audit_reads(user, &[keep, duplicate], "POST /api/v1/people/{id}/merge", Utc::now()).await?;
+    state.store.audit_reads(user, &[keep, duplicate], "POST /api/v1/people/{id}/merge", state.now()).await?;
     Ok(done.into())
 }
 

@@ -28,7 +28,7 @@ pub async fn granted(
     user: &User,
     id: &PersonId,
 ) -> Result<Option<(GlassBreak, cordon_store::PersonRecord)>, ApiError> {
-    let Some(grant) = state.store.glass_break(user.id, id, Utc::now()).await? else { return Ok(None) };
+    let Some(grant) = state.store.glass_break(user.id, id, state.now()).await? else { return Ok(None) };
     Ok(state.store.person(&AreaPath::root(), id).await?.map(|p| (grant, p)))
 }
 
@@ -93,7 +93,7 @@ pub async fn break_glass(
             "the person is in your areas: read them without breaking the glass".into(),
         ));
     }
-    let now = Utc::now();
+    let now = state.now();
     let grant = state
         .store
         .break_glass(&NewGlassBreak {

@@ -309,7 +309,7 @@ pub async fn create_round(state: &AppState, user: &User, req: RoundRequest) -> R
     if !may_plan(user) {
         return Err(forbid("planning a testing round"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let area =
         AreaCode::parse(req.area_code.trim()).map_err(|e| ApiError::invalid("area_code", e.reason()))?;
     let starts_at = req.starts_at.unwrap_or(now);
@@ -439,7 +439,7 @@ pub async fn round_detail(
 async fn zone_plans(state: &AppState, area: &AreaPath) -> Result<Vec<ZonePlan>, ApiError> {
     let profiles = profiles(state).await?;
     let zones = state.store.zones(area, &ZoneQuery { include_ended: false, tier: None, limit: 200 }).await?;
-    let since = Utc::now() - chrono::Duration::days(14);
+    let since = state.now() - chrono::Duration::days(14);
     let cases = state.store.cases(area, 100_000).await?;
     let mut out = Vec::new();
     for z in zones.iter().filter(|z| area.contains(&z.path)) {
@@ -480,7 +480,7 @@ pub async fn close_round(state: &AppState, user: &User, id: i64) -> Result<Round
             "this round was planned above your areas: ask the level that planned it".into(),
         ));
     }
-    let now = Utc::now();
+    let now = state.now();
     let closed = state.store.close_round(id, now, &user.username).await?;
     let zones = state
         .store
@@ -550,7 +550,7 @@ pub async fn import_samples(
     if !may_sample(user) {
         return Err(forbid("sending samples"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let profiles = profiles(state).await?;
     let in_force = profile_in_force(state).await?;
     let limit = profiles.get(&in_force).map_or(cordon_domain::testing::DILUTION_LIMIT, |p| p.pool_limit);
@@ -678,7 +678,7 @@ pub async fn import_results(
     if !may_report(user) {
         return Err(forbid("sending results"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let lines = read_results(path, limits, progress, state.config.tz, now).map_err(file_error)?;
     let rows: Vec<ResultRow> = lines
         .into_iter()
@@ -809,7 +809,7 @@ pub async fn record_tube(
     collected_at: Option<DateTime<Utc>>,
 ) -> Result<SamplesImport, ApiError> {
     let round = state.store.round(&user.scope_path, round_id).await?.ok_or(ApiError::NotFound)?;
-    let at = crate::zones::check_time("collected_at", collected_at, Utc::now())?;
+    let at = crate::zones::check_time("collected_at", collected_at, state.now())?;
     let people: Vec<&str> = people.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
     if people.is_empty() {
         return Err(ApiError::invalid("person_ids", "name at least one person"));
@@ -843,7 +843,7 @@ async fn task_views(
     let paths: Vec<AreaPath> = tasks.iter().map(|t| t.path.clone()).collect();
     let addresses = crate::reads::addresses(state, &paths).await?;
     let ids: Vec<PersonId> = tasks.iter().filter_map(|t| PersonId::parse(&t.person_id).ok()).collect();
-    state.store.audit_reads(user, &ids, route, Utc::now()).await?;
+    state.store.audit_reads(user, &ids, route, state.now()).await?;
     Ok(tasks
         .iter()
         .zip(addresses)

@@ -234,7 +234,7 @@ pub async fn import_workers(
     }
     let rows = read_workers(path, Limits::default(), &Progress::default())
         .map_err(|e| invalid("file", e.to_string().replace(&path.display().to_string(), name)))?;
-    Ok(state.store.put_workers(&rows, Utc::now()).await?)
+    Ok(state.store.put_workers(&rows, state.now()).await?)
 }
 
 /// One worker, added or brought up to date (the form of a community office; a roster comes as
@@ -278,13 +278,13 @@ pub async fn put_worker(
         party_member: req.party_member,
         rank: Rank::parse(&req.rank).map_err(domain)?,
     };
-    let (added, _) = state.store.put_workers(std::slice::from_ref(&row), Utc::now()).await?;
+    let (added, _) = state.store.put_workers(std::slice::from_ref(&row), state.now()).await?;
     let w = state.store.worker(&row.worker_id).await?.ok_or(ApiError::NotFound)?;
     Ok((added == 1, WorkerView::of(&w)))
 }
 
 fn local_today(state: &AppState) -> NaiveDate {
-    Utc::now().with_timezone(&state.config.tz).date_naive()
+    state.now().with_timezone(&state.config.tz).date_naive()
 }
 
 pub async fn check_in(
@@ -308,7 +308,7 @@ pub async fn check_in(
         return Err(invalid("worker_id", format!("no worker {}", worker_id.trim())));
     }
     let day = day.unwrap_or_else(|| local_today(state));
-    let c = state.store.check_in(worker_id.trim(), &code, day, Utc::now(), &user.username).await.map_err(
+    let c = state.store.check_in(worker_id.trim(), &code, day, state.now(), &user.username).await.map_err(
         |e| match e {
             cordon_store::StoreError::Invalid(m) => invalid("community_code", m),
             other => other.into(),
@@ -372,7 +372,7 @@ pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Res
         name: name.to_owned(),
         area: code,
         rooms: req.rooms,
-        at: Utc::now(),
+        at: state.now(),
         by: user.username.clone(),
     };
     Ok(SiteView::of(&state.store.create_site(&site).await?))
@@ -448,7 +448,7 @@ pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result
     if req.title.chars().count() > 50 {
         return Err(invalid("title", "at most 50 characters"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let a = NewAssignment {
         worker_id: worker.to_owned(),
         unit,
@@ -472,7 +472,7 @@ pub async fn end_assignment(state: &AppState, user: &User, id: i64) -> Result<As
     if !may_manage(user) {
         return Err(forbid("ending assignments"));
     }
-    let a = state.store.end_assignment(&user.scope_path, id, Utc::now()).await?.ok_or(ApiError::NotFound)?;
+    let a = state.store.end_assignment(&user.scope_path, id, state.now()).await?.ok_or(ApiError::NotFound)?;
     Ok(AssignmentView::of(&a))
 }
 
@@ -542,7 +542,7 @@ pub async fn create_command_post(
     };
     let (name, branch) = (text(req.name, "现场指挥部")?, text(req.branch, "临时党支部")?);
     let p =
-        state.store.create_command_post(&code, &name, &branch, Utc::now(), &user.username).await.map_err(
+        state.store.create_command_post(&code, &name, &branch, state.now(), &user.username).await.map_err(
             |e| match e {
                 cordon_store::StoreError::Invalid(m) => invalid("area_code", m),
                 other => other.into(),
@@ -569,7 +569,7 @@ pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandP
     for p in posts {
         let team = state
             .store
-            .assignments(&p.path, Some(Utc::now()))
+            .assignments(&p.path, Some(state.now()))
             .await?
             .iter()
             .filter(|a| a.unit == UnitRef::Area(p.area.clone()))
@@ -810,7 +810,7 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Api
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let counts = async { Ok(state.store.on_hand_counts(&user.scope_path, local_today(state)).await?) };
     let (r, (on_hand, party, organisations)) = tokio::try_join!(report(state, user, now), counts)?;
     let leaders: HashSet<&str> =
@@ -868,7 +868,7 @@ pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<Suggestion
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let on_hand = async { Ok(state.store.candidates(&user.scope_path, local_today(state)).await?) };
     let (r, on_hand) = tokio::try_join!(report(state, user, now), on_hand)?;
     let load: HashMap<&str, i64> = leader_load(&r).into_iter().map(|(id, (_, res))| (id, res)).collect();

@@ -329,7 +329,7 @@ pub async fn put_profile(
         ));
     }
     profile.check()?;
-    let r = state.store.put_profile(&profile, &user.username, Utc::now()).await?;
+    let r = state.store.put_profile(&profile, &user.username, state.now()).await?;
     let in_force = zones::profile_in_force(&state).await? == key;
     zones::invalidate(&state).await;
     Ok(Json(ProfileView {

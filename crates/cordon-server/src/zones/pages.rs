@@ -102,7 +102,7 @@ impl Page {
     }
 
     pub fn blocker(&self, b: &Blocker) -> String {
-        i18n::blocker(self.lang, b)
+        super::words::blocker(self.lang, b)
     }
 
     pub fn event_text(&self, e: &EventKind) -> String {

@@ -696,7 +696,7 @@ async fn change_for(
             if !s.ready {
                 return Err(ApiError::Conflict(format!(
                     "the rules do not allow this step down now: {}",
-                    crate::web::i18n::blockers_en(&s.blockers)
+                    super::words::blockers_en(&s.blockers)
                 )));
             }
             if !s.allows(p.tier_to) {
@@ -721,7 +721,7 @@ pub async fn lift(state: &AppState, user: &User, id: i64, note: &str) -> Result<
     if !s.allows(None) {
         return Err(ApiError::Conflict(format!(
             "the rules do not allow lifting this zone now: {}",
-            crate::web::i18n::blockers_en(&s.blockers)
+            super::words::blockers_en(&s.blockers)
         )));
     }
     let now = state.now();

@@ -79,7 +79,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             };
             store.create_user(&user).await?;
         }
-        seed_zones(&*store, scale, &populated).await?;
+        seed_zones(&store, scale, &populated).await?;
         seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
         seed_testing(&store, args.seed, &story_people, populated.first()).await?;
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;

@@ -23,10 +23,10 @@ pub(crate) async fn seed_history(
     days: u32,
 ) -> Result<()> {
     use chrono::{Duration, Utc};
-    use cordon_domain::{CaseClass, EventKind, Tier, ZoneEvent};
+    use cordon_domain::{CaseClass, EventKind, Tier};
     use cordon_server::gates::{self, DecisionRequest};
     use cordon_server::needs::{self, NeedAction, NeedRequest};
-    use cordon_store::{CaseChange, NewCase, NewZone, NewZoneEvent};
+    use cordon_store::{CaseChange, NewCase};
     let Some(first) = communities.first() else { return Ok(()) };
     let started = std::time::Instant::now();
     let tz = chrono_tz::Asia::Shanghai;
@@ -37,6 +37,12 @@ pub(crate) async fn seed_history(
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
     let grid = acting_user(store, "gongzhufu").await?;
     let cadre = acting_user(store, "cadre").await?;
+    let admin = acting_user(store, "admin").await?;
+    // The zones' steps are taken through their service on a clock set to each step's moment.
+    let zone_clock = cordon_server::Clock::set_at(now);
+    let zone_state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() })
+            .with_clock(zone_clock.clone());
     let profile = cordon_domain::protocol::DEFAULT_PROFILE;
 
     // Who can fall ill: the residents of the communities, not already a case.
@@ -114,41 +120,48 @@ pub(crate) async fn seed_history(
             let change = CaseChange::Reclassified { from: CaseClass::Asymptomatic, to: CaseClass::Confirmed };
             store.change_case(id, &change, at(15 * 60), "epi").await?;
         }
-        // The first case's building sealed the same day: 7 days sealed, 3 controlled, lifted.
+        // The first case's building sealed the same day, and its story told through the zone
+        // service on the clock of each step: a round, stepped down, stepped down, lifted.
         if let Some(building) = first_building
             && store.zones_on(std::slice::from_ref(&building)).await?.iter().all(|z| z.ended_at.is_some())
         {
             let drawn = at(11 * 60);
-            let zone = store
-                .create_zone(
-                    &root,
-                    &NewZone {
-                        area: building,
-                        tier: Tier::Sealed,
-                        profile_key: profile.into(),
-                        reason: "本土阳性感染者居住楼栋".into(),
-                        case_person_id: None,
-                        at: drawn,
-                        by: "admin".into(),
-                    },
-                )
-                .await?;
+            zone_clock.set(drawn);
+            let request = cordon_server::zones::DrawRequest {
+                area: building.to_string(),
+                tier: Tier::Sealed,
+                reason: "本土阳性感染者居住楼栋".into(),
+                profile: Some(profile.into()),
+                case_person_id: None,
+                at: None,
+            };
+            let zone = cordon_server::zones::draw(&zone_state, &admin, request).await.map_err(api_error)?;
             zones += 1;
-            for (days, kind) in
-                [(7, EventKind::SteppedDown { tier: Tier::Controlled }), (10, EventKind::Lifted)]
-            {
-                let when = drawn + Duration::days(days);
+            for (after, kind, note) in cordon_demo::history_zone_story() {
+                let when = drawn + after;
                 if when >= now {
                     break;
                 }
-                let event = NewZoneEvent {
-                    event: ZoneEvent { at: when, kind },
-                    note: "连续无新增，按规程调整".into(),
-                    person_id: None,
-                    by: "admin".into(),
-                    recorded_at: when,
+                zone_clock.set(when);
+                let done = match kind {
+                    EventKind::Round { all_negative } => cordon_server::zones::record(
+                        &zone_state,
+                        &admin,
+                        zone.id,
+                        cordon_server::zones::Recorded::Round { all_negative },
+                        None,
+                        note,
+                    )
+                    .await
+                    .map(drop),
+                    EventKind::SteppedDown { tier } => {
+                        step_down(&zone_state, &admin, zone.id, Some(tier), note).await
+                    }
+                    EventKind::Lifted => step_down(&zone_state, &admin, zone.id, None, note).await,
+                    other => bail!("the history's zone records no {other:?}"),
                 };
-                store.record_zone_event(zone.id, &event).await?;
+                done.map_err(api_error)
+                    .with_context(|| format!("the history's zone on {building}: {kind:?} at {when}"))?;
             }
         }
         // Requests raised through the day, taken on within the hour, handled in a few.
@@ -846,56 +859,122 @@ pub(crate) async fn seed_needs(
     Ok(())
 }
 
-/// Draws the demo's zones with their history, days back from today, as `admin` did.
-pub(crate) async fn seed_zones(store: &dyn Store, scale: Scale, populated: &[AreaCode]) -> Result<()> {
-    use chrono::{TimeZone, Utc};
-    use cordon_domain::ZoneEvent;
-    use cordon_store::{NewZone, NewZoneEvent};
+/// Draws the demo's zones and tells their history, days back from today, through the zone
+/// service as headquarters (`admin`) does, on a clock set to each step's moment: a zone drawn,
+/// a round recorded, a positive reported (which resets every zone around it), and each step
+/// down taken by approving the proposal the rules filed, or refused with the reason.
+pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: &[AreaCode]) -> Result<()> {
+    use chrono::Utc;
+    use cordon_domain::EventKind;
+    use cordon_server::zones::{self, DrawRequest, Recorded};
     let tz = chrono_tz::Asia::Shanghai;
     let now = Utc::now();
-    let today = now.with_timezone(&tz).date_naive();
-    let at = |days_ago: u32, hour: u32| {
-        let day = today - chrono::Duration::days(days_ago.into());
-        let local = day.and_hms_opt(hour, 0, 0).expect("an hour of the day");
-        let t = tz.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc));
-        t.min(now - chrono::Duration::minutes(1))
-    };
+    let clock = cordon_server::Clock::set_at(now);
+    let state =
+        cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() })
+            .with_clock(clock.clone());
+    let admin = acting_user(store, "admin").await?;
     let root = cordon_domain::AreaPath::root();
-    let zones = cordon_demo::demo_zones(scale, populated);
-    let mut drawn_count = 0;
-    for z in &zones {
+    // Every step of every zone, in the order they happened: a positive reaches the zones drawn
+    // before it, whichever story it belongs to.
+    enum Step<'a> {
+        Draw(&'a cordon_demo::DemoZone),
+        Event(usize, &'a cordon_demo::DemoEvent),
+    }
+    let stories = cordon_demo::demo_zones(scale, populated);
+    let mut steps = Vec::new();
+    for (i, z) in stories.iter().enumerate() {
         if store.area(&root, &z.area).await?.is_none() {
             eprintln!("demo zone on {} skipped: this seed made no such area", z.area);
             continue;
         }
-        drawn_count += 1;
-        let drawn = store
-            .create_zone(
-                &root,
-                &NewZone {
-                    area: z.area.clone(),
+        let (drawn, events) = z.timeline(now, tz);
+        steps.push((drawn, i, 0, Step::Draw(z)));
+        steps.extend(events.into_iter().enumerate().map(|(k, (at, e))| (at, i, k + 1, Step::Event(i, e))));
+    }
+    steps.sort_by_key(|(at, i, k, _)| (*at, *i, *k));
+    let mut ids = std::collections::HashMap::new();
+    for (at, _, _, step) in steps {
+        clock.set(at);
+        match step {
+            Step::Draw(z) => {
+                let request = DrawRequest {
+                    area: z.area.to_string(),
                     tier: z.tier,
-                    profile_key: cordon_domain::protocol::DEFAULT_PROFILE.into(),
                     reason: z.reason.clone(),
+                    profile: Some(cordon_domain::protocol::DEFAULT_PROFILE.into()),
                     case_person_id: None,
-                    at: at(z.days_ago, z.hour),
-                    by: "admin".into(),
-                },
-            )
-            .await
-            .with_context(|| format!("demo zone on {}", z.area))?;
-        for e in &z.events {
-            let when = at(e.days_ago, e.hour);
-            let event = NewZoneEvent {
-                event: ZoneEvent { at: when, kind: e.kind.clone() },
-                note: e.note.clone(),
-                person_id: None,
-                by: "admin".into(),
-                recorded_at: when,
-            };
-            store.record_zone_event(drawn.id, &event).await?;
+                    at: None,
+                };
+                let drawn = zones::draw(&state, &admin, request)
+                    .await
+                    .map_err(api_error)
+                    .with_context(|| format!("demo zone on {}", z.area))?;
+                ids.insert(z.area.clone(), drawn.id);
+            }
+            Step::Event(i, e) => {
+                let z = &stories[i];
+                let Some(&id) = ids.get(&z.area) else {
+                    bail!("demo zone on {}: {:?} at {at} comes before the zone is drawn", z.area, e.kind)
+                };
+                let done = match &e.kind {
+                    EventKind::Round { all_negative } => zones::record(
+                        &state,
+                        &admin,
+                        id,
+                        Recorded::Round { all_negative: *all_negative },
+                        None,
+                        &e.note,
+                    )
+                    .await
+                    .map(drop),
+                    EventKind::Positive => {
+                        zones::record_positive(&state, &admin, None, Some(z.area.as_str()), None, &e.note)
+                            .await
+                            .map(drop)
+                    }
+                    EventKind::SteppedDown { tier } => {
+                        step_down(&state, &admin, id, Some(*tier), &e.note).await
+                    }
+                    EventKind::Lifted => step_down(&state, &admin, id, None, &e.note).await,
+                    other => bail!("the demo's zone stories record no {other:?}"),
+                };
+                done.map_err(api_error)
+                    .with_context(|| format!("demo zone on {}: {:?} at {at}", z.area, e.kind))?;
+            }
         }
     }
-    eprintln!("drew {drawn_count} zones with their history");
+    eprintln!("drew {} zones with their history", ids.len());
     Ok(())
+}
+
+/// Takes a zone down to `to` (`None`: lifted) as headquarters does: the proposal the rules
+/// filed, approved; or a lift by hand where the profile has no step down from the zone's tier.
+/// Refused, with the rules' reason, when they do not allow it now.
+pub(crate) async fn step_down(
+    state: &cordon_server::AppState,
+    hq: &cordon_store::User,
+    zone: i64,
+    to: Option<cordon_domain::Tier>,
+    note: &str,
+) -> Result<(), cordon_server::ApiError> {
+    use cordon_server::zones;
+    zones::review(state, Some(zone)).await?;
+    let detail = zones::detail(state, hq, zone).await?;
+    let s = &detail.zone.state;
+    if s.step.is_none() && to.is_none() {
+        return zones::lift(state, hq, zone, note).await.map(drop);
+    }
+    let filed = detail.proposals.iter().find(|p| {
+        p.status == cordon_store::ProposalStatus::Pending
+            && matches!(p.kind, cordon_store::ProposalKind::StepDown | cordon_store::ProposalKind::Lift)
+            && p.tier_to == to
+    });
+    match filed {
+        Some(p) => zones::decide(state, hq, p.id, true, note).await.map(drop),
+        None => Err(cordon_server::ApiError::Conflict(format!(
+            "the rules do not take zone {zone} to {to:?} now: {:?}",
+            s.blockers
+        ))),
+    }
 }

@@ -212,3 +212,61 @@ async fn zone_pages(s: &Server) {
 }
 
 crate::support::on_both_backends!(zone_lifecycle, zone_pages);
+
+/// The demo's month of zones, read back from the database it seeded, replayed step by step
+/// through the lifecycle engine: every step down and every lift was one the zone's profile
+/// allowed at its moment, on the events before it.
+async fn seeded_zone_history_follows_the_rules(db: crate::support::Db) {
+    use cordon_domain::lifecycle::zone_state;
+    use cordon_domain::{AreaPath, EventKind};
+    let s = crate::support::demo_with(db, &["--history-days", "30"]);
+    let store = crate::support::connect(&s.db.url).await;
+    let profiles = cordon_domain::protocol::builtin();
+    let query = cordon_store::ZoneQuery { include_ended: true, tier: None, limit: 10_000 };
+    let zones = store.zones(&AreaPath::root(), &query).await.unwrap();
+    let (mut steps, mut lifted) = (0, 0);
+    for z in &zones {
+        let profile = profiles.iter().find(|p| p.key == z.profile_key).expect("a shipped profile");
+        let mut events: Vec<_> =
+            store.zone_events(&[z.id]).await.unwrap().into_iter().map(|e| e.event).collect();
+        events.sort();
+        for (i, e) in events.iter().enumerate() {
+            let to = match e.kind {
+                EventKind::SteppedDown { tier } => Some(tier),
+                EventKind::Lifted => None,
+                _ => continue,
+            };
+            let before = zone_state(profile, &events[..i], e.at, chrono_tz::Asia::Shanghai);
+            assert!(
+                before.allows(to),
+                "zone {} on {} went to {to:?} at {} against the rules: {:?}",
+                z.id,
+                z.area,
+                e.at,
+                before.blockers
+            );
+            if to.is_none() {
+                lifted += 1;
+            } else {
+                steps += 1;
+            }
+        }
+    }
+    assert!(
+        zones.len() > 10 && steps > 10 && lifted > 3,
+        "{} zones, {steps} steps down, {lifted} lifted",
+        zones.len()
+    );
+}
+
+#[tokio::test]
+async fn seeded_zone_history_follows_the_rules_on_sqlite() {
+    seeded_zone_history_follows_the_rules(crate::support::sqlite()).await;
+}
+
+#[tokio::test]
+async fn seeded_zone_history_follows_the_rules_on_postgres() {
+    if let Some(db) = crate::support::postgres() {
+        seeded_zone_history_follows_the_rules(db).await;
+    }
+}
