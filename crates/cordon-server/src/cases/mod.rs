@@ -4,6 +4,8 @@ mod service;
 
 pub use service::*;
 pub mod api;
+mod chain;
+pub use chain::{chain, chain_picture};
 pub mod pages;
 pub mod scan_index;
 mod words;

@@ -1,7 +1,5 @@
 //! The words of the case and contact pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the case and contact pages.
 pub struct CaseTexts {
     pub person_name: &'static str,
@@ -261,9 +259,6 @@ pub static EN_CASES: CaseTexts = CaseTexts {
 impl crate::web::Page {
     /// The words of the case and contact pages, in the page's language.
     pub fn c(&self) -> &'static CaseTexts {
-        match self.lang {
-            Lang::Zh => &ZH_CASES,
-            Lang::En => &EN_CASES,
-        }
+        self.lang.pick(&ZH_CASES, &EN_CASES)
     }
 }

@@ -1,7 +1,5 @@
 //! The words of the dashboard, briefing, export and audit pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the dashboard, briefing and export pages.
 pub struct DashTexts {
     pub dashboard: &'static str,
@@ -273,9 +271,6 @@ const EN_DASH: DashTexts = DashTexts {
 impl crate::web::Page {
     /// The words of the dashboard, briefing and export pages, in the page's language.
     pub fn d(&self) -> &'static DashTexts {
-        match self.lang {
-            Lang::Zh => &ZH_DASH,
-            Lang::En => &EN_DASH,
-        }
+        self.lang.pick(&ZH_DASH, &EN_DASH)
     }
 }

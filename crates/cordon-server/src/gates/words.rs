@@ -1,7 +1,5 @@
 //! The words of the gate pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the gate pages.
 pub struct GateTexts {
     pub show: &'static str,
@@ -276,9 +274,6 @@ pub static EN_GATES: GateTexts = GateTexts {
 impl crate::web::Page {
     /// The words of the gate pages, in the page's language.
     pub fn g(&self) -> &'static GateTexts {
-        match self.lang {
-            Lang::Zh => &ZH_GATES,
-            Lang::En => &EN_GATES,
-        }
+        self.lang.pick(&ZH_GATES, &EN_GATES)
     }
 }

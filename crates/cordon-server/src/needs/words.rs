@@ -1,7 +1,5 @@
 //! The words of the residents' needs pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the residents' needs pages.
 pub struct NeedTexts {
     pub needs: &'static str,
@@ -186,9 +184,6 @@ pub static EN_NEEDS: NeedTexts = NeedTexts {
 impl crate::web::Page {
     /// The words of the residents' needs pages, in the page's language.
     pub fn n(&self) -> &'static NeedTexts {
-        match self.lang {
-            Lang::Zh => &ZH_NEEDS,
-            Lang::En => &EN_NEEDS,
-        }
+        self.lang.pick(&ZH_NEEDS, &EN_NEEDS)
     }
 }

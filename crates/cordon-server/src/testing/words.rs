@@ -1,7 +1,5 @@
 //! The words of the testing pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the testing pages.
 pub struct TestTexts {
     pub area: &'static str,
@@ -207,9 +205,6 @@ pub static EN_TESTING: TestTexts = TestTexts {
 impl crate::web::Page {
     /// The words of the testing pages, in the page's language.
     pub fn x(&self) -> &'static TestTexts {
-        match self.lang {
-            Lang::Zh => &ZH_TESTING,
-            Lang::En => &EN_TESTING,
-        }
+        self.lang.pick(&ZH_TESTING, &EN_TESTING)
     }
 }

@@ -52,9 +52,14 @@ impl Lang {
     }
 
     pub fn texts(self) -> &'static Texts {
+        self.pick(&ZH, &EN)
+    }
+
+    /// The one of two words (or tables of words) in this language.
+    pub fn pick<T: ?Sized>(self, zh: &'static T, en: &'static T) -> &'static T {
         match self {
-            Lang::Zh => &ZH,
-            Lang::En => &EN,
+            Lang::Zh => zh,
+            Lang::En => en,
         }
     }
 

@@ -1,7 +1,5 @@
 //! The words of the workforce pages, in Chinese and English; the pages ask for them by name.
 
-use crate::web::i18n::Lang;
-
 /// The texts of the workforce pages.
 pub struct WorkTexts {
     pub command_posts: &'static str,
@@ -198,9 +196,6 @@ pub static EN_WORK: WorkTexts = WorkTexts {
 impl crate::web::Page {
     /// The words of the workforce pages, in the page's language.
     pub fn w(&self) -> &'static WorkTexts {
-        match self.lang {
-            Lang::Zh => &ZH_WORK,
-            Lang::En => &EN_WORK,
-        }
+        self.lang.pick(&ZH_WORK, &EN_WORK)
     }
 }
