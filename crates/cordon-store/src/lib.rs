@@ -7,6 +7,7 @@
 mod audit;
 mod bulk;
 mod cases;
+mod db;
 mod figures;
 mod gates;
 mod merge;

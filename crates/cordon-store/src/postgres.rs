@@ -16,6 +16,8 @@ use crate::*;
 
 pub struct PgStore {
     pool: PgPool,
+    /// The same pool, for the queries written once for both backends (`db.rs`).
+    db: crate::db::Db,
     keys: Arc<Keyring>,
 }
 
@@ -36,7 +38,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        crate::rights::postgres::seed(&pool).await?;
+        crate::rights::seed(&crate::db::Db::Postgres(pool.clone())).await?;
         let sealed = crate::sealing::postgres::upgrade(&pool, &keys).await?;
         if sealed > 0 {
             tracing::info!(sealed, "sealed the register's ID numbers and phones");
@@ -45,7 +47,7 @@ impl PgStore {
         for (_, ddl) in PEOPLE_INDEXES {
             sqlx::query(ddl).execute(&pool).await?;
         }
-        Ok(PgStore { pool, keys })
+        Ok(PgStore { db: crate::db::Db::Postgres(pool.clone()), pool, keys })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -357,19 +359,19 @@ impl Store for PgStore {
     }
 
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool> {
-        crate::second_factor::postgres::set(&self.pool, &self.keys, user_id, secret).await
+        crate::second_factor::set(&self.db, &self.keys, user_id, secret).await
     }
 
     async fn totp_secret(&self, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
-        crate::second_factor::postgres::get(&self.pool, &self.keys, user_id).await
+        crate::second_factor::get(&self.db, &self.keys, user_id).await
     }
 
     async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
-        crate::second_factor::postgres::use_step(&self.pool, user_id, step).await
+        crate::second_factor::use_step(&self.db, user_id, step).await
     }
 
     async fn role_rights(&self) -> Result<Vec<crate::RoleRight>> {
-        crate::rights::postgres::all(&self.pool).await
+        crate::rights::all(&self.db).await
     }
 
     async fn set_role_right(
@@ -380,7 +382,7 @@ impl Store for PgStore {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        crate::rights::postgres::set(&self.pool, role, right, granted, by, at).await
+        crate::rights::set(&self.db, role, right, granted, by, at).await
     }
 
     async fn create_session(

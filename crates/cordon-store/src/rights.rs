@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use cordon_domain::{Right, Role};
 
 use crate::Result;
+use crate::db::{Db, Query, query};
 
 /// One role's hold on one right, with who changed it last (none: as the store began).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,68 +30,58 @@ fn known(role: &str, right: &str) -> Option<(Role, Right)> {
     Some((Role::parse(role).ok()?, Right::parse(right).ok()?))
 }
 
-const SEED: &str = "INSERT INTO role_rights (role, right_name, granted) ";
+const SEED: &str = "INSERT INTO role_rights (role, right_name, granted)";
 const SELECT: &str =
     "SELECT role, right_name, granted, changed_at, changed_by FROM role_rights ORDER BY role, right_name";
 const SET: &str = "UPDATE role_rights SET granted = $1, changed_at = $2, changed_by = $3 \
      WHERE role = $4 AND right_name = $5 AND granted <> $1";
 
-macro_rules! backend {
-    ($name:ident, $db:ty, $pool:ty) => {
-        pub(crate) mod $name {
-            use super::*;
-            use sqlx::Row;
-
-            pub(crate) async fn seed(pool: &$pool) -> Result<()> {
-                let mut q = sqlx::QueryBuilder::<$db>::new(SEED);
-                q.push_values(defaults(), |mut b, (role, right, granted)| {
-                    b.push_bind(role.as_str()).push_bind(right.as_str()).push_bind(granted);
-                });
-                q.push(" ON CONFLICT (role, right_name) DO NOTHING");
-                q.build().execute(pool).await?;
-                Ok(())
-            }
-
-            pub(crate) async fn all(pool: &$pool) -> Result<Vec<RoleRight>> {
-                let rows = sqlx::query(SELECT).fetch_all(pool).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    let Some((role, right)) = known(r.try_get("role")?, r.try_get("right_name")?) else {
-                        continue;
-                    };
-                    out.push(RoleRight {
-                        role,
-                        right,
-                        granted: r.try_get("granted")?,
-                        changed_at: r.try_get("changed_at")?,
-                        changed_by: r.try_get("changed_by")?,
-                    });
-                }
-                Ok(out)
-            }
-
-            pub(crate) async fn set(
-                pool: &$pool,
-                role: Role,
-                right: Right,
-                granted: bool,
-                by: &str,
-                at: DateTime<Utc>,
-            ) -> Result<bool> {
-                let done = sqlx::query(SET)
-                    .bind(granted)
-                    .bind(at)
-                    .bind(by)
-                    .bind(role.as_str())
-                    .bind(right.as_str())
-                    .execute(pool)
-                    .await?
-                    .rows_affected();
-                Ok(done == 1)
-            }
-        }
-    };
+/// A row of `role_rights` as stored.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    role: String,
+    right_name: String,
+    granted: bool,
+    changed_at: Option<DateTime<Utc>>,
+    changed_by: Option<String>,
 }
 
-backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool);
-backend!(postgres, sqlx::Postgres, sqlx::PgPool);
+/// Adds the pairs the table lacks, each as a new store starts it; changes none.
+pub(crate) async fn seed(db: &Db) -> Result<()> {
+    let rows = defaults()
+        .map(|(role, right, granted)| vec![role.as_str().into(), right.as_str().into(), granted.into()]);
+    db.execute(Query::insert_values(SEED, rows.collect(), "ON CONFLICT (role, right_name) DO NOTHING"))
+        .await?;
+    Ok(())
+}
+
+/// Every pair this version knows, by role then right.
+pub(crate) async fn all(db: &Db) -> Result<Vec<RoleRight>> {
+    let rows: Vec<Stored> = db.fetch_all(query(SELECT)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let (role, right) = known(&r.role, &r.right_name)?;
+            Some(RoleRight {
+                role,
+                right,
+                granted: r.granted,
+                changed_at: r.changed_at,
+                changed_by: r.changed_by,
+            })
+        })
+        .collect())
+}
+
+/// Grants or revokes one right of one role; false when it was so already.
+pub(crate) async fn set(
+    db: &Db,
+    role: Role,
+    right: Right,
+    granted: bool,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let q = query(SET).bind(granted).bind(at).bind(by).bind(role.as_str()).bind(right.as_str());
+    Ok(db.execute(q).await? == 1)
+}

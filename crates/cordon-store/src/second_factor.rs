@@ -3,6 +3,7 @@
 //! accepted for. The codes themselves are the server's; the store keeps the secret and makes
 //! "this step, once" atomic.
 
+use crate::db::{Db, query};
 use crate::{Field, Keyring, Result};
 
 const SET: &str = "UPDATE users SET totp_sealed = $1, totp_last_step = NULL WHERE id = $2";
@@ -14,44 +15,28 @@ fn row(user_id: i64) -> String {
     user_id.to_string()
 }
 
-macro_rules! backend {
-    ($name:ident, $pool:ty) => {
-        pub(crate) mod $name {
-            use super::*;
-            use sqlx::Row;
-
-            pub(crate) async fn set(
-                pool: &$pool,
-                keys: &Keyring,
-                user_id: i64,
-                secret: Option<&str>,
-            ) -> Result<bool> {
-                let sealed = secret.map(|s| keys.seal(Field::TotpSecret, &row(user_id), s));
-                let done = sqlx::query(SET).bind(sealed).bind(user_id).execute(pool).await?.rows_affected();
-                Ok(done == 1)
-            }
-
-            pub(crate) async fn get(
-                pool: &$pool,
-                keys: &Keyring,
-                user_id: i64,
-            ) -> Result<Option<(String, Option<i64>)>> {
-                let Some(r) = sqlx::query(GET).bind(user_id).fetch_optional(pool).await? else {
-                    return Ok(None);
-                };
-                let sealed: Option<Vec<u8>> = r.try_get("totp_sealed")?;
-                let Some(sealed) = sealed else { return Ok(None) };
-                let secret = keys.open(Field::TotpSecret, &row(user_id), &sealed)?;
-                Ok(Some((secret, r.try_get("totp_last_step")?)))
-            }
-
-            pub(crate) async fn use_step(pool: &$pool, user_id: i64, step: i64) -> Result<bool> {
-                let done = sqlx::query(USE).bind(user_id).bind(step).execute(pool).await?.rows_affected();
-                Ok(done == 1)
-            }
-        }
-    };
+/// A user's secret as stored, and the last step a code was accepted for.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    totp_sealed: Option<Vec<u8>>,
+    totp_last_step: Option<i64>,
 }
 
-backend!(sqlite, sqlx::SqlitePool);
-backend!(postgres, sqlx::PgPool);
+/// Sets (or with `None` removes) a user's secret, sealed; false when there is no such user.
+pub(crate) async fn set(db: &Db, keys: &Keyring, user_id: i64, secret: Option<&str>) -> Result<bool> {
+    let sealed = secret.map(|s| keys.seal(Field::TotpSecret, &row(user_id), s));
+    Ok(db.execute(query(SET).bind(sealed).bind(user_id)).await? == 1)
+}
+
+/// A user's secret, opened, and the last step a code was accepted for; none without a secret.
+pub(crate) async fn get(db: &Db, keys: &Keyring, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
+    let Some(r) = db.fetch_optional::<Stored>(query(GET).bind(user_id)).await? else { return Ok(None) };
+    let Some(sealed) = r.totp_sealed else { return Ok(None) };
+    let secret = keys.open(Field::TotpSecret, &row(user_id), &sealed)?;
+    Ok(Some((secret, r.totp_last_step)))
+}
+
+/// Spends `step` for the user: true once, false for the same step or an earlier one again.
+pub(crate) async fn use_step(db: &Db, user_id: i64, step: i64) -> Result<bool> {
+    Ok(db.execute(query(USE).bind(user_id).bind(step)).await? == 1)
+}

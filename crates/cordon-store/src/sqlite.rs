@@ -16,6 +16,8 @@ use crate::*;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The same pool, for the queries written once for both backends (`db.rs`).
+    db: crate::db::Db,
     /// The database file, for the bulk reader (none in memory).
     file: Option<std::path::PathBuf>,
     keys: Arc<Keyring>,
@@ -60,7 +62,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        crate::rights::sqlite::seed(&pool).await?;
+        crate::rights::seed(&crate::db::Db::Sqlite(pool.clone())).await?;
         let sealed = crate::sealing::sqlite::upgrade(&pool, &keys).await?;
         if sealed > 0 {
             tracing::info!(sealed, "sealed the register's ID numbers and phones");
@@ -69,7 +71,7 @@ impl SqliteStore {
         for (_, ddl) in PEOPLE_INDEXES {
             sqlx::query(ddl).execute(&pool).await?;
         }
-        Ok(SqliteStore { pool, file, keys })
+        Ok(SqliteStore { db: crate::db::Db::Sqlite(pool.clone()), pool, file, keys })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -384,19 +386,19 @@ impl Store for SqliteStore {
     }
 
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool> {
-        crate::second_factor::sqlite::set(&self.pool, &self.keys, user_id, secret).await
+        crate::second_factor::set(&self.db, &self.keys, user_id, secret).await
     }
 
     async fn totp_secret(&self, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
-        crate::second_factor::sqlite::get(&self.pool, &self.keys, user_id).await
+        crate::second_factor::get(&self.db, &self.keys, user_id).await
     }
 
     async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
-        crate::second_factor::sqlite::use_step(&self.pool, user_id, step).await
+        crate::second_factor::use_step(&self.db, user_id, step).await
     }
 
     async fn role_rights(&self) -> Result<Vec<crate::RoleRight>> {
-        crate::rights::sqlite::all(&self.pool).await
+        crate::rights::all(&self.db).await
     }
 
     async fn set_role_right(
@@ -407,7 +409,7 @@ impl Store for SqliteStore {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        crate::rights::sqlite::set(&self.pool, role, right, granted, by, at).await
+        crate::rights::set(&self.db, role, right, granted, by, at).await
     }
 
     async fn create_session(
