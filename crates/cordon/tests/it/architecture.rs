@@ -218,7 +218,7 @@ fn pages_never_call_the_api() {
         }
         pages += 1;
         let code = code_of(&read(&path));
-        for needle in ["api::", "super::api", "mod api"] {
+        for needle in ["::api::", "::api;", "super::api", "mod api"] {
             assert!(
                 !code.contains(needle),
                 "{} names an API module ({needle}): a page calls the service, never a handler",
