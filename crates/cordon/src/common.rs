@@ -1,4 +1,5 @@
-//! What every command shares: the database argument, opening a store, the user a command acts as, and a service error as the terminal reads it.
+//! What every command shares: the database argument, opening a store, the user a command acts as,
+//! and a service error as the terminal reads it.
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! Which units need whom (包联): the profile's coverage rules and the ranks they name, which `workforce::coverage` reads.
+//! Which units need whom (包联): the profile's coverage rules and the ranks they name, which
+//! `workforce::coverage` reads.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

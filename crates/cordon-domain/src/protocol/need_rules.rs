@@ -1,4 +1,5 @@
-//! What each kind of need is owed (诉求): the profile's need and care rules and the categories and priorities they name, which `needs::need_state` reads.
+//! What each kind of need is owed (诉求): the profile's need and care rules and the categories and
+//! priorities they name, which `needs::need_state` reads.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

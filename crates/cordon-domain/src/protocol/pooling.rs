@@ -1,4 +1,5 @@
-//! How a tier's samples may be pooled: the profile's pooling rules, which `testing::check_tube` reads.
+//! How a tier's samples may be pooled: the profile's pooling rules, which `testing::check_tube`
+//! reads.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,4 +1,5 @@
-//! One's own account: signing in, the session's end, a change of password, the second factor (双因素): the services, their API and their pages.
+//! One's own account: signing in, the session's end, a change of password, the second factor (双因素):
+//! the services, their API and their pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! The account's pages: sign-in, sign-out, the account page, a change of password, the second factor's set-up.
+//! The account's pages: sign-in, sign-out, the account page, a change of password, the second
+//! factor's set-up.
 
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,4 +1,5 @@
-//! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and public notices, the transmission chain: the service, its API and its pages.
+//! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and
+//! public notices, the transmission chain: the service, its API and its pages.
 
 mod service;
 

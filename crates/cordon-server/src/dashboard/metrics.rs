@@ -1,4 +1,5 @@
-//! `/metrics`: the command's figures and the server's own for Prometheus, to its scraper (by token) or to headquarters.
+//! `/metrics`: the command's figures and the server's own for Prometheus, to its scraper (by token)
+//! or to headquarters.
 
 use axum::extract::{Request, State};
 use axum::http::header;

@@ -1,4 +1,5 @@
-//! The command's figures (指挥大屏), the daily briefing (工作通报) and the exports: the services, their API and their pages.
+//! The command's figures (指挥大屏), the daily briefing (工作通报) and the exports: the services, their API
+//! and their pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! The words of the dashboard, briefing, export and audit pages, in Chinese and English; the pages ask for them by name.
+//! The words of the dashboard, briefing, export and audit pages, in Chinese and English; the pages
+//! ask for them by name.
 
 /// The texts of the dashboard, briefing and export pages.
 pub struct DashTexts {

@@ -1,4 +1,5 @@
-//! Gates (卡口): checkpoints, passes and their QR codes, every decision with the rule that made it, and who is where: the service, its API and its pages.
+//! Gates (卡口): checkpoints, passes and their QR codes, every decision with the rule that made it,
+//! and who is where: the service, its API and its pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! The OpenAPI document of `/api/v1`: its header, the bearer scheme, and what every operation may answer.
+//! The OpenAPI document of `/api/v1`: its header, the bearer scheme, and what every operation may
+//! answer.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

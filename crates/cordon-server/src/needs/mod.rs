@@ -1,4 +1,5 @@
-//! Residents' needs (群众诉求): requests raised, routed to an owner, escalated when nobody acts, and the day's care: the service, its API and its pages.
+//! Residents' needs (群众诉求): requests raised, routed to an owner, escalated when nobody acts, and
+//! the day's care: the service, its API and its pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! Oversight: break-the-glass (破窗) and the audit of reads, and the roles' rights as data: the services, their API and their pages.
+//! Oversight: break-the-glass (破窗) and the audit of reads, and the roles' rights as data: the
+//! services, their API and their pages.
 
 mod service;
 

@@ -1,5 +1,6 @@
 //! Oversight pages: headquarters' audit viewer (the glasses broken, then the reads, filtered by
-//! reader or person, a page at a time), and the roles' rights; the form that breaks the glass for a person outside
+//! reader or person, a page at a time), and the roles' rights; the form that breaks the glass for a
+//! person outside
 //! one's areas (shown where their page would be).
 
 use askama::Template;

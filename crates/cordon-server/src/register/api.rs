@@ -1,4 +1,5 @@
-//! The JSON API under `/api/v1`, described by utoipa into `/api/openapi.json`.
+//! `/api/v1` routes of the register: the reader's area and its children, an area's shape, the
+//! search for people, a person, break-the-glass, the duplicates and their merge.
 
 use axum::Json;
 use axum::extract::State;

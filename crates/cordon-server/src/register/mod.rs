@@ -1,4 +1,5 @@
-//! The register (户籍): the areas, the people in their households, and the duplicates found among them: the services, their API and their pages.
+//! The register (户籍): the areas, the people in their households, and the duplicates found among
+//! them: the services, their API and their pages.
 
 mod service;
 

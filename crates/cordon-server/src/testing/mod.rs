@@ -1,4 +1,5 @@
-//! Mass testing (核酸检测): rounds, pooled tubes, lab results, retests and the sweep: the service, its API and its pages.
+//! Mass testing (核酸检测): rounds, pooled tubes, lab results, retests and the sweep: the service, its
+//! API and its pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! The workforce (包联): workers reporting in, assignments to units, coverage and its gaps, command posts: the service, its API and its pages.
+//! The workforce (包联): workers reporting in, assignments to units, coverage and its gaps, command
+//! posts: the service, its API and its pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! 封控区/管控区/防范区 — zones drawn on areas, their history, the proposals to step them down, and the protocol profiles in force: the service, its API and its pages.
+//! 封控区/管控区/防范区 — zones drawn on areas, their history, the proposals to step them down, and the
+//! protocol profiles in force: the service, its API and its pages.
 
 mod service;
 

@@ -1,4 +1,5 @@
-//! The register on both backends: areas and people land, scopes hold, users and sessions and the audit.
+//! The register on both backends: areas and people land, scopes hold, users and sessions and the
+//! audit.
 
 use chrono::{Duration, Utc};
 use cordon_domain::{AreaLevel, AreaPath, PersonId, Role};

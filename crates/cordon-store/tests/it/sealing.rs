@@ -1,4 +1,5 @@
-//! Sealing on both backends: ID numbers and phones never in clear, found by their blind index, re-sealed under a new key.
+//! Sealing on both backends: ID numbers and phones never in clear, found by their blind index,
+//! re-sealed under a new key.
 
 use chrono::Utc;
 use cordon_domain::{AreaPath, PersonId};

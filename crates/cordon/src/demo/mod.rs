@@ -1,4 +1,5 @@
-//! `cordon demo`: a synthetic city (Hohhot's real divisions, generated people) with a month of history, served, with the logins printed.
+//! `cordon demo`: a synthetic city (Hohhot's real divisions, generated people) with a month of
+//! history, served, with the logins printed.
 
 use anyhow::{Context, Result, bail};
 use clap::Args;

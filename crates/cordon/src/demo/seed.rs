@@ -1,4 +1,5 @@
-//! The demo's story, seeded at each day's moments: the city, its zones, cases, testing, gates, workforce, needs and the month behind today.
+//! The demo's story, seeded at each day's moments: the city, its zones, cases, testing, gates,
+//! workforce, needs and the month behind today.
 
 use std::sync::Arc;
 
