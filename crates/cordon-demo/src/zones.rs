@@ -184,32 +184,31 @@ impl DemoZone {
     }
 }
 
-/// The first step of a zone's story the profile's rules refuse on its day, in words: each step
+/// The first step of a zone's history the profile's rules refuse on its day, in words: each step
 /// down and lift is judged by the lifecycle engine on the events before it, as headquarters'
-/// approval is (`ZoneState::allows`). `None`: every step was allowed.
-pub fn first_refused_step(
-    profile: &Profile,
+/// approval is (`ZoneState::allows`). `events` in time order, the zone's designation first;
+/// `None`: every step was allowed.
+pub fn first_refused_step(profile: &Profile, events: &[ZoneEvent], tz: Tz) -> Option<String> {
+    events.iter().enumerate().find_map(|(i, e)| {
+        let to = match e.kind {
+            EventKind::SteppedDown { tier } => Some(tier),
+            EventKind::Lifted => None,
+            _ => return None,
+        };
+        let before = zone_state(profile, &events[..i], e.at, tz);
+        (!before.allows(to)).then(|| format!("{:?} at {} is refused: {:?}", e.kind, e.at, before.blockers))
+    })
+}
+
+/// A story as the events the zone service writes: the designation at `drawn`, then each event.
+pub fn story_events(
     tier: Tier,
     drawn: DateTime<Utc>,
     events: &[(DateTime<Utc>, EventKind)],
-    tz: Tz,
-) -> Option<String> {
-    let mut so_far = vec![ZoneEvent { at: drawn, kind: EventKind::Designated { tier } }];
-    for (at, kind) in events {
-        let to = match kind {
-            EventKind::SteppedDown { tier } => Some(Some(*tier)),
-            EventKind::Lifted => Some(None),
-            _ => None,
-        };
-        if let Some(to) = to {
-            let state = zone_state(profile, &so_far, *at, tz);
-            if !state.allows(to) {
-                return Some(format!("{kind:?} at {at} is refused: {:?}", state.blockers));
-            }
-        }
-        so_far.push(ZoneEvent { at: *at, kind: kind.clone() });
-    }
-    None
+) -> Vec<ZoneEvent> {
+    std::iter::once(ZoneEvent { at: drawn, kind: EventKind::Designated { tier } })
+        .chain(events.iter().map(|(at, kind)| ZoneEvent { at: *at, kind: kind.clone() }))
+        .collect()
 }
 
 /// The zone the month's history draws over the building of each day's first case: sealed the
@@ -270,7 +269,7 @@ mod tests {
             for z in &zones {
                 let (drawn, events) = story(z, now, tz);
                 assert_eq!(
-                    first_refused_step(&profile, z.tier, drawn, &events, tz),
+                    first_refused_step(&profile, &story_events(z.tier, drawn, &events), tz),
                     None,
                     "{} seeded at {now}",
                     z.area
@@ -279,7 +278,7 @@ mod tests {
             let drawn = now - Duration::days(20);
             let events: Vec<_> = history_zone_story().into_iter().map(|(d, k, _)| (drawn + d, k)).collect();
             assert_eq!(
-                first_refused_step(&profile, Tier::Sealed, drawn, &events, tz),
+                first_refused_step(&profile, &story_events(Tier::Sealed, drawn, &events), tz),
                 None,
                 "the history's zone"
             );
@@ -297,9 +296,9 @@ mod tests {
             .unwrap();
         let drawn: DateTime<Utc> = "2022-04-01T02:00:00Z".parse().unwrap();
         let early = [(drawn + Duration::days(8), EventKind::SteppedDown { tier: Tier::Controlled })];
-        let refused = first_refused_step(&profile, Tier::Sealed, drawn, &early, tz).unwrap();
+        let refused = first_refused_step(&profile, &story_events(Tier::Sealed, drawn, &early), tz).unwrap();
         assert!(refused.contains("RoundRequired"), "{refused}");
         let lifted = [(drawn + Duration::days(30), EventKind::Lifted)];
-        assert!(first_refused_step(&profile, Tier::Sealed, drawn, &lifted, tz).is_some());
+        assert!(first_refused_step(&profile, &story_events(Tier::Sealed, drawn, &lifted), tz).is_some());
     }
 }

@@ -167,7 +167,7 @@ pub struct TierRule {
     /// How many people share a tube in a testing round (none: the profile's `pool_limit`).
     #[serde(default)]
     pub pooling: Option<crate::protocol::pooling::Pooling>,
-    /// What the tier's gates let out and in (none: [`crate::gates::default_rule`]).
+    /// What the tier's gates let out and in (none: [`gate_rule::default_rule`]).
     #[serde(default)]
     pub gates: Option<GateMovement>,
 }

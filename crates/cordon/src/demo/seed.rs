@@ -880,7 +880,7 @@ pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: 
     // before it, whichever story it belongs to.
     enum Step<'a> {
         Draw(&'a cordon_demo::DemoZone),
-        Event(usize, &'a cordon_demo::DemoEvent),
+        Event(&'a cordon_demo::DemoEvent),
     }
     let stories = cordon_demo::demo_zones(scale, populated);
     let mut steps = Vec::new();
@@ -891,11 +891,11 @@ pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: 
         }
         let (drawn, events) = z.timeline(now, tz);
         steps.push((drawn, i, 0, Step::Draw(z)));
-        steps.extend(events.into_iter().enumerate().map(|(k, (at, e))| (at, i, k + 1, Step::Event(i, e))));
+        steps.extend(events.into_iter().enumerate().map(|(k, (at, e))| (at, i, k + 1, Step::Event(e))));
     }
     steps.sort_by_key(|(at, i, k, _)| (*at, *i, *k));
     let mut ids = std::collections::HashMap::new();
-    for (at, _, _, step) in steps {
+    for (at, i, _, step) in steps {
         clock.set(at);
         match step {
             Step::Draw(z) => {
@@ -913,7 +913,7 @@ pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: 
                     .with_context(|| format!("demo zone on {}", z.area))?;
                 ids.insert(z.area.clone(), drawn.id);
             }
-            Step::Event(i, e) => {
+            Step::Event(e) => {
                 let z = &stories[i];
                 let Some(&id) = ids.get(&z.area) else {
                     bail!("demo zone on {}: {:?} at {at} comes before the zone is drawn", z.area, e.kind)

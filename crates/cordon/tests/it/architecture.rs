@@ -30,11 +30,16 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// The source with its comments removed, so a doc comment naming a module is no import.
+/// The source without its plain comments. Doc comments stay: a link in one names the module it
+/// points at, and rustdoc follows it as the compiler follows an import.
 fn code_of(text: &str) -> String {
     text.lines()
         .map(|l| match l.find("//") {
-            Some(at) if !l[..at].contains('"') => &l[..at],
+            Some(at)
+                if !l[..at].contains('"') && !l[at..].starts_with("///") && !l[at..].starts_with("//!") =>
+            {
+                &l[..at]
+            }
             _ => l,
         })
         .collect::<Vec<_>>()
