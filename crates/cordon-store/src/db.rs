@@ -3,13 +3,14 @@
 //! binds; rows come back as types deriving `sqlx::FromRow`, which reads a row of either backend.
 //! What truly differs between the dialects is named here and nowhere else.
 //!
-//! The modules written this way (`rights`, `second_factor`) call it; the others still expand a
-//! macro per backend, and move here one by one.
+//! A query runs on the pool or inside a transaction ([`Tx`]) alike: its `fetch_*` methods take
+//! either ([`Ex`]). A row read without a `FromRow` type is a [`DbRow`], whose `try_get` reads a
+//! column of either backend.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, PgPool, SqlitePool};
+use sqlx::{ColumnIndex, Decode, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Type};
 
 use crate::Result;
 
@@ -24,10 +25,94 @@ pub(crate) enum Db {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
     Bool(bool),
+    OptBool(Option<bool>),
     Int(Option<i64>),
+    /// Bound as a 32-bit integer: PostgreSQL's `integer` columns.
+    Int32(Option<i32>),
+    Float(Option<f64>),
     Text(Option<String>),
     Bytes(Option<Vec<u8>>),
     Time(Option<DateTime<Utc>>),
+    Date(Option<NaiveDate>),
+}
+
+impl From<Option<bool>> for Value {
+    fn from(v: Option<bool>) -> Self {
+        Value::OptBool(v)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int32(Some(v))
+    }
+}
+
+impl From<Option<i32>> for Value {
+    fn from(v: Option<i32>) -> Self {
+        Value::Int32(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(Some(v))
+    }
+}
+
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        Value::Text(v.map(str::to_owned))
+    }
+}
+
+impl From<Option<&String>> for Value {
+    fn from(v: Option<&String>) -> Self {
+        Value::Text(v.cloned())
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Bytes(Some(v.to_vec()))
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(Some(v))
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Value::Time(v)
+    }
+}
+
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(Some(v))
+    }
+}
+
+impl From<Option<NaiveDate>> for Value {
+    fn from(v: Option<NaiveDate>) -> Self {
+        Value::Date(v)
+    }
+}
+
+/// A value bound by reference binds a copy of it.
+impl<T: Clone + Into<Value>> From<&T> for Value {
+    fn from(v: &T) -> Self {
+        v.clone().into()
+    }
 }
 
 impl From<bool> for Value {
@@ -93,9 +178,41 @@ pub(crate) fn query(sql: &'static str) -> Query {
 }
 
 impl Query {
+    /// A query whose text was put together at run time: from the store's constants, the
+    /// dialect's words ([`Dialect`]) and numbered placeholders only, never from a value.
+    pub(crate) fn dynamic(sql: impl AsRef<str>) -> Query {
+        Query { sql: sql.as_ref().to_owned(), args: Vec::new() }
+    }
+
     /// Binds the next `$n`.
     pub(crate) fn bind(mut self, v: impl Into<Value>) -> Self {
         self.args.push(v.into());
+        self
+    }
+
+    /// Appends SQL text: a constant of the store's or a dialect's word.
+    pub(crate) fn push(mut self, sql: &'static str) -> Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends the next placeholder (`$n`), binding `v` to it.
+    pub(crate) fn push_bind(mut self, v: impl Into<Value>) -> Self {
+        self.args.push(v.into());
+        self.sql.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    /// Appends a placeholder per value, comma-separated (`$4, $5, $6`), binding each: the
+    /// inside of an `IN (…)`.
+    pub(crate) fn push_list<V: Into<Value>>(mut self, values: impl IntoIterator<Item = V>) -> Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.args.push(v.into());
+            self.sql.push_str(&format!("${}", self.args.len()));
+        }
         self
     }
 
@@ -121,22 +238,267 @@ impl Query {
     fn sqlite(&self) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
         self.args.iter().fold(sqlx::query(sqlx::AssertSqlSafe(self.sql.as_str())), |q, v| match v {
             Value::Bool(b) => q.bind(*b),
+            Value::OptBool(b) => q.bind(*b),
             Value::Int(i) => q.bind(*i),
+            Value::Int32(i) => q.bind(*i),
+            Value::Float(f) => q.bind(*f),
             Value::Text(t) => q.bind(t.clone()),
             Value::Bytes(b) => q.bind(b.clone()),
             Value::Time(t) => q.bind(*t),
+            Value::Date(d) => q.bind(*d),
         })
     }
 
     fn postgres(&self) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
         self.args.iter().fold(sqlx::query(sqlx::AssertSqlSafe(self.sql.as_str())), |q, v| match v {
             Value::Bool(b) => q.bind(*b),
+            Value::OptBool(b) => q.bind(*b),
             Value::Int(i) => q.bind(*i),
+            Value::Int32(i) => q.bind(*i),
+            Value::Float(f) => q.bind(*f),
             Value::Text(t) => q.bind(t.clone()),
             Value::Bytes(b) => q.bind(b.clone()),
             Value::Time(t) => q.bind(*t),
+            Value::Date(d) => q.bind(*d),
         })
     }
+}
+
+/// A transaction of either backend. Dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) fn dialect(&self) -> &'static Dialect {
+        match self {
+            Tx::Sqlite(_) => &SQLITE,
+            Tx::Postgres(_) => &POSTGRES,
+        }
+    }
+}
+
+/// Where a query runs: on the pool (a connection of its own) or inside a transaction.
+pub(crate) enum Ex<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Ex<'a> {
+    fn from(db: &'a Db) -> Self {
+        Ex::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Ex<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Ex::Tx(tx)
+    }
+}
+
+/// A row of either backend, read column by column.
+#[derive(Debug)]
+pub(crate) enum DbRow {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl DbRow {
+    /// The value of a column (by name or index) as `T`, which both backends decode.
+    pub(crate) fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
+        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
+    {
+        use sqlx::Row as _;
+        match self {
+            DbRow::Sqlite(r) => r.try_get(index),
+            DbRow::Postgres(r) => r.try_get(index),
+        }
+    }
+}
+
+impl Query {
+    /// Runs the query; the rows it changed.
+    pub(crate) async fn execute<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Done> {
+        let n = match ex.into() {
+            Ex::Db(Db::Sqlite(pool)) => self.sqlite().execute(pool).await?.rows_affected(),
+            Ex::Db(Db::Postgres(pool)) => self.postgres().execute(pool).await?.rows_affected(),
+            Ex::Tx(Tx::Sqlite(tx)) => self.sqlite().execute(&mut **tx).await?.rows_affected(),
+            Ex::Tx(Tx::Postgres(tx)) => self.postgres().execute(&mut **tx).await?.rows_affected(),
+        };
+        Ok(Done(n))
+    }
+
+    /// Every row.
+    pub(crate) async fn fetch_all<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Vec<DbRow>> {
+        Ok(match ex.into() {
+            Ex::Db(Db::Sqlite(pool)) => sqlite_rows(self.sqlite().fetch_all(pool).await?),
+            Ex::Db(Db::Postgres(pool)) => pg_rows(self.postgres().fetch_all(pool).await?),
+            Ex::Tx(Tx::Sqlite(tx)) => sqlite_rows(self.sqlite().fetch_all(&mut **tx).await?),
+            Ex::Tx(Tx::Postgres(tx)) => pg_rows(self.postgres().fetch_all(&mut **tx).await?),
+        })
+    }
+
+    /// The first row, if any.
+    pub(crate) async fn fetch_optional<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Option<DbRow>> {
+        Ok(match ex.into() {
+            Ex::Db(Db::Sqlite(pool)) => self.sqlite().fetch_optional(pool).await?.map(DbRow::Sqlite),
+            Ex::Db(Db::Postgres(pool)) => self.postgres().fetch_optional(pool).await?.map(DbRow::Postgres),
+            Ex::Tx(Tx::Sqlite(tx)) => self.sqlite().fetch_optional(&mut **tx).await?.map(DbRow::Sqlite),
+            Ex::Tx(Tx::Postgres(tx)) => self.postgres().fetch_optional(&mut **tx).await?.map(DbRow::Postgres),
+        })
+    }
+
+    /// The first row; an error when there is none.
+    pub(crate) async fn fetch_one<'a>(self, ex: impl Into<Ex<'a>>) -> Result<DbRow> {
+        self.fetch_optional(ex).await?.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// The first column of the first row, if any.
+    pub(crate) async fn scalar_optional<'a, T>(self, ex: impl Into<Ex<'a>>) -> Result<Option<T>>
+    where
+        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+    {
+        Ok(self.fetch_optional(ex).await?.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// The first column of the first row; an error when there is none.
+    pub(crate) async fn scalar_one<'a, T>(self, ex: impl Into<Ex<'a>>) -> Result<T>
+    where
+        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+    {
+        Ok(self.fetch_one(ex).await?.try_get(0)?)
+    }
+}
+
+/// What a statement did: the rows it changed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Done(u64);
+
+impl Done {
+    pub(crate) fn rows_affected(&self) -> u64 {
+        self.0
+    }
+}
+
+fn sqlite_rows(rows: Vec<SqliteRow>) -> Vec<DbRow> {
+    rows.into_iter().map(DbRow::Sqlite).collect()
+}
+
+fn pg_rows(rows: Vec<PgRow>) -> Vec<DbRow> {
+    rows.into_iter().map(DbRow::Postgres).collect()
+}
+
+/// What the two dialects write differently, named once. Everything else is the same SQL.
+#[derive(Debug)]
+pub(crate) struct Dialect {
+    /// PostgreSQL: the rows a statement takes are locked with `FOR UPDATE`; SQLite holds the
+    /// whole database from `BEGIN IMMEDIATE` and has no such clause.
+    pub postgres: bool,
+    /// A text column that compares byte by byte, as the area paths' ranges need.
+    pub text_c: &'static str,
+    /// A column type for a moment.
+    pub time_type: &'static str,
+    /// The rows of a JSON array bound as `$1`, each as `value`.
+    pub json_rows: &'static str,
+    /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
+    pub hour_of_at: &'static str,
+    /// Appended to a SELECT whose rows a transaction then changes.
+    pub for_update: &'static str,
+    /// Appended to a table name to keep the planner off its indexes (SQLite's `NOT INDEXED`).
+    pub not_indexed: &'static str,
+    /// A new random identifier, as text.
+    pub new_id: &'static str,
+    /// False, as a literal.
+    pub no: &'static str,
+    /// The purge's maps of old to new ids and fine to coarse places (`retention.rs`), made in
+    /// its transaction, and what drops them after (PostgreSQL's go at the commit).
+    pub purge_maps: &'static str,
+    pub purge_drop_maps: &'static str,
+    /// Rewrites the files after the purge, so deleted values leave the pages they were in.
+    pub purge_vacuum: &'static str,
+    /// Counts the clear ID-number column of a register from before migration 0014 (`sealing.rs`).
+    pub has_clear_columns: &'static str,
+    /// Drops the clear columns once their values are sealed.
+    pub drop_clear_columns: &'static [&'static str],
+    /// Rewrites the files after the sealing, so clear values leave the pages they were in.
+    pub seal_vacuum: &'static str,
+}
+
+pub(crate) static SQLITE: Dialect = Dialect {
+    postgres: false,
+    text_c: "TEXT",
+    time_type: "TEXT",
+    json_rows: "json_each($1)",
+    hour_of_at: "substr(at, 1, 13)",
+    for_update: "",
+    not_indexed: " NOT INDEXED",
+    new_id: "'x' || lower(hex(randomblob(16)))",
+    no: "0",
+    purge_maps: "CREATE TEMP TABLE purge_people (old TEXT PRIMARY KEY, new TEXT NOT NULL); \
+           CREATE TEMP TABLE purge_places (fine TEXT PRIMARY KEY, coarse TEXT NOT NULL, code TEXT NOT NULL)",
+    purge_drop_maps: "DROP TABLE temp.purge_people; DROP TABLE temp.purge_places",
+    purge_vacuum: "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE)",
+    has_clear_columns: "SELECT count(*) FROM pragma_table_info('people') WHERE name = 'id_number'",
+    drop_clear_columns: &[
+        "ALTER TABLE people DROP COLUMN id_number",
+        "ALTER TABLE people DROP COLUMN phone",
+        "ALTER TABLE needs DROP COLUMN contact_phone",
+    ],
+    seal_vacuum: "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE)",
+};
+
+pub(crate) static POSTGRES: Dialect = Dialect {
+    postgres: true,
+    text_c: "TEXT COLLATE \"C\"",
+    time_type: "TIMESTAMPTZ",
+    json_rows: "json_array_elements($1::json) AS j(value)",
+    hour_of_at: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
+    for_update: " FOR UPDATE",
+    not_indexed: "",
+    new_id: "'x' || replace(gen_random_uuid()::text, '-', '')",
+    no: "false",
+    purge_maps: "CREATE TEMP TABLE purge_people (old TEXT COLLATE \"C\" PRIMARY KEY, \
+           new TEXT COLLATE \"C\" NOT NULL) ON COMMIT DROP; \
+           CREATE TEMP TABLE purge_places (fine TEXT COLLATE \"C\" PRIMARY KEY, coarse TEXT COLLATE \"C\" NOT NULL, \
+           code TEXT NOT NULL) ON COMMIT DROP",
+    purge_drop_maps: "",
+    purge_vacuum: "VACUUM FULL people; VACUUM FULL scans; VACUUM FULL case_segments; VACUUM FULL gate_presence; \
+             VACUUM FULL gate_passages; VACUUM FULL gate_passes; VACUUM FULL needs; VACUUM FULL need_events; \
+             VACUUM FULL case_events; VACUUM FULL cases; VACUUM FULL contacts; VACUUM FULL samples; \
+             VACUUM FULL test_tasks; VACUUM FULL zones; VACUUM FULL zone_events; VACUUM FULL proposals",
+    has_clear_columns: "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = 'people' AND column_name = 'id_number'",
+    drop_clear_columns: &[
+        "ALTER TABLE people DROP COLUMN id_number, DROP COLUMN phone",
+        "ALTER TABLE needs DROP COLUMN contact_phone",
+    ],
+    seal_vacuum: "VACUUM FULL people; VACUUM FULL needs",
+};
+
+/// What a backend's store gives the capability stores, which are written once over [`Db`].
+pub(crate) trait Backed: Send + Sync {
+    fn db(&self) -> &Db;
+    fn keys(&self) -> &crate::Keyring;
 }
 
 /// A row type either backend reads.
@@ -148,6 +510,23 @@ pub(crate) trait Row:
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 impl Db {
+    /// Opens a write transaction. SQLite's takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// taken at the first write instead, two transactions that both read first would deadlock,
+    /// one failing with SQLITE_BUSY mid-way.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub(crate) fn dialect(&self) -> &'static Dialect {
+        match self {
+            Db::Sqlite(_) => &SQLITE,
+            Db::Postgres(_) => &POSTGRES,
+        }
+    }
+
     /// Runs `q`; the rows it changed.
     pub(crate) async fn execute(&self, q: Query) -> Result<u64> {
         Ok(match self {

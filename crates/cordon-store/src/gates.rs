@@ -261,527 +261,512 @@ pub trait Gates {
     async fn presence(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PresenceRecord>>;
 }
 
-macro_rules! gate_store {
-    ($store:ident, $db:ty, $hour:literal, |$pool:ident| $begin:expr) => {
-        mod gate_sql {
-            use chrono::{DateTime, Utc};
-            use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
-            use cordon_domain::AreaPath;
-            use sqlx::Row;
+mod gate_sql {
+    use crate::db::{Backed, DbRow, Query, query};
+    use chrono::{DateTime, Utc};
+    use cordon_domain::AreaPath;
+    use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
 
-            use crate::gates::*;
-            use crate::rows::person_record;
-            use crate::zones::tier_of;
-            use crate::{Result, StoreError, User, code_of};
+    use crate::gates::*;
+    use crate::rows::person_record;
+    use crate::zones::tier_of;
+    use crate::{Result, StoreError, User, code_of};
 
-            type Db = $db;
-            type DbRow = <Db as sqlx::Database>::Row;
+    const GATE_SELECT: &str =
+        "SELECT g.*, a.name AS area_name FROM gates g JOIN areas a ON a.code = g.area_code";
+    const PASS_SELECT: &str =
+        "SELECT p.*, a.name AS area_name FROM gate_passes p JOIN areas a ON a.code = p.area_code";
+    const PASSAGE_SELECT: &str = "SELECT x.*, g.name AS gate_name, pe.name AS person_name, \
+         pe.path AS person_path FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
+         LEFT JOIN people pe ON pe.person_id = x.person_id";
 
-            const GATE_SELECT: &str =
-                "SELECT g.*, a.name AS area_name FROM gates g JOIN areas a ON a.code = g.area_code";
-            const PASS_SELECT: &str =
-                "SELECT p.*, a.name AS area_name FROM gate_passes p JOIN areas a ON a.code = p.area_code";
-            const PASSAGE_SELECT: &str = "SELECT x.*, g.name AS gate_name, pe.name AS person_name, \
-                 pe.path AS person_path FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
-                 LEFT JOIN people pe ON pe.person_id = x.person_id";
+    fn invalid(what: &str, s: &str) -> StoreError {
+        StoreError::Invalid(format!("stored {what} {s:?}"))
+    }
 
-            fn invalid(what: &str, s: &str) -> StoreError {
-                StoreError::Invalid(format!("stored {what} {s:?}"))
-            }
+    fn gate_record(r: &DbRow) -> Result<GateRecord> {
+        Ok(GateRecord {
+            id: r.try_get("id")?,
+            area: code_of(r.try_get("area_code")?)?,
+            area_name: r.try_get("area_name")?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            name: r.try_get("name")?,
+            created_at: r.try_get("created_at")?,
+            created_by: r.try_get("created_by")?,
+        })
+    }
 
-            fn gate_record(r: &DbRow) -> Result<GateRecord> {
-                Ok(GateRecord {
-                    id: r.try_get("id")?,
-                    area: code_of(r.try_get("area_code")?)?,
-                    area_name: r.try_get("area_name")?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    name: r.try_get("name")?,
-                    created_at: r.try_get("created_at")?,
-                    created_by: r.try_get("created_by")?,
-                })
-            }
+    fn kind_of(s: &str) -> Result<PassKind> {
+        PassKind::parse(s).ok_or_else(|| invalid("pass kind", s))
+    }
 
-            fn kind_of(s: &str) -> Result<PassKind> {
-                PassKind::parse(s).ok_or_else(|| invalid("pass kind", s))
-            }
+    fn pass_record(r: &DbRow) -> Result<PassRecord> {
+        let kind: String = r.try_get("kind")?;
+        let gates: String = r.try_get("gate_ids")?;
+        Ok(PassRecord {
+            id: r.try_get("id")?,
+            kind: kind_of(&kind)?,
+            person_id: r.try_get("person_id")?,
+            holder: r.try_get("holder")?,
+            area: code_of(r.try_get("area_code")?)?,
+            area_name: r.try_get("area_name")?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            gate_ids: gates
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse().map_err(|_| invalid("gate ids", &gates)))
+                .collect::<Result<_>>()?,
+            valid_from: r.try_get("valid_from")?,
+            valid_until: r.try_get("valid_until")?,
+            one_time: r.try_get("one_time")?,
+            used_at: r.try_get("used_at")?,
+            used_gate_id: r.try_get("used_gate_id")?,
+            reason: r.try_get("reason")?,
+            issued_at: r.try_get("issued_at")?,
+            issued_by: r.try_get("issued_by")?,
+            revoked_at: r.try_get("revoked_at")?,
+            revoked_by: r.try_get("revoked_by")?,
+            revoke_reason: r.try_get("revoke_reason")?,
+        })
+    }
 
-            fn pass_record(r: &DbRow) -> Result<PassRecord> {
-                let kind: String = r.try_get("kind")?;
-                let gates: String = r.try_get("gate_ids")?;
-                Ok(PassRecord {
-                    id: r.try_get("id")?,
-                    kind: kind_of(&kind)?,
-                    person_id: r.try_get("person_id")?,
-                    holder: r.try_get("holder")?,
-                    area: code_of(r.try_get("area_code")?)?,
-                    area_name: r.try_get("area_name")?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    gate_ids: gates
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(|s| s.parse().map_err(|_| invalid("gate ids", &gates)))
-                        .collect::<Result<_>>()?,
-                    valid_from: r.try_get("valid_from")?,
-                    valid_until: r.try_get("valid_until")?,
-                    one_time: r.try_get("one_time")?,
-                    used_at: r.try_get("used_at")?,
-                    used_gate_id: r.try_get("used_gate_id")?,
-                    reason: r.try_get("reason")?,
-                    issued_at: r.try_get("issued_at")?,
-                    issued_by: r.try_get("issued_by")?,
-                    revoked_at: r.try_get("revoked_at")?,
-                    revoked_by: r.try_get("revoked_by")?,
-                    revoke_reason: r.try_get("revoke_reason")?,
-                })
-            }
+    fn opt_tier(s: Option<String>) -> Result<Option<cordon_domain::Tier>> {
+        s.as_deref().map(tier_of).transpose()
+    }
 
-            fn opt_tier(s: Option<String>) -> Result<Option<cordon_domain::Tier>> {
-                s.as_deref().map(tier_of).transpose()
-            }
+    fn passage_record(r: &DbRow) -> Result<PassageRecord> {
+        let direction: String = r.try_get("direction")?;
+        let subject: String = r.try_get("subject")?;
+        let outcome: String = r.try_get("outcome")?;
+        let rule: String = r.try_get("rule")?;
+        let standing: String = r.try_get("standing")?;
+        Ok(PassageRecord {
+            id: r.try_get("id")?,
+            gate_id: r.try_get("gate_id")?,
+            gate_name: r.try_get("gate_name")?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            at: r.try_get("at")?,
+            direction: Direction::parse(&direction).ok_or_else(|| invalid("direction", &direction))?,
+            subject: Subject::parse(&subject).ok_or_else(|| invalid("subject", &subject))?,
+            person_id: r.try_get("person_id")?,
+            name: r.try_get("person_name")?,
+            home: r.try_get::<Option<String>, _>("person_path")?.map(AreaPath::from_stored),
+            pass_id: r.try_get("pass_id")?,
+            outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("outcome", &outcome))?,
+            rule: RuleId::parse(&rule).ok_or_else(|| invalid("rule", &rule))?,
+            gate_tier: opt_tier(r.try_get("gate_tier")?)?,
+            home_tier: opt_tier(r.try_get("home_tier")?)?,
+            standing: Standing::parse(&standing).ok_or_else(|| invalid("standing", &standing))?,
+            lives_inside: r.try_get("lives_inside")?,
+            confirmed: r.try_get("confirmed")?,
+            note: r.try_get("note")?,
+            decided_by: r.try_get("decided_by")?,
+        })
+    }
 
-            fn passage_record(r: &DbRow) -> Result<PassageRecord> {
-                let direction: String = r.try_get("direction")?;
-                let subject: String = r.try_get("subject")?;
-                let outcome: String = r.try_get("outcome")?;
-                let rule: String = r.try_get("rule")?;
-                let standing: String = r.try_get("standing")?;
-                Ok(PassageRecord {
-                    id: r.try_get("id")?,
-                    gate_id: r.try_get("gate_id")?,
-                    gate_name: r.try_get("gate_name")?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    at: r.try_get("at")?,
-                    direction: Direction::parse(&direction).ok_or_else(|| invalid("direction", &direction))?,
-                    subject: Subject::parse(&subject).ok_or_else(|| invalid("subject", &subject))?,
-                    person_id: r.try_get("person_id")?,
-                    name: r.try_get("person_name")?,
-                    home: r.try_get::<Option<String>, _>("person_path")?.map(AreaPath::from_stored),
-                    pass_id: r.try_get("pass_id")?,
-                    outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("outcome", &outcome))?,
-                    rule: RuleId::parse(&rule).ok_or_else(|| invalid("rule", &rule))?,
-                    gate_tier: opt_tier(r.try_get("gate_tier")?)?,
-                    home_tier: opt_tier(r.try_get("home_tier")?)?,
-                    standing: Standing::parse(&standing).ok_or_else(|| invalid("standing", &standing))?,
-                    lives_inside: r.try_get("lives_inside")?,
-                    confirmed: r.try_get("confirmed")?,
-                    note: r.try_get("note")?,
-                    decided_by: r.try_get("decided_by")?,
-                })
-            }
-
-            #[async_trait::async_trait]
-            impl Gates for super::$store {
-                async fn create_gate(&self, gate: &NewGate) -> Result<GateRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let area = sqlx::query("SELECT path, district_code FROM areas WHERE code = $1")
-                        .bind(gate.area.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("area {}", gate.area)))?;
-                    let path: String = area.try_get("path")?;
-                    let district: Option<String> = area.try_get("district_code")?;
-                    let inserted = sqlx::query(
-                        "INSERT INTO gates (area_code, path, district_code, name, created_at, created_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(gate.area.as_str())
-                    .bind(&path)
-                    .bind(&district)
-                    .bind(&gate.name)
-                    .bind(gate.at)
-                    .bind(&gate.by)
-                    .fetch_one(&mut *tx)
-                    .await;
-                    let id: i64 = match inserted {
-                        Ok(r) => r.try_get("id")?,
-                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                            return Err(StoreError::Conflict(format!(
-                                "{} already has a gate named {:?}",
-                                gate.area, gate.name
-                            )));
-                        }
-                        Err(e) => return Err(e.into()),
-                    };
-                    let sql = format!("{GATE_SELECT} WHERE g.id = $1");
-                    let r = gate_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
-                    tx.commit().await?;
-                    Ok(r)
+    #[async_trait::async_trait]
+    impl<S: Backed> Gates for S {
+        async fn create_gate(&self, gate: &NewGate) -> Result<GateRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let area = query("SELECT path, district_code FROM areas WHERE code = $1")
+                .bind(gate.area.as_str())
+                .fetch_optional(&mut tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("area {}", gate.area)))?;
+            let path: String = area.try_get("path")?;
+            let district: Option<String> = area.try_get("district_code")?;
+            let inserted = query(
+                "INSERT INTO gates (area_code, path, district_code, name, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(gate.area.as_str())
+            .bind(&path)
+            .bind(&district)
+            .bind(&gate.name)
+            .bind(gate.at)
+            .bind(&gate.by)
+            .fetch_one(&mut tx)
+            .await;
+            let id: i64 = match inserted {
+                Ok(r) => r.try_get("id")?,
+                Err(crate::StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                    return Err(StoreError::Conflict(format!(
+                        "{} already has a gate named {:?}",
+                        gate.area, gate.name
+                    )));
                 }
-
-                async fn gate(&self, id: i64) -> Result<Option<GateRecord>> {
-                    let sql = format!("{GATE_SELECT} WHERE g.id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .as_ref()
-                        .map(gate_record)
-                        .transpose()
-                }
-
-                async fn gates(&self, scope: &AreaPath, limit: u32) -> Result<Vec<GateRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let sql = format!(
-                        "{GATE_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, g.name LIMIT $3"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(lo)
-                        .bind(hi)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(gate_record)
-                        .collect()
-                }
-
-                async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>> {
-                    // By register id first; an ID number otherwise.
-                    let sql = "SELECT p.*, \
-                         EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) AS positive, \
-                         EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
-                                 AND k.status IN ('identified', 'quarantined', 'unreachable')) AS contact, \
-                         EXISTS (SELECT 1 FROM test_tasks t WHERE t.person_id = p.person_id \
-                                 AND t.kind = 'retest' AND t.done_at IS NULL) AS held, \
-                         (SELECT s.path FROM gate_presence s WHERE s.subject_key = 'person:' || p.person_id \
-                                 AND s.direction = 'in' AND s.confirmed AND NOT s.lives_inside) AS staying_in \
-                         FROM people p WHERE p.person_id = $1";
-                    let mut row = sqlx::query(sql).bind(key).fetch_optional(&self.pool).await?;
-                    if row.is_none() {
-                        // ID numbers are sealed: found by their blind index under each key.
-                        let by_number = sql.replace("p.person_id = $1", "p.id_index = $1");
-                        // Only a valid ID number can have been sealed: anything else is not looked up.
-                        let number = cordon_domain::IdNumber::parse(key).ok();
-                        let blinds = number.map(|n| self.keys.blinds(crate::Field::IdNumber, n.as_str()));
-                        for blind in blinds.into_iter().flatten() {
-                            row = sqlx::query(sqlx::AssertSqlSafe(by_number.clone()))
-                                .bind(blind)
-                                .fetch_optional(&self.pool)
-                                .await?;
-                            if row.is_some() {
-                                break;
-                            }
-                        }
-                    }
-                    let Some(r) = row else { return Ok(None) };
-                    let staying: Option<String> = r.try_get("staying_in")?;
-                    Ok(Some(GateSubject {
-                        person: person_record(&r, &self.keys)?,
-                        positive: r.try_get("positive")?,
-                        contact: r.try_get("contact")?,
-                        held: r.try_get("held")?,
-                        staying_in: staying.map(AreaPath::from_stored),
-                    }))
-                }
-
-                async fn issue_pass(&self, pass: &NewPass) -> Result<PassRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let path: String = sqlx::query("SELECT path FROM areas WHERE code = $1")
-                        .bind(pass.area.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("area {}", pass.area)))?
-                        .try_get("path")?;
-                    let gates = pass.gate_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                    sqlx::query(
-                        "INSERT INTO gate_passes (id, kind, person_id, holder, area_code, path, gate_ids, \
-                         valid_from, valid_until, one_time, reason, issued_at, issued_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                    )
-                    .bind(&pass.id)
-                    .bind(pass.kind.as_str())
-                    .bind(&pass.person_id)
-                    .bind(&pass.holder)
-                    .bind(pass.area.as_str())
-                    .bind(&path)
-                    .bind(&gates)
-                    .bind(pass.valid_from)
-                    .bind(pass.valid_until)
-                    .bind(pass.one_time)
-                    .bind(&pass.reason)
-                    .bind(pass.at)
-                    .bind(&pass.by)
-                    .execute(&mut *tx)
-                    .await?;
-                    let sql = format!("{PASS_SELECT} WHERE p.id = $1");
-                    let r = pass_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&pass.id).fetch_one(&mut *tx).await?)?;
-                    tx.commit().await?;
-                    Ok(r)
-                }
-
-                async fn pass(&self, id: &str) -> Result<Option<PassRecord>> {
-                    let sql = format!("{PASS_SELECT} WHERE p.id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .as_ref()
-                        .map(pass_record)
-                        .transpose()
-                }
-
-                async fn passes(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PassRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let sql = format!(
-                        "{PASS_SELECT} WHERE p.path >= $1 AND p.path < $2 ORDER BY p.issued_at DESC, p.id LIMIT $3"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(lo)
-                        .bind(hi)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(pass_record)
-                        .collect()
-                }
-
-                async fn revoke_pass(
-                    &self,
-                    id: &str,
-                    at: DateTime<Utc>,
-                    by: &str,
-                    reason: &str,
-                ) -> Result<Option<PassRecord>> {
-                    sqlx::query(
-                        "UPDATE gate_passes SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
-                         WHERE id = $4 AND revoked_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(by)
-                    .bind(reason)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                    self.pass(id).await
-                }
-
-                async fn record_passage(
-                    &self,
-                    p: &NewPassage,
-                    consume: Option<&str>,
-                    reader: &User,
-                    route: &str,
-                ) -> Result<Recorded> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    if let Some(pass) = consume {
-                        let used = sqlx::query(
-                            "UPDATE gate_passes SET used_at = $1, used_gate_id = $2 \
-                             WHERE id = $3 AND used_at IS NULL",
-                        )
-                        .bind(p.at)
-                        .bind(p.gate_id)
-                        .bind(pass)
-                        .execute(&mut *tx)
-                        .await?;
-                        if used.rows_affected() == 0 {
-                            return Ok(Recorded::PassUsed);
-                        }
-                    }
-                    let district: Option<String> = match p.gate_id {
-                        Some(g) => sqlx::query("SELECT district_code FROM gates WHERE id = $1")
-                            .bind(g)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .map(|r| r.try_get("district_code"))
-                            .transpose()?
-                            .flatten(),
-                        None => None,
-                    };
-                    let key = p.subject_key();
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO gate_passages (gate_id, path, district_code, at, direction, subject, \
-                         subject_key, person_id, pass_id, outcome, rule, gate_tier, home_tier, standing, \
-                         lives_inside, confirmed, note, decided_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-                         RETURNING id",
-                    )
-                    .bind(p.gate_id)
-                    .bind(p.path.as_str())
-                    .bind(&district)
-                    .bind(p.at)
-                    .bind(p.direction.as_str())
-                    .bind(p.subject.as_str())
-                    .bind(&key)
-                    .bind(&p.person_id)
-                    .bind(&p.pass_id)
-                    .bind(p.outcome.as_str())
-                    .bind(p.rule.as_str())
-                    .bind(p.gate_tier.map(|t| t.as_str()))
-                    .bind(p.home_tier.map(|t| t.as_str()))
-                    .bind(p.standing.as_str())
-                    .bind(p.lives_inside)
-                    .bind(p.confirmed)
-                    .bind(&p.note)
-                    .bind(&reader.username)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                    if let (Outcome::Allowed, Some(key), Some(gate)) = (p.outcome, &key, p.gate_id) {
-                        sqlx::query(
-                            "INSERT INTO gate_presence (subject_key, passage_id, person_id, pass_id, gate_id, \
-                             path, direction, lives_inside, confirmed, at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                             ON CONFLICT (subject_key) DO UPDATE SET passage_id = excluded.passage_id, \
-                             person_id = excluded.person_id, pass_id = excluded.pass_id, \
-                             gate_id = excluded.gate_id, path = excluded.path, direction = excluded.direction, \
-                             lives_inside = excluded.lives_inside, confirmed = excluded.confirmed, at = excluded.at",
-                        )
-                        .bind(key)
-                        .bind(id)
-                        .bind(&p.person_id)
-                        .bind(&p.pass_id)
-                        .bind(gate)
-                        .bind(p.path.as_str())
-                        .bind(p.direction.as_str())
-                        .bind(p.lives_inside)
-                        .bind(p.confirmed)
-                        .bind(p.at)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    if let Some(person) = &p.person_id {
-                        let read = cordon_domain::AuditRead {
-                            at: p.at,
-                            user_id: reader.id,
-                            username: &reader.username,
-                            person_id: person,
-                            route,
-                        };
-                        <Db as crate::audit::Chained>::append(&mut *tx, &[read]).await?;
-                    }
-                    let sql = format!("{PASSAGE_SELECT} WHERE x.id = $1");
-                    let r = passage_record(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?)?;
-                    tx.commit().await?;
-                    Ok(Recorded::Kept(Box::new(r)))
-                }
-
-                async fn passages(
-                    &self,
-                    scope: &AreaPath,
-                    q: &PassageQuery,
-                    limit: u32,
-                ) -> Result<Vec<PassageRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let sql = format!(
-                        "{PASSAGE_SELECT} WHERE x.path >= $1 AND x.path < $2 \
-                         AND ($3 IS NULL OR x.gate_id = $3) AND ($4 IS NULL OR x.person_id = $4) \
-                         AND ($5 IS NULL OR x.at >= $5) AND ($6 IS NULL OR x.at < $6) \
-                         AND ($7 IS NULL OR x.id < $7) \
-                         ORDER BY x.id DESC LIMIT $8"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(lo)
-                        .bind(hi)
-                        .bind(q.gate_id)
-                        .bind(&q.person_id)
-                        .bind(q.since)
-                        .bind(q.until)
-                        .bind(q.before_id)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(passage_record)
-                        .collect()
-                }
-
-                async fn gate_traffic(
-                    &self,
-                    scope: &AreaPath,
-                    gate_id: Option<i64>,
-                    since: DateTime<Utc>,
-                    until: DateTime<Utc>,
-                ) -> Result<Vec<HourCount>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let sql = format!(
-                        "SELECT gate_id, {hour} AS hour, \
-                         SUM(CASE WHEN outcome = 'allowed' AND direction = 'in' THEN 1 ELSE 0 END) AS allowed_in, \
-                         SUM(CASE WHEN outcome = 'allowed' AND direction = 'out' THEN 1 ELSE 0 END) AS allowed_out, \
-                         SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END) AS refused \
-                         FROM gate_passages WHERE path >= $1 AND path < $2 AND gate_id IS NOT NULL \
-                         AND ($3 IS NULL OR gate_id = $3) AND at >= $4 AND at < $5 \
-                         GROUP BY gate_id, {hour} ORDER BY gate_id, hour",
-                        hour = $hour
-                    );
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(lo)
-                        .bind(hi)
-                        .bind(gate_id)
-                        .bind(since)
-                        .bind(until)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter()
-                        .map(|r| {
-                            let hour: String = r.try_get("hour")?;
-                            let hour = DateTime::parse_from_rfc3339(&format!("{hour}:00:00Z"))
-                                .map_err(|_| invalid("hour", &hour))?
-                                .with_timezone(&Utc);
-                            let n = |c: &str| -> Result<i64> {
-                                Ok(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0))
-                            };
-                            Ok(HourCount {
-                                gate_id: r.try_get("gate_id")?,
-                                hour,
-                                allowed_in: n("allowed_in")?,
-                                allowed_out: n("allowed_out")?,
-                                refused: n("refused")?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn presence(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PresenceRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let rows = sqlx::query(
-                        "SELECT s.*, g.name AS gate_name, pe.name AS person_name, pe.path AS home, \
-                         ps.kind AS pass_kind, ps.holder AS pass_holder, ps.valid_until AS pass_until, \
-                         ps.revoked_at AS pass_revoked_at \
-                         FROM gate_presence s JOIN gates g ON g.id = s.gate_id \
-                         LEFT JOIN people pe ON pe.person_id = s.person_id \
-                         LEFT JOIN gate_passes ps ON ps.id = s.pass_id \
-                         WHERE s.path >= $1 AND s.path < $2 ORDER BY s.at DESC LIMIT $3",
-                    )
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.iter()
-                        .map(|r| {
-                            let direction: String = r.try_get("direction")?;
-                            let kind: Option<String> = r.try_get("pass_kind")?;
-                            let home: Option<String> = r.try_get("home")?;
-                            let revoked: Option<DateTime<Utc>> = r.try_get("pass_revoked_at")?;
-                            Ok(PresenceRecord {
-                                passage_id: r.try_get("passage_id")?,
-                                person_id: r.try_get("person_id")?,
-                                name: r.try_get("person_name")?,
-                                home: home.map(AreaPath::from_stored),
-                                pass_id: r.try_get("pass_id")?,
-                                pass_kind: kind.as_deref().map(kind_of).transpose()?,
-                                pass_holder: r.try_get("pass_holder")?,
-                                pass_until: r.try_get("pass_until")?,
-                                pass_revoked: revoked.is_some(),
-                                gate_id: r.try_get("gate_id")?,
-                                gate_name: r.try_get("gate_name")?,
-                                path: AreaPath::from_stored(r.try_get("path")?),
-                                direction: Direction::parse(&direction)
-                                    .ok_or_else(|| invalid("direction", &direction))?,
-                                lives_inside: r.try_get("lives_inside")?,
-                                confirmed: r.try_get("confirmed")?,
-                                at: r.try_get("at")?,
-                            })
-                        })
-                        .collect()
-                }
-            }
+                Err(e) => return Err(e),
+            };
+            let sql = format!("{GATE_SELECT} WHERE g.id = $1");
+            let r = gate_record(&Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?)?;
+            tx.commit().await?;
+            Ok(r)
         }
-    };
-}
 
-pub(crate) use gate_store;
+        async fn gate(&self, id: i64) -> Result<Option<GateRecord>> {
+            let sql = format!("{GATE_SELECT} WHERE g.id = $1");
+            Query::dynamic(sql)
+                .bind(id)
+                .fetch_optional(self.db())
+                .await?
+                .as_ref()
+                .map(gate_record)
+                .transpose()
+        }
+
+        async fn gates(&self, scope: &AreaPath, limit: u32) -> Result<Vec<GateRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            let sql =
+                format!("{GATE_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, g.name LIMIT $3");
+            Query::dynamic(sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(i64::from(limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(gate_record)
+                .collect()
+        }
+
+        async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>> {
+            // By register id first; an ID number otherwise.
+            let sql = "SELECT p.*, \
+                 EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) AS positive, \
+                 EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
+                         AND k.status IN ('identified', 'quarantined', 'unreachable')) AS contact, \
+                 EXISTS (SELECT 1 FROM test_tasks t WHERE t.person_id = p.person_id \
+                         AND t.kind = 'retest' AND t.done_at IS NULL) AS held, \
+                 (SELECT s.path FROM gate_presence s WHERE s.subject_key = 'person:' || p.person_id \
+                         AND s.direction = 'in' AND s.confirmed AND NOT s.lives_inside) AS staying_in \
+                 FROM people p WHERE p.person_id = $1";
+            let mut row = query(sql).bind(key).fetch_optional(self.db()).await?;
+            if row.is_none() {
+                // ID numbers are sealed: found by their blind index under each key.
+                let by_number = sql.replace("p.person_id = $1", "p.id_index = $1");
+                // Only a valid ID number can have been sealed: anything else is not looked up.
+                let number = cordon_domain::IdNumber::parse(key).ok();
+                let blinds = number.map(|n| self.keys().blinds(crate::Field::IdNumber, n.as_str()));
+                for blind in blinds.into_iter().flatten() {
+                    row = Query::dynamic(by_number.clone()).bind(blind).fetch_optional(self.db()).await?;
+                    if row.is_some() {
+                        break;
+                    }
+                }
+            }
+            let Some(r) = row else { return Ok(None) };
+            let staying: Option<String> = r.try_get("staying_in")?;
+            Ok(Some(GateSubject {
+                person: person_record(&r, self.keys())?,
+                positive: r.try_get("positive")?,
+                contact: r.try_get("contact")?,
+                held: r.try_get("held")?,
+                staying_in: staying.map(AreaPath::from_stored),
+            }))
+        }
+
+        async fn issue_pass(&self, pass: &NewPass) -> Result<PassRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let path: String = query("SELECT path FROM areas WHERE code = $1")
+                .bind(pass.area.as_str())
+                .fetch_optional(&mut tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("area {}", pass.area)))?
+                .try_get("path")?;
+            let gates = pass.gate_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            query(
+                "INSERT INTO gate_passes (id, kind, person_id, holder, area_code, path, gate_ids, \
+                 valid_from, valid_until, one_time, reason, issued_at, issued_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(&pass.id)
+            .bind(pass.kind.as_str())
+            .bind(&pass.person_id)
+            .bind(&pass.holder)
+            .bind(pass.area.as_str())
+            .bind(&path)
+            .bind(&gates)
+            .bind(pass.valid_from)
+            .bind(pass.valid_until)
+            .bind(pass.one_time)
+            .bind(&pass.reason)
+            .bind(pass.at)
+            .bind(&pass.by)
+            .execute(&mut tx)
+            .await?;
+            let sql = format!("{PASS_SELECT} WHERE p.id = $1");
+            let r = pass_record(&Query::dynamic(sql).bind(&pass.id).fetch_one(&mut tx).await?)?;
+            tx.commit().await?;
+            Ok(r)
+        }
+
+        async fn pass(&self, id: &str) -> Result<Option<PassRecord>> {
+            let sql = format!("{PASS_SELECT} WHERE p.id = $1");
+            Query::dynamic(sql)
+                .bind(id)
+                .fetch_optional(self.db())
+                .await?
+                .as_ref()
+                .map(pass_record)
+                .transpose()
+        }
+
+        async fn passes(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PassRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            let sql = format!(
+                "{PASS_SELECT} WHERE p.path >= $1 AND p.path < $2 ORDER BY p.issued_at DESC, p.id LIMIT $3"
+            );
+            Query::dynamic(sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(i64::from(limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(pass_record)
+                .collect()
+        }
+
+        async fn revoke_pass(
+            &self,
+            id: &str,
+            at: DateTime<Utc>,
+            by: &str,
+            reason: &str,
+        ) -> Result<Option<PassRecord>> {
+            query(
+                "UPDATE gate_passes SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
+                 WHERE id = $4 AND revoked_at IS NULL",
+            )
+            .bind(at)
+            .bind(by)
+            .bind(reason)
+            .bind(id)
+            .execute(self.db())
+            .await?;
+            self.pass(id).await
+        }
+
+        async fn record_passage(
+            &self,
+            p: &NewPassage,
+            consume: Option<&str>,
+            reader: &User,
+            route: &str,
+        ) -> Result<Recorded> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            if let Some(pass) = consume {
+                let used = query(
+                    "UPDATE gate_passes SET used_at = $1, used_gate_id = $2 \
+                     WHERE id = $3 AND used_at IS NULL",
+                )
+                .bind(p.at)
+                .bind(p.gate_id)
+                .bind(pass)
+                .execute(&mut tx)
+                .await?;
+                if used.rows_affected() == 0 {
+                    return Ok(Recorded::PassUsed);
+                }
+            }
+            let district: Option<String> = match p.gate_id {
+                Some(g) => query("SELECT district_code FROM gates WHERE id = $1")
+                    .bind(g)
+                    .fetch_optional(&mut tx)
+                    .await?
+                    .map(|r| r.try_get("district_code"))
+                    .transpose()?
+                    .flatten(),
+                None => None,
+            };
+            let key = p.subject_key();
+            let id: i64 = query(
+                "INSERT INTO gate_passages (gate_id, path, district_code, at, direction, subject, \
+                 subject_key, person_id, pass_id, outcome, rule, gate_tier, home_tier, standing, \
+                 lives_inside, confirmed, note, decided_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 RETURNING id",
+            )
+            .bind(p.gate_id)
+            .bind(p.path.as_str())
+            .bind(&district)
+            .bind(p.at)
+            .bind(p.direction.as_str())
+            .bind(p.subject.as_str())
+            .bind(&key)
+            .bind(&p.person_id)
+            .bind(&p.pass_id)
+            .bind(p.outcome.as_str())
+            .bind(p.rule.as_str())
+            .bind(p.gate_tier.map(|t| t.as_str()))
+            .bind(p.home_tier.map(|t| t.as_str()))
+            .bind(p.standing.as_str())
+            .bind(p.lives_inside)
+            .bind(p.confirmed)
+            .bind(&p.note)
+            .bind(&reader.username)
+            .fetch_one(&mut tx)
+            .await?
+            .try_get("id")?;
+            if let (Outcome::Allowed, Some(key), Some(gate)) = (p.outcome, &key, p.gate_id) {
+                query(
+                    "INSERT INTO gate_presence (subject_key, passage_id, person_id, pass_id, gate_id, \
+                     path, direction, lives_inside, confirmed, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (subject_key) DO UPDATE SET passage_id = excluded.passage_id, \
+                     person_id = excluded.person_id, pass_id = excluded.pass_id, \
+                     gate_id = excluded.gate_id, path = excluded.path, direction = excluded.direction, \
+                     lives_inside = excluded.lives_inside, confirmed = excluded.confirmed, at = excluded.at",
+                )
+                .bind(key)
+                .bind(id)
+                .bind(&p.person_id)
+                .bind(&p.pass_id)
+                .bind(gate)
+                .bind(p.path.as_str())
+                .bind(p.direction.as_str())
+                .bind(p.lives_inside)
+                .bind(p.confirmed)
+                .bind(p.at)
+                .execute(&mut tx)
+                .await?;
+            }
+            if let Some(person) = &p.person_id {
+                let read = cordon_domain::AuditRead {
+                    at: p.at,
+                    user_id: reader.id,
+                    username: &reader.username,
+                    person_id: person,
+                    route,
+                };
+                crate::audit::append(&mut tx, &[read]).await?;
+            }
+            let sql = format!("{PASSAGE_SELECT} WHERE x.id = $1");
+            let r = passage_record(&Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?)?;
+            tx.commit().await?;
+            Ok(Recorded::Kept(Box::new(r)))
+        }
+
+        async fn passages(
+            &self,
+            scope: &AreaPath,
+            q: &PassageQuery,
+            limit: u32,
+        ) -> Result<Vec<PassageRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            let sql = format!(
+                "{PASSAGE_SELECT} WHERE x.path >= $1 AND x.path < $2 \
+                 AND ($3 IS NULL OR x.gate_id = $3) AND ($4 IS NULL OR x.person_id = $4) \
+                 AND ($5 IS NULL OR x.at >= $5) AND ($6 IS NULL OR x.at < $6) \
+                 AND ($7 IS NULL OR x.id < $7) \
+                 ORDER BY x.id DESC LIMIT $8"
+            );
+            Query::dynamic(sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(q.gate_id)
+                .bind(&q.person_id)
+                .bind(q.since)
+                .bind(q.until)
+                .bind(q.before_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(passage_record)
+                .collect()
+        }
+
+        async fn gate_traffic(
+            &self,
+            scope: &AreaPath,
+            gate_id: Option<i64>,
+            since: DateTime<Utc>,
+            until: DateTime<Utc>,
+        ) -> Result<Vec<HourCount>> {
+            let (lo, hi) = scope.subtree_range();
+            let sql = format!(
+                "SELECT gate_id, {hour} AS hour, \
+                 SUM(CASE WHEN outcome = 'allowed' AND direction = 'in' THEN 1 ELSE 0 END) AS allowed_in, \
+                 SUM(CASE WHEN outcome = 'allowed' AND direction = 'out' THEN 1 ELSE 0 END) AS allowed_out, \
+                 SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END) AS refused \
+                 FROM gate_passages WHERE path >= $1 AND path < $2 AND gate_id IS NOT NULL \
+                 AND ($3 IS NULL OR gate_id = $3) AND at >= $4 AND at < $5 \
+                 GROUP BY gate_id, {hour} ORDER BY gate_id, hour",
+                hour = self.db().dialect().hour_of_at
+            );
+            let rows = Query::dynamic(sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(gate_id)
+                .bind(since)
+                .bind(until)
+                .fetch_all(self.db())
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    let hour: String = r.try_get("hour")?;
+                    let hour = DateTime::parse_from_rfc3339(&format!("{hour}:00:00Z"))
+                        .map_err(|_| invalid("hour", &hour))?
+                        .with_timezone(&Utc);
+                    let n = |c: &str| -> Result<i64> { Ok(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0)) };
+                    Ok(HourCount {
+                        gate_id: r.try_get("gate_id")?,
+                        hour,
+                        allowed_in: n("allowed_in")?,
+                        allowed_out: n("allowed_out")?,
+                        refused: n("refused")?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn presence(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PresenceRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            let rows = query(
+                "SELECT s.*, g.name AS gate_name, pe.name AS person_name, pe.path AS home, \
+                 ps.kind AS pass_kind, ps.holder AS pass_holder, ps.valid_until AS pass_until, \
+                 ps.revoked_at AS pass_revoked_at \
+                 FROM gate_presence s JOIN gates g ON g.id = s.gate_id \
+                 LEFT JOIN people pe ON pe.person_id = s.person_id \
+                 LEFT JOIN gate_passes ps ON ps.id = s.pass_id \
+                 WHERE s.path >= $1 AND s.path < $2 ORDER BY s.at DESC LIMIT $3",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(i64::from(limit))
+            .fetch_all(self.db())
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let direction: String = r.try_get("direction")?;
+                    let kind: Option<String> = r.try_get("pass_kind")?;
+                    let home: Option<String> = r.try_get("home")?;
+                    let revoked: Option<DateTime<Utc>> = r.try_get("pass_revoked_at")?;
+                    Ok(PresenceRecord {
+                        passage_id: r.try_get("passage_id")?,
+                        person_id: r.try_get("person_id")?,
+                        name: r.try_get("person_name")?,
+                        home: home.map(AreaPath::from_stored),
+                        pass_id: r.try_get("pass_id")?,
+                        pass_kind: kind.as_deref().map(kind_of).transpose()?,
+                        pass_holder: r.try_get("pass_holder")?,
+                        pass_until: r.try_get("pass_until")?,
+                        pass_revoked: revoked.is_some(),
+                        gate_id: r.try_get("gate_id")?,
+                        gate_name: r.try_get("gate_name")?,
+                        path: AreaPath::from_stored(r.try_get("path")?),
+                        direction: Direction::parse(&direction)
+                            .ok_or_else(|| invalid("direction", &direction))?,
+                        lives_inside: r.try_get("lives_inside")?,
+                        confirmed: r.try_get("confirmed")?,
+                        at: r.try_get("at")?,
+                    })
+                })
+                .collect()
+        }
+    }
+}

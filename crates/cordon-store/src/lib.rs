@@ -10,6 +10,7 @@ mod cases;
 mod db;
 mod figures;
 mod gates;
+mod import;
 mod merge;
 mod needs;
 mod postgres;
@@ -20,6 +21,7 @@ mod seal;
 mod sealing;
 mod second_factor;
 mod sqlite;
+mod store;
 mod testing;
 mod workforce;
 mod zones;
@@ -50,12 +52,11 @@ pub use gates::{
 };
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
-pub use postgres::{PgAdmin, PgStore};
+pub use postgres::PgAdmin;
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
-pub use sqlite::SqliteStore;
 pub use testing::{
     Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
     SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
@@ -128,9 +129,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn Store>> {
     let keys = Arc::new(keys);
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, keys).await?))
+        Ok(Arc::new(sqlite::open(url, keys).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url, keys).await?))
+        Ok(Arc::new(postgres::open(url, keys).await?))
     } else {
         Err(StoreError::BadUrl(url.to_owned()))
     }

@@ -145,237 +145,223 @@ fn pairs(rows: Vec<(String, String, i64)>) -> Vec<(String, String, DuplicateReas
         .collect()
 }
 
-macro_rules! backend {
-    ($name:ident, $db:ty, $lock:literal, $scan:literal, |$pool:ident| $begin:expr) => {
-        pub(crate) mod $name {
-            use super::*;
-            use crate::seal::{Field, Keyring};
-            use crate::{StoreError, rows};
-            use sqlx::Row;
+use crate::db::{Db, Query, Tx, query};
+use crate::seal::{Field, Keyring};
+use crate::{StoreError, rows};
 
-            type Db = $db;
-            type Tx = sqlx::Transaction<'static, Db>;
-
-            async fn record(tx: &mut Tx, keys: &Keyring, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>> {
-                let (lo, hi) = scope.subtree_range();
-                let sql = format!(
-                    "SELECT {} FROM people WHERE person_id = $1 AND path >= $2 AND path < $3{}",
-                    rows::PERSON_COLUMNS,
-                    $lock
-                );
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).bind(lo).bind(hi).fetch_optional(&mut **tx).await?;
-                row.as_ref().map(|r| rows::person_record(r, keys)).transpose()
-            }
-
-            pub(crate) async fn duplicates(
-                pool: &sqlx::Pool<Db>,
-                keys: &Keyring,
-                scope: &AreaPath,
-                limit: u32,
-            ) -> Result<Vec<DuplicatePair>> {
-                let (lo, hi) = scope.subtree_range();
-                // A pair can come from two branches: a few more rows than asked, then each once.
-                let scoped = scope != &AreaPath::root();
-                let sql = candidates(scoped, if scoped { "" } else { $scan });
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&lo)
-                    .bind(&hi)
-                    .bind(i64::from(limit) * 2)
-                    .fetch_all(pool)
-                    .await?;
-                let rows: Vec<(String, String, i64)> = rows
-                    .iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, i64::from(r.try_get::<i32, _>(2)?))))
-                    .collect::<Result<_>>()?;
-                let mut found = pairs(rows);
-                found.truncate(limit as usize);
-                let mut ids: Vec<&str> = found.iter().flat_map(|(a, b, _)| [a.as_str(), b.as_str()]).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                let mut people = std::collections::HashMap::new();
-                for chunk in ids.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {} FROM people WHERE person_id IN (", rows::PERSON_COLUMNS));
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    for r in q.build().fetch_all(pool).await? {
-                        let p = rows::person_record(&r, keys)?;
-                        people.insert(p.person_id.as_str().to_owned(), p);
-                    }
-                }
-                Ok(found
-                    .into_iter()
-                    .filter_map(|(a, b, reason)| Some(DuplicatePair { a: people.get(&a)?.clone(), b: people.get(&b)?.clone(), reason }))
-                    .collect())
-            }
-
-            pub(crate) async fn merge(pool: &sqlx::Pool<Db>, keys: &Keyring, m: &PersonMerge<'_>) -> Result<MergeRecord> {
-                if m.keep == m.duplicate {
-                    return Err(StoreError::Invalid("duplicate_id: is the person kept".into()));
-                }
-                let $pool = pool;
-                let mut tx: Tx = $begin.await?;
-                let keep = record(&mut tx, keys, m.scope, m.keep).await?;
-                let dup = record(&mut tx, keys, m.scope, m.duplicate).await?;
-                let (Some(keep), Some(dup)) = (keep, dup) else {
-                    return Err(StoreError::NotFound("person".into()));
-                };
-                let merged = merge_facts(&facts(&keep), &facts(&dup)).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let cases: i64 = sqlx::query_scalar("SELECT count(*) FROM cases WHERE person_id IN ($1, $2)")
-                    .bind(m.keep.as_str())
-                    .bind(m.duplicate.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if cases == 2 {
-                    return Err(StoreError::Conflict("both entries are cases: two cases are not merged here".into()));
-                }
-                let mut moved = Vec::new();
-                for (table, column, first) in MOVES {
-                    if let Some(delete) = first {
-                        sqlx::query(*delete).bind(m.keep.as_str()).bind(m.duplicate.as_str()).execute(&mut *tx).await?;
-                    }
-                    let sql = format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2");
-                    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(m.keep.as_str())
-                        .bind(m.duplicate.as_str())
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n > 0 {
-                        moved.push(format!("{table} {n}"));
-                    }
-                }
-                // Who is in or out at the gates: the later of the two stands, under the kept key.
-                let (k, d) = (format!("person:{}", m.keep.as_str()), format!("person:{}", m.duplicate.as_str()));
-                sqlx::query(
-                    "DELETE FROM gate_presence WHERE subject_key IN ($1, $2) \
-                     AND at < (SELECT max(at) FROM gate_presence WHERE subject_key IN ($1, $2))",
-                )
-                .bind(&k)
-                .bind(&d)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM gate_presence WHERE subject_key = $2 AND EXISTS (SELECT 1 FROM gate_presence WHERE subject_key = $1)")
-                    .bind(&k)
-                    .bind(&d)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE gate_presence SET subject_key = $1, person_id = $3 WHERE subject_key = $2")
-                    .bind(&k)
-                    .bind(&d)
-                    .bind(m.keep.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE gate_passages SET subject_key = $1 WHERE subject_key = $2")
-                    .bind(&k)
-                    .bind(&d)
-                    .execute(&mut *tx)
-                    .await?;
-
-                // The kept entry, filled, sealed under its own row.
-                let row = m.keep.as_str();
-                let seal = |field: Field, v: Option<&str>| (v.map(|v| keys.seal(field, row, v)), v.map(|v| keys.blind(field, v)));
-                let (id_sealed, id_index) = seal(Field::IdNumber, merged.id_number.as_deref());
-                let (phone_sealed, phone_index) = seal(Field::Phone, merged.phone.as_deref());
-                sqlx::query(
-                    "UPDATE people SET id_sealed = $1, id_index = $2, phone_sealed = $3, phone_index = $4, \
-                     birth_year = $5, sex = $6, tags = $7, vulnerable = $8 WHERE person_id = $9",
-                )
-                .bind(id_sealed)
-                .bind(id_index)
-                .bind(phone_sealed)
-                .bind(phone_index)
-                .bind(merged.birth_year)
-                .bind(merged.sex.as_str())
-                .bind(merged.tags.to_stored())
-                .bind(!merged.tags.is_empty())
-                .bind(row)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM people WHERE person_id = $1").bind(m.duplicate.as_str()).execute(&mut *tx).await?;
-
-                // The counts above each household (a household's own are read live).
-                let left: i64 = sqlx::query_scalar("SELECT count(*) FROM people WHERE path = $1")
-                    .bind(dup.path.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let above = |p: &AreaPath| p.ids().collect::<Vec<_>>().split_last().map(|(_, a)| a.to_vec()).unwrap_or_default();
-                let dup_vulnerable = i64::from(!dup.tags.is_empty());
-                for id in above(&dup.path) {
-                    sqlx::query("UPDATE areas SET residents = residents - 1, vulnerable = vulnerable - $1, households = households - $2 WHERE id = $3")
-                        .bind(dup_vulnerable)
-                        .bind(i64::from(left == 0))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let gained = i64::from(!merged.tags.is_empty()) - i64::from(!keep.tags.is_empty());
-                if gained != 0 {
-                    for id in above(&keep.path) {
-                        sqlx::query("UPDATE areas SET vulnerable = vulnerable + $1 WHERE id = $2")
-                            .bind(gained)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                sqlx::query(crate::BUMP_AREAS_VERSION).execute(&mut *tx).await?;
-                let moved = moved.join(", ");
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO person_merges (at, by_user, reason, kept_id, merged_id, moved) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(m.at)
-                .bind(m.by)
-                .bind(m.reason)
-                .bind(m.keep.as_str())
-                .bind(m.duplicate.as_str())
-                .bind(&moved)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(MergeRecord {
-                    id,
-                    at: m.at,
-                    by: m.by.to_owned(),
-                    reason: m.reason.to_owned(),
-                    kept_id: m.keep.as_str().to_owned(),
-                    merged_id: m.duplicate.as_str().to_owned(),
-                    moved,
-                })
-            }
-
-            /// The merges into `kept`, and the one `merged` went into: a person's history.
-            pub(crate) async fn merges(pool: &sqlx::Pool<Db>, person: &PersonId) -> Result<Vec<MergeRecord>> {
-                let rows = sqlx::query(
-                    "SELECT id, at, by_user, reason, kept_id, merged_id, moved FROM person_merges \
-                     WHERE kept_id = $1 OR merged_id = $1 ORDER BY id",
-                )
-                .bind(person.as_str())
-                .fetch_all(pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(MergeRecord {
-                            id: r.try_get("id")?,
-                            at: r.try_get("at")?,
-                            by: r.try_get("by_user")?,
-                            reason: r.try_get("reason")?,
-                            kept_id: r.try_get("kept_id")?,
-                            merged_id: r.try_get("merged_id")?,
-                            moved: r.try_get("moved")?,
-                        })
-                    })
-                    .collect()
-            }
-        }
-    };
+async fn record(
+    tx: &mut Tx,
+    keys: &Keyring,
+    scope: &AreaPath,
+    id: &PersonId,
+) -> Result<Option<PersonRecord>> {
+    let (lo, hi) = scope.subtree_range();
+    let sql = format!(
+        "SELECT {} FROM people WHERE person_id = $1 AND path >= $2 AND path < $3{}",
+        rows::PERSON_COLUMNS,
+        tx.dialect().for_update
+    );
+    let row = Query::dynamic(sql).bind(id.as_str()).bind(lo).bind(hi).fetch_optional(&mut *tx).await?;
+    row.as_ref().map(|r| rows::person_record(r, keys)).transpose()
 }
 
-backend!(sqlite, sqlx::Sqlite, "", " NOT INDEXED", |pool| pool.begin_with("BEGIN IMMEDIATE"));
-backend!(postgres, sqlx::Postgres, " FOR UPDATE", "", |pool| pool.begin());
+pub(crate) async fn duplicates(
+    pool: &Db,
+    keys: &Keyring,
+    scope: &AreaPath,
+    limit: u32,
+) -> Result<Vec<DuplicatePair>> {
+    let (lo, hi) = scope.subtree_range();
+    // A pair can come from two branches: a few more rows than asked, then each once.
+    let scoped = scope != &AreaPath::root();
+    let sql = candidates(scoped, if scoped { "" } else { pool.dialect().not_indexed });
+    let rows = Query::dynamic(sql).bind(&lo).bind(&hi).bind(i64::from(limit) * 2).fetch_all(pool).await?;
+    let rows: Vec<(String, String, i64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, i64::from(r.try_get::<i32, _>(2)?))))
+        .collect::<Result<_>>()?;
+    let mut found = pairs(rows);
+    found.truncate(limit as usize);
+    let mut ids: Vec<&str> = found.iter().flat_map(|(a, b, _)| [a.as_str(), b.as_str()]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut people = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!("SELECT {} FROM people WHERE person_id IN (", rows::PERSON_COLUMNS);
+        for r in Query::dynamic(sql).push_list(chunk.iter().copied()).push(")").fetch_all(pool).await? {
+            let p = rows::person_record(&r, keys)?;
+            people.insert(p.person_id.as_str().to_owned(), p);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter_map(|(a, b, reason)| {
+            Some(DuplicatePair { a: people.get(&a)?.clone(), b: people.get(&b)?.clone(), reason })
+        })
+        .collect())
+}
+
+pub(crate) async fn merge(pool: &Db, keys: &Keyring, m: &PersonMerge<'_>) -> Result<MergeRecord> {
+    if m.keep == m.duplicate {
+        return Err(StoreError::Invalid("duplicate_id: is the person kept".into()));
+    }
+    let mut tx: Tx = pool.begin().await?;
+    let keep = record(&mut tx, keys, m.scope, m.keep).await?;
+    let dup = record(&mut tx, keys, m.scope, m.duplicate).await?;
+    let (Some(keep), Some(dup)) = (keep, dup) else {
+        return Err(StoreError::NotFound("person".into()));
+    };
+    let merged = merge_facts(&facts(&keep), &facts(&dup)).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let cases: i64 = query("SELECT count(*) FROM cases WHERE person_id IN ($1, $2)")
+        .bind(m.keep.as_str())
+        .bind(m.duplicate.as_str())
+        .scalar_one(&mut tx)
+        .await?;
+    if cases == 2 {
+        return Err(StoreError::Conflict("both entries are cases: two cases are not merged here".into()));
+    }
+    let mut moved = Vec::new();
+    for (table, column, first) in MOVES {
+        if let Some(delete) = first {
+            query(delete).bind(m.keep.as_str()).bind(m.duplicate.as_str()).execute(&mut tx).await?;
+        }
+        let sql = format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2");
+        let n = Query::dynamic(sql)
+            .bind(m.keep.as_str())
+            .bind(m.duplicate.as_str())
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            moved.push(format!("{table} {n}"));
+        }
+    }
+    // Who is in or out at the gates: the later of the two stands, under the kept key.
+    let (k, d) = (format!("person:{}", m.keep.as_str()), format!("person:{}", m.duplicate.as_str()));
+    query(
+        "DELETE FROM gate_presence WHERE subject_key IN ($1, $2) \
+         AND at < (SELECT max(at) FROM gate_presence WHERE subject_key IN ($1, $2))",
+    )
+    .bind(&k)
+    .bind(&d)
+    .execute(&mut tx)
+    .await?;
+    query("DELETE FROM gate_presence WHERE subject_key = $2 AND EXISTS (SELECT 1 FROM gate_presence WHERE subject_key = $1)")
+        .bind(&k)
+        .bind(&d)
+        .execute(&mut tx)
+        .await?;
+    query("UPDATE gate_presence SET subject_key = $1, person_id = $3 WHERE subject_key = $2")
+        .bind(&k)
+        .bind(&d)
+        .bind(m.keep.as_str())
+        .execute(&mut tx)
+        .await?;
+    query("UPDATE gate_passages SET subject_key = $1 WHERE subject_key = $2")
+        .bind(&k)
+        .bind(&d)
+        .execute(&mut tx)
+        .await?;
+
+    // The kept entry, filled, sealed under its own row.
+    let row = m.keep.as_str();
+    let seal = |field: Field, v: Option<&str>| {
+        (v.map(|v| keys.seal(field, row, v)), v.map(|v| keys.blind(field, v)))
+    };
+    let (id_sealed, id_index) = seal(Field::IdNumber, merged.id_number.as_deref());
+    let (phone_sealed, phone_index) = seal(Field::Phone, merged.phone.as_deref());
+    query(
+        "UPDATE people SET id_sealed = $1, id_index = $2, phone_sealed = $3, phone_index = $4, \
+         birth_year = $5, sex = $6, tags = $7, vulnerable = $8 WHERE person_id = $9",
+    )
+    .bind(id_sealed)
+    .bind(id_index)
+    .bind(phone_sealed)
+    .bind(phone_index)
+    .bind(merged.birth_year)
+    .bind(merged.sex.as_str())
+    .bind(merged.tags.to_stored())
+    .bind(!merged.tags.is_empty())
+    .bind(row)
+    .execute(&mut tx)
+    .await?;
+    query("DELETE FROM people WHERE person_id = $1").bind(m.duplicate.as_str()).execute(&mut tx).await?;
+
+    // The counts above each household (a household's own are read live).
+    let left: i64 = query("SELECT count(*) FROM people WHERE path = $1")
+        .bind(dup.path.as_str())
+        .scalar_one(&mut tx)
+        .await?;
+    let above =
+        |p: &AreaPath| p.ids().collect::<Vec<_>>().split_last().map(|(_, a)| a.to_vec()).unwrap_or_default();
+    let dup_vulnerable = i64::from(!dup.tags.is_empty());
+    for id in above(&dup.path) {
+        query("UPDATE areas SET residents = residents - 1, vulnerable = vulnerable - $1, households = households - $2 WHERE id = $3")
+            .bind(dup_vulnerable)
+            .bind(i64::from(left == 0))
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+    }
+    let gained = i64::from(!merged.tags.is_empty()) - i64::from(!keep.tags.is_empty());
+    if gained != 0 {
+        for id in above(&keep.path) {
+            query("UPDATE areas SET vulnerable = vulnerable + $1 WHERE id = $2")
+                .bind(gained)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+        }
+    }
+    query(crate::BUMP_AREAS_VERSION).execute(&mut tx).await?;
+    let moved = moved.join(", ");
+    let id: i64 = query(
+        "INSERT INTO person_merges (at, by_user, reason, kept_id, merged_id, moved) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(m.at)
+    .bind(m.by)
+    .bind(m.reason)
+    .bind(m.keep.as_str())
+    .bind(m.duplicate.as_str())
+    .bind(&moved)
+    .scalar_one(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(MergeRecord {
+        id,
+        at: m.at,
+        by: m.by.to_owned(),
+        reason: m.reason.to_owned(),
+        kept_id: m.keep.as_str().to_owned(),
+        merged_id: m.duplicate.as_str().to_owned(),
+        moved,
+    })
+}
+
+/// The merges into `kept`, and the one `merged` went into: a person's history.
+pub(crate) async fn merges(pool: &Db, person: &PersonId) -> Result<Vec<MergeRecord>> {
+    let rows = query(
+        "SELECT id, at, by_user, reason, kept_id, merged_id, moved FROM person_merges \
+         WHERE kept_id = $1 OR merged_id = $1 ORDER BY id",
+    )
+    .bind(person.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MergeRecord {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                by: r.try_get("by_user")?,
+                reason: r.try_get("reason")?,
+                kept_id: r.try_get("kept_id")?,
+                merged_id: r.try_get("merged_id")?,
+                moved: r.try_get("moved")?,
+            })
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

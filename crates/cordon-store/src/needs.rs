@@ -164,405 +164,417 @@ pub(crate) fn priority_rank(p: Priority) -> i32 {
     }
 }
 
-macro_rules! needs_store {
-    ($store:ident, $db:ty, |$pool:ident| $begin:expr) => {
-        mod needs_sql {
-            use chrono::{DateTime, Utc};
-            use cordon_domain::needs::{
-                NeedCategory, NeedEvent, NeedEventKind, NeedRule, NeedStatus, Priority, Rung, check_change,
-                escalations_due, need_state,
+mod needs_sql {
+    use crate::db::{Backed, DbRow, Tx, query};
+    use chrono::{DateTime, Utc};
+    use cordon_domain::needs::{
+        NeedCategory, NeedEvent, NeedEventKind, NeedRule, NeedStatus, Priority, Rung, check_change,
+        escalations_due, need_state,
+    };
+    use cordon_domain::{AreaLevel, AreaPath};
+
+    use crate::needs::*;
+    use crate::{Result, StoreError, code_of, level_of};
+
+    /// A need's timeline, in the order written.
+    const TIMELINE: &str = "SELECT * FROM need_events WHERE need_id = $1 ORDER BY id";
+
+    fn invalid(what: &str, s: &str) -> StoreError {
+        StoreError::Invalid(format!("stored {what} {s:?}"))
+    }
+
+    fn need_of(r: &DbRow, keys: &crate::Keyring) -> Result<NeedRecord> {
+        let household: String = r.try_get("household_code")?;
+        let contact: Option<Vec<u8>> = r.try_get("contact_sealed")?;
+        let category: String = r.try_get("category")?;
+        let priority: String = r.try_get("priority")?;
+        let status: String = r.try_get("status")?;
+        let rung: String = r.try_get("rung")?;
+        Ok(NeedRecord {
+            id: r.try_get("id")?,
+            contact_phone: contact
+                .map(|c| keys.open(crate::Field::ContactPhone, &household, &c))
+                .transpose()?,
+            household: code_of(household)?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            person_id: r.try_get("person_id")?,
+            category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
+            emergency: r.try_get("emergency")?,
+            priority: Priority::parse(&priority).ok_or_else(|| invalid("priority", &priority))?,
+            description: r.try_get("description")?,
+            owner_worker: r.try_get("owner_worker")?,
+            profile_key: r.try_get("profile_key")?,
+            pass_id: r.try_get("pass_id")?,
+            status: NeedStatus::parse(&status).ok_or_else(|| invalid("status", &status))?,
+            rung: Rung::parse(&rung).ok_or_else(|| invalid("rung", &rung))?,
+            due: r.try_get("due_at")?,
+            escalates: r.try_get("escalates")?,
+            escalations: r.try_get::<i32, _>("escalations")?.into(),
+            created_at: r.try_get("created_at")?,
+            created_by: r.try_get("created_by")?,
+        })
+    }
+
+    fn event_of(r: &DbRow) -> Result<NeedEventRecord> {
+        let json: String = r.try_get("event")?;
+        Ok(NeedEventRecord {
+            id: r.try_get("id")?,
+            need_id: r.try_get("need_id")?,
+            event: NeedEvent { at: r.try_get("at")?, kind: kind_of(&json)? },
+            note: r.try_get("note")?,
+            by: r.try_get("recorded_by")?,
+            recorded_at: r.try_get("recorded_at")?,
+        })
+    }
+
+    /// Takes the need's row for this transaction (PostgreSQL: a row lock; SQLite writes
+    /// one at a time already), so two writers cannot both judge the same timeline. None:
+    /// no such need inside the range.
+    async fn lock(tx: &mut Tx, id: i64, lo: &str, hi: &str) -> Result<Option<i64>> {
+        Ok(query(
+            "UPDATE needs SET escalations = escalations WHERE id = $1 AND path >= $2 AND path < $3 RETURNING id",
+        )
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?)
+    }
+
+    async fn timeline(tx: &mut Tx, id: i64) -> Result<Vec<NeedEvent>> {
+        query(TIMELINE)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| event_of(r).map(|e| e.event))
+            .collect()
+    }
+
+    async fn append(tx: &mut Tx, id: i64, e: &NewNeedEvent) -> Result<()> {
+        query(
+            "INSERT INTO need_events (need_id, at, event, note, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(e.event.at)
+        .bind(kind_json(&e.event.kind))
+        .bind(&e.note)
+        .bind(&e.by)
+        .bind(e.recorded_at)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps what the timeline comes to on the row.
+    async fn settle(
+        tx: &mut Tx,
+        keys: &crate::Keyring,
+        id: i64,
+        events: &[NeedEvent],
+        rule: &NeedRule,
+    ) -> Result<NeedRecord> {
+        let s = need_state(events, rule);
+        let resolved_at = (s.status == NeedStatus::Resolved)
+            .then(|| events.iter().rev().find(|e| e.kind == NeedEventKind::Resolved).map(|e| e.at))
+            .flatten();
+        let row = query(
+            "UPDATE needs SET status = $1, rung = $2, due_at = $3, escalates = $4, escalations = $5, \
+             resolved_at = $7 WHERE id = $6 RETURNING *",
+        )
+        .bind(s.status.as_str())
+        .bind(s.rung.as_str())
+        .bind(s.due)
+        .bind(s.escalates)
+        .bind(s.escalations as i32)
+        .bind(id)
+        .bind(resolved_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        need_of(&row, keys)
+    }
+
+    /// Writes one need and its first events, keeping what they come to on the row.
+    async fn insert_need(
+        tx: &mut Tx,
+        keys: &crate::Keyring,
+        scope: &AreaPath,
+        need: &NewNeed,
+        rule: &NeedRule,
+    ) -> Result<Option<NeedRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let area = query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+            .bind(need.household.as_str())
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("household {}", need.household)))?;
+        let level: String = area.try_get("level")?;
+        if level_of(&level)? != AreaLevel::Household {
+            return Err(StoreError::Invalid(format!(
+                "{} is a {level}: a need is raised for a household",
+                need.household
+            )));
+        }
+        let path: String = area.try_get("path")?;
+        let id = query(
+            "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
+             contact_sealed, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
+             escalations, created_at, created_by, plan_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16, $17) \
+             ON CONFLICT (plan_key) DO NOTHING RETURNING id",
+        )
+        .bind(need.household.as_str())
+        .bind(&path)
+        .bind(&need.person_id)
+        .bind(need.category.as_str())
+        .bind(need.emergency)
+        .bind(rule.priority.as_str())
+        .bind(priority_rank(rule.priority))
+        .bind(need.contact_phone.as_deref().map(|p| keys.seal(crate::Field::ContactPhone, need.household.as_str(), p)))
+        .bind(&need.description)
+        .bind(&need.owner_worker)
+        .bind(&need.profile_key)
+        .bind(&need.pass_id)
+        .bind(need.rung.as_str())
+        .bind(false)
+        .bind(need.at)
+        .bind(&need.by)
+        .bind(&need.plan_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Planned under a key written before: nothing to do.
+        let Some(id) = id else { return Ok(None) };
+        let id: i64 = id.try_get("id")?;
+        let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
+        if let Some(pass_id) = &need.pass_id {
+            events.push(NeedEvent {
+                at: need.at,
+                kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() },
+            });
+        }
+        for e in &events {
+            let e = NewNeedEvent {
+                event: e.clone(),
+                note: String::new(),
+                by: need.by.clone(),
+                recorded_at: need.at,
             };
-            use cordon_domain::{AreaLevel, AreaPath};
-            use sqlx::Row;
+            append(tx, id, &e).await?;
+        }
+        settle(tx, keys, id, &events, rule).await.map(Some)
+    }
 
-            use crate::needs::*;
-            use crate::{Result, StoreError, code_of, level_of};
+    #[async_trait::async_trait]
+    impl<S: Backed> Needs for S {
+        async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let r = insert_need(&mut tx, self.keys(), scope, need, rule).await?.ok_or_else(|| {
+                StoreError::Conflict(format!("{} is planned already", need.plan_key.as_deref().unwrap_or("")))
+            })?;
+            tx.commit().await?;
+            Ok(r)
+        }
 
-            type Db = $db;
-            type DbRow = <Db as sqlx::Database>::Row;
-            type Tx<'a> = sqlx::Transaction<'a, Db>;
-
-            /// A need's timeline, in the order written.
-            const TIMELINE: &str = "SELECT * FROM need_events WHERE need_id = $1 ORDER BY id";
-
-            fn invalid(what: &str, s: &str) -> StoreError {
-                StoreError::Invalid(format!("stored {what} {s:?}"))
+        async fn create_needs(&self, scope: &AreaPath, needs: &[(NewNeed, NeedRule)]) -> Result<Vec<i64>> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(needs.len());
+            for (i, (need, rule)) in needs.iter().enumerate() {
+                let r = insert_need(&mut tx, self.keys(), scope, need, rule).await.map_err(|e| match e {
+                    StoreError::Invalid(m) => StoreError::Invalid(format!("need {}: {m}", i + 1)),
+                    StoreError::NotFound(m) => StoreError::NotFound(format!("need {}: {m}", i + 1)),
+                    other => other,
+                })?;
+                ids.extend(r.map(|r| r.id));
             }
+            tx.commit().await?;
+            Ok(ids)
+        }
 
-            fn need_of(r: &DbRow, keys: &crate::Keyring) -> Result<NeedRecord> {
-                let household: String = r.try_get("household_code")?;
-                let contact: Option<Vec<u8>> = r.try_get("contact_sealed")?;
-                let category: String = r.try_get("category")?;
-                let priority: String = r.try_get("priority")?;
-                let status: String = r.try_get("status")?;
-                let rung: String = r.try_get("rung")?;
-                Ok(NeedRecord {
-                    id: r.try_get("id")?,
-                    contact_phone: contact
-                        .map(|c| keys.open(crate::Field::ContactPhone, &household, &c))
-                        .transpose()?,
-                    household: code_of(household)?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    person_id: r.try_get("person_id")?,
-                    category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
-                    emergency: r.try_get("emergency")?,
-                    priority: Priority::parse(&priority).ok_or_else(|| invalid("priority", &priority))?,
-                    description: r.try_get("description")?,
-                    owner_worker: r.try_get("owner_worker")?,
-                    profile_key: r.try_get("profile_key")?,
-                    pass_id: r.try_get("pass_id")?,
-                    status: NeedStatus::parse(&status).ok_or_else(|| invalid("status", &status))?,
-                    rung: Rung::parse(&rung).ok_or_else(|| invalid("rung", &rung))?,
-                    due: r.try_get("due_at")?,
-                    escalates: r.try_get("escalates")?,
-                    escalations: r.try_get::<i32, _>("escalations")?.into(),
-                    created_at: r.try_get("created_at")?,
-                    created_by: r.try_get("created_by")?,
-                })
-            }
-
-            fn event_of(r: &DbRow) -> Result<NeedEventRecord> {
-                let json: String = r.try_get("event")?;
-                Ok(NeedEventRecord {
-                    id: r.try_get("id")?,
-                    need_id: r.try_get("need_id")?,
-                    event: NeedEvent { at: r.try_get("at")?, kind: kind_of(&json)? },
-                    note: r.try_get("note")?,
-                    by: r.try_get("recorded_by")?,
-                    recorded_at: r.try_get("recorded_at")?,
-                })
-            }
-
-            /// Takes the need's row for this transaction (PostgreSQL: a row lock; SQLite writes
-            /// one at a time already), so two writers cannot both judge the same timeline. None:
-            /// no such need inside the range.
-            async fn lock(tx: &mut Tx<'_>, id: i64, lo: &str, hi: &str) -> Result<Option<i64>> {
-                Ok(sqlx::query(
-                    "UPDATE needs SET escalations = escalations WHERE id = $1 AND path >= $2 AND path < $3 RETURNING id",
-                )
+        async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            query("SELECT * FROM needs WHERE id = $1 AND path >= $2 AND path < $3")
                 .bind(id)
                 .bind(lo)
                 .bind(hi)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(self.db())
                 .await?
-                .map(|r| r.try_get("id"))
-                .transpose()?)
-            }
-
-            async fn timeline(tx: &mut Tx<'_>, id: i64) -> Result<Vec<NeedEvent>> {
-                sqlx::query(TIMELINE)
-                    .bind(id)
-                    .fetch_all(&mut **tx)
-                    .await?
-                    .iter()
-                    .map(|r| event_of(r).map(|e| e.event))
-                    .collect()
-            }
-
-            async fn append(tx: &mut Tx<'_>, id: i64, e: &NewNeedEvent) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO need_events (need_id, at, event, note, recorded_by, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(e.event.at)
-                .bind(kind_json(&e.event.kind))
-                .bind(&e.note)
-                .bind(&e.by)
-                .bind(e.recorded_at)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-
-            /// Keeps what the timeline comes to on the row.
-            async fn settle(tx: &mut Tx<'_>, keys: &crate::Keyring, id: i64, events: &[NeedEvent], rule: &NeedRule) -> Result<NeedRecord> {
-                let s = need_state(events, rule);
-                let resolved_at = (s.status == NeedStatus::Resolved)
-                    .then(|| events.iter().rev().find(|e| e.kind == NeedEventKind::Resolved).map(|e| e.at))
-                    .flatten();
-                let row = sqlx::query(
-                    "UPDATE needs SET status = $1, rung = $2, due_at = $3, escalates = $4, escalations = $5, \
-                     resolved_at = $7 WHERE id = $6 RETURNING *",
-                )
-                .bind(s.status.as_str())
-                .bind(s.rung.as_str())
-                .bind(s.due)
-                .bind(s.escalates)
-                .bind(s.escalations as i32)
-                .bind(id)
-                .bind(resolved_at)
-                .fetch_one(&mut **tx)
-                .await?;
-                need_of(&row, keys)
-            }
-
-            /// Writes one need and its first events, keeping what they come to on the row.
-            async fn insert_need(tx: &mut Tx<'_>, keys: &crate::Keyring, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<Option<NeedRecord>> {
-                let (lo, hi) = scope.subtree_range();
-                let area = sqlx::query("SELECT path, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
-                    .bind(need.household.as_str())
-                    .bind(&lo)
-                    .bind(&hi)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound(format!("household {}", need.household)))?;
-                let level: String = area.try_get("level")?;
-                if level_of(&level)? != AreaLevel::Household {
-                    return Err(StoreError::Invalid(format!(
-                        "{} is a {level}: a need is raised for a household",
-                        need.household
-                    )));
-                }
-                let path: String = area.try_get("path")?;
-                let id = sqlx::query(
-                    "INSERT INTO needs (household_code, path, person_id, category, emergency, priority, priority_rank, \
-                     contact_sealed, description, owner_worker, profile_key, pass_id, status, rung, due_at, escalates, \
-                     escalations, created_at, created_by, plan_key) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, NULL, $14, 0, $15, $16, $17) \
-                     ON CONFLICT (plan_key) DO NOTHING RETURNING id",
-                )
-                .bind(need.household.as_str())
-                .bind(&path)
-                .bind(&need.person_id)
-                .bind(need.category.as_str())
-                .bind(need.emergency)
-                .bind(rule.priority.as_str())
-                .bind(priority_rank(rule.priority))
-                .bind(need.contact_phone.as_deref().map(|p| keys.seal(crate::Field::ContactPhone, need.household.as_str(), p)))
-                .bind(&need.description)
-                .bind(&need.owner_worker)
-                .bind(&need.profile_key)
-                .bind(&need.pass_id)
-                .bind(need.rung.as_str())
-                .bind(false)
-                .bind(need.at)
-                .bind(&need.by)
-                .bind(&need.plan_key)
-                .fetch_optional(&mut **tx)
-                .await?;
-                // Planned under a key written before: nothing to do.
-                let Some(id) = id else { return Ok(None) };
-                let id: i64 = id.try_get("id")?;
-                let mut events = vec![NeedEvent { at: need.at, kind: NeedEventKind::Created { rung: need.rung } }];
-                if let Some(pass_id) = &need.pass_id {
-                    events.push(NeedEvent { at: need.at, kind: NeedEventKind::PassIssued { pass_id: pass_id.clone() } });
-                }
-                for e in &events {
-                    let e = NewNeedEvent { event: e.clone(), note: String::new(), by: need.by.clone(), recorded_at: need.at };
-                    append(tx, id, &e).await?;
-                }
-                settle(tx, keys, id, &events, rule).await.map(Some)
-            }
-
-            #[async_trait::async_trait]
-            impl Needs for super::$store {
-                async fn create_need(&self, scope: &AreaPath, need: &NewNeed, rule: &NeedRule) -> Result<NeedRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let r = insert_need(&mut tx, &self.keys, scope, need, rule)
-                        .await?
-                        .ok_or_else(|| StoreError::Conflict(format!("{} is planned already", need.plan_key.as_deref().unwrap_or(""))))?;
-                    tx.commit().await?;
-                    Ok(r)
-                }
-
-                async fn create_needs(&self, scope: &AreaPath, needs: &[(NewNeed, NeedRule)]) -> Result<Vec<i64>> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let mut ids = Vec::with_capacity(needs.len());
-                    for (i, (need, rule)) in needs.iter().enumerate() {
-                        let r = insert_need(&mut tx, &self.keys, scope, need, rule).await.map_err(|e| match e {
-                            StoreError::Invalid(m) => StoreError::Invalid(format!("need {}: {m}", i + 1)),
-                            StoreError::NotFound(m) => StoreError::NotFound(format!("need {}: {m}", i + 1)),
-                            other => other,
-                        })?;
-                        ids.extend(r.map(|r| r.id));
-                    }
-                    tx.commit().await?;
-                    Ok(ids)
-                }
-
-                async fn need(&self, scope: &AreaPath, id: i64) -> Result<Option<NeedRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    sqlx::query("SELECT * FROM needs WHERE id = $1 AND path >= $2 AND path < $3")
-                        .bind(id)
-                        .bind(lo)
-                        .bind(hi)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .as_ref()
-                        .map(|r| need_of(r, &self.keys))
-                        .transpose()
-                }
-
-                async fn need_events(&self, id: i64) -> Result<Vec<NeedEventRecord>> {
-                    sqlx::query(TIMELINE)
-                        .bind(id)
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(event_of)
-                        .collect()
-                }
-
-                async fn record_need_event(
-                    &self,
-                    scope: &AreaPath,
-                    id: i64,
-                    event: &NewNeedEvent,
-                    rule: &NeedRule,
-                ) -> Result<Option<NeedRecord>> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let (lo, hi) = scope.subtree_range();
-                    if lock(&mut tx, id, &lo, &hi).await?.is_none() {
-                        return Ok(None);
-                    }
-                    let mut events = timeline(&mut tx, id).await?;
-                    check_change(&need_state(&events, rule), &event.event.kind)
-                        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-                    append(&mut tx, id, event).await?;
-                    events.push(event.event.clone());
-                    let r = settle(&mut tx, &self.keys, id, &events, rule).await?;
-                    tx.commit().await?;
-                    Ok(Some(r))
-                }
-
-                async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>> {
-                    let (lo, hi) = scope.subtree_range();
-                    let limit = i64::from(q.limit.max(1));
-                    let mut out: Vec<NeedRecord> = sqlx::query(
-                        "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
-                         AND ($5 IS NULL OR (status = 'open' AND rung = $5)) \
-                         ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3",
-                    )
-                    .bind(&lo)
-                    .bind(&hi)
-                    .bind(limit)
-                    .bind(q.now)
-                    .bind(q.waiting_on.map(|r| r.as_str()))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| need_of(r, &self.keys))
-                    .collect::<Result<_>>()?;
-                    if q.include_resolved && q.waiting_on.is_none() && (out.len() as i64) < limit {
-                        let rest = sqlx::query(
-                            "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status = 'resolved' \
-                             ORDER BY created_at DESC, id DESC LIMIT $3",
-                        )
-                        .bind(&lo)
-                        .bind(&hi)
-                        .bind(limit - out.len() as i64)
-                        .fetch_all(&self.pool)
-                        .await?;
-                        for r in &rest {
-                            out.push(need_of(r, &self.keys)?);
-                        }
-                    }
-                    Ok(out)
-                }
-
-                async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts> {
-                    let (lo, hi) = scope.subtree_range();
-                    let r = sqlx::query(
-                        "SELECT COUNT(CASE WHEN status = 'open' THEN 1 END) AS open, \
-                         COUNT(CASE WHEN status = 'acknowledged' THEN 1 END) AS acknowledged, \
-                         COUNT(CASE WHEN due_at < $3 THEN 1 END) AS overdue, \
-                         COUNT(CASE WHEN due_at < $3 AND emergency THEN 1 END) AS emergencies_overdue \
-                         FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved'",
-                    )
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(now)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(NeedCounts {
-                        open: r.try_get("open")?,
-                        acknowledged: r.try_get("acknowledged")?,
-                        overdue: r.try_get("overdue")?,
-                        emergencies_overdue: r.try_get("emergencies_overdue")?,
-                    })
-                }
-
-                async fn tagged_people(&self, scope: &AreaPath) -> Result<Vec<(String, cordon_domain::AreaCode, AreaPath, cordon_domain::Tags)>> {
-                    let (lo, hi) = scope.subtree_range();
-                    sqlx::query(
-                        "SELECT person_id, household_code, path, tags FROM people WHERE path >= $1 AND path < $2 AND vulnerable",
-                    )
-                    .bind(lo)
-                    .bind(hi)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let tags: String = r.try_get("tags")?;
-                        Ok((
-                            r.try_get("person_id")?,
-                            code_of(r.try_get("household_code")?)?,
-                            AreaPath::from_stored(r.try_get("path")?),
-                            cordon_domain::Tags::from_stored(&tags),
-                        ))
-                    })
-                    .collect()
-                }
-
-                async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>> {
-                    sqlx::query(
-                        "SELECT id, profile_key, category, emergency FROM needs WHERE escalates AND due_at <= $1 \
-                         ORDER BY due_at LIMIT $2",
-                    )
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let category: String = r.try_get("category")?;
-                        Ok(DueNeed {
-                            id: r.try_get("id")?,
-                            profile_key: r.try_get("profile_key")?,
-                            category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
-                            emergency: r.try_get("emergency")?,
-                        })
-                    })
-                    .collect()
-                }
-
-                async fn escalate_needs(
-                    &self,
-                    due: &[(i64, NeedRule)],
-                    now: DateTime<Utc>,
-                    by: &str,
-                ) -> Result<Vec<(NeedRecord, Vec<NeedEvent>)>> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let mut out = Vec::new();
-                    let (lo, hi) = AreaPath::root().subtree_range();
-                    for (id, rule) in due {
-                        if lock(&mut tx, *id, &lo, &hi).await?.is_none() {
-                            continue;
-                        }
-                        let mut events = timeline(&mut tx, *id).await?;
-                        // Read in this transaction: a step another sweep wrote meanwhile is there.
-                        let steps = escalations_due(&events, rule, now);
-                        if steps.is_empty() {
-                            continue;
-                        }
-                        for e in &steps {
-                            let e = NewNeedEvent { event: e.clone(), note: String::new(), by: by.to_owned(), recorded_at: now };
-                            append(&mut tx, *id, &e).await?;
-                        }
-                        events.extend(steps.iter().cloned());
-                        out.push((settle(&mut tx, &self.keys, *id, &events, rule).await?, steps));
-                    }
-                    tx.commit().await?;
-                    Ok(out)
-                }
-            }
+                .as_ref()
+                .map(|r| need_of(r, self.keys()))
+                .transpose()
         }
-    };
-}
 
-pub(crate) use needs_store;
+        async fn need_events(&self, id: i64) -> Result<Vec<NeedEventRecord>> {
+            query(TIMELINE).bind(id).fetch_all(self.db()).await?.iter().map(event_of).collect()
+        }
+
+        async fn record_need_event(
+            &self,
+            scope: &AreaPath,
+            id: i64,
+            event: &NewNeedEvent,
+            rule: &NeedRule,
+        ) -> Result<Option<NeedRecord>> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let (lo, hi) = scope.subtree_range();
+            if lock(&mut tx, id, &lo, &hi).await?.is_none() {
+                return Ok(None);
+            }
+            let mut events = timeline(&mut tx, id).await?;
+            check_change(&need_state(&events, rule), &event.event.kind)
+                .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            append(&mut tx, id, event).await?;
+            events.push(event.event.clone());
+            let r = settle(&mut tx, self.keys(), id, &events, rule).await?;
+            tx.commit().await?;
+            Ok(Some(r))
+        }
+
+        async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>> {
+            let (lo, hi) = scope.subtree_range();
+            let limit = i64::from(q.limit.max(1));
+            let mut out: Vec<NeedRecord> = query(
+                "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
+                 AND ($5 IS NULL OR (status = 'open' AND rung = $5)) \
+                 ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(limit)
+            .bind(q.now)
+            .bind(q.waiting_on.map(|r| r.as_str()))
+            .fetch_all(self.db())
+            .await?
+            .iter()
+            .map(|r| need_of(r, self.keys()))
+            .collect::<Result<_>>()?;
+            if q.include_resolved && q.waiting_on.is_none() && (out.len() as i64) < limit {
+                let rest = query(
+                    "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status = 'resolved' \
+                     ORDER BY created_at DESC, id DESC LIMIT $3",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .bind(limit - out.len() as i64)
+                .fetch_all(self.db())
+                .await?;
+                for r in &rest {
+                    out.push(need_of(r, self.keys())?);
+                }
+            }
+            Ok(out)
+        }
+
+        async fn need_counts(&self, scope: &AreaPath, now: DateTime<Utc>) -> Result<NeedCounts> {
+            let (lo, hi) = scope.subtree_range();
+            let r = query(
+                "SELECT COUNT(CASE WHEN status = 'open' THEN 1 END) AS open, \
+                 COUNT(CASE WHEN status = 'acknowledged' THEN 1 END) AS acknowledged, \
+                 COUNT(CASE WHEN due_at < $3 THEN 1 END) AS overdue, \
+                 COUNT(CASE WHEN due_at < $3 AND emergency THEN 1 END) AS emergencies_overdue \
+                 FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved'",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(now)
+            .fetch_one(self.db())
+            .await?;
+            Ok(NeedCounts {
+                open: r.try_get("open")?,
+                acknowledged: r.try_get("acknowledged")?,
+                overdue: r.try_get("overdue")?,
+                emergencies_overdue: r.try_get("emergencies_overdue")?,
+            })
+        }
+
+        async fn tagged_people(
+            &self,
+            scope: &AreaPath,
+        ) -> Result<Vec<(String, cordon_domain::AreaCode, AreaPath, cordon_domain::Tags)>> {
+            let (lo, hi) = scope.subtree_range();
+            query(
+                "SELECT person_id, household_code, path, tags FROM people WHERE path >= $1 AND path < $2 AND vulnerable",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(self.db())
+            .await?
+            .iter()
+            .map(|r| {
+                let tags: String = r.try_get("tags")?;
+                Ok((
+                    r.try_get("person_id")?,
+                    code_of(r.try_get("household_code")?)?,
+                    AreaPath::from_stored(r.try_get("path")?),
+                    cordon_domain::Tags::from_stored(&tags),
+                ))
+            })
+            .collect()
+        }
+
+        async fn needs_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueNeed>> {
+            query(
+                "SELECT id, profile_key, category, emergency FROM needs WHERE escalates AND due_at <= $1 \
+                 ORDER BY due_at LIMIT $2",
+            )
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(self.db())
+            .await?
+            .iter()
+            .map(|r| {
+                let category: String = r.try_get("category")?;
+                Ok(DueNeed {
+                    id: r.try_get("id")?,
+                    profile_key: r.try_get("profile_key")?,
+                    category: NeedCategory::parse(&category).map_err(|_| invalid("category", &category))?,
+                    emergency: r.try_get("emergency")?,
+                })
+            })
+            .collect()
+        }
+
+        async fn escalate_needs(
+            &self,
+            due: &[(i64, NeedRule)],
+            now: DateTime<Utc>,
+            by: &str,
+        ) -> Result<Vec<(NeedRecord, Vec<NeedEvent>)>> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let mut out = Vec::new();
+            let (lo, hi) = AreaPath::root().subtree_range();
+            for (id, rule) in due {
+                if lock(&mut tx, *id, &lo, &hi).await?.is_none() {
+                    continue;
+                }
+                let mut events = timeline(&mut tx, *id).await?;
+                // Read in this transaction: a step another sweep wrote meanwhile is there.
+                let steps = escalations_due(&events, rule, now);
+                if steps.is_empty() {
+                    continue;
+                }
+                for e in &steps {
+                    let e = NewNeedEvent {
+                        event: e.clone(),
+                        note: String::new(),
+                        by: by.to_owned(),
+                        recorded_at: now,
+                    };
+                    append(&mut tx, *id, &e).await?;
+                }
+                events.extend(steps.iter().cloned());
+                out.push((settle(&mut tx, self.keys(), *id, &events, rule).await?, steps));
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+    }
+}

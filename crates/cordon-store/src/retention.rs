@@ -20,6 +20,7 @@
 //! one's rows.
 
 use crate::Result;
+use crate::db::{Db, Query, Tx, query};
 
 /// What a step does to its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,125 +241,77 @@ const STEPS: &[Step] = &[
     },
 ];
 
-macro_rules! retention_sql {
-    (
-        $name:ident, $db:ty,
-        maps: $maps:literal,
-        drop_maps: $drop_maps:literal,
-        new_id: $new_id:literal,
-        no: $no:literal,
-        vacuum: $vacuum:literal
-    ) => {
-        pub(crate) mod $name {
-            use super::*;
-
-            type Db = $db;
-
-            /// Records the time now under a setting.
-            async fn stamp(tx: &mut sqlx::Transaction<'static, Db>, key: &str) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .bind(key)
-                .bind(chrono::Utc::now().to_rfc3339())
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-
-            /// Counts what a purge touches and, with `apply`, purges in one transaction and
-            /// rewrites the files. `people_indexes` are the register's secondary indexes (name
-            /// and DDL), dropped for the deletion and made again.
-            pub(crate) async fn purge(
-                pool: &sqlx::Pool<Db>,
-                people_indexes: &[(&str, &'static str)],
-                apply: bool,
-            ) -> Result<Vec<PurgeStep>> {
-                let mut tx = pool.begin().await?;
-                if apply {
-                    // A write first, so SQLite takes the write lock now (waiting its turn)
-                    // rather than refusing the first write after the reads.
-                    stamp(&mut tx, "purge_started_at").await?;
-                }
-                let mut report = Vec::with_capacity(STEPS.len());
-                for step in STEPS {
-                    let rows: i64 = sqlx::query_scalar(step.count).fetch_one(&mut *tx).await?;
-                    report.push(PurgeStep {
-                        table: step.table,
-                        action: step.action,
-                        what: step.what,
-                        rows: u64::try_from(rows).unwrap_or(0),
-                    });
-                }
-                if !apply {
-                    tx.rollback().await?;
-                    return Ok(report);
-                }
-                for statement in $maps.split(';').filter(|s| !s.trim().is_empty()) {
-                    sqlx::query(statement).execute(&mut *tx).await?;
-                }
-                sqlx::query(sqlx::AssertSqlSafe(MAP_PEOPLE.replace("{new_id}", $new_id)))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(MAP_PLACES).execute(&mut *tx).await?;
-                for step in STEPS {
-                    let rebuild = step.rebuild_people_indexes;
-                    if rebuild {
-                        for (name, _) in people_indexes {
-                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
-                    for statement in step.apply {
-                        sqlx::query(sqlx::AssertSqlSafe(statement.replace("{no}", $no)))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    if rebuild {
-                        for (_, ddl) in people_indexes {
-                            sqlx::query(*ddl).execute(&mut *tx).await?;
-                        }
-                    }
-                }
-                for statement in $drop_maps.split(';').filter(|s| !s.trim().is_empty()) {
-                    sqlx::query(statement).execute(&mut *tx).await?;
-                }
-                stamp(&mut tx, "purged_at").await?;
-                tx.commit().await?;
-                // The deleted values are gone from the tables but not from the pages they
-                // were in: rewrite the files.
-                for statement in $vacuum.split(';').filter(|s| !s.trim().is_empty()) {
-                    sqlx::query(statement).execute(pool).await?;
-                }
-                Ok(report)
-            }
-        }
-    };
+/// Records the time now under a setting.
+async fn stamp(tx: &mut Tx, key: &str) -> Result<()> {
+    query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(chrono::Utc::now().to_rfc3339())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
-retention_sql!(
-    sqlite,
-    sqlx::Sqlite,
-    maps: "CREATE TEMP TABLE purge_people (old TEXT PRIMARY KEY, new TEXT NOT NULL); \
-           CREATE TEMP TABLE purge_places (fine TEXT PRIMARY KEY, coarse TEXT NOT NULL, code TEXT NOT NULL)",
-    drop_maps: "DROP TABLE temp.purge_people; DROP TABLE temp.purge_places",
-    new_id: "'x' || lower(hex(randomblob(16)))",
-    no: "0",
-    vacuum: "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE)"
-);
-retention_sql!(
-    postgres,
-    sqlx::Postgres,
-    maps: "CREATE TEMP TABLE purge_people (old TEXT COLLATE \"C\" PRIMARY KEY, new TEXT COLLATE \"C\" NOT NULL) ON COMMIT DROP; \
-           CREATE TEMP TABLE purge_places (fine TEXT COLLATE \"C\" PRIMARY KEY, coarse TEXT COLLATE \"C\" NOT NULL, \
-           code TEXT NOT NULL) ON COMMIT DROP",
-    drop_maps: "",
-    new_id: "'x' || replace(gen_random_uuid()::text, '-', '')",
-    no: "false",
-    vacuum: "VACUUM FULL people; VACUUM FULL scans; VACUUM FULL case_segments; VACUUM FULL gate_presence; \
-             VACUUM FULL gate_passages; VACUUM FULL gate_passes; VACUUM FULL needs; VACUUM FULL need_events; \
-             VACUUM FULL case_events; VACUUM FULL cases; VACUUM FULL contacts; VACUUM FULL samples; \
-             VACUUM FULL test_tasks; VACUUM FULL zones; VACUUM FULL zone_events; VACUUM FULL proposals"
-);
+/// Counts what a purge touches and, with `apply`, purges in one transaction and
+/// rewrites the files. `people_indexes` are the register's secondary indexes (name
+/// and DDL), dropped for the deletion and made again.
+pub(crate) async fn purge(
+    pool: &Db,
+    people_indexes: &[(&str, &'static str)],
+    apply: bool,
+) -> Result<Vec<PurgeStep>> {
+    let mut tx = pool.begin().await?;
+    if apply {
+        // A write first, so SQLite takes the write lock now (waiting its turn)
+        // rather than refusing the first write after the reads.
+        stamp(&mut tx, "purge_started_at").await?;
+    }
+    let mut report = Vec::with_capacity(STEPS.len());
+    for step in STEPS {
+        let rows: i64 = query(step.count).scalar_one(&mut tx).await?;
+        report.push(PurgeStep {
+            table: step.table,
+            action: step.action,
+            what: step.what,
+            rows: u64::try_from(rows).unwrap_or(0),
+        });
+    }
+    if !apply {
+        tx.rollback().await?;
+        return Ok(report);
+    }
+    for statement in pool.dialect().purge_maps.split(';').filter(|s| !s.trim().is_empty()) {
+        Query::dynamic(statement).execute(&mut tx).await?;
+    }
+    Query::dynamic(MAP_PEOPLE.replace("{new_id}", pool.dialect().new_id)).execute(&mut tx).await?;
+    query(MAP_PLACES).execute(&mut tx).await?;
+    for step in STEPS {
+        let rebuild = step.rebuild_people_indexes;
+        if rebuild {
+            for (name, _) in people_indexes {
+                Query::dynamic(format!("DROP INDEX IF EXISTS {name}")).execute(&mut tx).await?;
+            }
+        }
+        for statement in step.apply {
+            Query::dynamic(statement.replace("{no}", pool.dialect().no)).execute(&mut tx).await?;
+        }
+        if rebuild {
+            for (_, ddl) in people_indexes {
+                Query::dynamic(ddl).execute(&mut tx).await?;
+            }
+        }
+    }
+    for statement in pool.dialect().purge_drop_maps.split(';').filter(|s| !s.trim().is_empty()) {
+        Query::dynamic(statement).execute(&mut tx).await?;
+    }
+    stamp(&mut tx, "purged_at").await?;
+    tx.commit().await?;
+    // The deleted values are gone from the tables but not from the pages they
+    // were in: rewrite the files.
+    for statement in pool.dialect().purge_vacuum.split(';').filter(|s| !s.trim().is_empty()) {
+        Query::dynamic(statement).execute(pool).await?;
+    }
+    Ok(report)
+}

@@ -4,7 +4,11 @@
 
 use cordon_domain::area::KnownArea;
 use cordon_domain::{Area, AreaPath, AreaStats, PersonId, Tags};
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Decode, Postgres, Row, Sqlite, Type};
+
+use crate::db::DbRow;
 
 use crate::*;
 
@@ -23,98 +27,83 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u
      CAST(CASE WHEN u.totp_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor \
      FROM users u JOIN areas a ON a.code = u.scope_code";
 
+/// A value both backends decode.
+pub(crate) trait Both:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+impl<T> Both for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
 /// A row of either backend from which the record types below can be read.
-pub(crate) trait RecordRow: Row
-where
-    for<'a> &'a str: ColumnIndex<Self>,
-{
-    fn text(&self, col: &str) -> Result<String>;
-    fn opt_text(&self, col: &str) -> Result<Option<String>>;
-    fn int(&self, col: &str) -> Result<i64>;
+pub(crate) trait RecordRow {
+    /// The value of column `col`.
+    fn col<T: Both>(&self, col: &str) -> Result<T>;
 }
 
-impl<R> RecordRow for R
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn text(&self, col: &str) -> Result<String> {
-        Ok(self.try_get(col)?)
-    }
-
-    fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        Ok(self.try_get(col)?)
-    }
-
-    fn int(&self, col: &str) -> Result<i64> {
+impl RecordRow for SqliteRow {
+    fn col<T: Both>(&self, col: &str) -> Result<T> {
         Ok(self.try_get(col)?)
     }
 }
 
-pub(crate) fn area<R: RecordRow>(r: &R) -> Result<Area>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-{
+impl RecordRow for PgRow {
+    fn col<T: Both>(&self, col: &str) -> Result<T> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+impl RecordRow for DbRow {
+    fn col<T: Both>(&self, col: &str) -> Result<T> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+pub(crate) fn area(r: &impl RecordRow) -> Result<Area> {
     Ok(Area {
-        code: code_of(r.text("code")?)?,
-        parent: r.opt_text("parent_code")?.map(code_of).transpose()?,
-        level: level_of(&r.text("level")?)?,
-        name: r.text("name")?,
-        path: AreaPath::from_stored(r.text("path")?),
+        code: code_of(r.col("code")?)?,
+        parent: r.col::<Option<String>>("parent_code")?.map(code_of).transpose()?,
+        level: level_of(&r.col::<String>("level")?)?,
+        name: r.col("name")?,
+        path: AreaPath::from_stored(r.col("path")?),
     })
 }
 
-pub(crate) fn known_area<R: RecordRow>(r: &R) -> Result<(AreaCode, KnownArea)>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-{
-    let parent = r.opt_text("parent_code")?.map(code_of).transpose()?;
-    Ok((code_of(r.text("code")?)?, KnownArea { parent, level: level_of(&r.text("level")?)? }))
+pub(crate) fn known_area(r: &impl RecordRow) -> Result<(AreaCode, KnownArea)> {
+    let parent = r.col::<Option<String>>("parent_code")?.map(code_of).transpose()?;
+    Ok((code_of(r.col("code")?)?, KnownArea { parent, level: level_of(&r.col::<String>("level")?)? }))
 }
 
-pub(crate) fn placed_area<R: RecordRow>(r: &R) -> Result<(AreaCode, PlacedArea)>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-{
+pub(crate) fn placed_area(r: &impl RecordRow) -> Result<(AreaCode, PlacedArea)> {
     let placed = PlacedArea {
-        level: level_of(&r.text("level")?)?,
-        path: AreaPath::from_stored(r.text("path")?),
-        district: r.opt_text("district_code")?.map(code_of).transpose()?,
+        level: level_of(&r.col::<String>("level")?)?,
+        path: AreaPath::from_stored(r.col("path")?),
+        district: r.col::<Option<String>>("district_code")?.map(code_of).transpose()?,
     };
-    Ok((code_of(r.text("code")?)?, placed))
+    Ok((code_of(r.col("code")?)?, placed))
 }
 
-pub(crate) fn area_node<R>(r: &R) -> Result<AreaNode>
-where
-    R: RecordRow,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(crate) fn area_node(r: &impl RecordRow) -> Result<AreaNode> {
     Ok(AreaNode {
         area: area(r)?,
         stats: AreaStats {
-            residents: r.int("residents")?,
-            households: r.int("households")?,
-            vulnerable: r.int("vulnerable")?,
+            residents: r.col("residents")?,
+            households: r.col("households")?,
+            vulnerable: r.col("vulnerable")?,
         },
-        children: r.int("children")?,
-        has_shape: r.try_get("has_shape")?,
+        children: r.col("children")?,
+        has_shape: r.col("has_shape")?,
     })
 }
 
 /// A person, their ID number and phone opened with `keys`.
-pub(crate) fn person_record<R>(r: &R, keys: &Keyring) -> Result<PersonRecord>
-where
-    R: RecordRow,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> i32: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let person_id = r.text("person_id")?;
+pub(crate) fn person_record(r: &impl RecordRow, keys: &Keyring) -> Result<PersonRecord> {
+    let person_id: String = r.col("person_id")?;
     let open = |col: &str, field: Field| -> Result<Option<String>> {
-        let sealed: Option<Vec<u8>> = r.try_get(col)?;
+        let sealed: Option<Vec<u8>> = r.col(col)?;
         sealed.map(|s| keys.open(field, &person_id, &s)).transpose()
     };
     Ok(PersonRecord {
@@ -122,52 +111,41 @@ where
         phone: open("phone_sealed", Field::Phone)?,
         person_id: PersonId::parse(&person_id)
             .map_err(|e| StoreError::Invalid(format!("stored person id: {e}")))?,
-        name: r.text("name")?,
-        birth_year: r.try_get("birth_year")?,
-        sex: sex_of(&r.text("sex")?),
-        household: code_of(r.text("household_code")?)?,
-        tags: Tags::from_stored(&r.text("tags")?),
-        path: AreaPath::from_stored(r.text("path")?),
+        name: r.col("name")?,
+        birth_year: r.col("birth_year")?,
+        sex: sex_of(&r.col::<String>("sex")?),
+        household: code_of(r.col("household_code")?)?,
+        tags: Tags::from_stored(&r.col::<String>("tags")?),
+        path: AreaPath::from_stored(r.col("path")?),
     })
 }
 
-pub(crate) fn user<R: RecordRow>(r: &R) -> Result<User>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-{
+pub(crate) fn user(r: &impl RecordRow) -> Result<User> {
     Ok(User {
-        id: r.int("id")?,
-        username: r.text("username")?,
-        display_name: r.text("display_name")?,
-        role: role_of(&r.text("role")?)?,
-        scope: code_of(r.text("scope_code")?)?,
-        scope_path: AreaPath::from_stored(r.text("scope_path")?),
-        scope_name: r.text("scope_name")?,
-        password_hash: r.text("password_hash")?,
-        rights: cordon_domain::Rights::from_stored(&r.opt_text("rights")?.unwrap_or_default()),
-        two_factor: r.int("two_factor")? == 1,
+        id: r.col("id")?,
+        username: r.col("username")?,
+        display_name: r.col("display_name")?,
+        role: role_of(&r.col::<String>("role")?)?,
+        scope: code_of(r.col("scope_code")?)?,
+        scope_path: AreaPath::from_stored(r.col("scope_path")?),
+        scope_name: r.col("scope_name")?,
+        password_hash: r.col("password_hash")?,
+        rights: cordon_domain::Rights::from_stored(&r.col::<Option<String>>("rights")?.unwrap_or_default()),
+        two_factor: r.col::<i64>("two_factor")? == 1,
     })
 }
 
-pub(crate) fn audit_entry<R>(r: &R) -> Result<AuditEntry>
-where
-    R: RecordRow,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(crate) fn audit_entry(r: &impl RecordRow) -> Result<AuditEntry> {
     Ok(AuditEntry {
-        at: r.try_get("at")?,
-        username: r.text("username")?,
-        person_id: r.text("person_id")?,
-        route: r.text("route")?,
+        at: r.col("at")?,
+        username: r.col("username")?,
+        person_id: r.col("person_id")?,
+        route: r.col("route")?,
     })
 }
 
 /// One household's path with its residents and vulnerable residents, from
 /// `SELECT path, count(*) AS n, sum(…) AS v FROM people GROUP BY path`.
-pub(crate) fn household_group<R: RecordRow>(r: &R) -> Result<(AreaPath, i64, i64)>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-{
-    Ok((AreaPath::from_stored(r.text("path")?), r.int("n")?, r.int("v")?))
+pub(crate) fn household_group(r: &impl RecordRow) -> Result<(AreaPath, i64, i64)> {
+    Ok((AreaPath::from_stored(r.col("path")?), r.col("n")?, r.col("v")?))
 }

@@ -105,20 +105,47 @@ pub enum ProposalStatus {
     Withdrawn,
 }
 
-macro_rules! str_enum {
-    ($t:ty { $($v:ident = $s:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)* _ => None }
-            }
+impl ProposalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Designate => "designate",
+            Self::Raise => "raise",
+            Self::StepDown => "step_down",
+            Self::Lift => "lift",
         }
-    };
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "designate" => Some(Self::Designate),
+            "raise" => Some(Self::Raise),
+            "step_down" => Some(Self::StepDown),
+            "lift" => Some(Self::Lift),
+            _ => None,
+        }
+    }
 }
-str_enum!(ProposalKind { Designate = "designate", Raise = "raise", StepDown = "step_down", Lift = "lift" });
-str_enum!(ProposalStatus { Pending = "pending", Approved = "approved", Rejected = "rejected", Withdrawn = "withdrawn" });
+
+impl ProposalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "rejected" => Some(Self::Rejected),
+            "withdrawn" => Some(Self::Withdrawn),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposalRecord {
@@ -260,563 +287,544 @@ pub(crate) const PROPOSAL_SELECT: &str = "SELECT p.id, p.kind, p.zone_id, p.area
 
 /// Visible in scope: inside it, or on its lineage. Parameters $1..$9 (see `scope_params`),
 /// written for the alias `t`.
-macro_rules! in_scope {
-    ($t:literal) => {
-        concat!(
-            "((",
-            $t,
-            ".path >= $1 AND ",
-            $t,
-            ".path < $2) OR ",
-            $t,
-            ".path IN ($3, $4, $5, $6, $7, $8, $9))"
-        )
-    };
+pub(crate) fn in_scope(t: &str) -> String {
+    format!("(({t}.path >= $1 AND {t}.path < $2) OR {t}.path IN ($3, $4, $5, $6, $7, $8, $9))")
 }
-pub(crate) use in_scope;
 
-/// The implementation of [`Zones`] for one backend: `$store` with a `pool` field of `$db`, and
-/// `$begin` opening a write transaction on it.
-macro_rules! zone_store {
-    ($store:ident, $db:ty, |$pool:ident| $begin:expr) => {
-        mod zone_sql {
-            use chrono::{DateTime, Utc};
-            use cordon_domain::lifecycle::ZoneEvent;
-            use cordon_domain::tiers::{NearbyZone, Overlap, find_overlap};
-            use cordon_domain::{AreaCode, AreaPath, EventKind, Profile, ZoneCover};
-            use sqlx::Row;
+mod zone_sql {
+    use crate::db::{Backed, DbRow, Query, Tx, query};
+    use chrono::{DateTime, Utc};
+    use cordon_domain::lifecycle::ZoneEvent;
+    use cordon_domain::tiers::{NearbyZone, Overlap, find_overlap};
+    use cordon_domain::{AreaCode, AreaPath, EventKind, Profile, ZoneCover};
 
-            use crate::zones::*;
-            use crate::{Result, StoreError, code_of, level_of};
+    use crate::zones::*;
+    use crate::{Result, StoreError, code_of, level_of};
 
-            type Db = $db;
-            type Tx<'a> = sqlx::Transaction<'a, Db>;
-            type DbRow = <Db as sqlx::Database>::Row;
+    pub(super) fn zone_record(r: &DbRow) -> Result<ZoneRecord> {
+        Ok(ZoneRecord {
+            id: r.try_get("id")?,
+            area: code_of(r.try_get("area_code")?)?,
+            area_name: r.try_get("area_name")?,
+            level: level_of(r.try_get("level")?)?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            tier: tier_of(r.try_get("tier")?)?,
+            profile_key: r.try_get("profile_key")?,
+            reason: r.try_get("reason")?,
+            case_person_id: r.try_get("case_person_id")?,
+            started_at: r.try_get("started_at")?,
+            ended_at: r.try_get("ended_at")?,
+            created_by: r.try_get("created_by")?,
+            residents: r.try_get("residents")?,
+        })
+    }
 
-            pub(super) fn zone_record(r: &DbRow) -> Result<ZoneRecord> {
-                Ok(ZoneRecord {
+    pub(super) fn event_record(r: &DbRow) -> Result<ZoneEventRecord> {
+        Ok(ZoneEventRecord {
+            id: r.try_get("id")?,
+            zone_id: r.try_get("zone_id")?,
+            event: ZoneEvent { at: r.try_get("at")?, kind: event_of(r.try_get("event")?)? },
+            note: r.try_get("note")?,
+            person_id: r.try_get("person_id")?,
+            recorded_by: r.try_get("recorded_by")?,
+            recorded_at: r.try_get("recorded_at")?,
+        })
+    }
+
+    pub(super) fn proposal_record(r: &DbRow) -> Result<ProposalRecord> {
+        let opt_tier = |col: &str| -> Result<_> {
+            let s: Option<String> = r.try_get(col)?;
+            s.as_deref().map(tier_of).transpose()
+        };
+        let kind: String = r.try_get("kind")?;
+        let status: String = r.try_get("status")?;
+        Ok(ProposalRecord {
+            id: r.try_get("id")?,
+            kind: ProposalKind::parse(&kind)
+                .ok_or_else(|| StoreError::Invalid(format!("stored proposal kind {kind:?}")))?,
+            zone_id: r.try_get("zone_id")?,
+            area: code_of(r.try_get("area_code")?)?,
+            area_name: r.try_get("area_name")?,
+            level: level_of(r.try_get("level")?)?,
+            path: AreaPath::from_stored(r.try_get("path")?),
+            tier_from: opt_tier("tier_from")?,
+            tier_to: opt_tier("tier_to")?,
+            profile_key: r.try_get("profile_key")?,
+            reason: r.try_get("reason")?,
+            case_person_id: r.try_get("case_person_id")?,
+            created_at: r.try_get("created_at")?,
+            created_by: r.try_get("created_by")?,
+            status: ProposalStatus::parse(&status)
+                .ok_or_else(|| StoreError::Invalid(format!("stored proposal status {status:?}")))?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at: r.try_get("decided_at")?,
+            decision_note: r.try_get("decision_note")?,
+        })
+    }
+
+    fn profile_record(r: &DbRow) -> Result<ProfileRecord> {
+        Ok(ProfileRecord {
+            profile: profile_of(r.try_get("body")?)?,
+            builtin: r.try_get("builtin")?,
+            updated_at: r.try_get("updated_at")?,
+            updated_by: r.try_get("updated_by")?,
+        })
+    }
+
+    async fn zone_by_id(tx: &mut Tx, id: i64) -> Result<ZoneRecord> {
+        let sql = format!("{ZONE_SELECT} WHERE z.id = $1");
+        let r = Query::dynamic(sql).bind(id).fetch_optional(&mut *tx).await?;
+        zone_record(&r.ok_or_else(|| StoreError::NotFound(format!("zone {id}")))?)
+    }
+
+    pub(super) async fn draw(tx: &mut Tx, scope: &AreaPath, zone: &NewZone) -> Result<ZoneRecord> {
+        let (lo, hi) = scope.subtree_range();
+        let area = query(
+            "SELECT path, district_code, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3",
+        )
+        .bind(zone.area.as_str())
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("area {} (in your areas)", zone.area)))?;
+        let path = AreaPath::from_stored(area.try_get("path")?);
+        let district: Option<String> = area.try_get("district_code")?;
+        let profile = query("SELECT key FROM profiles WHERE key = $1")
+            .bind(&zone.profile_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if profile.is_none() {
+            return Err(StoreError::NotFound(format!("profile {:?}", zone.profile_key)));
+        }
+
+        let (sub_lo, sub_hi) = path.subtree_range();
+        let mut nearby_sql = String::from("SELECT id, path, tier FROM zones WHERE ended_at IS NULL AND (");
+        nearby_sql.push_str("(path >= $1 AND path < $2)");
+        let lineage = path.lineage();
+        for i in 0..lineage.len() {
+            nearby_sql.push_str(&format!(" OR path = ${}", i + 3));
+        }
+        nearby_sql.push(')');
+        let mut q = Query::dynamic(nearby_sql).bind(sub_lo).bind(sub_hi);
+        for p in &lineage {
+            q = q.bind(p.as_str().to_owned());
+        }
+        let nearby = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(NearbyZone {
                     id: r.try_get("id")?,
-                    area: code_of(r.try_get("area_code")?)?,
-                    area_name: r.try_get("area_name")?,
-                    level: level_of(r.try_get("level")?)?,
                     path: AreaPath::from_stored(r.try_get("path")?),
                     tier: tier_of(r.try_get("tier")?)?,
-                    profile_key: r.try_get("profile_key")?,
-                    reason: r.try_get("reason")?,
-                    case_person_id: r.try_get("case_person_id")?,
-                    started_at: r.try_get("started_at")?,
-                    ended_at: r.try_get("ended_at")?,
-                    created_by: r.try_get("created_by")?,
-                    residents: r.try_get("residents")?,
                 })
-            }
-
-            pub(super) fn event_record(r: &DbRow) -> Result<ZoneEventRecord> {
-                Ok(ZoneEventRecord {
-                    id: r.try_get("id")?,
-                    zone_id: r.try_get("zone_id")?,
-                    event: ZoneEvent { at: r.try_get("at")?, kind: event_of(r.try_get("event")?)? },
-                    note: r.try_get("note")?,
-                    person_id: r.try_get("person_id")?,
-                    recorded_by: r.try_get("recorded_by")?,
-                    recorded_at: r.try_get("recorded_at")?,
-                })
-            }
-
-            pub(super) fn proposal_record(r: &DbRow) -> Result<ProposalRecord> {
-                let opt_tier = |col: &str| -> Result<_> {
-                    let s: Option<String> = r.try_get(col)?;
-                    s.as_deref().map(tier_of).transpose()
-                };
-                let kind: String = r.try_get("kind")?;
-                let status: String = r.try_get("status")?;
-                Ok(ProposalRecord {
-                    id: r.try_get("id")?,
-                    kind: ProposalKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Invalid(format!("stored proposal kind {kind:?}")))?,
-                    zone_id: r.try_get("zone_id")?,
-                    area: code_of(r.try_get("area_code")?)?,
-                    area_name: r.try_get("area_name")?,
-                    level: level_of(r.try_get("level")?)?,
-                    path: AreaPath::from_stored(r.try_get("path")?),
-                    tier_from: opt_tier("tier_from")?,
-                    tier_to: opt_tier("tier_to")?,
-                    profile_key: r.try_get("profile_key")?,
-                    reason: r.try_get("reason")?,
-                    case_person_id: r.try_get("case_person_id")?,
-                    created_at: r.try_get("created_at")?,
-                    created_by: r.try_get("created_by")?,
-                    status: ProposalStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Invalid(format!("stored proposal status {status:?}")))?,
-                    decided_by: r.try_get("decided_by")?,
-                    decided_at: r.try_get("decided_at")?,
-                    decision_note: r.try_get("decision_note")?,
-                })
-            }
-
-            fn profile_record(r: &DbRow) -> Result<ProfileRecord> {
-                Ok(ProfileRecord {
-                    profile: profile_of(r.try_get("body")?)?,
-                    builtin: r.try_get("builtin")?,
-                    updated_at: r.try_get("updated_at")?,
-                    updated_by: r.try_get("updated_by")?,
-                })
-            }
-
-            async fn zone_by_id(tx: &mut Tx<'_>, id: i64) -> Result<ZoneRecord> {
-                let sql = format!("{ZONE_SELECT} WHERE z.id = $1");
-                let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **tx).await?;
-                zone_record(&r.ok_or_else(|| StoreError::NotFound(format!("zone {id}")))?)
-            }
-
-            pub(super) async fn draw(tx: &mut Tx<'_>, scope: &AreaPath, zone: &NewZone) -> Result<ZoneRecord> {
-                let (lo, hi) = scope.subtree_range();
-                let area = sqlx::query(
-                    "SELECT path, district_code, level FROM areas WHERE code = $1 AND path >= $2 AND path < $3",
-                )
-                .bind(zone.area.as_str())
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_optional(&mut **tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("area {} (in your areas)", zone.area)))?;
-                let path = AreaPath::from_stored(area.try_get("path")?);
-                let district: Option<String> = area.try_get("district_code")?;
-                let profile = sqlx::query("SELECT key FROM profiles WHERE key = $1")
-                    .bind(&zone.profile_key)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                if profile.is_none() {
-                    return Err(StoreError::NotFound(format!("profile {:?}", zone.profile_key)));
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(overlap) = find_overlap(&path, zone.tier, &nearby) {
+            return Err(StoreError::Conflict(match overlap {
+                Overlap::SameArea(id) => format!(
+                    "area {} has an active zone already (zone {id}): raise, step down or lift that one",
+                    zone.area
+                ),
+                Overlap::InsideSameTier(id) => {
+                    format!("area {} lies inside zone {id}, which is {} already", zone.area, zone.tier)
                 }
+                Overlap::AroundSameTier(id) => format!(
+                    "zone {id} inside area {} is {} already: lift it first, or draw another tier",
+                    zone.area, zone.tier
+                ),
+            }));
+        }
 
-                let (sub_lo, sub_hi) = path.subtree_range();
-                let mut nearby_sql = String::from("SELECT id, path, tier FROM zones WHERE ended_at IS NULL AND (");
-                nearby_sql.push_str("(path >= $1 AND path < $2)");
-                let lineage = path.lineage();
-                for i in 0..lineage.len() {
-                    nearby_sql.push_str(&format!(" OR path = ${}", i + 3));
-                }
-                nearby_sql.push(')');
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(nearby_sql)).bind(sub_lo).bind(sub_hi);
-                for p in &lineage {
-                    q = q.bind(p.as_str().to_owned());
-                }
-                let nearby = q
-                    .fetch_all(&mut **tx)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok(NearbyZone {
-                            id: r.try_get("id")?,
-                            path: AreaPath::from_stored(r.try_get("path")?),
-                            tier: tier_of(r.try_get("tier")?)?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                if let Some(overlap) = find_overlap(&path, zone.tier, &nearby) {
-                    return Err(StoreError::Conflict(match overlap {
-                        Overlap::SameArea(id) => format!(
-                            "area {} has an active zone already (zone {id}): raise, step down or lift that one",
-                            zone.area
-                        ),
-                        Overlap::InsideSameTier(id) => {
-                            format!("area {} lies inside zone {id}, which is {} already", zone.area, zone.tier)
-                        }
-                        Overlap::AroundSameTier(id) => format!(
-                            "zone {id} inside area {} is {} already: lift it first, or draw another tier",
-                            zone.area, zone.tier
-                        ),
-                    }));
-                }
+        let id: i64 = query(
+            "INSERT INTO zones (area_code, path, tier, profile_key, reason, case_person_id, started_at, \
+             created_by, district_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(zone.area.as_str())
+        .bind(path.as_str())
+        .bind(zone.tier.as_str())
+        .bind(&zone.profile_key)
+        .bind(&zone.reason)
+        .bind(&zone.case_person_id)
+        .bind(zone.at)
+        .bind(&zone.by)
+        .bind(district)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        query(crate::BUMP_UNITS_VERSION).execute(&mut *tx).await?;
+        query(crate::STAMP_ZONE_VERSION).bind(id).execute(&mut *tx).await?;
+        let first = NewZoneEvent {
+            event: ZoneEvent { at: zone.at, kind: EventKind::Designated { tier: zone.tier } },
+            note: zone.reason.clone(),
+            person_id: zone.case_person_id.clone(),
+            by: zone.by.clone(),
+            recorded_at: zone.at,
+        };
+        append(tx, id, &first).await?;
+        zone_by_id(tx, id).await
+    }
 
-                let id: i64 = sqlx::query(
-                    "INSERT INTO zones (area_code, path, tier, profile_key, reason, case_person_id, started_at, \
-                     created_by, district_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                )
-                .bind(zone.area.as_str())
-                .bind(path.as_str())
-                .bind(zone.tier.as_str())
-                .bind(&zone.profile_key)
-                .bind(&zone.reason)
-                .bind(&zone.case_person_id)
-                .bind(zone.at)
-                .bind(&zone.by)
-                .bind(district)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("id")?;
-                sqlx::query(crate::BUMP_UNITS_VERSION).execute(&mut **tx).await?;
-                sqlx::query(crate::STAMP_ZONE_VERSION).bind(id).execute(&mut **tx).await?;
-                let first = NewZoneEvent {
-                    event: ZoneEvent { at: zone.at, kind: EventKind::Designated { tier: zone.tier } },
-                    note: zone.reason.clone(),
-                    person_id: zone.case_person_id.clone(),
-                    by: zone.by.clone(),
-                    recorded_at: zone.at,
-                };
-                append(tx, id, &first).await?;
-                zone_by_id(tx, id).await
-            }
-
-            pub(super) async fn append(tx: &mut Tx<'_>, zone_id: i64, e: &NewZoneEvent) -> Result<ZoneEventRecord> {
-                let zone = zone_by_id(tx, zone_id).await?;
-                if zone.ended_at.is_some() {
-                    return Err(StoreError::Conflict(format!("zone {zone_id} was lifted: its history is closed")));
-                }
-                let r = sqlx::query(
-                    "INSERT INTO zone_events (zone_id, at, event, note, person_id, recorded_by, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-                )
-                .bind(zone_id)
-                .bind(e.event.at)
-                .bind(event_json(&e.event.kind))
-                .bind(&e.note)
-                .bind(&e.person_id)
-                .bind(&e.by)
-                .bind(e.recorded_at)
-                .fetch_one(&mut **tx)
-                .await?;
-                match &e.event.kind {
-                    EventKind::Raised { tier } | EventKind::SteppedDown { tier } => {
-                        sqlx::query("UPDATE zones SET tier = $1 WHERE id = $2")
-                            .bind(tier.as_str())
-                            .bind(zone_id)
-                            .execute(&mut **tx)
-                            .await?;
-                    }
-                    EventKind::Lifted => {
-                        sqlx::query("UPDATE zones SET ended_at = $1 WHERE id = $2")
-                            .bind(e.event.at)
-                            .bind(zone_id)
-                            .execute(&mut **tx)
-                            .await?;
-                    }
-                    _ => {}
-                }
-                if matches!(e.event.kind, EventKind::Raised { .. } | EventKind::SteppedDown { .. } | EventKind::Lifted) {
-                    sqlx::query(crate::BUMP_UNITS_VERSION).execute(&mut **tx).await?;
-                    sqlx::query(crate::STAMP_ZONE_VERSION).bind(zone_id).execute(&mut **tx).await?;
-                }
-                if matches!(e.event.kind, EventKind::Positive | EventKind::Raised { .. } | EventKind::Lifted) {
-                    sqlx::query(
-                        "UPDATE proposals SET status = 'withdrawn', decided_at = $1, decided_by = $2, \
-                         decision_note = $3 WHERE zone_id = $4 AND status = 'pending' \
-                         AND kind IN ('step_down', 'lift')",
-                    )
-                    .bind(e.recorded_at)
-                    .bind(&e.by)
-                    .bind(format!("overtaken: {}", e.note))
+    pub(super) async fn append(tx: &mut Tx, zone_id: i64, e: &NewZoneEvent) -> Result<ZoneEventRecord> {
+        let zone = zone_by_id(tx, zone_id).await?;
+        if zone.ended_at.is_some() {
+            return Err(StoreError::Conflict(format!("zone {zone_id} was lifted: its history is closed")));
+        }
+        let r = query(
+            "INSERT INTO zone_events (zone_id, at, event, note, person_id, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        )
+        .bind(zone_id)
+        .bind(e.event.at)
+        .bind(event_json(&e.event.kind))
+        .bind(&e.note)
+        .bind(&e.person_id)
+        .bind(&e.by)
+        .bind(e.recorded_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        match &e.event.kind {
+            EventKind::Raised { tier } | EventKind::SteppedDown { tier } => {
+                query("UPDATE zones SET tier = $1 WHERE id = $2")
+                    .bind(tier.as_str())
                     .bind(zone_id)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                event_record(&r)
-            }
-
-            #[async_trait::async_trait]
-            impl Zones for super::$store {
-                async fn ensure_profiles(&self, profiles: &[Profile], at: DateTime<Utc>) -> Result<usize> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let mut added = 0;
-                    for p in profiles {
-                        let done = sqlx::query(
-                            "INSERT INTO profiles (key, body, builtin, updated_at, updated_by) \
-                             VALUES ($1, $2, $3, $4, 'cordon') ON CONFLICT (key) DO NOTHING",
-                        )
-                        .bind(&p.key)
-                        .bind(serde_json::to_string(p).expect("a profile always serialises"))
-                        .bind(true)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
-                        added += done.rows_affected() as usize;
-                    }
-                    tx.commit().await?;
-                    Ok(added)
-                }
-
-                async fn profiles(&self) -> Result<Vec<ProfileRecord>> {
-                    sqlx::query("SELECT * FROM profiles ORDER BY builtin DESC, key")
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(profile_record)
-                        .collect()
-                }
-
-                async fn put_profile(&self, p: &Profile, by: &str, at: DateTime<Utc>) -> Result<ProfileRecord> {
-                    let r = sqlx::query(
-                        "INSERT INTO profiles (key, body, builtin, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, \
-                         updated_by = excluded.updated_by RETURNING *",
-                    )
-                    .bind(&p.key)
-                    .bind(serde_json::to_string(p).expect("a profile always serialises"))
-                    .bind(false)
-                    .bind(at)
-                    .bind(by)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    profile_record(&r)
-                }
-
-                async fn setting(&self, key: &str) -> Result<Option<String>> {
-                    let r = sqlx::query("SELECT value FROM settings WHERE key = $1")
-                        .bind(key)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    Ok(r.map(|r| r.try_get("value")).transpose()?)
-                }
-
-                async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    )
-                    .bind(key)
-                    .bind(value)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(())
-                }
-
-                async fn create_zone(&self, scope: &AreaPath, zone: &NewZone) -> Result<ZoneRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let z = draw(&mut tx, scope, zone).await?;
-                    tx.commit().await?;
-                    Ok(z)
-                }
-
-                async fn zone(&self, scope: &AreaPath, id: i64) -> Result<Option<ZoneRecord>> {
-                    let (lo, hi, lineage) = scope_params(scope);
-                    let sql = format!("{ZONE_SELECT} WHERE {} AND z.id = $10", in_scope!("z"));
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
-                    for p in lineage {
-                        q = q.bind(p);
-                    }
-                    q.bind(id).fetch_optional(&self.pool).await?.as_ref().map(zone_record).transpose()
-                }
-
-                async fn zones(&self, scope: &AreaPath, query: &ZoneQuery) -> Result<Vec<ZoneRecord>> {
-                    let (lo, hi, lineage) = scope_params(scope);
-                    let sql = format!(
-                        "{ZONE_SELECT} WHERE {} AND ($10 OR z.ended_at IS NULL) AND ($11 = '' OR z.tier = $11) \
-                         ORDER BY z.ended_at IS NOT NULL, CASE z.tier WHEN 'sealed' THEN 0 WHEN 'controlled' THEN 1 \
-                         ELSE 2 END, z.path, z.id LIMIT $12",
-                        in_scope!("z")
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
-                    for p in lineage {
-                        q = q.bind(p);
-                    }
-                    q.bind(query.include_ended)
-                        .bind(query.tier.map_or("", |t| t.as_str()))
-                        .bind(i64::from(query.limit))
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(zone_record)
-                        .collect()
-                }
-
-                async fn zones_on(&self, areas: &[AreaCode]) -> Result<Vec<ZoneRecord>> {
-                    let mut out = Vec::new();
-                    for chunk in areas.chunks(crate::ROWS_PER_STATEMENT) {
-                        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                        let sql = format!(
-                            "{ZONE_SELECT} WHERE z.ended_at IS NULL AND z.area_code IN ({}) ORDER BY z.path",
-                            params.join(", ")
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for c in chunk {
-                            q = q.bind(c.as_str().to_owned());
-                        }
-                        for r in q.fetch_all(&self.pool).await? {
-                            out.push(zone_record(&r)?);
-                        }
-                    }
-                    Ok(out)
-                }
-
-                async fn zone_events(&self, zone_ids: &[i64]) -> Result<Vec<ZoneEventRecord>> {
-                    let mut out = Vec::new();
-                    for chunk in zone_ids.chunks(crate::ROWS_PER_STATEMENT) {
-                        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                        let sql = format!(
-                            "SELECT * FROM zone_events WHERE zone_id IN ({}) ORDER BY zone_id, at, id",
-                            params.join(", ")
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for id in chunk {
-                            q = q.bind(*id);
-                        }
-                        for r in q.fetch_all(&self.pool).await? {
-                            out.push(event_record(&r)?);
-                        }
-                    }
-                    Ok(out)
-                }
-
-                async fn record_zone_event(&self, zone_id: i64, event: &NewZoneEvent) -> Result<ZoneEventRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let r = append(&mut tx, zone_id, event).await?;
-                    tx.commit().await?;
-                    Ok(r)
-                }
-
-                async fn zone_covers(&self) -> Result<Vec<ZoneCover>> {
-                    sqlx::query(
-                        "SELECT z.path, z.tier, a.residents FROM zones z JOIN areas a ON a.code = z.area_code \
-                         WHERE z.ended_at IS NULL",
-                    )
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok(ZoneCover {
-                            path: AreaPath::from_stored(r.try_get("path")?),
-                            tier: tier_of(r.try_get("tier")?)?,
-                            residents: r.try_get("residents")?,
-                        })
-                    })
-                    .collect()
-                }
-
-                async fn propose(&self, p: &NewProposal) -> Result<(ProposalRecord, bool)> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let same = format!(
-                        "{PROPOSAL_SELECT} WHERE p.status = 'pending' AND p.kind = $1 AND p.area_code = $2 \
-                         AND coalesce(p.tier_to, '') = $3"
-                    );
-                    let existing = sqlx::query(sqlx::AssertSqlSafe(same))
-                        .bind(p.kind.as_str())
-                        .bind(p.area.as_str())
-                        .bind(p.tier_to.map_or("", |t| t.as_str()))
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(r) = existing {
-                        return Ok((proposal_record(&r)?, false));
-                    }
-                    let path: String = sqlx::query("SELECT path FROM areas WHERE code = $1")
-                        .bind(p.area.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("area {}", p.area)))?
-                        .try_get("path")?;
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO proposals (kind, zone_id, area_code, path, tier_from, tier_to, profile_key, \
-                         reason, case_person_id, created_at, created_by, status) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending') RETURNING id",
-                    )
-                    .bind(p.kind.as_str())
-                    .bind(p.zone_id)
-                    .bind(p.area.as_str())
-                    .bind(path)
-                    .bind(p.tier_from.map(|t| t.as_str()))
-                    .bind(p.tier_to.map(|t| t.as_str()))
-                    .bind(&p.profile_key)
-                    .bind(&p.reason)
-                    .bind(&p.case_person_id)
-                    .bind(p.at)
-                    .bind(&p.by)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                    let sql = format!("{PROPOSAL_SELECT} WHERE p.id = $1");
-                    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?;
-                    tx.commit().await?;
-                    Ok((proposal_record(&r)?, true))
-                }
-
-                async fn proposals(
-                    &self,
-                    scope: &AreaPath,
-                    status: Option<ProposalStatus>,
-                    limit: u32,
-                ) -> Result<Vec<ProposalRecord>> {
-                    let (lo, hi, lineage) = scope_params(scope);
-                    let sql = format!(
-                        "{PROPOSAL_SELECT} WHERE {} AND ($10 = '' OR p.status = $10) \
-                         ORDER BY p.status = 'pending' DESC, p.created_at DESC, p.id DESC LIMIT $11",
-                        in_scope!("p")
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
-                    for p in lineage {
-                        q = q.bind(p);
-                    }
-                    q.bind(status.map_or("", |s| s.as_str()))
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(proposal_record)
-                        .collect()
-                }
-
-                async fn proposal(&self, scope: &AreaPath, id: i64) -> Result<Option<ProposalRecord>> {
-                    let (lo, hi, lineage) = scope_params(scope);
-                    let sql = format!("{PROPOSAL_SELECT} WHERE {} AND p.id = $10", in_scope!("p"));
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi);
-                    for p in lineage {
-                        q = q.bind(p);
-                    }
-                    q.bind(id).fetch_optional(&self.pool).await?.as_ref().map(proposal_record).transpose()
-                }
-
-                async fn zone_proposals(&self, zone_id: i64) -> Result<Vec<ProposalRecord>> {
-                    let sql = format!("{PROPOSAL_SELECT} WHERE p.zone_id = $1 ORDER BY p.created_at DESC, p.id DESC");
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(zone_id)
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(proposal_record)
-                        .collect()
-                }
-
-                async fn decide(&self, id: i64, d: &Decision) -> Result<ProposalRecord> {
-                    let $pool = &self.pool;
-                    let mut tx = $begin.await?;
-                    let claimed = sqlx::query(
-                        "UPDATE proposals SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
-                         WHERE id = $5 AND status = 'pending'",
-                    )
-                    .bind(if d.approve { "approved" } else { "rejected" })
-                    .bind(&d.by)
-                    .bind(d.at)
-                    .bind(&d.note)
-                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                    if claimed.rows_affected() == 0 {
-                        return Err(StoreError::Conflict(format!("proposal {id} is not pending")));
-                    }
-                    match (&d.change, d.approve) {
-                        (Some(ZoneChange::Draw(zone)), true) => {
-                            let z = draw(&mut tx, &AreaPath::root(), zone).await?;
-                            sqlx::query("UPDATE proposals SET zone_id = $1 WHERE id = $2")
-                                .bind(z.id)
-                                .bind(id)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        (Some(ZoneChange::Event { zone_id, event }), true) => {
-                            append(&mut tx, *zone_id, event).await?;
-                        }
-                        _ => {}
-                    }
-                    let sql = format!("{PROPOSAL_SELECT} WHERE p.id = $1");
-                    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?;
-                    tx.commit().await?;
-                    proposal_record(&r)
+            }
+            EventKind::Lifted => {
+                query("UPDATE zones SET ended_at = $1 WHERE id = $2")
+                    .bind(e.event.at)
+                    .bind(zone_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            _ => {}
+        }
+        if matches!(
+            e.event.kind,
+            EventKind::Raised { .. } | EventKind::SteppedDown { .. } | EventKind::Lifted
+        ) {
+            query(crate::BUMP_UNITS_VERSION).execute(&mut *tx).await?;
+            query(crate::STAMP_ZONE_VERSION).bind(zone_id).execute(&mut *tx).await?;
+        }
+        if matches!(e.event.kind, EventKind::Positive | EventKind::Raised { .. } | EventKind::Lifted) {
+            query(
+                "UPDATE proposals SET status = 'withdrawn', decided_at = $1, decided_by = $2, \
+                 decision_note = $3 WHERE zone_id = $4 AND status = 'pending' \
+                 AND kind IN ('step_down', 'lift')",
+            )
+            .bind(e.recorded_at)
+            .bind(&e.by)
+            .bind(format!("overtaken: {}", e.note))
+            .bind(zone_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        event_record(&r)
+    }
+
+    #[async_trait::async_trait]
+    impl<S: Backed> Zones for S {
+        async fn ensure_profiles(&self, profiles: &[Profile], at: DateTime<Utc>) -> Result<usize> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for p in profiles {
+                let done = query(
+                    "INSERT INTO profiles (key, body, builtin, updated_at, updated_by) \
+                     VALUES ($1, $2, $3, $4, 'cordon') ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&p.key)
+                .bind(serde_json::to_string(p).expect("a profile always serialises"))
+                .bind(true)
+                .bind(at)
+                .execute(&mut tx)
+                .await?;
+                added += done.rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok(added)
+        }
+
+        async fn profiles(&self) -> Result<Vec<ProfileRecord>> {
+            query("SELECT * FROM profiles ORDER BY builtin DESC, key")
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(profile_record)
+                .collect()
+        }
+
+        async fn put_profile(&self, p: &Profile, by: &str, at: DateTime<Utc>) -> Result<ProfileRecord> {
+            let r = query(
+                "INSERT INTO profiles (key, body, builtin, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by RETURNING *",
+            )
+            .bind(&p.key)
+            .bind(serde_json::to_string(p).expect("a profile always serialises"))
+            .bind(false)
+            .bind(at)
+            .bind(by)
+            .fetch_one(self.db())
+            .await?;
+            profile_record(&r)
+        }
+
+        async fn setting(&self, key: &str) -> Result<Option<String>> {
+            let r = query("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(self.db())
+                .await?;
+            Ok(r.map(|r| r.try_get("value")).transpose()?)
+        }
+
+        async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+            query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(self.db())
+            .await?;
+            Ok(())
+        }
+
+        async fn create_zone(&self, scope: &AreaPath, zone: &NewZone) -> Result<ZoneRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let z = draw(&mut tx, scope, zone).await?;
+            tx.commit().await?;
+            Ok(z)
+        }
+
+        async fn zone(&self, scope: &AreaPath, id: i64) -> Result<Option<ZoneRecord>> {
+            let (lo, hi, lineage) = scope_params(scope);
+            let sql = format!("{ZONE_SELECT} WHERE {} AND z.id = $10", in_scope("z"));
+            let mut q = Query::dynamic(sql).bind(lo).bind(hi);
+            for p in lineage {
+                q = q.bind(p);
+            }
+            q.bind(id).fetch_optional(self.db()).await?.as_ref().map(zone_record).transpose()
+        }
+
+        async fn zones(&self, scope: &AreaPath, query: &ZoneQuery) -> Result<Vec<ZoneRecord>> {
+            let (lo, hi, lineage) = scope_params(scope);
+            let sql = format!(
+                "{ZONE_SELECT} WHERE {} AND ($10 OR z.ended_at IS NULL) AND ($11 = '' OR z.tier = $11) \
+                 ORDER BY z.ended_at IS NOT NULL, CASE z.tier WHEN 'sealed' THEN 0 WHEN 'controlled' THEN 1 \
+                 ELSE 2 END, z.path, z.id LIMIT $12",
+                in_scope("z")
+            );
+            let mut q = Query::dynamic(sql).bind(lo).bind(hi);
+            for p in lineage {
+                q = q.bind(p);
+            }
+            q.bind(query.include_ended)
+                .bind(query.tier.map_or("", |t| t.as_str()))
+                .bind(i64::from(query.limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(zone_record)
+                .collect()
+        }
+
+        async fn zones_on(&self, areas: &[AreaCode]) -> Result<Vec<ZoneRecord>> {
+            let mut out = Vec::new();
+            for chunk in areas.chunks(crate::ROWS_PER_STATEMENT) {
+                let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "{ZONE_SELECT} WHERE z.ended_at IS NULL AND z.area_code IN ({}) ORDER BY z.path",
+                    params.join(", ")
+                );
+                let mut q = Query::dynamic(sql);
+                for c in chunk {
+                    q = q.bind(c.as_str().to_owned());
+                }
+                for r in q.fetch_all(self.db()).await? {
+                    out.push(zone_record(&r)?);
                 }
             }
+            Ok(out)
         }
-    };
+
+        async fn zone_events(&self, zone_ids: &[i64]) -> Result<Vec<ZoneEventRecord>> {
+            let mut out = Vec::new();
+            for chunk in zone_ids.chunks(crate::ROWS_PER_STATEMENT) {
+                let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT * FROM zone_events WHERE zone_id IN ({}) ORDER BY zone_id, at, id",
+                    params.join(", ")
+                );
+                let mut q = Query::dynamic(sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                for r in q.fetch_all(self.db()).await? {
+                    out.push(event_record(&r)?);
+                }
+            }
+            Ok(out)
+        }
+
+        async fn record_zone_event(&self, zone_id: i64, event: &NewZoneEvent) -> Result<ZoneEventRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let r = append(&mut tx, zone_id, event).await?;
+            tx.commit().await?;
+            Ok(r)
+        }
+
+        async fn zone_covers(&self) -> Result<Vec<ZoneCover>> {
+            query(
+                "SELECT z.path, z.tier, a.residents FROM zones z JOIN areas a ON a.code = z.area_code \
+                 WHERE z.ended_at IS NULL",
+            )
+            .fetch_all(self.db())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ZoneCover {
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    tier: tier_of(r.try_get("tier")?)?,
+                    residents: r.try_get("residents")?,
+                })
+            })
+            .collect()
+        }
+
+        async fn propose(&self, p: &NewProposal) -> Result<(ProposalRecord, bool)> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let same = format!(
+                "{PROPOSAL_SELECT} WHERE p.status = 'pending' AND p.kind = $1 AND p.area_code = $2 \
+                 AND coalesce(p.tier_to, '') = $3"
+            );
+            let existing = Query::dynamic(same)
+                .bind(p.kind.as_str())
+                .bind(p.area.as_str())
+                .bind(p.tier_to.map_or("", |t| t.as_str()))
+                .fetch_optional(&mut tx)
+                .await?;
+            if let Some(r) = existing {
+                return Ok((proposal_record(&r)?, false));
+            }
+            let path: String = query("SELECT path FROM areas WHERE code = $1")
+                .bind(p.area.as_str())
+                .fetch_optional(&mut tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("area {}", p.area)))?
+                .try_get("path")?;
+            let id: i64 = query(
+                "INSERT INTO proposals (kind, zone_id, area_code, path, tier_from, tier_to, profile_key, \
+                 reason, case_person_id, created_at, created_by, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending') RETURNING id",
+            )
+            .bind(p.kind.as_str())
+            .bind(p.zone_id)
+            .bind(p.area.as_str())
+            .bind(path)
+            .bind(p.tier_from.map(|t| t.as_str()))
+            .bind(p.tier_to.map(|t| t.as_str()))
+            .bind(&p.profile_key)
+            .bind(&p.reason)
+            .bind(&p.case_person_id)
+            .bind(p.at)
+            .bind(&p.by)
+            .fetch_one(&mut tx)
+            .await?
+            .try_get("id")?;
+            let sql = format!("{PROPOSAL_SELECT} WHERE p.id = $1");
+            let r = Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?;
+            tx.commit().await?;
+            Ok((proposal_record(&r)?, true))
+        }
+
+        async fn proposals(
+            &self,
+            scope: &AreaPath,
+            status: Option<ProposalStatus>,
+            limit: u32,
+        ) -> Result<Vec<ProposalRecord>> {
+            let (lo, hi, lineage) = scope_params(scope);
+            let sql = format!(
+                "{PROPOSAL_SELECT} WHERE {} AND ($10 = '' OR p.status = $10) \
+                 ORDER BY p.status = 'pending' DESC, p.created_at DESC, p.id DESC LIMIT $11",
+                in_scope("p")
+            );
+            let mut q = Query::dynamic(sql).bind(lo).bind(hi);
+            for p in lineage {
+                q = q.bind(p);
+            }
+            q.bind(status.map_or("", |s| s.as_str()))
+                .bind(i64::from(limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(proposal_record)
+                .collect()
+        }
+
+        async fn proposal(&self, scope: &AreaPath, id: i64) -> Result<Option<ProposalRecord>> {
+            let (lo, hi, lineage) = scope_params(scope);
+            let sql = format!("{PROPOSAL_SELECT} WHERE {} AND p.id = $10", in_scope("p"));
+            let mut q = Query::dynamic(sql).bind(lo).bind(hi);
+            for p in lineage {
+                q = q.bind(p);
+            }
+            q.bind(id).fetch_optional(self.db()).await?.as_ref().map(proposal_record).transpose()
+        }
+
+        async fn zone_proposals(&self, zone_id: i64) -> Result<Vec<ProposalRecord>> {
+            let sql = format!("{PROPOSAL_SELECT} WHERE p.zone_id = $1 ORDER BY p.created_at DESC, p.id DESC");
+            Query::dynamic(sql)
+                .bind(zone_id)
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(proposal_record)
+                .collect()
+        }
+
+        async fn decide(&self, id: i64, d: &Decision) -> Result<ProposalRecord> {
+            let pool = self.db();
+            let mut tx = pool.begin().await?;
+            let claimed = query(
+                "UPDATE proposals SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
+                 WHERE id = $5 AND status = 'pending'",
+            )
+            .bind(if d.approve { "approved" } else { "rejected" })
+            .bind(&d.by)
+            .bind(d.at)
+            .bind(&d.note)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!("proposal {id} is not pending")));
+            }
+            match (&d.change, d.approve) {
+                (Some(ZoneChange::Draw(zone)), true) => {
+                    let z = draw(&mut tx, &AreaPath::root(), zone).await?;
+                    query("UPDATE proposals SET zone_id = $1 WHERE id = $2")
+                        .bind(z.id)
+                        .bind(id)
+                        .execute(&mut tx)
+                        .await?;
+                }
+                (Some(ZoneChange::Event { zone_id, event }), true) => {
+                    append(&mut tx, *zone_id, event).await?;
+                }
+                _ => {}
+            }
+            let sql = format!("{PROPOSAL_SELECT} WHERE p.id = $1");
+            let r = Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?;
+            tx.commit().await?;
+            proposal_record(&r)
+        }
+    }
 }
-pub(crate) use zone_store;

@@ -58,7 +58,7 @@ async fn postgres() -> Option<Db> {
         return None;
     };
     let name = format!("cordon_store_{}", rand::random::<u64>());
-    let admin = cordon_store::PgStore::admin(&server).await.unwrap();
+    let admin = cordon_store::PgAdmin::connect(&server).await.unwrap();
     sqlx_create(&admin, &name).await;
     let url = format!("{}/{}", server.trim_end_matches('/'), name);
     let keys = Keyring::generate().to_text();
