@@ -1,6 +1,6 @@
 //! What the command's figures are counted from: the day-by-day counts of an area (positives,
 //! needs opened and closed, gate passages), the daily briefings headquarters published, and the
-//! register read page by page for an export. The same SQL on both backends ([`figures_store!`]).
+//! register read page by page for an export. The same SQL on both backends.
 //!
 //! Counts per day are counted by the database in one statement: the caller gives the instants
 //! that bound its (local) days, and each row falls in the bucket a `CASE` over those instants
@@ -161,10 +161,10 @@ pub(crate) fn bucket_case(col: &str, buckets: usize, first: usize) -> String {
 }
 
 mod figures_sql {
-    use crate::db::{Backed, Db, DbRow, Query, query};
     use chrono::{DateTime, NaiveDate, Utc};
     use cordon_domain::AreaPath;
 
+    use crate::db::{Backed, Db, DbRow, Query, query};
     use crate::figures::*;
     use crate::{PersonRecord, Result, StoreError, code_of};
 

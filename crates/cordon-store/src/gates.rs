@@ -4,8 +4,8 @@
 //! A decision is written in one transaction with what follows from it: a one-time pass marked
 //! used (only if nobody used it first: a replay that races the first use still loses), the
 //! presence of the person or pass, and the audit of the person read at the gate. As with
-//! zones, the SQL is the same on both backends, written once in [`gate_store!`]; only the
-//! hour bucket of the traffic counts differs.
+//! zones, the SQL is written once for both backends; only the hour bucket of the traffic counts
+//! differs, and `db.rs` names it ([`Dialect`](crate::db::Dialect)).
 
 use chrono::{DateTime, Utc};
 use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
@@ -262,11 +262,11 @@ pub trait Gates {
 }
 
 mod gate_sql {
-    use crate::db::{Backed, DbRow, Query, query};
     use chrono::{DateTime, Utc};
     use cordon_domain::AreaPath;
     use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
 
+    use crate::db::{Backed, DbRow, Query, query};
     use crate::gates::*;
     use crate::rows::person_record;
     use crate::zones::tier_of;

@@ -11,8 +11,16 @@ use cordon_domain::{AreaCode, AreaRow, PersonRow};
 use crate::db::{Db, Query, Tx, Value, query};
 use crate::rows;
 use crate::seal::{Field, Keyring};
-use crate::store::PEOPLE_INDEXES;
 use crate::{Import, NewArea, Placed, ROWS_PER_STATEMENT, Rejected, Result, StoreError, Totals};
+
+/// The secondary indexes of `people`: made after migrations, dropped and rebuilt around a bulk
+/// load into an empty table (building an index once, sorted, beats maintaining it per row).
+pub(crate) const PEOPLE_INDEXES: [(&str, &str); 4] = [
+    ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
+    ("people_phone_index", "CREATE INDEX IF NOT EXISTS people_phone_index ON people (phone_index)"),
+    ("people_id_index", "CREATE INDEX IF NOT EXISTS people_id_index ON people (id_index)"),
+    ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
+];
 
 pub(crate) struct SqlImport {
     tx: Tx,

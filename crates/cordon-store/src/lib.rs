@@ -17,6 +17,8 @@ mod postgres;
 mod retention;
 mod rights;
 mod rows;
+#[cfg(test)]
+mod schema;
 mod seal;
 mod sealing;
 mod second_factor;

@@ -165,7 +165,6 @@ pub(crate) fn priority_rank(p: Priority) -> i32 {
 }
 
 mod needs_sql {
-    use crate::db::{Backed, DbRow, Tx, query};
     use chrono::{DateTime, Utc};
     use cordon_domain::needs::{
         NeedCategory, NeedEvent, NeedEventKind, NeedRule, NeedStatus, Priority, Rung, check_change,
@@ -173,6 +172,7 @@ mod needs_sql {
     };
     use cordon_domain::{AreaLevel, AreaPath};
 
+    use crate::db::{Backed, DbRow, Tx, query};
     use crate::needs::*;
     use crate::{Result, StoreError, code_of, level_of};
 

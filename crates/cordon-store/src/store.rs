@@ -12,6 +12,7 @@ use cordon_domain::area::KnownArea;
 use cordon_domain::{Area, AreaCode, AreaLevel, AreaPath, AreaStats, PersonId, Role};
 
 use crate::db::{Backed, Db, Query, query};
+use crate::import::PEOPLE_INDEXES;
 use crate::rows::{self, AREA_COLUMNS, PERSON_COLUMNS, USER_SELECT};
 use crate::*;
 
@@ -22,15 +23,6 @@ pub(crate) struct SqlStore {
     /// The SQLite database file, for the bulk reader (none in memory, none on PostgreSQL).
     file: Option<std::path::PathBuf>,
 }
-
-/// The secondary indexes of `people`: made after migrations, dropped and rebuilt around a bulk
-/// load into an empty table (building an index once, sorted, beats maintaining it per row).
-pub(crate) const PEOPLE_INDEXES: [(&str, &str); 4] = [
-    ("people_name", "CREATE INDEX IF NOT EXISTS people_name ON people (name, path)"),
-    ("people_phone_index", "CREATE INDEX IF NOT EXISTS people_phone_index ON people (phone_index)"),
-    ("people_id_index", "CREATE INDEX IF NOT EXISTS people_id_index ON people (id_index)"),
-    ("people_place", "CREATE INDEX IF NOT EXISTS people_place ON people (path, person_id, vulnerable)"),
-];
 
 impl SqlStore {
     /// The store over a migrated database: fills the rights it lacks, seals a register from

@@ -1,7 +1,7 @@
 //! The workforce in the store: workers, reporting in, quarantine sites, assignments (包联) and
 //! the areas coverage looks at. An assignment is checked against the unit's other assignments
 //! inside the transaction that writes it (the domain's `check_spell`), so two leaders for the
-//! same unit and time cannot both land. The SQL is the same on both backends ([`workforce_store!`]).
+//! same unit and time cannot both land. The SQL is the same on both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::workforce::{Post, Rank, WorkerRow};
@@ -225,11 +225,11 @@ pub trait Workforce {
 }
 
 mod workforce_sql {
-    use crate::db::{Backed, DbRow, Query, query};
     use chrono::{DateTime, NaiveDate, Utc};
     use cordon_domain::workforce::{Post, Rank, Spell, WorkerRow, check_spell};
     use cordon_domain::{AreaCode, AreaLevel, AreaPath};
 
+    use crate::db::{Backed, DbRow, Query, query};
     use crate::workforce::*;
     use crate::{Result, StoreError, code_of, level_of};
 

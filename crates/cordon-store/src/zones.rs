@@ -1,7 +1,7 @@
 //! Zones, their history, the profiles that govern them and the proposals headquarters decides.
 //!
 //! The SQL here is the same on both backends (numbered `$n` parameters, `RETURNING`, no
-//! backend-specific functions), so it is written once, in [`zone_store!`], and expanded for each.
+//! backend-specific functions): it is written once, over `db.rs`, for every store of either.
 //! Zone events are only ever inserted: the history of a zone is never rewritten.
 
 use chrono::{DateTime, Utc};
@@ -292,12 +292,12 @@ pub(crate) fn in_scope(t: &str) -> String {
 }
 
 mod zone_sql {
-    use crate::db::{Backed, DbRow, Query, Tx, query};
     use chrono::{DateTime, Utc};
     use cordon_domain::lifecycle::ZoneEvent;
     use cordon_domain::tiers::{NearbyZone, Overlap, find_overlap};
     use cordon_domain::{AreaCode, AreaPath, EventKind, Profile, ZoneCover};
 
+    use crate::db::{Backed, DbRow, Query, Tx, query};
     use crate::zones::*;
     use crate::{Result, StoreError, code_of, level_of};
 

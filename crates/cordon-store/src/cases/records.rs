@@ -1,5 +1,5 @@
 //! What the case store takes and gives: its records, the `Cases` trait, and the selects both
-//! backends share. The SQL that implements it is `case_store!`, beside this file.
+//! backends share. The SQL that implements it is in `sql.rs`, beside this file.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::notice::Transport;

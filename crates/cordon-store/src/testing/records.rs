@@ -1,5 +1,5 @@
 //! What the testing store takes and gives: its records, the `Testing` trait, and the SQL
-//! fragments both backends share. The SQL that implements it is `testing_store!`, beside this file.
+//! fragments both backends share. The SQL that implements it is in `sql.rs`, beside this file.
 
 use chrono::{DateTime, Utc};
 use cordon_domain::testing::Pooling;

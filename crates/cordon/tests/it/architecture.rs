@@ -301,3 +301,27 @@ fn the_binary_only_parses_and_dispatches() {
         "the benchmarks are built only with `bench`"
     );
 }
+
+#[test]
+fn the_store_is_written_without_macros() {
+    let dir = crates_dir().join("cordon-store/src");
+    let with_macros: Vec<String> = sources(&dir)
+        .into_iter()
+        .filter(|f| code_of(&read(f)).contains("macro_rules!"))
+        .map(|f| f.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    assert!(
+        with_macros.is_empty(),
+        "store code written by a macro in {with_macros:?}: write the query once over db.rs, \
+         with the dialects' differences named in db::Dialect"
+    );
+    let sql_per_backend: Vec<String> = ["sqlite.rs", "postgres.rs"]
+        .into_iter()
+        .filter(|f| {
+            let text = code_of(&read(&dir.join(f)));
+            text.contains("impl Store for") || text.contains("impl Import for")
+        })
+        .map(str::to_owned)
+        .collect();
+    assert!(sql_per_backend.is_empty(), "a backend implements the store apart in {sql_per_backend:?}");
+}
