@@ -314,6 +314,17 @@ impl<'a> From<&'a mut Tx> for Ex<'a> {
     }
 }
 
+/// A value both backends decode.
+pub(crate) trait Both:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+impl<T> Both for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
 /// A row of either backend, read column by column.
 #[derive(Debug)]
 pub(crate) enum DbRow {
@@ -322,7 +333,16 @@ pub(crate) enum DbRow {
 }
 
 impl DbRow {
+    /// The whole row as a `T` (a `sqlx::FromRow` type).
+    pub(crate) fn read<T: Row>(&self) -> Result<T> {
+        Ok(match self {
+            DbRow::Sqlite(r) => T::from_row(r)?,
+            DbRow::Postgres(r) => T::from_row(r)?,
+        })
+    }
+
     /// The value of a column (by name or index) as `T`, which both backends decode.
+    /// (`T` may borrow from the row: a `&str` reads a text column without a copy.)
     pub(crate) fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
     where
         I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
@@ -376,7 +396,7 @@ impl Query {
     /// The first column of the first row, if any.
     pub(crate) async fn scalar_optional<'a, T>(self, ex: impl Into<Ex<'a>>) -> Result<Option<T>>
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+        T: Both,
     {
         Ok(self.fetch_optional(ex).await?.map(|r| r.try_get(0)).transpose()?)
     }
@@ -384,7 +404,7 @@ impl Query {
     /// The first column of the first row; an error when there is none.
     pub(crate) async fn scalar_one<'a, T>(self, ex: impl Into<Ex<'a>>) -> Result<T>
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+        T: Both,
     {
         Ok(self.fetch_one(ex).await?.try_get(0)?)
     }
@@ -529,34 +549,17 @@ impl Db {
 
     /// Runs `q`; the rows it changed.
     pub(crate) async fn execute(&self, q: Query) -> Result<u64> {
-        Ok(match self {
-            Db::Sqlite(pool) => q.sqlite().execute(pool).await?.rows_affected(),
-            Db::Postgres(pool) => q.postgres().execute(pool).await?.rows_affected(),
-        })
+        Ok(q.execute(self).await?.rows_affected())
     }
 
-    /// The first row of `q`, if any.
+    /// The first row of `q`, if any, as a `T`.
     pub(crate) async fn fetch_optional<T: Row>(&self, q: Query) -> Result<Option<T>> {
-        Ok(match self {
-            Db::Sqlite(pool) => {
-                q.sqlite().fetch_optional(pool).await?.map(|r| T::from_row(&r)).transpose()?
-            }
-            Db::Postgres(pool) => {
-                q.postgres().fetch_optional(pool).await?.map(|r| T::from_row(&r)).transpose()?
-            }
-        })
+        q.fetch_optional(self).await?.as_ref().map(DbRow::read).transpose()
     }
 
-    /// Every row of `q`.
+    /// Every row of `q`, each as a `T`.
     pub(crate) async fn fetch_all<T: Row>(&self, q: Query) -> Result<Vec<T>> {
-        Ok(match self {
-            Db::Sqlite(pool) => {
-                q.sqlite().fetch_all(pool).await?.iter().map(T::from_row).collect::<Result<_, _>>()?
-            }
-            Db::Postgres(pool) => {
-                q.postgres().fetch_all(pool).await?.iter().map(T::from_row).collect::<Result<_, _>>()?
-            }
-        })
+        q.fetch_all(self).await?.iter().map(DbRow::read).collect()
     }
 }
 
