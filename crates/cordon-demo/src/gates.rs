@@ -277,8 +277,15 @@ pub fn demo_gates(
     }
     // A relative from elsewhere chooses to stay in the sealed building with an elderly parent;
     // another visitor walks into the compound and has not left.
+    // Someone from elsewhere is known at a gate by the ID card they show, not a register id.
+    let by_card = |out: &mut Vec<DemoPassage>, v: &PersonRow| {
+        if let (Some(last), Some(card)) = (out.last_mut(), &v.id_number) {
+            last.person = Some(card.as_str().to_owned());
+        }
+    };
     if let Some(v) = outsiders.first() {
         at(&mut out, 7 * 60 + 15, DOOR, Direction::In, Some(v), None, "照顾独居老人");
+        by_card(&mut out, v);
         out.push(DemoPassage {
             minutes_ago: 7 * 60 + 14,
             confirmed: true,
@@ -287,6 +294,7 @@ pub fn demo_gates(
     }
     if let Some(v) = outsiders.get(1) {
         at(&mut out, 3 * 60 + 30, NORTH, Direction::In, Some(v), None, "探亲");
+        by_card(&mut out, v);
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.minutes_ago));
     DemoGates { gates, passes, passages: out }

@@ -81,3 +81,27 @@ mod tests {
         assert_eq!(mask_name("欧阳娜娜"), "欧阳**");
     }
 }
+
+/// A character free text may not hold: control characters other than a tab or a line break
+/// (NUL, escape: they end strings in other tools and drive terminals) and the invisible format
+/// characters that reorder or hide what is shown (a right-to-left override turns `exe.txt`
+/// into `txt.exe` on a headquarters screen).
+pub fn hidden_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod hidden_tests {
+    use super::hidden_char;
+
+    #[test]
+    fn hidden_characters() {
+        for c in ['\0', '\u{1b}', '\u{7f}', '\u{202e}', '\u{2066}', '\u{200b}', '\u{feff}', '\u{85}'] {
+            assert!(hidden_char(c), "{c:?}");
+        }
+        for c in ['a', '王', '\n', '\t', ' ', '·', '—', '！'] {
+            assert!(!hidden_char(c), "{c:?}");
+        }
+    }
+}

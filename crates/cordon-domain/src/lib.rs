@@ -7,6 +7,7 @@ pub mod area;
 pub mod briefing;
 pub mod cases;
 pub mod chain;
+pub mod disclosure;
 pub mod duplicates;
 pub mod error;
 pub mod format;
@@ -27,6 +28,7 @@ pub mod workforce;
 
 pub use area::{Area, AreaCode, AreaLevel, AreaPath, AreaRow, AreaStats, plan_areas};
 pub use cases::{CaseClass, ContactKind, ContactSource, ContactStatus, Schedule};
+pub use disclosure::{Disclosure, Reach};
 pub use error::DomainError;
 pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};

@@ -221,7 +221,7 @@ pub struct Tag(String);
 impl Tag {
     /// The tags of `formats.md`, with their labels. A deployment may use more (any lowercase
     /// word); these are the ones the product knows how to treat.
-    pub const KNOWN: [(&'static str, &'static str, &'static str); 7] = [
+    pub const KNOWN: [(&'static str, &'static str, &'static str); 8] = [
         ("dialysis", "透析", "dialysis"),
         ("chemotherapy", "化疗", "chemotherapy"),
         ("pregnant", "孕妇", "pregnant"),
@@ -229,6 +229,8 @@ impl Tag {
         ("disabled", "残障", "disabled"),
         ("minor_alone", "无监护未成年人", "minor without a guardian"),
         ("chronic", "慢性病", "chronic illness"),
+        // What a reader without `see_health` sees in place of the health tags (`disclosure`).
+        ("care_needed", "需关照", "needs care"),
     ];
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {

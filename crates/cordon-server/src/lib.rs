@@ -55,6 +55,9 @@ pub struct Config {
     /// Headquarters (the holders of `command` or `review_audit`) must sign in with a second
     /// factor: until they enrol one they may only enrol it.
     pub two_factor_required: bool,
+    /// When the deployment's records begin: no time before it is accepted. None: its first
+    /// zone or case, less a month (`http::bounds`).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -77,6 +80,7 @@ impl Default for Config {
             metrics_token: None,
             behind_proxy: false,
             two_factor_required: false,
+            since: None,
         }
     }
 }
@@ -90,7 +94,7 @@ pub struct AppState {
     /// Every venue-code scan ingested, indexed by the trace engine.
     pub scans: cases::scan_index::ScanIndex,
     /// The key passes are signed with, loaded on first use.
-    pub pass_key: Arc<tokio::sync::OnceCell<Arc<cordon_domain::pass::PassKey>>>,
+    pub pass_key: gates::PassKeyCell,
     /// The units of coverage under zones, kept while the areas and zones stay the same.
     pub units: workforce::UnitsCell,
     /// Failed sign-ins per account, for the lockout.
@@ -101,6 +105,10 @@ pub struct AppState {
     pub pseudonym_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
     /// What time it is for the services.
     pub clock: Clock,
+    /// Look-ups of people from elsewhere at gates, for their throttle.
+    pub gate_lookups: gates::GateLookups,
+    /// The deployment's earliest record, for the bounds on times sent.
+    pub earliest: http::bounds::EarliestCell,
 }
 
 /// What time it is for the services: the system's clock when serving; a clock the caller sets
@@ -146,6 +154,8 @@ impl AppState {
             dashboards: Default::default(),
             pseudonym_key: Default::default(),
             clock: Clock::default(),
+            earliest: Default::default(),
+            gate_lookups: Default::default(),
         }
     }
 
@@ -223,6 +233,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
         .merge(page_routes())
         .route("/metrics", axum::routing::get(dashboard::metrics::scrape))
         .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::guard::inputs))
         .layer(axum::middleware::from_fn(http::metrics::track))
         .layer(axum::middleware::from_fn(http::guard::csrf_check))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -4,8 +4,7 @@
 //! through here.
 
 use chrono::Datelike;
-use cordon_domain::format::mask_middle;
-use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Right, Sex};
+use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Sex};
 use cordon_store::{AreaNode, PersonRecord, User};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -35,8 +34,10 @@ pub struct TagView {
     pub label_en: String,
 }
 
-pub fn tag_views(p: &PersonRecord) -> Vec<TagView> {
-    p.tags
+/// The person's tags as this user may see them (`cordon_domain::disclosure`).
+pub fn tag_views(user: &User, p: &PersonRecord) -> Vec<TagView> {
+    user.disclosure()
+        .tags(&p.tags)
         .iter()
         .map(|t| TagView {
             code: t.as_str().to_owned(),
@@ -79,6 +80,7 @@ pub async fn summaries(
     let ids: Vec<PersonId> = people.iter().map(|p| p.person_id.clone()).collect();
     state.store.audit_reads(user, &ids, route, state.now()).await?;
     let this_year = state.now().year();
+    let shown = user.disclosure();
     Ok(people
         .iter()
         .map(|p| PersonSummary {
@@ -87,10 +89,10 @@ pub async fn summaries(
             sex: p.sex,
             birth_year: p.birth_year,
             age: p.birth_year.map(|y| this_year - y),
-            phone: p.phone.as_deref().filter(|_| user.may(Right::SeePhone)).map(|s| mask_middle(s, 3, 4)),
+            phone: shown.phone(p.phone.as_deref()),
             household: p.household.clone(),
             address: address(&areas, &p.path),
-            tags: tag_views(p),
+            tags: tag_views(user, p),
         })
         .collect())
 }

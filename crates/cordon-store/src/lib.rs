@@ -202,6 +202,11 @@ impl User {
     pub fn may(&self, right: cordon_domain::Right) -> bool {
         self.rights.has(right)
     }
+
+    /// What this user may see of a person: every view of one takes its fields through it.
+    pub fn disclosure(&self) -> cordon_domain::Disclosure {
+        cordon_domain::Disclosure::new(self.rights)
+    }
 }
 
 #[derive(Debug, Clone)]

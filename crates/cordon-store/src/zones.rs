@@ -212,6 +212,9 @@ pub trait Zones: Send + Sync {
 
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// When the deployment's records begin: the earliest start of a zone or infectious period
+    /// of a case; none in an empty store.
+    async fn earliest_record(&self) -> Result<Option<DateTime<Utc>>>;
 
     /// Draws a zone, with its first event. Refuses an area outside `scope` or unknown
     /// (`NotFound`) and an overlap with an active zone (`Conflict`).
@@ -579,6 +582,14 @@ mod zone_sql {
                 .fetch_optional(self.db())
                 .await?;
             Ok(r.map(|r| r.try_get("value")).transpose()?)
+        }
+
+        async fn earliest_record(&self) -> Result<Option<DateTime<Utc>>> {
+            let zone: Option<DateTime<Utc>> =
+                query("SELECT MIN(started_at) FROM zones").scalar_one(self.db()).await?;
+            let case: Option<DateTime<Utc>> =
+                query("SELECT MIN(infectious_from) FROM cases").scalar_one(self.db()).await?;
+            Ok(zone.into_iter().chain(case).min())
         }
 
         async fn set_setting(&self, key: &str, value: &str) -> Result<()> {

@@ -15,6 +15,12 @@ pub enum KeysCommand {
     /// it can be run again, with the server serving). Afterwards the older keys are no longer
     /// needed by this database.
     Rotate(crate::common::DbArg),
+    /// A new pass-signing key (更换通行证签名密钥): every pass token signed before is refused
+    /// at the gates from now on, and the active passes are reissued under the new key (same
+    /// pass, new QR code: print or send them again). Run it when a token may have been read by
+    /// someone who should not hold it. A running server takes the key within half a minute;
+    /// gate devices checking offline need the new public key it prints.
+    Passes(crate::common::DbArg),
 }
 
 pub async fn run(cmd: KeysCommand) -> Result<()> {
@@ -38,6 +44,18 @@ pub async fn run(cmd: KeysCommand) -> Result<()> {
                 ring.current(),
                 ring.ids().join(", ")
             );
+            Ok(())
+        }
+        KeysCommand::Passes(db) => {
+            let store = crate::common::open(&db.url(crate::common::DEFAULT_DB)).await?;
+            let state = cordon_server::AppState::new(store, cordon_server::Config::default());
+            let done = cordon_server::gates::rotate_pass_key(&state).await?;
+            println!(
+                "a new key signs the passes: every earlier token is refused; {} active passes reissued \
+                 (their QR codes changed: print or send them again from the passes page)",
+                done.reissued
+            );
+            println!("the gate devices' public key is now {}", done.public_key);
             Ok(())
         }
         KeysCommand::Rotate(db) => {

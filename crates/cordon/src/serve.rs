@@ -36,6 +36,16 @@ pub(crate) struct ListenArgs {
     /// `cordon serve` requires it unless told `optional`; the demo leaves it optional.
     #[arg(long, env = "CORDON_TWO_FACTOR", value_parser = ["required", "optional"])]
     pub(crate) two_factor: Option<String>,
+    /// The first day of this deployment's records (YYYY-MM-DD): no time before it is accepted.
+    /// Without it, the first zone or case less a month.
+    #[arg(long, env = "CORDON_SINCE", value_parser = parse_since)]
+    pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_since(s: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
+    let day = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date: write YYYY-MM-DD"))?;
+    Ok(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(14))
 }
 
 /// Reads the metrics token file: one line of at least 16 characters.
@@ -83,6 +93,7 @@ pub(crate) async fn serve(
         metrics_token,
         behind_proxy: listen.behind_proxy,
         two_factor_required: listen.two_factor.as_deref().map_or(two_factor_by_default, |t| t == "required"),
+        since: listen.since,
         ..Default::default()
     };
     retention::warn_if_due(&*store).await?;

@@ -33,9 +33,32 @@ struct LoginQuery {
     next: Option<String>,
 }
 
-async fn login_page(PageLang { lang, jar }: PageLang, Query(q): Query<LoginQuery>) -> Response {
-    let page = Page::new(lang, None, "/login");
-    let next = safe_next(q.next.as_deref()).to_owned();
+/// The sign-in form's cookie (kept if the browser has one) and the token the form carries.
+fn login_form(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    use crate::http::guard::{LOGIN_COOKIE, csrf_token};
+    let value = jar
+        .get(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(auth::new_token);
+    let cookie = axum_extra::extract::cookie::Cookie::build((LOGIN_COOKIE, value.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(axum_extra::extract::cookie::SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .build();
+    (jar.add(cookie), csrf_token(&value))
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    PageLang { lang, jar }: PageLang,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let mut page = Page::new(lang, None, "/login");
+    let (jar, token) = login_form(&state, jar);
+    page.csrf = token;
+    let next = safe_next(q.next.as_deref());
     let t = LoginTemplate { page, next, failed: false, code_asked: false, username: String::new() };
     (jar, render(&t)).into_response()
 }
@@ -62,11 +85,13 @@ async fn login_submit(
     match crate::account::login(&state, &form.username, &form.password, form.code.as_deref(), from).await {
         Ok((token, _)) => {
             let jar = jar.add(auth::session_cookie(&state, token));
-            (jar, Redirect::to(safe_next(form.next.as_deref()))).into_response()
+            (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
         }
         Err(e @ (ApiError::BadLogin | ApiError::BadCode | ApiError::TwoFactorCode)) => {
-            let page = Page::new(lang, None, "/login");
-            let next = safe_next(form.next.as_deref()).to_owned();
+            let mut page = Page::new(lang, None, "/login");
+            let (jar, token) = login_form(&state, jar);
+            page.csrf = token;
+            let next = safe_next(form.next.as_deref());
             // Asked for the code: the form comes back with the code's field first.
             let (failed, code_asked) = match e {
                 ApiError::TwoFactorCode => (false, true),
@@ -75,7 +100,7 @@ async fn login_submit(
             };
             let username = if code_asked { form.username.clone() } else { String::new() };
             let t = LoginTemplate { page, next, failed, code_asked, username };
-            (StatusCode::UNAUTHORIZED, render(&t)).into_response()
+            (StatusCode::UNAUTHORIZED, jar, render(&t)).into_response()
         }
         Err(e @ ApiError::TooManyAttempts(_)) => {
             let page = Page::new(lang, None, "/login");

@@ -732,6 +732,14 @@ pub async fn update_contact(
 ) -> Result<ContactView, ApiError> {
     require_view(user)?;
     let current = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    // A contact is seen from the case's areas too, but changed only by the areas they live in:
+    // their own community quarantines and releases them. One not in the register (a visitor)
+    // is followed up by the case's team.
+    if current.path.as_ref().is_some_and(|home| !user.scope_path.contains(home)) {
+        return Err(ApiError::Forbidden(
+            "this contact lives outside your areas: the team of the area they live in follows them up".into(),
+        ));
+    }
     if status == ContactStatus::BecameCase {
         return Err(ApiError::invalid("status", "a contact becomes a case when a case is opened for them"));
     }

@@ -16,7 +16,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use cordon_domain::format::spreadsheet_cell;
-use cordon_domain::{AreaPath, Pseudonyms, Right};
+use cordon_domain::{AreaPath, Pseudonyms, Reach, Right};
 use cordon_store::{ContactQuery, NeedQuery, NewExport, PassageQuery, User, ZoneQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -258,18 +258,29 @@ impl Export {
         }
     }
 
-    fn name(&self, id: &str, name: &str) -> String {
+    /// The name as the API shows it to this exporter (`Disclosure::name`: in full inside their
+    /// areas, masked for someone at their gate, none beyond), or the person's pseudonym.
+    fn name(&self, id: &str, name: &str, reach: Reach) -> String {
         match &self.names {
             Some(p) => p.person(id),
-            None => name.to_owned(),
+            None => self.user.disclosure().name(name, reach).unwrap_or_default(),
         }
     }
 
-    /// Empty under pseudonyms, and for an exporter without `see_phone`.
+    /// Masked as the API shows it (`139****0000`); empty under pseudonyms and for an exporter
+    /// without `see_phone`.
     fn phone(&self, phone: Option<&str>) -> String {
-        match (&self.names, phone) {
-            (None, Some(p)) if self.user.may(Right::SeePhone) => p.to_owned(),
-            _ => String::new(),
+        match &self.names {
+            None => self.user.disclosure().phone(phone).unwrap_or_default(),
+            Some(_) => String::new(),
+        }
+    }
+
+    /// Whether a person living at `home` is of the exporter's areas.
+    fn reach(&self, home: Option<&AreaPath>, faced: Reach) -> Reach {
+        match home {
+            Some(h) if self.user.scope_path.contains(h) => Reach::Inside,
+            _ => faced,
         }
     }
 
@@ -331,25 +342,27 @@ impl Export {
                 let t = std::time::Instant::now();
                 self.addresses(&buildings).await?;
                 self.timing[1] += t.elapsed();
+                let shown = self.user.disclosure();
                 let rows: Vec<Vec<String>> = people
                     .iter()
                     .map(|(p, door)| {
                         let id = p.person_id.as_str();
+                        // The register is read inside the exporter's areas: every row is theirs.
                         vec![
                             self.person(id),
-                            self.name(id, &p.name),
+                            self.name(id, &p.name, Reach::Inside),
                             match (&self.names, &p.id_number) {
                                 (_, None) => String::new(),
                                 _ if !self.user.may(Right::SeeIdNumber) => String::new(),
                                 (Some(n), Some(x)) => n.id_number(x),
-                                (None, Some(x)) => x.clone(),
+                                (None, x) => shown.id_number(x.as_deref()).unwrap_or_default(),
                             },
                             self.phone(p.phone.as_deref()),
                             p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
                             word(&p.sex),
                             p.household.to_string(),
                             self.address_of(&p.path, door),
-                            p.tags.to_stored(),
+                            shown.tags(&p.tags).iter().map(|t| t.as_str()).collect::<Vec<_>>().join(";"),
                         ]
                     })
                     .collect();
@@ -389,7 +402,9 @@ impl Export {
                             word(&p.subject),
                             p.person_id.as_deref().map(|i| self.person(i)).unwrap_or_default(),
                             match (&p.person_id, &p.name) {
-                                (Some(i), Some(n)) => self.name(i, n),
+                                (Some(i), Some(n)) => {
+                                    self.name(i, n, self.reach(p.home.as_ref(), Reach::Faced))
+                                }
                                 _ => String::new(),
                             },
                             p.pass_id.clone().unwrap_or_default(),
@@ -515,8 +530,10 @@ async fn whole(
             let q = ContactQuery { limit: cap, ..Default::default() };
             let contacts = state.store.contacts(scope, &q).await?;
             if ex.names.is_none() {
+                // Only the contacts of the exporter's areas are named, so only they are read.
                 let ids: Vec<_> = contacts
                     .iter()
+                    .filter(|c| ex.reach(c.path.as_ref(), Reach::Outside) == Reach::Inside)
                     .filter_map(|c| cordon_domain::PersonId::parse(&c.person_id).ok())
                     .collect();
                 state.store.audit_reads(user, &ids, ex.route, state.now()).await?;
@@ -528,7 +545,10 @@ async fn whole(
                         c.id.to_string(),
                         c.case_id.to_string(),
                         ex.person(&c.person_id),
-                        c.name.as_deref().map(|n| ex.name(&c.person_id, n)).unwrap_or_default(),
+                        c.name
+                            .as_deref()
+                            .map(|n| ex.name(&c.person_id, n, ex.reach(c.path.as_ref(), Reach::Outside)))
+                            .unwrap_or_default(),
                         word(&c.kind),
                         word(&c.source),
                         ex.person(&c.via_person_id),

@@ -15,7 +15,7 @@ use cordon_domain::gates::{
     Direction, GateRule, Movement, Outcome, PassKind, PassShown, Passage, RuleId, Standing, Subject, decide,
 };
 use cordon_domain::pass::{PassClaims, PassKey, TokenError, verify};
-use cordon_domain::{AreaCode, AreaPath, Right, Tier};
+use cordon_domain::{AreaCode, AreaPath, Reach, Right, Tier};
 use cordon_store::{
     GateRecord, GateSubject, NewGate, NewPass, NewPassage, PassRecord, PassageQuery, PassageRecord, Recorded,
     User,
@@ -43,15 +43,74 @@ pub fn may_manage(user: &User) -> bool {
     user.may(Right::ManageGates)
 }
 
-/// The server's pass key: from the configuration (a key file), else kept in the settings
-/// table, made on first use.
-pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
-    state
-        .pass_key
-        .get_or_try_init(|| async {
-            if let Some(secret) = state.config.pass_secret {
-                return Ok(Arc::new(PassKey::from_secret(&secret.0)));
+/// Reading passes and their signed tokens: a token shown at a gate opens it, so only the roles
+/// that check passes (`keep_gate`) or issue them (`manage_gates`) may hold one.
+pub fn may_read_passes(user: &User) -> bool {
+    may_keep_gate(user) || may_manage(user)
+}
+
+fn refuse_passes() -> ApiError {
+    ApiError::Forbidden("reading passes needs the keep_gate or manage_gates right".into())
+}
+
+/// Look-ups of people from elsewhere a user, and a gate, may make in a window: a gate on a
+/// main road meets many, a walk through the register meets more. Past either, the look-up is
+/// refused and headquarters is told (a warning in the log and `cordon_gate_lookup_flags_total`).
+const LOOKUPS_PER_USER: u32 = 120;
+const LOOKUPS_PER_GATE: u32 = 300;
+const LOOKUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Counts of look-ups of people from elsewhere, by user and by gate, in the current window.
+#[derive(Clone, Default)]
+pub struct GateLookups(
+    Arc<std::sync::Mutex<std::collections::HashMap<(bool, i64), (u32, std::time::Instant)>>>,
+);
+
+impl GateLookups {
+    fn count(&self, user: &User, gate_id: i64) -> Result<(), ApiError> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, limit) in [((true, user.id), LOOKUPS_PER_USER), ((false, gate_id), LOOKUPS_PER_GATE)] {
+            let entry = counts.entry(key).or_insert((0, std::time::Instant::now()));
+            if entry.1.elapsed() >= LOOKUP_WINDOW {
+                *entry = (0, std::time::Instant::now());
             }
+            if entry.0 >= limit {
+                let wait = (LOOKUP_WINDOW - entry.1.elapsed()).as_secs().max(1);
+                metrics::counter!("cordon_gate_lookup_flags_total").increment(1);
+                tracing::warn!(user = %user.username, gate_id, by_user = key.0, limit,
+                    "unusual rate of look-ups of people from elsewhere at a gate: refused, flagged to headquarters");
+                return Err(ApiError::TooManyAttempts(wait));
+            }
+        }
+        for key in [(true, user.id), (false, gate_id)] {
+            if let Some(e) = counts.get_mut(&key) {
+                e.0 += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How long a server trusts the pass key it read from the database: a key rotated by
+/// `cordon keys passes` is signing within this time, without a restart.
+const PASS_KEY_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The pass key as last read, and when.
+#[derive(Clone, Default)]
+pub struct PassKeyCell(Arc<tokio::sync::Mutex<Option<(std::time::Instant, Arc<PassKey>)>>>);
+
+/// The server's pass key: from the configuration (a key file), else kept in the settings
+/// table, made on first use and read again every half minute (so a rotation takes hold).
+pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
+    let mut cell = state.pass_key.0.lock().await;
+    if let Some((read, key)) = cell.as_ref()
+        && (state.config.pass_secret.is_some() || read.elapsed() < PASS_KEY_FRESH)
+    {
+        return Ok(key.clone());
+    }
+    let key = match state.config.pass_secret {
+        Some(secret) => PassKey::from_secret(&secret.0),
+        None => {
             let stored = state.store.setting(KEY_SETTING).await?;
             let secret = match stored.as_deref().map(hex::decode) {
                 Some(Ok(bytes)) => bytes
@@ -59,17 +118,62 @@ pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
                     .map_err(|_| ApiError::Internal("the stored pass key is not 32 bytes".into()))?,
                 Some(Err(_)) => return Err(ApiError::Internal("the stored pass key is not hex".into())),
                 None => {
-                    let mut secret = [0u8; 32];
-                    rand::fill(&mut secret);
+                    let secret = new_pass_secret();
                     state.store.set_setting(KEY_SETTING, &hex::encode(secret)).await?;
-                    tracing::info!("made a pass signing key and kept it in the database (--pass-key-file gives one from a file)");
+                    tracing::info!(
+                        "made a pass signing key and kept it in the database (--pass-key-file gives one from a file)"
+                    );
                     secret
                 }
             };
-            Ok(Arc::new(PassKey::from_secret(&secret)))
-        })
-        .await
-        .cloned()
+            PassKey::from_secret(&secret)
+        }
+    };
+    let key = Arc::new(key);
+    *cell = Some((std::time::Instant::now(), key.clone()));
+    Ok(key)
+}
+
+fn new_pass_secret() -> [u8; 32] {
+    let mut secret = [0u8; 32];
+    rand::fill(&mut secret);
+    secret
+}
+
+/// What a rotation of the pass key did.
+#[derive(Debug, Clone)]
+pub struct PassKeyRotation {
+    /// The new public key, for the gate devices that check passes offline.
+    pub public_key: String,
+    /// The passes still to be used: their tokens are signed anew (their QR codes change), and
+    /// every token signed before is refused.
+    pub reissued: usize,
+}
+
+/// 更换通行证签名密钥: a new key signs every pass from now on, so a token read by someone who
+/// should not have held it opens no gate. The active passes keep their ids, holders and windows;
+/// their tokens (signed from the pass when read) are new, to be printed or sent again. A
+/// deployment that signs with a key file (`--pass-key-file`) rotates by writing a new file.
+pub async fn rotate_pass_key(state: &AppState) -> Result<PassKeyRotation, ApiError> {
+    if state.config.pass_secret.is_some() {
+        return Err(ApiError::Conflict(
+            "passes are signed with a key file: write a new one (openssl rand -hex 32) and restart".into(),
+        ));
+    }
+    let secret = new_pass_secret();
+    state.store.set_setting(KEY_SETTING, &hex::encode(secret)).await?;
+    let key = Arc::new(PassKey::from_secret(&secret));
+    *state.pass_key.0.lock().await = Some((std::time::Instant::now(), key.clone()));
+    let now = state.now();
+    let reissued = state
+        .store
+        .passes(&AreaPath::root(), u32::MAX)
+        .await?
+        .iter()
+        .filter(|p| p.revoked_at.is_none() && p.valid_until > now && !(p.one_time && p.used_at.is_some()))
+        .count();
+    tracing::warn!(reissued, "the pass signing key was rotated: every earlier token is refused");
+    Ok(PassKeyRotation { public_key: key.public_base64(), reissued })
 }
 
 // ---- views ----
@@ -205,7 +309,7 @@ impl PassageView {
             gate_name: p.gate_name.clone(),
             direction: p.direction,
             subject: p.subject,
-            name: p.name.as_deref().map(|n| if inside { n.to_owned() } else { mask_name(n) }),
+            name: p.name.as_deref().and_then(|n| reader.disclosure().name(n, faced(inside))),
             pass_id: p.pass_id.clone(),
             outcome: p.outcome,
             rule: p.rule,
@@ -474,6 +578,9 @@ async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, ApiErro
 }
 
 pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, ApiError> {
+    if !may_read_passes(user) {
+        return Err(refuse_passes());
+    }
     let mut out = Vec::new();
     for p in state.store.passes(&user.scope_path, 500).await? {
         out.push(pass_view(state, &p).await?);
@@ -482,6 +589,9 @@ pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, ApiE
 }
 
 pub async fn pass(state: &AppState, user: &User, id: &str) -> Result<PassView, ApiError> {
+    if !may_read_passes(user) {
+        return Err(refuse_passes());
+    }
     let p = state
         .store
         .pass(id)
@@ -676,9 +786,30 @@ pub async fn decide_at(
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
         .or_else(|| record.as_ref().and_then(|p| p.person_id.clone()));
+    let by_pass = req.person.as_deref().map(str::trim).is_none_or(str::is_empty);
     let subject = match &key {
         Some(k) => match state.store.gate_subject(k).await? {
-            Some(s) => Some(s),
+            // Someone from elsewhere is known by what they present (the ID number on their
+            // card, their pass), never by a register id typed in: ids are sequential, and a
+            // gate would answer anyone's standing to whoever walks them.
+            Some(s)
+                if !by_pass
+                    && !user.scope_path.contains(&s.person.path)
+                    && s.person.person_id.as_str() == k.as_str() =>
+            {
+                passage.rule = RuleId::UnknownPerson;
+                passage.note = join_note(
+                    "住在辖区外的人请核验身份证或通行证 / someone from elsewhere: check their ID card or pass",
+                    &passage.note,
+                );
+                return finish(state, user, passage, None, None).await;
+            }
+            Some(s) => {
+                if !user.scope_path.contains(&s.person.path) {
+                    state.gate_lookups.count(user, gate.id)?;
+                }
+                Some(s)
+            }
             None => {
                 passage.rule = RuleId::UnknownPerson;
                 passage.note =
@@ -777,6 +908,11 @@ fn join_note(found: &str, typed: &str) -> String {
     if typed.is_empty() { found.to_owned() } else { format!("{found} · {typed}") }
 }
 
+/// How a person met at a gate stands to its keeper: of their areas, or faced from elsewhere.
+fn faced(inside: bool) -> Reach {
+    if inside { Reach::Inside } else { Reach::Faced }
+}
+
 /// An id as a log may show it: enough to recognise a typo, not enough to identify anyone.
 fn mask_key(k: &str) -> String {
     cordon_domain::format::mask_middle(k, 2, 2)
@@ -801,11 +937,10 @@ fn view(
         reason_zh: zh.to_owned(),
         reason_en: en.to_owned(),
         person: subject.map(|s| GatePersonView {
-            name: if user.scope_path.contains(&s.person.path) {
-                s.person.name.clone()
-            } else {
-                mask_name(&s.person.name)
-            },
+            name: user
+                .disclosure()
+                .name(&s.person.name, faced(user.scope_path.contains(&s.person.path)))
+                .unwrap_or_default(),
             standing: kept.standing,
             home_tier: kept.home_tier,
             lives_inside: kept.lives_inside,
@@ -971,7 +1106,7 @@ pub async fn presence_at(
         let covered = r.pass_until.is_some_and(|u| u > now) && !r.pass_revoked;
         let name = match (&r.name, &r.home, &r.pass_holder) {
             (Some(n), Some(h), _) if user.scope_path.contains(h) => n.clone(),
-            (Some(n), _, _) => mask_name(n),
+            (Some(n), _, _) => user.disclosure().name(n, Reach::Faced).unwrap_or_default(),
             (None, _, Some(holder)) => holder.clone(),
             _ => String::new(),
         };

@@ -3,6 +3,7 @@
 //! metrics of every request, and the OpenAPI document's frame. No use case lives here.
 
 pub mod auth;
+pub mod bounds;
 pub mod error;
 pub mod guard;
 pub mod metrics;

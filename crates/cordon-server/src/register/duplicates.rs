@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use cordon_domain::duplicates::DuplicateReason;
-use cordon_domain::format::mask_middle;
 use cordon_domain::{PersonId, Right};
 use cordon_store::{MergeRecord, PersonMerge, PersonRecord, User};
 use serde::{Deserialize, Serialize};
@@ -57,12 +56,8 @@ pub async fn find(
     }
     let pairs = state.store.duplicate_people(&user.scope_path, limit.clamp(1, 500)).await?;
     let people: Vec<PersonRecord> = pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect();
-    let ids: Vec<Option<String>> = people
-        .iter()
-        .map(|p| {
-            p.id_number.as_deref().filter(|_| user.may(Right::SeeIdNumber)).map(|s| mask_middle(s, 4, 4))
-        })
-        .collect();
+    let ids: Vec<Option<String>> =
+        people.iter().map(|p| user.disclosure().id_number(p.id_number.as_deref())).collect();
     let shown = summaries(state, user, &people, route).await?;
     let mut sides =
         shown.into_iter().zip(ids).map(|(summary, id_number)| DuplicateSide { summary, id_number });

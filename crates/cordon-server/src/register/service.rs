@@ -1,6 +1,5 @@
 //! The register: areas and the people in their households, as a reader of some areas sees them.
 
-use cordon_domain::format::mask_middle;
 use cordon_domain::{PersonId, Right};
 use cordon_store::{PeopleQuery, PersonRecord, User};
 use serde::Serialize;
@@ -47,6 +46,16 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
     Ok(PeopleQuery::NamePrefix(q.to_owned()))
 }
 
+/// Reading people by name needs a right that opens one of their fields: the lab, which works on
+/// tubes, and any role without one may not walk the register.
+pub fn may_read_people(user: &User) -> bool {
+    [Right::SeeIdNumber, Right::SeePhone, Right::SeeHealth].into_iter().any(|r| user.may(r))
+}
+
+fn refuse_reading() -> ApiError {
+    ApiError::Forbidden("reading the register needs the see_phone, see_id_number or see_health right".into())
+}
+
 pub async fn search(
     state: &AppState,
     user: &User,
@@ -64,6 +73,9 @@ pub(crate) async fn search_by(
     limit: u32,
     route: &str,
 ) -> Result<SearchResult, ApiError> {
+    if !may_read_people(user) {
+        return Err(refuse_reading());
+    }
     let limit = limit.clamp(1, 200);
     let mut found = state.store.search_people(&user.scope_path, query, limit + 1).await?;
     let truncated = found.len() > limit as usize;
@@ -100,6 +112,9 @@ pub async fn person_view(
     id: &str,
     route: &str,
 ) -> Result<PersonView, ApiError> {
+    if !may_read_people(user) {
+        return Err(refuse_reading());
+    }
     let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
     let (person, glass_break) = match state.store.person(&user.scope_path, &id).await? {
         Some(person) => (person, None),
@@ -121,8 +136,7 @@ pub async fn person_view(
             .await?;
         household.into_iter().filter(|p| p.person_id != person.person_id).collect()
     };
-    let id_number =
-        person.id_number.as_deref().filter(|_| user.may(Right::SeeIdNumber)).map(|s| mask_middle(s, 4, 4));
+    let id_number = user.disclosure().id_number(person.id_number.as_deref());
     let effective_tier =
         crate::zones::marks_of(state, std::slice::from_ref(&person.path)).await?.remove(0).covering;
     // One address look-up and one audit insert for the person and their household together.

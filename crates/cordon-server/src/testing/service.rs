@@ -44,6 +44,12 @@ pub fn may_report(user: &User) -> bool {
     user.may(Right::ReportResults)
 }
 
+/// Reading a round's figures, its sweep list and its tasks (who is held for a retest): a testing
+/// right of any kind. The round list (the schedule) is open to every signed-in worker.
+pub fn may_follow(user: &User) -> bool {
+    may_plan(user) || may_sample(user) || may_report(user)
+}
+
 fn forbid(what: &str) -> ApiError {
     ApiError::Forbidden(format!("{what} is not part of your role"))
 }
@@ -378,6 +384,9 @@ pub async fn round_detail(
     id: i64,
     focus: Option<&str>,
 ) -> Result<RoundDetail, ApiError> {
+    if !may_follow(user) {
+        return Err(forbid("following a testing round"));
+    }
     let round = state.store.round(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
     let (focus_code, focus_name, focus_path, residents) = focus_of(state, user, &round, focus).await?;
     let totals = TotalsView::of(residents, state.store.round_totals(id, &focus_path).await?);
@@ -871,6 +880,9 @@ pub async fn tasks(
     open_only: bool,
     limit: u32,
 ) -> Result<Vec<TaskView>, ApiError> {
+    if !may_follow(user) {
+        return Err(forbid("reading testing tasks"));
+    }
     let t = state.store.test_tasks(&user.scope_path, &TaskQuery { round_id, open_only, limit }).await?;
     task_views(state, user, &t, "GET /api/v1/testing-tasks").await
 }
@@ -900,6 +912,9 @@ pub async fn sweep(
     area: Option<&str>,
     limit: u32,
 ) -> Result<SweepView, ApiError> {
+    if !may_follow(user) {
+        return Err(forbid("the sweep list"));
+    }
     let round = state.store.round(&user.scope_path, round_id).await?.ok_or(ApiError::NotFound)?;
     let (code, name, path, _) = focus_of(state, user, &round, area).await?;
     let (people, total) = state.store.sweep(round_id, &path, limit).await?;

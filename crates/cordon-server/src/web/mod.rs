@@ -200,12 +200,36 @@ pub(crate) fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only a path on this site: never `//evil.example` or `https://…`.
-pub(crate) fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
+/// Where a `next` or `back` parameter may lead: a path on this site, else `/`. Parsed, not
+/// pattern-matched: an absolute path (`/` then not `/`), with no control, space, format
+/// (right-to-left override) or backslash character anywhere — browsers drop tabs and newlines
+/// and read `\\` as `/`, so `/<TAB>/evil.example` would leave the site — and every other
+/// character percent-encoded, so the answer's `Location` header is always valid.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    next.and_then(local_path).unwrap_or_else(|| "/".to_owned())
+}
+
+fn local_path(n: &str) -> Option<String> {
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if cordon_domain::format::hidden_char(c) || c.is_whitespace() || c == '\\' {
+            return None;
+        }
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
     }
+    let rest = out.strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    out.parse::<axum::http::uri::PathAndQuery>().ok()?;
+    Some(out)
 }
 
 pub(crate) fn render(t: &impl Template) -> Response {
@@ -264,5 +288,39 @@ pub(crate) fn back(
     match r {
         Ok(to) => (jar, Redirect::to(&to)).into_response(),
         Err(e) => error_page(page, jar, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for (given, led) in [
+            ("/zones/3?tier=sealed", "/zones/3?tier=sealed"),
+            ("/people?q=王", "/people?q=%E7%8E%8B"),
+            ("/\t/evil.example/x", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\nX", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("https://evil.example", "/"),
+            ("evil.example", "/"),
+            ("/\u{202e}gpj.exe", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(safe_next(Some(given)), led, "{given:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_next_is_a_local_header_value(s in "\\PC*|[/\\\\\t\n ]{0,3}[a-z./\\\\]{0,8}") {
+            let led = safe_next(Some(&s));
+            proptest::prop_assert!(led.starts_with('/') && !led.starts_with("//"), "{led:?}");
+            proptest::prop_assert!(led.bytes().all(|b| b.is_ascii_graphic()), "{led:?}");
+            proptest::prop_assert!(axum::http::HeaderValue::from_str(&led).is_ok());
+        }
     }
 }

@@ -518,7 +518,7 @@ async fn positive_submit(
         )
         .await?;
         Ok(if let (true, Some(back)) = (out.proposals.is_empty(), f.back.as_deref()) {
-            crate::web::safe_next(Some(back)).to_owned()
+            crate::web::safe_next(Some(back))
         } else if out.proposals.is_empty() && out.zones_reset.len() == 1 {
             format!("/zones/{}", out.zones_reset[0])
         } else {

@@ -94,9 +94,11 @@ async fn a_flood_from_one_address(s: &Server) {
     assert_eq!(r.status(), 429, "the right password, from the flooding address");
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "too_many_attempts");
     // The web form is the same door.
-    let r = client()
+    let c = client();
+    let csrf = s.login_csrf(&c).await;
+    let r = c
         .post(format!("{}/login", s.base))
-        .form(&[("username", "admin"), ("password", support::PASSWORD)])
+        .form(&[("username", "admin"), ("password", support::PASSWORD), ("csrf", &csrf)])
         .send()
         .await
         .unwrap();
@@ -158,9 +160,15 @@ async fn pages_need_a_session(s: &Server) {
     let r = c.get(format!("{}/areas/150100", s.base)).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=/areas/150100");
+    let csrf = s.login_csrf(&c).await;
     let r = c
         .post(format!("{}/login", s.base))
-        .form(&[("username", "xincheng"), ("password", support::PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("username", "xincheng"),
+            ("password", support::PASSWORD),
+            ("next", "//evil.example/"),
+            ("csrf", &csrf),
+        ])
         .send()
         .await
         .unwrap();

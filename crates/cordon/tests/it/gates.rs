@@ -143,7 +143,19 @@ async fn seeded_day_and_live_decisions(s: &Server) {
     // Someone from another community enters the sealed building: asked, then confirmed; they
     // now stay under the sealed building's rule wherever they go.
     let visitor = clear_resident(s, &admin, "150102001002002", 0).await;
+    // By a register id typed in, the gate tells nothing of them (ids are sequential: a gate
+    // would answer anyone's standing); they are known by the ID card they show.
     let d = decide(s, &cadre, door, json!({"direction": "in", "person": visitor})).await;
+    assert_eq!((d["outcome"].as_str(), d["rule"].as_str()), (Some("refused"), Some("unknown_person")), "{d}");
+    assert!(d["person"].is_null(), "{d}");
+    let store = crate::support::connect(&s.db.url).await;
+    let card = store
+        .person(&cordon_domain::AreaPath::root(), &cordon_domain::PersonId::parse(&visitor).unwrap())
+        .await
+        .unwrap()
+        .and_then(|p| p.id_number)
+        .expect("the visitor's ID number");
+    let d = decide(s, &cadre, door, json!({"direction": "in", "person": card})).await;
     assert_eq!(
         (d["outcome"].as_str(), d["rule"].as_str()),
         (Some("ask_confirmation"), Some("confirm_staying")),
@@ -154,7 +166,7 @@ async fn seeded_day_and_live_decisions(s: &Server) {
         d["person"]["name"].as_str().unwrap().contains('*'),
         "someone from outside the cadre's areas, masked: {d}"
     );
-    let d = decide(s, &cadre, door, json!({"direction": "in", "person": visitor, "confirmed": true})).await;
+    let d = decide(s, &cadre, door, json!({"direction": "in", "person": card, "confirmed": true})).await;
     assert_eq!((d["outcome"].as_str(), d["rule"].as_str()), (Some("allowed"), Some("confirmed_staying")));
     assert_eq!(d["confirmed"], true);
     // Met at a gate of an open compound elsewhere: their (stay's) zone keeps them in.

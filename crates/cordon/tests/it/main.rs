@@ -12,6 +12,7 @@ mod duplicates;
 mod faults;
 mod gates;
 mod hostile;
+mod leaks;
 mod matrix;
 mod needs;
 mod privacy;

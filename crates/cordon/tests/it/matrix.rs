@@ -271,22 +271,58 @@ async fn nothing_leaks(s: &Server) {
         }
     }
 
-    // The demo's own users, every role: no read fails.
+    // The demo's own users, every role: no read fails, and none shows a field beyond the
+    // user's rights (`Shown::check`), in any answer, page or export.
+    let secrets = Secrets::of(s).await;
     for user in DEMO_USERS {
         let token = s.login(user).await;
         let web = s.web_login(user).await;
+        let shown = Shown::of(s, &token).await;
         for (method, path) in all.iter().filter(|(m, _)| *m == Method::GET) {
             if skip(&(method.clone(), path.clone())) {
                 continue;
             }
             let Some((url, _)) = fill(path, &values) else { continue };
-            let status = if path.starts_with("/api/") {
-                s.get(&token, &url).await.0
+            let r = if path.starts_with("/api/") {
+                client().get(format!("{}{url}", s.base)).bearer_auth(&token)
             } else {
-                web.get(format!("{}{url}", s.base)).send().await.unwrap().status().as_u16()
+                web.get(format!("{}{url}", s.base))
             };
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
             tried += 1;
             assert!(status < 500, "{user}: GET {url} answered {status}");
+            if let Some(leak) = shown.check(&secrets, &body) {
+                panic!("{user}: GET {url} shows {leak}: {body:.300}");
+            }
+        }
+        // The routes whose right is not a field's: each refused without it.
+        for (url, open) in [
+            ("/api/v1/passes", shown.passes),
+            ("/api/v1/testing-tasks", shown.testing),
+            (&*format!("/api/v1/people/{}", people[0]), shown.id || shown.phone || shown.health),
+            ("/api/v1/people?q=%E7%8E%8B", shown.id || shown.phone || shown.health),
+        ] {
+            let (status, _) = s.get(&token, url).await;
+            assert_eq!(status == 403, !open, "{user}: GET {url} answered {status}");
+        }
+        // Every export, as a file: the same projection as the API's.
+        for list in ["people", "zones", "needs", "assignments", "contacts", "gate-log"] {
+            let url = format!("{}/api/v1/exports?list={list}", s.base);
+            let r = client().get(&url).bearer_auth(&token).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            assert!(status < 500, "{user}: export {list} answered {status}");
+            if status != 200 {
+                continue;
+            }
+            tried += 1;
+            if let Some(leak) =
+                shown.check(&secrets, &body).or_else(|| secrets.names_out_of(user, list, &body))
+            {
+                panic!("{user}: the {list} export shows {leak}");
+            }
         }
     }
     eprintln!(
@@ -295,6 +331,156 @@ async fn nothing_leaks(s: &Server) {
         parameterised.len()
     );
     assert!(tried > 1000, "{tried} requests");
+}
+
+/// What a user's rights open, as `/api/v1/me` says.
+struct Shown {
+    id: bool,
+    phone: bool,
+    health: bool,
+    passes: bool,
+    testing: bool,
+}
+
+/// The health tags, by code and by label: only `see_health` shows them.
+const HEALTH_TAGS: [&str; 10] =
+    ["dialysis", "chemotherapy", "pregnant", "chronic", "disabled", "透析", "化疗", "孕妇", "慢性病", "残障"];
+
+impl Shown {
+    async fn of(s: &Server, token: &str) -> Shown {
+        let (_, me) = s.get(token, "/api/v1/me").await;
+        let has = |r: &str| me["rights"].as_array().unwrap().iter().any(|x| x == r);
+        Shown {
+            id: has("see_id_number"),
+            phone: has("see_phone"),
+            health: has("see_health"),
+            passes: has("keep_gate") || has("manage_gates"),
+            testing: has("plan_testing") || has("send_samples") || has("report_results"),
+        }
+    }
+
+    /// The first field of `body` its reader's rights do not open: a whole ID number or phone
+    /// (never shown whole, even with the right), a health tag without `see_health`, a pass's
+    /// signed token without a gate right.
+    fn check(&self, secrets: &Secrets, body: &str) -> Option<String> {
+        let mut run = String::new();
+        for c in body.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() || (c == 'X' && run.len() == 17) {
+                run.push(c);
+                continue;
+            }
+            if secrets.numbers.contains(&run) {
+                return Some(format!("the whole number {run}"));
+            }
+            run.clear();
+        }
+        if !self.passes && body.contains("CP1.eyJ") {
+            return Some("a pass's token".into());
+        }
+        if !self.health {
+            // As JSON: any "tags" list; as a page: a tag's badge; as a file: a field's words.
+            if let Ok(v) = serde_json::from_str::<Value>(body) {
+                let mut tags = Vec::new();
+                tags_in(&v, &mut tags);
+                if let Some(t) = tags.iter().find(|t| HEALTH_TAGS.contains(&t.as_str())) {
+                    return Some(format!("the health tag {t}"));
+                }
+            } else if let Some(t) = HEALTH_TAGS.iter().find(|t| body.contains(&format!("class=\"tag\">{t}<")))
+            {
+                return Some(format!("the health tag {t}"));
+            } else if !body.trim_start().starts_with('<') {
+                let words = body.split([',', ';', '\n', '\r']).map(str::trim);
+                if let Some(t) = words.into_iter().find(|w| HEALTH_TAGS.contains(w)) {
+                    return Some(format!("the health tag {t}"));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn tags_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k == "tags"
+                    && let Value::Array(a) = x
+                {
+                    for t in a {
+                        match t {
+                            Value::String(s) => out.push(s.clone()),
+                            Value::Object(t) => {
+                                out.extend(t.get("code").and_then(Value::as_str).map(str::to_owned))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                tags_in(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| tags_in(x, out)),
+        _ => {}
+    }
+}
+
+/// What the store holds whole, to find in what the server sends.
+struct Secrets {
+    /// Every whole ID number and phone of the register.
+    numbers: std::collections::HashSet<String>,
+    /// Every person's household path.
+    homes: std::collections::HashMap<String, cordon_domain::AreaPath>,
+    /// Each demo user's areas.
+    scopes: std::collections::HashMap<String, cordon_domain::AreaPath>,
+}
+
+impl Secrets {
+    async fn of(s: &Server) -> Secrets {
+        let store = support::connect(&s.db.url).await;
+        let (mut numbers, mut homes) = (std::collections::HashSet::new(), std::collections::HashMap::new());
+        let mut after: Option<(cordon_domain::AreaPath, String)> = None;
+        loop {
+            let from = after.as_ref().map(|(p, id)| (p, id.as_str()));
+            let page = store.people_page(&cordon_domain::AreaPath::root(), from, 10_000).await.unwrap();
+            let Some((last, _)) = page.last() else { break };
+            after = Some((last.path.clone(), last.person_id.as_str().to_owned()));
+            for (p, _) in &page {
+                numbers.extend(p.id_number.clone());
+                numbers.extend(p.phone.clone());
+                homes.insert(p.person_id.as_str().to_owned(), p.path.clone());
+            }
+        }
+        assert!(numbers.len() > 1000, "the register's numbers were read: {}", numbers.len());
+        let mut scopes = std::collections::HashMap::new();
+        for user in DEMO_USERS {
+            let u = store.user_by_name(user).await.unwrap().unwrap();
+            scopes.insert(user.to_owned(), u.scope_path);
+        }
+        Secrets { numbers, homes, scopes }
+    }
+
+    /// A name an export shows of someone outside the exporter's areas: none for a contact, only
+    /// masked at the gate, as the API shows them.
+    fn names_out_of(&self, user: &str, list: &str, body: &str) -> Option<String> {
+        let (id_col, name_col) = match list {
+            "contacts" => (2, 3),
+            "gate-log" => (5, 6),
+            _ => return None,
+        };
+        let scope = &self.scopes[user];
+        let mut rows = csv::Reader::from_reader(body.as_bytes());
+        for row in rows.records() {
+            let row = row.unwrap();
+            let (Some(id), Some(name)) = (row.get(id_col), row.get(name_col)) else { continue };
+            let outside = self.homes.get(id).is_some_and(|home| !scope.contains(home));
+            let whole =
+                if list == "contacts" { !name.is_empty() } else { !name.is_empty() && !name.contains('*') };
+            if outside && whole {
+                return Some(format!("the name {name} of {id}, who lives outside {user}'s areas"));
+            }
+        }
+        None
+    }
 }
 
 on_both_backends!(nothing_leaks);

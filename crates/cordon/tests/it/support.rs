@@ -184,11 +184,20 @@ pub fn client() -> reqwest::Client {
 
 impl Server {
     /// A browser-like client signed in to the web pages as `username`.
+    /// The sign-in form's token, read from the form as a browser would (it sets its cookie).
+    pub async fn login_csrf(&self, c: &reqwest::Client) -> String {
+        let page = c.get(format!("{}/login", self.base)).send().await.unwrap().text().await.unwrap();
+        let mark = "name=\"csrf\" value=\"";
+        let at = page.find(mark).expect("the sign-in form with its token") + mark.len();
+        page[at..at + 32].to_owned()
+    }
+
     pub async fn web_login(&self, username: &str) -> reqwest::Client {
         let c = client();
+        let csrf = self.login_csrf(&c).await;
         let r = c
             .post(format!("{}/login", self.base))
-            .form(&[("username", username), ("password", PASSWORD)])
+            .form(&[("username", username), ("password", PASSWORD), ("csrf", &csrf)])
             .send()
             .await
             .unwrap();

@@ -66,11 +66,17 @@ async fn seeded_round(s: &Server) {
         .map(|p| p["household"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(addresses.len(), 50);
-    // The cadre of a compound sees only its own: the round is above them, the figures are theirs.
+    // The cadre of a compound keeps its gate, not its testing: the round's figures, its sweep
+    // and its tasks (who is held for a retest) are refused.
     let cadre = s.login("cadre").await;
-    let (status, mine) = s.get(&cadre, "/api/v1/rounds/1").await;
+    for url in ["/api/v1/rounds/1", "/api/v1/rounds/1/sweep", "/api/v1/testing-tasks"] {
+        assert_eq!(s.get(&cadre, url).await.0, 403, "{url}");
+    }
+    // A sampler sees only their own: the round is above them, the figures are theirs.
+    let sampler = s.login("sampler").await;
+    let (status, mine) = s.get(&sampler, "/api/v1/rounds/1").await;
     assert_eq!(status, 200);
-    assert!(mine["totals"]["residents"].as_i64().unwrap() < t["residents"].as_i64().unwrap());
+    assert!(mine["totals"]["residents"].as_i64().unwrap() <= t["residents"].as_i64().unwrap());
     let (status, _) =
         send(s, &cadre, "results", "results.csv", b"tube_id,result,reported_at\n".to_vec()).await;
     assert_eq!(status, 403, "a cadre sends no results");

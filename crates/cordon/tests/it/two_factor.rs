@@ -91,9 +91,10 @@ async fn headquarters_signs_in_with_a_code(s: &Server) {
 
     // The web form asks for the code, keeping the name.
     let c = client();
+    let csrf = s.login_csrf(&c).await;
     let r = c
         .post(format!("{}/login", s.base))
-        .form(&[("username", "admin"), ("password", PASSWORD)])
+        .form(&[("username", "admin"), ("password", PASSWORD), ("csrf", &csrf)])
         .send()
         .await
         .unwrap();
