@@ -62,9 +62,12 @@ const LOOKUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Counts of look-ups of people from elsewhere, by user and by gate, in the current window.
 #[derive(Clone, Default)]
-pub struct GateLookups(
-    Arc<std::sync::Mutex<std::collections::HashMap<(bool, i64), (u32, std::time::Instant)>>>,
-);
+pub struct GateLookups(Arc<std::sync::Mutex<std::collections::HashMap<Counted, Window>>>);
+
+/// Whom look-ups are counted against: (a user, their id) or (a gate, its id).
+type Counted = (bool, i64);
+/// Look-ups in the window, and when it opened.
+type Window = (u32, std::time::Instant);
 
 impl GateLookups {
     fn count(&self, user: &User, gate_id: i64) -> Result<(), ApiError> {
@@ -97,7 +100,10 @@ const PASS_KEY_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The pass key as last read, and when.
 #[derive(Clone, Default)]
-pub struct PassKeyCell(Arc<tokio::sync::Mutex<Option<(std::time::Instant, Arc<PassKey>)>>>);
+pub struct PassKeyCell(Arc<tokio::sync::Mutex<Option<ReadKey>>>);
+
+/// A pass key and when it was read.
+type ReadKey = (std::time::Instant, Arc<PassKey>);
 
 /// The server's pass key: from the configuration (a key file), else kept in the settings
 /// table, made on first use and read again every half minute (so a rotation takes hold).

@@ -19,9 +19,12 @@ const FIRST_RECORDS: Duration = Duration::days(90);
 /// How long the earliest record is trusted before it is read again.
 const FRESH: StdDuration = StdDuration::from_secs(60);
 
-/// The earliest record, as read at an instant.
+/// The earliest record (none: an empty store) and when it was read.
+type ReadEarliest = Option<(Instant, Option<DateTime<Utc>>)>;
+
+/// The earliest record, as last read.
 #[derive(Clone, Default)]
-pub struct EarliestCell(std::sync::Arc<std::sync::Mutex<Option<(Instant, Option<DateTime<Utc>>)>>>);
+pub struct EarliestCell(std::sync::Arc<std::sync::Mutex<ReadEarliest>>);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
