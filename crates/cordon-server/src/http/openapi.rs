@@ -28,8 +28,8 @@ impl Modify for BearerAuth {
 }
 
 /// Any operation can be sent a request that does not parse (a path segment that is no number,
-/// a query string or a body that is not what it takes): each answers 400 with the error body.
-/// Said once here, after the routes are in the document, rather than on every route.
+/// a query string or a body that is not what it takes): each answers 400 with the error body;
+/// and any operation with a body can be refused a field by the input guard (422). Said once here, after the routes are in the document, rather than on every route.
 pub fn document_bad_requests(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let bad = ResponseBuilder::new()
@@ -39,10 +39,24 @@ pub fn document_bad_requests(openapi: &mut utoipa::openapi::OpenApi) {
             ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
         )
         .build();
+    // Every body passes `guard::inputs` first, which refuses a field by name.
+    let refused = ResponseBuilder::new()
+        .description(
+            "A field of the body is refused: a control or invisible formatting character in text, \
+             or a time before the deployment's records or more than a year ahead",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+        )
+        .build();
     for item in openapi.paths.paths.values_mut() {
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for op in operations.into_iter().flatten() {
             op.responses.responses.entry("400".to_owned()).or_insert_with(|| RefOr::T(bad.clone()));
+            if op.request_body.is_some() {
+                op.responses.responses.entry("422".to_owned()).or_insert_with(|| RefOr::T(refused.clone()));
+            }
         }
     }
 }
