@@ -121,9 +121,12 @@ pub async fn csrf_check(req: Request, next: Next) -> Response {
 }
 
 /// Whether the request's `Origin`, when the browser sent one, is this server (its `Host`, or
-/// the `X-Forwarded-Host` a proxy set). No `Origin` (an old browser, a script): the tokens decide.
+/// the `X-Forwarded-Host` a proxy set). No `Origin` (an old browser, a script) or `null` (what a
+/// browser sends from a page with `Referrer-Policy: no-referrer`, ours included): the tokens
+/// decide.
 fn same_origin(headers: &axum::http::HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).filter(|o| *o != "null");
+    let Some(origin) = origin else { return true };
     let Some(authority) = origin.split_once("://").map(|(_, a)| a) else { return false };
     [header::HOST.as_str(), "x-forwarded-host"]
         .iter()

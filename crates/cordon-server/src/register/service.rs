@@ -46,14 +46,19 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
     Ok(PeopleQuery::NamePrefix(q.to_owned()))
 }
 
-/// Reading people by name needs a right that opens one of their fields: the lab, which works on
-/// tubes, and any role without one may not walk the register.
+/// Reading people by name needs a right that opens one of their fields, or a task that serves
+/// residents face to face (a gate, their needs): the lab, which works on tubes, and any role
+/// with neither may not walk the register.
 pub fn may_read_people(user: &User) -> bool {
-    [Right::SeeIdNumber, Right::SeePhone, Right::SeeHealth].into_iter().any(|r| user.may(r))
+    [Right::SeeIdNumber, Right::SeePhone, Right::SeeHealth, Right::KeepGate, Right::HandleNeeds]
+        .into_iter()
+        .any(|r| user.may(r))
 }
 
 fn refuse_reading() -> ApiError {
-    ApiError::Forbidden("reading the register needs the see_phone, see_id_number or see_health right".into())
+    ApiError::Forbidden(
+        "reading the register needs see_phone, see_id_number, see_health, keep_gate or handle_needs".into(),
+    )
 }
 
 pub async fn search(

@@ -70,7 +70,9 @@ fn start_server(db: &str) -> Result<Server> {
 }
 
 /// People of an area's households, walking down the tree (at most `max`).
-async fn residents(store: &dyn Store, code: &str, max: usize) -> Result<Vec<String>> {
+/// How each person is named at the gate: by register id (the compound's own residents, whom the
+/// cadre's list holds) or by the ID number on their card (a visitor from elsewhere).
+async fn residents(store: &dyn Store, code: &str, max: usize, by_card: bool) -> Result<Vec<String>> {
     let root = AreaPath::root();
     let mut stack = vec![AreaCode::parse(code)?];
     let mut out = Vec::new();
@@ -82,7 +84,11 @@ async fn residents(store: &dyn Store, code: &str, max: usize) -> Result<Vec<Stri
             store.area(&root, &c).await?.with_context(|| format!("no area {c}: is this a demo database?"))?;
         if node.area.level == AreaLevel::Household {
             for p in store.search_people(&root, &PeopleQuery::Household(c), 20).await? {
-                out.push(p.person_id.as_str().to_owned());
+                match (by_card, p.id_number) {
+                    (true, Some(card)) => out.push(card),
+                    (true, None) => {}
+                    (false, _) => out.push(p.person_id.as_str().to_owned()),
+                }
             }
         } else {
             stack.extend(store.children(&root, &c).await?.into_iter().map(|n| n.area.code));
@@ -184,9 +190,9 @@ pub async fn bench(b: &GatesBench) -> Result<()> {
     if gates.is_empty() {
         bail!("{} has no gates: seed it with `cordon demo --no-serve --db {}` first", b.db, b.db);
     }
-    let compound = residents(&*store, COMPOUND, 300).await?;
-    let sealed = residents(&*store, SEALED, 100).await?;
-    let elsewhere = residents(&*store, "150102001002", 200).await?;
+    let compound = residents(&*store, COMPOUND, 300, false).await?;
+    let sealed = residents(&*store, SEALED, 100, false).await?;
+    let elsewhere = residents(&*store, "150102001002", 200, true).await?;
     let cadre = session(&*store, "cadre").await?;
     // A delivery pass, issued as the community's worker would, through the service.
     let state = cordon_server::AppState::new(store.clone(), cordon_server::Config::default());
