@@ -1,8 +1,10 @@
 //! Gates (卡口): checkpoints, passes and their QR codes, every decision with the rule that made it,
 //! and who is where: the service, its API and its pages.
 
+mod keys;
 mod service;
 
+pub use keys::*;
 pub use service::*;
 pub mod api;
 pub mod pages;
