@@ -35,7 +35,7 @@ pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
 pub use privacy::{AuditRead, ChainCheck, ChainReport, Pseudonyms, audit_link};
 pub use protocol::{Profile, Tier};
 pub use retention::Retention;
-pub use rights::{Right, Rights};
+pub use rights::{Need, Right, Rights, may_hand_over};
 pub use testing::{Pooling, TubeResult};
 pub use tiers::{TierFigures, ZoneCover};
 pub use user::{Role, Username};

@@ -66,10 +66,13 @@ pub enum Right {
     ReviewAudit,
     /// 合并重复登记: finding the register's duplicates and merging them.
     MergePeople,
+    /// 用户管理: adding, re-scoping and disabling the sign-ins of one's areas, and resetting
+    /// their passwords; never to a role holding a right the manager lacks.
+    ManageUsers,
 }
 
 impl Right {
-    pub const ALL: [Right; 25] = [
+    pub const ALL: [Right; 26] = [
         Right::SeeIdNumber,
         Right::SeePhone,
         Right::SeeHealth,
@@ -95,6 +98,7 @@ impl Right {
         Right::BreakGlass,
         Right::ReviewAudit,
         Right::MergePeople,
+        Right::ManageUsers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +128,7 @@ impl Right {
             Right::BreakGlass => "break_glass",
             Right::ReviewAudit => "review_audit",
             Right::MergePeople => "merge_people",
+            Right::ManageUsers => "manage_users",
         }
     }
 
@@ -162,6 +167,7 @@ impl Right {
             Right::BreakGlass => "破窗查看",
             Right::ReviewAudit => "审计查阅",
             Right::MergePeople => "合并重复登记",
+            Right::ManageUsers => "管理用户账号",
         }
     }
 
@@ -192,6 +198,7 @@ impl Right {
             Right::BreakGlass => "break the glass",
             Right::ReviewAudit => "review the audit",
             Right::MergePeople => "merge duplicate entries",
+            Right::ManageUsers => "manage users' sign-ins",
         }
     }
 
@@ -229,6 +236,16 @@ impl Rights {
         Rights(self.0 & !right.bit())
     }
 
+    /// The rights held here and not in `other`: what a manager holding `other` could not hand
+    /// over by giving a role holding `self`.
+    pub fn beyond(self, other: Rights) -> Rights {
+        Rights(self.0 & !other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     pub fn iter(self) -> impl Iterator<Item = Right> {
         Right::ALL.into_iter().filter(move |r| self.has(*r))
     }
@@ -238,6 +255,50 @@ impl Rights {
     pub fn from_stored(list: &str) -> Rights {
         list.split(',').filter_map(|s| Right::parse(s).ok()).fold(Rights::NONE, Rights::with)
     }
+}
+
+/// What a route asks of its caller before it does anything: declared once, beside the route,
+/// and checked for every request before the handler runs. It is the floor, not the whole rule:
+/// a service still checks what depends on the object (whose area, which kind of event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Nobody signed in: signing in, health, the static files.
+    Open,
+    /// Any signed-in user; what they see is cut to their areas by the service.
+    SignedIn,
+    /// A signed-in user holding at least one of these rights.
+    AnyOf(&'static [Right]),
+}
+
+impl Need {
+    /// Whether `rights` meet the need (a signed-in user's; `Open` and `SignedIn` always do).
+    pub fn met_by(self, rights: Rights) -> bool {
+        match self {
+            Need::Open | Need::SignedIn => true,
+            Need::AnyOf(any) => any.iter().any(|r| rights.has(*r)),
+        }
+    }
+
+    /// The rights that meet it, as stored names (`keep_gate, manage_gates`); empty when any
+    /// signed-in user does.
+    pub fn names(self) -> String {
+        match self {
+            Need::Open | Need::SignedIn => String::new(),
+            Need::AnyOf(any) => any.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+/// 用户管理: whether a manager holding `manager` may give a user a role holding `role`, or
+/// change a user who holds it: only when the role holds nothing the manager lacks, so no one
+/// makes or unmakes a sign-in stronger than their own. `Err` holds the rights beyond theirs.
+///
+/// Breaking the glass reads a person outside one's areas: a manager of the whole city
+/// (`whole_city`) has no outside, so they hand that right over without holding it.
+pub fn may_hand_over(manager: Rights, whole_city: bool, role: Rights) -> Result<(), Rights> {
+    let manager = if whole_city { manager.with(Right::BreakGlass) } else { manager };
+    let beyond = role.beyond(manager);
+    if beyond.is_empty() { Ok(()) } else { Err(beyond) }
 }
 
 impl Role {
@@ -277,8 +338,13 @@ impl Role {
             MergePeople,
         ];
         match self {
-            Role::Headquarters => Rights::of(&offices).with(Publish).with(Command).with(ReviewAudit),
-            Role::District | Role::Street => Rights::of(&offices).with(BreakGlass),
+            Role::Headquarters => {
+                Rights::of(&offices).with(Publish).with(Command).with(ReviewAudit).with(ManageUsers)
+            }
+            // The district office runs the sign-ins of its district (the brief: headquarters
+            // and district officers add, disable and re-scope users under their scope).
+            Role::District => Rights::of(&offices).with(BreakGlass).with(ManageUsers),
+            Role::Street => Rights::of(&offices).with(BreakGlass),
             Role::CommunityWorker => Rights::of(&[
                 SeeIdNumber,
                 SeePhone,
@@ -352,6 +418,63 @@ mod tests {
         assert!(!cadre.has(Right::SeeIdNumber) && !cadre.has(Right::SeeHealth));
         assert!(!Role::Sampler.default_rights().has(Right::SeeHealth));
         assert!(Role::Headquarters.default_rights().has(Right::ReviewAudit));
+    }
+
+    proptest::proptest! {
+        /// A route's need is met exactly when the user holds one of its rights; signing in is
+        /// met by any set, even none.
+        #[test]
+        fn a_need_is_met_by_any_one_of_its_rights(held in proptest::collection::vec(0..Right::ALL.len(), 0..8),
+            asked in proptest::sample::subsequence(Right::ALL.to_vec(), 1..4)) {
+            let rights = held.iter().fold(Rights::NONE, |r, i| r.with(Right::ALL[*i]));
+            let asked: &'static [Right] = asked.leak();
+            let need = Need::AnyOf(asked);
+            proptest::prop_assert_eq!(need.met_by(rights), asked.iter().any(|r| rights.has(*r)));
+            proptest::prop_assert!(Need::SignedIn.met_by(rights) && Need::Open.met_by(rights));
+            proptest::prop_assert!(!need.met_by(Rights::NONE));
+        }
+    }
+
+    proptest::proptest! {
+        /// A manager hands over a role exactly when they hold every right of it, and a refusal
+        /// names exactly the rights they lack.
+        #[test]
+        fn no_one_hands_over_a_right_they_lack(manager in proptest::collection::vec(0..Right::ALL.len(), 0..26),
+            role in proptest::collection::vec(0..Right::ALL.len(), 0..26), whole_city: bool) {
+            let set = |v: &[usize]| v.iter().fold(Rights::NONE, |r, i| r.with(Right::ALL[*i]));
+            let (manager, role) = (set(&manager), set(&role));
+            let holds = |r: Right| manager.has(r) || (whole_city && r == Right::BreakGlass);
+            match may_hand_over(manager, whole_city, role) {
+                Ok(()) => proptest::prop_assert!(role.iter().all(holds)),
+                Err(beyond) => {
+                    proptest::prop_assert!(!beyond.is_empty());
+                    for r in Right::ALL {
+                        proptest::prop_assert_eq!(beyond.has(r), role.has(r) && !holds(r));
+                    }
+                }
+            }
+            proptest::prop_assert!(may_hand_over(manager, whole_city, manager).is_ok());
+        }
+    }
+
+    /// The city's headquarters may make any role; a district office cannot make headquarters.
+    #[test]
+    fn a_district_cannot_make_headquarters() {
+        let district = Role::District.default_rights();
+        assert!(district.has(Right::ManageUsers));
+        let lacks = may_hand_over(district, false, Role::Headquarters.default_rights()).unwrap_err();
+        assert!(lacks.has(Right::Command) && lacks.has(Right::Publish));
+        for role in Role::ALL {
+            let hq = Role::Headquarters.default_rights();
+            assert!(may_hand_over(hq, true, role.default_rights()).is_ok(), "{role:?}");
+        }
+        assert!(may_hand_over(district, false, Role::Cadre.default_rights()).is_ok());
+    }
+
+    #[test]
+    fn a_need_names_its_rights() {
+        assert_eq!(Need::AnyOf(&[Right::KeepGate, Right::ManageGates]).names(), "keep_gate, manage_gates");
+        assert_eq!(Need::SignedIn.names(), "");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! store call, and record every read of a person in the audit table.
 
 // Plumbing and layout, shared by every capability.
+pub mod access;
+mod enforce;
 mod http;
 mod web;
 
@@ -20,6 +22,7 @@ mod oversight;
 mod reads;
 mod register;
 pub mod testing;
+mod users;
 pub mod workforce;
 pub mod zones;
 
@@ -32,7 +35,7 @@ use cordon_store::Store;
 
 pub use dashboard::{briefing, exports};
 
-pub use account::{hash_password, verify_password};
+pub use account::{hash_password, random_password, verify_password};
 pub use cases::{check_scan_times, scan_rows};
 pub use http::error::ApiError;
 
@@ -184,6 +187,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(workforce::api::routes())
         .merge(needs::api::routes())
         .merge(dashboard::api::routes())
+        .merge(users::api::routes())
 }
 
 /// Every capability's pages, and the layout's own.
@@ -199,6 +203,47 @@ fn page_routes() -> Router<AppState> {
         .merge(workforce::pages::routes())
         .merge(needs::pages::routes())
         .merge(dashboard::pages::routes())
+        .merge(users::pages::routes())
+}
+
+/// The routes `router` adds itself: the API's description is public, and the metrics check
+/// their own credential (the scraper's token, or a session with `review_audit`).
+const OWN_NEEDS: &[access::RouteNeed] = &[
+    access::RouteNeed::get("/api/openapi.json", cordon_domain::Need::Open),
+    access::RouteNeed::get("/metrics", cordon_domain::Need::Open),
+];
+
+/// What every route asks of its caller, as each capability declares it beside its routes.
+pub fn route_needs() -> Vec<access::RouteNeed> {
+    [
+        OWN_NEEDS,
+        web::NEEDS,
+        account::api::NEEDS,
+        account::pages::NEEDS,
+        register::api::NEEDS,
+        register::pages::NEEDS,
+        register::duplicates_pages::NEEDS,
+        register::glass_pages::NEEDS,
+        oversight::api::NEEDS,
+        oversight::pages::NEEDS,
+        zones::api::NEEDS,
+        zones::pages::NEEDS,
+        cases::api::NEEDS,
+        cases::pages::NEEDS,
+        testing::api::NEEDS,
+        testing::pages::NEEDS,
+        gates::api::NEEDS,
+        gates::pages::NEEDS,
+        workforce::api::NEEDS,
+        workforce::pages::NEEDS,
+        needs::api::NEEDS,
+        needs::pages::NEEDS,
+        dashboard::api::NEEDS,
+        dashboard::pages::NEEDS,
+        users::api::NEEDS,
+        users::pages::NEEDS,
+    ]
+    .concat()
 }
 
 /// The API's OpenAPI document, as `/api/openapi.json` serves it.
@@ -216,6 +261,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_units_warm(state.clone());
     spawn_need_sweeper(state.clone());
     spawn_audit_linker(state.clone());
+    let needs = access::Table::new(&route_needs()).expect("every route is declared once");
     let (api, _) = api_routes().split_for_parts();
     let openapi = openapi();
     // The document never changes while the server runs: serialise it once.
@@ -232,6 +278,9 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
         )
         .merge(page_routes())
         .route("/metrics", axum::routing::get(dashboard::metrics::scrape))
+        // Every route's need, checked once the route is known (and only then: a path that
+        // matches none stays a 404).
+        .route_layer(axum::middleware::from_fn_with_state((state.clone(), needs), enforce::enforce))
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::guard::inputs))
         .layer(axum::middleware::from_fn(http::metrics::track))

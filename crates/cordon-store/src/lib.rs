@@ -25,6 +25,7 @@ mod second_factor;
 mod sqlite;
 mod store;
 mod testing;
+mod users;
 mod workforce;
 mod zones;
 
@@ -196,11 +197,19 @@ pub struct User {
     pub rights: cordon_domain::Rights,
     /// The user signs in with a second factor (a TOTP secret is enrolled).
     pub two_factor: bool,
+    pub created_at: DateTime<Utc>,
+    /// 停用: the user cannot sign in; no session of theirs is live.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl User {
     pub fn may(&self, right: cordon_domain::Right) -> bool {
         self.rights.has(right)
+    }
+
+    /// Whether the user's rights meet what a route asks (`Need`).
+    pub fn meets(&self, need: cordon_domain::Need) -> bool {
+        need.met_by(self.rights)
     }
 
     /// What this user may see of a person: every view of one takes its fields through it.
@@ -216,6 +225,37 @@ pub struct NewUser {
     pub role: Role,
     pub scope: AreaCode,
     pub password_hash: String,
+    /// Who made the user (a username, or `cli:<operator>`), kept in the user's changes.
+    pub created_by: String,
+}
+
+/// 用户管理: one change to a user, made whole in one transaction: each field given and different
+/// from the stored one is changed and kept in the user's changes; a change of role, areas,
+/// password or a disabling ends the user's sessions.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange<'a> {
+    pub username: &'a str,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+    pub reason: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub role: Option<Role>,
+    pub scope: Option<&'a AreaCode>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// A change kept in a user's history. `change` is created, display_name, role, scope, disabled,
+/// enabled or password_reset; a password is never kept, old or new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChangeRecord {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub username: String,
+    pub change: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,6 +388,13 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// The users whose areas lie inside `scope`, by username.
+    async fn users_in(&self, scope: &AreaPath) -> Result<Vec<User>>;
+    /// Changes a user (see [`UserChange`]); `None` when there is no such user. A scope naming no
+    /// area is `Invalid`; nothing is written then.
+    async fn change_user(&self, change: &UserChange<'_>) -> Result<Option<User>>;
+    /// A user's changes, newest first.
+    async fn user_changes(&self, username: &str, limit: u32) -> Result<Vec<UserChangeRecord>>;
     /// 双因素: seals and keeps a user's TOTP secret, or removes it (a phone lost); false for no
     /// such user.
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool>;

@@ -19,7 +19,8 @@ pub(crate) const PERSON_COLUMNS: &str =
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, \
      u.password_hash, a.path AS scope_path, a.name AS scope_name, \
      (SELECT string_agg(r.right_name, ',') FROM role_rights r WHERE r.role = u.role AND r.granted) AS rights, \
-     CAST(CASE WHEN u.totp_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor \
+     CAST(CASE WHEN u.totp_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor, \
+     u.created_at, u.disabled_at \
      FROM users u JOIN areas a ON a.code = u.scope_code";
 
 pub(crate) fn area(r: &DbRow) -> Result<Area> {
@@ -97,6 +98,20 @@ pub(crate) fn user(r: &DbRow) -> Result<User> {
             &r.try_get::<Option<String>, _>("rights")?.unwrap_or_default(),
         ),
         two_factor: r.try_get::<i64, _>("two_factor")? == 1,
+        created_at: r.try_get("created_at")?,
+        disabled_at: r.try_get("disabled_at")?,
+    })
+}
+
+pub(crate) fn user_change(r: &DbRow) -> Result<crate::UserChangeRecord> {
+    Ok(crate::UserChangeRecord {
+        at: r.try_get("at")?,
+        by: r.try_get("by_user")?,
+        username: r.try_get("username")?,
+        change: r.try_get("change")?,
+        before: r.try_get("before_value")?,
+        after: r.try_get("after_value")?,
+        reason: r.try_get("reason")?,
     })
 }
 

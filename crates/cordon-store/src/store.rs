@@ -258,27 +258,7 @@ impl Store for SqlStore {
     }
 
     async fn create_user(&self, u: &NewUser) -> Result<User> {
-        let r = query(
-            "INSERT INTO users (username, display_name, role, scope_code, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&u.username)
-        .bind(&u.display_name)
-        .bind(u.role.as_str())
-        .bind(u.scope.as_str())
-        .bind(&u.password_hash)
-        .bind(Utc::now())
-        .execute(&self.db)
-        .await;
-        match r {
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-                return Err(StoreError::Conflict(format!("the user {} already exists", u.username)));
-            }
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_foreign_key_violation() => {
-                return Err(StoreError::Invalid(format!("the scope area {} does not exist", u.scope)));
-            }
-            r => r?,
-        };
+        crate::users::create(&self.db, u, Utc::now()).await?;
         self.user_by_name(&u.username)
             .await?
             .ok_or_else(|| StoreError::Invalid("the new user vanished".into()))
@@ -311,6 +291,18 @@ impl Store for SqlStore {
     async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{USER_SELECT} ORDER BY u.id");
         Query::dynamic(sql).fetch_all(&self.db).await?.iter().map(rows::user).collect()
+    }
+
+    async fn users_in(&self, scope: &AreaPath) -> Result<Vec<User>> {
+        crate::users::in_scope(&self.db, scope).await
+    }
+
+    async fn change_user(&self, change: &crate::UserChange<'_>) -> Result<Option<User>> {
+        crate::users::change(&self.db, change).await
+    }
+
+    async fn user_changes(&self, username: &str, limit: u32) -> Result<Vec<crate::UserChangeRecord>> {
+        crate::users::changes(&self.db, username, limit).await
     }
 
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<bool> {
@@ -359,7 +351,8 @@ impl Store for SqlStore {
 
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
         let sql = format!(
-            "{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2"
+            "{USER_SELECT} JOIN sessions s ON s.user_id = u.id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         );
         let row = Query::dynamic(sql).bind(token_hash).bind(now).fetch_optional(&self.db).await?;
         row.as_ref().map(rows::user).transpose()

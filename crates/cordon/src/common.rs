@@ -31,12 +31,7 @@ pub(crate) async fn open(url: &str) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-pub(crate) fn random_password() -> String {
-    use rand::RngExt;
-    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..16).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
-}
+pub(crate) use cordon_server::random_password;
 
 /// The user a command acts as.
 pub(crate) async fn acting_user(store: &Arc<dyn Store>, name: &str) -> Result<cordon_store::User> {

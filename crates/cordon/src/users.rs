@@ -156,6 +156,10 @@ pub(crate) async fn user(cmd: UserCommand) -> Result<()> {
                     role,
                     scope,
                     password_hash,
+                    created_by: format!(
+                        "cli:{}",
+                        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+                    ),
                 })
                 .await?;
             println!("added {} ({}, scope {} {})", u.username, u.role.as_str(), u.scope, u.scope_name);

@@ -16,8 +16,10 @@ use utoipa_axum::routes;
 use super::second_factor::*;
 use super::service::*;
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::{ClientAddr, CurrentUser, *};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use cordon_domain::Need;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -62,7 +64,9 @@ pub async fn api_change_password(
 
 /// Sign in: a bearer token for the API and a session cookie for the pages.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 403, description = "the password was right but the sign-in is disabled (`disabled`)", body = ErrorBody),
+        (status = 413, body = ErrorBody),
         (status = 429, description = "too many failed sign-ins for the account or from the address; Retry-After says when to try again", body = ErrorBody)))]
 pub async fn api_login(
     State(state): State<AppState>,
@@ -149,6 +153,16 @@ impl UserView {
 async fn me(CurrentUser(user): CurrentUser) -> Json<UserView> {
     Json(UserView::of(&user))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::post("/api/v1/auth/login", Need::Open),
+    RouteNeed::post("/api/v1/auth/logout", Need::SignedIn),
+    RouteNeed::post("/api/v1/auth/password", Need::SignedIn),
+    RouteNeed::post("/api/v1/auth/two-factor", Need::SignedIn),
+    RouteNeed::post("/api/v1/auth/two-factor/confirm", Need::SignedIn),
+    RouteNeed::get("/api/v1/me", Need::SignedIn),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

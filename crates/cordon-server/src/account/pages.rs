@@ -12,9 +12,11 @@ use serde::Deserialize;
 
 use super::second_factor;
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::{self, token_hash};
 use crate::http::error::ApiError;
 use crate::web::*;
+use cordon_domain::Need;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -102,10 +104,9 @@ async fn login_submit(
             let t = LoginTemplate { page, next, failed, code_asked, username };
             (StatusCode::UNAUTHORIZED, jar, render(&t)).into_response()
         }
-        Err(e @ ApiError::TooManyAttempts(_)) => {
+        Err(e @ (ApiError::TooManyAttempts(_) | ApiError::Disabled)) => {
             let page = Page::new(lang, None, "/login");
-            (StatusCode::TOO_MANY_REQUESTS, jar, render(&ErrorTemplate { page, message: e.to_string() }))
-                .into_response()
+            (e.status(), jar, render(&ErrorTemplate { page, message: e.to_string() })).into_response()
         }
         Err(e) => e.into_response(),
     }
@@ -224,6 +225,17 @@ async fn password_submit(
         Err(e) => error_page(page, jar, e),
     }
 }
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/login", Need::Open),
+    RouteNeed::post("/login", Need::Open),
+    RouteNeed::post("/logout", Need::Open),
+    RouteNeed::get("/account", Need::SignedIn),
+    RouteNeed::post("/account/password", Need::SignedIn),
+    RouteNeed::get("/account/two-factor", Need::SignedIn),
+    RouteNeed::post("/account/two-factor", Need::SignedIn),
+];
 
 /// The account's pages.
 pub fn routes() -> Router<AppState> {

@@ -170,6 +170,11 @@ pub async fn login(
         tracing::info!(username, "failed login");
         return Err(ApiError::BadLogin);
     };
+    // Said only to whoever knows the password: a stranger learns nothing of the account.
+    if user.disabled_at.is_some() {
+        tracing::info!(username, "refused: the sign-in is disabled");
+        return Err(ApiError::Disabled);
+    }
     if user.two_factor {
         match code.map(str::trim).filter(|c| !c.is_empty()) {
             // The password was right: the caller is asked for the code, nothing is counted.
@@ -235,6 +240,15 @@ pub async fn change_password(
     state.store.set_password(&user.username, &hash).await?;
     tracing::info!(username = %user.username, "password changed; the user's sessions are closed");
     Ok(())
+}
+
+/// A password made for a user: 16 characters from an alphabet without look-alikes (0/O, 1/l/I),
+/// about 93 bits, to be read out or typed from a note.
+pub fn random_password() -> String {
+    use rand::RngExt;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 /// A hash of 32 random bytes, made once: the stand-in for users that do not exist.

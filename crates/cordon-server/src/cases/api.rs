@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::cases::scan_index::IndexStatus;
 use crate::cases::{
     self, CaseDetail, CaseView, Change, ClusterView, ContactView, NoticeView, OpenRequest, ScanUpload,
@@ -22,6 +23,7 @@ use crate::cases::{
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::http::{SCAN_UPLOAD_LIMIT, UploadParams};
+use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
 pub struct LimitParams {
@@ -492,6 +494,28 @@ pub async fn put_tracing_settings(
     }
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/cases", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/cases", Need::AnyOf(&[Right::ManageCases, Right::OpenCases])),
+    RouteNeed::get("/api/v1/cases/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/cases/{id}/changes", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/api/v1/cases/{id}/trace", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::get("/api/v1/cases/{id}/contacts", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::get("/api/v1/contacts", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::patch("/api/v1/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/cases/{id}/segments", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::delete("/api/v1/cases/{id}/segments/{segment}", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/api/v1/cases/{id}/notices", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/api/v1/cases/{id}/notices/{notice}/publish", Need::AnyOf(&[Right::Publish])),
+    RouteNeed::get("/api/v1/chain", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/scans", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::get("/api/v1/scans", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::get("/api/v1/venues", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::put("/api/v1/venues", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::put("/api/v1/tracing-settings", Need::AnyOf(&[Right::Command])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -15,6 +15,7 @@ use cordon_store::{ContactQuery, User};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::cases::scan_index::IndexStatus;
 use crate::cases::{
     self, CaseDetail, CaseView, Change, ClusterView, ContactView, OpenRequest, SegmentRequest,
@@ -23,6 +24,23 @@ use crate::http::error::ApiError;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
 use crate::web::{back, local_time};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/cases", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/cases", Need::AnyOf(&[Right::ManageCases, Right::OpenCases])),
+    RouteNeed::get("/cases/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/cases/{id}/trace", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/cases/{id}/changes", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/cases/{id}/segments", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/cases/{id}/segments/{segment}/remove", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/cases/{id}/notices", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/cases/{id}/notices/{notice}/publish", Need::AnyOf(&[Right::Publish])),
+    RouteNeed::get("/contacts", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::get("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -9,10 +9,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::dashboard::briefing::{self, BriefingView, Draft, PublishRequest};
 use crate::dashboard::{self, Dashboard};
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DashboardParams {
@@ -113,6 +115,16 @@ pub async fn export(
 ) -> Result<axum::response::Response, ApiError> {
     crate::dashboard::exports::export(&state, &user, p).await
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/dashboard", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/api/v1/briefings/draft", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/api/v1/briefings", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::post("/api/v1/briefings", Need::AnyOf(&[Right::Publish])),
+    RouteNeed::get("/api/v1/briefings/{id}", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/api/v1/exports", Need::AnyOf(&[Right::Export, Right::ExportContacts])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

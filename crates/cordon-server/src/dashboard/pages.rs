@@ -13,11 +13,25 @@ use cordon_store::AreaNode;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::dashboard::briefing::{self, BriefingView, Draft, PublishRequest};
 use crate::dashboard::{self, Dashboard, charts};
 use crate::http::error::ApiError;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/", Need::SignedIn),
+    RouteNeed::get("/dashboard", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/briefings", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::post("/briefings", Need::AnyOf(&[Right::Publish])),
+    RouteNeed::get("/briefings/draft", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/briefings/{id}", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/briefings/{id}/markdown", Need::AnyOf(&[Right::ViewDashboard])),
+    RouteNeed::get("/exports", Need::AnyOf(&[Right::Export])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

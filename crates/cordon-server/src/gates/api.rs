@@ -12,12 +12,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::gates::{
     self, DecisionRequest, DecisionView, GateRequest, GateView, LogQuery, PassRequest, PassView, PassageView,
     PresenceLists, TrafficView,
 };
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use cordon_domain::{Need, Right};
 
 /// The gates (卡口) of the user's areas, with what each lets out and in now.
 #[utoipa::path(get, path = "/api/v1/gates", tag = "gates", security(("bearer" = [])),
@@ -214,6 +216,23 @@ pub async fn revoke_pass(
 ) -> Result<Json<PassView>, ApiError> {
     Ok(Json(gates::revoke_pass(&state, &user, &id, &b.reason).await?))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/gates", Need::SignedIn),
+    RouteNeed::post("/api/v1/gates", Need::AnyOf(&[Right::ManageGates])),
+    RouteNeed::get("/api/v1/gates/{id}", Need::SignedIn),
+    RouteNeed::post("/api/v1/gates/{id}/decisions", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/api/v1/gate-log", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/api/v1/gate-traffic", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/api/v1/gate-presence", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/api/v1/passes", crate::gates::READ_PASSES),
+    RouteNeed::post("/api/v1/passes", Need::AnyOf(&[Right::ManageGates])),
+    RouteNeed::get("/api/v1/passes/public-key", Need::SignedIn),
+    RouteNeed::get("/api/v1/passes/{id}", crate::gates::READ_PASSES),
+    RouteNeed::get("/api/v1/passes/{id}/qr", crate::gates::READ_PASSES),
+    RouteNeed::post("/api/v1/passes/{id}/revoke", Need::AnyOf(&[Right::ManageGates])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

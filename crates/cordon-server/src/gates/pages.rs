@@ -14,6 +14,7 @@ use cordon_store::User;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::gates::{
     self, DecisionRequest, DecisionView, GateRequest, GateView, LogQuery, PassRequest, PassView, PassageView,
     PresenceLists, TrafficView,
@@ -22,6 +23,22 @@ use crate::http::error::ApiError;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
 use crate::web::{back, local_time};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/gates", Need::SignedIn),
+    RouteNeed::post("/gates", Need::AnyOf(&[Right::ManageGates])),
+    RouteNeed::get("/gates/{id}", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::post("/gates/{id}", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/gate-log", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/gate-presence", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/passes", crate::gates::READ_PASSES),
+    RouteNeed::post("/passes", Need::AnyOf(&[Right::ManageGates])),
+    RouteNeed::get("/passes/{id}", crate::gates::READ_PASSES),
+    RouteNeed::get("/passes/{id}/qr.svg", crate::gates::READ_PASSES),
+    RouteNeed::post("/passes/{id}/revoke", Need::AnyOf(&[Right::ManageGates])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -13,7 +13,7 @@ use cordon_domain::gates::{
     Direction, GateRule, Movement, Outcome, PassKind, PassShown, Passage, RuleId, Standing, Subject, decide,
 };
 use cordon_domain::pass::{TokenError, verify};
-use cordon_domain::{AreaCode, AreaPath, Reach, Right, Tier};
+use cordon_domain::{AreaCode, AreaPath, Need, Reach, Right, Tier};
 use cordon_store::{
     GateRecord, GateSubject, NewGate, NewPass, NewPassage, PassRecord, PassageQuery, PassageRecord, Recorded,
     User,
@@ -44,8 +44,11 @@ pub fn may_manage(user: &User) -> bool {
 /// Reading passes and their signed tokens: a token shown at a gate opens it, so only the roles
 /// that check passes (`keep_gate`) or issue them (`manage_gates`) may hold one.
 pub fn may_read_passes(user: &User) -> bool {
-    may_keep_gate(user) || may_manage(user)
+    user.meets(READ_PASSES)
 }
+
+/// The need of every route that shows a pass's token.
+pub const READ_PASSES: Need = Need::AnyOf(&[Right::KeepGate, Right::ManageGates]);
 
 fn refuse_passes() -> ApiError {
     ApiError::Forbidden("reading passes needs the keep_gate or manage_gates right".into())

@@ -53,6 +53,19 @@ pub async fn session_user(parts: &Parts, state: &AppState) -> Result<Option<User
     Ok(state.store.session_user(&token_hash(&token), Utc::now()).await?)
 }
 
+/// The session a layer in front already resolved for this request (`access::enforce`), so a
+/// handler's extractor does not read the store a second time.
+#[derive(Clone)]
+pub struct Resolved(pub Option<User>);
+
+/// The request's session: the one resolved in front of the handler, else read now.
+pub async fn resolved_user(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+    match parts.extensions.get::<Resolved>() {
+        Some(Resolved(user)) => Ok(user.clone()),
+        None => session_user(parts, state).await,
+    }
+}
+
 /// The signed-in user of an API request; 401 without one.
 pub struct CurrentUser(pub User);
 
@@ -60,7 +73,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = session_user(parts, state).await?.ok_or(ApiError::Unauthorized)?;
+        let user = resolved_user(parts, state).await?.ok_or(ApiError::Unauthorized)?;
         // Headquarters without its second factor may read who it is and enrol one, nothing else.
         let path = parts.uri.path();
         if crate::http::auth::must_enrol(state, &user)

@@ -23,6 +23,9 @@ pub enum ApiError {
     /// Headquarters without a second factor, under a deployment that requires one.
     #[error("headquarters signs in with a second factor: set one up on your account page (/account) first")]
     TwoFactorRequired,
+    /// 停用: the password was right, but the sign-in is disabled.
+    #[error("this sign-in is disabled: ask the office that manages your sign-in")]
+    Disabled,
     #[error("not found")]
     NotFound,
     /// The entry was merged into another (重复登记), named, inside the reader's areas.
@@ -64,7 +67,7 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable word for programs: merged (the entry went into the one named), unauthorized, two_factor_code (give `code` too),
-    /// two_factor_required (enrol a second factor first), forbidden, not_found, conflict, bad_request,
+    /// two_factor_required (enrol a second factor first), disabled (the sign-in is disabled), forbidden, not_found, conflict, bad_request,
     /// invalid, too_large, too_many_attempts, unavailable, storage_full, not_ready, internal.
     pub code: &'static str,
     pub message: String,
@@ -78,7 +81,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::BadLogin | ApiError::TwoFactorCode | ApiError::BadCode => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::TwoFactorRequired => StatusCode::FORBIDDEN,
+            ApiError::TwoFactorRequired | ApiError::Disabled => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::Missing(_) | ApiError::Merged(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -97,6 +100,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::BadLogin | ApiError::BadCode => "unauthorized",
             ApiError::TwoFactorCode => "two_factor_code",
             ApiError::TwoFactorRequired => "two_factor_required",
+            ApiError::Disabled => "disabled",
             ApiError::NotFound | ApiError::Missing(_) => "not_found",
             ApiError::Merged(_) => "merged",
             ApiError::Forbidden(_) => "forbidden",

@@ -10,9 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::needs::{self, NeedAction, NeedDetail, NeedRequest, NeedView};
+use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
 pub struct BoardParams {
@@ -117,6 +119,16 @@ pub async fn figures(
         emergencies_overdue: c.emergencies_overdue,
     }))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/needs", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/api/v1/needs", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/api/v1/needs/figures", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/api/v1/needs/inbox", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/api/v1/needs/{id}", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/api/v1/needs/{id}/actions", Need::AnyOf(&[Right::HandleNeeds])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

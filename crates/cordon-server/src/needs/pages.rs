@@ -12,11 +12,23 @@ use cordon_domain::needs::{NeedCategory, NeedEventKind, NeedStatus, Priority, Ru
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::needs::{self, NeedAction, NeedDetail, NeedEventView, NeedRequest, NeedView};
 use crate::web::back;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/needs", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/needs", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/needs/escalated", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/needs/new", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/needs/{id}", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/needs/{id}/act", Need::AnyOf(&[Right::HandleNeeds])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +40,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 impl Page {
+    pub fn can_handle_needs(&self) -> bool {
+        self.user.as_ref().is_some_and(needs::may_handle)
+    }
+
     pub fn can_decide_needs(&self) -> bool {
         self.user.as_ref().is_some_and(needs::may_decide)
     }

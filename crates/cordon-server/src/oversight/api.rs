@@ -10,8 +10,10 @@ use utoipa_axum::routes;
 use super::roles::*;
 use super::service::*;
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use cordon_domain::{Need, Right};
 
 /// The audit of reads, for headquarters: who read whom, when, through which route, and why when
 /// the read was made under a broken glass.
@@ -68,6 +70,14 @@ pub async fn put(
 ) -> Result<Json<RightHold>, ApiError> {
     Ok(Json(set(&state, &user, &role, &right, b.granted).await?))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/audit/reads", Need::AnyOf(&[Right::ReviewAudit])),
+    RouteNeed::get("/api/v1/audit/glass-breaks", Need::AnyOf(&[Right::ReviewAudit])),
+    RouteNeed::get("/api/v1/roles", Need::AnyOf(&[Right::Command])),
+    RouteNeed::put("/api/v1/roles/{role}/rights/{right}", Need::AnyOf(&[Right::Command])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -12,12 +12,21 @@ use cordon_domain::{Right, Role};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::oversight::roles::{self, RightHold, RoleRights};
 use crate::oversight::{self, AuditPage, GlassBreakView, ReadsParams};
 use crate::web::back;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
+use cordon_domain::Need;
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/audit", Need::AnyOf(&[Right::ReviewAudit])),
+    RouteNeed::get("/roles", Need::AnyOf(&[Right::Command])),
+    RouteNeed::post("/roles/{role}/{right}", Need::AnyOf(&[Right::Command])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -60,13 +69,6 @@ impl RolesTemplate {
     }
 
     fn right_name(&self, r: &Right) -> &'static str {
-        match self.page.lang {
-            Lang::Zh => r.name_zh(),
-            Lang::En => r.name_en(),
-        }
-    }
-
-    fn role_label(&self, r: &Role) -> &'static str {
         match self.page.lang {
             Lang::Zh => r.name_zh(),
             Lang::En => r.name_en(),

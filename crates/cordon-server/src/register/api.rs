@@ -15,9 +15,11 @@ use super::duplicates::*;
 use super::glass::*;
 use super::service::*;
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::reads::{AreaDetail, area_detail};
+use cordon_domain::{Need, Right};
 
 /// The area the user answers for, with its children.
 #[utoipa::path(get, path = "/api/v1/areas", tag = "areas", security(("bearer" = [])),
@@ -159,6 +161,18 @@ pub async fn merge_api(
 ) -> Result<Json<MergeView>, ApiError> {
     Ok(Json(merge(&state, &user, &id, &req).await?))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/areas", Need::SignedIn),
+    RouteNeed::get("/api/v1/areas/{code}", Need::SignedIn),
+    RouteNeed::get("/api/v1/areas/{code}/shape", Need::SignedIn),
+    RouteNeed::get("/api/v1/people", crate::register::READ_PEOPLE),
+    RouteNeed::get("/api/v1/people/{id}", crate::register::READ_PEOPLE),
+    RouteNeed::get("/api/v1/people/duplicates", Need::AnyOf(&[Right::MergePeople])),
+    RouteNeed::post("/api/v1/people/{id}/merge", Need::AnyOf(&[Right::MergePeople])),
+    RouteNeed::post("/api/v1/people/{id}/break-glass", Need::AnyOf(&[Right::BreakGlass])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -9,10 +9,18 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::register::duplicates::{self, DuplicatePairView, DuplicateSide, MergeRequest};
 use crate::web::back;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/people/duplicates", Need::AnyOf(&[Right::MergePeople])),
+    RouteNeed::post("/people/{id}/merge", Need::AnyOf(&[Right::MergePeople])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

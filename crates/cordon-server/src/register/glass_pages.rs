@@ -10,9 +10,11 @@ use serde::Deserialize;
 
 use super::glass;
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::web::back;
 use crate::web::{Page, PageUser, error_page, render};
+use cordon_domain::{Need, Right};
 
 #[derive(Template)]
 #[template(path = "glass.html")]
@@ -51,6 +53,10 @@ async fn break_glass_submit(
         glass::break_glass(&state, &user, &id, &f.reason).await.map(|g| format!("/people/{}", g.person_id));
     back(page, jar, r)
 }
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] =
+    &[RouteNeed::post("/people/{id}/break-glass", Need::AnyOf(&[Right::BreakGlass]))];
 
 /// The glass's form.
 pub fn routes() -> Router<AppState> {

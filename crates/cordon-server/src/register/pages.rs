@@ -9,11 +9,13 @@ use cordon_domain::AreaLevel;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::reads::{self, AreaDetail, PersonSummary};
 use crate::register::{self, PersonView, SearchResult};
 use crate::web::i18n::Lang;
 use crate::web::*;
+use cordon_domain::Need;
 
 #[derive(Template)]
 #[template(path = "area.html")]
@@ -119,6 +121,13 @@ async fn person_page(State(state): State<AppState>, pu: PageUser, Path(id): Path
     }
 }
 
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/areas/{code}", Need::SignedIn),
+    RouteNeed::get("/people", crate::register::READ_PEOPLE),
+    RouteNeed::get("/people/{id}", crate::register::READ_PEOPLE),
+];
+
 /// The register's pages, the duplicates' among them.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -130,6 +139,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 impl Page {
+    pub fn can_read_people(&self) -> bool {
+        self.user.as_ref().is_some_and(crate::register::may_read_people)
+    }
+
     /// A tag in the page's language.
     pub fn tag_label<'a>(&self, t: &'a crate::reads::TagView) -> &'a str {
         match self.lang {

@@ -1,6 +1,6 @@
 //! The register: areas and the people in their households, as a reader of some areas sees them.
 
-use cordon_domain::{PersonId, Right};
+use cordon_domain::{Need, PersonId, Right};
 use cordon_store::{PeopleQuery, PersonRecord, User};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,10 +50,17 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
 /// residents face to face (a gate, their needs): the lab, which works on tubes, and any role
 /// with neither may not walk the register.
 pub fn may_read_people(user: &User) -> bool {
-    [Right::SeeIdNumber, Right::SeePhone, Right::SeeHealth, Right::KeepGate, Right::HandleNeeds]
-        .into_iter()
-        .any(|r| user.may(r))
+    user.meets(READ_PEOPLE)
 }
+
+/// The need of the register's search and a person's page.
+pub const READ_PEOPLE: Need = Need::AnyOf(&[
+    Right::SeeIdNumber,
+    Right::SeePhone,
+    Right::SeeHealth,
+    Right::KeepGate,
+    Right::HandleNeeds,
+]);
 
 fn refuse_reading() -> ApiError {
     ApiError::Forbidden(

@@ -14,12 +14,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::http::{SCAN_UPLOAD_LIMIT, UploadParams};
 use crate::testing::{
     self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView, TaskView, Upload,
 };
+use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
 pub struct RoundListParams {
@@ -261,6 +263,20 @@ pub async fn pool_size(
     let (pool_size, tests_per_person, schemes) = testing::advise(p.prevalence, p.max_pool.unwrap_or(20))?;
     Ok(Json(PoolSize { prevalence: p.prevalence, pool_size, tests_per_person, schemes }))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/rounds", Need::SignedIn),
+    RouteNeed::post("/api/v1/rounds", Need::AnyOf(&[Right::PlanTesting])),
+    RouteNeed::get("/api/v1/rounds/{id}", crate::testing::FOLLOW),
+    RouteNeed::post("/api/v1/rounds/{id}/close", Need::AnyOf(&[Right::PlanTesting])),
+    RouteNeed::get("/api/v1/rounds/{id}/sweep", crate::testing::FOLLOW),
+    RouteNeed::post("/api/v1/rounds/{id}/tubes", Need::AnyOf(&[Right::SendSamples])),
+    RouteNeed::post("/api/v1/samples", Need::AnyOf(&[Right::SendSamples])),
+    RouteNeed::post("/api/v1/results", Need::AnyOf(&[Right::ReportResults])),
+    RouteNeed::get("/api/v1/testing-tasks", crate::testing::FOLLOW),
+    RouteNeed::get("/api/v1/pool-size", Need::SignedIn),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -14,10 +14,24 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::testing::{self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView};
 use crate::web::{Page, PageUser, error_page, render, urlencode};
 use crate::web::{back, local_time};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/rounds", Need::SignedIn),
+    RouteNeed::post("/rounds", Need::AnyOf(&[Right::PlanTesting])),
+    RouteNeed::get("/rounds/{id}", crate::testing::FOLLOW),
+    RouteNeed::post("/rounds/{id}/close", Need::AnyOf(&[Right::PlanTesting])),
+    RouteNeed::get("/rounds/{id}/sweep", crate::testing::FOLLOW),
+    RouteNeed::get("/rounds/{id}/tube", Need::AnyOf(&[Right::SendSamples])),
+    RouteNeed::post("/rounds/{id}/tube", Need::AnyOf(&[Right::SendSamples])),
+    RouteNeed::post("/rounds/{id}/upload", Need::AnyOf(&[Right::SendSamples, Right::ReportResults])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use cordon_domain::testing::{Scheme, best_dorfman, schemes};
 use cordon_domain::{
-    AreaCode, AreaLevel, AreaPath, CaseClass, EventKind, PersonId, Right, Tier, TubeResult, ZoneEvent,
+    AreaCode, AreaLevel, AreaPath, CaseClass, EventKind, Need, PersonId, Right, Tier, TubeResult, ZoneEvent,
 };
 use cordon_import::{ImportError, Limits, Progress, SampleReader, read_results};
 use cordon_store::{
@@ -47,8 +47,11 @@ pub fn may_report(user: &User) -> bool {
 /// Reading a round's figures, its sweep list and its tasks (who is held for a retest): a testing
 /// right of any kind. The round list (the schedule) is open to every signed-in worker.
 pub fn may_follow(user: &User) -> bool {
-    may_plan(user) || may_sample(user) || may_report(user)
+    user.meets(FOLLOW)
 }
+
+/// The need of a round's figures, its sweep list and the testing tasks.
+pub const FOLLOW: Need = Need::AnyOf(&[Right::PlanTesting, Right::SendSamples, Right::ReportResults]);
 
 fn forbid(what: &str) -> ApiError {
     ApiError::Forbidden(format!("{what} is not part of your role"))

@@ -11,17 +11,26 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use cordon_domain::{AreaLevel, Sex};
+use cordon_domain::{AreaLevel, Role, Sex};
 use cordon_store::User;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth;
 use crate::http::error::ApiError;
 use crate::web::i18n::{Lang, Texts};
+use cordon_domain::Need;
 
 pub mod i18n;
 pub mod map;
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/healthz", Need::Open),
+    RouteNeed::get("/static/cordon.css", Need::Open),
+    RouteNeed::get("/static/gate.js", Need::Open),
+];
 
 /// The layout's own routes: the health check and the static files. Every
 /// capability brings its pages (`lib.rs` merges them).
@@ -106,6 +115,14 @@ impl Page {
         self.lang.count(*n)
     }
 
+    /// A role's name in the page's language.
+    pub fn role_label(&self, r: &Role) -> &'static str {
+        match self.lang {
+            Lang::Zh => r.name_zh(),
+            Lang::En => r.name_en(),
+        }
+    }
+
     pub fn role_name(&self) -> &'static str {
         match (&self.user, self.lang) {
             (Some(u), Lang::Zh) => u.role.name_zh(),
@@ -164,7 +181,7 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (lang, jar) = lang_of(parts);
-        match auth::session_user(parts, state).await {
+        match auth::resolved_user(parts, state).await {
             // Headquarters without its second factor is kept to the account page, to enrol one.
             Ok(Some(user))
                 if crate::http::auth::must_enrol(state, &user)
@@ -172,20 +189,31 @@ impl FromRequestParts<AppState> for PageUser {
             {
                 Err((jar, Redirect::to("/account/two-factor")).into_response())
             }
-            Ok(Some(user)) => {
-                let mut page = Page::new(lang, Some(user), parts.uri.path());
-                page.tz = state.config.tz;
-                page.csrf = crate::http::guard::token_of(&parts.headers).unwrap_or_default();
-                Ok(PageUser { page, jar })
-            }
-            Ok(None) => {
-                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-                let to = format!("/login?next={}", urlencode(next));
-                Err((jar, Redirect::to(&to)).into_response())
-            }
+            Ok(Some(user)) => Ok(PageUser { page: user_page(parts, state, lang, user), jar }),
+            Ok(None) => Err((jar, sign_in_redirect(parts)).into_response()),
             Err(e) => Err(e.into_response()),
         }
     }
+}
+
+/// A page of `user`'s, in `lang`, for the request of `parts`.
+fn user_page(parts: &Parts, state: &AppState, lang: Lang, user: User) -> Page {
+    let mut page = Page::new(lang, Some(user), parts.uri.path());
+    page.tz = state.config.tz;
+    page.csrf = crate::http::guard::token_of(&parts.headers).unwrap_or_default();
+    page
+}
+
+/// To the sign-in page, coming back to this one after.
+pub(crate) fn sign_in_redirect(parts: &Parts) -> Redirect {
+    let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    Redirect::to(&format!("/login?next={}", urlencode(next)))
+}
+
+/// The page that refuses `user` a page: the layout with the reason, in the page's language.
+pub(crate) fn refusal_page(parts: &Parts, state: &AppState, user: User, e: ApiError) -> Response {
+    let (lang, jar) = lang_of(parts);
+    error_page(user_page(parts, state, lang, user), jar, e)
 }
 
 /// Percent-encodes a value for a query string (keeping `/`, which a path may hold).

@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::UploadParams;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -19,6 +20,7 @@ use crate::workforce::{
     self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CommandPostRequest,
     CommandPostView, CoverageView, SiteRequest, SiteView, SuggestionView, WorkerRequest, WorkerView,
 };
+use cordon_domain::{Need, Right};
 
 #[derive(Serialize, ToSchema)]
 pub struct WorkersImported {
@@ -229,6 +231,24 @@ pub async fn create_command_post(
 ) -> Result<(StatusCode, Json<CommandPostView>), ApiError> {
     Ok((StatusCode::CREATED, Json(workforce::create_command_post(&state, &user, b).await?)))
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::post("/api/v1/workers", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::put("/api/v1/workers/{worker_id}", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/api/v1/checkins", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/api/v1/checkins", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/api/v1/sites", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/api/v1/sites", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/api/v1/assignments", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/api/v1/assignments", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/api/v1/assignments/{id}/end", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/api/v1/coverage", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::get("/api/v1/coverage/suggestions", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/api/v1/coverage/accept", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/api/v1/command-posts", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/api/v1/command-posts", Need::AnyOf(&[Right::ManageWorkforce])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

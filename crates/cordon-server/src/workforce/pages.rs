@@ -11,6 +11,7 @@ use cordon_domain::workforce::{GapKind, Post, Rank};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::web::back;
 use crate::web::i18n::Lang;
@@ -19,6 +20,19 @@ use crate::workforce::{
     self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CoverageView, GapView,
     SiteRequest, SuggestionView, WorkerRequest,
 };
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/coverage", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/coverage/accept", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/coverage/checkin", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/coverage/sites", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::get("/workforce", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::post("/workforce/workers", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/workforce/assign", Need::AnyOf(&[Right::ManageWorkforce])),
+    RouteNeed::post("/workforce/assignments/{id}/end", Need::AnyOf(&[Right::ManageWorkforce])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -12,12 +12,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::zones::{
     self, DrawRequest, PositiveOutcome, ProposalView, Recorded, ZoneDetail, ZoneFigures, ZoneView,
     parse_status,
 };
+use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
 pub struct ZoneListParams {
@@ -364,6 +366,23 @@ pub async fn set_in_force(
     state.store.set_setting(zones::PROFILE_SETTING, &b.profile).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/zones", Need::SignedIn),
+    RouteNeed::post("/api/v1/zones", Need::AnyOf(&[Right::ManageZones])),
+    RouteNeed::get("/api/v1/zones/figures", Need::SignedIn),
+    RouteNeed::get("/api/v1/zones/{id}", Need::SignedIn),
+    RouteNeed::post("/api/v1/zones/{id}/events", Need::AnyOf(&[Right::ManageZones, Right::Command])),
+    RouteNeed::post("/api/v1/zones/{id}/lift", Need::AnyOf(&[Right::Command])),
+    RouteNeed::post("/api/v1/zones/{id}/raise", Need::AnyOf(&[Right::Command])),
+    RouteNeed::post("/api/v1/positives", Need::AnyOf(&[Right::ReportPositive])),
+    RouteNeed::get("/api/v1/proposals", Need::SignedIn),
+    RouteNeed::post("/api/v1/proposals/{id}/decision", Need::AnyOf(&[Right::Command])),
+    RouteNeed::get("/api/v1/profiles", Need::SignedIn),
+    RouteNeed::put("/api/v1/profiles/{key}", Need::AnyOf(&[Right::Command])),
+    RouteNeed::put("/api/v1/profiles-in-force", Need::AnyOf(&[Right::Command])),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {

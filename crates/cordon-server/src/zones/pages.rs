@@ -13,12 +13,27 @@ use cordon_store::{ProposalKind, ProposalStatus, User, ZoneQuery};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::reads::{self, AreaDetail};
 use crate::web::i18n::{self, Lang};
 use crate::web::map::{self, MapShape};
 use crate::web::{Page, PageUser, back, error_page, local_time, render};
 use crate::zones::{self, DrawRequest, ProposalView, Recorded, ZoneDetail, ZoneFigures, ZoneView};
+use cordon_domain::{Need, Right};
+
+/// What each page asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/zones", Need::SignedIn),
+    RouteNeed::post("/zones", Need::AnyOf(&[Right::ManageZones])),
+    RouteNeed::get("/zones/{id}", Need::SignedIn),
+    RouteNeed::post("/zones/{id}/events", Need::AnyOf(&[Right::ManageZones, Right::Command])),
+    RouteNeed::post("/zones/{id}/lift", Need::AnyOf(&[Right::Command])),
+    RouteNeed::post("/zones/{id}/raise", Need::AnyOf(&[Right::Command])),
+    RouteNeed::post("/positives", Need::AnyOf(&[Right::ReportPositive])),
+    RouteNeed::get("/proposals", Need::SignedIn),
+    RouteNeed::post("/proposals/{id}/decision", Need::AnyOf(&[Right::Command])),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,6 +17,7 @@ async fn gates_passes_and_the_log(store: &dyn Store) {
             role: Role::Cadre,
             scope: code("d1"),
             password_hash: "x".into(),
+            created_by: "test".into(),
         })
         .await
         .unwrap();

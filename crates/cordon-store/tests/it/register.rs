@@ -92,6 +92,7 @@ async fn users_sessions_and_audit(store: &dyn Store) {
         role: Role::District,
         scope: code("d1"),
         password_hash: "x".into(),
+        created_by: "test".into(),
     };
     let u = store.create_user(&new).await.unwrap();
     assert_eq!(u.scope_name, "新城区");
@@ -128,7 +129,75 @@ async fn users_sessions_and_audit(store: &dyn Store) {
     assert_eq!(second.head.len(), 64);
 }
 
+/// 用户管理: a change lands whole with its lines; a disabling, a new role or new areas end the
+/// user's sessions; a scope naming no area changes nothing; users are listed by their areas.
+async fn users_changed_whole(store: &dyn Store) {
+    seed(store).await;
+    let new = |name: &str, role, scope: &str| NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        scope: code(scope),
+        password_hash: "x".into(),
+        created_by: "boss".into(),
+    };
+    let li = store.create_user(&new("li", Role::Cadre, "b1")).await.unwrap();
+    store.create_user(&new("zhao", Role::Sampler, "b2")).await.unwrap();
+    assert_eq!(li.disabled_at, None);
+    let d1 = store.area(&AreaPath::root(), &code("d1")).await.unwrap().unwrap().area.path;
+    let names = |us: Vec<cordon_store::User>| us.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    assert_eq!(names(store.users_in(&d1).await.unwrap()), ["li"]);
+    assert_eq!(names(store.users_in(&AreaPath::root()).await.unwrap()), ["li", "zhao"]);
+
+    let now = Utc::now();
+    let at = now - Duration::minutes(1);
+    store.create_session("s1", li.id, now, now + Duration::hours(1)).await.unwrap();
+    // Only the name: the session lives on.
+    let c = cordon_store::UserChange {
+        username: "li",
+        by: "boss",
+        at,
+        display_name: Some("李干部"),
+        ..Default::default()
+    };
+    assert_eq!(store.change_user(&c).await.unwrap().unwrap().display_name, "李干部");
+    assert!(store.session_user("s1", now).await.unwrap().is_some());
+    // A scope naming no area: refused, and the role given with it not changed either.
+    let nowhere = code("zz");
+    let bad = cordon_store::UserChange { role: Some(Role::Sampler), scope: Some(&nowhere), ..c.clone() };
+    assert!(matches!(store.change_user(&bad).await, Err(cordon_store::StoreError::Invalid(_))));
+    assert_eq!(store.user_by_name("li").await.unwrap().unwrap().role, Role::Cadre);
+    // Disabled: no session, and the line says by whom and why.
+    let off = cordon_store::UserChange {
+        disabled: Some(true),
+        reason: Some("调离"),
+        display_name: None,
+        ..c.clone()
+    };
+    let u = store.change_user(&off).await.unwrap().unwrap();
+    assert!(u.disabled_at.is_some());
+    assert!(store.session_user("s1", now).await.unwrap().is_none(), "a disabled user's session is gone");
+    store.create_session("s2", li.id, now, now + Duration::hours(1)).await.unwrap();
+    assert!(store.session_user("s2", now).await.unwrap().is_none(), "a disabled user holds no session");
+    let on = cordon_store::UserChange { disabled: Some(false), display_name: None, ..c.clone() };
+    assert_eq!(store.change_user(&on).await.unwrap().unwrap().disabled_at, None);
+    assert!(store.session_user("s2", now).await.unwrap().is_some());
+    let d2 = code("d2");
+    let moved = cordon_store::UserChange { scope: Some(&d2), display_name: None, ..c.clone() };
+    assert_eq!(store.change_user(&moved).await.unwrap().unwrap().scope_name, "回民区");
+    assert!(store.session_user("s2", now).await.unwrap().is_none(), "new areas end the sessions");
+
+    let lines = store.user_changes("li", 10).await.unwrap();
+    let kinds: Vec<_> = lines.iter().map(|l| l.change.as_str()).collect();
+    assert_eq!(kinds, ["scope", "enabled", "disabled", "display_name", "created"]);
+    assert_eq!((lines[0].before.as_deref(), lines[0].after.as_deref()), (Some("b1"), Some("d2")));
+    assert_eq!((lines[2].by.as_str(), lines[2].reason.as_deref()), ("boss", Some("调离")));
+    let missing = cordon_store::UserChange { username: "nobody", ..c };
+    assert!(store.change_user(&missing).await.unwrap().is_none());
+}
+
 both!(
+    users_changed_whole,
     register_and_scopes,
     second_import_adds_and_refuses_duplicates,
     an_import_dropped_before_commit_leaves_nothing,

@@ -60,6 +60,7 @@ pub async fn run(b: &TestingBench) -> Result<()> {
                 role: Role::Headquarters,
                 scope: AreaCode::parse("150100")?,
                 password_hash: hash,
+                created_by: "bench".into(),
             };
             store.create_user(&new).await?;
             store.user_by_name("bench").await?.context("the bench user")?

@@ -77,6 +77,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
                 role,
                 scope,
                 password_hash: hash.clone(),
+                created_by: "demo".into(),
             };
             store.create_user(&user).await?;
         }

@@ -22,5 +22,6 @@ mod support;
 mod testing;
 mod trace;
 mod two_factor;
+mod users;
 mod workforce;
 mod zones;

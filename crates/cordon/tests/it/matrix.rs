@@ -56,8 +56,10 @@ fn page_routes() -> Vec<Route> {
     let mut out = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        for (at, _) in text.match_indices(".route(\"") {
-            let rest = &text[at + 8..];
+        for (at, _) in text.match_indices(".route(") {
+            // The path may be on the next line, after rustfmt broke the call.
+            let rest = text[at + 7..].trim_start();
+            let Some(rest) = rest.strip_prefix('"') else { continue };
             let end = rest.find('"').unwrap();
             let route = &rest[..end];
             // The call's handlers: up to the next route or the end of the builder.
@@ -190,6 +192,7 @@ const ROLES: [&str; 8] =
 const DEMO_USERS: [&str; 8] = ["admin", "xincheng", "hailaer", "gongzhufu", "cadre", "sampler", "lab", "epi"];
 
 async fn nothing_leaks(s: &Server) {
+    signed_out_is_sent_to_sign_in(s).await;
     let hq = s.login("admin").await;
     let doc: Value =
         client().get(format!("{}/api/openapi.json", s.base)).send().await.unwrap().json().await.unwrap();
@@ -278,6 +281,7 @@ async fn nothing_leaks(s: &Server) {
         let token = s.login(user).await;
         let web = s.web_login(user).await;
         let shown = Shown::of(s, &token).await;
+        let web_csrf = s.csrf(&web).await;
         for (method, path) in all.iter().filter(|(m, _)| *m == Method::GET) {
             if skip(&(method.clone(), path.clone())) {
                 continue;
@@ -296,6 +300,33 @@ async fn nothing_leaks(s: &Server) {
             if let Some(leak) = shown.check(&secrets, &body) {
                 panic!("{user}: GET {url} shows {leak}: {body:.300}");
             }
+        }
+        // Every route whose declared need the user does not meet is refused by the table,
+        // before the handler reads anything: whatever the method, whatever the object named.
+        let rights = cordon_domain::Rights::from_stored(&me_rights(s, &token).await.join(","));
+        for need in cordon_server::route_needs() {
+            if need.need.met_by(rights) {
+                continue;
+            }
+            let url = any_object(need.path);
+            let method: Method = need.method.parse().unwrap();
+            let (status, body) = if need.path.starts_with("/api/") {
+                let (status, v) = s.call(method.clone(), &token, &url, Some(serde_json::json!({}))).await;
+                (status, v.to_string())
+            } else {
+                let mut r = web.request(method.clone(), format!("{}{url}", s.base));
+                if method != Method::GET {
+                    r = r.form(&[("csrf", web_csrf.as_str())]);
+                }
+                let r = r.send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            };
+            tried += 1;
+            assert!(
+                status == 403 && body.contains("needs a right your role does not hold"),
+                "{user}: {method} {url} needs {:?}; answered {status}: {body:.300}",
+                need.need
+            );
         }
         // The routes whose right is not a field's: each refused without it.
         for (url, open) in [
@@ -331,6 +362,80 @@ async fn nothing_leaks(s: &Server) {
         parameterised.len()
     );
     assert!(tried > 1000, "{tried} requests");
+}
+
+/// The names of a user's rights, as `/api/v1/me` gives them.
+async fn me_rights(s: &Server, token: &str) -> Vec<String> {
+    let (_, me) = s.get(token, "/api/v1/me").await;
+    me["rights"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect()
+}
+
+/// `path` with every parameter named `1`: a refusal by the table comes before any look-up.
+fn any_object(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = open + rest[open..].find('}').unwrap();
+        out.push_str(&rest[..open]);
+        out.push('1');
+        rest = &rest[close + 1..];
+    }
+    out + rest
+}
+
+/// Every route the router answers declares its need once, in its capability's table, and the
+/// table names no route that does not exist: a new route without a line is found here (and
+/// meanwhile refused to everyone by the `enforce` layer).
+#[test]
+fn every_route_declares_its_need() {
+    let doc = serde_json::to_value(cordon_server::openapi()).unwrap();
+    let routes: std::collections::BTreeSet<(String, String)> =
+        api_routes(&doc).into_iter().chain(page_routes()).map(|(m, p)| (m.to_string(), p)).collect();
+    let needs = cordon_server::route_needs();
+    let declared: std::collections::BTreeSet<(String, String)> =
+        needs.iter().map(|n| (n.method.to_owned(), n.path.to_owned())).collect();
+    assert_eq!(declared.len(), needs.len(), "a route is declared twice");
+    let undeclared: Vec<_> = routes.difference(&declared).collect();
+    let unknown: Vec<_> = declared.difference(&routes).collect();
+    assert!(undeclared.is_empty(), "routes without a declared need: {undeclared:?}");
+    assert!(unknown.is_empty(), "needs declared for no route: {unknown:?}");
+    // Open means open to strangers: only signing in, the health check, the static files, the
+    // API's description and the metrics (which check their own token).
+    let open: Vec<&str> =
+        needs.iter().filter(|n| n.need == cordon_domain::Need::Open).map(|n| n.path).collect();
+    for path in &open {
+        assert!(
+            ["/login", "/logout", "/healthz", "/api/v1/auth/login", "/api/openapi.json", "/metrics"]
+                .contains(path)
+                || path.starts_with("/static/"),
+            "{path} is open to anyone"
+        );
+    }
+}
+
+/// Signed out, every route but the open ones sends a page to sign in and answers the API 401.
+async fn signed_out_is_sent_to_sign_in(s: &Server) {
+    let c = client();
+    for need in cordon_server::route_needs() {
+        if need.need == cordon_domain::Need::Open {
+            continue;
+        }
+        let url = any_object(need.path);
+        let method: Method = need.method.parse().unwrap();
+        let r = c.request(method.clone(), format!("{}{url}", s.base));
+        let r = if need.path.starts_with("/api/") { r.json(&serde_json::json!({})) } else { r };
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        if need.path.starts_with("/api/") {
+            assert_eq!(status, 401, "{method} {url}");
+        } else if method == Method::GET {
+            let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+            assert!(status == 303 && to.starts_with("/login?next="), "{method} {url}: {status} to {to}");
+        } else {
+            // A signed-out form has no session to carry a token: refused either way.
+            assert!(status == 403 || status == 303, "{method} {url}: {status}");
+        }
+    }
 }
 
 /// What a user's rights open, as `/api/v1/me` says.

@@ -1,0 +1,58 @@
+//! The layer that holds every request to its route's declared need (`access`) before any
+//! handler runs. Apart from the table itself because it answers pages as well as the API: the
+//! capabilities and the layout import the table, and only `lib.rs` this layer.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use cordon_domain::Need;
+
+use crate::AppState;
+use crate::access::Table;
+use crate::http::auth::{self, Resolved};
+use crate::http::error::ApiError;
+use crate::web;
+
+/// The layer: a request to a declared route goes on when its need is met; a signed-out caller is
+/// sent to sign in (a page) or answered 401 (the API); a caller without the right is refused
+/// (403) before the handler reads anything. The session it resolved goes on with the request.
+pub async fn enforce(
+    State((state, table)): State<(AppState, Table)>,
+    matched: Option<MatchedPath>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // No route matched: the fallback answers 404.
+    let Some(matched) = matched else { return next.run(request).await };
+    let api = matched.as_str().starts_with("/api/");
+    let Some(need) = table.need(request.method(), matched.as_str()) else {
+        tracing::error!(method = %request.method(), route = matched.as_str(), "a route without a declared need");
+        return ApiError::Forbidden("this route declares no right, so it is closed".into()).into_response();
+    };
+    if need == Need::Open {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let user = match auth::session_user(&parts, &state).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    match user {
+        None if api => return ApiError::Unauthorized.into_response(),
+        None => return web::sign_in_redirect(&parts).into_response(),
+        Some(ref u) if !u.meets(need) => {
+            let refused = ApiError::Forbidden(format!(
+                "this needs a right your role does not hold: {}",
+                need.names().replace(", ", " or ")
+            ));
+            return if api {
+                refused.into_response()
+            } else {
+                web::refusal_page(&parts, &state, u.clone(), refused)
+            };
+        }
+        Some(_) => {}
+    }
+    parts.extensions.insert(Resolved(user));
+    next.run(Request::from_parts(parts, body)).await
+}
