@@ -53,7 +53,7 @@ pub async fn session_user(parts: &Parts, state: &AppState) -> Result<Option<User
     Ok(state.store.session_user(&token_hash(&token), Utc::now()).await?)
 }
 
-/// The session a layer in front already resolved for this request (`access::enforce`), so a
+/// The session a layer in front already resolved for this request (the `enforce` layer), so a
 /// handler's extractor does not read the store a second time.
 #[derive(Clone)]
 pub struct Resolved(pub Option<User>);

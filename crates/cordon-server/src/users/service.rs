@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use cordon_domain::{AreaCode, Right, Rights, Role, Username};
-use cordon_store::{NewUser, StoreError, User, UserChange, UserChangeRecord};
+use cordon_store::{NewUser, RoleRight, StoreError, User, UserChange, UserChangeRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -52,13 +52,7 @@ impl From<StoreError> for UsersError {
 
 impl From<cordon_domain::DomainError> for UsersError {
     fn from(e: cordon_domain::DomainError) -> Self {
-        let field = match e.field() {
-            "username" => "username",
-            "role" => "role",
-            "area code" | "code" => "scope",
-            _ => "display_name",
-        };
-        UsersError::Invalid { field, message: e.reason().to_owned() }
+        UsersError::Invalid { field: e.field(), message: e.reason().to_owned() }
     }
 }
 
@@ -176,7 +170,8 @@ pub async fn one(
     username: &str,
 ) -> Result<(ManagedUser, Vec<UserChangeView>)> {
     refuse_unless_manager(manager)?;
-    let user = managed(state, manager, username).await?;
+    let held = state.store.role_rights().await?;
+    let user = managed(state, manager, username, &held).await?;
     let changes = state.store.user_changes(&user.username, CHANGES_SHOWN).await?;
     Ok((ManagedUser::from(&user), changes.into_iter().map(UserChangeView::from).collect()))
 }
@@ -187,7 +182,7 @@ pub async fn create(state: &AppState, manager: &User, req: &NewUserRequest) -> R
     let username = Username::parse(&req.username)?;
     let role = Role::parse(&req.role)?;
     let scope = scope_inside(state, manager, &req.scope).await?;
-    hand_over(state, manager, role).await?;
+    hand_over(manager, role, &state.store.role_rights().await?)?;
     let display_name =
         display_name(req.display_name.as_deref())?.unwrap_or_else(|| username.as_str().to_owned());
     let password = crate::account::random_password();
@@ -219,7 +214,8 @@ pub async fn change(
     patch: &UserPatch,
 ) -> Result<ManagedUser> {
     refuse_unless_manager(manager)?;
-    let target = managed(state, manager, username).await?;
+    let held = state.store.role_rights().await?;
+    let target = managed(state, manager, username, &held).await?;
     let role = patch.role.as_deref().map(Role::parse).transpose()?;
     let scope = match patch.scope.as_deref() {
         Some(s) => Some(scope_inside(state, manager, s).await?),
@@ -236,7 +232,7 @@ pub async fn change(
         ));
     }
     if let Some(role) = role {
-        hand_over(state, manager, role).await?;
+        hand_over(manager, role, &held)?;
     }
     if patch.disabled == Some(true) && target.disabled_at.is_none() && reason.is_none() {
         return Err(UsersError::Invalid {
@@ -272,7 +268,8 @@ pub async fn reset_password(
     why: Option<&str>,
 ) -> Result<IssuedPassword> {
     refuse_unless_manager(manager)?;
-    let target = managed(state, manager, username).await?;
+    let held = state.store.role_rights().await?;
+    let target = managed(state, manager, username, &held).await?;
     if target.id == manager.id {
         return Err(UsersError::Refused("change your own password on your account page (/account)".into()));
     }
@@ -294,15 +291,10 @@ pub async fn reset_password(
     Ok(IssuedPassword { user: ManagedUser::from(&user), password })
 }
 
-/// The roles `manager` may give, each with whether they may (the pages offer only those).
+/// The roles `manager` may give (the pages offer only those).
 pub async fn roles_given(state: &AppState, manager: &User) -> Result<Vec<Role>> {
-    let held = role_rights(state).await?;
-    Ok(Role::ALL
-        .into_iter()
-        .filter(|r| {
-            cordon_domain::may_hand_over(manager.rights, whole_city(manager), rights_of(&held, *r)).is_ok()
-        })
-        .collect())
+    let held = state.store.role_rights().await?;
+    Ok(Role::ALL.into_iter().filter(|r| hand_over(manager, *r, &held).is_ok()).collect())
 }
 
 fn refuse_unless_manager(user: &User) -> Result<()> {
@@ -315,13 +307,13 @@ fn refuse_unless_manager(user: &User) -> Result<()> {
 
 /// The user named, if their areas lie inside the manager's, and their role holds nothing the
 /// manager lacks (a district officer cannot disable headquarters).
-async fn managed(state: &AppState, manager: &User, username: &str) -> Result<User> {
+async fn managed(state: &AppState, manager: &User, username: &str, held: &[RoleRight]) -> Result<User> {
     let found = state.store.user_by_name(username).await?;
     let Some(user) = found.filter(|u| manager.scope_path.contains(&u.scope_path)) else {
         return Err(UsersError::NotFound(username.to_owned()));
     };
     if user.id != manager.id {
-        hand_over(state, manager, user.role).await?;
+        hand_over(manager, user.role, held)?;
     }
     Ok(user)
 }
@@ -339,10 +331,9 @@ async fn scope_inside(state: &AppState, manager: &User, code: &str) -> Result<Ar
     }
 }
 
-/// Refused when `role` holds a right the manager lacks, naming them.
-async fn hand_over(state: &AppState, manager: &User, role: Role) -> Result<()> {
-    let held = role_rights(state).await?;
-    cordon_domain::may_hand_over(manager.rights, whole_city(manager), rights_of(&held, role)).map_err(
+/// Refused when `role` holds a right the manager lacks (by the roles' rights `held`), naming them.
+fn hand_over(manager: &User, role: Role, held: &[RoleRight]) -> Result<()> {
+    cordon_domain::may_hand_over(manager.rights, whole_city(manager), rights_of(held, role)).map_err(
         |beyond| {
             let names: Vec<&str> = beyond.iter().map(Right::as_str).collect();
             UsersError::Refused(format!(
@@ -359,11 +350,7 @@ fn whole_city(manager: &User) -> bool {
     manager.scope_path.ids().count() == 1
 }
 
-async fn role_rights(state: &AppState) -> Result<Vec<cordon_store::RoleRight>> {
-    Ok(state.store.role_rights().await?)
-}
-
-fn rights_of(held: &[cordon_store::RoleRight], role: Role) -> Rights {
+fn rights_of(held: &[RoleRight], role: Role) -> Rights {
     held.iter().filter(|h| h.role == role && h.granted).fold(Rights::NONE, |r, h| r.with(h.right))
 }
 

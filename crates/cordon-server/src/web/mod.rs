@@ -123,12 +123,9 @@ impl Page {
         }
     }
 
+    /// The signed-in user's role, named.
     pub fn role_name(&self) -> &'static str {
-        match (&self.user, self.lang) {
-            (Some(u), Lang::Zh) => u.role.name_zh(),
-            (Some(u), Lang::En) => u.role.name_en(),
-            (None, _) => "",
-        }
+        self.user.as_ref().map_or("", |u| self.role_label(&u.role))
     }
 }
 
