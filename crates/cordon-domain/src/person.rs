@@ -366,20 +366,30 @@ impl PersonRow {
     /// Where the ID number and the other columns disagree, the row is refused: one of them is
     /// mistyped and nobody can tell which.
     pub fn check_consistency(&self) -> Result<(), DomainError> {
-        let Some(id) = &self.id_number else { return Ok(()) };
-        if let Some(y) = self.birth_year
-            && y != id.birth_date().year()
-        {
-            return Err(DomainError::invalid(
-                "birth_year",
-                format!("{y} does not match the birth year in the ID number ({})", id.birth_date().year()),
-            ));
-        }
-        if self.sex != Sex::Unknown && self.sex != id.sex() {
-            return Err(DomainError::invalid("sex", "does not match the sex digit (17th) of the ID number"));
-        }
-        Ok(())
+        check_consistency(self.id_number.as_ref(), self.birth_year, self.sex)
     }
+}
+
+/// Where an ID number and the birth year or sex given beside it disagree, the entry is refused:
+/// one of them is mistyped and nobody can tell which.
+pub fn check_consistency(
+    id: Option<&IdNumber>,
+    birth_year: Option<i32>,
+    sex: Sex,
+) -> Result<(), DomainError> {
+    let Some(id) = id else { return Ok(()) };
+    if let Some(y) = birth_year
+        && y != id.birth_date().year()
+    {
+        return Err(DomainError::invalid(
+            "birth_year",
+            format!("{y} does not match the birth year in the ID number ({})", id.birth_date().year()),
+        ));
+    }
+    if sex != Sex::Unknown && sex != id.sex() {
+        return Err(DomainError::invalid("sex", "does not match the sex digit (17th) of the ID number"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

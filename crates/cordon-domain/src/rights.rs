@@ -69,10 +69,13 @@ pub enum Right {
     /// 用户管理: adding, re-scoping and disabling the sign-ins of one's areas, and resetting
     /// their passwords; never to a role holding a right the manager lacks.
     ManageUsers,
+    /// 户籍维护: adding people to households of one's areas, and recording their moves, phones,
+    /// tags and standing (moved out, deceased).
+    KeepRegister,
 }
 
 impl Right {
-    pub const ALL: [Right; 26] = [
+    pub const ALL: [Right; 27] = [
         Right::SeeIdNumber,
         Right::SeePhone,
         Right::SeeHealth,
@@ -99,6 +102,7 @@ impl Right {
         Right::ReviewAudit,
         Right::MergePeople,
         Right::ManageUsers,
+        Right::KeepRegister,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +133,7 @@ impl Right {
             Right::ReviewAudit => "review_audit",
             Right::MergePeople => "merge_people",
             Right::ManageUsers => "manage_users",
+            Right::KeepRegister => "keep_register",
         }
     }
 
@@ -168,6 +173,7 @@ impl Right {
             Right::ReviewAudit => "审计查阅",
             Right::MergePeople => "合并重复登记",
             Right::ManageUsers => "管理用户账号",
+            Right::KeepRegister => "维护户籍登记",
         }
     }
 
@@ -199,6 +205,7 @@ impl Right {
             Right::ReviewAudit => "review the audit",
             Right::MergePeople => "merge duplicate entries",
             Right::ManageUsers => "manage users' sign-ins",
+            Right::KeepRegister => "keep the register",
         }
     }
 
@@ -336,6 +343,7 @@ impl Role {
             Export,
             ExportContacts,
             MergePeople,
+            KeepRegister,
         ];
         match self {
             Role::Headquarters => {
@@ -362,6 +370,9 @@ impl Role {
                 ExportContacts,
                 BreakGlass,
                 MergePeople,
+                // The community worker is the one at the door who finds the newborn, the
+                // tenant, the neighbour who died: they record it there.
+                KeepRegister,
             ]),
             Role::Cadre => Rights::of(&[SeePhone, KeepGate, HandleNeeds, ViewWorkforce, BreakGlass]),
             Role::Sampler => Rights::of(&[SeePhone, SendSamples, BreakGlass]),

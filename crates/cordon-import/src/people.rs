@@ -64,6 +64,16 @@ impl PeopleReader {
             let line = row.line;
             let parsed = (|| {
                 let person_id = row.parse("person_id", PersonId::parse)?;
+                if person_id.is_registered_here() {
+                    return Err(row.error(
+                        "person_id",
+                        format!(
+                            "{person_id}: ids starting {} are given by Cordon to the people it registers; \
+                             give this person an id of the file's own",
+                            cordon_domain::register::REGISTERED_HERE
+                        ),
+                    ));
+                }
                 let name = row.parse("name", PersonRow::parse_name)?;
                 let id_number = match row.get("id_number") {
                     "" => None,

@@ -20,7 +20,7 @@ pub mod gates;
 pub mod needs;
 mod oversight;
 mod reads;
-mod register;
+pub mod register;
 pub mod testing;
 mod users;
 pub mod workforce;
@@ -224,6 +224,7 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         register::pages::NEEDS,
         register::duplicates_pages::NEEDS,
         register::glass_pages::NEEDS,
+        register::entries_pages::NEEDS,
         oversight::api::NEEDS,
         oversight::pages::NEEDS,
         zones::api::NEEDS,

@@ -25,6 +25,8 @@ pub struct PersonSummary {
     /// From the district down to the household: 新城区 › 海拉尔东路街道 › … › 501.
     pub address: Vec<String>,
     pub tags: Vec<TagView>,
+    /// 人员状态: active, moved_out or deceased.
+    pub status: cordon_domain::PersonStatus,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -93,6 +95,7 @@ pub async fn summaries(
             household: p.household.clone(),
             address: address(&areas, &p.path),
             tags: tag_views(user, p),
+            status: p.status,
         })
         .collect())
 }

@@ -451,6 +451,7 @@ mod figures_sql {
             };
             let people = Query::dynamic(format!(
                 "SELECT {} FROM people WHERE path >= $1 AND path < $2 AND NOT (path = $1 AND person_id <= $3) \
+                 AND status = 'active' \
                  ORDER BY path, person_id LIMIT $4",
                 crate::rows::PERSON_COLUMNS
             ))

@@ -206,7 +206,8 @@ impl Import for SqlImport {
 /// one UPDATE for all areas (their new counts sent as one JSON array).
 async fn refresh_stats(tx: &mut Tx) -> Result<()> {
     let rows = query(
-        "SELECT path, count(*) AS n, sum(CASE WHEN vulnerable THEN 1 ELSE 0 END) AS v FROM people GROUP BY path",
+        "SELECT path, count(*) AS n, sum(CASE WHEN vulnerable THEN 1 ELSE 0 END) AS v FROM people \
+         WHERE status = 'active' GROUP BY path",
     )
     .fetch_all(&mut *tx)
     .await?;

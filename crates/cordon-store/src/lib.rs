@@ -14,6 +14,7 @@ mod import;
 mod merge;
 mod needs;
 mod postgres;
+mod register;
 mod retention;
 mod rights;
 mod rows;
@@ -56,6 +57,7 @@ pub use gates::{
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::PgAdmin;
+pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use seal::{Field, Keyring};
@@ -93,6 +95,10 @@ pub enum StoreError {
     /// the row, never the value.
     #[error("sealed field: {0}")]
     Sealed(String),
+    /// A rule of the domain the row as it stands refused, checked inside the transaction that
+    /// holds it (a second death).
+    #[error(transparent)]
+    Rule(#[from] cordon_domain::DomainError),
 }
 
 impl StoreError {
@@ -163,6 +169,8 @@ pub struct PersonRecord {
     pub tags: Tags,
     /// The household's path: the person's address, and what scopes them.
     pub path: AreaPath,
+    /// 人员状态: living here, moved out of the city, or deceased.
+    pub status: cordon_domain::PersonStatus,
 }
 
 /// The areas on `path`, root first, from a map `areas_on` filled.
@@ -375,6 +383,14 @@ pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures +
     async fn merge_people(&self, m: &PersonMerge<'_>) -> Result<MergeRecord>;
     /// The merges a register id took part in, kept or merged, oldest first.
     async fn person_merges(&self, person: &PersonId) -> Result<Vec<MergeRecord>>;
+    /// 户籍维护: adds a person to a household of `p.scope`, numbered by the register (`R-…`).
+    async fn register_person(&self, p: &NewPerson<'_>) -> Result<PersonRecord>;
+    /// Changes a person of `c.scope` (see [`PersonChange`]); `None` when there is none there.
+    async fn change_person(&self, c: &PersonChange<'_>) -> Result<Option<PersonRecord>>;
+    /// A person's changes, newest first.
+    async fn person_changes(&self, person: &PersonId, limit: u32) -> Result<Vec<PersonChangeRecord>>;
+    /// The entries a new one may repeat, each found by a look-up (`register.rs`).
+    async fn look_alikes(&self, p: &LookAlike<'_>) -> Result<Vec<Match>>;
 
     // ---- import ----
 

@@ -287,15 +287,16 @@ pub(crate) async fn merge(pool: &Db, keys: &Keyring, m: &PersonMerge<'_>) -> Res
     .await?;
     query("DELETE FROM people WHERE person_id = $1").bind(m.duplicate.as_str()).execute(&mut tx).await?;
 
-    // The counts above each household (a household's own are read live).
-    let left: i64 = query("SELECT count(*) FROM people WHERE path = $1")
+    // The counts above each household (a household's own are read live), where the entry
+    // gone was counted: only a person living in the register is.
+    let left: i64 = query("SELECT count(*) FROM people WHERE path = $1 AND status = 'active'")
         .bind(dup.path.as_str())
         .scalar_one(&mut tx)
         .await?;
     let above =
         |p: &AreaPath| p.ids().collect::<Vec<_>>().split_last().map(|(_, a)| a.to_vec()).unwrap_or_default();
     let dup_vulnerable = i64::from(!dup.tags.is_empty());
-    for id in above(&dup.path) {
+    for id in above(&dup.path).into_iter().filter(|_| dup.status.is_active()) {
         query("UPDATE areas SET residents = residents - 1, vulnerable = vulnerable - $1, households = households - $2 WHERE id = $3")
             .bind(dup_vulnerable)
             .bind(i64::from(left == 0))
@@ -304,7 +305,7 @@ pub(crate) async fn merge(pool: &Db, keys: &Keyring, m: &PersonMerge<'_>) -> Res
             .await?;
     }
     let gained = i64::from(!merged.tags.is_empty()) - i64::from(!keep.tags.is_empty());
-    if gained != 0 {
+    if gained != 0 && keep.status.is_active() {
         for id in above(&keep.path) {
             query("UPDATE areas SET vulnerable = vulnerable + $1 WHERE id = $2")
                 .bind(gained)

@@ -232,6 +232,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "person_changes",
+        action: Delete,
+        what: "the register's changes: who moved, left or died, when, and why",
+        count: "SELECT count(*) FROM person_changes",
+        apply: &["DELETE FROM person_changes"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "people",
         action: Delete,
         what: "the register: names, ID numbers, phones, birth years, tags, households",

@@ -13,7 +13,7 @@ pub(crate) const AREA_COLUMNS: &str = "a.code, a.parent_code, a.level, a.name, a
 
 /// The columns `person_record` reads.
 pub(crate) const PERSON_COLUMNS: &str =
-    "person_id, name, id_sealed, phone_sealed, birth_year, sex, household_code, tags, path";
+    "person_id, name, id_sealed, phone_sealed, birth_year, sex, household_code, tags, path, status";
 
 /// The query `user` reads, to be followed by a WHERE or JOIN.
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.scope_code, \
@@ -81,6 +81,7 @@ pub(crate) fn person_record(r: &DbRow, keys: &Keyring) -> Result<PersonRecord> {
         household: code_of(r.try_get("household_code")?)?,
         tags: Tags::from_stored(&r.try_get::<String, _>("tags")?),
         path: AreaPath::from_stored(r.try_get("path")?),
+        status: cordon_domain::PersonStatus::from_stored(&r.try_get::<String, _>("status")?),
     })
 }
 

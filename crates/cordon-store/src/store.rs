@@ -63,7 +63,8 @@ async fn fill_household_stats(db: &Db, nodes: &mut [AreaNode]) -> Result<()> {
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
     for chunk in codes.chunks(ROWS_PER_STATEMENT) {
         let q = query(
-            "SELECT path, count(*) AS n, sum(CASE WHEN vulnerable THEN 1 ELSE 0 END) AS v FROM people WHERE path IN (",
+            "SELECT path, count(*) AS n, sum(CASE WHEN vulnerable THEN 1 ELSE 0 END) AS v FROM people \
+             WHERE status = 'active' AND path IN (",
         )
         .push_list(chunk.iter().copied())
         .push(") GROUP BY path");
@@ -251,6 +252,22 @@ impl Store for SqlStore {
 
     async fn person_merges(&self, person: &PersonId) -> Result<Vec<crate::MergeRecord>> {
         crate::merge::merges(&self.db, person).await
+    }
+
+    async fn register_person(&self, p: &crate::NewPerson<'_>) -> Result<PersonRecord> {
+        crate::register::register(&self.db, &self.keys, p).await
+    }
+
+    async fn change_person(&self, c: &crate::PersonChange<'_>) -> Result<Option<PersonRecord>> {
+        crate::register::change(&self.db, &self.keys, c).await
+    }
+
+    async fn person_changes(&self, person: &PersonId, limit: u32) -> Result<Vec<crate::PersonChangeRecord>> {
+        crate::register::changes(&self.db, person, limit).await
+    }
+
+    async fn look_alikes(&self, p: &crate::LookAlike<'_>) -> Result<Vec<crate::Match>> {
+        crate::register::look_alikes(&self.db, &self.keys, p).await
     }
 
     async fn begin_import(&self, bulk: bool) -> Result<Box<dyn Import>> {

@@ -133,6 +133,8 @@ impl From<StoreError> for ApiError {
             ApiError::Conflict(m)
         } else if let StoreError::NotFound(m) = e {
             ApiError::BadRequest(format!("{m} not found"))
+        } else if let StoreError::Rule(d) = e {
+            ApiError::from(d)
         } else {
             ApiError::Internal(e.to_string())
         }

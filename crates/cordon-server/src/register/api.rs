@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::duplicates::*;
+use super::entries::{self, EntryError, NewPersonRequest, PersonChangeView, PersonPatch};
 use super::glass::*;
 use super::service::*;
 use crate::AppState;
@@ -101,6 +102,70 @@ async fn person(
     Ok(Json(person_view(&state, &user, &id, "GET /api/v1/people/{id}").await?))
 }
 
+impl From<EntryError> for ApiError {
+    fn from(e: EntryError) -> Self {
+        match e {
+            EntryError::NotFound(m) => ApiError::Missing(m),
+            EntryError::Invalid { field, message } => ApiError::invalid(field, message),
+            EntryError::Refused(m) => ApiError::Forbidden(m),
+            EntryError::Duplicate { message, .. } => ApiError::Conflict(message),
+            EntryError::Read(e) => e,
+            EntryError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+/// 户籍登记: adds a person to a household of the caller's areas (born, arrived, found at the
+/// door), numbered by Cordon (`R-…`, an id no import may use). Refused (409) when the ID number
+/// is already registered, and when the same name and phone, or the same name and birth year in
+/// the household, is — until sent again with `not_a_duplicate`. A household outside the
+/// caller's areas is 404, as one that does not exist.
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", security(("bearer" = [])), request_body = NewPersonRequest,
+    responses((status = 201, body = PersonView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such household in the caller's areas", body = ErrorBody),
+        (status = 409, description = "the entry may repeat one registered (named in the message)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn add_person(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<NewPersonRequest>,
+) -> Result<(StatusCode, Json<PersonView>), ApiError> {
+    let view = entries::add(&state, &user, &b, "POST /api/v1/people").await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Changes a person of the caller's areas — phone, tags, a move to another household, or the
+/// standing (`moved_out`, `deceased`; `active` again undoes one recorded by mistake) — with a
+/// reason kept in the person's history. A second death is refused (422); every attempt is on
+/// the audit of reads.
+#[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "person_id")), request_body = PersonPatch,
+    responses((status = 200, body = PersonView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such person, or household to move to, in the caller's areas", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn change_person(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<PersonPatch>,
+) -> Result<Json<PersonView>, ApiError> {
+    Ok(Json(entries::change(&state, &user, &id, &b, "PATCH /api/v1/people/{id}").await?))
+}
+
+/// A person's history in the register, newest first: registered, phone, tags, household and
+/// standing, each with who, when and why. A phone's numbers are never kept there.
+#[utoipa::path(get, path = "/api/v1/people/{id}/history", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "person_id")),
+    responses((status = 200, body = Vec<PersonChangeView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn person_history(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<PersonChangeView>>, ApiError> {
+    Ok(Json(entries::history(&state, &user, &id, "GET /api/v1/people/{id}/history").await?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +234,9 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/areas/{code}/shape", Need::SignedIn),
     RouteNeed::get("/api/v1/people", crate::register::READ_PEOPLE),
     RouteNeed::get("/api/v1/people/{id}", crate::register::READ_PEOPLE),
+    RouteNeed::post("/api/v1/people", Need::AnyOf(&[Right::KeepRegister])),
+    RouteNeed::patch("/api/v1/people/{id}", Need::AnyOf(&[Right::KeepRegister])),
+    RouteNeed::get("/api/v1/people/{id}/history", crate::register::READ_PEOPLE),
     RouteNeed::get("/api/v1/people/duplicates", Need::AnyOf(&[Right::MergePeople])),
     RouteNeed::post("/api/v1/people/{id}/merge", Need::AnyOf(&[Right::MergePeople])),
     RouteNeed::post("/api/v1/people/{id}/break-glass", Need::AnyOf(&[Right::BreakGlass])),
@@ -181,8 +249,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(scope_area))
         .routes(routes!(area))
         .routes(routes!(area_shape))
-        .routes(routes!(search_people))
-        .routes(routes!(person))
+        .routes(routes!(search_people, add_person))
+        .routes(routes!(person, change_person))
+        .routes(routes!(person_history))
         .routes(routes!(list))
         .routes(routes!(merge_api))
 }

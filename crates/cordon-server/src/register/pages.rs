@@ -95,11 +95,23 @@ async fn search_page(State(state): State<AppState>, pu: PageUser, Query(sq): Que
 struct PersonTemplate {
     page: Page,
     person: PersonView,
+    /// The person's changes in the register, newest first.
+    history: Vec<crate::register::entries::PersonChangeView>,
 }
 
 impl PersonTemplate {
     fn p(&self) -> &PersonSummary {
         &self.person.summary
+    }
+
+    /// The standings a person may be given.
+    fn statuses(&self) -> &'static [cordon_domain::PersonStatus] {
+        &cordon_domain::PersonStatus::ALL
+    }
+
+    /// The person's tag codes, as the tags form shows them.
+    fn tag_codes(&self) -> String {
+        self.p().tags.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(";")
     }
 
     /// Whether the reader's role is shown this field at all (else the page says it is withheld,
@@ -112,9 +124,14 @@ impl PersonTemplate {
 
 async fn person_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<String>) -> Response {
     let PageUser { page, jar } = pu;
-    match register::person_view(&state, page.user.as_ref().expect("signed in"), &id, "GET /people/{id}").await
-    {
-        Ok(person) => (jar, render(&PersonTemplate { page, person })).into_response(),
+    let user = page.user.as_ref().expect("signed in");
+    let shown = async {
+        let person = register::person_view(&state, user, &id, "GET /people/{id}").await?;
+        let history = crate::register::entries::lines(&state, &person).await.map_err(ApiError::from)?;
+        Ok::<_, ApiError>((person, history))
+    };
+    match shown.await {
+        Ok((person, history)) => (jar, render(&PersonTemplate { page, person, history })).into_response(),
         Err(ApiError::NotFound) => super::glass_pages::not_in_areas(page, jar, &id),
         Err(ApiError::Merged(kept)) => (jar, Redirect::to(&format!("/people/{kept}"))).into_response(),
         Err(e) => error_page(page, jar, e),
@@ -136,6 +153,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}", get(person_page))
         .merge(super::duplicates_pages::routes())
         .merge(super::glass_pages::routes())
+        .merge(super::entries_pages::routes())
 }
 
 impl Page {

@@ -833,7 +833,7 @@ impl<S: Backed> Testing for S {
         let columns =
             crate::rows::PERSON_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {columns} FROM people p WHERE p.path >= $1 AND p.path < $2 \
+            "SELECT {columns} FROM people p WHERE p.path >= $1 AND p.path < $2 AND p.status = 'active' \
              AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
              AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id AND {CENTRAL}) \
@@ -854,8 +854,9 @@ impl<S: Backed> Testing for S {
             let n = people.len() as i64;
             return Ok((people, n));
         }
-        // Counted without reading every resident: the area's residents, less those
-        // sampled (an index range), less the few left out and not sampled.
+        // Counted without reading every resident: the area's residents (those living there),
+        // less those sampled (an index range), less the few living there left out and not
+        // sampled.
         // The root is no area: its residents are those of the top areas.
         let residents: i64 = query(
             "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) AS n FROM areas \
@@ -880,7 +881,8 @@ impl<S: Backed> Testing for S {
             "SELECT COUNT(*) AS n FROM (SELECT person_id FROM cases WHERE path >= $1 AND path < $2 \
              UNION SELECT person_id FROM contacts k WHERE path >= $1 AND path < $2 AND {CENTRAL} \
              UNION SELECT person_id FROM people WHERE path >= $1 AND path < $2 AND ({SWEEP_AWAY})) x \
-             WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = x.person_id AND s.round_id = $3)"
+             WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = x.person_id AND s.round_id = $3) \
+             AND EXISTS (SELECT 1 FROM people q WHERE q.person_id = x.person_id AND q.status = 'active')"
         ))
         .bind(&lo)
         .bind(&hi)

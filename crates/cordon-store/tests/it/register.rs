@@ -2,7 +2,7 @@
 //! audit.
 
 use chrono::{Duration, Utc};
-use cordon_domain::{AreaLevel, AreaPath, PersonId, Role};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, IdNumber, PersonId, PersonStatus, Role, Sex, Tags};
 use cordon_store::{NewUser, PeopleQuery, Store};
 
 use crate::*;
@@ -196,7 +196,131 @@ async fn users_changed_whole(store: &dyn Store) {
     assert!(store.change_user(&missing).await.unwrap().is_none());
 }
 
+fn new_person<'a>(
+    scope: &'a AreaPath,
+    household: &'a AreaCode,
+    name: &'a str,
+    tags: &'a Tags,
+) -> cordon_store::NewPerson<'a> {
+    cordon_store::NewPerson {
+        scope,
+        name,
+        id_number: None,
+        phone: None,
+        birth_year: Some(1940),
+        sex: Sex::Male,
+        household,
+        tags,
+        by: "grid",
+        reason: "入户发现",
+        at: Utc::now(),
+    }
+}
+
+/// 户籍维护: a person registered, moved, marked deceased — each whole, with its lines and the
+/// counts of every area above; a second death refused inside the transaction; ids numbered by
+/// the register even when two clerks add at once.
+async fn register_kept_whole(store: &dyn Store) {
+    seed(store).await;
+    let root = AreaPath::root();
+    let d1 = scope_of(store, "d1").await;
+    let counts = |c: &'static str| async move {
+        let s = store.area(&AreaPath::root(), &code(c)).await.unwrap().unwrap().stats;
+        (s.residents, s.households, s.vulnerable)
+    };
+    assert_eq!(counts("c").await, (4, 3, 2));
+    let tags = Tags::parse("elderly_alone").unwrap();
+    let (h2, h3) = (code("h2"), code("h3"));
+    // Two clerks at once: two numbers, both counted.
+    let (zhang, liu) = (new_person(&d1, &h2, "张大爷", &tags), new_person(&d1, &h2, "刘奶奶", &tags));
+    let (a, b) = tokio::join!(store.register_person(&zhang), store.register_person(&liu));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.person_id.is_registered_here() && b.person_id.is_registered_here());
+    assert_ne!(a.person_id, b.person_id);
+    assert_eq!(counts("c").await, (6, 3, 4));
+    assert_eq!(counts("b1").await, (5, 2, 4));
+    // Another district's household is not the clerk's: nothing written.
+    let outside = store.register_person(&new_person(&d1, &h3, "外人", &tags)).await;
+    assert!(matches!(outside, Err(cordon_store::StoreError::NotFound(_))), "{outside:?}");
+    assert_eq!(counts("c").await, (6, 3, 4));
+
+    // 李娜 (p3) was h2's first; moving her and both new people to h1 empties h2.
+    let h1 = code("h1");
+    let p3 = PersonId::parse("p3").unwrap();
+    for id in [&p3, &a.person_id, &b.person_id] {
+        let c = cordon_store::PersonChange {
+            scope: &d1,
+            person: id,
+            phone: None,
+            tags: None,
+            household: Some(&h1),
+            status: None,
+            by: "grid",
+            reason: "搬家",
+            at: Utc::now(),
+        };
+        assert_eq!(store.change_person(&c).await.unwrap().unwrap().household, h1);
+    }
+    assert_eq!(counts("b1").await, (5, 1, 4), "h2 holds no one now");
+    let h1_path = scope_of(store, "h1").await;
+    assert_eq!(store.person(&h1_path, &p3).await.unwrap().unwrap().path, h1_path);
+
+    // A death: out of the counts; a second one refused, changing nothing.
+    let dead = cordon_store::PersonChange {
+        scope: &d1,
+        person: &a.person_id,
+        phone: None,
+        tags: None,
+        household: None,
+        status: Some(PersonStatus::Deceased),
+        by: "grid",
+        reason: "病故",
+        at: Utc::now(),
+    };
+    let after = store.change_person(&dead).await.unwrap().unwrap();
+    assert_eq!(after.status, PersonStatus::Deceased);
+    assert_eq!(counts("c").await, (5, 2, 3));
+    let again = store.change_person(&dead).await;
+    assert!(matches!(again, Err(cordon_store::StoreError::Rule(_))), "{again:?}");
+    assert_eq!(counts("c").await, (5, 2, 3));
+    // Outside the scope: none.
+    let d2 = scope_of(store, "d2").await;
+    assert!(
+        store
+            .change_person(&cordon_store::PersonChange { scope: &d2, ..dead.clone() })
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let lines = store.person_changes(&a.person_id, 10).await.unwrap();
+    let kinds: Vec<_> = lines.iter().map(|l| (l.change.as_str(), l.reason.as_str())).collect();
+    assert_eq!(kinds, [("status", "病故"), ("household", "搬家"), ("registered", "入户发现")]);
+    assert_eq!((lines[1].before.as_deref(), lines[1].after.as_deref()), (Some("h2"), Some("h1")));
+    assert!(store.person_changes(&p3, 10).await.unwrap().len() == 1);
+
+    // The look-alikes of a new entry: name and birth year in the household, found by look-up.
+    let probe = cordon_store::LookAlike {
+        scope: &root,
+        name: "刘奶奶",
+        id_number: None,
+        phone: None,
+        birth_year: Some(1940),
+        household: &h1,
+    };
+    let found = store.look_alikes(&probe).await.unwrap();
+    assert!(
+        matches!(&found[..], [cordon_store::Match::Seen(p, _)] if p.person_id == b.person_id),
+        "{found:?}"
+    );
+    let p1_id = IdNumber::parse("11010519491231002X").unwrap();
+    let probe = cordon_store::LookAlike { scope: &d2, id_number: Some(&p1_id), ..probe };
+    let found = store.look_alikes(&probe).await.unwrap();
+    assert!(matches!(&found[..], [cordon_store::Match::Elsewhere]), "an ID number outside: said, not shown");
+}
+
 both!(
+    register_kept_whole,
     users_changed_whole,
     register_and_scopes,
     second_import_adds_and_refuses_duplicates,

@@ -12,6 +12,7 @@ use crate::serve::{ListenArgs, serve};
 
 pub(crate) use seed::*;
 
+mod register;
 mod seed;
 
 #[derive(Args)]
@@ -87,6 +88,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
         seed_needs(&store, &story_people, populated.first()).await?;
+        register::seed_register(&store, &story_people).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;

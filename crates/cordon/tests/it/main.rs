@@ -16,6 +16,7 @@ mod leaks;
 mod matrix;
 mod needs;
 mod privacy;
+mod register;
 mod retention;
 mod rights;
 mod support;
