@@ -639,6 +639,37 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: a grid worker registers a child found at the door, then records her moving out`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'gongzhufu');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/people?q=${encodeURIComponent('王')}`);
+    await page.locator('main a[href^="/people/P"]').first().click();
+    await page.click('#add-here');
+    await page.waitForURL(/\/people\/new\?household=/);
+    const name = `林${label === 'phone' ? '小雨' : '小雪'}`;
+    await page.fill('input[name=name]', name);
+    await page.fill('input[name=birth_year]', '2016');
+    await page.selectOption('select[name=sex]', 'female');
+    await page.fill('input[name=tags]', 'minor_alone');
+    await page.fill('input[name=reason]', '入户排查发现未登记');
+    await page.screenshot({ path: join(shots, `${label}-register-form.png`), fullPage: true });
+    await page.click('#register button[type=submit]');
+    await page.waitForURL(/\/people\/R-\d+$/);
+    assert.match(await page.locator('h1').innerText(), new RegExp(name));
+    assert.match(await page.locator('#history').innerText(), /入户排查发现未登记/);
+    await page.selectOption('#standing select[name=status]', 'moved_out');
+    await page.fill('#standing input[name=reason]', '随父母迁往外地');
+    await page.click('#standing button[type=submit]');
+    await page.waitForURL(/\/people\/R-\d+$/);
+    assert.match(await page.locator('#standing-note').innerText(), /已迁出/);
+    assert.match(await page.locator('#history').innerText(), /随父母迁往外地/);
+    await page.screenshot({ path: join(shots, `${label}-register-kept.png`), fullPage: true });
+    await page.click('text=退出');
+    assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  });
   await context.close();
 }
 

@@ -42,9 +42,10 @@ const CELLS: usize = 7;
 /// Rows per batch.
 const BATCH: usize = 4096;
 
-/// The order both readers read in; the `people_place` index serves it.
+/// The order both readers read in; the `people_place` index serves it. Those living in the
+/// register only, as every list of residents: the moved out and the deceased are not exported.
 const PEOPLE: &str = "SELECT person_id, id_sealed, birth_year, sex, household_code, tags, path FROM people \
-                      WHERE path >= $1 AND path < $2 ORDER BY path, person_id";
+                      WHERE path >= $1 AND path < $2 AND status = 'active' ORDER BY path, person_id";
 const AREAS: &str = "SELECT path, level, name FROM areas WHERE path >= $1 AND path < $2 ORDER BY path";
 
 type Chunks = tokio::sync::mpsc::Sender<Result<Bytes>>;
