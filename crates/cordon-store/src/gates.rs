@@ -433,7 +433,8 @@ mod gate_sql {
         async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>> {
             // By register id first; an ID number otherwise.
             let sql = "SELECT p.*, \
-                 EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) AS positive, \
+                 EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id \
+                         AND (c.outcome IS NULL OR c.outcome NOT IN ('recovered', 'died'))) AS positive, \
                  EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
                          AND k.status IN ('identified', 'quarantined', 'unreachable')) AS contact, \
                  EXISTS (SELECT 1 FROM test_tasks t WHERE t.person_id = p.person_id \

@@ -336,6 +336,35 @@ pub(crate) async fn change(db: &Db, keys: &Keyring, c: &PersonChange<'_>) -> Res
     Ok(Some(new))
 }
 
+/// Records a person's death inside another change's transaction (a case that died): their
+/// standing, its line and the counts, as a clerk's change would. Nothing when they are not living
+/// in the register.
+pub(crate) async fn mark_deceased(
+    tx: &mut Tx,
+    person: &str,
+    by: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<()> {
+    let sql =
+        format!("SELECT status, path, tags FROM people WHERE person_id = $1{}", tx.dialect().for_update);
+    let Some(r) = Query::dynamic(sql).bind(person).fetch_optional(&mut *tx).await? else { return Ok(()) };
+    let status = PersonStatus::from_stored(&r.try_get::<String, _>("status")?);
+    if !status.is_active() {
+        return Ok(());
+    }
+    let path = AreaPath::from_stored(r.try_get("path")?);
+    let tags = Tags::from_stored(&r.try_get::<String, _>("tags")?);
+    query("UPDATE people SET status = 'deceased' WHERE person_id = $1")
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    count(tx, &path, &tags, person, -1).await?;
+    query(crate::BUMP_AREAS_VERSION).execute(&mut *tx).await?;
+    let line = Line { change: "status", before: Some(status.to_string()), after: Some("deceased".into()) };
+    record(tx, at, by, person, reason, line).await
+}
+
 /// A person's changes, newest first.
 pub(crate) async fn changes(db: &Db, person: &PersonId, limit: u32) -> Result<Vec<PersonChangeRecord>> {
     db.fetch_all(query(CHANGES).bind(person.as_str()).bind(i64::from(limit))).await

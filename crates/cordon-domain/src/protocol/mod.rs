@@ -132,6 +132,9 @@ pub struct Profile {
     /// Proactive care: the needs planned ahead for people with a tag.
     #[serde(default = "crate::protocol::need_rules::default_care_rules")]
     pub care: Vec<crate::protocol::need_rules::CareRule>,
+    /// 出院标准: when a case may be discharged, and its monitoring at home after.
+    #[serde(default)]
+    pub discharge: crate::outcome::DischargeRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -294,6 +297,7 @@ impl Profile {
         }
         crate::protocol::coverage::check_rules(&self.coverage)?;
         crate::protocol::need_rules::check_need_rules(&self.needs)?;
+        self.discharge.check()?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",

@@ -139,6 +139,25 @@ pub async fn change_case(
     Ok(Json(cases::detail(&state, &user, id, "POST /api/v1/cases/{id}/changes").await?))
 }
 
+/// 转归: records where a case's course stands — `hospitalised` or `isolated` (with the place),
+/// `recovered` (refused, 422, unless the case's profile's discharge rule is met by the person's
+/// negative tests after the positive; starts the health monitoring at home it sets) or `died`
+/// (the person's death in the register too). A recovered or dead case is closed: it takes no
+/// further outcome, and its person is no longer positive at a gate.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/outcome", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "case id")), request_body = cases::OutcomeRequest,
+    responses((status = 200, body = CaseDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "another outcome was recorded meanwhile", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn case_outcome(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<cases::OutcomeRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    Ok(Json(cases::record_outcome(&state, &user, id, &b, "POST /api/v1/cases/{id}/outcome").await?))
+}
+
 /// 流调: derives the case's close and secondary contacts from its household and the scan index,
 /// and saves them with their quarantine plans. Tracing again keeps each contact's follow-up.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/trace", tag = "cases", security(("bearer" = [])),
@@ -501,6 +520,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/cases", Need::AnyOf(&[Right::ManageCases, Right::OpenCases])),
     RouteNeed::get("/api/v1/cases/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/api/v1/cases/{id}/changes", Need::AnyOf(&[Right::ManageCases])),
+    RouteNeed::post("/api/v1/cases/{id}/outcome", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::post("/api/v1/cases/{id}/trace", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::get("/api/v1/cases/{id}/contacts", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::get("/api/v1/contacts", Need::AnyOf(&[Right::ViewCases])),
@@ -523,6 +543,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_cases, open_case))
         .routes(routes!(get_case))
         .routes(routes!(change_case))
+        .routes(routes!(case_outcome))
         .routes(routes!(trace_case))
         .routes(routes!(case_contacts))
         .routes(routes!(list_contacts))

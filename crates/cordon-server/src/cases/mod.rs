@@ -1,8 +1,10 @@
 //! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and
 //! public notices, the transmission chain: the service, its API and its pages.
 
+mod outcome;
 mod service;
 
+pub use outcome::*;
 pub use service::*;
 pub mod api;
 mod chain;

@@ -338,6 +338,8 @@ struct ChangeForm {
     source_case_id: String,
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    outcome: String,
 }
 
 async fn change_submit(
@@ -353,6 +355,16 @@ async fn change_submit(
             "isolate" => Change::Isolate { at: local_time(&f.at, &state)?, place: f.place },
             "link" => Change::Link { source_case_id: opt_id("source_case_id", &f.source_case_id)? },
             "note" => Change::Note { text: f.text },
+            "outcome" => {
+                let req = cases::OutcomeRequest {
+                    outcome: f.outcome,
+                    at: local_time(&f.at, &state)?,
+                    place: Some(f.place),
+                    negative_tests: vec![],
+                };
+                cases::record_outcome(&state, user_of(&page), id, &req, "POST /cases/{id}/changes").await?;
+                return Ok(format!("/cases/{id}"));
+            }
             other => return Err(ApiError::invalid("kind", format!("unknown change {other:?}"))),
         };
         cases::change(&state, user_of(&page), id, change).await?;

@@ -58,7 +58,7 @@ pub(crate) fn require_view(user: &User) -> Result<(), ApiError> {
     }
 }
 
-fn require_manage(user: &User) -> Result<(), ApiError> {
+pub(super) fn require_manage(user: &User) -> Result<(), ApiError> {
     if may_manage(user) {
         Ok(())
     } else {
@@ -94,6 +94,13 @@ pub struct CaseView {
     pub secondary_contacts: i64,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// 转归: the last outcome recorded; none while none is.
+    pub outcome: Option<cordon_domain::Outcome>,
+    pub outcome_at: Option<DateTime<Utc>>,
+    /// Which hospital, which site.
+    pub outcome_place: String,
+    /// A recovered case's health monitoring at home ends then.
+    pub monitoring_until: Option<DateTime<Utc>>,
 }
 
 pub fn labels(id: i64, class: CaseClass) -> (String, String) {
@@ -279,6 +286,10 @@ async fn case_views(
                 secondary_contacts: n.secondary,
                 created_at: c.created_at,
                 created_by: c.created_by.clone(),
+                outcome: c.outcome,
+                outcome_at: c.outcome_at,
+                outcome_place: c.outcome_place.clone(),
+                monitoring_until: c.monitoring_until,
             }
         })
         .collect())
@@ -290,7 +301,7 @@ pub async fn list(state: &AppState, user: &User, limit: u32, route: &str) -> Res
     case_views(state, user, &cases, route).await
 }
 
-async fn visible_case(state: &AppState, user: &User, id: i64) -> Result<CaseRecord, ApiError> {
+pub(super) async fn visible_case(state: &AppState, user: &User, id: i64) -> Result<CaseRecord, ApiError> {
     require_view(user)?;
     state.store.case(&user.scope_path, id).await?.ok_or(ApiError::NotFound)
 }
@@ -317,6 +328,31 @@ fn event_texts(change: &CaseChange) -> (String, String) {
             format!("traced: {close} close, {secondary} secondary ({added} new)"),
         ),
         CaseChange::Note { text } => (text.clone(), text.clone()),
+        CaseChange::Outcome { outcome, at, place, monitoring_until, tests, .. } => {
+            let (zh_at, en_at) = (at.format("%Y-%m-%d %H:%M UTC"), at.format("%Y-%m-%d %H:%M UTC"));
+            let (mut zh, mut en) = (
+                format!("{}（{zh_at}）", outcome.label(true)),
+                format!("{} ({en_at})", outcome.label(false)),
+            );
+            if !place.is_empty() {
+                zh.push_str(&format!("：{place}"));
+                en.push_str(&format!(": {place}"));
+            }
+            if !tests.is_empty() {
+                let list: Vec<String> =
+                    tests.iter().map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).collect();
+                zh.push_str(&format!("，依据核酸阴性（采样于{}）", list.join("、")));
+                en.push_str(&format!(", on negative tests sampled {}", list.join(", ")));
+            }
+            if let Some(until) = monitoring_until {
+                zh.push_str(&format!("，居家健康监测至{}", until.format("%Y-%m-%d %H:%M UTC")));
+                en.push_str(&format!(
+                    ", health monitoring at home until {}",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+            (zh, en)
+        }
     }
 }
 

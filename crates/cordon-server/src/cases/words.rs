@@ -16,6 +16,13 @@ pub struct CaseTexts {
     pub infectious_from: &'static str,
     pub isolated: &'static str,
     pub not_isolated: &'static str,
+    pub outcome: &'static str,
+    pub in_course: &'static str,
+    pub record_outcome: &'static str,
+    pub outcome_at: &'static str,
+    pub outcome_place: &'static str,
+    pub monitoring_until: &'static str,
+    pub discharge_hint: &'static str,
     pub isolation_place: &'static str,
     pub source_case: &'static str,
     pub source_unknown: &'static str,
@@ -101,6 +108,13 @@ pub static ZH_CASES: CaseTexts = CaseTexts {
     infectious_from: "传染期起",
     isolated: "隔离时间",
     not_isolated: "尚未隔离",
+    outcome: "转归",
+    in_course: "治疗中",
+    record_outcome: "登记转归",
+    outcome_at: "时间",
+    outcome_place: "医院或隔离点（入院、隔离时必填）",
+    monitoring_until: "居家健康监测至",
+    discharge_hint: "治愈出院须满足本病例所执行方案的出院标准（如间隔24小时两次核酸阴性），系统按其检测结果核验。",
     isolation_place: "隔离地点",
     source_case: "传染源",
     source_unknown: "感染来源调查中",
@@ -186,6 +200,13 @@ pub static EN_CASES: CaseTexts = CaseTexts {
     infectious_from: "Infectious from",
     isolated: "Isolated",
     not_isolated: "not isolated yet",
+    outcome: "Outcome",
+    in_course: "in treatment",
+    record_outcome: "Record an outcome",
+    outcome_at: "When",
+    outcome_place: "Hospital or site (required when admitted or isolated)",
+    monitoring_until: "health monitoring at home until",
+    discharge_hint: "A discharge must meet the discharge rule of the case's profile (e.g. two negative tests 24 hours apart); the case's test results are checked.",
     isolation_place: "Isolation place",
     source_case: "Source",
     source_unknown: "source under investigation",
@@ -260,5 +281,20 @@ impl crate::web::Page {
     /// The words of the case and contact pages, in the page's language.
     pub fn c(&self) -> &'static CaseTexts {
         self.lang.pick(&ZH_CASES, &EN_CASES)
+    }
+
+    /// An outcome in the page's language.
+    pub fn case_outcome_name(&self, o: &cordon_domain::Outcome) -> &'static str {
+        o.label(matches!(self.lang, crate::web::i18n::Lang::Zh))
+    }
+
+    /// The outcomes a form offers.
+    pub fn outcomes(&self) -> &'static [cordon_domain::Outcome] {
+        &cordon_domain::Outcome::ALL
+    }
+
+    /// A case whose course is over takes no further outcome.
+    pub fn case_closed(&self, case: &crate::cases::CaseView) -> bool {
+        case.outcome.is_some_and(cordon_domain::Outcome::closes)
     }
 }

@@ -84,6 +84,20 @@ pub struct CaseRecord {
     pub traced_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// 转归: the last outcome recorded; none while the case is open and unplaced.
+    pub outcome: Option<cordon_domain::Outcome>,
+    pub outcome_at: Option<DateTime<Utc>>,
+    /// Which hospital, which site.
+    pub outcome_place: String,
+    /// A recovered case's health monitoring at home ends then.
+    pub monitoring_until: Option<DateTime<Utc>>,
+}
+
+impl CaseRecord {
+    /// Still makes its person positive: neither recovered nor dead.
+    pub fn is_open(&self) -> bool {
+        !self.outcome.is_some_and(cordon_domain::Outcome::closes)
+    }
 }
 
 /// A case as the chain needs it: no personal field.
@@ -124,6 +138,18 @@ pub enum CaseChange {
     Note {
         text: String,
     },
+    /// 转归: admitted, isolated, recovered (with the end of its monitoring) or died. `from` is the
+    /// outcome the recorder saw: another recorded since is a conflict.
+    Outcome {
+        from: Option<cordon_domain::Outcome>,
+        outcome: cordon_domain::Outcome,
+        at: DateTime<Utc>,
+        place: String,
+        monitoring_until: Option<DateTime<Utc>>,
+        /// For a recovery: when the negative tests it rests on were sampled.
+        #[serde(default)]
+        tests: Vec<DateTime<Utc>>,
+    },
 }
 
 impl CaseChange {
@@ -135,6 +161,7 @@ impl CaseChange {
             CaseChange::Linked { .. } => "linked",
             CaseChange::Traced { .. } => "traced",
             CaseChange::Note { .. } => "note",
+            CaseChange::Outcome { .. } => "outcome",
         }
     }
 }
@@ -339,6 +366,9 @@ pub trait Cases: Send + Sync {
         by: &str,
     ) -> Result<CaseEventRecord>;
     async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRecord>>;
+    /// When a person's negative tests were sampled (any tube of theirs read negative): what a
+    /// case's discharge is checked against.
+    async fn negative_tests(&self, person_id: &str) -> Result<Vec<DateTime<Utc>>>;
 
     async fn add_segment(&self, case_id: i64, segment: &NewSegment) -> Result<SegmentRecord>;
     async fn remove_segment(&self, case_id: i64, segment_id: i64) -> Result<()>;

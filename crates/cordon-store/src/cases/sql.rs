@@ -39,6 +39,13 @@ fn case_record(r: &DbRow) -> Result<CaseRecord> {
         traced_at: r.try_get("traced_at")?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
+        outcome: r
+            .try_get::<Option<String>, _>("outcome")?
+            .map(|o| parse_col("outcome", &o, cordon_domain::Outcome::parse))
+            .transpose()?,
+        outcome_at: r.try_get("outcome_at")?,
+        outcome_place: r.try_get("outcome_place")?,
+        monitoring_until: r.try_get("monitoring_until")?,
     })
 }
 
@@ -486,6 +493,10 @@ impl<S: Backed> Cases for S {
     ) -> Result<CaseEventRecord> {
         let pool = self.db();
         let mut tx = pool.begin().await?;
+        // The case's row first (PostgreSQL; SQLite's transaction holds the write lock): two
+        // changes to one case are written one after the other, each against what the other left.
+        let lock = format!("SELECT id FROM cases WHERE id = $1{}", tx.dialect().for_update);
+        Query::dynamic(lock).bind(case_id).fetch_optional(&mut tx).await?;
         let case = case_by_id(&mut tx, case_id).await?;
         match change {
             CaseChange::Reclassified { from, to } => {
@@ -532,10 +543,43 @@ impl<S: Backed> Cases for S {
                 return Err(StoreError::Invalid("a case is opened once".into()));
             }
             CaseChange::Note { .. } => {}
+            CaseChange::Outcome { from, outcome, at: when, place, monitoring_until, .. } => {
+                if *from != case.outcome {
+                    let now = case.outcome.map_or("open", cordon_domain::Outcome::as_str);
+                    return Err(StoreError::Conflict(format!("case {case_id} is {now} now: look again")));
+                }
+                cordon_domain::outcome::check_outcome(case.outcome, *outcome)?;
+                query(
+                    "UPDATE cases SET outcome = $1, outcome_at = $2, outcome_place = $3, monitoring_until = $4 \
+                     WHERE id = $5",
+                )
+                .bind(outcome.as_str())
+                .bind(*when)
+                .bind(place)
+                .bind(*monitoring_until)
+                .bind(case_id)
+                .execute(&mut tx)
+                .await?;
+                if *outcome == cordon_domain::Outcome::Died {
+                    let reason = format!("病例{case_id}死亡 / case {case_id} died");
+                    crate::register::mark_deceased(&mut tx, &case.person_id, by, at, &reason).await?;
+                }
+            }
         }
         let e = append(&mut tx, case_id, change, at, by).await?;
         tx.commit().await?;
         Ok(e)
+    }
+
+    async fn negative_tests(&self, person_id: &str) -> Result<Vec<DateTime<Utc>>> {
+        let rows = query(
+            "SELECT t.collected_at FROM samples s JOIN tubes t ON t.tube_id = s.tube_id \
+             WHERE s.person_id = $1 AND t.result = 'negative' ORDER BY t.collected_at",
+        )
+        .bind(person_id)
+        .fetch_all(self.db())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("collected_at")?)).collect()
     }
 
     async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRecord>> {

@@ -174,4 +174,56 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
     assert_eq!(statuses, ["published", "withdrawn"]);
 }
 
-both!(cases_contacts_and_notices);
+/// 转归: an outcome lands with its event; a closed course takes no more (checked in the writing
+/// transaction), a stale view is a conflict; a recovered case's person is no longer positive at a
+/// gate; a death is the person's in the register too, out of the counts.
+async fn outcomes_to_the_end(store: &dyn Store) {
+    use cordon_domain::{Outcome, PersonStatus};
+    use cordon_store::CaseChange;
+    seed(store).await;
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), now).await.unwrap();
+    let root = AreaPath::root();
+    let c1 = store.open_case(&root, &new_case("p2", now - Duration::days(12))).await.unwrap();
+    let c2 = store.open_case(&root, &new_case("p4", now - Duration::days(3))).await.unwrap();
+    assert!(c1.outcome.is_none() && c1.is_open());
+    let positive = |id: &'static str| async move { store.gate_subject(id).await.unwrap().unwrap().positive };
+    assert!(positive("p2").await);
+    let outcome = |from, outcome, place: &str, monitoring_until| CaseChange::Outcome {
+        from,
+        outcome,
+        at: now - Duration::days(1),
+        place: place.into(),
+        monitoring_until,
+        tests: vec![],
+    };
+    store.change_case(c1.id, &outcome(None, Outcome::Hospitalised, "二院", None), now, "epi").await.unwrap();
+    // Seen as open by a second recorder: a conflict, nothing written.
+    let stale = store.change_case(c1.id, &outcome(None, Outcome::Isolated, "方舱", None), now, "epi").await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let until = now + Duration::days(6);
+    let recovered = outcome(Some(Outcome::Hospitalised), Outcome::Recovered, "二院", Some(until));
+    store.change_case(c1.id, &recovered, now, "epi").await.unwrap();
+    let c1 = store.case(&root, c1.id).await.unwrap().unwrap();
+    assert_eq!(
+        (c1.outcome, c1.outcome_place.as_str(), c1.monitoring_until),
+        (Some(Outcome::Recovered), "二院", Some(until))
+    );
+    assert!(!c1.is_open());
+    assert!(!positive("p2").await, "a recovered case is not positive at a gate");
+    let closed = outcome(Some(Outcome::Recovered), Outcome::Died, "", None);
+    assert!(matches!(store.change_case(c1.id, &closed, now, "epi").await, Err(StoreError::Rule(_))));
+    let kinds: Vec<&str> = store.case_events(c1.id).await.unwrap().iter().map(|e| e.change.kind()).collect();
+    assert_eq!(kinds, ["opened", "note", "outcome", "outcome"], "the opening note, then the course");
+
+    // A death: the person's standing too, and the counts of their areas.
+    let before = store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents;
+    store.change_case(c2.id, &outcome(None, Outcome::Died, "", None), now, "epi").await.unwrap();
+    let p4 = store.person(&root, &PersonId::parse("p4").unwrap()).await.unwrap().unwrap();
+    assert_eq!(p4.status, PersonStatus::Deceased);
+    assert_eq!(store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents, before - 1);
+    assert_eq!(store.person_changes(&p4.person_id, 5).await.unwrap()[0].after.as_deref(), Some("deceased"));
+    assert!(!positive("p4").await);
+}
+
+both!(cases_contacts_and_notices, outcomes_to_the_end);

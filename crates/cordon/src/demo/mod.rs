@@ -12,6 +12,7 @@ use crate::serve::{ListenArgs, serve};
 
 pub(crate) use seed::*;
 
+mod outcomes;
 mod register;
 mod seed;
 
@@ -93,6 +94,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;
         }
+        outcomes::seed_outcomes(&store).await?;
     } else if let Some(p) = &password {
         let hash = cordon_server::hash_password(p.clone()).await?;
         for (username, ..) in DEMO_USERS {

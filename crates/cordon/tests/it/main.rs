@@ -15,6 +15,7 @@ mod hostile;
 mod leaks;
 mod matrix;
 mod needs;
+mod outcomes;
 mod privacy;
 mod register;
 mod retention;

@@ -1,0 +1,92 @@
+//! 转归: a case's course recorded to its end — admitted to a hospital, isolated at a site,
+//! recovered and discharged, or died. A recovery is checked against the discharge rule of the
+//! case's own profile (出院标准: so many negative tests so many hours apart after the positive,
+//! read from the person's tubes), and starts the health monitoring at home the rule sets. A
+//! case recovered or dead no longer makes its person positive at a gate; a death is the person's
+//! too, in the register, in the same transaction.
+
+use chrono::{DateTime, Utc};
+use cordon_domain::Outcome;
+use cordon_store::{CaseChange, StoreError, User};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::cases::{CaseDetail, detail};
+use crate::http::error::ApiError;
+use crate::zones::{check_note, check_time, profiles};
+
+/// An outcome to record.
+#[derive(Deserialize, ToSchema, Debug, Default)]
+pub struct OutcomeRequest {
+    /// hospitalised, isolated, recovered or died.
+    pub outcome: String,
+    /// When it happened; now when none. Not before the case's positive sample, nor (for a
+    /// recovery) before the last negative test the discharge rests on.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// Which hospital or site: required for hospitalised and isolated.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// For a recovery: negative tests the hospital reports (when each was sampled), checked
+    /// with those in Cordon's own results against the discharge rule and kept in the history.
+    #[serde(default)]
+    pub negative_tests: Vec<DateTime<Utc>>,
+}
+
+/// Records an outcome of a case of `user`'s areas and returns the case as its page shows it.
+pub async fn record_outcome(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    req: &OutcomeRequest,
+    route: &str,
+) -> Result<CaseDetail, ApiError> {
+    record(state, user, id, req).await?;
+    detail(state, user, id, route).await
+}
+
+/// Records an outcome of a case of `user`'s areas.
+pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest) -> Result<(), ApiError> {
+    super::service::require_manage(user)?;
+    let case = super::service::visible_case(state, user, id).await?;
+    let outcome = Outcome::parse(&req.outcome)?;
+    let now = state.now();
+    let at = check_time("at", req.at, now)?;
+    if at < case.sampled_at {
+        return Err(ApiError::invalid("at", "is before the case's positive sample"));
+    }
+    let place = req.place.as_deref().unwrap_or_default();
+    if outcome.needs_place() && place.trim().is_empty() {
+        return Err(ApiError::invalid("place", "name the hospital or the site"));
+    }
+    let place = check_note("place", place, false)?;
+    cordon_domain::outcome::check_outcome(case.outcome, outcome)?;
+    let (monitoring_until, tests) = match outcome {
+        Outcome::Recovered => {
+            let profiles = profiles(state).await?;
+            let rule = profiles.get(&case.profile_key).map(|p| p.discharge).unwrap_or_default();
+            let mut negatives = state.store.negative_tests(&case.person_id).await?;
+            for t in &req.negative_tests {
+                negatives.push(check_time("negative_tests", Some(*t), now)?);
+            }
+            let chain = rule.met_by(case.sampled_at, &negatives)?;
+            let last = *chain.last().expect("a rule needs at least one negative");
+            if at < last {
+                return Err(ApiError::invalid(
+                    "at",
+                    format!("is before the last negative test the discharge rests on ({last})"),
+                ));
+            }
+            (Some(rule.monitoring_until(at)), chain)
+        }
+        _ => (None, vec![]),
+    };
+    let change = CaseChange::Outcome { from: case.outcome, outcome, at, place, monitoring_until, tests };
+    state.store.change_case(id, &change, now, &user.username).await.map_err(|e| match e {
+        StoreError::Rule(d) => ApiError::from(d),
+        other => other.into(),
+    })?;
+    tracing::info!(by = %user.username, case = id, outcome = outcome.as_str(), "a case's outcome was recorded");
+    Ok(())
+}
