@@ -33,7 +33,7 @@ pub use cases::{CaseClass, ContactKind, ContactSource, ContactStatus, Schedule};
 pub use disclosure::{Disclosure, Reach};
 pub use error::DomainError;
 pub use lifecycle::{Blocker, EventKind, ZoneEvent, ZoneState, zone_state};
-pub use outcome::{DischargeRule, Outcome};
+pub use outcome::{CaseOutcome, DischargeRule};
 pub use person::{IdNumber, PersonId, PersonRow, Phone, Sex, Tag, Tags};
 pub use privacy::{AuditRead, ChainCheck, ChainReport, Pseudonyms, audit_link};
 pub use protocol::{Profile, Tier};

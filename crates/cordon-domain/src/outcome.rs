@@ -13,7 +13,7 @@ use crate::DomainError;
 /// Where a case's course stands, as its last outcome recorded says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum CaseOutcome {
     /// 收治入院: admitted to a designated hospital (which one is recorded).
     Hospitalised,
     /// 集中隔离: isolated at a site (a cabin hospital, a hotel; which one is recorded).
@@ -24,16 +24,16 @@ pub enum Outcome {
     Died,
 }
 
-impl Outcome {
-    pub const ALL: [Outcome; 4] =
-        [Outcome::Hospitalised, Outcome::Isolated, Outcome::Recovered, Outcome::Died];
+impl CaseOutcome {
+    pub const ALL: [CaseOutcome; 4] =
+        [CaseOutcome::Hospitalised, CaseOutcome::Isolated, CaseOutcome::Recovered, CaseOutcome::Died];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Hospitalised => "hospitalised",
-            Outcome::Isolated => "isolated",
-            Outcome::Recovered => "recovered",
-            Outcome::Died => "died",
+            CaseOutcome::Hospitalised => "hospitalised",
+            CaseOutcome::Isolated => "isolated",
+            CaseOutcome::Recovered => "recovered",
+            CaseOutcome::Died => "died",
         }
     }
 
@@ -49,29 +49,29 @@ impl Outcome {
 
     pub fn label(self, zh: bool) -> &'static str {
         match (self, zh) {
-            (Outcome::Hospitalised, true) => "收治入院",
-            (Outcome::Hospitalised, false) => "hospitalised",
-            (Outcome::Isolated, true) => "集中隔离",
-            (Outcome::Isolated, false) => "isolated at a site",
-            (Outcome::Recovered, true) => "治愈出院",
-            (Outcome::Recovered, false) => "recovered and discharged",
-            (Outcome::Died, true) => "死亡",
-            (Outcome::Died, false) => "died",
+            (CaseOutcome::Hospitalised, true) => "收治入院",
+            (CaseOutcome::Hospitalised, false) => "hospitalised",
+            (CaseOutcome::Isolated, true) => "集中隔离",
+            (CaseOutcome::Isolated, false) => "isolated at a site",
+            (CaseOutcome::Recovered, true) => "治愈出院",
+            (CaseOutcome::Recovered, false) => "recovered and discharged",
+            (CaseOutcome::Died, true) => "死亡",
+            (CaseOutcome::Died, false) => "died",
         }
     }
 
     /// The course is over: the case no longer counts as an open one.
     pub fn closes(self) -> bool {
-        matches!(self, Outcome::Recovered | Outcome::Died)
+        matches!(self, CaseOutcome::Recovered | CaseOutcome::Died)
     }
 
     /// A place must be named: which hospital, which site.
     pub fn needs_place(self) -> bool {
-        matches!(self, Outcome::Hospitalised | Outcome::Isolated)
+        matches!(self, CaseOutcome::Hospitalised | CaseOutcome::Isolated)
     }
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for CaseOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -151,7 +151,7 @@ impl DischargeRule {
 
 /// Whether a case whose last outcome is `current` may be given `next`. A closed course (recovered,
 /// died) takes nothing more; a hospital or a site may follow either (a transfer, a step down).
-pub fn check_outcome(current: Option<Outcome>, next: Outcome) -> Result<(), DomainError> {
+pub fn check_outcome(current: Option<CaseOutcome>, next: CaseOutcome) -> Result<(), DomainError> {
     match current {
         Some(done) if done.closes() => Err(DomainError::invalid(
             "outcome",
@@ -182,11 +182,14 @@ mod tests {
 
     #[test]
     fn a_closed_course_takes_nothing_more() {
-        assert!(check_outcome(None, Outcome::Hospitalised).is_ok());
-        assert!(check_outcome(Some(Outcome::Isolated), Outcome::Hospitalised).is_ok());
-        assert!(check_outcome(Some(Outcome::Hospitalised), Outcome::Hospitalised).is_ok(), "a transfer");
-        assert!(check_outcome(Some(Outcome::Died), Outcome::Died).is_err(), "a second death");
-        assert!(check_outcome(Some(Outcome::Recovered), Outcome::Isolated).is_err());
+        assert!(check_outcome(None, CaseOutcome::Hospitalised).is_ok());
+        assert!(check_outcome(Some(CaseOutcome::Isolated), CaseOutcome::Hospitalised).is_ok());
+        assert!(
+            check_outcome(Some(CaseOutcome::Hospitalised), CaseOutcome::Hospitalised).is_ok(),
+            "a transfer"
+        );
+        assert!(check_outcome(Some(CaseOutcome::Died), CaseOutcome::Died).is_err(), "a second death");
+        assert!(check_outcome(Some(CaseOutcome::Recovered), CaseOutcome::Isolated).is_err());
     }
 
     proptest! {

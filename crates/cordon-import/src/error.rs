@@ -79,10 +79,13 @@ impl RowErrors {
         self.errors.is_empty()
     }
 
-    pub fn into_result(self, file: &std::path::Path) -> Result<(), ImportError> {
+    /// The errors, in the order of the file's lines (a row's reading and its placing in the
+    /// register are found at different times).
+    pub fn into_result(mut self, file: &std::path::Path) -> Result<(), ImportError> {
         if self.errors.is_empty() {
             Ok(())
         } else {
+            self.errors.sort_by_key(|e| e.line);
             Err(ImportError::Rows { file: file.to_owned(), errors: self.errors, more: self.more })
         }
     }

@@ -217,10 +217,9 @@ pub(crate) async fn import(args: ImportArgs) -> Result<()> {
                 if batch.rows.is_empty() {
                     break;
                 }
-                if !reader.is_clean() {
-                    // The file will be refused: keep reading only to report every problem.
-                    continue;
-                }
+                // Rows that read well are placed even once the file is sure to be refused (the
+                // import is then dropped, nothing lands): an unknown household on line 4 is named
+                // with the bad year on line 3, in one pass, not after the clerk fixes the first.
                 for r in import.people(&batch.rows).await? {
                     reader.reject(batch.lines[r.index], r.column, r.reason);
                 }

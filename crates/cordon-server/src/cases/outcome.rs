@@ -6,7 +6,7 @@
 //! too, in the register, in the same transaction.
 
 use chrono::{DateTime, Utc};
-use cordon_domain::Outcome;
+use cordon_domain::CaseOutcome;
 use cordon_store::{CaseChange, StoreError, User};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -50,7 +50,7 @@ pub async fn record_outcome(
 pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest) -> Result<(), ApiError> {
     super::service::require_manage(user)?;
     let case = super::service::visible_case(state, user, id).await?;
-    let outcome = Outcome::parse(&req.outcome)?;
+    let outcome = CaseOutcome::parse(&req.outcome)?;
     let now = state.now();
     let at = check_time("at", req.at, now)?;
     if at < case.sampled_at {
@@ -63,7 +63,7 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
     let place = check_note("place", place, false)?;
     cordon_domain::outcome::check_outcome(case.outcome, outcome)?;
     let (monitoring_until, tests) = match outcome {
-        Outcome::Recovered => {
+        CaseOutcome::Recovered => {
             let profiles = profiles(state).await?;
             let rule = profiles.get(&case.profile_key).map(|p| p.discharge).unwrap_or_default();
             let mut negatives = state.store.negative_tests(&case.person_id).await?;

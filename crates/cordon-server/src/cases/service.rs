@@ -95,7 +95,7 @@ pub struct CaseView {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     /// 转归: the last outcome recorded; none while none is.
-    pub outcome: Option<cordon_domain::Outcome>,
+    pub outcome: Option<cordon_domain::CaseOutcome>,
     pub outcome_at: Option<DateTime<Utc>>,
     /// Which hospital, which site.
     pub outcome_place: String,
@@ -306,56 +306,6 @@ pub(super) async fn visible_case(state: &AppState, user: &User, id: i64) -> Resu
     state.store.case(&user.scope_path, id).await?.ok_or(ApiError::NotFound)
 }
 
-fn event_texts(change: &CaseChange) -> (String, String) {
-    match change {
-        CaseChange::Opened { class } => {
-            (format!("立案：{}", class.name_zh()), format!("opened as {}", class.as_str()))
-        }
-        CaseChange::Reclassified { from, to } => (
-            format!("{}转{}", from.name_zh(), to.name_zh()),
-            format!("reclassified from {} to {}", from.as_str(), to.as_str()),
-        ),
-        CaseChange::Isolated { at, place } => (
-            format!("隔离：{place}（{}）", at.format("%Y-%m-%d %H:%M UTC")),
-            format!("isolated at {place} ({})", at.format("%Y-%m-%d %H:%M UTC")),
-        ),
-        CaseChange::Linked { source_case_id: Some(s) } => {
-            (format!("关联传染源：病例{s}"), format!("linked to source case {s}"))
-        }
-        CaseChange::Linked { source_case_id: None } => ("传染源未明".into(), "source unknown".into()),
-        CaseChange::Traced { close, secondary, added } => (
-            format!("流调：密接{close}人，次密接{secondary}人（新增{added}人）"),
-            format!("traced: {close} close, {secondary} secondary ({added} new)"),
-        ),
-        CaseChange::Note { text } => (text.clone(), text.clone()),
-        CaseChange::Outcome { outcome, at, place, monitoring_until, tests, .. } => {
-            let (zh_at, en_at) = (at.format("%Y-%m-%d %H:%M UTC"), at.format("%Y-%m-%d %H:%M UTC"));
-            let (mut zh, mut en) = (
-                format!("{}（{zh_at}）", outcome.label(true)),
-                format!("{} ({en_at})", outcome.label(false)),
-            );
-            if !place.is_empty() {
-                zh.push_str(&format!("：{place}"));
-                en.push_str(&format!(": {place}"));
-            }
-            if !tests.is_empty() {
-                let list: Vec<String> =
-                    tests.iter().map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).collect();
-                zh.push_str(&format!("，依据核酸阴性（采样于{}）", list.join("、")));
-                en.push_str(&format!(", on negative tests sampled {}", list.join(", ")));
-            }
-            if let Some(until) = monitoring_until {
-                zh.push_str(&format!("，居家健康监测至{}", until.format("%Y-%m-%d %H:%M UTC")));
-                en.push_str(&format!(
-                    ", health monitoring at home until {}",
-                    until.format("%Y-%m-%d %H:%M UTC")
-                ));
-            }
-            (zh, en)
-        }
-    }
-}
-
 pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Result<CaseDetail, ApiError> {
     Ok(detail_and_chain(state, user, id, route).await?.0)
 }
@@ -376,7 +326,7 @@ pub async fn detail_and_chain(
         .await?
         .into_iter()
         .map(|e| {
-            let (text_zh, text_en) = event_texts(&e.change);
+            let (text_zh, text_en) = super::words::event_texts(&e.change);
             CaseEventView { at: e.at, kind: e.change.kind().to_owned(), text_zh, text_en, by: e.recorded_by }
         })
         .collect();

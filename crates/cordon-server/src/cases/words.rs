@@ -1,5 +1,7 @@
 //! The words of the case and contact pages, in Chinese and English; the pages ask for them by name.
 
+use cordon_store::CaseChange;
+
 /// The texts of the case and contact pages.
 pub struct CaseTexts {
     pub person_name: &'static str,
@@ -284,17 +286,68 @@ impl crate::web::Page {
     }
 
     /// An outcome in the page's language.
-    pub fn case_outcome_name(&self, o: &cordon_domain::Outcome) -> &'static str {
+    pub fn case_outcome_name(&self, o: &cordon_domain::CaseOutcome) -> &'static str {
         o.label(matches!(self.lang, crate::web::i18n::Lang::Zh))
     }
 
     /// The outcomes a form offers.
-    pub fn outcomes(&self) -> &'static [cordon_domain::Outcome] {
-        &cordon_domain::Outcome::ALL
+    pub fn outcomes(&self) -> &'static [cordon_domain::CaseOutcome] {
+        &cordon_domain::CaseOutcome::ALL
     }
 
     /// A case whose course is over takes no further outcome.
     pub fn case_closed(&self, case: &crate::cases::CaseView) -> bool {
-        case.outcome.is_some_and(cordon_domain::Outcome::closes)
+        case.outcome.is_some_and(cordon_domain::CaseOutcome::closes)
+    }
+}
+
+/// A line of a case's history in Chinese and in English: the API sends both, the page shows one.
+pub(super) fn event_texts(change: &CaseChange) -> (String, String) {
+    match change {
+        CaseChange::Opened { class } => {
+            (format!("立案：{}", class.name_zh()), format!("opened as {}", class.as_str()))
+        }
+        CaseChange::Reclassified { from, to } => (
+            format!("{}转{}", from.name_zh(), to.name_zh()),
+            format!("reclassified from {} to {}", from.as_str(), to.as_str()),
+        ),
+        CaseChange::Isolated { at, place } => (
+            format!("隔离：{place}（{}）", at.format("%Y-%m-%d %H:%M UTC")),
+            format!("isolated at {place} ({})", at.format("%Y-%m-%d %H:%M UTC")),
+        ),
+        CaseChange::Linked { source_case_id: Some(s) } => {
+            (format!("关联传染源：病例{s}"), format!("linked to source case {s}"))
+        }
+        CaseChange::Linked { source_case_id: None } => ("传染源未明".into(), "source unknown".into()),
+        CaseChange::Traced { close, secondary, added } => (
+            format!("流调：密接{close}人，次密接{secondary}人（新增{added}人）"),
+            format!("traced: {close} close, {secondary} secondary ({added} new)"),
+        ),
+        CaseChange::Note { text } => (text.clone(), text.clone()),
+        CaseChange::Outcome { outcome, at, place, monitoring_until, tests, .. } => {
+            let (zh_at, en_at) = (at.format("%Y-%m-%d %H:%M UTC"), at.format("%Y-%m-%d %H:%M UTC"));
+            let (mut zh, mut en) = (
+                format!("{}（{zh_at}）", outcome.label(true)),
+                format!("{} ({en_at})", outcome.label(false)),
+            );
+            if !place.is_empty() {
+                zh.push_str(&format!("：{place}"));
+                en.push_str(&format!(": {place}"));
+            }
+            if !tests.is_empty() {
+                let list: Vec<String> =
+                    tests.iter().map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).collect();
+                zh.push_str(&format!("，依据核酸阴性（采样于{}）", list.join("、")));
+                en.push_str(&format!(", on negative tests sampled {}", list.join(", ")));
+            }
+            if let Some(until) = monitoring_until {
+                zh.push_str(&format!("，居家健康监测至{}", until.format("%Y-%m-%d %H:%M UTC")));
+                en.push_str(&format!(
+                    ", health monitoring at home until {}",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+            (zh, en)
+        }
     }
 }

@@ -85,7 +85,7 @@ pub struct CaseRecord {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     /// 转归: the last outcome recorded; none while the case is open and unplaced.
-    pub outcome: Option<cordon_domain::Outcome>,
+    pub outcome: Option<cordon_domain::CaseOutcome>,
     pub outcome_at: Option<DateTime<Utc>>,
     /// Which hospital, which site.
     pub outcome_place: String,
@@ -96,7 +96,7 @@ pub struct CaseRecord {
 impl CaseRecord {
     /// Still makes its person positive: neither recovered nor dead.
     pub fn is_open(&self) -> bool {
-        !self.outcome.is_some_and(cordon_domain::Outcome::closes)
+        !self.outcome.is_some_and(cordon_domain::CaseOutcome::closes)
     }
 }
 
@@ -141,8 +141,8 @@ pub enum CaseChange {
     /// 转归: admitted, isolated, recovered (with the end of its monitoring) or died. `from` is the
     /// outcome the recorder saw: another recorded since is a conflict.
     Outcome {
-        from: Option<cordon_domain::Outcome>,
-        outcome: cordon_domain::Outcome,
+        from: Option<cordon_domain::CaseOutcome>,
+        outcome: cordon_domain::CaseOutcome,
         at: DateTime<Utc>,
         place: String,
         monitoring_until: Option<DateTime<Utc>>,

@@ -41,7 +41,7 @@ fn case_record(r: &DbRow) -> Result<CaseRecord> {
         created_by: r.try_get("created_by")?,
         outcome: r
             .try_get::<Option<String>, _>("outcome")?
-            .map(|o| parse_col("outcome", &o, cordon_domain::Outcome::parse))
+            .map(|o| parse_col("outcome", &o, cordon_domain::CaseOutcome::parse))
             .transpose()?,
         outcome_at: r.try_get("outcome_at")?,
         outcome_place: r.try_get("outcome_place")?,
@@ -545,7 +545,7 @@ impl<S: Backed> Cases for S {
             CaseChange::Note { .. } => {}
             CaseChange::Outcome { from, outcome, at: when, place, monitoring_until, .. } => {
                 if *from != case.outcome {
-                    let now = case.outcome.map_or("open", cordon_domain::Outcome::as_str);
+                    let now = case.outcome.map_or("open", cordon_domain::CaseOutcome::as_str);
                     return Err(StoreError::Conflict(format!("case {case_id} is {now} now: look again")));
                 }
                 cordon_domain::outcome::check_outcome(case.outcome, *outcome)?;
@@ -560,7 +560,7 @@ impl<S: Backed> Cases for S {
                 .bind(case_id)
                 .execute(&mut tx)
                 .await?;
-                if *outcome == cordon_domain::Outcome::Died {
+                if *outcome == cordon_domain::CaseOutcome::Died {
                     let reason = format!("病例{case_id}死亡 / case {case_id} died");
                     crate::register::mark_deceased(&mut tx, &case.person_id, by, at, &reason).await?;
                 }

@@ -178,7 +178,7 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
 /// transaction), a stale view is a conflict; a recovered case's person is no longer positive at a
 /// gate; a death is the person's in the register too, out of the counts.
 async fn outcomes_to_the_end(store: &dyn Store) {
-    use cordon_domain::{Outcome, PersonStatus};
+    use cordon_domain::{CaseOutcome, PersonStatus};
     use cordon_store::CaseChange;
     seed(store).await;
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
@@ -197,28 +197,32 @@ async fn outcomes_to_the_end(store: &dyn Store) {
         monitoring_until,
         tests: vec![],
     };
-    store.change_case(c1.id, &outcome(None, Outcome::Hospitalised, "二院", None), now, "epi").await.unwrap();
+    store
+        .change_case(c1.id, &outcome(None, CaseOutcome::Hospitalised, "二院", None), now, "epi")
+        .await
+        .unwrap();
     // Seen as open by a second recorder: a conflict, nothing written.
-    let stale = store.change_case(c1.id, &outcome(None, Outcome::Isolated, "方舱", None), now, "epi").await;
+    let stale =
+        store.change_case(c1.id, &outcome(None, CaseOutcome::Isolated, "方舱", None), now, "epi").await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     let until = now + Duration::days(6);
-    let recovered = outcome(Some(Outcome::Hospitalised), Outcome::Recovered, "二院", Some(until));
+    let recovered = outcome(Some(CaseOutcome::Hospitalised), CaseOutcome::Recovered, "二院", Some(until));
     store.change_case(c1.id, &recovered, now, "epi").await.unwrap();
     let c1 = store.case(&root, c1.id).await.unwrap().unwrap();
     assert_eq!(
         (c1.outcome, c1.outcome_place.as_str(), c1.monitoring_until),
-        (Some(Outcome::Recovered), "二院", Some(until))
+        (Some(CaseOutcome::Recovered), "二院", Some(until))
     );
     assert!(!c1.is_open());
     assert!(!positive("p2").await, "a recovered case is not positive at a gate");
-    let closed = outcome(Some(Outcome::Recovered), Outcome::Died, "", None);
+    let closed = outcome(Some(CaseOutcome::Recovered), CaseOutcome::Died, "", None);
     assert!(matches!(store.change_case(c1.id, &closed, now, "epi").await, Err(StoreError::Rule(_))));
     let kinds: Vec<&str> = store.case_events(c1.id).await.unwrap().iter().map(|e| e.change.kind()).collect();
     assert_eq!(kinds, ["opened", "note", "outcome", "outcome"], "the opening note, then the course");
 
     // A death: the person's standing too, and the counts of their areas.
     let before = store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents;
-    store.change_case(c2.id, &outcome(None, Outcome::Died, "", None), now, "epi").await.unwrap();
+    store.change_case(c2.id, &outcome(None, CaseOutcome::Died, "", None), now, "epi").await.unwrap();
     let p4 = store.person(&root, &PersonId::parse("p4").unwrap()).await.unwrap().unwrap();
     assert_eq!(p4.status, PersonStatus::Deceased);
     assert_eq!(store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents, before - 1);

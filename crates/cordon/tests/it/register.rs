@@ -192,6 +192,16 @@ async fn kept_through_the_api(s: &Server) {
     let (landed, stderr) = import_people(s, &csv);
     assert!(!landed, "{stderr}");
     assert!(stderr.contains("people.csv:2:1 (person_id)") && stderr.contains("R-99999999"), "{stderr}");
+    // Every bad row of every kind in one pass: a bad year and an unknown household together.
+    let csv = format!(
+        "person_id,name,id_number,phone,birth_year,sex,household_code,tags\n\
+         X1,钱七,,,1980,男,{home},\nX2,孙八,,,19x0,男,{home},\nX3,周九,,,1970,女,999999999,\n"
+    );
+    let (landed, stderr) = import_people(s, &csv);
+    assert!(!landed, "{stderr}");
+    let (year, household) = (stderr.find("people.csv:3:5 (birth_year)"), stderr.find("people.csv:4"));
+    assert!(year.is_some() && household.is_some() && year < household, "both, in line order: {stderr}");
+    assert!(stderr.contains("2 bad rows"), "{stderr}");
 }
 
 /// The deceased and the moved out leave the sweep: the list is of who lives there.
