@@ -111,7 +111,8 @@ impl PeopleReader {
     /// Adds a problem found outside the file (an unknown household, a person already
     /// registered), so it is reported with the file's own.
     pub fn reject(&mut self, line: u64, column: &str, reason: String) {
-        self.errors.push(RowError { line, column: Some((0, column.to_owned())), reason });
+        let e = self.table.error_at(line, column, reason);
+        self.errors.push(e);
     }
 
     pub fn finish(self) -> Result<(), ImportError> {

@@ -54,6 +54,13 @@ impl Table {
     /// The next row, or None at the end. A row the CSV reader cannot split (a wrong number of
     /// fields, an unclosed quote) is a row error, not a fatal one, so the caller can go on
     /// collecting problems.
+    /// An error about `column` on `line`, with the column's place in the file: for a row found
+    /// wrong after it was read (a household the register does not hold).
+    pub fn error_at(&self, line: u64, column: &str, reason: impl Into<String>) -> RowError {
+        let position = self.columns.get(column).map(|&i| (i + 1, self.headers[i].clone()));
+        RowError { line, column: position.or_else(|| Some((0, column.to_owned()))), reason: reason.into() }
+    }
+
     pub fn next_row(&mut self) -> Option<Result<Row<'_>, RowError>> {
         match self.reader.read_record(&mut self.record) {
             Ok(false) => None,
@@ -85,12 +92,7 @@ impl Row<'_> {
     /// An error about `column` in this row. A `DomainError` names its own field; where the
     /// file's column has another name, `column` wins.
     pub fn error(&self, column: &str, reason: impl Into<String>) -> RowError {
-        let position = self.table.columns.get(column).map(|&i| (i + 1, self.table.headers[i].clone()));
-        RowError {
-            line: self.line,
-            column: position.or_else(|| Some((0, column.to_owned()))),
-            reason: reason.into(),
-        }
+        self.table.error_at(self.line, column, reason)
     }
 
     pub fn domain(&self, column: &str, e: DomainError) -> RowError {

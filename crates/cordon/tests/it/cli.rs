@@ -125,7 +125,7 @@ async fn gb18030_people_import_and_update_counts() {
     // The same file again: every row is already registered, and nothing changes.
     let (ok, err) = import(&db.url, "people", &people);
     assert!(!ok);
-    assert!(err.contains("people-excel.csv:2 (person_id): p1 is already registered"), "{err}");
+    assert!(err.contains("people-excel.csv:2:2 (person_id): p1 is already registered"), "{err}");
     assert_eq!(totals(&db.url).await, (8, 3));
 
     // Bytes that are neither UTF-8 nor GB18030, and a binary file.
