@@ -325,11 +325,9 @@ pub(super) fn event_texts(change: &CaseChange) -> (String, String) {
         ),
         CaseChange::Note { text } => (text.clone(), text.clone()),
         CaseChange::Outcome { outcome, at, place, monitoring_until, tests, .. } => {
-            let (zh_at, en_at) = (at.format("%Y-%m-%d %H:%M UTC"), at.format("%Y-%m-%d %H:%M UTC"));
-            let (mut zh, mut en) = (
-                format!("{}（{zh_at}）", outcome.label(true)),
-                format!("{} ({en_at})", outcome.label(false)),
-            );
+            let when = at.format("%Y-%m-%d %H:%M UTC");
+            let (mut zh, mut en) =
+                (format!("{}（{when}）", outcome.label(true)), format!("{} ({when})", outcome.label(false)));
             if !place.is_empty() {
                 zh.push_str(&format!("：{place}"));
                 en.push_str(&format!(": {place}"));

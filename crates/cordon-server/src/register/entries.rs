@@ -341,10 +341,7 @@ pub async fn lines(state: &AppState, person: &PersonView) -> Result<Vec<PersonCh
 /// A person's history of changes, newest first, for a reader of the register; audited.
 pub async fn history(state: &AppState, user: &User, id: &str, route: &str) -> Result<Vec<PersonChangeView>> {
     if !crate::register::may_read_people(user) {
-        return Err(EntryError::Refused(
-            "reading the register needs see_phone, see_id_number, see_health, keep_gate or handle_needs"
-                .into(),
-        ));
+        return Err(EntryError::Read(super::service::refuse_reading()));
     }
     let id = touched(state, user, id, route).await?;
     let lines = state.store.person_changes(&id, CHANGES_SHOWN).await?;

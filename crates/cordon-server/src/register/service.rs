@@ -62,7 +62,7 @@ pub const READ_PEOPLE: Need = Need::AnyOf(&[
     Right::HandleNeeds,
 ]);
 
-fn refuse_reading() -> ApiError {
+pub(super) fn refuse_reading() -> ApiError {
     ApiError::Forbidden(
         "reading the register needs see_phone, see_id_number, see_health, keep_gate or handle_needs".into(),
     )
