@@ -171,11 +171,18 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.locator('#contacts table.list tbody tr a').first().click();
     await page.waitForURL(/\/contacts\/\d+$/);
     assert.match(await page.locator('.figures').innerText(), /集中隔离/);
+    assert.match(await page.locator('main').innerText(), /核酸检测日/, 'the plan day by day');
     await page.selectOption('select[name=status]', 'quarantined');
     await page.fill('input[name=place]', '如家酒店 305');
-    await page.click('form.stack button');
+    await page.click('form.stack:not([action$="/checks"]) button');
     await page.waitForURL(/\/contacts\/\d+$/);
     assert.match(await page.locator('main').innerText(), /隔离中 · 如家酒店 305/);
+    // The day's health check: a fever and a cough, flagged.
+    await page.fill('input[name=temperature]', '37.6');
+    await page.check('input[name=symptom][value=cough]');
+    await page.click('form[action$="/checks"] button');
+    await page.waitForURL(/\/contacts\/\d+#checks$/);
+    assert.match(await page.locator('#checks').innerText(), /37\.6[\s\S]*咳嗽[\s\S]*异常/);
     await page.screenshot({ path: join(shots, `${label}-contact.png`), fullPage: true });
     // A fresh draft of the notice for headquarters to review.
     await page.goto(`${base}/cases/1`);
@@ -279,12 +286,17 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.ok(qrWidth > 0, 'the QR code is drawn');
     await page.screenshot({ path: join(shots, `${label}-pass.png`), fullPage: true });
     const token = await page.locator('code.token').textContent();
-    // A resident of the sealed building, from the register.
+    // A resident of the sealed building, from the register: of a household of several that
+    // holds no contact (so neither a case nor a contact: the month's cases were traced).
     const resident = await page.evaluate(async (code) => {
       const area = await (await fetch(`/api/v1/areas/${code}`)).json();
-      const found = await (await fetch(`/api/v1/people?household=${area.children[0].code}`)).json();
-      return found.people[0].person_id;
+      for (const h of area.children) {
+        const contacts = await (await fetch(`/api/v1/contacts?area=${h.code}`)).json();
+        const found = await (await fetch(`/api/v1/people?household=${h.code}`)).json();
+        if (contacts.length === 0 && found.people.length > 1) return found.people[0].person_id;
+      }
     }, sealed);
+    assert.ok(resident, 'a household of the sealed building with no contact in it');
     await page.click('text=退出');
     await page.fill('input[name=username]', 'cadre');
     await page.fill('input[name=password]', password);
@@ -478,7 +490,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
     assert.match(await page.locator('h1').innerText(), /指挥看板 · 呼和浩特市/);
-    assert.equal(await page.locator('.tiles-dash a.tile').count(), 7);
+    assert.equal(await page.locator('.tiles-dash a.tile').count(), 9);
     assert.equal(await page.locator('figure.chart svg').count(), 5);
     // A month of history is drawn: the positives chart has bars.
     assert.ok(await page.locator('#chart-positives svg rect').count() > 10);

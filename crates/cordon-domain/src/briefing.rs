@@ -66,6 +66,20 @@ pub struct NeedsDay {
     pub emergencies_overdue_now: Option<i64>,
 }
 
+/// 医学观察 and 转归: the contacts followed up and released, and the cases' course to its end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CourseFigures {
+    /// Close and secondary contacts living in the area still under management at the moment the
+    /// figures were taken (today only).
+    pub contacts_managed: Option<i64>,
+    /// Contacts released that day.
+    pub contacts_released: i64,
+    /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
+    pub cases_total: i64,
+    pub recovered_total: i64,
+    pub died_total: i64,
+}
+
 /// The figures of one area on one local day: what a briefing quotes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DayFigures {
@@ -95,6 +109,9 @@ pub struct DayFigures {
     pub needs: NeedsDay,
     pub gate_let_through: i64,
     pub gate_refused: i64,
+    /// Figures kept before these were counted read as zero.
+    #[serde(default)]
+    pub course: CourseFigures,
 }
 
 impl DayFigures {
@@ -204,6 +221,17 @@ fn zh(f: &DayFigures) -> String {
         }
         None => s += "当日无进行中的全员核酸检测。\n\n",
     }
+    let c = &f.course;
+    s += &format!("当日解除密切接触者医学观察{}人", zh_count(c.contacts_released));
+    if let Some(managed) = c.contacts_managed {
+        s += &format!("，目前在管{}人", zh_count(managed));
+    }
+    s += &format!(
+        "。{until}，累计报告病例{}例，其中治愈出院{}例、死亡{}例。\n\n",
+        zh_count(c.cases_total),
+        zh_count(c.recovered_total),
+        zh_count(c.died_total)
+    );
     let n = &f.needs;
     s += &format!(
         "当日受理群众诉求{}件（其中急症{}件），安排重点人群关怀服务{}人次，办结{}件",
@@ -236,6 +264,8 @@ fn zh(f: &DayFigures) -> String {
     s += "- **区域数**：该时点仍在管控中的封控区、管控区、防范区，含部分位于本辖区内的区域。\n";
     s += "- **报到人数**：当日在社区报到的下沉党员干部和工作人员，每人每日计一次。\n";
     s += "- **核酸检测进度**：已采样人数为本轮已采样的不同人数；应检人数为本轮区域内的登记居民。\n";
+    s += "- **密接医学观察**：解除人数为当日观察期满、各检测日核酸均为阴性且健康监测正常后解除的密切接触者和次密接；在管人数为发布时仍在观察的人数，按居住地计。\n";
+    s += "- **累计病例**：居住在本辖区、截至该时点报告的病例；治愈出院按出院时间计，死亡按死亡时间计。\n";
     s += "- **群众诉求**：当日新受理的居民诉求；急症为需立即开具绿色通道通行证的医疗急症。关怀服务为按规程为透析、化疗、独居老人、独自在家儿童等重点人群提前安排的服务；办结和待办均含关怀服务。\n";
     s += "- **卡口数据**：辖区内各卡口的放行与劝返判定人次。\n";
     s
@@ -297,6 +327,22 @@ fn en(f: &DayFigures) -> String {
         }
         None => s += "No mass testing round was under way.\n\n",
     }
+    let c = &f.course;
+    s += &format!(
+        "{} {} released from quarantine",
+        count_en(c.contacts_released),
+        plural(c.contacts_released, "contact was", "contacts were")
+    );
+    if let Some(managed) = c.contacts_managed {
+        s += &format!("; {} {} under management", count_en(managed), plural(managed, "remains", "remain"));
+    }
+    s += &format!(
+        ". {until}, {} {} had been reported in all, {} of them recovered and discharged and {} died.\n\n",
+        count_en(c.cases_total),
+        plural(c.cases_total, "case", "cases"),
+        count_en(c.recovered_total),
+        count_en(c.died_total)
+    );
     let n = &f.needs;
     s += &format!(
         "Residents raised {} {} ({} medical {}), {} care {} planned for vulnerable residents, and {} {} resolved",
@@ -333,6 +379,8 @@ fn en(f: &DayFigures) -> String {
     s += "- **Zones**: sealed, controlled and precaution zones in force at that moment, including those partly inside the area.\n";
     s += "- **Reported for duty**: party members, cadres and staff who reported to a community that day, each counted once a day.\n";
     s += "- **Testing progress**: distinct people sampled in the round, against the registered residents of its area.\n";
+    s += "- **Contacts**: close and secondary contacts released during the day once their plan was over with a negative test on every test day and the latest health check well; under management: those still followed up at the briefing, by where they live.\n";
+    s += "- **Cases in all**: cases living in the area reported by that moment; recoveries counted at discharge, deaths when they occurred.\n";
     s += "- **Requests**: residents' requests raised during the day; an emergency is a medical emergency given an emergency pass at once. Care visits are planned ahead by the protocol for tagged residents (dialysis, chemotherapy, elderly living alone, children alone); resolved and open counts include them.\n";
     s += "- **Gates**: decisions to let through and to turn back at the gates of the area.\n";
     s
@@ -378,6 +426,13 @@ mod tests {
             },
             gate_let_through: 18_420,
             gate_refused: 311,
+            course: CourseFigures {
+                contacts_managed: partial.then_some(8_210),
+                contacts_released: 1_466,
+                cases_total: 2_087,
+                recovered_total: 1_530,
+                died_total: 0,
+            },
         }
     }
 

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod disclosure;
 pub mod duplicates;
 pub mod error;
+pub mod followup;
 pub mod format;
 pub mod gates;
 pub mod lifecycle;

@@ -261,6 +261,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_index_load(state.clone());
     spawn_units_warm(state.clone());
     spawn_need_sweeper(state.clone());
+    spawn_contact_release(state.clone());
     spawn_audit_linker(state.clone());
     let needs = access::Table::new(&route_needs()).expect("every route is declared once");
     let (api, _) = api_routes().split_for_parts();
@@ -323,6 +324,27 @@ fn spawn_reviewer(state: AppState) {
             http::metrics::job("zone_review", outcome.is_ok());
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "zone review failed");
+            }
+        }
+    });
+}
+
+/// Releases the contacts whose plans are over, every five minutes (and at once after a start):
+/// a plan ends at local midnight, and a result that a held contact waited for can come in at
+/// any hour.
+fn spawn_contact_release(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let outcome = cases::release_due(&state, state.now()).await;
+            http::metrics::job("contact_release", outcome.is_ok());
+            match outcome {
+                Ok(run) if run.released > 0 => tracing::info!(released = run.released, "contacts released"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "releasing contacts failed"),
             }
         }
     });

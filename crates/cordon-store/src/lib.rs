@@ -46,6 +46,7 @@ pub use cases::{
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
+pub use cases::{CaseTotals, CheckRecord, FollowUpCounts, FollowUps, PersonSample};
 pub use figures::{
     BriefingRecord, ExportRecord, Figures, NeedDayCounts, NewBriefing, NewExport, PassageCounts,
     PositiveCounts,
@@ -336,7 +337,9 @@ pub struct Rejected {
 }
 
 #[async_trait]
-pub trait Store: Zones + Cases + Testing + Gates + Workforce + Needs + Figures + Send + Sync {
+pub trait Store:
+    Zones + Cases + FollowUps + Testing + Gates + Workforce + Needs + Figures + Send + Sync
+{
     fn backend(&self) -> &'static str;
 
     /// Connections the pool holds, and how many of them are idle (for the metrics).

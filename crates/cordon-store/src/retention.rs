@@ -177,6 +177,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "contact_checks",
+        action: Delete,
+        what: "the daily health checks of contacts: temperatures and symptoms",
+        count: "SELECT count(*) FROM contact_checks",
+        apply: &["DELETE FROM contact_checks"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "samples",
         action: Pseudonymise,
         what: "who was in each tube; the household becomes its community",

@@ -65,3 +65,42 @@ pub(crate) fn sha256_file(path: &std::path::Path) -> Result<String> {
     }
     Ok(hex::encode(h.finalize()))
 }
+
+/// Which of a lab's two files a text is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TestFile {
+    Samples,
+    Results,
+}
+
+/// Sends the text of a samples or a results file through the same import as a lab's upload, as
+/// `user`, from a file named `name` in `dir`; the cases a positive single tube opened.
+pub(crate) async fn send_test_file(
+    state: &cordon_server::AppState,
+    user: &cordon_store::User,
+    dir: &std::path::Path,
+    name: &str,
+    text: &str,
+    kind: TestFile,
+) -> Result<usize> {
+    use cordon_import::{Limits, Progress};
+    let path = dir.join(name);
+    std::fs::write(&path, text).with_context(|| path.display().to_string())?;
+    let sha = sha256_file(&path)?;
+    let progress = Progress::default();
+    Ok(match kind {
+        TestFile::Samples => {
+            cordon_server::testing::import_samples(state, user, &path, sha, Limits::default(), &progress)
+                .await
+                .map_err(api_error)?;
+            0
+        }
+        TestFile::Results => {
+            cordon_server::testing::import_results(state, user, &path, sha, Limits::default(), &progress)
+                .await
+                .map_err(api_error)?
+                .cases_opened
+                .len()
+        }
+    })
+}

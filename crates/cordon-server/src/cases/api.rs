@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::access::RouteNeed;
 use crate::cases::scan_index::IndexStatus;
 use crate::cases::{
-    self, CaseDetail, CaseView, Change, ClusterView, ContactView, NoticeView, OpenRequest, ScanUpload,
-    SegmentRequest, SegmentView, TraceOutcome,
+    self, CaseDetail, CaseView, Change, ClusterView, ContactFollowUp, ContactView, HealthCheckRequest,
+    NoticeView, OpenRequest, ScanUpload, SegmentRequest, SegmentView, TraceOutcome,
 };
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -266,6 +266,37 @@ pub async fn update_contact(
     ApiJson(b): ApiJson<ContactBody>,
 ) -> Result<Json<ContactView>, ApiError> {
     Ok(Json(cases::update_contact(&state, &user, id, b.status, &b.place).await?))
+}
+
+/// 医学观察: a contact with their plan day by day (each test day ahead, due, missed, pending,
+/// negative or positive), their health checks, and where they stand: under way, to release, or
+/// held with the reason.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "contact id")),
+    responses((status = 200, body = ContactFollowUp), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_contact(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ContactFollowUp>, ApiError> {
+    Ok(Json(cases::followup(&state, &user, id, "GET /api/v1/contacts/{id}").await?))
+}
+
+/// 健康监测: records a contact's daily health check (temperature, symptoms); a fever or a
+/// symptom holds the release.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/checks", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "contact id")), request_body = HealthCheckRequest,
+    responses((status = 201, body = ContactFollowUp), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_check(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<HealthCheckRequest>,
+) -> Result<(StatusCode, Json<ContactFollowUp>), ApiError> {
+    let view = cases::record_check(&state, &user, id, &b, "POST /api/v1/contacts/{id}/checks").await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -524,7 +555,9 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/cases/{id}/trace", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::get("/api/v1/cases/{id}/contacts", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::get("/api/v1/contacts", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::get("/api/v1/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::patch("/api/v1/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/contacts/{id}/checks", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/api/v1/cases/{id}/segments", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::delete("/api/v1/cases/{id}/segments/{segment}", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::post("/api/v1/cases/{id}/notices", Need::AnyOf(&[Right::ManageCases])),
@@ -547,7 +580,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trace_case))
         .routes(routes!(case_contacts))
         .routes(routes!(list_contacts))
-        .routes(routes!(update_contact))
+        .routes(routes!(get_contact, update_contact))
+        .routes(routes!(add_check))
         .routes(routes!(add_segment))
         .routes(routes!(remove_segment))
         .routes(routes!(draft_notice))

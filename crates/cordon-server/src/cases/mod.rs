@@ -1,9 +1,12 @@
 //! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and
 //! public notices, the transmission chain: the service, its API and its pages.
 
+mod followup;
+mod followup_words;
 mod outcome;
 mod service;
 
+pub use followup::*;
 pub use outcome::*;
 pub use service::*;
 pub mod api;

@@ -40,6 +40,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/contacts", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::get("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/contacts/{id}/checks", Need::AnyOf(&[Right::ViewCases])),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/notices/{notice}/publish", post(publish_submit))
         .route("/contacts", get(contacts_page))
         .route("/contacts/{id}", get(contact_page).post(contact_submit))
+        .route("/contacts/{id}/checks", post(check_submit))
 }
 
 /// Rows a page shows before it says how many it left out.
@@ -490,27 +492,38 @@ async fn contacts_page(
 struct ContactTemplate {
     page: Page,
     c: ContactView,
+    f: cases::ContactFollowUp,
 }
 
 async fn contact_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
     let PageUser { page, jar } = pu;
+    match cases::followup(&state, user_of(&page), id, "GET /contacts/{id}").await {
+        Ok(f) => (jar, render(&ContactTemplate { page, c: f.contact.clone(), f })).into_response(),
+        Err(e) => error_page(page, jar, e.into()),
+    }
+}
+
+/// The health check form: the temperature, and a box per symptom (`symptom` once per box ticked).
+async fn check_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let PageUser { page, jar } = pu;
     let r = async {
-        let user = user_of(&page);
-        let rec = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
-        if !cases::may_view(user) {
-            return Err(ApiError::Forbidden(
-                "contacts are for the offices, epidemiologists and community workers".into(),
-            ));
-        }
-        Ok(cases::contact_views(&state, user, std::slice::from_ref(&rec), "GET /contacts/{id}")
-            .await?
-            .remove(0))
+        let value = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned());
+        let typed = value("temperature").unwrap_or_default();
+        let temperature = typed.parse::<f64>().map_err(|_| {
+            ApiError::invalid("temperature", format!("{typed:?} is not a temperature such as 36.6"))
+        })?;
+        let symptoms = fields.iter().filter(|(n, _)| n == "symptom").map(|(_, v)| v.clone()).collect();
+        let req = cases::HealthCheckRequest { temperature, symptoms, at: None };
+        cases::record_check(&state, user_of(&page), id, &req, "POST /contacts/{id}/checks").await?;
+        Ok(format!("/contacts/{id}#checks"))
     }
     .await;
-    match r {
-        Ok(c) => (jar, render(&ContactTemplate { page, c })).into_response(),
-        Err(e) => error_page(page, jar, e),
-    }
+    back(page, jar, r)
 }
 
 #[derive(Deserialize)]

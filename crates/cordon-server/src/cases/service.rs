@@ -560,6 +560,7 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
             venue_id: None,
             exposure_at: exposure,
             quarantine_from: start,
+            plan_ends: None,
         });
     }
     let household_count = contacts.len();
@@ -583,6 +584,7 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
             venue_id: Some(String::from_utf8_lossy(&index.venues.name(c.venue)).into_owned()),
             exposure_at: micros(c.exposure),
             quarantine_from: start,
+            plan_ends: None,
         });
     }
     if secondary_wanted {
@@ -612,9 +614,14 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
                     venue_id: None,
                     exposure_at: exposed,
                     quarantine_from: start,
+                    plan_ends: None,
                 });
             }
         }
+    }
+    // Each plan's end is kept with the contact, so the release finds those due on an index.
+    for c in &mut contacts {
+        c.plan_ends = c.kind.plan(profile).map(|plan| Schedule::new(plan, c.quarantine_from).ends);
     }
     let saved = state.store.save_contacts(id, &contacts, now, &user.username).await?;
     let close = contacts.iter().filter(|c| c.kind == ContactKind::Close).count();
@@ -731,6 +738,9 @@ pub async fn update_contact(
     }
     if current.status == ContactStatus::BecameCase {
         return Err(ApiError::Conflict("this contact is a case now: follow the case".into()));
+    }
+    if status == ContactStatus::Released && current.status != ContactStatus::Released {
+        super::followup::check_release(state, &current).await?;
     }
     let place = check_note("place", place, status == ContactStatus::Quarantined && current.place.is_empty())?;
     let rec = state.store.update_contact(id, status, &place, state.now(), &user.username).await?;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use cordon_domain::briefing::{DayFigures, NeedsDay, PositiveDay, RoundProgress, tier_at};
+use cordon_domain::briefing::{CourseFigures, DayFigures, NeedsDay, PositiveDay, RoundProgress, tier_at};
 use cordon_domain::{AreaCode, AreaLevel, AreaPath, Right, ZoneCover, ZoneEvent};
 use cordon_store::{AreaNode, User, ZoneQuery};
 use serde::Serialize;
@@ -352,6 +352,12 @@ async fn assemble(
     let path = &node.area.path;
     let partial = end > now;
     let (on_hand, party, organisations) = state.store.on_hand_counts(path, point.day).await?;
+    let as_of = if partial { now } else { end };
+    let day_start = gates::day_bounds(state, point.day).0;
+    let (contacts, totals) = tokio::try_join!(
+        state.store.followup_counts(path, day_start, end.min(as_of)),
+        state.store.case_totals(path, as_of)
+    )?;
     let (waiting, zone_figures) = if partial {
         let counts = state.store.need_counts(path, now).await?;
         let z = zones::figures_in(state, path, node.stats.residents).await?;
@@ -363,7 +369,7 @@ async fn assemble(
         area_code: node.area.code.to_string(),
         area_name: node.area.name.clone(),
         day: point.day,
-        as_of: if partial { now } else { end },
+        as_of,
         time_zone: state.config.tz.name().to_owned(),
         partial,
         positives: point.positives,
@@ -386,6 +392,13 @@ async fn assemble(
         },
         gate_let_through: point.gate_let_through,
         gate_refused: point.gate_refused,
+        course: CourseFigures {
+            contacts_managed: partial.then_some(contacts.managed),
+            contacts_released: contacts.released_in_window,
+            cases_total: totals.cases,
+            recovered_total: totals.recovered,
+            died_total: totals.died,
+        },
     })
 }
 

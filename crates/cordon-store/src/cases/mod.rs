@@ -6,8 +6,10 @@
 //! own household or its case's is in scope (the epidemiologist of a case follows up contacts
 //! living elsewhere). Case events are only inserted.
 
+mod followup;
 mod records;
 
+pub use followup::*;
 pub use records::*;
 
 mod sql;

@@ -215,6 +215,8 @@ pub struct NewContact {
     pub venue_id: Option<String>,
     pub exposure_at: DateTime<Utc>,
     pub quarantine_from: NaiveDate,
+    /// The first day free of the plan; none when the case's profile has no plan for the kind.
+    pub plan_ends: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -239,6 +241,10 @@ pub struct ContactRecord {
     pub place: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    pub plan_ends: Option<NaiveDate>,
+    /// The case this contact became.
+    pub became_case_id: Option<i64>,
+    pub released_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -78,7 +78,7 @@ fn segment_record(r: &DbRow) -> Result<SegmentRecord> {
     })
 }
 
-fn contact_record(r: &DbRow) -> Result<ContactRecord> {
+pub(crate) fn contact_record(r: &DbRow) -> Result<ContactRecord> {
     let path: Option<String> = r.try_get("path")?;
     Ok(ContactRecord {
         id: r.try_get("id")?,
@@ -99,6 +99,9 @@ fn contact_record(r: &DbRow) -> Result<ContactRecord> {
         place: r.try_get("place")?,
         updated_at: r.try_get("updated_at")?,
         updated_by: r.try_get("updated_by")?,
+        plan_ends: r.try_get("plan_ends")?,
+        became_case_id: r.try_get("became_case_id")?,
+        released_at: r.try_get("released_at")?,
     })
 }
 
@@ -405,12 +408,13 @@ impl<S: Backed> Cases for S {
         }
         // A contact who became a case is no longer followed as a contact.
         query(
-            "UPDATE contacts SET status = 'became_case', updated_at = $1, updated_by = $2 \
+            "UPDATE contacts SET status = 'became_case', became_case_id = $4, updated_at = $1, updated_by = $2 \
              WHERE person_id = $3 AND status <> 'became_case'",
         )
         .bind(c.at)
         .bind(&c.by)
         .bind(c.person_id.as_str())
+        .bind(id)
         .execute(&mut tx)
         .await?;
         let rec = case_by_id(&mut tx, id).await?;
@@ -679,9 +683,9 @@ impl<S: Backed> Cases for S {
             // statement.
             let r = query(
                 "INSERT INTO contacts (case_id, person_id, path, kind, source, via_person_id, venue_id, \
-                 exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by) \
+                 exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by, plan_ends) \
                  VALUES ($1, $2, (SELECT path FROM people WHERE person_id = $2), $3, $4, $5, $6, $7, $8, \
-                 $9, 'identified', '', $8, $10) ON CONFLICT (case_id, person_id) DO NOTHING",
+                 $9, 'identified', '', $8, $10, $11) ON CONFLICT (case_id, person_id) DO NOTHING",
             )
             .bind(case_id)
             .bind(&c.person_id)
@@ -693,6 +697,7 @@ impl<S: Backed> Cases for S {
             .bind(at)
             .bind(c.quarantine_from)
             .bind(by)
+            .bind(c.plan_ends)
             .execute(&mut tx)
             .await?;
             if r.rows_affected() == 1 {
@@ -703,7 +708,7 @@ impl<S: Backed> Cases for S {
                 // who turns out to be close; the follow-up status stays.
                 query(
                     "UPDATE contacts SET kind = $1, source = $2, via_person_id = $3, venue_id = $4, \
-                     exposure_at = $5 WHERE case_id = $6 AND person_id = $7 \
+                     exposure_at = $5, plan_ends = CASE WHEN kind = $1 THEN plan_ends END WHERE case_id = $6 AND person_id = $7 \
                      AND (kind = 'secondary' AND $1 = 'close' OR exposure_at > $5 AND kind = $1)",
                 )
                 .bind(c.kind.as_str())

@@ -114,6 +114,7 @@ async fn cases_contacts_and_notices(store: &dyn Store) {
         venue_id: Some("V1".into()),
         exposure_at: at,
         quarantine_from: now.date_naive(),
+        plan_ends: None,
     };
     let first = [contact("p2", ContactKind::Close, now), contact("P7", ContactKind::Secondary, now)];
     let saved = store.save_contacts(c1.id, &first, now, "epi").await.unwrap();

@@ -26,6 +26,7 @@ macro_rules! both {
 
 mod cases;
 mod figures;
+mod followup;
 mod gates;
 mod needs;
 mod register;

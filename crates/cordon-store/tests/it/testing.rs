@@ -6,11 +6,17 @@ use cordon_store::{Store, StoreError};
 
 use crate::*;
 
-fn sample(line: u64, tube: &str, person: &str, round: i64) -> cordon_store::SampleRow {
+pub(crate) fn sample(line: u64, tube: &str, person: &str, round: i64) -> cordon_store::SampleRow {
     cordon_store::SampleRow { line, tube_id: tube.into(), person_id: person.into(), round_id: round }
 }
 
-fn tube(line: u64, id: &str, round: i64, size: u32, at: chrono::DateTime<Utc>) -> cordon_store::NewTube {
+pub(crate) fn tube(
+    line: u64,
+    id: &str,
+    round: i64,
+    size: u32,
+    at: chrono::DateTime<Utc>,
+) -> cordon_store::NewTube {
     cordon_store::NewTube {
         line,
         tube_id: id.into(),
@@ -21,11 +27,11 @@ fn tube(line: u64, id: &str, round: i64, size: u32, at: chrono::DateTime<Utc>) -
     }
 }
 
-fn file(sha: &str, at: chrono::DateTime<Utc>) -> cordon_store::ScanFile {
+pub(crate) fn file(sha: &str, at: chrono::DateTime<Utc>) -> cordon_store::ScanFile {
     cordon_store::ScanFile { sha256: sha.into(), name: format!("{sha}.csv"), at, by: "lab".into() }
 }
 
-async fn load(
+pub(crate) async fn load(
     store: &dyn Store,
     sha: &str,
     rows: &[cordon_store::SampleRow],
@@ -39,7 +45,7 @@ async fn load(
     l.finish(tubes, zones).await.unwrap()
 }
 
-fn result(
+pub(crate) fn result(
     line: u64,
     id: &str,
     r: cordon_domain::TubeResult,
@@ -226,6 +232,7 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
         venue_id: None,
         exposure_at: t3,
         quarantine_from: t3.date_naive(),
+        plan_ends: None,
     };
     let case = store.case_of_person("p4").await.unwrap().unwrap();
     store.save_contacts(case, &[contact], t3, "epi").await.unwrap();

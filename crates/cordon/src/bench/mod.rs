@@ -5,6 +5,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 
+mod contacts;
 mod dashboard;
 mod duplicates;
 mod gates;
@@ -41,6 +42,10 @@ pub(crate) enum BenchCommand {
     /// The board of a community with 5,000 open needs and the escalation sweep over 1,000,000,
     /// through the service, on a demo grown to those sizes.
     Needs(needs::NeedsBench),
+    /// The nightly release of contacts whose plans are over, through the service, over a demo
+    /// grown to a million contacts under management, beside the database's own read of the
+    /// join it decides on.
+    Contacts(contacts::ContactsBench),
 }
 
 /// Runs one benchmark.
@@ -54,5 +59,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Workforce(b) => workforce::bench(&b).await,
         BenchCommand::Needs(b) => needs::bench(&b).await,
         BenchCommand::Dashboard(b) => dashboard::bench(&b).await,
+        BenchCommand::Contacts(b) => contacts::bench(&b).await,
     }
 }

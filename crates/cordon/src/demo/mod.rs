@@ -12,6 +12,7 @@ use crate::serve::{ListenArgs, serve};
 
 pub(crate) use seed::*;
 
+mod followup;
 mod outcomes;
 mod register;
 mod seed;
@@ -93,6 +94,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;
+            followup::seed_followup(&store, populated.first()).await?;
         }
         outcomes::seed_outcomes(&store).await?;
     } else if let Some(p) = &password {

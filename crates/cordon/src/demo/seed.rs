@@ -9,7 +9,7 @@ use cordon_domain::AreaCode;
 use cordon_import::{Limits, Progress};
 use cordon_store::Store;
 
-use crate::common::{acting_user, api_error, sha256_file};
+use crate::common::{TestFile, acting_user, api_error, send_test_file};
 use crate::progress::Bar;
 
 /// A month behind today (`cordon_demo::demo_history`): cases opened and reclassified on their
@@ -477,34 +477,14 @@ pub(crate) async fn seed_testing(
     );
     let dir = tempfile::tempdir()?;
     let files = [
-        ("samples.csv", &work.samples, true),
-        ("results.csv", &work.results, false),
-        ("retest-samples.csv", &work.retest_samples, true),
-        ("retest-results.csv", &work.retest_results, false),
+        ("samples.csv", &work.samples, TestFile::Samples),
+        ("results.csv", &work.results, TestFile::Results),
+        ("retest-samples.csv", &work.retest_samples, TestFile::Samples),
+        ("retest-results.csv", &work.retest_results, TestFile::Results),
     ];
-    let progress = Progress::default();
     let mut opened = 0;
-    for (name, text, samples) in files {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text)?;
-        let sha = sha256_file(&path)?;
-        if samples {
-            cordon_server::testing::import_samples(&state, &admin, &path, sha, Limits::default(), &progress)
-                .await
-                .map_err(api_error)?;
-        } else {
-            let out = cordon_server::testing::import_results(
-                &state,
-                &admin,
-                &path,
-                sha,
-                Limits::default(),
-                &progress,
-            )
-            .await
-            .map_err(api_error)?;
-            opened += out.cases_opened.len();
-        }
+    for (name, text, kind) in files {
+        opened += send_test_file(&state, &admin, dir.path(), name, text, kind).await?;
     }
     eprintln!(
         "seeded testing round {key}: {} tubes, {} residents left for the sweep, {opened} case opened by a retest, in {:.1} s",

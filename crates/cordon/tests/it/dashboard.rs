@@ -386,6 +386,16 @@ async fn report_daily_on_the_command_line() {
             .all(|p| p["gate_let_through"].as_i64().unwrap() + p["gate_refused"].as_i64().unwrap() > 0)
     );
     assert!(days[..19].iter().all(|p| p["needs_opened"] == 0), "nothing before the history");
+    // The history's contacts: released when their plans ended, the latest still under management.
+    let store = support::connect(&s.db.url).await;
+    let now = chrono::Utc::now();
+    let month = store
+        .followup_counts(&cordon_domain::AreaPath::root(), now - chrono::Duration::days(30), now)
+        .await
+        .unwrap();
+    assert!(month.released_in_window > 0 && month.managed > 0, "{month:?}");
+    assert!(d["today"]["course"]["contacts_managed"].as_i64().unwrap() > 0, "{}", d["today"]);
+    assert!(d["today"]["course"]["recovered_total"].as_i64().unwrap() > 0, "{}", d["today"]);
     let yesterday = days[28]["day"].as_str().unwrap().to_owned();
     let (status, past) =
         s.get(&admin, &format!("/api/v1/briefings/draft?date={yesterday}&area=150102")).await;

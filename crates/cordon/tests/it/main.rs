@@ -10,6 +10,7 @@ mod crash;
 mod dashboard;
 mod duplicates;
 mod faults;
+mod followup;
 mod gates;
 mod hostile;
 mod leaks;

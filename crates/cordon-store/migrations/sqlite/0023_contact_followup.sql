@@ -1,0 +1,20 @@
+-- 医学观察: a contact followed to the end of their plan. plan_ends is the first day free of the
+-- plan (local date; NULL: no plan under the case's profile, or traced before this migration and
+-- filled by the first release run), so the release finds the contacts due on an index instead of
+-- reading every contact; became_case_id links a contact to the case they became; released_at is
+-- when the release's grounds were all in. The daily health checks are their own rows.
+ALTER TABLE contacts ADD COLUMN plan_ends TEXT;
+ALTER TABLE contacts ADD COLUMN became_case_id INTEGER REFERENCES cases (id);
+ALTER TABLE contacts ADD COLUMN released_at TEXT;
+CREATE INDEX contacts_due ON contacts (plan_ends) WHERE status IN ('identified', 'quarantined');
+
+CREATE TABLE contact_checks (
+    id          INTEGER PRIMARY KEY,
+    contact_id  INTEGER NOT NULL REFERENCES contacts (id),
+    at          TEXT NOT NULL,
+    temperature INTEGER NOT NULL,      -- tenths of a degree Celsius
+    symptoms    TEXT NOT NULL,         -- comma-separated, empty when none
+    unwell      BOOLEAN NOT NULL,
+    recorded_by TEXT NOT NULL
+);
+CREATE INDEX contact_checks_contact ON contact_checks (contact_id, at);
