@@ -2,7 +2,7 @@
 -- plan (local date; NULL: no plan under the case's profile, or traced before this migration and
 -- filled by the first release run), so the release finds the contacts due on an index instead of
 -- reading every contact; became_case_id links a contact to the case they became; released_at is
--- when the release's grounds were all in. The daily health checks are their own rows.
+-- when the release was made (by the task's run, or by hand), never before the plan's end. The daily health checks are their own rows.
 ALTER TABLE contacts ADD COLUMN plan_ends DATE;
 ALTER TABLE contacts ADD COLUMN became_case_id BIGINT REFERENCES cases (id);
 ALTER TABLE contacts ADD COLUMN released_at TIMESTAMPTZ;

@@ -787,7 +787,9 @@ impl<S: Backed> Cases for S {
         by: &str,
     ) -> Result<ContactRecord> {
         let done = query(
-            "UPDATE contacts SET status = $1, place = $2, updated_at = $3, updated_by = $4 WHERE id = $5",
+            "UPDATE contacts SET status = $1, place = $2, updated_at = $3, updated_by = $4, \
+             released_at = CASE WHEN $1 <> 'released' THEN NULL WHEN status = 'released' THEN released_at \
+             ELSE $3 END WHERE id = $5",
         )
         .bind(status.as_str())
         .bind(place)

@@ -114,6 +114,14 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     let before =
         store.followup_counts(&root, now - Duration::hours(3), now - Duration::hours(1)).await.unwrap();
     assert_eq!(before.released_in_window, 0);
+
+    // Released by hand: when, kept through a later edit, cleared when taken back.
+    let by_hand = |status| store.update_contact(id("p3"), status, "", now, "gongzhufu");
+    assert_eq!(by_hand(ContactStatus::Released).await.unwrap().released_at, Some(now));
+    let later =
+        store.update_contact(id("p3"), ContactStatus::Released, "", now + Duration::hours(1), "x").await;
+    assert_eq!(later.unwrap().released_at, Some(now));
+    assert_eq!(by_hand(ContactStatus::Quarantined).await.unwrap().released_at, None);
 }
 
 both!(contacts_followed_to_release);
