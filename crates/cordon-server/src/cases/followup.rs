@@ -201,6 +201,11 @@ async fn visible_contact(state: &AppState, user: &User, id: i64) -> Result<Conta
 /// A contact of `user`'s areas with their plan day by day and their checks.
 pub async fn followup(state: &AppState, user: &User, id: i64, route: &str) -> Result<ContactFollowUp> {
     let c = visible_contact(state, user, id).await?;
+    view(state, user, c, route).await
+}
+
+/// The follow-up of `c`, a contact `user` may see, as of now.
+async fn view(state: &AppState, user: &User, c: ContactRecord, route: &str) -> Result<ContactFollowUp> {
     let profiles = profiles(state).await?;
     let (mut verdicts, mut checks) = assess(state, &profiles, std::slice::from_ref(&c), state.now()).await?;
     let view = contact_views(state, user, std::slice::from_ref(&c), route).await?.remove(0);
@@ -249,7 +254,7 @@ pub async fn record_check(
         req.symptoms.iter().map(|s| Symptom::parse(s)).collect::<std::result::Result<Vec<_>, _>>()?;
     let check = HealthCheck::new(at, req.temperature, symptoms)?;
     state.store.add_check(c.id, &check, &user.username).await?;
-    followup(state, user, id, route).await
+    view(state, user, c, route).await
 }
 
 /// Whether the rule allows releasing `c` by hand now: the plan over, every test day negative,

@@ -87,25 +87,17 @@ fn check_record(r: &DbRow) -> Result<CheckRecord> {
     })
 }
 
-/// `$1, $2, …` for a chunk of `n` values.
-fn params(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 #[async_trait::async_trait]
 impl<S: Backed> FollowUps for S {
     async fn samples_of(&self, person_ids: &[String]) -> Result<Vec<PersonSample>> {
         let mut out = Vec::new();
         for chunk in person_ids.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+            let q = Query::dynamic(
                 "SELECT s.person_id, t.collected_at, t.result, t.reported_at FROM samples s \
-                 JOIN tubes t ON t.tube_id = s.tube_id WHERE s.person_id IN ({}) ORDER BY t.collected_at",
-                params(chunk.len())
-            );
-            let mut q = Query::dynamic(sql);
-            for id in chunk {
-                q = q.bind(id.as_str());
-            }
+                 JOIN tubes t ON t.tube_id = s.tube_id WHERE s.person_id IN (",
+            )
+            .push_list(chunk.iter().map(String::as_str))
+            .push(")");
             for r in q.fetch_all(self.db()).await? {
                 let result: Option<String> = r.try_get("result")?;
                 let result = result.map(|s| parse_col("tube result", &s, TubeResult::parse)).transpose()?;
@@ -144,14 +136,9 @@ impl<S: Backed> FollowUps for S {
     async fn checks(&self, contact_ids: &[i64]) -> Result<Vec<CheckRecord>> {
         let mut out = Vec::new();
         for chunk in contact_ids.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT * FROM contact_checks WHERE contact_id IN ({}) ORDER BY at, id",
-                params(chunk.len())
-            );
-            let mut q = Query::dynamic(sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
+            let q = Query::dynamic("SELECT * FROM contact_checks WHERE contact_id IN (")
+                .push_list(chunk.iter().copied())
+                .push(")");
             for r in q.fetch_all(self.db()).await? {
                 out.push(check_record(&r)?);
             }

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clap::Args;
+use cordon_domain::cases::local_midnight;
 use cordon_domain::{AreaPath, CaseClass, ContactKind, ContactSource, PersonId, Schedule};
 use cordon_store::{NewCase, NewContact, Store};
 use rand::{RngExt, SeedableRng};
@@ -67,12 +68,8 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
     let length = i64::from(plan.central_days + plan.home_days);
     let now = Utc::now();
     let today = now.with_timezone(&tz).date_naive();
-    let local = |d: NaiveDate, h: u32| -> DateTime<Utc> {
-        tz.from_local_datetime(&d.and_hms_opt(h, 0, 0).expect("an hour"))
-            .earliest()
-            .expect("a time")
-            .with_timezone(&Utc)
-    };
+    let local =
+        |d: NaiveDate, h: u32| -> DateTime<Utc> { local_midnight(d, tz) + Duration::hours(i64::from(h)) };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(b.seed);
 
     // The people: every resident of the demo, read once.

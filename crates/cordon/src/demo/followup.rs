@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use cordon_domain::cases::local_midnight;
 use cordon_domain::{AreaPath, ContactStatus, Schedule};
 use cordon_server::cases::{self, HealthCheckRequest};
 use cordon_server::{AppState, Clock};
@@ -92,9 +93,9 @@ pub(crate) async fn seed_followup(
     // This morning's health check of each contact still under management in the story's
     // community, by its grid worker; one has a fever.
     let grid = acting_user(store, "gongzhufu").await?;
-    let morning = tz.from_local_datetime(&today.and_hms_opt(8, 30, 0).expect("a time")).single();
+    let morning = local_midnight(today, tz) + Duration::minutes(8 * 60 + 30);
     let mut checks = 0;
-    if let Some(morning) = morning.map(|t| t.with_timezone(&Utc)).filter(|m| *m < now) {
+    if morning < now {
         clock.set(morning);
         let mine: Vec<&ContactRecord> = contacts
             .iter()
@@ -115,7 +116,7 @@ pub(crate) async fn seed_followup(
     let mut released = 0;
     let mut day = first;
     while day <= today {
-        let night = cordon_domain::cases::local_midnight(day, tz) + Duration::minutes(30);
+        let night = local_midnight(day, tz) + Duration::minutes(30);
         if night > now {
             break;
         }
@@ -152,12 +153,8 @@ async fn import_tests(
     clock: &Clock,
 ) -> Result<usize> {
     let Some(first) = samples.iter().map(|s| s.1).min() else { return Ok(0) };
-    let local = |d: NaiveDate, h: u32| -> DateTime<Utc> {
-        tz.from_local_datetime(&d.and_hms_opt(h, 0, 0).expect("an hour"))
-            .earliest()
-            .expect("a local time")
-            .with_timezone(&Utc)
-    };
+    let local =
+        |d: NaiveDate, h: u32| -> DateTime<Utc> { local_midnight(d, tz) + Duration::hours(i64::from(h)) };
     let dir = tempfile::tempdir()?;
     let mut weeks = 0;
     let mut start = first;

@@ -3,7 +3,7 @@
 //! the release task letting a contact go at the end of their plan and not a minute before, once
 //! every test day has its negative, while one with a test day missed is held. On both backends.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cordon_domain::{AreaPath, ContactKind, ContactStatus, Schedule};
 use cordon_import::{Limits, Progress};
 use reqwest::Method;
@@ -14,7 +14,7 @@ use crate::support::{Server, connect, on_both_backends};
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 fn local(d: NaiveDate, h: u32) -> DateTime<Utc> {
-    TZ.from_local_datetime(&d.and_hms_opt(h, 0, 0).unwrap()).earliest().unwrap().with_timezone(&Utc)
+    cordon_domain::cases::local_midnight(d, TZ) + Duration::hours(i64::from(h))
 }
 
 /// Sends negative tests for `person` on `days` as a site's team and the lab would, on `state`'s clock.
