@@ -221,12 +221,14 @@ pub struct Tag(String);
 impl Tag {
     /// The tags of `formats.md`, with their labels. A deployment may use more (any lowercase
     /// word); these are the ones the product knows how to treat.
-    pub const KNOWN: [(&'static str, &'static str, &'static str); 8] = [
+    pub const KNOWN: [(&'static str, &'static str, &'static str); 9] = [
         ("dialysis", "透析", "dialysis"),
         ("chemotherapy", "化疗", "chemotherapy"),
         ("pregnant", "孕妇", "pregnant"),
         ("elderly_alone", "独居老人", "elderly living alone"),
         ("disabled", "残障", "disabled"),
+        // Cannot leave their bed: sampled at home (`door`), never counted as missing.
+        ("bedridden", "卧床", "bedridden"),
         ("minor_alone", "无监护未成年人", "minor without a guardian"),
         ("chronic", "慢性病", "chronic illness"),
         // What a reader without `see_health` sees in place of the health tags (`disclosure`).

@@ -204,6 +204,18 @@ impl CoverageRule {
     }
 }
 
+/// The least rank that may lead `unit`: the strictest of the rules that hold it, with the rule
+/// that asks it; staff where no rule holds it (a volunteer never leads by default).
+pub fn leader_floor<'r>(rules: &'r [CoverageRule], unit: &Unit) -> (Rank, Option<&'r CoverageRule>) {
+    rules
+        .iter()
+        .filter(|r| r.holds(unit))
+        .map(|r| (r.min_leader_rank(), Some(r)))
+        // Ranks order most senior first: the strictest is the least.
+        .min_by_key(|(rank, _)| *rank)
+        .unwrap_or((Rank::Staff, None))
+}
+
 /// Every unit that breaks a rule now, worst first: most residents without a leader, then the
 /// larger shortfall, then by key.
 pub fn coverage(
@@ -216,9 +228,7 @@ pub fn coverage(
     for (i, u) in units.iter().enumerate() {
         let team = answering.get(u.key.as_str()).unwrap_or(&none);
         for r in rules.iter().filter(|r| r.holds(u)) {
-            let led = team
-                .iter()
-                .any(|a| a.post == Post::Leader && r.leader_rank.is_none_or(|min| a.rank.at_least(min)));
+            let led = team.iter().any(|a| a.post == Post::Leader && a.rank.at_least(r.min_leader_rank()));
             let gap = |kind, needed, have| Gap {
                 unit: i,
                 rule: r.key.clone(),
@@ -486,7 +496,10 @@ mod tests {
         let mut sealed_now = units.clone();
         sealed_now[2].tier = Some(Tier::Sealed);
         assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 3);
+        // A volunteer made its leader does not close it (the rule asks staff or above).
         leaders.insert("open-building", vec![a(Rank::Volunteer, Post::Leader)]);
+        assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 3);
+        leaders.insert("open-building", vec![a(Rank::Staff, Post::Leader)]);
         assert_eq!(coverage(&sealed_now, &leaders, &rules).len(), 2);
         let shares = covered_share(&units, &gaps);
         assert_eq!(shares[0], (Some(Tier::Sealed), 1, 0));
@@ -524,7 +537,54 @@ mod tests {
         assert_eq!(picked, [(0, "near-idle"), (1, "far")]);
     }
 
+    #[test]
+    fn a_volunteer_leads_only_where_the_profile_says_so() {
+        let rules = default_rules();
+        let sealed = unit("c1", Some(AreaLevel::Compound), &[1, 2, 3, 4], Some(Tier::Sealed), 800);
+        let (floor, rule) = leader_floor(&rules, &sealed);
+        assert_eq!((floor, rule.map(|r| r.key.as_str())), (Rank::Staff, Some("zones")));
+        let led_by = |rank| {
+            let team = HashMap::from([("c1", vec![Answering { rank, post: Post::Leader }])]);
+            coverage(std::slice::from_ref(&sealed), &team, &rules).is_empty()
+        };
+        assert!(led_by(Rank::Staff) && !led_by(Rank::Volunteer), "a volunteer leader leaves the gap open");
+        let street = unit("s1", Some(AreaLevel::Street), &[1, 2], None, 100);
+        assert_eq!(leader_floor(&rules, &street).0, Rank::Division);
+        // A unit no rule holds: staff or above all the same.
+        let quiet = unit("c2", Some(AreaLevel::Compound), &[1, 2, 3, 5], None, 10);
+        assert_eq!(leader_floor(&rules, &quiet), (Rank::Staff, None));
+        // A profile that lets volunteers lead sealed compounds says so in its rule.
+        let mut lenient = rules.clone();
+        lenient[1].leader_rank = Some(Rank::Volunteer);
+        assert_eq!(leader_floor(&lenient, &sealed).0, Rank::Volunteer);
+    }
+
     proptest! {
+        /// The floor is the strictest rule's: whoever meets it meets every rule that holds the
+        /// unit, and someone below it fails one of them (or the staff default).
+        #[test]
+        fn the_leader_floor_meets_every_rule(
+            ranks in prop::collection::vec(prop::option::of(0usize..5), 1..4),
+            level in 0usize..3,
+            sealed in any::<bool>(),
+            rank in 0usize..5,
+        ) {
+            let levels = [AreaLevel::Street, AreaLevel::Compound, AreaLevel::Building];
+            let rules: Vec<CoverageRule> = ranks.iter().enumerate().map(|(i, r)| CoverageRule {
+                key: format!("r{i}"),
+                leader_rank: r.map(|r| Rank::ALL[r]),
+                levels: vec![levels[(level + i) % 3]],
+                tiers: if i % 2 == 1 { vec![Tier::Sealed] } else { vec![] },
+                ..default_rules()[0].clone()
+            }).collect();
+            let u = unit("u", Some(levels[level]), &[1, 2, 3], sealed.then_some(Tier::Sealed), 100);
+            let (floor, _) = leader_floor(&rules, &u);
+            let rank = Rank::ALL[rank];
+            let meets_all = rules.iter().filter(|r| r.holds(&u)).all(|r| rank.at_least(r.min_leader_rank()));
+            let holds_any = rules.iter().any(|r| r.holds(&u));
+            prop_assert_eq!(rank.at_least(floor), if holds_any { meets_all } else { rank.at_least(Rank::Staff) });
+        }
+
         /// Whatever the input: each worker at most once, no gap over its missing count, every
         /// pair allowed (rank, distance, same street), and no gap left open while an unused
         /// candidate could have filled it.

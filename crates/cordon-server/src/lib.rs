@@ -16,13 +16,14 @@ mod web;
 mod account;
 pub mod cases;
 pub mod dashboard;
+pub mod doors;
 pub mod gates;
 pub mod needs;
 mod oversight;
 mod reads;
 pub mod register;
 pub mod testing;
-mod users;
+pub mod users;
 pub mod workforce;
 pub mod zones;
 
@@ -183,6 +184,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(zones::api::routes())
         .merge(cases::api::routes())
         .merge(testing::api::routes())
+        .merge(doors::api::routes())
         .merge(gates::api::routes())
         .merge(workforce::api::routes())
         .merge(needs::api::routes())
@@ -199,6 +201,7 @@ fn page_routes() -> Router<AppState> {
         .merge(zones::pages::routes())
         .merge(cases::pages::routes())
         .merge(testing::pages::routes())
+        .merge(doors::pages::routes())
         .merge(gates::pages::routes())
         .merge(workforce::pages::routes())
         .merge(needs::pages::routes())
@@ -233,6 +236,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         cases::pages::NEEDS,
         testing::api::NEEDS,
         testing::pages::NEEDS,
+        doors::api::NEEDS,
+        doors::pages::NEEDS,
         gates::api::NEEDS,
         gates::pages::NEEDS,
         workforce::api::NEEDS,

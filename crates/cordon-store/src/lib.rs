@@ -8,6 +8,7 @@ mod audit;
 mod bulk;
 mod cases;
 mod db;
+mod duty;
 mod figures;
 mod gates;
 mod import;
@@ -47,6 +48,7 @@ pub use cases::{
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
 pub use cases::{CaseTotals, CheckRecord, FollowUpCounts, FollowUps, PersonSample};
+pub use duty::{Duty, ShiftRecord};
 pub use figures::{
     BriefingRecord, ExportRecord, Figures, NeedDayCounts, NewBriefing, NewExport, PassageCounts,
     PositiveCounts,
@@ -64,9 +66,9 @@ pub use rights::RoleRight;
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
 pub use testing::{
-    Begun, NewRound, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundRecord, RoundTotals,
-    SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
-    TubeMember, TubeRecord, ZonePooling,
+    Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewTube, PositiveSingle, ResultRow,
+    ResultsApplied, RoundRecord, RoundTotals, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery,
+    TaskRecord, TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
 };
 pub use workforce::{
     AssignmentRecord, CheckinRecord, CommandPostRecord, NewAssignment, NewSite, OnHand, SiteRecord, Staffing,
@@ -209,6 +211,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// 停用: the user cannot sign in; no session of theirs is live.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// The worker record this sign-in is (a cadre reporting in from their phone).
+    pub worker_id: Option<String>,
 }
 
 impl User {
@@ -252,6 +256,8 @@ pub struct UserChange<'a> {
     pub scope: Option<&'a AreaCode>,
     pub disabled: Option<bool>,
     pub password_hash: Option<&'a str>,
+    /// `Some(None)` unlinks the sign-in from its worker.
+    pub worker: Option<Option<&'a str>>,
 }
 
 /// A change kept in a user's history. `change` is created, display_name, role, scope, disabled,
@@ -338,7 +344,7 @@ pub struct Rejected {
 
 #[async_trait]
 pub trait Store:
-    Zones + Cases + FollowUps + Testing + Gates + Workforce + Needs + Figures + Send + Sync
+    Zones + Cases + FollowUps + Testing + Doors + Duty + Gates + Workforce + Needs + Figures + Send + Sync
 {
     fn backend(&self) -> &'static str;
 

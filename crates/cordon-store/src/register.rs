@@ -198,10 +198,17 @@ async fn read(tx: &mut Tx, keys: &Keyring, id: &str) -> Result<PersonRecord> {
 /// changes and the counts above their household, all or nothing.
 pub(crate) async fn register(db: &Db, keys: &Keyring, p: &NewPerson<'_>) -> Result<PersonRecord> {
     let mut tx = db.begin().await?;
+    let person = register_in(&mut tx, keys, p).await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// [`register`] inside another write's transaction (someone found at a door, with the visit).
+pub(crate) async fn register_in(tx: &mut Tx, keys: &Keyring, p: &NewPerson<'_>) -> Result<PersonRecord> {
     // The numbering's row first: a write, so SQLite takes its lock now, and two clerks adding at
     // once take numbers one after the other.
-    let n: i64 = query("UPDATE register_ids SET last = last + 1 RETURNING last").scalar_one(&mut tx).await?;
-    let (path, district) = household(&mut tx, p.scope, p.household).await?;
+    let n: i64 = query("UPDATE register_ids SET last = last + 1 RETURNING last").scalar_one(&mut *tx).await?;
+    let (path, district) = household(tx, p.scope, p.household).await?;
     let id = PersonId::registered(n);
     let row = id.as_str();
     let id_number = p.id_number.map(IdNumber::as_str);
@@ -224,15 +231,13 @@ pub(crate) async fn register(db: &Db, keys: &Keyring, p: &NewPerson<'_>) -> Resu
     .bind(!p.tags.is_empty())
     .bind(district)
     .bind(path.as_str())
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await?;
-    count(&mut tx, &path, p.tags, row, 1).await?;
-    query(crate::BUMP_AREAS_VERSION).execute(&mut tx).await?;
+    count(tx, &path, p.tags, row, 1).await?;
+    query(crate::BUMP_AREAS_VERSION).execute(&mut *tx).await?;
     let line = Line { change: "registered", before: None, after: Some(p.household.to_string()) };
-    record(&mut tx, p.at, p.by, row, p.reason, line).await?;
-    let person = read(&mut tx, keys, row).await?;
-    tx.commit().await?;
-    Ok(person)
+    record(tx, p.at, p.by, row, p.reason, line).await?;
+    read(tx, keys, row).await
 }
 
 /// Applies `c` whole, or nothing of it; `None` when the person is not in `c.scope`.
@@ -346,22 +351,38 @@ pub(crate) async fn mark_deceased(
     at: DateTime<Utc>,
     reason: &str,
 ) -> Result<()> {
+    mark_gone(tx, person, PersonStatus::Deceased, by, at, reason).await
+}
+
+/// Records that a person is no longer living in the register (`status` not active) inside
+/// another write's transaction: their standing, its line and the counts. Nothing when they
+/// already are not.
+pub(crate) async fn mark_gone(
+    tx: &mut Tx,
+    person: &str,
+    status: PersonStatus,
+    by: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<()> {
+    debug_assert!(!status.is_active());
     let sql =
         format!("SELECT status, path, tags FROM people WHERE person_id = $1{}", tx.dialect().for_update);
     let Some(r) = Query::dynamic(sql).bind(person).fetch_optional(&mut *tx).await? else { return Ok(()) };
-    let status = PersonStatus::from_stored(&r.try_get::<String, _>("status")?);
-    if !status.is_active() {
+    let was = PersonStatus::from_stored(&r.try_get::<String, _>("status")?);
+    if !was.is_active() {
         return Ok(());
     }
     let path = AreaPath::from_stored(r.try_get("path")?);
     let tags = Tags::from_stored(&r.try_get::<String, _>("tags")?);
-    query("UPDATE people SET status = 'deceased' WHERE person_id = $1")
+    query("UPDATE people SET status = $1 WHERE person_id = $2")
+        .bind(status.as_str())
         .bind(person)
         .execute(&mut *tx)
         .await?;
     count(tx, &path, &tags, person, -1).await?;
     query(crate::BUMP_AREAS_VERSION).execute(&mut *tx).await?;
-    let line = Line { change: "status", before: Some(status.to_string()), after: Some("deceased".into()) };
+    let line = Line { change: "status", before: Some(was.to_string()), after: Some(status.to_string()) };
     record(tx, at, by, person, reason, line).await
 }
 

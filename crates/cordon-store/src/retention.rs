@@ -185,6 +185,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "door_outcomes",
+        action: Delete,
+        what: "the sweep's doors: who was not at home, moved out or refused, and why",
+        count: "SELECT count(*) FROM door_outcomes",
+        apply: &["DELETE FROM door_outcomes"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "samples",
         action: Pseudonymise,
         what: "who was in each tube; the household becomes its community",

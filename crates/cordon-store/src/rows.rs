@@ -20,7 +20,7 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u
      u.password_hash, a.path AS scope_path, a.name AS scope_name, \
      (SELECT string_agg(r.right_name, ',') FROM role_rights r WHERE r.role = u.role AND r.granted) AS rights, \
      CAST(CASE WHEN u.totp_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor, \
-     u.created_at, u.disabled_at \
+     u.created_at, u.disabled_at, u.worker_id \
      FROM users u JOIN areas a ON a.code = u.scope_code";
 
 pub(crate) fn area(r: &DbRow) -> Result<Area> {
@@ -101,6 +101,7 @@ pub(crate) fn user(r: &DbRow) -> Result<User> {
         two_factor: r.try_get::<i64, _>("two_factor")? == 1,
         created_at: r.try_get("created_at")?,
         disabled_at: r.try_get("disabled_at")?,
+        worker_id: r.try_get("worker_id")?,
     })
 }
 

@@ -140,6 +140,28 @@ pub(crate) async fn change(db: &Db, c: &UserChange<'_>) -> Result<Option<User>> 
         }
         _ => {}
     }
+    if let Some(worker) = c.worker.filter(|w| *w != old.worker_id.as_deref()) {
+        query("UPDATE users SET worker_id = $1 WHERE id = $2")
+            .bind(worker)
+            .bind(old.id)
+            .execute(&mut tx)
+            .await
+            .map_err(|e| {
+                let w = worker.unwrap_or_default();
+                match e {
+                    StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                        StoreError::Conflict(format!(
+                            "worker {w} is another sign-in's already: unlink it there first"
+                        ))
+                    }
+                    StoreError::Database(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                        StoreError::Invalid(format!("no worker {w}"))
+                    }
+                    e => e,
+                }
+            })?;
+        lines.push(("worker", old.worker_id.clone(), worker.map(str::to_owned)));
+    }
     if let Some(hash) = c.password_hash {
         query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)

@@ -90,7 +90,8 @@ pub struct CoverageRule {
     /// And every quarantine site.
     #[serde(default)]
     pub sites: bool,
-    /// The responsible leader's rank at least (every unit a rule holds has one leader).
+    /// The responsible leader's rank at least (every unit a rule holds has one leader). None:
+    /// staff or above — a volunteer leads a unit only where a rule says `volunteer`.
     #[serde(default)]
     pub leader_rank: Option<Rank>,
     /// At most this many residents per worker answering for the unit, leader and members
@@ -136,6 +137,15 @@ pub fn default_rules() -> Vec<CoverageRule> {
             residents_per_worker: None,
         },
     ]
+}
+
+impl CoverageRule {
+    /// The least rank that may lead a unit this rule holds: the rule's, or staff. A volunteer
+    /// (or a party member reporting in without a post) is appointed 包联负责人 only where the
+    /// profile names `volunteer` itself.
+    pub fn min_leader_rank(&self) -> Rank {
+        self.leader_rank.unwrap_or(Rank::Staff)
+    }
 }
 
 /// Checks rules as a profile carries them.

@@ -135,6 +135,12 @@ pub struct Profile {
     /// 出院标准: when a case may be discharged, and its monitoring at home after.
     #[serde(default)]
     pub discharge: crate::outcome::DischargeRule,
+    /// 上门采样: who the sweep plans as home visits rather than counting as missing.
+    #[serde(default)]
+    pub home_visits: crate::door::HomeVisitRule,
+    /// 值班与轮休: how long a worker stays on duty in one go, and rests after.
+    #[serde(default)]
+    pub shifts: crate::duty::ShiftRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -298,6 +304,8 @@ impl Profile {
         crate::protocol::coverage::check_rules(&self.coverage)?;
         crate::protocol::need_rules::check_need_rules(&self.needs)?;
         self.discharge.check()?;
+        self.home_visits.check()?;
+        self.shifts.check()?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",

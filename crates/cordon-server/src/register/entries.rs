@@ -11,7 +11,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use cordon_domain::register::reason;
-use cordon_domain::{AreaCode, IdNumber, PersonId, PersonRow, PersonStatus, Phone, Right, Sex, Tags};
+use cordon_domain::{
+    AreaCode, AreaPath, IdNumber, PersonId, PersonRow, PersonStatus, Phone, Right, Sex, Tags,
+};
 use cordon_store::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord, StoreError, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -171,8 +173,43 @@ fn household_of(s: &str) -> Result<AreaCode> {
         .map_err(|e| EntryError::Invalid { field: "household", message: e.reason().into() })
 }
 
-/// Adds a person to a household of `user`'s areas and returns them as their page shows them.
-pub async fn add(state: &AppState, user: &User, req: &NewPersonRequest, route: &str) -> Result<PersonView> {
+/// A new person checked: every field parsed, and the register's look-alikes heard (refused, or
+/// confirmed by the clerk). What is left is the write, which may still find the household
+/// outside the areas it is given.
+#[derive(Debug, Clone)]
+pub struct VettedPerson {
+    household: AreaCode,
+    name: String,
+    birth_year: Option<i32>,
+    sex: Sex,
+    phone: Option<Phone>,
+    id_number: Option<IdNumber>,
+    tags: Tags,
+    reason: String,
+}
+
+impl VettedPerson {
+    /// The store's entry, into a household of `scope`, by `by` at `at`.
+    pub fn entry<'a>(&'a self, scope: &'a AreaPath, by: &'a str, at: DateTime<Utc>) -> NewPerson<'a> {
+        NewPerson {
+            scope,
+            name: &self.name,
+            id_number: self.id_number.as_ref(),
+            phone: self.phone.as_ref(),
+            birth_year: self.birth_year,
+            sex: self.sex,
+            household: &self.household,
+            tags: &self.tags,
+            by,
+            reason: &self.reason,
+            at,
+        }
+    }
+}
+
+/// Checks a new person for `user` to add: the fields, then the register's look-alikes in
+/// `user`'s areas (those named are audited under `route`).
+pub async fn vet(state: &AppState, user: &User, req: &NewPersonRequest, route: &str) -> Result<VettedPerson> {
     refuse_unless_keeper(user)?;
     let household = household_of(&req.household)?;
     let name = PersonRow::parse_name(&req.name)?;
@@ -185,7 +222,7 @@ pub async fn add(state: &AppState, user: &User, req: &NewPersonRequest, route: &
     };
     cordon_domain::person::check_consistency(id_number.as_ref(), birth_year, sex)?;
     let tags = tags_of(&req.tags)?;
-    let why = match req.reason.as_deref().map(str::trim) {
+    let reason = match req.reason.as_deref().map(str::trim) {
         None | Some("") => "registered".to_owned(),
         Some(r) => reason(Some(r))?,
     };
@@ -199,21 +236,15 @@ pub async fn add(state: &AppState, user: &User, req: &NewPersonRequest, route: &
     };
     let matches = state.store.look_alikes(&probe).await?;
     refuse_duplicates(state, user, &matches, req.not_a_duplicate, route).await?;
-    let new = NewPerson {
-        scope: &user.scope_path,
-        name: &name,
-        id_number: id_number.as_ref(),
-        phone: phone.as_ref(),
-        birth_year,
-        sex,
-        household: &household,
-        tags: &tags,
-        by: &user.username,
-        reason: &why,
-        at: state.now(),
-    };
-    let person = state.store.register_person(&new).await?;
-    tracing::info!(by = %user.username, person = %person.person_id, household = %household, "a person was registered");
+    Ok(VettedPerson { household, name, birth_year, sex, phone, id_number, tags, reason })
+}
+
+/// Adds a person to a household of `user`'s areas and returns them as their page shows them.
+pub async fn add(state: &AppState, user: &User, req: &NewPersonRequest, route: &str) -> Result<PersonView> {
+    let vetted = vet(state, user, req, route).await?;
+    let person =
+        state.store.register_person(&vetted.entry(&user.scope_path, &user.username, state.now())).await?;
+    tracing::info!(by = %user.username, person = %person.person_id, household = %vetted.household, "a person was registered");
     Ok(person_view(state, user, person.person_id.as_str(), route).await?)
 }
 

@@ -199,6 +199,7 @@ async fn close_submit(State(state): State<AppState>, pu: PageUser, Path(id): Pat
 struct SweepTemplate {
     page: Page,
     s: SweepView,
+    saved: bool,
 }
 
 async fn sweep_page(
@@ -209,7 +210,10 @@ async fn sweep_page(
 ) -> Response {
     let PageUser { page, jar } = pu;
     match testing::sweep(&state, user_of(&page), id, q.area.as_deref(), 5000).await {
-        Ok(s) => (jar, render(&SweepTemplate { page, s })).into_response(),
+        Ok(s) => {
+            let saved = q.saved.is_some_and(|v| !v.is_empty());
+            (jar, render(&SweepTemplate { page, s, saved })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

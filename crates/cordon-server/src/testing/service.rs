@@ -11,15 +11,16 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use cordon_domain::door::{DoorOutcome, HomeVisitRule};
 use cordon_domain::testing::{Scheme, best_dorfman, schemes};
 use cordon_domain::{
     AreaCode, AreaLevel, AreaPath, CaseClass, EventKind, Need, PersonId, Right, Tier, TubeResult, ZoneEvent,
 };
 use cordon_import::{ImportError, Limits, Progress, SampleReader, read_results};
 use cordon_store::{
-    Begun, NewRound, NewTube, NewZoneEvent, Rejected, ResultRow, RoundRecord, RoundTotals, SampleRow,
-    ScanFile, TaskKind, TaskQuery, TaskRecord, TubeRecord, User, ZonePooling, ZoneQuery,
+    Begun, DoorCounts, NewRound, NewTube, NewZoneEvent, Rejected, ResultRow, RoundRecord, RoundTotals,
+    SampleRow, ScanFile, TaskKind, TaskQuery, TaskRecord, TubeRecord, User, ZonePooling, ZoneQuery,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -58,6 +59,34 @@ fn forbid(what: &str) -> ApiError {
 }
 
 // ---- views ----
+
+/// A round's doors in an area, each person counted once.
+#[derive(Serialize, ToSchema, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DoorFigures {
+    /// Sampled at the door (their tube may not be in yet).
+    pub sampled_at_door: i64,
+    /// Not at home at the last visit: to visit again.
+    pub not_home: i64,
+    pub moved_out: i64,
+    pub refused: i64,
+    /// Found unregistered and registered at the door.
+    pub found: i64,
+    /// 上门采样: still to sample, planned as home visits under the round's profile.
+    pub home_visits: i64,
+}
+
+impl From<DoorCounts> for DoorFigures {
+    fn from(c: DoorCounts) -> Self {
+        DoorFigures {
+            sampled_at_door: c.sampled,
+            not_home: c.not_home,
+            moved_out: c.moved_out,
+            refused: c.refused,
+            found: c.found,
+            home_visits: c.home_visits,
+        }
+    }
+}
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct RoundView {
@@ -237,6 +266,8 @@ pub struct RoundDetail {
     /// Invalid tubes' members to sample again, and retests still open.
     pub open_tasks: Vec<TaskView>,
     pub plan: Vec<ZonePlan>,
+    /// The sweep's doors in the focus area, and the home visits still to make.
+    pub doors: DoorFigures,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -283,6 +314,19 @@ pub struct SweepView {
     pub people: Vec<SweepPerson>,
 }
 
+impl SweepView {
+    /// The households of the people listed, door by door, each once, with its address: where
+    /// someone unregistered may be found.
+    pub fn households(&self) -> Vec<(String, String)> {
+        let mut seen = BTreeSet::new();
+        self.people
+            .iter()
+            .filter(|p| seen.insert(p.household.as_str().to_owned()))
+            .map(|p| (p.household.to_string(), p.address.join(" › ")))
+            .collect()
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SweepPerson {
     pub person_id: String,
@@ -293,6 +337,11 @@ pub struct SweepPerson {
     pub address: Vec<String>,
     pub phone: Option<String>,
     pub tags: Vec<String>,
+    /// 上门采样: sampled at home under the round's profile, not asked to come down.
+    pub home_visit: bool,
+    /// Visits that found nobody at home, and the last of them.
+    pub not_home: u32,
+    pub last_visit: Option<DateTime<Utc>>,
 }
 
 /// A person's testing as the gate and the person page see it.
@@ -360,6 +409,28 @@ pub async fn create_round(state: &AppState, user: &User, req: RoundRequest) -> R
 
 pub async fn rounds(state: &AppState, user: &User, include_closed: bool) -> Result<Vec<RoundView>, ApiError> {
     Ok(state.store.rounds(&user.scope_path, include_closed, 500).await?.iter().map(RoundView::of).collect())
+}
+
+/// The round's home-visit rule: its profile's, or the default if the profile is gone.
+pub async fn home_visit_rule(state: &AppState, round: &RoundRecord) -> Result<HomeVisitRule, ApiError> {
+    let profiles = profiles(state).await?;
+    Ok(profiles.get(&round.profile_key).map(|p| p.home_visits.clone()).unwrap_or_default())
+}
+
+/// The round's doors in `area`.
+pub async fn door_figures(
+    state: &AppState,
+    round: &RoundRecord,
+    area: &AreaPath,
+) -> Result<DoorFigures, ApiError> {
+    let rule = home_visit_rule(state, round).await?;
+    let year = state.now().with_timezone(&state.config.tz).year();
+    Ok(state.store.door_counts(round.id, area, &rule, year).await?.into())
+}
+
+/// The round's area inside `user`'s: where its doors are.
+pub async fn round_area(state: &AppState, user: &User, round: &RoundRecord) -> Result<AreaPath, ApiError> {
+    Ok(focus_of(state, user, round, None).await?.2)
 }
 
 /// The area a reader's figures of a round are for: the round's area, or the reader's own scope
@@ -434,6 +505,7 @@ pub async fn round_detail(
         .cloned()
         .collect();
     let plan = zone_plans(state, &focus_path).await?;
+    let doors = door_figures(state, &round, &focus_path).await?;
     Ok(RoundDetail {
         round: RoundView::of(&round),
         focus_code,
@@ -443,6 +515,7 @@ pub async fn round_detail(
         positive_pools,
         open_tasks,
         plan,
+        doors,
     })
 }
 
@@ -921,6 +994,19 @@ pub async fn sweep(
     let round = state.store.round(&user.scope_path, round_id).await?.ok_or(ApiError::NotFound)?;
     let (code, name, path, _) = focus_of(state, user, &round, area).await?;
     let (people, total) = state.store.sweep(round_id, &path, limit).await?;
+    let rule = home_visit_rule(state, &round).await?;
+    let year = state.now().with_timezone(&state.config.tz).year();
+    let home: HashMap<&str, bool> =
+        people.iter().map(|p| (p.person_id.as_str(), rule.applies(&p.tags, p.birth_year, year))).collect();
+    let ids: Vec<String> = people.iter().map(|p| p.person_id.as_str().to_owned()).collect();
+    let mut visits: HashMap<String, (u32, Option<DateTime<Utc>>)> = HashMap::new();
+    for v in
+        state.store.doors_of(round_id, &ids).await?.into_iter().filter(|v| v.outcome == DoorOutcome::NotHome)
+    {
+        let e = visits.entry(v.person_id).or_default();
+        e.0 += 1;
+        e.1 = Some(v.at);
+    }
     let summaries = crate::reads::summaries(state, user, &people, "GET /api/v1/rounds/{id}/sweep").await?;
     Ok(SweepView {
         round: RoundView::of(&round),
@@ -934,6 +1020,9 @@ pub async fn sweep(
                 name: s.name,
                 household: s.household,
                 address: s.address,
+                home_visit: home.get(s.person_id.as_str()).copied().unwrap_or_default(),
+                not_home: visits.get(s.person_id.as_str()).map_or(0, |v| v.0),
+                last_visit: visits.get(s.person_id.as_str()).and_then(|v| v.1),
                 phone: s.phone,
                 tags: s.tags.into_iter().map(|t| t.label_zh).collect(),
             })

@@ -131,6 +131,9 @@ struct ChangeForm {
     disabled: String,
     #[serde(default)]
     reason: String,
+    /// Sent by the change form only (empty there unlinks); absent, the link stays.
+    #[serde(default)]
+    worker_id: Option<String>,
 }
 
 fn given(s: String) -> Option<String> {
@@ -159,6 +162,7 @@ async fn change_submit(
                 scope: given(f.scope),
                 disabled,
                 reason: given(f.reason),
+                worker_id: f.worker_id,
             };
             users::change(&state, &me, &name, &patch)
                 .await

@@ -76,6 +76,8 @@ pub struct ManagedUser {
     pub created_at: DateTime<Utc>,
     /// 停用: set when the sign-in is disabled.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// The worker record this sign-in is: its holder reports in (报到) from their own phone.
+    pub worker_id: Option<String>,
 }
 
 impl From<&User> for ManagedUser {
@@ -89,6 +91,7 @@ impl From<&User> for ManagedUser {
             two_factor: u.two_factor,
             created_at: u.created_at,
             disabled_at: u.disabled_at,
+            worker_id: u.worker_id.clone(),
         }
     }
 }
@@ -144,6 +147,10 @@ pub struct UserPatch {
     /// true disables the sign-in (a reason is required), false enables it again.
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// Links the sign-in to a worker of the roster (报到 from one's own phone); an empty text
+    /// unlinks it. One sign-in a worker.
+    #[serde(default)]
+    pub worker_id: Option<String>,
     /// Why: kept with each line of the change.
     #[serde(default)]
     pub reason: Option<String>,
@@ -223,6 +230,11 @@ pub async fn change(
     };
     let display_name = display_name(patch.display_name.as_deref())?;
     let reason = reason(patch.reason.as_deref())?;
+    let worker = match patch.worker_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(w) => Some(Some(cordon_domain::workforce::check_worker_id(w)?)),
+    };
     let touches_standing = role.is_some_and(|r| r != target.role)
         || scope.as_ref().is_some_and(|s| *s != target.scope)
         || patch.disabled.is_some_and(|d| d != target.disabled_at.is_some());
@@ -250,8 +262,14 @@ pub async fn change(
         scope: scope.as_ref(),
         disabled: patch.disabled,
         password_hash: None,
+        worker: worker.as_ref().map(|w| w.as_deref()),
     };
-    let user = state.store.change_user(&c).await?.ok_or_else(|| UsersError::NotFound(username.to_owned()))?;
+    let user = match state.store.change_user(&c).await {
+        Err(StoreError::Invalid(m)) if worker.is_some() => {
+            return Err(UsersError::Invalid { field: "worker_id", message: m });
+        }
+        r => r?.ok_or_else(|| UsersError::NotFound(username.to_owned()))?,
+    };
     if touches_standing {
         tracing::warn!(by = %manager.username, username = %user.username, role = user.role.as_str(),
             scope = %user.scope, disabled = user.disabled_at.is_some(), "a user was changed; their sessions are closed");

@@ -232,6 +232,34 @@ pub async fn create_command_post(
     Ok((StatusCode::CREATED, Json(workforce::create_command_post(&state, &user, b).await?)))
 }
 
+/// 报到与值班: where the signed-in worker stands — their record, the community reported to today,
+/// on duty (since when, overdue for rest), resting (until when) or off, and the shift rule.
+/// 403 when the sign-in is linked to no worker of the roster.
+#[utoipa::path(get, path = "/api/v1/me/duty", tag = "workforce", security(("bearer" = [])),
+    responses((status = 200, body = workforce::DutyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn my_duty(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<workforce::DutyView>, ApiError> {
+    Ok(Json(workforce::my_duty(&state, &user).await?))
+}
+
+/// The signed-in worker reports in at a community of their areas (and goes on duty), goes off,
+/// or back on: `report_in` (with `community_code`), `off`, `on`. A shift inside the rest the
+/// profile asks after the last one is refused (409, saying until when).
+#[utoipa::path(post, path = "/api/v1/me/duty", tag = "workforce", security(("bearer" = [])),
+    request_body = workforce::DutyRequest,
+    responses((status = 200, body = workforce::DutyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "on duty already, resting, not reported in, or another community today", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn act_on_duty(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<workforce::DutyRequest>,
+) -> Result<Json<workforce::DutyView>, ApiError> {
+    Ok(Json(workforce::act(&state, &user, &b).await?))
+}
+
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/workers", Need::AnyOf(&[Right::ManageWorkforce])),
@@ -248,6 +276,9 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/coverage/accept", Need::AnyOf(&[Right::ManageWorkforce])),
     RouteNeed::get("/api/v1/command-posts", Need::AnyOf(&[Right::ViewWorkforce])),
     RouteNeed::post("/api/v1/command-posts", Need::AnyOf(&[Right::ManageWorkforce])),
+    // A worker's own: any signed-in user whose sign-in is linked to a worker.
+    RouteNeed::get("/api/v1/me/duty", Need::SignedIn),
+    RouteNeed::post("/api/v1/me/duty", Need::SignedIn),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -267,4 +298,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(suggestions))
         .routes(routes!(accept))
         .routes(routes!(list_command_posts, create_command_post))
+        .routes(routes!(my_duty, act_on_duty))
 }

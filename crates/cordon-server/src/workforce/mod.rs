@@ -1,8 +1,11 @@
 //! The workforce (包联): workers reporting in, assignments to units, coverage and its gaps, command
 //! posts: the service, its API and its pages.
 
+mod duty;
+mod duty_words;
 mod service;
 
+pub use duty::*;
 pub use service::*;
 pub mod api;
 pub mod pages;

@@ -29,6 +29,8 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/coverage/checkin", Need::AnyOf(&[Right::ManageWorkforce])),
     RouteNeed::post("/coverage/sites", Need::AnyOf(&[Right::ManageWorkforce])),
     RouteNeed::get("/workforce", Need::AnyOf(&[Right::ViewWorkforce])),
+    RouteNeed::get("/duty", Need::SignedIn),
+    RouteNeed::post("/duty", Need::SignedIn),
     RouteNeed::post("/workforce/workers", Need::AnyOf(&[Right::ManageWorkforce])),
     RouteNeed::post("/workforce/assign", Need::AnyOf(&[Right::ManageWorkforce])),
     RouteNeed::post("/workforce/assignments/{id}/end", Need::AnyOf(&[Right::ManageWorkforce])),
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/coverage/checkin", post(checkin_submit))
         .route("/coverage/sites", post(site_submit))
         .route("/workforce", get(workforce_page))
+        .route("/duty", get(duty_page).post(duty_submit))
         .route("/workforce/workers", post(worker_submit))
         .route("/workforce/assign", post(assign_submit))
         .route("/workforce/assignments/{id}/end", post(end_submit))
@@ -207,6 +210,42 @@ async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     let user = page.user.clone().expect("signed in");
     let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, rooms: f.rooms };
     let r = workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned());
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "duty.html")]
+struct DutyTemplate {
+    page: Page,
+    /// None: the sign-in is linked to no worker.
+    d: Option<workforce::DutyView>,
+}
+
+/// 报到: the worker's own phone page.
+async fn duty_page(State(state): State<AppState>, pu: PageUser) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    match workforce::my_duty(&state, &user).await {
+        Ok(d) => (jar, render(&DutyTemplate { page, d: Some(d) })).into_response(),
+        Err(workforce::DutyError::NotLinked) => {
+            (jar, render(&DutyTemplate { page, d: None })).into_response()
+        }
+        Err(e) => error_page(page, jar, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DutyForm {
+    action: String,
+    #[serde(default)]
+    community_code: Option<String>,
+}
+
+async fn duty_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<DutyForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req = workforce::DutyRequest { action: f.action, community_code: f.community_code };
+    let r = workforce::act(&state, &user, &req).await.map(|_| "/duty".to_owned()).map_err(ApiError::from);
     back(page, jar, r)
 }
 

@@ -9,9 +9,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::duty::DutyState;
 use cordon_domain::workforce::{
     Answering, Candidate, CoverageRule, Gap, GapKind, Post, Rank, Unit, coverage as coverage_of,
-    covered_share, suggest,
+    covered_share, leader_floor, suggest,
 };
 use cordon_domain::{AreaCode, AreaLevel, AreaPath, Phone, Right, Tier};
 use cordon_import::{Limits, Progress, read_workers};
@@ -57,7 +58,7 @@ pub struct WorkerView {
 }
 
 impl WorkerView {
-    fn of(w: &WorkerRecord) -> Self {
+    pub(super) fn of(w: &WorkerRecord) -> Self {
         WorkerView {
             worker_id: w.worker_id.clone(),
             name: w.name.clone(),
@@ -77,6 +78,8 @@ pub struct CheckinView {
     pub community_name: String,
     pub day: NaiveDate,
     pub at: DateTime<Utc>,
+    /// 值班: on duty since, overdue for rest, resting until — or off (no shift on record).
+    pub duty: DutyState,
 }
 
 impl CheckinView {
@@ -87,6 +90,7 @@ impl CheckinView {
             community_name: c.community_name.clone(),
             day: c.day,
             at: c.at,
+            duty: DutyState::Off,
         }
     }
 }
@@ -283,7 +287,7 @@ pub async fn put_worker(
     Ok((added == 1, WorkerView::of(&w)))
 }
 
-fn local_today(state: &AppState) -> NaiveDate {
+pub(super) fn local_today(state: &AppState) -> NaiveDate {
     state.now().with_timezone(&state.config.tz).date_naive()
 }
 
@@ -326,7 +330,16 @@ pub async fn on_hand(
         return Err(forbid("the workforce"));
     }
     let day = day.unwrap_or_else(|| local_today(state));
-    Ok(state.store.on_hand(&user.scope_path, day).await?.iter().map(CheckinView::of).collect())
+    let mut out: Vec<CheckinView> =
+        state.store.on_hand(&user.scope_path, day).await?.iter().map(CheckinView::of).collect();
+    let ids: Vec<String> = out.iter().map(|c| c.worker.worker_id.clone()).collect();
+    let states = super::duty_states(state, &ids).await?;
+    for c in &mut out {
+        if let Some(s) = states.get(&c.worker.worker_id) {
+            c.duty = *s;
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -409,28 +422,50 @@ fn leader() -> Post {
     Post::Leader
 }
 
+/// The unit an assignment names, inside `user`'s areas, with what the coverage rules read of it
+/// (its level, and the strictest tier over it now).
 async fn unit_in_scope(
     state: &AppState,
     user: &User,
     area: Option<&str>,
     site: Option<&str>,
-) -> Result<UnitRef, ApiError> {
+) -> Result<(UnitRef, Unit), ApiError> {
+    let tiers = zones::zone_tiers(state).await?;
+    let tier_at = |p: &AreaPath| {
+        p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
+    };
     match (area.map(str::trim).filter(|s| !s.is_empty()), site.map(str::trim).filter(|s| !s.is_empty())) {
         (Some(a), None) => {
             let code = AreaCode::try_from(a.to_owned()).map_err(|e| invalid("area_code", e.to_string()))?;
-            state
+            let node = state
                 .store
                 .area(&user.scope_path, &code)
                 .await?
                 .ok_or_else(|| invalid("area_code", format!("no area {code} in your areas")))?;
-            Ok(UnitRef::Area(code))
+            let unit = Unit {
+                key: code.to_string(),
+                name: node.area.name.clone(),
+                level: Some(node.area.level),
+                tier: tier_at(&node.area.path),
+                path: node.area.path.clone(),
+                residents: node.stats.residents,
+            };
+            Ok((UnitRef::Area(code), unit))
         }
         (None, Some(s)) => {
-            let found = state.store.sites(&user.scope_path).await?.into_iter().any(|x| x.id == s);
-            if !found {
+            let site = state.store.sites(&user.scope_path).await?.into_iter().find(|x| x.id == s);
+            let Some(site) = site else {
                 return Err(invalid("site_id", format!("no quarantine site {s} in your areas")));
-            }
-            Ok(UnitRef::Site(s.to_owned()))
+            };
+            let unit = Unit {
+                key: site.id.clone(),
+                name: site.name.clone(),
+                level: None,
+                tier: tier_at(&site.path),
+                path: site.path.clone(),
+                residents: site.occupied,
+            };
+            Ok((UnitRef::Site(s.to_owned()), unit))
         }
         _ => Err(invalid("area_code", "name one unit: an area_code or a site_id")),
     }
@@ -440,10 +475,32 @@ pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }
-    let unit = unit_in_scope(state, user, req.area_code.as_deref(), req.site_id.as_deref()).await?;
+    let (unit, about) = unit_in_scope(state, user, req.area_code.as_deref(), req.site_id.as_deref()).await?;
     let worker = req.worker_id.trim();
-    if state.store.worker(worker).await?.is_none() {
+    let Some(record) = state.store.worker(worker).await? else {
         return Err(invalid("worker_id", format!("no worker {worker}")));
+    };
+    if req.post == Post::Leader {
+        // 包联负责人: the profile's rule says who may lead the unit as it stands now (its level,
+        // its tier), so a volunteer is not made the leader of a sealed compound by hand either.
+        let (profile, rules) = rules_in_force(state).await?;
+        let (floor, rule) = leader_floor(&rules, &about);
+        if !record.rank.at_least(floor) {
+            let why = rule.map_or_else(
+                || "no rule holds this unit, and a volunteer leads only where a rule says so".to_owned(),
+                |r| format!("rule {} of profile {profile}: {}", r.key, r.name_en),
+            );
+            return Err(invalid(
+                "worker_id",
+                format!(
+                    "{} ({worker}) is {}; the leader of {} must be {} or above ({why})",
+                    record.name,
+                    record.rank.as_str(),
+                    about.name,
+                    floor.as_str()
+                ),
+            ));
+        }
     }
     if req.title.chars().count() > 50 {
         return Err(invalid("title", "at most 50 characters"));
@@ -872,8 +929,15 @@ pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<Suggestion
     let on_hand = async { Ok(state.store.candidates(&user.scope_path, local_today(state)).await?) };
     let (r, on_hand) = tokio::try_join!(report(state, user, now), on_hand)?;
     let load: HashMap<&str, i64> = leader_load(&r).into_iter().map(|(id, (_, res))| (id, res)).collect();
+    // Nobody resting, nor on duty past the shift rule's hours, is proposed for more.
+    let ids: Vec<String> = on_hand.iter().map(|c| c.worker_id.clone()).collect();
+    let duty = super::duty_states(state, &ids).await?;
+    let tired = |id: &str| {
+        matches!(duty.get(id), Some(DutyState::Resting { .. } | DutyState::OnDuty { overdue: true, .. }))
+    };
     let candidates: Vec<Candidate> = on_hand
         .iter()
+        .filter(|c| !tired(&c.worker_id))
         .map(|c| Candidate {
             worker_id: c.worker_id.clone(),
             rank: c.rank,
@@ -890,7 +954,7 @@ pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<Suggestion
             let path = r.units[g.unit].path.clone();
             match g.kind {
                 GapKind::NoLeader => {
-                    (path, r.rules.iter().find(|x| x.key == g.rule).and_then(|x| x.leader_rank), 1)
+                    (path, r.rules.iter().find(|x| x.key == g.rule).map(|x| x.min_leader_rank()), 1)
                 }
                 // The leader proposed for the same unit counts towards its team.
                 GapKind::Understaffed => (path, None, g.missing() - u32::from(leaderless.contains(&g.unit))),

@@ -9,7 +9,10 @@
 //! tube, the tasks a single tube settles — are written in the same transaction. As with zones,
 //! the SQL is written once for both backends (`sql.rs`).
 
+mod door;
 mod records;
+
+pub use door::*;
 
 pub use records::*;
 

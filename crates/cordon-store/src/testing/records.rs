@@ -259,8 +259,8 @@ pub trait Testing: Send + Sync {
     /// Distinct people sampled in the round under each of these areas.
     async fn sampled_under(&self, round_id: i64, areas: &[AreaPath]) -> Result<Vec<i64>>;
     /// 扫楼: registered residents of `area` with no sample in the round, door by door (by
-    /// household path), leaving out cases, contacts in a central quarantine site and people
-    /// tagged hospitalised or away. Returns the
+    /// household path), leaving out cases, contacts in a central quarantine site, people
+    /// tagged hospitalised or away, and those a door settled (sampled there, moved out, refused). Returns the
     /// first `limit` and how many there are.
     async fn sweep(
         &self,
@@ -281,6 +281,10 @@ pub(crate) fn result_of(s: &str) -> Result<TubeResult> {
 /// A contact in a central quarantine site (a place recorded): away from home, not knocked for.
 /// One at home is sampled at the door like everyone else.
 pub(crate) const CENTRAL: &str = "k.status = 'quarantined' AND k.place <> ''";
+
+/// A door's outcome that takes a person off the round's list (`DoorOutcome::settles`), as SQL
+/// over `door_outcomes d`.
+pub(crate) const SETTLED: &str = "d.outcome IN ('sampled', 'moved_out', 'refused')";
 
 /// People tagged hospitalised or away are elsewhere, not knocked for: as SQL over `tags`, word
 /// for word the predicate of the `people_away` index.

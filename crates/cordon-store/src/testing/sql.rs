@@ -837,6 +837,8 @@ impl<S: Backed> Testing for S {
              AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
              AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id AND {CENTRAL}) \
+             AND NOT EXISTS (SELECT 1 FROM door_outcomes d WHERE d.round_id = $3 AND d.person_id = p.person_id \
+               AND {SETTLED}) \
              AND NOT ({}) ORDER BY p.path, p.name, p.person_id LIMIT $4",
             SWEEP_AWAY.replace("tags", "p.tags")
         );
@@ -856,7 +858,7 @@ impl<S: Backed> Testing for S {
         }
         // Counted without reading every resident: the area's residents (those living there),
         // less those sampled (an index range), less the few living there left out and not
-        // sampled.
+        // sampled (cases, contacts away, people away, doors settled).
         // The root is no area: its residents are those of the top areas.
         let residents: i64 = query(
             "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) AS n FROM areas \
@@ -880,7 +882,9 @@ impl<S: Backed> Testing for S {
         let left_out: i64 = Query::dynamic(format!(
             "SELECT COUNT(*) AS n FROM (SELECT person_id FROM cases WHERE path >= $1 AND path < $2 \
              UNION SELECT person_id FROM contacts k WHERE path >= $1 AND path < $2 AND {CENTRAL} \
-             UNION SELECT person_id FROM people WHERE path >= $1 AND path < $2 AND ({SWEEP_AWAY})) x \
+             UNION SELECT person_id FROM people WHERE path >= $1 AND path < $2 AND ({SWEEP_AWAY}) \
+             UNION SELECT person_id FROM door_outcomes d WHERE round_id = $3 AND path >= $1 AND path < $2 \
+               AND {SETTLED}) x \
              WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = x.person_id AND s.round_id = $3) \
              AND EXISTS (SELECT 1 FROM people q WHERE q.person_id = x.person_id AND q.status = 'active')"
         ))

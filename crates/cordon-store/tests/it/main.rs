@@ -25,6 +25,7 @@ macro_rules! both {
 }
 
 mod cases;
+mod door;
 mod figures;
 mod followup;
 mod gates;

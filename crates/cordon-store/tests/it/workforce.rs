@@ -198,4 +198,70 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
     assert!(v4.units > v3.units && v4.areas > v3.areas, "{v3:?} {v4:?}");
 }
 
-both!(workforce_checkins_sites_and_assignments);
+/// 报到 from one's phone: a sign-in linked to its worker (one sign-in a worker, a line in the
+/// user's changes), and the worker's shifts — one open at a time, ended, the latest of each read.
+async fn sign_ins_linked_and_shifts_kept(store: &dyn Store) {
+    use cordon_domain::workforce::{Rank, WorkerRow};
+    seed(store).await;
+    let t0 = "2022-02-10T08:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
+    let worker = |id: &str| WorkerRow {
+        worker_id: id.into(),
+        name: format!("干部{id}"),
+        phone: None,
+        organisation: "市委组织部".into(),
+        party_member: true,
+        rank: Rank::Staff,
+    };
+    store.put_workers(&[worker("W1"), worker("W2")], t0).await.unwrap();
+    for name in ["li", "zhao"] {
+        let new = cordon_store::NewUser {
+            username: name.into(),
+            display_name: name.into(),
+            role: cordon_domain::Role::Cadre,
+            scope: code("b1"),
+            password_hash: "x".into(),
+            created_by: "test".into(),
+        };
+        store.create_user(&new).await.unwrap();
+    }
+    let link = |user, worker| cordon_store::UserChange {
+        username: user,
+        by: "boss",
+        at: t0,
+        reason: Some("本人手机报到"),
+        worker: Some(worker),
+        ..Default::default()
+    };
+    let li = store.change_user(&link("li", Some("W1"))).await.unwrap().unwrap();
+    assert_eq!(li.worker_id.as_deref(), Some("W1"));
+    let lines = store.user_changes("li", 5).await.unwrap();
+    assert_eq!((lines[0].change.as_str(), lines[0].after.as_deref()), ("worker", Some("W1")));
+    // One sign-in a worker; a worker that does not exist: refused, nothing changed.
+    assert!(matches!(store.change_user(&link("zhao", Some("W1"))).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.change_user(&link("zhao", Some("W9"))).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.user_by_name("zhao").await.unwrap().unwrap().worker_id, None);
+    // Unlinked, the worker is free for another.
+    assert_eq!(store.change_user(&link("li", None)).await.unwrap().unwrap().worker_id, None);
+    assert_eq!(
+        store.change_user(&link("zhao", Some("W1"))).await.unwrap().unwrap().worker_id.as_deref(),
+        Some("W1")
+    );
+
+    // Shifts: one open at a time; ended; a second one after.
+    let d1 = code("d1");
+    let first = store.start_shift("W1", &d1, t0, "zhao").await.unwrap();
+    assert!(matches!(
+        store.start_shift("W1", &d1, t0 + Duration::hours(1), "zhao").await,
+        Err(StoreError::Conflict(_))
+    ));
+    let ended = store.end_shift("W1", t0 + Duration::hours(11)).await.unwrap().unwrap();
+    assert_eq!((ended.id, ended.ended_at), (first.id, Some(t0 + Duration::hours(11))));
+    assert!(store.end_shift("W1", t0 + Duration::hours(12)).await.unwrap().is_none(), "none open");
+    let second = store.start_shift("W1", &d1, t0 + Duration::hours(20), "zhao").await.unwrap();
+    store.start_shift("W2", &d1, t0, "boss").await.unwrap();
+    let latest = store.latest_shifts(&["W1".into(), "W2".into(), "W3".into()]).await.unwrap();
+    assert_eq!(latest.len(), 2);
+    assert_eq!((latest["W1"].id, latest["W1"].ended_at), (second.id, None));
+}
+
+both!(workforce_checkins_sites_and_assignments, sign_ins_linked_and_shifts_kept);

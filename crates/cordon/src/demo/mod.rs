@@ -12,6 +12,8 @@ use crate::serve::{ListenArgs, serve};
 
 pub(crate) use seed::*;
 
+mod doors;
+mod duty;
 mod followup;
 mod outcomes;
 mod register;
@@ -89,8 +91,10 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         seed_testing(&store, args.seed, &story_people, populated.first()).await?;
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
+        duty::seed_duty(&store).await?;
         seed_needs(&store, &story_people, populated.first()).await?;
         register::seed_register(&store, &story_people).await?;
+        doors::seed_doors(&store).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;

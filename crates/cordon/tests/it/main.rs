@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod crash;
 mod dashboard;
+mod door;
 mod duplicates;
 mod faults;
 mod followup;

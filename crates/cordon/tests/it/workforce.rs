@@ -182,10 +182,24 @@ async fn rosters_reporting_in_and_bad_input(s: &Server) {
         .call(Method::POST, &office, "/api/v1/command-posts", Some(json!({"area_code": "150102001001001"})))
         .await;
     assert_eq!(status, 409, "one post a compound: {e}");
-    let (status, e) = s
-        .call(Method::POST, &office, "/api/v1/command-posts", Some(json!({"area_code": "15010200100100103"})))
-        .await;
+    let (status, e) =
+        s.call(Method::POST, &office, "/api/v1/command-posts", Some(json!({"area_code": LEFT_OPEN}))).await;
     assert_eq!((status, e["error"]["field"].as_str()), (422, Some("area_code")), "a building: {e}");
+    // 包联负责人 by rank: a volunteer leads no sealed building unless the profile says so (the
+    // ninth edition's rule asks staff or above); they serve in its team.
+    let volunteer =
+        json!({"name": "志愿者赵晨", "organisation": "团市委", "party_member": false, "rank": "volunteer"});
+    let (status, w) = s.call(Method::PUT, &office, "/api/v1/workers/V1", Some(volunteer)).await;
+    assert_eq!(status, 201, "{w}");
+    let (status, e) = assign(json!({"worker_id": "V1", "area_code": LEFT_OPEN})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("worker_id")), "{e}");
+    let said = e["error"]["message"].as_str().unwrap();
+    assert!(said.contains("volunteer") && said.contains("staff or above") && said.contains("zones"), "{e}");
+    let (status, a) =
+        assign(json!({"worker_id": "V1", "area_code": LEFT_OPEN, "post": "member", "title": "楼栋志愿者"}))
+            .await;
+    assert_eq!(status, 201, "{a}");
+
     // A cadre reads but does not assign.
     let cadre = s.login("cadre").await;
     let (status, _) = s
@@ -223,4 +237,73 @@ async fn rosters_reporting_in_and_bad_input(s: &Server) {
     assert_eq!(status, 403);
 }
 
-crate::support::on_both_backends!(coverage_gaps_and_suggestions, rosters_reporting_in_and_bad_input);
+/// 报到与值班 from the worker's own phone: the demo's cadre is linked to the compound's leader and
+/// on duty; they go off and may not come back inside the profile's rest; a sign-in linked to no
+/// worker reports nothing; a worker is one sign-in's; the office sees each worker's duty.
+async fn reporting_in_from_ones_phone(s: &Server) {
+    let cadre = s.login("cadre").await;
+    let (status, d) = s.get(&cadre, "/api/v1/me/duty").await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(
+        (d["duty"]["state"].as_str(), d["reported_to"].as_str()),
+        (Some("on_duty"), Some("150102001001")),
+        "{d}"
+    );
+    let worker = d["worker"]["worker_id"].as_str().unwrap().to_owned();
+    let duty = |body: Value| s.call(Method::POST, &cadre, "/api/v1/me/duty", Some(body));
+    // Reporting in again at the same community: the same shift.
+    let (status, again) = duty(json!({"action": "report_in", "community_code": "150102001001"})).await;
+    assert_eq!((status, &again["duty"]["since"]), (200, &d["duty"]["since"]), "{again}");
+    let (status, off) = duty(json!({"action": "off"})).await;
+    assert_eq!((status, off["duty"]["state"].as_str()), (200, Some("resting")), "{off}");
+    let (status, e) = duty(json!({"action": "on"})).await;
+    assert_eq!(status, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("resting until"), "{e}");
+    let (status, e) = duty(json!({"action": "off"})).await;
+    assert_eq!(status, 409, "not on duty: {e}");
+    let (status, e) = duty(json!({"action": "nap"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("action")), "{e}");
+
+    // The office sees the worker resting.
+    let office = s.login("xincheng").await;
+    let (_, hand) = s.get(&office, "/api/v1/checkins").await;
+    let row = hand.as_array().unwrap().iter().find(|c| c["worker"]["worker_id"] == worker.as_str()).unwrap();
+    assert_eq!(row["duty"]["state"], "resting", "{row}");
+
+    // A sign-in linked to no worker: 403 naming why; linking it to the cadre's worker: 409.
+    let grid = s.login("gongzhufu").await;
+    let (status, e) = s.get(&grid, "/api/v1/me/duty").await;
+    assert_eq!(status, 403, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("not linked"), "{e}");
+    let link = |w: &str| json!({"worker_id": w, "reason": "本人报到"});
+    let (status, e) = s.call(Method::PATCH, &office, "/api/v1/users/gongzhufu", Some(link(&worker))).await;
+    assert_eq!(status, 409, "one sign-in a worker: {e}");
+    let (status, e) = s.call(Method::PATCH, &office, "/api/v1/users/gongzhufu", Some(link("NOBODY"))).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("worker_id")), "{e}");
+    let volunteer =
+        json!({"name": "网格员本人", "organisation": "公主府社区", "party_member": true, "rank": "staff"});
+    let (status, _) = s.call(Method::PUT, &office, "/api/v1/workers/G1", Some(volunteer)).await;
+    assert_eq!(status, 201);
+    let (status, u) = s.call(Method::PATCH, &office, "/api/v1/users/gongzhufu", Some(link("G1"))).await;
+    assert_eq!((status, u["worker_id"].as_str()), (200, Some("G1")), "{u}");
+    // Only a community of one's own areas.
+    let grid_duty = |body: Value| s.call(Method::POST, &grid, "/api/v1/me/duty", Some(body));
+    let (status, e) = grid_duty(json!({"action": "report_in", "community_code": "150102001002"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("community_code")), "{e}");
+    let (status, d) = grid_duty(json!({"action": "report_in", "community_code": "150102001001"})).await;
+    assert_eq!((status, d["duty"]["state"].as_str()), (200, Some("on_duty")), "{d}");
+
+    // The phone page: the cadre resting sees when; the sampler, linked to nobody, why not.
+    let web = s.web_login("cadre").await;
+    let page = web.get(format!("{}/duty", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("轮休中") && page.contains("重新上岗"), "{page:.2000}");
+    let web = s.web_login("sampler").await;
+    let page = web.get(format!("{}/duty", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("尚未关联"), "{page:.2000}");
+}
+
+crate::support::on_both_backends!(
+    coverage_gaps_and_suggestions,
+    rosters_reporting_in_and_bad_input,
+    reporting_in_from_ones_phone
+);
