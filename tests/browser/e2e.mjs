@@ -201,6 +201,24 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: the compound's leader sees their duty on the phone and goes off`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'cadre');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/duty?lang=zh`);
+    // On duty since the demo began; resting once a first pass has sent them off.
+    const duty = await page.locator('#duty').innerText();
+    assert.match(duty, /在岗，自[\s\S]*下岗休息|轮休中[\s\S]*重新上岗/);
+    await page.screenshot({ path: join(shots, `${label}-duty.png`), fullPage: true });
+    if (/下岗休息/.test(duty)) {
+      await page.click('text=下岗休息');
+      await page.waitForURL(/\/duty/);
+    }
+    assert.match(await page.locator('#duty').innerText(), /轮休中/);
+    await page.screenshot({ path: join(shots, `${label}-duty-resting.png`), fullPage: true });
+    await page.click('text=退出');
+  });
   await check(`${label}: a sampler knocks from the sweep list, a lab's file holds a positive pool, headquarters sees the proposal`, async () => {
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', 'sampler');
@@ -215,10 +233,18 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.screenshot({ path: join(shots, `${label}-sweep.png`), fullPage: true });
     // Two people of one household, knocked for together: one tube.
     const rows = await page.locator('table.knock tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [tr.children[1].textContent, tr.children[2].querySelector('a').getAttribute('href').split('/').pop()]));
+      trs.map((tr) => [tr.children[1].firstChild.textContent.trim(), tr.children[2].querySelector('a').getAttribute('href').split('/').pop()]));
     const at = rows.findIndex((r, i) => i + 1 < rows.length && rows[i + 1][0] === r[0]);
     assert.ok(at >= 0, 'a household of two on the sweep list');
     const members = [rows[at][1], rows[at + 1][1]];
+    // Nobody home at another door: recorded from its row, and the list says so.
+    const other = rows.findIndex((r, i) => i !== at && i !== at + 1);
+    const row = () => page.locator(`tr[id="p-${rows[other][1]}"]`);
+    await row().locator('select[name=outcome]').selectOption('not_home');
+    await row().locator('form.door button').click();
+    await page.waitForURL(/saved=1/);
+    assert.match(await row().innerText(), /不在家 \d+ 次/);
+    await page.screenshot({ path: join(shots, `${label}-sweep-door.png`) });
     // The sampler records the tube at the door from the phone page.
     const tube = `E2E-${label}`;
     await page.goto(`${base}/rounds/1/tube`);

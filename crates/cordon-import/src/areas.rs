@@ -11,20 +11,30 @@ use serde_json::Value;
 use crate::error::RowErrors;
 use crate::{ImportError, Limits, Progress, RowError, Table, TextFile};
 
-/// The rows of an areas file, each with the line (CSV) or feature number (GeoJSON) it came
-/// from, so problems found later against the store still point into the file.
+/// The rows of an areas file that could be read, each with the line (CSV) or feature number
+/// (GeoJSON) it came from, so problems found later against the store still point into the
+/// file — and the rows that could not be read, told with those: a clerk meets every bad row of
+/// every kind in one pass.
 #[derive(Debug)]
 pub struct AreaLines {
     pub file: std::path::PathBuf,
     pub rows: Vec<AreaRow>,
     lines: Vec<u64>,
     geojson: bool,
+    unread: RowErrors,
 }
 
 impl AreaLines {
-    /// Turns the domain's problems with rows of this file into an error naming their lines.
-    pub fn problems(&self, problems: Vec<RowProblem>) -> ImportError {
-        let mut errors = RowErrors::default();
+    /// The rows that could not be read, as an error; none: `Ok`. For when the rows read have
+    /// been planned without a problem.
+    pub fn check(&self) -> Result<(), ImportError> {
+        self.problems(Vec::new()).map_or(Ok(()), Err)
+    }
+
+    /// The rows that could not be read and the domain's problems with the rows that could, as
+    /// one error naming their lines in order; `None` when there are none.
+    pub fn problems(&self, problems: Vec<RowProblem>) -> Option<ImportError> {
+        let mut errors = RowErrors { errors: self.unread.errors.clone(), more: self.unread.more };
         for p in problems {
             let reason =
                 if self.geojson { format!("feature {}: {}", self.lines[p.row], p.reason) } else { p.reason };
@@ -34,7 +44,7 @@ impl AreaLines {
                 reason,
             });
         }
-        ImportError::Rows { file: self.file.clone(), errors: errors.errors, more: errors.more }
+        errors.into_result(&self.file).err()
     }
 }
 
@@ -80,8 +90,7 @@ pub fn read_areas(path: &Path, limits: Limits, progress: &Progress) -> Result<Ar
             Err(e) => errors.push(e),
         }
     }
-    errors.into_result(path)?;
-    Ok(AreaLines { file: path.to_owned(), rows, lines, geojson: false })
+    Ok(AreaLines { file: path.to_owned(), rows, lines, geojson: false, unread: errors })
 }
 
 fn read_geojson(path: &Path, text: &str) -> Result<AreaLines, ImportError> {
@@ -146,6 +155,5 @@ fn read_geojson(path: &Path, text: &str) -> Result<AreaLines, ImportError> {
             Err(e) => errors.push(e),
         }
     }
-    errors.into_result(path)?;
-    Ok(AreaLines { file: path.to_owned(), rows, lines, geojson: true })
+    Ok(AreaLines { file: path.to_owned(), rows, lines, geojson: true, unread: errors })
 }

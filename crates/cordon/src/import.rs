@@ -61,8 +61,14 @@ pub(crate) async fn import(args: ImportArgs) -> Result<()> {
             let mut codes: Vec<AreaCode> = lines.rows.iter().map(|r| r.code.clone()).collect();
             codes.extend(lines.rows.iter().filter_map(|r| r.parent.clone()));
             let known = store.known_areas(&codes).await?;
-            let planned = cordon_domain::plan_areas(lines.rows.clone(), |c| known.get(c).cloned())
-                .map_err(|p| lines.problems(p))?;
+            let planned =
+                cordon_domain::plan_areas(lines.rows.clone(), |c| known.get(c).cloned()).map_err(|p| {
+                    lines.problems(p).map_or_else(
+                        || anyhow::anyhow!("{}: the areas could not be placed", args.file.display()),
+                        anyhow::Error::from,
+                    )
+                })?;
+            lines.check()?;
             let mut import = store.begin_import(false).await?;
             import.areas(&planned).await?;
             bar.finish();

@@ -85,9 +85,11 @@ impl Page {
         o.borrow().label(self.lang == Lang::Zh)
     }
 
-    /// The outcomes a worker picks for a person on the list (someone found has their own form).
+    /// The outcomes a worker picks for a person on the list (someone found has their own form),
+    /// not at home first: a slip of the thumb keeps the person on the list rather than taking
+    /// them off it.
     pub fn door_choices(&self) -> [DoorOutcome; 4] {
-        [DoorOutcome::Sampled, DoorOutcome::NotHome, DoorOutcome::MovedOut, DoorOutcome::Refused]
+        [DoorOutcome::NotHome, DoorOutcome::Sampled, DoorOutcome::Refused, DoorOutcome::MovedOut]
     }
 
     pub fn not_home_times(&self, n: &u32) -> String {

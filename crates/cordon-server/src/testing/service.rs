@@ -684,8 +684,13 @@ pub async fn import_samples(
                 ),
             }
         }
-        if reader.is_clean() {
-            load.rows(&rows).await?;
+        // Staged even from a file already refused: the register's check names its unknown
+        // people with the rest, so the sender fixes every kind of problem in one pass.
+        load.rows(&rows).await?;
+    }
+    if !reader.is_clean() {
+        for r in load.unknown_people().await? {
+            reader.reject(r.index as u64, r.column, r.reason);
         }
     }
     let tubes: Vec<NewTube> = reader

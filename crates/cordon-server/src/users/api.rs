@@ -82,7 +82,9 @@ pub async fn get_user(
 #[utoipa::path(patch, path = "/api/v1/users/{name}", tag = "users", security(("bearer" = [])),
     params(("name" = String, Path, description = "username")), request_body = UserPatch,
     responses((status = 200, body = ManagedUser), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the worker named is another sign-in's already", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

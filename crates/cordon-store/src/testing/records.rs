@@ -97,6 +97,9 @@ pub struct SamplesAdded {
 pub trait SampleLoad: Send {
     /// Stages rows (any number of calls).
     async fn rows(&mut self, rows: &[SampleRow]) -> Result<()>;
+    /// The staged rows naming someone not in the register (the first 50, by line): asked of a
+    /// file refused for other rows too, so that its sender hears of every kind at once.
+    async fn unknown_people(&mut self) -> Result<Vec<Rejected>>;
     /// Checks the staged rows against the register and the zones, and commits them with their
     /// tubes; or returns every row refused, and commits nothing.
     async fn finish(

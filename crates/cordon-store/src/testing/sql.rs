@@ -137,8 +137,28 @@ pub(crate) struct Load {
     staged: i64,
 }
 
+/// The staged rows naming someone not in the register, the first 50 by line.
+async fn unknown_in(tx: &mut Tx) -> Result<Vec<Rejected>> {
+    query(
+        "SELECT s.line, s.person_id FROM sample_stage s WHERE NOT EXISTS \
+         (SELECT 1 FROM people p WHERE p.person_id = s.person_id) ORDER BY s.line LIMIT 50",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| {
+        let id: String = r.try_get("person_id")?;
+        Ok(reject(r.try_get("line")?, "person_id", format!("{id} is not in the register")))
+    })
+    .collect()
+}
+
 #[async_trait::async_trait]
 impl SampleLoad for Load {
+    async fn unknown_people(&mut self) -> Result<Vec<Rejected>> {
+        unknown_in(&mut self.tx).await
+    }
+
     async fn rows(&mut self, rows: &[SampleRow]) -> Result<()> {
         let sql = format!(
             "INSERT INTO sample_stage (line, tube_id, person_id, round_id) \
@@ -168,25 +188,10 @@ impl SampleLoad for Load {
         if large {
             query("ANALYZE sample_stage").execute(&mut *tx).await?;
         }
-        // Everyone named must be registered.
-        let unknown = query(
-            "SELECT s.line, s.person_id FROM sample_stage s WHERE NOT EXISTS \
-             (SELECT 1 FROM people p WHERE p.person_id = s.person_id) ORDER BY s.line LIMIT 50",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        if !unknown.is_empty() {
-            return unknown
-                .iter()
-                .map(|r| {
-                    let id: String = r.try_get("person_id")?;
-                    Ok(reject(r.try_get("line")?, "person_id", format!("{id} is not in the register")))
-                })
-                .collect::<Result<Vec<_>>>()
-                .map(Err);
-        }
+        // Everyone named must be registered; what else is wrong is named with them.
+        let mut refused = unknown_in(tx).await?;
         // Every tube is new.
-        let mut refused = Vec::new();
+
         let insert = format!(
             "INSERT INTO tubes (tube_id, round_id, site, collected_at, size, file_id) \
              SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, CAST(value ->> 3 AS {ts}), \

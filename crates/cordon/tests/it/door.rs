@@ -142,7 +142,11 @@ async fn doors_from_the_pages(s: &Server) {
     let web = s.web_login("gongzhufu").await;
     let url = format!("{}/rounds/1/sweep?area={COMMUNITY}", s.base);
     let page = web.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("class=\"door\"") && page.contains("class=\"found\""), "{page:.3000}");
+    // Each form carries the page's CSRF token, or a browser's post is refused.
+    for form in ["door", "found"] {
+        let opened = format!("class=\"{form}\"><input type=\"hidden\" name=\"csrf\"");
+        assert!(page.contains(&opened), "the {form} form with its token: {page:.3000}");
+    }
     assert!(page.contains(&format!("<option value=\"{household}\">")), "the households to pick from");
 
     let csrf = s.csrf(&web).await;

@@ -7,7 +7,7 @@ use chrono::Datelike;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, first_household, import_people, on_both_backends};
+use crate::support::{Server, first_household, import_file, import_people, on_both_backends};
 
 /// The community the demo's 网格员 (gongzhufu) keeps.
 const COMMUNITY: &str = "150102001001";
@@ -202,6 +202,43 @@ async fn kept_through_the_api(s: &Server) {
     let (year, household) = (stderr.find("people.csv:3:5 (birth_year)"), stderr.find("people.csv:4"));
     assert!(year.is_some() && household.is_some() && year < household, "both, in line order: {stderr}");
     assert!(stderr.contains("2 bad rows"), "{stderr}");
+
+    // The areas importer too: a level misspelt and a parent unknown, both named, nothing landed.
+    let areas = "code,parent_code,level,name\n150102001001901,150102001001,compound,新苑\n\
+                 150102001001902,150102999999,compound,旧苑\n150102001001903,150102001001,compnd,错苑\n";
+    let (landed, stderr) = import_file(s, "areas", areas);
+    assert!(!landed, "{stderr}");
+    let (parent, level) = (stderr.find("areas.csv:3:2 (parent_code)"), stderr.find("areas.csv:4:3 (level)"));
+    assert!(parent.is_some() && level.is_some() && parent < level, "both, in line order: {stderr}");
+    let (_, made) = s.get(&s.login("admin").await, "/api/v1/areas/150102001001901").await;
+    assert_eq!(made["error"]["code"], "not_found", "nothing landed: {made}");
+
+    // And the samples importer: someone unregistered, a time that is no time, a round unknown.
+    let samples = format!(
+        "tube_id,person_id,collected_at,round_id,site\nOP1,NOBODY,2026-12-05T08:00:00+08:00,{round},x\n\
+         OP2,{first},no-time,{round},x\nOP3,{first},2026-12-05T08:00:00+08:00,NOROUND,x\n",
+        round = round_key(s).await,
+        first = s.get(&s.login("admin").await, "/api/v1/rounds/1/sweep?limit=1").await.1["people"][0]["person_id"]
+            .as_str()
+            .unwrap()
+    );
+    let (landed, stderr) = import_file(s, "samples", &samples);
+    assert!(!landed, "{stderr}");
+    let found: Vec<Option<usize>> =
+        ["samples.csv:2 (person_id)", "samples.csv:3:3 (collected_at)", "samples.csv:4 (round_id)"]
+            .iter()
+            .map(|w| stderr.find(w))
+            .collect();
+    assert!(
+        found.iter().all(Option::is_some) && found.windows(2).all(|w| w[0] < w[1]),
+        "all three in order: {stderr}"
+    );
+}
+
+/// The demo round's key, as samples files name it.
+async fn round_key(s: &Server) -> String {
+    let (_, r) = s.get(&s.login("admin").await, "/api/v1/rounds/1").await;
+    r["round"]["round_key"].as_str().unwrap().to_owned()
 }
 
 /// The deceased and the moved out leave the sweep: the list is of who lives there.

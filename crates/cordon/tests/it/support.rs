@@ -271,11 +271,17 @@ impl Server {
 /// `cordon import people` of this CSV into the server's database: whether it landed, and what
 /// the importer wrote to standard error.
 pub fn import_people(s: &Server, csv: &str) -> (bool, String) {
+    import_file(s, "people", csv)
+}
+
+/// `cordon import KIND` of this CSV (named `KIND.csv`) into the server's database: whether it
+/// landed, and what the importer wrote to standard error.
+pub fn import_file(s: &Server, kind: &str, csv: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("people.csv");
+    let file = dir.path().join(format!("{kind}.csv"));
     std::fs::write(&file, csv).unwrap();
     let out = cordon()
-        .args(["import", "people"])
+        .args(["import", kind])
         .arg(&file)
         .args(["--db", &s.db.url])
         .env("CORDON_LOG", "info,sqlx=warn")
