@@ -6,8 +6,9 @@
 //!
 //! A request is checked whole before anything is written, and written in one transaction: a
 //! door outside the round's area, an outcome without its reason or a person found who may
-//! already be registered refuses all of it, naming the entry. Every person a request names is on
-//! the audit of reads, refused or not.
+//! already be registered refuses all of it, naming the entry. Once its entries pass those
+//! checks, every person a request names is on the audit of reads, whether the write lands or is
+//! refused (a person found outside the round's area).
 
 use chrono::{DateTime, Utc};
 use cordon_domain::door::DoorOutcome;
@@ -56,7 +57,11 @@ pub enum DoorError {
 impl From<StoreError> for DoorError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => DoorError::NotFound(format!("no {what}")),
+            // The store names the entry first: "entries[2]: person P1 living in the round's area".
+            StoreError::NotFound(what) => DoorError::NotFound(match what.split_once(": ") {
+                Some((entry, rest)) if entry.starts_with("entries[") => format!("{entry}: no {rest}"),
+                _ => format!("no {what}"),
+            }),
             e => DoorError::Store(e),
         }
     }
