@@ -71,7 +71,12 @@ impl ShiftRule {
         latest: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        match self.state(latest, now) {
+        self.may_start_from(self.state(latest, now))
+    }
+
+    /// [`Self::may_start`] for a worker whose state is known already.
+    pub fn may_start_from(&self, state: DutyState) -> Result<(), DomainError> {
+        match state {
             DutyState::Off => Ok(()),
             DutyState::OnDuty { since, .. } => {
                 Err(DomainError::invalid("shift", format!("on duty already since {}", since.to_rfc3339())))

@@ -2,8 +2,10 @@
 //! API and its pages.
 
 mod service;
+mod sweep;
 
 pub use service::*;
+pub use sweep::*;
 pub mod api;
 pub mod pages;
 mod words;

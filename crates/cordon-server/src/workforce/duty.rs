@@ -172,12 +172,16 @@ async fn community_of(state: &AppState, user: &User, code: Option<&str>) -> Resu
     }
 }
 
-/// Refuses a shift that would break the rule: on duty already, or resting still.
-async fn check_rest(state: &AppState, worker: &str, now: DateTime<Utc>) -> Result<()> {
+/// The worker's duty now under the rule in force.
+async fn duty_now(state: &AppState, worker: &str, now: DateTime<Utc>) -> Result<(ShiftRule, DutyState)> {
     let rule = shift_rule(state).await?;
     let latest = state.store.latest_shifts(&[worker.to_owned()]).await?;
-    rule.may_start(latest.get(worker).map(|s| s.span()), now)
-        .map_err(|e| DutyError::Conflict(e.reason().to_owned()))
+    Ok((rule, rule.state(latest.get(worker).map(|s| s.span()), now)))
+}
+
+/// Refuses a shift that would break the rule: on duty already, or resting still.
+fn check_rest(rule: ShiftRule, duty: DutyState) -> Result<()> {
+    rule.may_start_from(duty).map_err(|e| DutyError::Conflict(e.reason().to_owned()))
 }
 
 /// Reports in, goes off or back on, as the signed-in worker.
@@ -187,10 +191,11 @@ pub async fn act(state: &AppState, user: &User, req: &DutyRequest) -> Result<Dut
     match req.action.trim() {
         "report_in" => {
             let community = community_of(state, user, req.community_code.as_deref()).await?;
-            let on_duty = matches!(view(state, user, &worker).await?.duty, DutyState::OnDuty { .. });
+            let (rule, duty) = duty_now(state, id, now).await?;
+            let on_duty = matches!(duty, DutyState::OnDuty { .. });
             // Resting: refused before anything is written. On duty: the report alone.
             if !on_duty {
-                check_rest(state, id, now).await?;
+                check_rest(rule, duty)?;
             }
             state.store.check_in(id, &community, today, now, &user.username).await?;
             if !on_duty {
@@ -207,7 +212,8 @@ pub async fn act(state: &AppState, user: &User, req: &DutyRequest) -> Result<Dut
             let Some(community) = state.store.reported_to(id, today).await? else {
                 return Err(DutyError::Conflict("report in first: today's community is not known".into()));
             };
-            check_rest(state, id, now).await?;
+            let (rule, duty) = duty_now(state, id, now).await?;
+            check_rest(rule, duty)?;
             state.store.start_shift(id, &community, now, &user.username).await?;
         }
         other => {

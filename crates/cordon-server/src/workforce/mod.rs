@@ -4,9 +4,11 @@
 mod duty;
 mod duty_words;
 mod service;
+mod units;
 
 pub use duty::*;
 pub use service::*;
+pub use units::{UnitsCache, UnitsCell, warm};
 pub mod api;
 pub mod pages;
 mod words;

@@ -87,8 +87,8 @@ pub trait Doors: Send + Sync {
     ) -> Result<DoorCounts>;
 }
 
-const INSERT: &str = "INSERT INTO door_outcomes (round_id, person_id, path, outcome, reason, at, recorded_by) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, round_id, person_id, outcome, reason, at, recorded_by";
+/// The columns a visit is read back from (`door_record`).
+const DOOR_COLUMNS: &str = "id, round_id, person_id, outcome, reason, at, recorded_by";
 
 fn door_record(r: &DbRow) -> Result<DoorRecord> {
     let outcome: String = r.try_get("outcome")?;
@@ -130,7 +130,11 @@ async fn visit(
     outcome: DoorOutcome,
     reason: &str,
 ) -> Result<DoorRecord> {
-    let row = query(INSERT)
+    let sql = format!(
+        "INSERT INTO door_outcomes (round_id, person_id, path, outcome, reason, at, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {DOOR_COLUMNS}"
+    );
+    let row = Query::dynamic(sql)
         .bind(w.round_id)
         .bind(person)
         .bind(path)
@@ -178,10 +182,9 @@ impl<S: Backed> Doors for S {
     async fn doors_of(&self, round_id: i64, person_ids: &[String]) -> Result<Vec<DoorRecord>> {
         let mut out = Vec::new();
         for chunk in person_ids.chunks(crate::ROWS_PER_STATEMENT) {
-            let q = Query::dynamic(
-                "SELECT id, round_id, person_id, outcome, reason, at, recorded_by FROM door_outcomes \
-                 WHERE round_id = $1 AND person_id IN (",
-            )
+            let q = Query::dynamic(format!(
+                "SELECT {DOOR_COLUMNS} FROM door_outcomes WHERE round_id = $1 AND person_id IN ("
+            ))
             .bind(round_id)
             .push_list(chunk.iter().map(String::as_str))
             .push(")");
