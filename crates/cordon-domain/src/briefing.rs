@@ -72,6 +72,10 @@ pub struct CourseFigures {
     /// Close and secondary contacts living in the area still under management at the moment the
     /// figures were taken (today only).
     pub contacts_managed: Option<i64>,
+    /// Of them, those with a test day of their plan passed without a sample (应检未检; today
+    /// only).
+    #[serde(default)]
+    pub contacts_overdue: Option<i64>,
     /// Contacts released that day.
     pub contacts_released: i64,
     /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
@@ -226,6 +230,9 @@ fn zh(f: &DayFigures) -> String {
     if let Some(managed) = c.contacts_managed {
         s += &format!("，目前在管{}人", zh_count(managed));
     }
+    if let Some(overdue) = c.contacts_overdue.filter(|n| *n > 0) {
+        s += &format!("（其中应检未检{}人）", zh_count(overdue));
+    }
     s += &format!(
         "。{until}，累计报告病例{}例，其中治愈出院{}例、死亡{}例。\n\n",
         zh_count(c.cases_total),
@@ -336,6 +343,9 @@ fn en(f: &DayFigures) -> String {
     if let Some(managed) = c.contacts_managed {
         s += &format!("; {} {} under management", count_en(managed), plural(managed, "remains", "remain"));
     }
+    if let Some(overdue) = c.contacts_overdue.filter(|n| *n > 0) {
+        s += &format!(" ({} with a test day missed)", count_en(overdue));
+    }
     s += &format!(
         ". {until}, {} {} had been reported in all, {} of them recovered and discharged and {} died.\n\n",
         count_en(c.cases_total),
@@ -428,6 +438,7 @@ mod tests {
             gate_refused: 311,
             course: CourseFigures {
                 contacts_managed: partial.then_some(8_210),
+                contacts_overdue: partial.then_some(37),
                 contacts_released: 1_466,
                 cases_total: 2_087,
                 recovered_total: 1_530,

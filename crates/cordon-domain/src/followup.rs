@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::cases::{Schedule, local_midnight};
 use crate::error::DomainError;
+use crate::protocol::QuarantinePlan;
 use crate::testing::TubeResult;
 
 /// One sample the contact gave: when it was taken, its result once known and when that was.
@@ -291,6 +292,37 @@ pub fn follow_up(
     FollowUp { tests, verdict: Verdict::Release { at } }
 }
 
+/// 应检未检: the quarantines under `plan` that test on `day` — each day such a quarantine began,
+/// with the plan's next test day after `day` (none: `day` is its last), which closes the window
+/// in which a sample still counts for `day`. A contact of one of them who gave no readable
+/// sample from `day` until that next test day has missed `day` (see [`follow_up`]): the task
+/// marking overdue tests asks for them by these days, never reading a contact's plan.
+pub fn testing_on(plan: &QuarantinePlan, day: NaiveDate) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+    let mut out = Vec::new();
+    for &n in &plan.test_days {
+        let Some(starts) = day.checked_sub_days(chrono::Days::new(u64::from(n.saturating_sub(1)))) else {
+            continue;
+        };
+        let mut dates = Schedule::new(plan, starts).test_dates;
+        dates.sort();
+        dates.dedup();
+        if let Some(i) = dates.iter().position(|&d| d == day) {
+            let entry = (starts, dates.get(i + 1).copied());
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    out
+}
+
+/// The first test day missed in a follow-up's `tests`, with the next test day after it (none:
+/// it was the last): the window in which a sample still makes it up.
+pub fn first_missed(tests: &[TestDay]) -> Option<(NaiveDate, Option<NaiveDate>)> {
+    let i = tests.iter().position(|t| t.state == TestDayState::Missed)?;
+    Some((tests[i].date, tests.get(i + 1).map(|t| t.date)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +421,49 @@ mod tests {
     }
 
     proptest! {
+        /// A contact counts as having missed a test day exactly when the plan tests them that
+        /// day (by the day their quarantine began) and they gave no readable sample between it
+        /// and the next test day: the task's marking by `testing_on` agrees with `follow_up`.
+        #[test]
+        fn a_missed_day_is_found_by_the_day_the_quarantine_began(
+            start in 0u32..8,
+            kind in 0u8..2,
+            samples in proptest::collection::vec((0i64..22 * 24, 0u8..3), 0..10),
+            day in 0u32..22,
+        ) {
+            let p = builtin().into_iter().find(|p| p.key == "ninth-edition").unwrap();
+            let kind = [ContactKind::Close, ContactKind::Secondary][kind as usize];
+            let plan = kind.plan(&p).unwrap();
+            let starts = NaiveDate::from_ymd_opt(2022, 11, 10 + start).unwrap();
+            let s = Schedule::new(plan, starts);
+            let base = TZ.with_ymd_and_hms(2022, 11, 10, 0, 0, 0).unwrap().with_timezone(&Utc);
+            let now = base + Duration::days(23);
+            let samples: Vec<PlanSample> = samples
+                .iter()
+                .map(|&(h, r)| {
+                    let collected_at = base + Duration::hours(h);
+                    let result = [None, Some(TubeResult::Negative), Some(TubeResult::Invalid)][r as usize];
+                    PlanSample { collected_at, result, reported_at: result.map(|_| collected_at + Duration::hours(6)) }
+                })
+                .collect();
+            let f = follow_up(&s, &samples, &[], now, TZ);
+            let day = NaiveDate::from_ymd_opt(2022, 11, 10).unwrap() + Duration::days(i64::from(day));
+            let missed = f.tests.iter().any(|t| t.date == day && t.state == TestDayState::Missed);
+            let by_start = testing_on(plan, day).into_iter().find(|(q, _)| *q == starts);
+            let marked = by_start.is_some_and(|(_, next)| {
+                let (from, until) = (local_midnight(day, TZ), next.map(|n| local_midnight(n, TZ)));
+                !samples.iter().any(|x| {
+                    x.collected_at >= from
+                        && until.is_none_or(|u| x.collected_at < u)
+                        && x.result != Some(TubeResult::Invalid)
+                })
+            });
+            prop_assert_eq!(missed, marked);
+            if let Some((d, next)) = first_missed(&f.tests) {
+                prop_assert!(testing_on(plan, d).contains(&(starts, next)));
+            }
+        }
+
         /// A release never comes before the plan's end, nor before any result it rests on, nor
         /// while a test day lacks its negative.
         #[test]

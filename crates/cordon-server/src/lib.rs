@@ -334,14 +334,17 @@ fn spawn_reviewer(state: AppState) {
     });
 }
 
-/// Releases the contacts whose plans are over, every five minutes (and at once after a start):
-/// a plan ends at local midnight, and a result that a held contact waited for can come in at
-/// any hour.
+/// Releases the contacts whose plans are over, and keeps the test days they missed, every five
+/// minutes (and at once after a start): a plan ends at local midnight, and a result that a held
+/// contact waited for, or a sample that makes up a missed day, can come in at any hour. The
+/// days missed are marked once a local day has passed (and, after a start, for every day since
+/// the earliest quarantine followed: marking is idempotent).
 fn spawn_contact_release(state: AppState) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut marked: Option<chrono::NaiveDate> = None;
         loop {
             tick.tick().await;
             let outcome = cases::release_due(&state, state.now()).await;
@@ -350,6 +353,17 @@ fn spawn_contact_release(state: AppState) {
                 Ok(run) if run.released > 0 => tracing::info!(released = run.released, "contacts released"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "releasing contacts failed"),
+            }
+            let outcome = cases::keep_overdue(&state, state.now(), marked).await;
+            http::metrics::job("contact_overdue", outcome.is_ok());
+            match outcome {
+                Ok((run, through)) => {
+                    marked = Some(through);
+                    if run.marked + run.cleared > 0 {
+                        tracing::info!(marked = run.marked, cleared = run.cleared, "tests overdue kept");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "keeping the tests overdue failed"),
             }
         }
     });

@@ -440,6 +440,10 @@ pub(crate) struct Dialect {
     pub time_type: &'static str,
     /// The rows of a JSON array bound as `$1`, each as `value`.
     pub json_rows: &'static str,
+    /// The rows of a group as the text of one JSON array, each row an array of the columns put
+    /// in place of `{}` (none when the group is empty: `[]` on SQLite, NULL on PostgreSQL).
+    /// Times come out as RFC 3339 on both.
+    pub json_group: &'static str,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
     pub hour_of_at: &'static str,
     /// Appended to a SELECT whose rows a transaction then changes.
@@ -469,6 +473,7 @@ pub(crate) static SQLITE: Dialect = Dialect {
     text_c: "TEXT",
     time_type: "TEXT",
     json_rows: "json_each($1)",
+    json_group: "json_group_array(json_array({}))",
     hour_of_at: "substr(at, 1, 13)",
     for_update: "",
     not_indexed: " NOT INDEXED",
@@ -492,6 +497,7 @@ pub(crate) static POSTGRES: Dialect = Dialect {
     text_c: "TEXT COLLATE \"C\"",
     time_type: "TIMESTAMPTZ",
     json_rows: "json_array_elements($1::json) AS j(value)",
+    json_group: "CAST(json_agg(json_build_array({})) AS TEXT)",
     hour_of_at: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
     for_update: " FOR UPDATE",
     not_indexed: "",

@@ -47,7 +47,10 @@ pub use cases::{
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
-pub use cases::{CaseTotals, CheckRecord, FollowUpCounts, FollowUps, PersonSample};
+pub use cases::{
+    CaseTotals, CheckRecord, FollowUpCounts, FollowUps, Missed, PersonSample, PlanContact, PlanRead,
+    TestWindow,
+};
 pub use duty::{Duty, ShiftRecord};
 pub use figures::{
     BriefingRecord, ExportRecord, Figures, NeedDayCounts, NewBriefing, NewExport, PassageCounts,

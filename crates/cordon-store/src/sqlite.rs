@@ -20,6 +20,10 @@ pub(crate) async fn open(url: &str, keys: Arc<Keyring>) -> Result<SqlStore> {
         .busy_timeout(Duration::from_secs(30))
         .foreign_keys(true)
         .pragma("cache_size", "-65536")
+        // Reads straight from the file's pages in the kernel's cache rather than a copy of each
+        // into every connection's own cache (the most SQLite allows, 2 GB): the nightly release's
+        // index look-ups over a million contacts spent a third of their time in the copies.
+        .pragma("mmap_size", "2147418112")
         // Worker threads for SQLite's sorter: CREATE INDEX over millions of rows (after a bulk
         // load) runs about three times faster with two.
         .pragma("threads", sorter_threads());

@@ -197,6 +197,7 @@ pub async fn case_contacts(
         kind: p.kind,
         living_in: None,
         person_id: None,
+        overdue_only: false,
         limit: p.limit.unwrap_or(5000).clamp(1, 50_000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/cases/{id}/contacts").await?))
@@ -210,6 +211,9 @@ pub struct ContactListParams {
     pub active: bool,
     /// Only those living in this area (a community, a building …).
     pub area: Option<String>,
+    /// Only those followed up with a test day missed (应检未检), to chase today.
+    #[serde(default)]
+    pub overdue: bool,
     pub limit: Option<u32>,
 }
 
@@ -240,6 +244,7 @@ pub async fn list_contacts(
         kind: p.kind,
         living_in,
         person_id: None,
+        overdue_only: p.overdue,
         limit: p.limit.unwrap_or(500).clamp(1, 5000),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/contacts").await?))

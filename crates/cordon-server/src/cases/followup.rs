@@ -11,11 +11,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use cordon_domain::cases::local_midnight;
 use cordon_domain::followup::{
-    FollowUp, HealthCheck, Hold, PlanSample, Symptom, TestDay, Verdict, follow_up,
+    FollowUp, HealthCheck, Hold, PlanSample, Symptom, TestDay, Verdict, first_missed, follow_up, testing_on,
 };
-use cordon_domain::{ContactStatus, Profile, Schedule};
-use cordon_store::{CheckRecord, ContactRecord, StoreError, User};
+use cordon_domain::{ContactKind, ContactStatus, Profile, Schedule};
+use cordon_store::{CheckRecord, ContactRecord, Missed, StoreError, TestWindow, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -153,8 +154,18 @@ pub struct ReleaseRun {
 }
 
 fn plan_of(profiles: &HashMap<String, Profile>, c: &ContactRecord) -> Option<Schedule> {
-    let plan = profiles.get(&c.case_profile_key).and_then(|p| c.kind.plan(p))?;
-    Some(Schedule::new(plan, c.quarantine_from))
+    schedule_of(profiles, &c.case_profile_key, c.kind, c.quarantine_from)
+}
+
+/// The plan of a contact of `kind` whose case is under `profile_key`, begun on `starts`.
+fn schedule_of(
+    profiles: &HashMap<String, Profile>,
+    profile_key: &str,
+    kind: ContactKind,
+    starts: chrono::NaiveDate,
+) -> Option<Schedule> {
+    let plan = profiles.get(profile_key).and_then(|p| kind.plan(p))?;
+    Some(Schedule::new(plan, starts))
 }
 
 /// Each contact's plan at `now` against their samples and checks, read in one pass for all.
@@ -287,45 +298,151 @@ pub fn hold_reason(h: &Hold) -> String {
 }
 
 /// Releases every contact whose plan is over with every test day negative and the last check
-/// well, as of `now`: reads the contacts due on an index, a page at a time, with their samples
-/// and checks, and releases each page's in one statement. The nightly task and `cordon bench`
-/// call it; running it twice releases nobody twice.
+/// well, as of `now`: first records the end of plans traced before ends were kept, then reads
+/// the contacts due on the plan-end index a page at a time — one row a contact, with their latest
+/// check and all their samples as one JSON text — decides each by the domain's rule and
+/// releases each page's in one statement, while the next page is read. The nightly task and `cordon bench` call it;
+/// running it twice releases nobody twice.
 pub async fn release_due(state: &AppState, now: DateTime<Utc>) -> Result<ReleaseRun> {
     let profiles = profiles(state).await?;
-    let today = now.with_timezone(&state.config.tz).date_naive();
+    let tz = state.config.tz;
+    let today = now.with_timezone(&tz).date_naive();
     let mut run = ReleaseRun::default();
     let mut after = 0;
     loop {
-        let page = state.store.due_contacts(today, after, PAGE).await?;
+        let page = state.store.unplanned_contacts(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        run.examined += page.len() as u64;
-        let unrecorded: Vec<(i64, chrono::NaiveDate)> = page
+        let ends: Vec<(i64, chrono::NaiveDate)> = page
             .iter()
-            .filter(|c| c.plan_ends.is_none())
-            .filter_map(|c| Some((c.id, plan_of(&profiles, c)?.ends)))
+            .filter_map(|c| {
+                Some((c.id, schedule_of(&profiles, &c.case_profile_key, c.kind, c.quarantine_from)?.ends))
+            })
             .collect();
-        if !unrecorded.is_empty() {
-            state.store.set_plan_ends(&unrecorded).await?;
-            run.plans_recorded += unrecorded.len() as u64;
-        }
-        let (verdicts, _) = assess(state, &profiles, &page, now).await?;
-        let mut release = Vec::new();
-        for (c, f) in page.iter().zip(verdicts) {
-            match f.map(|f| f.verdict) {
-                Some(Verdict::Release { .. }) => release.push(c.id),
-                Some(Verdict::Held { hold: Hold::Missed { .. } }) => run.held_missed += 1,
-                Some(Verdict::Held { hold: Hold::Awaiting { .. } }) => run.held_awaiting += 1,
-                Some(Verdict::Held { hold: Hold::Positive { .. } }) => run.held_positive += 1,
-                Some(Verdict::Held { hold: Hold::Unwell { .. } }) => run.held_unwell += 1,
-                // Not over yet (a plan whose end was just recorded), or no plan at all: a
-                // person decides.
-                Some(Verdict::UnderWay) | None => {}
-            }
-        }
-        if !release.is_empty() {
-            run.released += state.store.release_contacts(&release, now, RELEASED_BY).await?;
+        if !ends.is_empty() {
+            state.store.set_plan_ends(&ends).await?;
+            run.plans_recorded += ends.len() as u64;
         }
     }
+    // Each page's decisions and releases overlap the read of the next page, which starts
+    // after the page's last (end, id) whatever the writes do.
+    let mut page = state.store.due_plans(today, now, None, PAGE).await?;
+    while let Some(last) = page.last() {
+        let after = last.contact.plan_ends.map(|end| (end, last.contact.id));
+        run.examined += page.len() as u64;
+        let decide = async {
+            let mut release = Vec::new();
+            for p in &page {
+                let c = &p.contact;
+                let Some(plan) = schedule_of(&profiles, &c.case_profile_key, c.kind, c.quarantine_from)
+                else {
+                    // No plan under the case's profile (its rules changed since): a person decides.
+                    continue;
+                };
+                match follow_up(&plan, &p.samples, p.last_check.as_slice(), now, tz).verdict {
+                    Verdict::Release { .. } => release.push(c.id),
+                    Verdict::Held { hold: Hold::Missed { .. } } => run.held_missed += 1,
+                    Verdict::Held { hold: Hold::Awaiting { .. } } => run.held_awaiting += 1,
+                    Verdict::Held { hold: Hold::Positive { .. } } => run.held_positive += 1,
+                    Verdict::Held { hold: Hold::Unwell { .. } } => run.held_unwell += 1,
+                    // The recorded end is later than the rule's (its rules changed since).
+                    Verdict::UnderWay => {}
+                }
+            }
+            match release.is_empty() {
+                true => Ok(0),
+                false => state.store.release_contacts(&release, now, RELEASED_BY).await,
+            }
+        };
+        let next = async {
+            match after {
+                Some(after) => state.store.due_plans(today, now, Some(after), PAGE).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (next, released) = tokio::try_join!(next, decide)?;
+        run.released += released;
+        page = next;
+    }
     Ok(run)
+}
+
+/// What one pass over the test days missed did.
+#[derive(Serialize, ToSchema, Debug, Default, Clone, PartialEq, Eq)]
+pub struct OverdueRun {
+    /// The local days whose test days were examined (none when they were already).
+    pub days: Vec<chrono::NaiveDate>,
+    /// Contacts newly marked as having missed a test day.
+    pub marked: u64,
+    /// Contacts marked earlier who gave a sample in the missed day's window since, looked at
+    /// again: made up (cleared, or moved on to a later day missed) or not.
+    pub looked_again: u64,
+    pub cleared: u64,
+}
+
+/// 应检未检: keeps each contact's first test day missed, as of `now`. Marks, for every local day
+/// after `through` (the last day already marked; none: since the earliest quarantine followed)
+/// and before today, the contacts of each plan that tested that day who gave no readable sample
+/// before their next test day — found by the day their quarantine began, one statement per
+/// plan, test day and start, never reading a contact's plan — then looks again at those marked
+/// who have since given a sample in that window. Returns the last day marked through, for the
+/// next call.
+pub async fn keep_overdue(
+    state: &AppState,
+    now: DateTime<Utc>,
+    through: Option<chrono::NaiveDate>,
+) -> Result<(OverdueRun, chrono::NaiveDate)> {
+    let profiles = profiles(state).await?;
+    let tz = state.config.tz;
+    let yesterday = now.with_timezone(&tz).date_naive() - chrono::Duration::days(1);
+    let first = match through {
+        Some(d) => d + chrono::Duration::days(1),
+        None => state.store.earliest_followed().await?.unwrap_or(yesterday + chrono::Duration::days(1)),
+    };
+    let mut run = OverdueRun::default();
+    let mut day = first;
+    while day <= yesterday {
+        for (key, profile) in &profiles {
+            for kind in [ContactKind::Close, ContactKind::Secondary] {
+                let Some(plan) = kind.plan(profile) else { continue };
+                for (quarantine_from, next) in testing_on(plan, day) {
+                    let window = TestWindow {
+                        profile_key: key.clone(),
+                        kind,
+                        quarantine_from,
+                        window: Missed {
+                            from: local_midnight(day, tz),
+                            until: next.map(|n| local_midnight(n, tz)),
+                        },
+                    };
+                    run.marked += state.store.mark_overdue(&window).await?;
+                }
+            }
+        }
+        run.days.push(day);
+        day += chrono::Duration::days(1);
+    }
+    let mut after = 0;
+    loop {
+        let page = state.store.made_up_plans(now, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.contact.id;
+        run.looked_again += page.len() as u64;
+        let marks: Vec<(i64, Option<Missed>)> = page
+            .iter()
+            .map(|p| {
+                let c = &p.contact;
+                let missed = schedule_of(&profiles, &c.case_profile_key, c.kind, c.quarantine_from)
+                    .and_then(|plan| first_missed(&follow_up(&plan, &p.samples, &[], now, tz).tests))
+                    .map(|(d, next)| Missed {
+                        from: local_midnight(d, tz),
+                        until: next.map(|n| local_midnight(n, tz)),
+                    });
+                (c.id, missed)
+            })
+            .collect();
+        run.cleared += marks.iter().filter(|(_, m)| m.is_none()).count() as u64;
+        state.store.set_overdue(&marks).await?;
+    }
+    Ok((run, yesterday.max(first - chrono::Duration::days(1))))
 }

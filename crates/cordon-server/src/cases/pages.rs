@@ -460,12 +460,13 @@ struct ContactsTemplate {
     page: Page,
     contacts: Vec<ContactView>,
     more: bool,
-    all: bool,
+    /// `active`, `overdue` or `all`.
+    show: &'static str,
 }
 
 #[derive(Deserialize)]
 struct ContactsQuery {
-    /// `all` for every contact, released ones too.
+    /// `all` for every contact, released ones too; `overdue` for those with a test day missed.
     show: Option<String>,
 }
 
@@ -475,13 +476,22 @@ async fn contacts_page(
     Query(q): Query<ContactsQuery>,
 ) -> Response {
     let PageUser { page, jar } = pu;
-    let all = q.show.as_deref() == Some("all");
-    let query = ContactQuery { active_only: !all, limit: PAGE_ROWS as u32 + 1, ..Default::default() };
+    let show = match q.show.as_deref() {
+        Some("all") => "all",
+        Some("overdue") => "overdue",
+        _ => "active",
+    };
+    let query = ContactQuery {
+        active_only: show != "all",
+        overdue_only: show == "overdue",
+        limit: PAGE_ROWS as u32 + 1,
+        ..Default::default()
+    };
     match cases::contacts(&state, user_of(&page), &query, "GET /contacts").await {
         Ok(mut contacts) => {
             let more = contacts.len() > PAGE_ROWS;
             contacts.truncate(PAGE_ROWS);
-            (jar, render(&ContactsTemplate { page, contacts, more, all })).into_response()
+            (jar, render(&ContactsTemplate { page, contacts, more, show })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

@@ -171,6 +171,9 @@ pub struct ContactView {
     /// The quarantine under the case's profile; none when the profile does not identify this
     /// kind of contact.
     pub plan: Option<ScheduleView>,
+    /// 应检未检: the first test day of the plan that passed without a sample, while not made up
+    /// (marked the night after it).
+    pub missed_test_day: Option<chrono::NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -694,6 +697,10 @@ pub async fn contact_views(
                 status: r.status,
                 place: r.place.clone(),
                 plan: schedule_view(plan, today),
+                missed_test_day: r
+                    .overdue_since
+                    .filter(|_| matches!(r.status, ContactStatus::Identified | ContactStatus::Quarantined))
+                    .map(|t| t.with_timezone(&state.config.tz).date_naive()),
             }
         })
         .collect();

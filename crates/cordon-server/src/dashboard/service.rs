@@ -394,6 +394,7 @@ async fn assemble(
         gate_refused: point.gate_refused,
         course: CourseFigures {
             contacts_managed: partial.then_some(contacts.managed),
+            contacts_overdue: partial.then_some(contacts.overdue),
             contacts_released: contacts.released_in_window,
             cases_total: totals.cases,
             recovered_total: totals.recovered,

@@ -1,18 +1,58 @@
 //! 医学观察: what following contacts to the end of their plans reads and writes — the samples
-//! each contact gave, their daily health checks, the contacts whose plan has ended, and the
-//! release. The plan's rules are the domain's (`followup`): the store finds the rows on indexes
-//! and writes what the server decided, each release still conditional on the contact being
-//! under follow-up when it lands (a contact opened as a case meanwhile stays a case).
+//! each contact gave, their daily health checks, the contacts whose plan has ended, the test
+//! days missed, and the release. The plan's rules are the domain's (`followup`): the store finds
+//! the rows on indexes and writes what the server decided, each release still conditional on the
+//! contact being under follow-up when it lands (a contact opened as a case meanwhile stays a case).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use cordon_domain::AreaPath;
 use cordon_domain::followup::{HealthCheck, PlanSample, Symptom};
 use cordon_domain::testing::TubeResult;
+use cordon_domain::{AreaPath, ContactKind};
 
-use crate::cases::records::{CONTACT_SELECT, ContactRecord, parse_col};
-use crate::cases::sql::contact_record;
-use crate::db::{Backed, DbRow, Query, query};
+use crate::cases::records::parse_col;
+use crate::db::{Backed, Db, DbRow, Query, query};
 use crate::{ROWS_PER_STATEMENT, Result, StoreError};
+
+/// What the plan of a contact under follow-up is made from, and nothing else: no name, venue
+/// or place, which a release at a million contacts would read for nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanContact {
+    pub id: i64,
+    pub person_id: String,
+    /// The profile of the contact's case: what the plan comes from.
+    pub case_profile_key: String,
+    pub kind: ContactKind,
+    pub quarantine_from: NaiveDate,
+    pub plan_ends: Option<NaiveDate>,
+}
+
+/// A contact under follow-up with what the rule decides on: every sample the person gave, with
+/// its tube's result, and their latest health check up to the moment asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRead {
+    pub contact: PlanContact,
+    pub samples: Vec<PlanSample>,
+    pub last_check: Option<HealthCheck>,
+}
+
+/// 应检未检: a test day missed, as the window in which a sample still makes it up — from the
+/// start of the test day to the start of the next (none: it was the plan's last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missed {
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One test day for the contacts of one plan who began it on one day: a contact of
+/// `profile_key`'s `kind` whose quarantine began on `quarantine_from` and who gave no usable
+/// sample in the window missed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestWindow {
+    pub profile_key: String,
+    pub kind: ContactKind,
+    pub quarantine_from: NaiveDate,
+    pub window: Missed,
+}
 
 /// A sample a person gave, as a plan reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +75,8 @@ pub struct CheckRecord {
 pub struct FollowUpCounts {
     /// Identified or quarantined: under management.
     pub managed: i64,
+    /// Under management with a test day passed without a sample.
+    pub overdue: i64,
     pub released_in_window: i64,
 }
 
@@ -54,9 +96,29 @@ pub trait FollowUps: Send + Sync {
     async fn add_check(&self, contact_id: i64, check: &HealthCheck, by: &str) -> Result<CheckRecord>;
     /// The health checks of these contacts, oldest first.
     async fn checks(&self, contact_ids: &[i64]) -> Result<Vec<CheckRecord>>;
-    /// Contacts under follow-up (identified or quarantined) whose plan ended by `today` or whose
-    /// end is not recorded, with ids above `after`, by id.
-    async fn due_contacts(&self, today: NaiveDate, after: i64, limit: u32) -> Result<Vec<ContactRecord>>;
+    /// Contacts under follow-up (identified or quarantined) whose plan's end is not recorded
+    /// (traced before it was kept, or no plan under their case's profile), ids above `after`.
+    async fn unplanned_contacts(&self, after: i64, limit: u32) -> Result<Vec<PlanContact>>;
+    /// Contacts under follow-up whose plan ended by `today`, by (end, id) from after `after`,
+    /// each with their samples and their latest check up to `now`: one row a contact.
+    async fn due_plans(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        after: Option<(NaiveDate, i64)>,
+        limit: u32,
+    ) -> Result<Vec<PlanRead>>;
+    /// Contacts under follow-up marked overdue who since gave a sample in the missed day's
+    /// window, ids above `after`, each with their samples and latest check up to `now`: whom
+    /// the task looks at again.
+    async fn made_up_plans(&self, now: DateTime<Utc>, after: i64, limit: u32) -> Result<Vec<PlanRead>>;
+    /// The day the earliest quarantine still followed began.
+    async fn earliest_followed(&self) -> Result<Option<NaiveDate>>;
+    /// Marks each contact of the window not marked yet who gave no usable sample in it as
+    /// having missed it; returns how many.
+    async fn mark_overdue(&self, window: &TestWindow) -> Result<u64>;
+    /// Sets (or clears) each contact's first missed test day.
+    async fn set_overdue(&self, marks: &[(i64, Option<Missed>)]) -> Result<()>;
     /// Records the end of each contact's plan where it was not.
     async fn set_plan_ends(&self, ends: &[(i64, NaiveDate)]) -> Result<()>;
     /// Releases those of `ids` still under follow-up, at `at`; returns how many were.
@@ -72,13 +134,80 @@ pub trait FollowUps: Send + Sync {
     async fn case_totals(&self, scope: &AreaPath, at: DateTime<Utc>) -> Result<CaseTotals>;
 }
 
+/// Under follow-up: what the partial indexes on contacts hold.
+const FOLLOWED: &str = "t.status IN ('identified', 'quarantined')";
+
+const PLAN_SELECT: &str = "SELECT t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
+     k.profile_key AS case_profile_key FROM contacts t JOIN cases k ON k.id = t.case_id";
+
+/// [`PLAN_SELECT`] with the contact's latest check up to `$1` (the moment the plan is read at)
+/// and every sample the person gave as one JSON text: a page of plans is one statement of one
+/// row a contact, whatever the samples.
+fn plan_check_select(db: &Db) -> String {
+    let samples = db.dialect().json_group.replace("{}", "u.collected_at, u.result, u.reported_at");
+    format!(
+        "SELECT t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
+         k.profile_key AS case_profile_key, c.at AS check_at, c.temperature, c.symptoms, \
+         (SELECT {samples} FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
+             WHERE s.person_id = t.person_id) AS samples \
+         FROM contacts t JOIN cases k ON k.id = t.case_id \
+         LEFT JOIN contact_checks c ON c.id = (SELECT c2.id FROM contact_checks c2 \
+             WHERE c2.contact_id = t.id AND c2.at <= $1 ORDER BY c2.at DESC, c2.id DESC LIMIT 1)"
+    )
+}
+
+fn plan_contact(r: &DbRow) -> Result<PlanContact> {
+    Ok(PlanContact {
+        id: r.try_get("id")?,
+        person_id: r.try_get("person_id")?,
+        case_profile_key: r.try_get("case_profile_key")?,
+        kind: parse_col("contact kind", r.try_get("kind")?, ContactKind::parse)?,
+        quarantine_from: r.try_get("quarantine_from")?,
+        plan_ends: r.try_get("plan_ends")?,
+    })
+}
+
+fn symptoms_of(stored: &str) -> Result<Vec<Symptom>> {
+    stored.split(',').filter(|s| !s.is_empty()).map(|s| parse_col("symptom", s, Symptom::parse)).collect()
+}
+
+/// A sample as [`plan_check_select`] aggregates it: when taken, the result, when reported.
+type SampleCells = (DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
+
+fn plan_sample((collected_at, result, reported_at): SampleCells) -> Result<PlanSample> {
+    Ok(PlanSample {
+        collected_at,
+        result: result.map(|s| parse_col("tube result", &s, TubeResult::parse)).transpose()?,
+        reported_at,
+    })
+}
+
+/// A row of [`plan_check_select`].
+fn plan_read(r: &DbRow) -> Result<PlanRead> {
+    let at: Option<DateTime<Utc>> = r.try_get("check_at")?;
+    let last_check = match at {
+        Some(at) => Some(HealthCheck {
+            at,
+            temperature: r.try_get("temperature")?,
+            symptoms: symptoms_of(&r.try_get::<String, _>("symptoms")?)?,
+        }),
+        None => None,
+    };
+    let samples: Option<String> = r.try_get("samples")?;
+    let cells: Vec<SampleCells> = match samples {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::Invalid(format!("stored samples of a contact: {e}")))?,
+        None => Vec::new(),
+    };
+    Ok(PlanRead {
+        contact: plan_contact(r)?,
+        samples: cells.into_iter().map(plan_sample).collect::<Result<_>>()?,
+        last_check,
+    })
+}
+
 fn check_record(r: &DbRow) -> Result<CheckRecord> {
-    let symptoms: String = r.try_get("symptoms")?;
-    let symptoms = symptoms
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_col("symptom", s, Symptom::parse))
-        .collect::<Result<Vec<_>>>()?;
+    let symptoms = symptoms_of(&r.try_get::<String, _>("symptoms")?)?;
     Ok(CheckRecord {
         id: r.try_get("id")?,
         contact_id: r.try_get("contact_id")?,
@@ -100,15 +229,8 @@ impl<S: Backed> FollowUps for S {
             .push(")");
             for r in q.fetch_all(self.db()).await? {
                 let result: Option<String> = r.try_get("result")?;
-                let result = result.map(|s| parse_col("tube result", &s, TubeResult::parse)).transpose()?;
-                out.push(PersonSample {
-                    person_id: r.try_get("person_id")?,
-                    sample: PlanSample {
-                        collected_at: r.try_get("collected_at")?,
-                        result,
-                        reported_at: r.try_get("reported_at")?,
-                    },
-                });
+                let cells = (r.try_get("collected_at")?, result, r.try_get("reported_at")?);
+                out.push(PersonSample { person_id: r.try_get("person_id")?, sample: plan_sample(cells)? });
             }
         }
         out.sort_by_key(|s| s.sample.collected_at);
@@ -147,20 +269,103 @@ impl<S: Backed> FollowUps for S {
         Ok(out)
     }
 
-    async fn due_contacts(&self, today: NaiveDate, after: i64, limit: u32) -> Result<Vec<ContactRecord>> {
+    async fn unplanned_contacts(&self, after: i64, limit: u32) -> Result<Vec<PlanContact>> {
         let sql = format!(
-            "{CONTACT_SELECT} WHERE t.status IN ('identified', 'quarantined') \
-             AND (t.plan_ends <= $1 OR t.plan_ends IS NULL) AND t.id > $2 ORDER BY t.id LIMIT $3"
+            "{PLAN_SELECT} WHERE {FOLLOWED} AND t.plan_ends IS NULL AND t.id > $1 ORDER BY t.id LIMIT $2"
         );
-        Query::dynamic(sql)
-            .bind(today)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(self.db())
-            .await?
-            .iter()
-            .map(contact_record)
-            .collect()
+        let rows = Query::dynamic(sql).bind(after).bind(i64::from(limit)).fetch_all(self.db()).await?;
+        rows.iter().map(plan_contact).collect()
+    }
+
+    async fn due_plans(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        after: Option<(NaiveDate, i64)>,
+        limit: u32,
+    ) -> Result<Vec<PlanRead>> {
+        // Two ranges of the index, each an exact seek: the rest of the day the last page ended
+        // in, by id, then the days after it. (A row comparison `(plan_ends, id) > (…)` is not
+        // a seek on SQLite: it walks the day's entries from its first.)
+        let select = plan_check_select(self.db());
+        let mut rows = Vec::new();
+        if let Some((end, id)) = after {
+            let sql = format!(
+                "{select} WHERE {FOLLOWED} AND t.plan_ends = $2 AND t.id > $3 ORDER BY t.id LIMIT $4"
+            );
+            let q = Query::dynamic(sql).bind(now).bind(end).bind(id).bind(i64::from(limit));
+            rows = q.fetch_all(self.db()).await?;
+        }
+        let left = limit as usize - rows.len().min(limit as usize);
+        if left > 0 {
+            let (from, strictly) = match after {
+                Some((end, _)) => (end, "t.plan_ends > $2"),
+                None => (NaiveDate::from_ymd_opt(1, 1, 1).expect("a date"), "t.plan_ends >= $2"),
+            };
+            let sql = format!(
+                "{select} WHERE {FOLLOWED} AND {strictly} AND t.plan_ends <= $3 \
+                 ORDER BY t.plan_ends, t.id LIMIT $4"
+            );
+            let q = Query::dynamic(sql).bind(now).bind(from).bind(today).bind(left as i64);
+            rows.extend(q.fetch_all(self.db()).await?);
+        }
+        rows.iter().map(plan_read).collect()
+    }
+
+    async fn made_up_plans(&self, now: DateTime<Utc>, after: i64, limit: u32) -> Result<Vec<PlanRead>> {
+        let sql = format!(
+            "{} WHERE {FOLLOWED} AND t.overdue_since IS NOT NULL AND t.id > $2 \
+             AND EXISTS (SELECT 1 FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
+                 WHERE s.person_id = t.person_id AND u.collected_at >= t.overdue_since \
+                 AND (t.overdue_until IS NULL OR u.collected_at < t.overdue_until) \
+                 AND (u.result IS NULL OR u.result <> 'invalid')) \
+             ORDER BY t.id LIMIT $3",
+            plan_check_select(self.db())
+        );
+        let rows =
+            Query::dynamic(sql).bind(now).bind(after).bind(i64::from(limit)).fetch_all(self.db()).await?;
+        rows.iter().map(plan_read).collect()
+    }
+
+    async fn earliest_followed(&self) -> Result<Option<NaiveDate>> {
+        let sql = format!("SELECT min(t.quarantine_from) FROM contacts t WHERE {FOLLOWED}");
+        Query::dynamic(sql).scalar_one(self.db()).await
+    }
+
+    async fn mark_overdue(&self, w: &TestWindow) -> Result<u64> {
+        let sql = format!(
+            "UPDATE contacts SET overdue_since = $4, overdue_until = $5 WHERE id IN (SELECT t.id FROM contacts t \
+             JOIN cases k ON k.id = t.case_id \
+             WHERE {FOLLOWED} AND t.quarantine_from = $1 AND t.kind = $2 AND k.profile_key = $3 \
+             AND t.overdue_since IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
+                 WHERE s.person_id = t.person_id AND u.collected_at >= $4 \
+                 AND ($5 IS NULL OR u.collected_at < $5) \
+                 AND (u.result IS NULL OR u.result <> 'invalid')))"
+        );
+        let done = Query::dynamic(sql)
+            .bind(w.quarantine_from)
+            .bind(w.kind.as_str())
+            .bind(w.profile_key.as_str())
+            .bind(w.window.from)
+            .bind(w.window.until)
+            .execute(self.db())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn set_overdue(&self, marks: &[(i64, Option<Missed>)]) -> Result<()> {
+        let mut tx = self.db().begin().await?;
+        for (id, missed) in marks {
+            query("UPDATE contacts SET overdue_since = $1, overdue_until = $2 WHERE id = $3")
+                .bind(missed.map(|m| m.from))
+                .bind(missed.and_then(|m| m.until))
+                .bind(*id)
+                .execute(&mut tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn set_plan_ends(&self, ends: &[(i64, NaiveDate)]) -> Result<()> {
@@ -207,6 +412,8 @@ impl<S: Backed> FollowUps for S {
         let row = query(
             "SELECT \
              coalesce(sum(CASE WHEN status IN ('identified', 'quarantined') THEN 1 ELSE 0 END), 0) AS managed, \
+             coalesce(sum(CASE WHEN status IN ('identified', 'quarantined') AND overdue_since IS NOT NULL \
+                 THEN 1 ELSE 0 END), 0) AS overdue, \
              coalesce(sum(CASE WHEN status = 'released' AND released_at >= $3 AND released_at < $4 \
                  THEN 1 ELSE 0 END), 0) AS released \
              FROM contacts WHERE path >= $1 AND path < $2",
@@ -217,7 +424,11 @@ impl<S: Backed> FollowUps for S {
         .bind(to)
         .fetch_one(self.db())
         .await?;
-        Ok(FollowUpCounts { managed: row.try_get("managed")?, released_in_window: row.try_get("released")? })
+        Ok(FollowUpCounts {
+            managed: row.try_get("managed")?,
+            overdue: row.try_get("overdue")?,
+            released_in_window: row.try_get("released")?,
+        })
     }
 
     async fn case_totals(&self, scope: &AreaPath, at: DateTime<Utc>) -> Result<CaseTotals> {

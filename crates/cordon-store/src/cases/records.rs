@@ -245,6 +245,9 @@ pub struct ContactRecord {
     /// The case this contact became.
     pub became_case_id: Option<i64>,
     pub released_at: Option<DateTime<Utc>>,
+    /// 应检未检: the start of the first test day of the plan passed without a sample (the
+    /// follow-up task marks it the night after, and clears it when the sample is made up).
+    pub overdue_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -256,6 +259,8 @@ pub struct ContactQuery {
     pub living_in: Option<AreaPath>,
     /// Only this person's contacts (a person may be a contact of several cases).
     pub person_id: Option<String>,
+    /// Only those followed up with a test day missed.
+    pub overdue_only: bool,
     pub limit: u32,
 }
 

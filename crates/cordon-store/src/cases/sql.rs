@@ -102,6 +102,7 @@ pub(crate) fn contact_record(r: &DbRow) -> Result<ContactRecord> {
         plan_ends: r.try_get("plan_ends")?,
         became_case_id: r.try_get("became_case_id")?,
         released_at: r.try_get("released_at")?,
+        overdue_since: r.try_get("overdue_since")?,
     })
 }
 
@@ -742,6 +743,7 @@ impl<S: Backed> Cases for S {
              AND ($3 < 0 OR t.case_id = $3) AND ($4 = '' OR t.kind = $4) \
              AND (NOT $5 OR t.status IN ('identified', 'quarantined', 'unreachable')) \
              AND ($7 = '' OR (t.path >= $7 AND t.path < $8)) AND ($9 = '' OR t.person_id = $9) \
+             AND (NOT $10 OR (t.overdue_since IS NOT NULL AND t.status IN ('identified', 'quarantined'))) \
              ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT $6"
         );
         let (in_lo, in_hi) = q.living_in.as_ref().map(|p| p.subtree_range()).unwrap_or_default();
@@ -755,6 +757,7 @@ impl<S: Backed> Cases for S {
             .bind(in_lo)
             .bind(in_hi)
             .bind(q.person_id.as_deref().unwrap_or(""))
+            .bind(q.overdue_only)
             .fetch_all(self.db())
             .await?
             .iter()

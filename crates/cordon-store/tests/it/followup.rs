@@ -77,20 +77,67 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     assert_eq!(checks[1].check.symptoms, [Symptom::Cough, Symptom::SoreThroat]);
     assert_eq!(checks[1].recorded_by, "gongzhufu");
 
-    // Due: the plan ended, or its end not recorded; a recorded end ahead is not.
-    let due = |after| async move {
-        store
-            .due_contacts(today, after, 10)
-            .await
-            .unwrap()
-            .iter()
-            .map(|c| c.person_id.clone())
-            .collect::<Vec<_>>()
+    // Due: the plan ended, found on its index in the order of (end, id) with the samples and
+    // the latest check up to the moment read at; an end not recorded is read apart, to record.
+    let unplanned = store.unplanned_contacts(0, 10).await.unwrap();
+    assert_eq!(unplanned.iter().map(|c| c.person_id.as_str()).collect::<Vec<_>>(), ["p3"]);
+    assert_eq!((unplanned[0].kind, unplanned[0].quarantine_from), (ContactKind::Close, start.date_naive()));
+    assert_eq!(unplanned[0].case_profile_key, "ninth-edition");
+    let due = |today, at, after| async move {
+        let plans = store.due_plans(today, at, after, 10).await.unwrap();
+        plans.iter().map(|p| p.contact.person_id.clone()).collect::<Vec<_>>()
     };
-    assert_eq!(due(0).await, ["p1", "p3"]);
-    assert_eq!(due(id("p1")).await, ["p3"], "paged by id");
-    store.set_plan_ends(&[(id("p3"), today + Duration::days(1))]).await.unwrap();
-    assert_eq!(due(0).await, ["p1"]);
+    let plans = store.due_plans(today, now, None, 10).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!((plans[0].contact.person_id.as_str(), plans[0].samples.len()), ("p1", 1));
+    assert_eq!(plans[0].samples[0].result, Some(TubeResult::Negative));
+    assert_eq!(plans[0].last_check.as_ref().map(|c| c.temperature), Some(379), "the latest check");
+    let earlier = store.due_plans(today, now - Duration::hours(4), None, 10).await.unwrap();
+    assert_eq!(earlier[0].last_check.as_ref().map(|c| c.temperature), Some(365), "none after the moment");
+    let p1_end = (today - Duration::days(2), id("p1"));
+    assert!(due(today, now, Some(p1_end)).await.is_empty(), "paged by (end, id)");
+    store.set_plan_ends(&[(id("p3"), today - Duration::days(1))]).await.unwrap();
+    assert!(store.unplanned_contacts(0, 10).await.unwrap().is_empty());
+    assert_eq!(due(today, now, None).await, ["p1", "p3"]);
+    assert_eq!(due(today, now, Some(p1_end)).await, ["p3"]);
+    assert_eq!(due(today - Duration::days(2), now, None).await, ["p1"]);
+
+    // 应检未检: marked by the day the quarantine began, where no readable sample lies in the
+    // window; looked at again when one lands in it.
+    assert_eq!(store.earliest_followed().await.unwrap(), Some(start.date_naive()));
+    let window = |from, until| cordon_store::TestWindow {
+        profile_key: "ninth-edition".into(),
+        kind: ContactKind::Close,
+        quarantine_from: start.date_naive(),
+        window: cordon_store::Missed { from, until },
+    };
+    let around = window(sampled - Duration::hours(1), Some(sampled + Duration::hours(1)));
+    assert_eq!(store.mark_overdue(&around).await.unwrap(), 2, "p2 and p3; p1 gave a sample");
+    assert_eq!(store.mark_overdue(&around).await.unwrap(), 0, "once");
+    let other_start = cordon_store::TestWindow { quarantine_from: today, ..around.clone() };
+    assert_eq!(store.mark_overdue(&other_start).await.unwrap(), 0);
+    let after_it = window(sampled + Duration::hours(1), None);
+    assert_eq!(store.mark_overdue(&after_it).await.unwrap(), 1, "p1, with nothing after");
+    let overdue = ContactQuery { overdue_only: true, active_only: true, limit: 10, ..Default::default() };
+    let listed = store.contacts(&root, &overdue).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    let p3 = listed.iter().find(|c| c.person_id == "p3").unwrap();
+    assert_eq!(p3.overdue_since, Some(sampled - Duration::hours(1)));
+    let counts = store.followup_counts(&root, now, now).await.unwrap();
+    assert_eq!((counts.managed, counts.overdue), (3, 3));
+    assert!(store.made_up_plans(now, 0, 10).await.unwrap().is_empty(), "nobody sampled in their window");
+    // p3 gives a sample in the window (a tube recorded late): looked at again, and cleared.
+    load(store, "s2", &[sample(2, "C2", "p3", r.id)], &[tube(2, "C2", r.id, 1, sampled)], &[]).await.unwrap();
+    let again = store.made_up_plans(now, 0, 10).await.unwrap();
+    assert_eq!(again.iter().map(|p| p.contact.person_id.as_str()).collect::<Vec<_>>(), ["p3"]);
+    assert_eq!((again[0].samples.len(), again[0].samples[0].result), (1, None));
+    store.set_overdue(&[(id("p3"), None)]).await.unwrap();
+    assert!(store.made_up_plans(now, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.followup_counts(&root, now, now).await.unwrap().overdue, 2);
+    let later = cordon_store::Missed { from: sampled + Duration::days(1), until: None };
+    store.set_overdue(&[(id("p2"), Some(later))]).await.unwrap();
+    let p2 = store.contact(&root, id("p2")).await.unwrap().unwrap();
+    assert_eq!(p2.overdue_since, Some(later.from));
 
     // A contact who became a case is linked to it, and a release passes them by.
     let c2 = store.open_case(&root, &new_case("p2", now)).await.unwrap();
@@ -101,7 +148,9 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     let p1 = store.contact(&root, id("p1")).await.unwrap().unwrap();
     assert_eq!((p1.status, p1.released_at), (ContactStatus::Released, Some(now)));
     assert_eq!(store.release_contacts(&[id("p1")], now, "cordon").await.unwrap(), 0, "once");
-    assert!(due(0).await.is_empty());
+    assert_eq!(due(today, now, None).await, ["p3"]);
+    let counts = store.followup_counts(&root, now, now).await.unwrap();
+    assert_eq!((counts.managed, counts.overdue), (1, 0), "p1 released, p2 a case");
 
     // The figures: p3 under management; p1 released in the window, not before it.
     let counts =

@@ -10,6 +10,8 @@
 //! reading the join the release decides on (the contacts due, their samples and tubes), counted
 //! without deciding or writing anything — the floor of the read.
 //!
+//! Before the nights, the nightly marking of the test days missed the day before is timed too.
+//!
 //! The release consumes what it releases: run it on a fresh demo database each time.
 
 use std::sync::Arc;
@@ -42,6 +44,12 @@ pub struct ContactsBench {
     nights: usize,
     #[arg(long, default_value_t = 2022)]
     seed: u64,
+    /// Stop once the demo is grown (to copy it and time the nights on copies).
+    #[arg(long)]
+    grow_only: bool,
+    /// The database was grown by `--grow-only` the same day: time the nights only.
+    #[arg(long)]
+    grown: bool,
 }
 
 fn api(e: impl std::fmt::Display) -> anyhow::Error {
@@ -59,6 +67,78 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
     let root = AreaPath::root();
     let state =
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let local =
+        |d: NaiveDate, h: u32| -> DateTime<Utc> { local_midnight(d, tz) + Duration::hours(i64::from(h)) };
+    if !b.grown {
+        grow(b, &store, &state, today).await?;
+    }
+    if b.grow_only {
+        return Ok(());
+    }
+    let managed = store.followup_counts(&root, now, now).await?.managed;
+
+    println!(
+        "cordon bench contacts: {} ({managed} contacts under management), {} nights",
+        store.backend(),
+        b.nights
+    );
+    for night in 0..b.nights {
+        let at = local(today + Duration::days(night as i64), 0) + Duration::minutes(30);
+        let day = today + Duration::days(night as i64);
+        let peer = peer_read(&b.db, day);
+        let t = Instant::now();
+        let run = cordon_server::cases::release_due(&state, at).await.map_err(api)?;
+        let took = t.elapsed();
+        let peer = match peer {
+            Ok((rows, d)) => format!(
+                "peer read of the same join: {rows} rows in {:.0} ms (ratio {:.1})",
+                ms(d),
+                ms(took) / ms(d)
+            ),
+            Err(e) => format!("peer not run: {e}"),
+        };
+        println!(
+            "night {}: {} examined, {} released, {} held (missed {}, awaiting {}, positive {}, unwell {}) in {:.0} ms; {peer}",
+            night + 1,
+            run.examined,
+            run.released,
+            run.held_missed + run.held_awaiting + run.held_positive + run.held_unwell,
+            run.held_missed,
+            run.held_awaiting,
+            run.held_positive,
+            run.held_unwell,
+            ms(took),
+        );
+    }
+    // The nightly marking of the test days missed (应检未检): yesterday's test days of every
+    // plan, by the day each quarantine began. Only the nights released have their tests, so
+    // the contacts of the other slices tested yesterday are all marked: the pass at its worst.
+    let at = local(today + Duration::days(b.nights as i64), 0) + Duration::minutes(30);
+    let t = Instant::now();
+    let (run, _) =
+        cordon_server::cases::keep_overdue(&state, at, Some(today + Duration::days(b.nights as i64 - 2)))
+            .await
+            .map_err(api)?;
+    println!(
+        "tests missed on {}: {} contacts marked in {:.0} ms",
+        today + Duration::days(b.nights as i64 - 1),
+        run.marked,
+        ms(t.elapsed())
+    );
+    Ok(())
+}
+
+/// Grows the demo to `b.contacts` contacts under management with their tests, as of `today`.
+async fn grow(
+    b: &ContactsBench,
+    store: &Arc<dyn Store>,
+    state: &cordon_server::AppState,
+    today: NaiveDate,
+) -> Result<()> {
+    let tz = state.config.tz;
+    let root = AreaPath::root();
     let admin = store.user_by_name("admin").await?.context("no user admin: seed a demo first")?;
     let lab = store.user_by_name("lab").await?.context("no user lab: seed a demo first")?;
     let profiles = cordon_domain::protocol::builtin();
@@ -66,11 +146,9 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
         profiles.iter().find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE).context("profile")?;
     let plan = ContactKind::Close.plan(profile).context("the profile's close-contact plan")?;
     let length = i64::from(plan.central_days + plan.home_days);
-    let now = Utc::now();
-    let today = now.with_timezone(&tz).date_naive();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(b.seed);
     let local =
         |d: NaiveDate, h: u32| -> DateTime<Utc> { local_midnight(d, tz) + Duration::hours(i64::from(h)) };
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(b.seed);
 
     // The people: every resident of the demo, read once.
     let started = Instant::now();
@@ -166,7 +244,7 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
             starts_at: Some(local(first, 0)),
             deadline: local(first, 0) + Duration::days(7),
         };
-        cordon_server::testing::create_round(&state, &admin, round).await.map_err(api)?;
+        cordon_server::testing::create_round(state, &admin, round).await.map_err(api)?;
         let mut samples = String::from("tube_id,person_id,collected_at,round_id,site\n");
         let mut results = String::from("tube_id,result,reported_at,lab\n");
         for (person, day) in tests {
@@ -175,57 +253,15 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
             samples += &format!("{tube},{person},{},{key},隔离点\n", local(*day, 8).to_rfc3339());
             results += &format!("{tube},negative,{},金域医学\n", local(*day, 16).to_rfc3339());
         }
-        send_test_file(
-            &state,
-            &admin,
-            dir.path(),
-            &format!("{key}-samples.csv"),
-            &samples,
-            TestFile::Samples,
-        )
-        .await?;
-        send_test_file(&state, &lab, dir.path(), &format!("{key}-results.csv"), &results, TestFile::Results)
+        send_test_file(state, &admin, dir.path(), &format!("{key}-samples.csv"), &samples, TestFile::Samples)
+            .await?;
+        send_test_file(state, &lab, dir.path(), &format!("{key}-results.csv"), &results, TestFile::Results)
             .await?;
     }
-    let managed = store.followup_counts(&root, now, now).await?.managed;
     eprintln!(
         "set up in {:.1} s: {added} contacts of {cases} cases, {tubes} negative tests",
         started.elapsed().as_secs_f64()
     );
-
-    println!(
-        "cordon bench contacts: {} ({managed} contacts under management), {} nights",
-        store.backend(),
-        b.nights
-    );
-    for night in 0..b.nights {
-        let at = local(today + Duration::days(night as i64), 0) + Duration::minutes(30);
-        let day = today + Duration::days(night as i64);
-        let peer = peer_read(&b.db, day);
-        let t = Instant::now();
-        let run = cordon_server::cases::release_due(&state, at).await.map_err(api)?;
-        let took = t.elapsed();
-        let peer = match peer {
-            Ok((rows, d)) => format!(
-                "peer read of the same join: {rows} rows in {:.0} ms (ratio {:.1})",
-                ms(d),
-                ms(took) / ms(d)
-            ),
-            Err(e) => format!("peer not run: {e}"),
-        };
-        println!(
-            "night {}: {} examined, {} released, {} held (missed {}, awaiting {}, positive {}, unwell {}) in {:.0} ms; {peer}",
-            night + 1,
-            run.examined,
-            run.released,
-            run.held_missed + run.held_awaiting + run.held_positive + run.held_unwell,
-            run.held_missed,
-            run.held_awaiting,
-            run.held_positive,
-            run.held_unwell,
-            ms(took),
-        );
-    }
     Ok(())
 }
 

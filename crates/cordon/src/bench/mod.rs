@@ -10,6 +10,7 @@ mod dashboard;
 mod duplicates;
 mod gates;
 mod needs;
+mod register;
 mod stats;
 mod testing;
 mod trace;
@@ -46,6 +47,9 @@ pub(crate) enum BenchCommand {
     /// grown to a million contacts under management, beside the database's own read of the
     /// join it decides on.
     Contacts(contacts::ContactsBench),
+    /// The register kept at a city's size: a day's mix of edits through the service, one at a
+    /// time, each timed, beside the database's own bare one-row updates.
+    Register(register::RegisterBench),
 }
 
 /// Runs one benchmark.
@@ -60,5 +64,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Needs(b) => needs::bench(&b).await,
         BenchCommand::Dashboard(b) => dashboard::bench(&b).await,
         BenchCommand::Contacts(b) => contacts::bench(&b).await,
+        BenchCommand::Register(b) => register::bench(&b).await,
     }
 }

@@ -30,8 +30,8 @@ async fn negatives(
     let lab = store.user_by_name("lab").await.unwrap().unwrap();
     let mut samples = String::from("tube_id,person_id,collected_at,round_id,site\n");
     let mut results = String::from("tube_id,result,reported_at,lab\n");
-    for (k, d) in days.iter().enumerate() {
-        let tube = format!("FU-{person}-{k}");
+    for d in days {
+        let tube = format!("FU-{person}-{d}");
         samples += &format!("{tube},{person},{},{round},隔离点\n", local(*d, 8).to_rfc3339());
         results += &format!("{tube},negative,{},金域医学\n", local(*d, 16).to_rfc3339());
     }
@@ -155,6 +155,21 @@ async fn contacts_followed_to_their_release(s: &Server) {
     let again = cordon_server::cases::release_due(&state, clock.now()).await.unwrap();
     assert_eq!(again.released, 0, "released once");
 
+    // 应检未检: b's second test day is marked missed (by the day b's quarantine began, from the
+    // earliest quarantine followed), listed and counted; a, released, is not.
+    let (run, through) = cordon_server::cases::keep_overdue(&state, clock.now(), None).await.unwrap();
+    assert!(run.marked >= 1 && run.days.contains(&plan_b.test_dates[1]), "{run:?}");
+    assert_eq!(through, clock.now().with_timezone(&TZ).date_naive() - Duration::days(1));
+    let (again, _) = cordon_server::cases::keep_overdue(&state, clock.now(), Some(through)).await.unwrap();
+    assert_eq!((again.marked, again.days.len()), (0, 0), "a day is marked once");
+    let b_now = status_of(b).await;
+    assert_eq!(b_now.overdue_since, Some(local(plan_b.test_dates[1], 0)));
+    let (_, listed) = s.get(&epi, "/api/v1/contacts?active=true&overdue=true").await;
+    let listed = listed.as_array().unwrap();
+    let b_listed = listed.iter().find(|c| c["id"] == b).expect("b is listed as overdue");
+    assert_eq!(b_listed["missed_test_day"], plan_b.test_dates[1].to_string());
+    assert!(listed.iter().all(|c| c["id"] != a && c["missed_test_day"].is_string()));
+
     // Through the API: released, and no longer under a verdict; on the clock of the release,
     // every test day negative. No more checks taken.
     let (_, f) = s.get(&epi, &url(a)).await;
@@ -170,6 +185,26 @@ async fn contacts_followed_to_their_release(s: &Server) {
     let admin_token = s.login("admin").await;
     let (_, d) = s.get(&admin_token, "/api/v1/dashboard?fresh=true").await;
     assert!(d["today"]["course"]["contacts_managed"].as_i64().unwrap() > 0, "{}", d["today"]);
+    assert!(d["today"]["course"]["contacts_overdue"].as_i64().unwrap() >= 1, "{}", d["today"]);
+    let web = s.web_login("admin").await;
+    let page =
+        web.get(format!("{}/contacts?show=overdue", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("/contacts/{b}")) && !page.contains(&format!("/contacts/{a}\"")),
+        "{page}"
+    );
+
+    // b's tube of the day missed turns up (recorded late): the next pass finds it in the
+    // day's window and clears the mark, and the release lets b go.
+    negatives(&state, "FU-TEST", &rec_b.person_id, &plan_b.test_dates[1..2], dir.path()).await;
+    let (run, _) = cordon_server::cases::keep_overdue(&state, clock.now(), Some(through)).await.unwrap();
+    assert!(run.looked_again >= 1 && run.cleared >= 1, "{run:?}");
+    assert_eq!(status_of(b).await.overdue_since, None);
+    if plan_b.ends == plan_a.ends {
+        let run = cordon_server::cases::release_due(&state, clock.now()).await.unwrap();
+        assert!(run.released >= 1, "{run:?}");
+        assert_eq!(status_of(b).await.status, ContactStatus::Released);
+    }
 }
 
 on_both_backends!(contacts_followed_to_their_release);
