@@ -737,27 +737,35 @@ impl<S: Backed> Cases for S {
     }
 
     async fn contacts(&self, scope: &AreaPath, q: &ContactQuery) -> Result<Vec<ContactRecord>> {
+        // Only the filters asked for are in the statement, so a person's or a case's contacts
+        // are found on their index rather than by reading every contact of the scope (a clause
+        // like `($n = '' OR t.person_id = $n)` keeps the planner off the index).
         let (lo, hi) = scope.subtree_range();
-        let sql = format!(
-            "{CONTACT_SELECT} WHERE ((t.path >= $1 AND t.path < $2) OR (k.path >= $1 AND k.path < $2)) \
-             AND ($3 < 0 OR t.case_id = $3) AND ($4 = '' OR t.kind = $4) \
-             AND (NOT $5 OR t.status IN ('identified', 'quarantined', 'unreachable')) \
-             AND ($7 = '' OR (t.path >= $7 AND t.path < $8)) AND ($9 = '' OR t.person_id = $9) \
-             AND (NOT $10 OR (t.overdue_since IS NOT NULL AND t.status IN ('identified', 'quarantined'))) \
-             ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT $6"
-        );
-        let (in_lo, in_hi) = q.living_in.as_ref().map(|p| p.subtree_range()).unwrap_or_default();
-        Query::dynamic(sql)
+        let mut sql = Query::dynamic(CONTACT_SELECT)
+            .push(" WHERE ((t.path >= $1 AND t.path < $2) OR (k.path >= $1 AND k.path < $2))")
             .bind(lo)
-            .bind(hi)
-            .bind(q.case_id.unwrap_or(-1))
-            .bind(q.kind.map_or("", |k| k.as_str()))
-            .bind(q.active_only)
-            .bind(i64::from(q.limit))
-            .bind(in_lo)
-            .bind(in_hi)
-            .bind(q.person_id.as_deref().unwrap_or(""))
-            .bind(q.overdue_only)
+            .bind(hi);
+        if let Some(case_id) = q.case_id {
+            sql = sql.push(" AND t.case_id = ").push_bind(case_id);
+        }
+        if let Some(kind) = q.kind {
+            sql = sql.push(" AND t.kind = ").push_bind(kind.as_str());
+        }
+        if q.active_only {
+            sql = sql.push(" AND t.status IN ('identified', 'quarantined', 'unreachable')");
+        }
+        if let Some(area) = &q.living_in {
+            let (in_lo, in_hi) = area.subtree_range();
+            sql = sql.push(" AND t.path >= ").push_bind(in_lo).push(" AND t.path < ").push_bind(in_hi);
+        }
+        if let Some(person) = &q.person_id {
+            sql = sql.push(" AND t.person_id = ").push_bind(person.as_str());
+        }
+        if q.overdue_only {
+            sql = sql.push(" AND t.overdue_since IS NOT NULL AND t.status IN ('identified', 'quarantined')");
+        }
+        sql.push(" ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT ")
+            .push_bind(i64::from(q.limit))
             .fetch_all(self.db())
             .await?
             .iter()
