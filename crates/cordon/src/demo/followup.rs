@@ -111,9 +111,11 @@ pub(crate) async fn seed_followup(
         }
     }
 
-    // The release, each night of the month on that night's clock.
+    // The release and the marking of the test days missed, each night of the month on that
+    // night's clock, as the server's task runs them.
     let first = contacts.iter().map(|c| c.quarantine_from).min().unwrap_or(today);
     let mut released = 0;
+    let mut marked = None;
     let mut day = first;
     while day <= today {
         let night = local_midnight(day, tz) + Duration::minutes(30);
@@ -122,13 +124,18 @@ pub(crate) async fn seed_followup(
         }
         clock.set(night);
         released += cases::release_due(&state, night).await.map_err(|e| api_error(e.into()))?.released;
+        let (_, through) =
+            cases::keep_overdue(&state, night, marked).await.map_err(|e| api_error(e.into()))?;
+        marked = Some(through);
         day += Duration::days(1);
     }
     clock.set(now);
     let run = cases::release_due(&state, now).await.map_err(|e| api_error(e.into()))?;
     released += run.released;
+    cases::keep_overdue(&state, now, marked).await.map_err(|e| api_error(e.into()))?;
+    let overdue = state.store.followup_counts(&AreaPath::root(), now, now).await?.overdue;
     eprintln!(
-        "seeded the follow-up of {} cases' {} contacts: {} tests in {weeks} rounds, {checks} checks, {released} released, {} held, in {:.1} s",
+        "seeded the follow-up of {} cases' {} contacts: {} tests in {weeks} rounds, {checks} checks, {released} released, {} held, {overdue} with a test day missed, in {:.1} s",
         traced.len(),
         contacts.len(),
         samples.len(),
