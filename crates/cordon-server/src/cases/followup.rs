@@ -380,6 +380,11 @@ pub struct OverdueRun {
     pub cleared: u64,
 }
 
+/// The window in which a sample makes up the test day `day`: until the next test day begins.
+fn missed_window(day: chrono::NaiveDate, next: Option<chrono::NaiveDate>, tz: chrono_tz::Tz) -> Missed {
+    Missed { from: local_midnight(day, tz), until: next.map(|n| local_midnight(n, tz)) }
+}
+
 /// 应检未检: keeps each contact's first test day missed, as of `now`. Marks, for every local day
 /// after `through` (the last day already marked; none: since the earliest quarantine followed)
 /// and before today, the contacts of each plan that tested that day who gave no readable sample
@@ -410,10 +415,7 @@ pub async fn keep_overdue(
                         profile_key: key.clone(),
                         kind,
                         quarantine_from,
-                        window: Missed {
-                            from: local_midnight(day, tz),
-                            until: next.map(|n| local_midnight(n, tz)),
-                        },
+                        window: missed_window(day, next, tz),
                     };
                     run.marked += state.store.mark_overdue(&window).await?;
                 }
@@ -434,10 +436,7 @@ pub async fn keep_overdue(
                 let c = &p.contact;
                 let missed = schedule_of(&profiles, &c.case_profile_key, c.kind, c.quarantine_from)
                     .and_then(|plan| first_missed(&follow_up(&plan, &p.samples, &[], now, tz).tests))
-                    .map(|(d, next)| Missed {
-                        from: local_midnight(d, tz),
-                        until: next.map(|n| local_midnight(n, tz)),
-                    });
+                    .map(|(d, next)| missed_window(d, next, tz));
                 (c.id, missed)
             })
             .collect();

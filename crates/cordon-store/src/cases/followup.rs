@@ -137,21 +137,24 @@ pub trait FollowUps: Send + Sync {
 /// Under follow-up: what the partial indexes on contacts hold.
 const FOLLOWED: &str = "t.status IN ('identified', 'quarantined')";
 
-const PLAN_SELECT: &str = "SELECT t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
-     k.profile_key AS case_profile_key FROM contacts t JOIN cases k ON k.id = t.case_id";
+/// What a plan is made of ([`PlanContact`]), with the joins it needs.
+const PLAN_COLUMNS: &str = "t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
+     k.profile_key AS case_profile_key";
+const PLAN_FROM: &str = "FROM contacts t JOIN cases k ON k.id = t.case_id";
 
-/// [`PLAN_SELECT`] with the contact's latest check up to `$1` (the moment the plan is read at)
+/// A tube that counts for a test day: its result readable or not in yet.
+const READABLE: &str = "(u.result IS NULL OR u.result <> 'invalid')";
+
+/// [`PLAN_COLUMNS`] with the contact's latest check up to `$1` (the moment the plan is read at)
 /// and every sample the person gave as one JSON text: a page of plans is one statement of one
 /// row a contact, whatever the samples.
 fn plan_check_select(db: &Db) -> String {
     let samples = db.dialect().json_group.replace("{}", "u.collected_at, u.result, u.reported_at");
     format!(
-        "SELECT t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
-         k.profile_key AS case_profile_key, c.at AS check_at, c.temperature, c.symptoms, \
+        "SELECT {PLAN_COLUMNS}, c.at AS check_at, c.temperature, c.symptoms, \
          (SELECT {samples} FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
              WHERE s.person_id = t.person_id) AS samples \
-         FROM contacts t JOIN cases k ON k.id = t.case_id \
-         LEFT JOIN contact_checks c ON c.id = (SELECT c2.id FROM contact_checks c2 \
+         {PLAN_FROM} LEFT JOIN contact_checks c ON c.id = (SELECT c2.id FROM contact_checks c2 \
              WHERE c2.contact_id = t.id AND c2.at <= $1 ORDER BY c2.at DESC, c2.id DESC LIMIT 1)"
     )
 }
@@ -271,7 +274,7 @@ impl<S: Backed> FollowUps for S {
 
     async fn unplanned_contacts(&self, after: i64, limit: u32) -> Result<Vec<PlanContact>> {
         let sql = format!(
-            "{PLAN_SELECT} WHERE {FOLLOWED} AND t.plan_ends IS NULL AND t.id > $1 ORDER BY t.id LIMIT $2"
+            "SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE {FOLLOWED} AND t.plan_ends IS NULL AND t.id > $1 ORDER BY t.id LIMIT $2"
         );
         let rows = Query::dynamic(sql).bind(after).bind(i64::from(limit)).fetch_all(self.db()).await?;
         rows.iter().map(plan_contact).collect()
@@ -318,8 +321,7 @@ impl<S: Backed> FollowUps for S {
              AND EXISTS (SELECT 1 FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
                  WHERE s.person_id = t.person_id AND u.collected_at >= t.overdue_since \
                  AND (t.overdue_until IS NULL OR u.collected_at < t.overdue_until) \
-                 AND (u.result IS NULL OR u.result <> 'invalid')) \
-             ORDER BY t.id LIMIT $3",
+                 AND {READABLE}) ORDER BY t.id LIMIT $3",
             plan_check_select(self.db())
         );
         let rows =
@@ -334,14 +336,13 @@ impl<S: Backed> FollowUps for S {
 
     async fn mark_overdue(&self, w: &TestWindow) -> Result<u64> {
         let sql = format!(
-            "UPDATE contacts SET overdue_since = $4, overdue_until = $5 WHERE id IN (SELECT t.id FROM contacts t \
-             JOIN cases k ON k.id = t.case_id \
+            "UPDATE contacts SET overdue_since = $4, overdue_until = $5 WHERE id IN (SELECT t.id {PLAN_FROM} \
              WHERE {FOLLOWED} AND t.quarantine_from = $1 AND t.kind = $2 AND k.profile_key = $3 \
              AND t.overdue_since IS NULL \
              AND NOT EXISTS (SELECT 1 FROM samples s JOIN tubes u ON u.tube_id = s.tube_id \
                  WHERE s.person_id = t.person_id AND u.collected_at >= $4 \
                  AND ($5 IS NULL OR u.collected_at < $5) \
-                 AND (u.result IS NULL OR u.result <> 'invalid')))"
+                 AND {READABLE}))"
         );
         let done = Query::dynamic(sql)
             .bind(w.quarantine_from)
