@@ -78,6 +78,15 @@ pub struct CourseFigures {
     pub contacts_overdue: Option<i64>,
     /// Contacts released that day.
     pub contacts_released: i64,
+    /// 集中隔离与收治: people living in the area staying at a quarantine hotel, a cabin hospital
+    /// (方舱) and a designated hospital at the moment the figures were taken (today only),
+    /// counted from the stays.
+    #[serde(default)]
+    pub in_hotels: Option<i64>,
+    #[serde(default)]
+    pub in_cabin_hospitals: Option<i64>,
+    #[serde(default)]
+    pub in_hospitals: Option<i64>,
     /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
     pub cases_total: i64,
     pub recovered_total: i64,
@@ -440,6 +449,9 @@ mod tests {
                 contacts_managed: partial.then_some(8_210),
                 contacts_overdue: partial.then_some(37),
                 contacts_released: 1_466,
+                in_hotels: partial.then_some(612),
+                in_cabin_hospitals: partial.then_some(240),
+                in_hospitals: partial.then_some(31),
                 cases_total: 2_087,
                 recovered_total: 1_530,
                 died_total: 0,

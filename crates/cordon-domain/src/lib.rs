@@ -15,6 +15,7 @@ pub mod error;
 pub mod followup;
 pub mod format;
 pub mod gates;
+pub mod isolation;
 pub mod lifecycle;
 pub mod needs;
 pub mod notice;

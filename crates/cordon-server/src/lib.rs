@@ -18,6 +18,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod doors;
 pub mod gates;
+pub mod isolation;
 pub mod needs;
 mod oversight;
 mod reads;
@@ -188,6 +189,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(gates::api::routes())
         .merge(workforce::api::routes())
         .merge(needs::api::routes())
+        .merge(isolation::api::routes())
         .merge(dashboard::api::routes())
         .merge(users::api::routes())
 }
@@ -205,6 +207,7 @@ fn page_routes() -> Router<AppState> {
         .merge(gates::pages::routes())
         .merge(workforce::pages::routes())
         .merge(needs::pages::routes())
+        .merge(isolation::pages::routes())
         .merge(dashboard::pages::routes())
         .merge(users::pages::routes())
 }
@@ -244,6 +247,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         workforce::pages::NEEDS,
         needs::api::NEEDS,
         needs::pages::NEEDS,
+        isolation::api::NEEDS,
+        isolation::pages::NEEDS,
         dashboard::api::NEEDS,
         dashboard::pages::NEEDS,
         users::api::NEEDS,

@@ -12,6 +12,7 @@ mod duty;
 mod figures;
 mod gates;
 mod import;
+mod isolation;
 mod merge;
 mod needs;
 mod postgres;
@@ -48,8 +49,8 @@ pub use cases::{
     ScanRow, SegmentRecord, Venue, VenueRecord,
 };
 pub use cases::{
-    CaseTotals, CheckRecord, FollowUpCounts, FollowUps, Missed, PersonSample, PlanContact, PlanRead,
-    TestWindow,
+    CaseTotals, CheckRecord, DueRange, FollowUpCounts, FollowUps, Missed, PersonSample, PlanContact,
+    PlanRead, TestWindow,
 };
 pub use duty::{Duty, ShiftRecord};
 pub use figures::{
@@ -60,6 +61,7 @@ pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,
 };
+pub use isolation::{Isolation, NewStay, RoomRecord, StayCounts, StayRecord};
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::PgAdmin;
@@ -347,7 +349,19 @@ pub struct Rejected {
 
 #[async_trait]
 pub trait Store:
-    Zones + Cases + FollowUps + Testing + Doors + Duty + Gates + Workforce + Needs + Figures + Send + Sync
+    Zones
+    + Cases
+    + FollowUps
+    + Testing
+    + Doors
+    + Duty
+    + Gates
+    + Workforce
+    + Needs
+    + Isolation
+    + Figures
+    + Send
+    + Sync
 {
     fn backend(&self) -> &'static str;
 

@@ -4,6 +4,7 @@
 //! same unit and time cannot both land. The SQL is the same on both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::isolation::SiteKind;
 use cordon_domain::workforce::{Post, Rank, WorkerRow};
 use cordon_domain::{AreaCode, AreaLevel, AreaPath};
 
@@ -34,6 +35,8 @@ pub struct NewSite {
     pub id: String,
     pub name: String,
     pub area: AreaCode,
+    pub kind: SiteKind,
+    /// Rooms (or beds) numbered from 1, one bed each; more are added by the isolation API.
     pub rooms: i64,
     pub at: DateTime<Utc>,
     pub by: String,
@@ -46,6 +49,8 @@ pub struct SiteRecord {
     pub area: AreaCode,
     pub area_name: String,
     pub path: AreaPath,
+    pub kind: SiteKind,
+    /// Its rooms (or beds), and the people in them: the stays open there.
     pub rooms: i64,
     pub occupied: i64,
 }
@@ -226,6 +231,7 @@ pub trait Workforce {
 
 mod workforce_sql {
     use chrono::{DateTime, NaiveDate, Utc};
+    use cordon_domain::isolation::SiteKind;
     use cordon_domain::workforce::{Post, Rank, Spell, WorkerRow, check_spell};
     use cordon_domain::{AreaCode, AreaLevel, AreaPath};
 
@@ -241,8 +247,11 @@ mod workforce_sql {
     const CHECKIN_SELECT: &str = "SELECT c.*, w.name AS worker_name, w.phone, w.organisation, \
          w.party_member, w.rank, a.name AS community_name \
          FROM checkins c JOIN workers w ON w.worker_id = c.worker_id JOIN areas a ON a.code = c.community_code";
-    const SITE_SELECT: &str =
-        "SELECT s.*, a.name AS area_name FROM quarantine_sites s JOIN areas a ON a.code = s.area_code";
+    /// Rooms and occupancy are counted from the rooms and the stays open: never a number kept.
+    const SITE_SELECT: &str = "SELECT s.id, s.name, s.area_code, s.path, s.kind, a.name AS area_name, \
+         (SELECT count(*) FROM site_rooms r WHERE r.site_id = s.id) AS rooms, \
+         (SELECT count(*) FROM stays y WHERE y.site_id = s.id AND y.checked_out_at IS NULL) AS occupied \
+         FROM quarantine_sites s JOIN areas a ON a.code = s.area_code";
 
     const POST_SELECT: &str =
         "SELECT c.*, a.name AS area_name FROM command_posts c JOIN areas a ON a.code = c.area_code";
@@ -317,6 +326,8 @@ mod workforce_sql {
             area: code_of(r.try_get("area_code")?)?,
             area_name: r.try_get("area_name")?,
             path: AreaPath::from_stored(r.try_get("path")?),
+            kind: SiteKind::parse(r.try_get("kind")?)
+                .map_err(|e| StoreError::Invalid(format!("stored site: {e}")))?,
             rooms: r.try_get("rooms")?,
             occupied: r.try_get("occupied")?,
         })
@@ -468,14 +479,15 @@ mod workforce_sql {
                 .ok_or_else(|| StoreError::NotFound(format!("area {}", site.area)))?
                 .try_get("path")?;
             let inserted = query(
-                "INSERT INTO quarantine_sites (id, name, area_code, path, rooms, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO quarantine_sites (id, name, area_code, path, rooms, kind, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&site.id)
             .bind(&site.name)
             .bind(site.area.as_str())
             .bind(&path)
             .bind(site.rooms)
+            .bind(site.kind.as_str())
             .bind(site.at)
             .bind(&site.by)
             .execute(&mut tx)
@@ -491,6 +503,8 @@ mod workforce_sql {
                     other?;
                 }
             }
+            let labels: Vec<(String, i64)> = (1..=site.rooms).map(|i| (i.to_string(), 1)).collect();
+            crate::isolation::insert_rooms(&mut tx, &site.id, &labels, site.at, &site.by).await?;
             let sql = format!("{SITE_SELECT} WHERE s.id = $1");
             let r = site_of(&Query::dynamic(sql).bind(&site.id).fetch_one(&mut tx).await?)?;
             tx.commit().await?;

@@ -45,6 +45,8 @@ pub(crate) async fn acting_user(store: &Arc<dyn Store>, name: &str) -> Result<co
 pub(crate) fn api_error(e: cordon_server::ApiError) -> anyhow::Error {
     match e {
         cordon_server::ApiError::Invalid { field, message } if field == "file" => anyhow::anyhow!(message),
+        // The operator at the terminal runs the database: the cause, which a client never sees.
+        cordon_server::ApiError::Internal(detail) => anyhow::anyhow!("internal error: {detail}"),
         other => anyhow::anyhow!(other.to_string()),
     }
 }

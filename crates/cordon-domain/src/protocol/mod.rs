@@ -141,6 +141,9 @@ pub struct Profile {
     /// 值班与轮休: how long a worker stays on duty in one go, and rests after.
     #[serde(default)]
     pub shifts: crate::duty::ShiftRule,
+    /// 隔离收治: which sites take whom, and who may share a room.
+    #[serde(default)]
+    pub isolation: crate::isolation::IsolationRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -306,6 +309,7 @@ impl Profile {
         self.discharge.check()?;
         self.home_visits.check()?;
         self.shifts.check()?;
+        self.isolation.check()?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",

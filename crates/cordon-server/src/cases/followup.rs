@@ -17,6 +17,7 @@ use cordon_domain::followup::{
 };
 use cordon_domain::{ContactKind, ContactStatus, Profile, Schedule};
 use cordon_store::{CheckRecord, ContactRecord, Missed, StoreError, TestWindow, User};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -29,6 +30,9 @@ use crate::zones::{check_time, profiles};
 pub const RELEASED_BY: &str = "cordon (plan ended)";
 /// Contacts examined per read of the release.
 const PAGE: u32 = 5_000;
+/// Pages of the release read at once, ahead of the one being decided and written: two keep two
+/// cores busy reading while a third thread writes.
+const READS_AHEAD: usize = 2;
 
 /// What following a contact up can refuse.
 #[derive(Debug, thiserror::Error)]
@@ -301,8 +305,8 @@ pub fn hold_reason(h: &Hold) -> String {
 /// well, as of `now`: first records the end of plans traced before ends were kept, then reads
 /// the contacts due on the plan-end index a page at a time — one row a contact, with their latest
 /// check and all their samples as one JSON text — decides each by the domain's rule and
-/// releases each page's in one statement, while the next page is read. The nightly task and `cordon bench` call it;
-/// running it twice releases nobody twice.
+/// releases each page's in one statement, while the next two pages are read. The nightly task
+/// and `cordon bench` call it; running it twice releases nobody twice.
 pub async fn release_due(state: &AppState, now: DateTime<Utc>) -> Result<ReleaseRun> {
     let profiles = profiles(state).await?;
     let tz = state.config.tz;
@@ -324,13 +328,27 @@ pub async fn release_due(state: &AppState, now: DateTime<Utc>) -> Result<Release
             run.plans_recorded += ends.len() as u64;
         }
     }
-    // Each page's decisions and releases overlap the read of the next page, which starts
-    // after the page's last (end, id) whatever the writes do.
-    let mut page = state.store.due_plans(today, now, None, PAGE).await?;
-    while let Some(last) = page.last() {
-        let after = last.contact.plan_ends.map(|end| (end, last.contact.id));
-        run.examined += page.len() as u64;
-        let decide = async {
+    // The contacts due are cut in stretches of a page, read side by side (each read on its own
+    // connection, in its own thread on SQLite) while the pages already read are decided and
+    // released: the writes only take contacts out of pages read, so the stretches still ahead
+    // hold what they held.
+    let stretches = state.store.due_stretches(today, PAGE).await?;
+    let (pages_tx, pages_rx) = tokio::sync::mpsc::channel(READS_AHEAD);
+    let read = async {
+        let pages_tx = pages_tx; // owned: dropped when the reads end, however they end
+        let reads = stretches.into_iter().map(|range| state.store.due_plans(today, now, range));
+        let mut reads = futures::stream::iter(reads).buffered(READS_AHEAD);
+        while let Some(page) = reads.next().await {
+            if pages_tx.send(page?).await.is_err() {
+                break;
+            }
+        }
+        Ok::<_, StoreError>(())
+    };
+    let release = async {
+        let mut pages = pages_rx; // owned: dropped when the writes end, however they end
+        while let Some(page) = pages.recv().await {
+            run.examined += page.len() as u64;
             let mut release = Vec::new();
             for p in &page {
                 let c = &p.contact;
@@ -349,21 +367,17 @@ pub async fn release_due(state: &AppState, now: DateTime<Utc>) -> Result<Release
                     Verdict::UnderWay => {}
                 }
             }
-            match release.is_empty() {
-                true => Ok(0),
-                false => state.store.release_contacts(&release, now, RELEASED_BY).await,
+            if !release.is_empty() {
+                run.released += state.store.release_contacts(&release, now, RELEASED_BY).await?;
             }
-        };
-        let next = async {
-            match after {
-                Some(after) => state.store.due_plans(today, now, Some(after), PAGE).await,
-                None => Ok(Vec::new()),
-            }
-        };
-        let (next, released) = tokio::try_join!(next, decide)?;
-        run.released += released;
-        page = next;
-    }
+        }
+        Ok::<_, StoreError>(())
+    };
+    // A failed write drops the receiver, which stops the reads; a failed read closes the
+    // channel, which ends the writes after the pages already read.
+    let (read, release) = tokio::join!(read, release);
+    release?;
+    read?;
     Ok(run)
 }
 

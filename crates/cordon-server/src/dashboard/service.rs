@@ -358,12 +358,12 @@ async fn assemble(
         state.store.followup_counts(path, day_start, end.min(as_of)),
         state.store.case_totals(path, as_of)
     )?;
-    let (waiting, zone_figures) = if partial {
+    let (waiting, zone_figures, stays) = if partial {
         let counts = state.store.need_counts(path, now).await?;
         let z = zones::figures_in(state, path, node.stats.residents).await?;
-        (Some(counts), Some(z))
+        (Some(counts), Some(z), Some(state.store.stay_counts(path).await?))
     } else {
-        (None, None)
+        (None, None, None)
     };
     Ok(DayFigures {
         area_code: node.area.code.to_string(),
@@ -396,6 +396,9 @@ async fn assemble(
             contacts_managed: partial.then_some(contacts.managed),
             contacts_overdue: partial.then_some(contacts.overdue),
             contacts_released: contacts.released_in_window,
+            in_hotels: stays.map(|s| s.hotel),
+            in_cabin_hospitals: stays.map(|s| s.cabin_hospital),
+            in_hospitals: stays.map(|s| s.hospital),
             cases_total: totals.cases,
             recovered_total: totals.recovered,
             died_total: totals.died,

@@ -202,14 +202,25 @@ async fn checkin_submit(State(state): State<AppState>, pu: PageUser, Form(f): Fo
 struct SiteForm {
     name: String,
     area_code: String,
+    #[serde(default)]
+    kind: String,
     rooms: i64,
 }
 
 async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<SiteForm>) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.clone().expect("signed in");
-    let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, rooms: f.rooms };
-    let r = workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned());
+    let kind = match f.kind.trim() {
+        "" => Ok(None),
+        k => cordon_domain::isolation::SiteKind::parse(k).map(Some),
+    };
+    let r = match kind {
+        Ok(kind) => {
+            let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, kind, rooms: f.rooms };
+            workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned())
+        }
+        Err(e) => Err(crate::http::error::ApiError::invalid("kind", e.to_string())),
+    };
     back(page, jar, r)
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::duty::DutyState;
+use cordon_domain::isolation::SiteKind;
 use cordon_domain::workforce::{
     Answering, Candidate, CoverageRule, Gap, GapKind, Post, Rank, Unit, coverage as coverage_of,
     covered_share, leader_floor, suggest,
@@ -102,7 +103,11 @@ pub struct SiteView {
     #[schema(value_type = String)]
     pub area_code: AreaCode,
     pub area_name: String,
+    /// hotel, cabin_hospital (方舱) or hospital.
+    pub kind: SiteKind,
+    /// Its rooms (or beds), counted.
     pub rooms: i64,
+    /// The people staying there now: its open stays.
     pub occupied: i64,
 }
 
@@ -113,6 +118,7 @@ impl SiteView {
             name: s.name.clone(),
             area_code: s.area.clone(),
             area_name: s.area_name.clone(),
+            kind: s.kind,
             rooms: s.rooms,
             occupied: s.occupied,
         }
@@ -350,6 +356,10 @@ pub struct SiteRequest {
     pub name: String,
     /// The area the site is in.
     pub area_code: String,
+    /// hotel (default), cabin_hospital (方舱) or hospital.
+    #[serde(default)]
+    pub kind: Option<SiteKind>,
+    /// Rooms made with it, labelled 1 to N with a bed each (the rooms API adds others).
     pub rooms: i64,
 }
 
@@ -361,8 +371,8 @@ pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Res
     if name.is_empty() || name.chars().count() > 100 {
         return Err(invalid("name", "1 to 100 characters"));
     }
-    if !(1..=100_000).contains(&req.rooms) {
-        return Err(invalid("rooms", "1 to 100,000 rooms"));
+    if !(0..=100_000).contains(&req.rooms) {
+        return Err(invalid("rooms", "0 to 100,000 rooms (a 方舱's halls of beds are added after)"));
     }
     let code = AreaCode::try_from(req.area_code.trim().to_owned())
         .map_err(|e| invalid("area_code", e.to_string()))?;
@@ -384,6 +394,7 @@ pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Res
         id,
         name: name.to_owned(),
         area: code,
+        kind: req.kind.unwrap_or(SiteKind::Hotel),
         rooms: req.rooms,
         at: state.now(),
         by: user.username.clone(),

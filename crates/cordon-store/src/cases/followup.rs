@@ -35,6 +35,15 @@ pub struct PlanRead {
     pub last_check: Option<HealthCheck>,
 }
 
+/// A stretch of the contacts due, in the order of (plan end, id): those after `after` (none:
+/// from the first) through `through` (none: through the last whose plan ended by the day
+/// asked about). The stretches [`FollowUps::due_stretches`] cuts are read side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DueRange {
+    pub after: Option<(NaiveDate, i64)>,
+    pub through: Option<(NaiveDate, i64)>,
+}
+
 /// 应检未检: a test day missed, as the window in which a sample still makes it up — from the
 /// start of the test day to the start of the next (none: it was the plan's last).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,15 +108,13 @@ pub trait FollowUps: Send + Sync {
     /// Contacts under follow-up (identified or quarantined) whose plan's end is not recorded
     /// (traced before it was kept, or no plan under their case's profile), ids above `after`.
     async fn unplanned_contacts(&self, after: i64, limit: u32) -> Result<Vec<PlanContact>>;
-    /// Contacts under follow-up whose plan ended by `today`, by (end, id) from after `after`,
-    /// each with their samples and their latest check up to `now`: one row a contact.
-    async fn due_plans(
-        &self,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-        after: Option<(NaiveDate, i64)>,
-        limit: u32,
-    ) -> Result<Vec<PlanRead>>;
+    /// The contacts under follow-up whose plan ended by `today`, cut into consecutive stretches
+    /// of `size` (the last one shorter, maybe empty), to be read apart and side by side.
+    async fn due_stretches(&self, today: NaiveDate, size: u32) -> Result<Vec<DueRange>>;
+    /// Contacts under follow-up whose plan ended by `today`, within `range`, by (end, id), each
+    /// with their samples and their latest check up to `now`: one row a contact.
+    async fn due_plans(&self, today: NaiveDate, now: DateTime<Utc>, range: DueRange)
+    -> Result<Vec<PlanRead>>;
     /// Contacts under follow-up marked overdue who since gave a sample in the missed day's
     /// window, ids above `after`, each with their samples and latest check up to `now`: whom
     /// the task looks at again.
@@ -138,7 +145,7 @@ pub trait FollowUps: Send + Sync {
 const FOLLOWED: &str = "t.status IN ('identified', 'quarantined')";
 
 /// What a plan is made of ([`PlanContact`]), with the joins it needs.
-const PLAN_COLUMNS: &str = "t.id, t.person_id, t.kind, t.quarantine_from, t.plan_ends, \
+const PLAN_COLUMNS: &str = "t.id AS id, t.person_id, t.kind, t.quarantine_from, t.plan_ends AS plan_ends, \
      k.profile_key AS case_profile_key";
 const PLAN_FROM: &str = "FROM contacts t JOIN cases k ON k.id = t.case_id";
 
@@ -280,39 +287,49 @@ impl<S: Backed> FollowUps for S {
         rows.iter().map(plan_contact).collect()
     }
 
+    async fn due_stretches(&self, today: NaiveDate, size: u32) -> Result<Vec<DueRange>> {
+        // Every size-th key, counted on the index alone: the ends of the stretches.
+        let sql = format!(
+            "SELECT plan_ends, id FROM (SELECT t.plan_ends, t.id, \
+                 row_number() OVER (ORDER BY t.plan_ends, t.id) AS n \
+                 FROM contacts t WHERE {FOLLOWED} AND t.plan_ends <= $1) AS due \
+             WHERE n % $2 = 0 ORDER BY plan_ends, id"
+        );
+        let rows = Query::dynamic(sql).bind(today).bind(i64::from(size.max(1))).fetch_all(self.db()).await?;
+        let mut after = None;
+        let mut out = Vec::with_capacity(rows.len() + 1);
+        for r in &rows {
+            let end = Some((r.try_get("plan_ends")?, r.try_get("id")?));
+            out.push(DueRange { after, through: end });
+            after = end;
+        }
+        out.push(DueRange { after, through: None });
+        Ok(out)
+    }
+
     async fn due_plans(
         &self,
         today: NaiveDate,
         now: DateTime<Utc>,
-        after: Option<(NaiveDate, i64)>,
-        limit: u32,
+        range: DueRange,
     ) -> Result<Vec<PlanRead>> {
-        // Two ranges of the index, each an exact seek: the rest of the day the last page ended
-        // in, by id, then the days after it. (A row comparison `(plan_ends, id) > (…)` is not
-        // a seek on SQLite: it walks the day's entries from its first.)
+        // Three ranges of the index, each an exact seek: the rest of the first day after its
+        // id, the days between, the first of the last day through its id. (A row comparison
+        // `(plan_ends, id) > (…)` is not a seek on SQLite: it walks the day's entries from its
+        // first.)
+        // Before any plan; `NaiveDate::MIN` is outside PostgreSQL's dates.
+        let first = NaiveDate::from_ymd_opt(1, 1, 1).expect("a date");
+        let (from, after) = range.after.unwrap_or((first, i64::MIN));
+        let (to, through) = range.through.unwrap_or((today, i64::MAX));
         let select = plan_check_select(self.db());
-        let mut rows = Vec::new();
-        if let Some((end, id)) = after {
-            let sql = format!(
-                "{select} WHERE {FOLLOWED} AND t.plan_ends = $2 AND t.id > $3 ORDER BY t.id LIMIT $4"
-            );
-            let q = Query::dynamic(sql).bind(now).bind(end).bind(id).bind(i64::from(limit));
-            rows = q.fetch_all(self.db()).await?;
-        }
-        let left = limit as usize - rows.len().min(limit as usize);
-        if left > 0 {
-            let (from, strictly) = match after {
-                Some((end, _)) => (end, "t.plan_ends > $2"),
-                None => (NaiveDate::from_ymd_opt(1, 1, 1).expect("a date"), "t.plan_ends >= $2"),
-            };
-            let sql = format!(
-                "{select} WHERE {FOLLOWED} AND {strictly} AND t.plan_ends <= $3 \
-                 ORDER BY t.plan_ends, t.id LIMIT $4"
-            );
-            let q = Query::dynamic(sql).bind(now).bind(from).bind(today).bind(left as i64);
-            rows.extend(q.fetch_all(self.db()).await?);
-        }
-        rows.iter().map(plan_read).collect()
+        let sql = format!(
+            "{select} WHERE {FOLLOWED} AND t.plan_ends = $2 AND t.id > $3 AND (t.plan_ends < $4 OR t.id <= $5) \
+             UNION ALL {select} WHERE {FOLLOWED} AND t.plan_ends > $2 AND t.plan_ends < $4 \
+             UNION ALL {select} WHERE {FOLLOWED} AND t.plan_ends = $4 AND t.id <= $5 AND t.plan_ends > $2 \
+             ORDER BY plan_ends, id"
+        );
+        let q = Query::dynamic(sql).bind(now).bind(from).bind(after).bind(to).bind(through);
+        q.fetch_all(self.db()).await?.iter().map(plan_read).collect()
     }
 
     async fn made_up_plans(&self, now: DateTime<Utc>, after: i64, limit: u32) -> Result<Vec<PlanRead>> {
@@ -397,7 +414,8 @@ impl<S: Backed> FollowUps for S {
             let rows: Vec<[i64; 1]> = chunk.iter().map(|id| [*id]).collect();
             let json = serde_json::to_string(&rows).map_err(|e| StoreError::Invalid(e.to_string()))?;
             released +=
-                Query::dynamic(&sql).bind(json).bind(at).bind(by).execute(&mut tx).await?.rows_affected();
+                Query::dynamic(&sql).bind(&json).bind(at).bind(by).execute(&mut tx).await?.rows_affected();
+            crate::isolation::close_released_stays(&mut tx, &json, at, by).await?;
         }
         tx.commit().await?;
         Ok(released)

@@ -797,6 +797,7 @@ impl<S: Backed> Cases for S {
         at: DateTime<Utc>,
         by: &str,
     ) -> Result<ContactRecord> {
+        let mut tx = self.db().begin().await?;
         let done = query(
             "UPDATE contacts SET status = $1, place = $2, updated_at = $3, updated_by = $4, \
              released_at = CASE WHEN $1 <> 'released' THEN NULL WHEN status = 'released' THEN released_at \
@@ -807,13 +808,17 @@ impl<S: Backed> Cases for S {
         .bind(at)
         .bind(by)
         .bind(id)
-        .execute(self.db())
+        .execute(&mut tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("contact {id}")));
         }
+        // Released: out of the hotel room too, which goes to cleaning.
+        crate::isolation::close_released_stays(&mut tx, &format!("[[{id}]]"), at, by).await?;
         let sql = format!("{CONTACT_SELECT} WHERE t.id = $1");
-        contact_record(&Query::dynamic(sql).bind(id).fetch_one(self.db()).await?)
+        let record = contact_record(&Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?)?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn contact_counts(&self, case_ids: &[i64]) -> Result<Vec<(i64, ContactCounts)>> {

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use cordon_domain::followup::{HealthCheck, Symptom};
 use cordon_domain::{AreaPath, ContactKind, ContactSource, ContactStatus, TubeResult};
-use cordon_store::{ContactQuery, NewContact, Store, StoreError};
+use cordon_store::{ContactQuery, DueRange, NewContact, Store, StoreError};
 
 use crate::testing::{file, load, result, sample, tube};
 use crate::*;
@@ -84,15 +84,15 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     assert_eq!((unplanned[0].kind, unplanned[0].quarantine_from), (ContactKind::Close, start.date_naive()));
     assert_eq!(unplanned[0].case_profile_key, "ninth-edition");
     let due = |today, at, after| async move {
-        let plans = store.due_plans(today, at, after, 10).await.unwrap();
+        let plans = store.due_plans(today, at, DueRange { after, through: None }).await.unwrap();
         plans.iter().map(|p| p.contact.person_id.clone()).collect::<Vec<_>>()
     };
-    let plans = store.due_plans(today, now, None, 10).await.unwrap();
+    let plans = store.due_plans(today, now, DueRange::default()).await.unwrap();
     assert_eq!(plans.len(), 1);
     assert_eq!((plans[0].contact.person_id.as_str(), plans[0].samples.len()), ("p1", 1));
     assert_eq!(plans[0].samples[0].result, Some(TubeResult::Negative));
     assert_eq!(plans[0].last_check.as_ref().map(|c| c.temperature), Some(379), "the latest check");
-    let earlier = store.due_plans(today, now - Duration::hours(4), None, 10).await.unwrap();
+    let earlier = store.due_plans(today, now - Duration::hours(4), DueRange::default()).await.unwrap();
     assert_eq!(earlier[0].last_check.as_ref().map(|c| c.temperature), Some(365), "none after the moment");
     let p1_end = (today - Duration::days(2), id("p1"));
     assert!(due(today, now, Some(p1_end)).await.is_empty(), "paged by (end, id)");
@@ -101,6 +101,25 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     assert_eq!(due(today, now, None).await, ["p1", "p3"]);
     assert_eq!(due(today, now, Some(p1_end)).await, ["p3"]);
     assert_eq!(due(today - Duration::days(2), now, None).await, ["p1"]);
+    // Cut in stretches to read side by side: each through the last key of its size, the last
+    // one open; together, each contact due once.
+    let p3_end = (today - Duration::days(1), id("p3"));
+    let stretches = store.due_stretches(today, 1).await.unwrap();
+    let cut = [(None, Some(p1_end)), (Some(p1_end), Some(p3_end)), (Some(p3_end), None)];
+    assert_eq!(stretches, cut.map(|(after, through)| DueRange { after, through }));
+    let mut read = Vec::new();
+    for range in stretches {
+        let plans = store.due_plans(today, now, range).await.unwrap();
+        read.extend(plans.into_iter().map(|p| p.contact.person_id));
+    }
+    assert_eq!(read, ["p1", "p3"]);
+    assert_eq!(
+        store.due_stretches(today, 2).await.unwrap(),
+        [DueRange { after: None, through: Some(p3_end) }, DueRange { after: Some(p3_end), through: None }]
+    );
+    assert_eq!(store.due_stretches(today - Duration::days(2), 5).await.unwrap(), [DueRange::default()]);
+    let within = DueRange { after: None, through: Some(p1_end) };
+    assert_eq!(store.due_plans(today, now, within).await.unwrap().len(), 1, "through its last key");
 
     // 应检未检: marked by the day the quarantine began, where no readable sample lies in the
     // window; looked at again when one lands in it.

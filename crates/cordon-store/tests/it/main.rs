@@ -29,6 +29,7 @@ mod door;
 mod figures;
 mod followup;
 mod gates;
+mod isolation;
 mod needs;
 mod register;
 mod sealing;

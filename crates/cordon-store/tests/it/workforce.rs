@@ -61,6 +61,7 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
         id: "QS1".into(),
         name: "锦江之星隔离点".into(),
         area: code("d1"),
+        kind: cordon_domain::isolation::SiteKind::Hotel,
         rooms: 120,
         at: t0,
         by: "hq".into(),

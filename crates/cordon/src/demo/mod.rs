@@ -15,6 +15,7 @@ pub(crate) use seed::*;
 mod doors;
 mod duty;
 mod followup;
+mod isolation;
 mod outcomes;
 mod register;
 mod seed;
@@ -95,6 +96,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         seed_needs(&store, &story_people, populated.first()).await?;
         register::seed_register(&store, &story_people).await?;
         doors::seed_doors(&store).await?;
+        isolation::seed_isolation(&store).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;

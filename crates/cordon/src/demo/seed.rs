@@ -621,7 +621,13 @@ pub(crate) async fn seed_workforce(store: &Arc<dyn Store>, seed: u64, populated:
         ("QS-RUJIA", "如家酒店（新华大街店）隔离点", 80),
     ];
     for (id, name, rooms) in hotels {
-        let req = SiteRequest { id: Some(id.into()), name: name.into(), area_code: street.into(), rooms };
+        let req = SiteRequest {
+            id: Some(id.into()),
+            name: name.into(),
+            area_code: street.into(),
+            kind: None,
+            rooms,
+        };
         workforce::create_site(&state, &office, req).await.map_err(api_error)?;
     }
     // The gaps left on purpose: a sealed building of the second community and one hotel.

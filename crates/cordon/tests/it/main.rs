@@ -14,6 +14,7 @@ mod faults;
 mod followup;
 mod gates;
 mod hostile;
+mod isolation;
 mod leaks;
 mod matrix;
 mod needs;

@@ -1,0 +1,141 @@
+//! `/api/v1` routes of isolation: a site's rooms, rooms added and marked, stays checked in and
+//! out.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::access::RouteNeed;
+use crate::http::auth::CurrentUser;
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::isolation::{
+    self, CheckOutRequest, IsolationError, RoomStateRequest, RoomsRequest, SiteOccupancy, SiteRooms,
+    StayRequest, StayView,
+};
+
+impl From<IsolationError> for ApiError {
+    fn from(e: IsolationError) -> Self {
+        match e {
+            IsolationError::NotFound(m) => ApiError::Missing(m),
+            IsolationError::Invalid { field, message } => ApiError::invalid(field, message),
+            IsolationError::Refused(m) => ApiError::Forbidden(m),
+            IsolationError::Conflict(m) => ApiError::Conflict(m),
+            IsolationError::Read(e) => e,
+            IsolationError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+/// Every site of the caller's areas with its occupancy, counted from the stays: rooms, beds,
+/// people in them, beds free, rooms being cleaned, and stays planned to end by tomorrow.
+#[utoipa::path(get, path = "/api/v1/isolation/sites", tag = "isolation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SiteOccupancy>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_sites(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<SiteOccupancy>>, ApiError> {
+    Ok(Json(isolation::sites(&state, &user).await?))
+}
+
+/// A site's rooms at a glance, each with its state and how many are in it; who is in it (name,
+/// case or contact, planned end) with `view_cases`, each person shown on the audit of reads.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/rooms", tag = "isolation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "site id")),
+    responses((status = 200, body = SiteRooms), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such site in the caller's areas", body = ErrorBody)))]
+pub async fn site_rooms(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<SiteRooms>, ApiError> {
+    Ok(Json(isolation::rooms(&state, &user, &id, "GET /api/v1/sites/{id}/rooms").await?))
+}
+
+/// Adds rooms (or a 方舱's beds) to a site: all of them or none; a label the site has already
+/// is 409.
+#[utoipa::path(post, path = "/api/v1/sites/{id}/rooms", tag = "isolation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "site id")), request_body = RoomsRequest,
+    responses((status = 201, body = SiteRooms), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_rooms(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<RoomsRequest>,
+) -> Result<(StatusCode, Json<SiteRooms>), ApiError> {
+    isolation::add_rooms(&state, &user, &id, &b).await?;
+    let rooms = isolation::rooms(&state, &user, &id, "POST /api/v1/sites/{id}/rooms").await?;
+    Ok((StatusCode::CREATED, Json(rooms)))
+}
+
+/// Marks a room cleaned (`ready`), being cleaned, or out of service. An occupied room cannot be
+/// taken out of service or put to cleaning (409).
+#[utoipa::path(patch, path = "/api/v1/sites/{id}/rooms/{room}", tag = "isolation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "site id"), ("room" = String, Path, description = "room label")),
+    request_body = RoomStateRequest,
+    responses((status = 200, body = RoomStateRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_room(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, room)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<RoomStateRequest>,
+) -> Result<Json<RoomStateRequest>, ApiError> {
+    let state_now = isolation::set_room(&state, &user, &id, &room, &b).await?;
+    Ok(Json(RoomStateRequest { state: state_now }))
+}
+
+/// 入住: checks a person of the caller's areas in to a room. The profile's rule decides: the
+/// site must take their kind of guest (cases to a 方舱 or hospital, contacts to a hotel), the
+/// room be ready with a bed free, and whoever is in it someone they may share with (a household
+/// together). A refusal is 409 naming the rule; a person with an open stay is 409; a contact's
+/// stay ends with its plan, and the contact's release checks them out.
+#[utoipa::path(post, path = "/api/v1/stays", tag = "isolation", security(("bearer" = [])), request_body = StayRequest,
+    responses((status = 201, body = StayView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such person in the caller's areas, or no such site or room", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<StayRequest>,
+) -> Result<(StatusCode, Json<StayView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(isolation::check_in(&state, &user, &b, "POST /api/v1/stays").await?)))
+}
+
+/// 离开: checks a stay out, with why; the room left empty goes to cleaning. A check-out before
+/// the check-in, or of a stay already out, is 409.
+#[utoipa::path(post, path = "/api/v1/stays/{id}/check-out", tag = "isolation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "stay id")), request_body = CheckOutRequest,
+    responses((status = 200, body = StayView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn check_out(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<CheckOutRequest>,
+) -> Result<Json<StayView>, ApiError> {
+    Ok(Json(isolation::check_out(&state, &user, id, &b, "POST /api/v1/stays/{id}/check-out").await?))
+}
+
+/// What each route of this API asks of its caller (`access`): the service checks the rest.
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::get("/api/v1/isolation/sites", isolation::VIEW),
+    RouteNeed::get("/api/v1/sites/{id}/rooms", isolation::VIEW),
+    RouteNeed::post("/api/v1/sites/{id}/rooms", isolation::MANAGE_ROOMS),
+    RouteNeed::patch("/api/v1/sites/{id}/rooms/{room}", isolation::MANAGE_ROOMS),
+    RouteNeed::post("/api/v1/stays", isolation::MOVE_PEOPLE),
+    RouteNeed::post("/api/v1/stays/{id}/check-out", isolation::MOVE_PEOPLE),
+];
+
+/// The routes of this capability's API, with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sites))
+        .routes(routes!(site_rooms, add_rooms))
+        .routes(routes!(set_room))
+        .routes(routes!(check_in))
+        .routes(routes!(check_out))
+}

@@ -1,0 +1,11 @@
+//! 集中隔离与收治: sites' rooms and the stays in them — the service, its API and its pages. The
+//! sites themselves are created with the workforce (they are units of 包联); this capability
+//! keeps what is inside them.
+
+mod service;
+
+pub use service::*;
+pub mod api;
+pub mod pages;
+mod words;
+pub use words::IsolationTexts;

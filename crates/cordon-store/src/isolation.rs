@@ -1,0 +1,453 @@
+//! 集中隔离与收治 in the store: a site's rooms (or beds) and the stays in them. Occupancy is the
+//! stays open, counted when read. A check-in is judged by the domain's rule (`admit`) inside the
+//! transaction that writes it, with the room's row held, so two people cannot take its last bed;
+//! a check-out, a contact's release or a case's discharge closes the stay and, when the room is
+//! left empty, puts it to cleaning (终末消毒) in the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cordon_domain::isolation::{Guest, IsolationRule, Occupant, RoomAt, RoomState, SiteKind, admit};
+use cordon_domain::{AreaCode, AreaPath, PersonStatus};
+
+use crate::db::{Backed, DbRow, Query, Tx, query};
+use crate::{Result, StoreError, code_of};
+
+/// A room with the stays open in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRecord {
+    pub id: i64,
+    pub site_id: String,
+    pub label: String,
+    pub beds: i64,
+    pub state: RoomState,
+    pub occupants: Vec<StayRecord>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+/// A person's stay at a site: where they are isolated or treated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StayRecord {
+    pub id: i64,
+    pub person_id: String,
+    pub name: String,
+    pub household: AreaCode,
+    /// The household's path at check-in: what scopes the stay.
+    pub path: AreaPath,
+    pub site_id: String,
+    pub site_name: String,
+    pub site_kind: SiteKind,
+    /// The path of the area the site is in.
+    pub site_path: AreaPath,
+    pub room_id: i64,
+    pub room_label: String,
+    pub guest: Guest,
+    pub case_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub checked_in_at: DateTime<Utc>,
+    /// From the case's or the quarantine's plan, when it has one.
+    pub planned_out: Option<NaiveDate>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    pub out_reason: Option<String>,
+    pub created_by: String,
+    pub checked_out_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStay {
+    pub person_id: String,
+    pub site_id: String,
+    pub room_label: String,
+    pub guest: Guest,
+    pub case_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub planned_out: Option<NaiveDate>,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// People of an area staying at each kind of site now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StayCounts {
+    pub hotel: i64,
+    pub cabin_hospital: i64,
+    pub hospital: i64,
+}
+
+#[async_trait::async_trait]
+pub trait Isolation {
+    /// The site's rooms by label, each with its open stays.
+    async fn rooms(&self, site_id: &str) -> Result<Vec<RoomRecord>>;
+    /// Adds rooms (label, beds) to a site; a label it has already is a conflict, and nothing is
+    /// added.
+    async fn add_rooms(
+        &self,
+        site_id: &str,
+        rooms: &[(String, i64)],
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<u64>;
+    /// Sets a room's state: cleaned (ready), or out of service; an occupied room stays ready.
+    async fn set_room_state(
+        &self,
+        site_id: &str,
+        label: &str,
+        state: RoomState,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<RoomRecord>;
+    /// Checks a person in, if the rule admits them to the room as it stands in the transaction.
+    async fn check_in_stay(&self, stay: &NewStay, rule: &IsolationRule) -> Result<StayRecord>;
+    /// Checks a stay out; the room left empty goes to cleaning.
+    async fn check_out_stay(&self, id: i64, at: DateTime<Utc>, reason: &str, by: &str) -> Result<StayRecord>;
+    async fn stay(&self, id: i64) -> Result<Option<StayRecord>>;
+    /// A person's stays, the latest first.
+    async fn stays_of(&self, person_id: &str) -> Result<Vec<StayRecord>>;
+    /// People living in `scope` staying at each kind of site now.
+    async fn stay_counts(&self, scope: &AreaPath) -> Result<StayCounts>;
+}
+
+const STAY_SELECT: &str = "SELECT y.*, p.name, r.label AS room_label, s.name AS site_name, \
+     s.kind AS site_kind, s.path AS site_path FROM stays y JOIN people p ON p.person_id = y.person_id \
+     JOIN site_rooms r ON r.id = y.room_id JOIN quarantine_sites s ON s.id = y.site_id";
+
+fn stored<T>(what: &str, parsed: std::result::Result<T, cordon_domain::DomainError>) -> Result<T> {
+    parsed.map_err(|e| StoreError::Invalid(format!("stored {what}: {e}")))
+}
+
+fn stay_of(r: &DbRow) -> Result<StayRecord> {
+    Ok(StayRecord {
+        id: r.try_get("id")?,
+        person_id: r.try_get("person_id")?,
+        name: r.try_get("name")?,
+        household: code_of(r.try_get("household_code")?)?,
+        path: AreaPath::from_stored(r.try_get("path")?),
+        site_id: r.try_get("site_id")?,
+        site_name: r.try_get("site_name")?,
+        site_kind: stored("site kind", SiteKind::parse(r.try_get("site_kind")?))?,
+        site_path: AreaPath::from_stored(r.try_get("site_path")?),
+        room_id: r.try_get("room_id")?,
+        room_label: r.try_get("room_label")?,
+        guest: stored("guest", Guest::parse(r.try_get("guest")?))?,
+        case_id: r.try_get("case_id")?,
+        contact_id: r.try_get("contact_id")?,
+        checked_in_at: r.try_get("checked_in_at")?,
+        planned_out: r.try_get("planned_out")?,
+        checked_out_at: r.try_get("checked_out_at")?,
+        out_reason: r.try_get("out_reason")?,
+        created_by: r.try_get("created_by")?,
+        checked_out_by: r.try_get("checked_out_by")?,
+    })
+}
+
+fn room_of(r: &DbRow) -> Result<RoomRecord> {
+    Ok(RoomRecord {
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        label: r.try_get("label")?,
+        beds: r.try_get("beds")?,
+        state: stored("room state", RoomState::parse(r.try_get("state")?))?,
+        occupants: Vec::new(),
+        updated_at: r.try_get("updated_at")?,
+        updated_by: r.try_get("updated_by")?,
+    })
+}
+
+/// Adds rooms to a site inside `tx`: the rooms a site is created with, and those added after.
+pub(crate) async fn insert_rooms(
+    tx: &mut Tx,
+    site_id: &str,
+    rooms: &[(String, i64)],
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<u64> {
+    let sql = format!(
+        "INSERT INTO site_rooms (site_id, label, beds, state, updated_at, updated_by) \
+         SELECT $2, CAST(value ->> 0 AS TEXT), CAST(value ->> 1 AS BIGINT), 'ready', $3, $4 FROM {}",
+        tx.dialect().json_rows
+    );
+    let mut added = 0;
+    for chunk in rooms.chunks(10_000) {
+        let json = serde_json::to_string(chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let done = Query::dynamic(&sql).bind(json).bind(site_id).bind(at).bind(by).execute(&mut *tx).await;
+        match done {
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!(
+                    "site {site_id} has a room of one of these labels already"
+                )));
+            }
+            other => added += other?.rows_affected(),
+        }
+    }
+    Ok(added)
+}
+
+/// Closes the open stays of the contacts in `contact_ids` (a JSON array of one-element arrays)
+/// that are released, and puts each room left empty to cleaning: a release's share of the
+/// isolation, in the release's transaction.
+pub(crate) async fn close_released_stays(
+    tx: &mut Tx,
+    contact_ids: &str,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE stays SET checked_out_at = $2, out_reason = 'released', checked_out_by = $3 \
+         WHERE checked_out_at IS NULL AND contact_id IN (SELECT c.id FROM contacts c \
+             WHERE c.id IN (SELECT CAST(value ->> 0 AS BIGINT) FROM {}) AND c.status = 'released') \
+         RETURNING room_id",
+        tx.dialect().json_rows
+    );
+    let rows = Query::dynamic(sql).bind(contact_ids).bind(at).bind(by).fetch_all(&mut *tx).await?;
+    let rooms: Vec<i64> = rows.iter().map(|r| r.try_get("room_id")).collect::<std::result::Result<_, _>>()?;
+    clean_if_empty(tx, &rooms, at, by).await
+}
+
+/// Puts each of `rooms` that no open stay is left in to cleaning.
+async fn clean_if_empty(tx: &mut Tx, rooms: &[i64], at: DateTime<Utc>, by: &str) -> Result<()> {
+    for chunk in rooms.chunks(crate::ROWS_PER_STATEMENT) {
+        let q = query(
+            "UPDATE site_rooms SET state = 'cleaning', updated_at = $1, updated_by = $2 \
+             WHERE NOT EXISTS (SELECT 1 FROM stays y WHERE y.room_id = site_rooms.id AND y.checked_out_at IS NULL) \
+             AND id IN (",
+        )
+        .bind(at)
+        .bind(by)
+        .push_list(chunk.iter().copied())
+        .push(")");
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn stay_in(tx: &mut Tx, id: i64) -> Result<StayRecord> {
+    stay_of(&Query::dynamic(format!("{STAY_SELECT} WHERE y.id = $1")).bind(id).fetch_one(&mut *tx).await?)
+}
+
+async fn room_in(tx: &mut Tx, site_id: &str, label: &str) -> Result<RoomRecord> {
+    let lock =
+        format!("SELECT * FROM site_rooms WHERE site_id = $1 AND label = $2{}", tx.dialect().for_update);
+    let row = Query::dynamic(lock)
+        .bind(site_id)
+        .bind(label)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("room {label} of site {site_id}")))?;
+    room_of(&row)
+}
+
+#[async_trait::async_trait]
+impl<S: Backed> Isolation for S {
+    async fn rooms(&self, site_id: &str) -> Result<Vec<RoomRecord>> {
+        let rows =
+            query("SELECT * FROM site_rooms WHERE site_id = $1").bind(site_id).fetch_all(self.db()).await?;
+        let mut rooms = rows.iter().map(room_of).collect::<Result<Vec<_>>>()?;
+        // Labels as people read them: 2 before 10, then A-101 after 99.
+        rooms.sort_by(|a, b| {
+            let key =
+                |l: &str| (l.parse::<u64>().map_or(1, |_| 0), l.parse::<u64>().unwrap_or(0), l.to_owned());
+            key(&a.label).cmp(&key(&b.label))
+        });
+        let sql = format!(
+            "{STAY_SELECT} WHERE y.site_id = $1 AND y.checked_out_at IS NULL ORDER BY y.checked_in_at, y.id"
+        );
+        for r in Query::dynamic(sql).bind(site_id).fetch_all(self.db()).await? {
+            let stay = stay_of(&r)?;
+            if let Some(room) = rooms.iter_mut().find(|room| room.id == stay.room_id) {
+                room.occupants.push(stay);
+            }
+        }
+        Ok(rooms)
+    }
+
+    async fn add_rooms(
+        &self,
+        site_id: &str,
+        rooms: &[(String, i64)],
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<u64> {
+        let mut tx = self.db().begin().await?;
+        if query("SELECT id FROM quarantine_sites WHERE id = $1")
+            .bind(site_id)
+            .fetch_optional(&mut tx)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!("site {site_id}")));
+        }
+        let added = insert_rooms(&mut tx, site_id, rooms, at, by).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn set_room_state(
+        &self,
+        site_id: &str,
+        label: &str,
+        state: RoomState,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<RoomRecord> {
+        let mut tx = self.db().begin().await?;
+        let room = room_in(&mut tx, site_id, label).await?;
+        let open: i64 = query("SELECT count(*) FROM stays WHERE room_id = $1 AND checked_out_at IS NULL")
+            .bind(room.id)
+            .scalar_one(&mut tx)
+            .await?;
+        if open > 0 && state != RoomState::Ready {
+            return Err(StoreError::Conflict(format!(
+                "room {label} has {open} people in it: it can be {} only once they have left",
+                state.label(false)
+            )));
+        }
+        query("UPDATE site_rooms SET state = $1, updated_at = $2, updated_by = $3 WHERE id = $4")
+            .bind(state.as_str())
+            .bind(at)
+            .bind(by)
+            .bind(room.id)
+            .execute(&mut tx)
+            .await?;
+        let room = room_in(&mut tx, site_id, label).await?;
+        tx.commit().await?;
+        Ok(room)
+    }
+
+    async fn check_in_stay(&self, stay: &NewStay, rule: &IsolationRule) -> Result<StayRecord> {
+        let mut tx = self.db().begin().await?;
+        let site = query("SELECT kind FROM quarantine_sites WHERE id = $1")
+            .bind(&stay.site_id)
+            .fetch_optional(&mut tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("site {}", stay.site_id)))?;
+        let site_kind = stored("site kind", SiteKind::parse(site.try_get("kind")?))?;
+        let room = room_in(&mut tx, &stay.site_id, &stay.room_label).await?;
+        let person = query("SELECT household_code, path, status FROM people WHERE person_id = $1")
+            .bind(&stay.person_id)
+            .fetch_optional(&mut tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("person {}", stay.person_id)))?;
+        let status: String = person.try_get("status")?;
+        if status != PersonStatus::Active.as_str() {
+            return Err(StoreError::Conflict(format!("{} is {status} in the register", stay.person_id)));
+        }
+        let household: String = person.try_get("household_code")?;
+        let path: String = person.try_get("path")?;
+        let open =
+            Query::dynamic(format!("{STAY_SELECT} WHERE y.person_id = $1 AND y.checked_out_at IS NULL"))
+                .bind(&stay.person_id)
+                .fetch_optional(&mut tx)
+                .await?;
+        if let Some(open) = open {
+            let open = stay_of(&open)?;
+            return Err(StoreError::Conflict(format!(
+                "{} is staying at {} room {} since {}: check that stay out first",
+                stay.person_id,
+                open.site_name,
+                open.room_label,
+                open.checked_in_at.format("%F %H:%M UTC")
+            )));
+        }
+        let occupants =
+            query("SELECT guest, household_code FROM stays WHERE room_id = $1 AND checked_out_at IS NULL")
+                .bind(room.id)
+                .fetch_all(&mut tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Occupant {
+                        guest: stored("guest", Guest::parse(r.try_get("guest")?))?,
+                        household: r.try_get("household_code")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+        let at = RoomAt { site: site_kind, state: room.state, beds: room.beds.max(0) as u32, occupants };
+        admit(rule, &at, &Occupant { guest: stay.guest, household: household.clone() })
+            .map_err(|refusal| StoreError::Conflict(format!("room {}: {refusal}", room.label)))?;
+        let id: i64 = query(
+            "INSERT INTO stays (person_id, household_code, path, site_id, room_id, guest, case_id, contact_id, \
+             checked_in_at, planned_out, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&stay.person_id)
+        .bind(household)
+        .bind(path)
+        .bind(&stay.site_id)
+        .bind(room.id)
+        .bind(stay.guest.as_str())
+        .bind(stay.case_id)
+        .bind(stay.contact_id)
+        .bind(stay.at)
+        .bind(stay.planned_out)
+        .bind(&stay.by)
+        .fetch_one(&mut tx)
+        .await?
+        .try_get("id")?;
+        let record = stay_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn check_out_stay(&self, id: i64, at: DateTime<Utc>, reason: &str, by: &str) -> Result<StayRecord> {
+        let mut tx = self.db().begin().await?;
+        let lock = format!("SELECT id FROM stays WHERE id = $1{}", tx.dialect().for_update);
+        if Query::dynamic(lock).bind(id).fetch_optional(&mut tx).await?.is_none() {
+            return Err(StoreError::NotFound(format!("stay {id}")));
+        }
+        let stay = stay_in(&mut tx, id).await?;
+        if let Some(out) = stay.checked_out_at {
+            return Err(StoreError::Conflict(format!(
+                "stay {id} was checked out at {}",
+                out.format("%F %H:%M UTC")
+            )));
+        }
+        if at < stay.checked_in_at {
+            return Err(StoreError::Conflict(format!(
+                "a check-out at {} is before the check-in at {}",
+                at.format("%F %H:%M UTC"),
+                stay.checked_in_at.format("%F %H:%M UTC")
+            )));
+        }
+        query("UPDATE stays SET checked_out_at = $1, out_reason = $2, checked_out_by = $3 WHERE id = $4")
+            .bind(at)
+            .bind(reason)
+            .bind(by)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        clean_if_empty(&mut tx, &[stay.room_id], at, by).await?;
+        let record = stay_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn stay(&self, id: i64) -> Result<Option<StayRecord>> {
+        let sql = format!("{STAY_SELECT} WHERE y.id = $1");
+        Query::dynamic(sql).bind(id).fetch_optional(self.db()).await?.as_ref().map(stay_of).transpose()
+    }
+
+    async fn stays_of(&self, person_id: &str) -> Result<Vec<StayRecord>> {
+        let sql = format!("{STAY_SELECT} WHERE y.person_id = $1 ORDER BY y.checked_in_at DESC, y.id DESC");
+        Query::dynamic(sql).bind(person_id).fetch_all(self.db()).await?.iter().map(stay_of).collect()
+    }
+
+    async fn stay_counts(&self, scope: &AreaPath) -> Result<StayCounts> {
+        let (lo, hi) = scope.subtree_range();
+        let rows = query(
+            "SELECT s.kind, count(*) AS n FROM stays y JOIN quarantine_sites s ON s.id = y.site_id \
+             WHERE y.checked_out_at IS NULL AND y.path >= $1 AND y.path < $2 GROUP BY s.kind",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.db())
+        .await?;
+        let mut counts = StayCounts::default();
+        for r in rows {
+            let n: i64 = r.try_get("n")?;
+            match stored("site kind", SiteKind::parse(r.try_get("kind")?))? {
+                SiteKind::Hotel => counts.hotel = n,
+                SiteKind::CabinHospital => counts.cabin_hospital = n,
+                SiteKind::Hospital => counts.hospital = n,
+            }
+        }
+        Ok(counts)
+    }
+}

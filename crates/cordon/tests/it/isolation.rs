@@ -1,0 +1,150 @@
+//! 集中隔离 end to end on the demo: the story's index case in the 方舱 and its close contacts in
+//! the hotel, a household to a room; a check-in judged by the profile's rule (another household,
+//! a case at a hotel, a room being cleaned: refused, naming why); a check-out freeing the room to
+//! cleaning until it is marked ready; occupancy counted from the stays on the site, the
+//! dashboard and the site's page; a site outside one's areas not there. On both backends.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::support::on_both_backends;
+
+const HOTEL: &str = "QS-JINJIANG";
+
+async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
+    let office = s.login("xincheng").await;
+    let epi = s.login("epi").await;
+
+    // The demo: occupancy from the stays, the index case in the 方舱, two rooms kept for staff.
+    let (status, sites) = s.get(&office, "/api/v1/isolation/sites").await;
+    assert_eq!(status, 200, "{sites}");
+    let site = |id: &str| sites.as_array().unwrap().iter().find(|x| x["id"] == id).cloned().unwrap();
+    let (hotel, cabin) = (site(HOTEL), site("QS-FANGCANG"));
+    assert_eq!(
+        (cabin["kind"].as_str(), cabin["occupied"].as_i64()),
+        (Some("cabin_hospital"), Some(1)),
+        "{cabin}"
+    );
+    assert!(hotel["occupied"].as_i64().unwrap() > 0, "{hotel}");
+    assert_eq!(hotel["out_of_service"], 2, "{hotel}");
+    let (_, legacy) = s.get(&office, "/api/v1/sites").await;
+    let listed = legacy.as_array().unwrap().iter().find(|x| x["id"] == HOTEL).unwrap().clone();
+    assert_eq!(listed["occupied"], hotel["occupied"], "one count, from the stays: {listed}");
+
+    // Each room holds one household; a family shares a family room.
+    let rooms_url = format!("/api/v1/sites/{HOTEL}/rooms");
+    let (status, r) = s.get(&office, &rooms_url).await;
+    assert_eq!(status, 200, "{r}");
+    let rooms = r["rooms"].as_array().unwrap().clone();
+    for room in &rooms {
+        let households: HashSet<&str> =
+            room["occupants"].as_array().unwrap().iter().map(|o| o["household"].as_str().unwrap()).collect();
+        assert!(households.len() <= 1, "one household a room: {room}");
+        assert!(room["occupied"].as_i64().unwrap() <= room["beds"].as_i64().unwrap(), "{room}");
+    }
+    // A family room with a bed left: another household may still not share it.
+    let taken = rooms
+        .iter()
+        .find(|r| r["occupied"].as_i64().unwrap() > 1 && r["occupied"].as_i64() < r["beds"].as_i64())
+        .expect("a family in a family room, a bed left")
+        .clone();
+    let taken_label = taken["label"].as_str().unwrap().to_owned();
+    let free = |rooms: &[Value]| {
+        rooms
+            .iter()
+            .find(|r| r["state"] == "ready" && r["occupied"] == 0 && r["beds"] == 1)
+            .map(|r| r["label"].as_str().unwrap().to_owned())
+    };
+    let single = free(&rooms).expect("a free single room");
+
+    // A close contact not placed yet (another case's), checked in by the rule.
+    let (_, list) = s.get(&epi, "/api/v1/contacts?active=true&kind=close&limit=5000").await;
+    let placed: HashSet<String> = rooms
+        .iter()
+        .flat_map(|r| {
+            r["occupants"].as_array().unwrap().iter().map(|o| o["person_id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let contact = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["in_register"] == true && !placed.contains(c["person_id"].as_str().unwrap()))
+        .expect("a close contact at home")
+        .clone();
+    let person = contact["person_id"].as_str().unwrap();
+    let stay = |room: &str, guest: &str| json!({ "person_id": person, "site_id": HOTEL, "room": room, "guest": guest, "contact_id": contact["id"] });
+    let post = |body: Value| s.call(reqwest::Method::POST, &epi, "/api/v1/stays", Some(body));
+
+    let (status, e) = post(stay(&taken_label, "close_contact")).await;
+    assert_eq!(status, 409, "another household's room: {e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("another household"), "{e}");
+    let (status, e) =
+        post(json!({ "person_id": person, "site_id": HOTEL, "room": single, "guest": "case" })).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("case_id")), "{e}");
+    let (status, e) = post(stay("no-such-room", "close_contact")).await;
+    assert_eq!(status, 404, "{e}");
+    let (status, e) = post(json!({ "person_id": person, "site_id": HOTEL, "room": single, "guest": "close_contact", "contact_id": 999_999 })).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("contact_id")), "{e}");
+
+    let (status, st) = post(stay(&single, "close_contact")).await;
+    assert_eq!(status, 201, "{st}");
+    assert_eq!(st["planned_out"], contact["plan"]["ends"], "the stay ends with the quarantine: {st}");
+    let (status, e) = post(stay(&single, "close_contact")).await;
+    assert_eq!(status, 409, "one open stay a person: {e}");
+
+    // Out: not before the check-in; the room goes to cleaning and takes nobody until ready.
+    let id = st["id"].as_i64().unwrap();
+    let out_url = format!("/api/v1/stays/{id}/check-out");
+    let out = |body: Value| s.call(reqwest::Method::POST, &epi, &out_url, Some(body));
+    let checked_in: chrono::DateTime<chrono::Utc> = st["checked_in_at"].as_str().unwrap().parse().unwrap();
+    let before = (checked_in - chrono::Duration::hours(1)).to_rfc3339();
+    let (status, e) = out(json!({ "reason": "x", "at": before })).await;
+    assert_eq!(status, 409, "{e}");
+    let (status, e) = out(json!({ "reason": " " })).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("reason")), "{e}");
+    let (status, done) = out(json!({ "reason": "转至方舱" })).await;
+    assert_eq!((status, done["out_reason"].as_str()), (200, Some("转至方舱")), "{done}");
+    let (status, e) = out(json!({ "reason": "again" })).await;
+    assert_eq!(status, 409, "{e}");
+    let (status, e) = post(stay(&single, "close_contact")).await;
+    assert_eq!(status, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("cleaned"), "{e}");
+    let room_url = format!("{rooms_url}/{single}");
+    let patch = |who: &str, url: &str, state: &str| {
+        let (who, url) = (who.to_owned(), url.to_owned());
+        let body = json!({ "state": state });
+        async move { s.call(reqwest::Method::PATCH, &who, &url, Some(body)).await }
+    };
+    let (status, e) = patch(&office, &format!("{rooms_url}/{taken_label}"), "out_of_service").await;
+    assert_eq!(status, 409, "an occupied room stays in service: {e}");
+    let (status, e) = patch(&epi, &room_url, "ready").await;
+    assert_eq!(status, 403, "rooms are the site's managers': {e}");
+    let (status, ready) = patch(&office, &room_url, "ready").await;
+    assert_eq!((status, ready["state"].as_str()), (200, Some("ready")), "{ready}");
+    let (status, st) = post(stay(&single, "close_contact")).await;
+    assert_eq!(status, 201, "{st}");
+
+    // Rooms added: a label twice is refused whole.
+    let add = json!({ "rooms": [{ "label": "901", "beds": 2 }, { "label": "902" }] });
+    let (status, r) = s.call(reqwest::Method::POST, &office, &rooms_url, Some(add.clone())).await;
+    assert_eq!(status, 201, "{r}");
+    let (status, e) = s.call(reqwest::Method::POST, &office, &rooms_url, Some(add)).await;
+    assert_eq!(status, 409, "{e}");
+
+    // The figures: the dashboard's, from the stays; the site's page; outside one's areas, none.
+    let admin = s.login("admin").await;
+    let (_, d) = s.get(&admin, "/api/v1/dashboard?fresh=true").await;
+    let course = &d["today"]["course"];
+    assert!(course["in_hotels"].as_i64().unwrap() >= hotel["occupied"].as_i64().unwrap(), "{course}");
+    assert!(course["in_cabin_hospitals"].as_i64().unwrap() >= 1, "{course}");
+    let web = s.web_login("xincheng").await;
+    let page = web.get(format!("{}/sites/{HOTEL}", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("id=\"room-{single}\"")) && page.contains("room full"), "{page}");
+    let cadre = s.login("cadre").await;
+    let (status, e) = s.get(&cadre, &rooms_url).await;
+    assert_eq!(status, 404, "a site outside the cadre's compound: {e}");
+}
+
+on_both_backends!(stays_fill_and_free_rooms);
