@@ -449,6 +449,32 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('text=退出');
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
+  await check(`${label}: the district office sees each site's occupancy from its stays, opens the hotel's rooms and marks a room back in service`, async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', 'xincheng');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/sites?lang=zh`);
+    const sites = await page.locator('table.sites').innerText();
+    assert.match(sites, /锦江之星[\s\S]*隔离酒店/);
+    assert.match(sites, /方舱医院/);
+    await page.screenshot({ path: join(shots, `${label}-sites.png`), fullPage: true });
+    await page.click('a:has-text("锦江之星")');
+    await page.waitForURL(/\/sites\/QS-JINJIANG/);
+    // A family room: one household, its members by name.
+    const family = page.locator('details.room', { hasText: '801' }).first();
+    await family.locator('summary').click();
+    assert.match(await family.innerText(), /密接/);
+    await page.screenshot({ path: join(shots, `${label}-site.png`), fullPage: true });
+    // Room 2 was kept for staff; back in service, it shows free.
+    const two = page.locator('details#room-2');
+    await two.locator('summary').click();
+    await two.locator('select[name=state]').selectOption('ready');
+    await two.locator('button:has-text("设置状态")').click();
+    await page.waitForURL(/saved=1/);
+    assert.match(await page.locator('details#room-2').getAttribute('class'), /free/);
+    await page.click('text=退出');
+  });
   await check(`${label}: the grid worker's board puts the unanswered emergency first; a need is raised on the phone, taken on and closed; a district office refuses a visit only with an alternative`, async () => {
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', 'gongzhufu');
