@@ -296,6 +296,177 @@ pub fn admit(rule: &IsolationRule, room: &RoomAt, arriving: &Occupant) -> Result
     Ok(())
 }
 
+/// A site as the transfer planner sees it: its kind, the district it is in, and its rooms as they
+/// stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteRooms {
+    pub site_id: String,
+    pub kind: SiteKind,
+    /// A key of the district the site is in: the planner prefers a site of the mover's own.
+    pub district: String,
+    pub rooms: Vec<(String, RoomAt)>,
+}
+
+/// Someone to move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mover {
+    pub person_id: String,
+    pub guest: Guest,
+    pub household: String,
+    pub district: String,
+}
+
+/// Where the planner would put someone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub person_id: String,
+    pub site_id: String,
+    pub room: String,
+}
+
+/// 转运方案: a proposal for moving people, which an officer accepts or edits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TransferPlan {
+    pub placed: Vec<Placed>,
+    /// Those no room takes under the rule, with why.
+    pub unplaced: Vec<(String, String)>,
+}
+
+/// Proposes a room for each of `movers` under `rule`, every placement one [`admit`] accepts
+/// in turn: a household sharing by the rule kept in one room where one is big enough (else in
+/// as few as can hold it), the smallest room that fits (so family rooms are left for families),
+/// the placement's kinds of site in the order the profile lists them, a site of the mover's own
+/// district before any other; in a ward, free beds beside guests of the same placement.
+pub fn plan_transfers(rule: &IsolationRule, sites: &[SiteRooms], movers: &[Mover]) -> TransferPlan {
+    use std::collections::{BTreeMap, HashMap};
+    // Rooms as they fill: occupants added as the plan places people.
+    let mut rooms: Vec<Vec<RoomAt>> =
+        sites.iter().map(|s| s.rooms.iter().map(|(_, r)| r.clone()).collect()).collect();
+    // Empty rooms ready, by beds, per site: the smallest that fits is a range's first.
+    let mut empty: Vec<BTreeMap<u32, Vec<usize>>> = rooms
+        .iter()
+        .map(|rs| {
+            let mut by_beds: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+            for (i, r) in rs.iter().enumerate().rev() {
+                if r.state == RoomState::Ready && r.occupants.is_empty() && r.beds > 0 {
+                    by_beds.entry(r.beds).or_default().push(i);
+                }
+            }
+            by_beds
+        })
+        .collect();
+    // Movers grouped as they share: a household of one placement together.
+    let mut groups: Vec<Vec<&Mover>> = Vec::new();
+    let mut at: HashMap<(&str, Guest), usize> = HashMap::new();
+    for m in movers {
+        let sharing = rule.placement(m.guest).map(|p| p.sharing);
+        match sharing {
+            Some(Sharing::Household) => {
+                let g = *at.entry((m.household.as_str(), m.guest)).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[g].push(m);
+            }
+            _ => groups.push(vec![m]),
+        }
+    }
+    let mut plan = TransferPlan::default();
+    for group in groups {
+        let first = group[0];
+        let Some(placement) = rule.placement(first.guest) else {
+            for m in &group {
+                plan.unplaced.push((
+                    m.person_id.clone(),
+                    format!("no placement for a {} in the profile", first.guest.label(false)),
+                ));
+            }
+            continue;
+        };
+        // The sites that take them, ranked: the mover's district first, then the profile's order
+        // of kinds.
+        let rank = |i: usize| {
+            let kind = placement.sites.iter().position(|k| *k == sites[i].kind).unwrap_or(usize::MAX);
+            (sites[i].district != first.district, kind)
+        };
+        let mut order: Vec<usize> =
+            (0..sites.len()).filter(|&i| placement.sites.contains(&sites[i].kind)).collect();
+        order.sort_by_key(|&i| rank(i));
+        let mut left: &[&Mover] = &group;
+        while !left.is_empty() {
+            let want = left.len() as u32;
+            let found = match placement.sharing {
+                // A ward: a free bed beside guests of the same placement, else an empty room.
+                Sharing::Ward => order.iter().find_map(|&s| {
+                    let o = Occupant { guest: left[0].guest, household: left[0].household.clone() };
+                    rooms[s]
+                        .iter()
+                        .position(|r| !r.occupants.is_empty() && admit(rule, r, &o).is_ok())
+                        .map(|r| (s, r))
+                }),
+                _ => None,
+            }
+            .or_else(|| {
+                // In the best-ranked sites, the smallest empty room that holds them all, else the
+                // largest there is.
+                let fits = order.iter().filter_map(|&s| {
+                    empty[s]
+                        .range(want..)
+                        .next()
+                        .map(|(beds, rs)| ((rank(s), *beds), s, *rs.last().expect("kept non-empty")))
+                });
+                let best = fits.min_by_key(|(key, ..)| *key).map(|(_, s, r)| (s, r));
+                best.or_else(|| {
+                    let largest = order.iter().filter_map(|&s| {
+                        let (beds, rs) = empty[s].iter().next_back()?;
+                        Some(((rank(s), std::cmp::Reverse(*beds)), s, *rs.last().expect("kept non-empty")))
+                    });
+                    largest.min_by_key(|(key, ..)| *key).map(|(_, s, r)| (s, r))
+                })
+            });
+            let Some((s, r)) = found else {
+                for m in left {
+                    plan.unplaced.push((m.person_id.clone(), "no room free that the rule allows".to_owned()));
+                }
+                break;
+            };
+            // Take it out of the empty rooms; fill it as far as admit allows.
+            if rooms[s][r].occupants.is_empty() {
+                let beds = rooms[s][r].beds;
+                if let Some(list) = empty[s].get_mut(&beds) {
+                    list.retain(|&x| x != r);
+                    if list.is_empty() {
+                        empty[s].remove(&beds);
+                    }
+                }
+            }
+            let mut taken = 0;
+            for m in left {
+                let o = Occupant { guest: m.guest, household: m.household.clone() };
+                if admit(rule, &rooms[s][r], &o).is_err() {
+                    break;
+                }
+                rooms[s][r].occupants.push(o);
+                plan.placed.push(Placed {
+                    person_id: m.person_id.clone(),
+                    site_id: sites[s].site_id.clone(),
+                    room: sites[s].rooms[r].0.clone(),
+                });
+                taken += 1;
+            }
+            if taken == 0 {
+                // An empty room that refuses its first guest: the rule sends nobody there.
+                for m in left {
+                    plan.unplaced.push((m.person_id.clone(), "no room free that the rule allows".to_owned()));
+                }
+                break;
+            }
+            left = &left[taken..];
+        }
+    }
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +531,60 @@ mod tests {
         assert_eq!(admit(&rule, &room(SiteKind::Hotel, 1, vec![]), &occ(Guest::CloseContact, "h1")), Ok(()));
     }
 
+    fn mover(id: &str, guest: Guest, household: &str, district: &str) -> Mover {
+        Mover { person_id: id.into(), guest, household: household.into(), district: district.into() }
+    }
+
+    fn site_of(id: &str, kind: SiteKind, district: &str, beds: &[u32]) -> SiteRooms {
+        SiteRooms {
+            site_id: id.into(),
+            kind,
+            district: district.into(),
+            rooms: beds
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (format!("{}", i + 1), room(kind, *b, vec![])))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_family_goes_to_a_family_room_and_a_single_to_a_single() {
+        let rule = IsolationRule::default();
+        let sites = [
+            site_of("far", SiteKind::Hotel, "d2", &[1, 4]),
+            site_of("near", SiteKind::Hotel, "d1", &[4, 1, 1]),
+            site_of("cabin", SiteKind::CabinHospital, "d1", &[3]),
+        ];
+        let movers = [
+            mover("a", Guest::CloseContact, "h1", "d1"),
+            mover("b", Guest::CloseContact, "h1", "d1"),
+            mover("c", Guest::CloseContact, "h2", "d1"),
+            mover("k", Guest::Case, "h3", "d1"),
+            mover("k2", Guest::Case, "h4", "d1"),
+        ];
+        let plan = plan_transfers(&rule, &sites, &movers);
+        let at = |p: &str| {
+            plan.placed.iter().find(|x| x.person_id == p).map(|x| (x.site_id.as_str(), x.room.as_str()))
+        };
+        assert_eq!(at("a"), Some(("near", "1")));
+        assert_eq!(at("b"), Some(("near", "1")), "the household together");
+        assert_eq!(at("c"), Some(("near", "2")), "the smallest room that fits, in the own district");
+        assert_eq!((at("k"), at("k2")), (Some(("cabin", "1")), Some(("cabin", "1"))), "a ward's beds");
+        assert!(plan.unplaced.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_household_bigger_than_any_room_is_split_and_the_rest_waits() {
+        let rule = IsolationRule::default();
+        let sites = [site_of("h", SiteKind::Hotel, "d1", &[2, 2])];
+        let movers: Vec<Mover> =
+            (0..5).map(|i| mover(&format!("p{i}"), Guest::CloseContact, "h1", "d1")).collect();
+        let plan = plan_transfers(&rule, &sites, &movers);
+        assert_eq!(plan.placed.len(), 4);
+        assert_eq!(plan.unplaced.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["p4"]);
+    }
+
     fn guest() -> impl Strategy<Value = Guest> {
         prop::sample::select(Guest::ALL.to_vec())
     }
@@ -394,6 +619,46 @@ mod tests {
                     prop_assert!(a.household == b.household || (ward(a) && ward(b) && a.guest == b.guest));
                 }
             }
+        }
+
+        /// Every placement the planner proposes is one `admit` accepts when applied in order;
+        /// everyone is placed or told why, once.
+        #[test]
+        fn a_plan_is_what_admit_accepts(
+            beds in prop::collection::vec((site(), 1u32..5), 1..12),
+            movers in prop::collection::vec((guest(), 0u8..6, 0u8..2), 0..30),
+        ) {
+            let rule = IsolationRule::default();
+            let sites: Vec<SiteRooms> = beds
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, b))| site_of(&format!("s{}", i % 3), *kind, &format!("d{}", i % 2), &[*b, *b + 1]))
+                .enumerate()
+                .map(|(i, mut s)| { s.site_id = format!("s{i}"); s })
+                .collect();
+            let movers: Vec<Mover> = movers
+                .iter()
+                .enumerate()
+                .map(|(i, (g, h, d))| mover(&format!("p{i}"), *g, &format!("h{h}"), &format!("d{d}")))
+                .collect();
+            let plan = plan_transfers(&rule, &sites, &movers);
+            let mut rooms: std::collections::HashMap<(String, String), RoomAt> = sites
+                .iter()
+                .flat_map(|s| s.rooms.iter().map(move |(l, r)| ((s.site_id.clone(), l.clone()), r.clone())))
+                .collect();
+            for p in &plan.placed {
+                let m = movers.iter().find(|m| m.person_id == p.person_id).unwrap();
+                let room = rooms.get_mut(&(p.site_id.clone(), p.room.clone())).unwrap();
+                let o = Occupant { guest: m.guest, household: m.household.clone() };
+                prop_assert_eq!(admit(&rule, room, &o), Ok(()));
+                room.occupants.push(o);
+            }
+            let mut seen: Vec<&str> = plan.placed.iter().map(|p| p.person_id.as_str())
+                .chain(plan.unplaced.iter().map(|(p, _)| p.as_str())).collect();
+            seen.sort_unstable();
+            let mut all: Vec<&str> = movers.iter().map(|m| m.person_id.as_str()).collect();
+            all.sort_unstable();
+            prop_assert_eq!(seen, all);
         }
     }
 }

@@ -65,6 +65,27 @@ pub struct NewStay {
     pub by: String,
 }
 
+/// A room as the transfer planner reads it: its beds, its state and the guests in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSlot {
+    pub site_id: String,
+    pub label: String,
+    pub beds: i64,
+    pub state: RoomState,
+    /// The guests staying in it, with the household each came from.
+    pub occupants: Vec<(Guest, String)>,
+}
+
+/// Someone the planner would move: where they live, and whether they are staying somewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoverRecord {
+    pub person_id: String,
+    pub household: String,
+    pub path: AreaPath,
+    /// The site of their open stay, if any.
+    pub staying_at: Option<String>,
+}
+
 /// People of an area staying at each kind of site now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StayCounts {
@@ -104,6 +125,12 @@ pub trait Isolation {
     async fn stays_of(&self, person_id: &str) -> Result<Vec<StayRecord>>;
     /// People living in `scope` staying at each kind of site now.
     async fn stay_counts(&self, scope: &AreaPath) -> Result<StayCounts>;
+    /// Every room of the sites in `scope`, with the guests in each: two statements, whatever
+    /// the rooms.
+    async fn room_slots(&self, scope: &AreaPath) -> Result<Vec<RoomSlot>>;
+    /// The active people of `ids` living in `scope` (the others are not returned), with their
+    /// open stay's site.
+    async fn movers(&self, scope: &AreaPath, ids: &[String]) -> Result<Vec<MoverRecord>>;
 }
 
 const STAY_SELECT: &str = "SELECT y.*, p.name, r.label AS room_label, s.name AS site_name, \
@@ -449,5 +476,69 @@ impl<S: Backed> Isolation for S {
             }
         }
         Ok(counts)
+    }
+
+    async fn room_slots(&self, scope: &AreaPath) -> Result<Vec<RoomSlot>> {
+        let (lo, hi) = scope.subtree_range();
+        let rows = query(
+            "SELECT r.id, r.site_id, r.label, r.beds, r.state FROM site_rooms r \
+             JOIN quarantine_sites s ON s.id = r.site_id WHERE s.path >= $1 AND s.path < $2 ORDER BY r.site_id, r.id",
+        )
+        .bind(lo.as_str())
+        .bind(hi.as_str())
+        .fetch_all(self.db())
+        .await?;
+        let mut at = std::collections::HashMap::with_capacity(rows.len());
+        let mut slots = Vec::with_capacity(rows.len());
+        for r in &rows {
+            at.insert(r.try_get::<i64, _>("id")?, slots.len());
+            slots.push(RoomSlot {
+                site_id: r.try_get("site_id")?,
+                label: r.try_get("label")?,
+                beds: r.try_get("beds")?,
+                state: stored("room state", RoomState::parse(r.try_get("state")?))?,
+                occupants: Vec::new(),
+            });
+        }
+        let guests = query(
+            "SELECT y.room_id, y.guest, y.household_code FROM stays y JOIN quarantine_sites s ON s.id = y.site_id \
+             WHERE y.checked_out_at IS NULL AND s.path >= $1 AND s.path < $2",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.db())
+        .await?;
+        for g in &guests {
+            if let Some(&i) = at.get(&g.try_get::<i64, _>("room_id")?) {
+                let guest = stored("guest", Guest::parse(g.try_get("guest")?))?;
+                slots[i].occupants.push((guest, g.try_get("household_code")?));
+            }
+        }
+        Ok(slots)
+    }
+
+    async fn movers(&self, scope: &AreaPath, ids: &[String]) -> Result<Vec<MoverRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::ROWS_PER_STATEMENT) {
+            let q = query(
+                "SELECT p.person_id, p.household_code, p.path, \
+                 (SELECT y.site_id FROM stays y WHERE y.person_id = p.person_id AND y.checked_out_at IS NULL) AS staying_at \
+                 FROM people p WHERE p.status = 'active' AND p.path >= $1 AND p.path < $2 AND p.person_id IN (",
+            )
+            .bind(lo.as_str())
+            .bind(hi.as_str())
+            .push_list(chunk.iter().map(String::as_str))
+            .push(")");
+            for r in q.fetch_all(self.db()).await? {
+                out.push(MoverRecord {
+                    person_id: r.try_get("person_id")?,
+                    household: r.try_get("household_code")?,
+                    path: AreaPath::from_stored(r.try_get("path")?),
+                    staying_at: r.try_get("staying_at")?,
+                });
+            }
+        }
+        Ok(out)
     }
 }

@@ -61,7 +61,7 @@ pub use gates::{
     GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
     PassageRecord, PresenceRecord, Recorded,
 };
-pub use isolation::{Isolation, NewStay, RoomRecord, StayCounts, StayRecord};
+pub use isolation::{Isolation, MoverRecord, NewStay, RoomRecord, RoomSlot, StayCounts, StayRecord};
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use postgres::PgAdmin;

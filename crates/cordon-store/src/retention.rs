@@ -185,6 +185,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "stays",
+        action: Delete,
+        what: "where each person was isolated or treated: the site, the room, when, and why they left",
+        count: "SELECT count(*) FROM stays",
+        apply: &["DELETE FROM stays"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "door_outcomes",
         action: Delete,
         what: "the sweep's doors: who was not at home, moved out or refused, and why",

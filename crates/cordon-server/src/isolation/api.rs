@@ -12,8 +12,8 @@ use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::isolation::{
-    self, CheckOutRequest, IsolationError, RoomStateRequest, RoomsRequest, SiteOccupancy, SiteRooms,
-    StayRequest, StayView,
+    self, CheckOutRequest, IsolationError, PlanRequest, RoomStateRequest, RoomsRequest, SiteOccupancy,
+    SiteRooms, StayRequest, StayView, TransferProposal,
 };
 
 impl From<IsolationError> for ApiError {
@@ -120,6 +120,23 @@ pub async fn check_out(
     Ok(Json(isolation::check_out(&state, &user, id, &b, "POST /api/v1/stays/{id}/check-out").await?))
 }
 
+/// 转运方案: proposes a site and room for each person to move, by the profile's rule — a
+/// household together, the smallest room that fits, a site of the person's own district first —
+/// among the sites of the caller's areas as they stand. Nothing is written: check people in to
+/// accept it. Someone not in the caller's areas, or staying somewhere already, is listed as not
+/// placed, with why.
+#[utoipa::path(post, path = "/api/v1/transfers/plan", tag = "isolation", security(("bearer" = [])),
+    request_body = PlanRequest,
+    responses((status = 200, body = TransferProposal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn plan_transfers(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<PlanRequest>,
+) -> Result<Json<TransferProposal>, ApiError> {
+    Ok(Json(isolation::plan(&state, &user, &b, "POST /api/v1/transfers/plan").await?))
+}
+
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/isolation/sites", isolation::VIEW),
@@ -128,6 +145,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::patch("/api/v1/sites/{id}/rooms/{room}", isolation::MANAGE_ROOMS),
     RouteNeed::post("/api/v1/stays", isolation::MOVE_PEOPLE),
     RouteNeed::post("/api/v1/stays/{id}/check-out", isolation::MOVE_PEOPLE),
+    RouteNeed::post("/api/v1/transfers/plan", isolation::MOVE_PEOPLE),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -138,4 +156,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_room))
         .routes(routes!(check_in))
         .routes(routes!(check_out))
+        .routes(routes!(plan_transfers))
 }

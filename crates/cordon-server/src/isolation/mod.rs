@@ -2,8 +2,10 @@
 //! sites themselves are created with the workforce (they are units of 包联); this capability
 //! keeps what is inside them.
 
+mod plan;
 mod service;
 
+pub use plan::{NotPlaced, PlanPerson, PlanRequest, PlannedStay, TransferProposal, plan};
 pub use service::*;
 pub mod api;
 pub mod pages;

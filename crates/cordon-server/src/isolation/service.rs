@@ -73,7 +73,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> IsolationError {
     IsolationError::Invalid { field, message: message.into() }
 }
 
-fn refuse(user: &User, need: Need, what: &str) -> Result<()> {
+pub(super) fn refuse(user: &User, need: Need, what: &str) -> Result<()> {
     match need.met_by(user.rights) {
         true => Ok(()),
         false => Err(IsolationError::Refused(format!("{what} is not part of your role"))),
@@ -259,7 +259,7 @@ pub struct CheckOutRequest {
 
 // ---- use cases ----
 
-async fn rule(state: &AppState) -> Result<IsolationRule> {
+pub(super) async fn rule(state: &AppState) -> Result<IsolationRule> {
     let key = crate::zones::profile_in_force(state).await?;
     Ok(crate::zones::profiles(state).await?.get(&key).map(|p| p.isolation.clone()).unwrap_or_default())
 }

@@ -14,6 +14,7 @@ mod register;
 mod stats;
 mod testing;
 mod trace;
+mod transfers;
 mod workforce;
 mod zones;
 
@@ -50,6 +51,9 @@ pub(crate) enum BenchCommand {
     /// The register kept at a city's size: a day's mix of edits through the service, one at a
     /// time, each timed, beside the database's own bare one-row updates.
     Register(register::RegisterBench),
+    /// A transfer plan for 5,000 people into 100 hotels of 200 rooms, through the service,
+    /// beside the database's own listing of the same rooms and people.
+    Transfers(transfers::TransfersBench),
 }
 
 /// Runs one benchmark.
@@ -65,5 +69,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Dashboard(b) => dashboard::bench(&b).await,
         BenchCommand::Contacts(b) => contacts::bench(&b).await,
         BenchCommand::Register(b) => register::bench(&b).await,
+        BenchCommand::Transfers(b) => transfers::bench(&b).await,
     }
 }

@@ -126,6 +126,38 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     let (status, st) = post(stay(&single, "close_contact")).await;
     assert_eq!(status, 201, "{st}");
 
+    // 转运方案: someone staying already is not placed again; another contact gets a hotel room
+    // by the rule; nothing is written.
+    let other = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["person_id"].as_str().unwrap())
+        .find(|p| *p != person && !placed.contains(*p))
+        .expect("another close contact at home");
+    let staying = taken["occupants"][0]["person_id"].as_str().unwrap();
+    let people = json!({ "people": [
+        { "person_id": staying, "guest": "close_contact" },
+        { "person_id": other, "guest": "close_contact" },
+        { "person_id": "P999999999", "guest": "close_contact" },
+    ] });
+    let (_, before_plan) = s.get(&office, "/api/v1/isolation/sites").await;
+    let (status, plan) = s.call(reqwest::Method::POST, &epi, "/api/v1/transfers/plan", Some(people)).await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!(plan["placed"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(plan["placed"][0]["person_id"], other, "{plan}");
+    assert!(plan["placed"][0]["site_id"].as_str().unwrap().starts_with("QS-"), "{plan}");
+    let reasons: Vec<&str> =
+        plan["unplaced"].as_array().unwrap().iter().map(|u| u["reason"].as_str().unwrap()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("staying at")) && reasons.iter().any(|r| r.contains("no person")),
+        "{plan}"
+    );
+    let (_, after) = s.get(&office, "/api/v1/isolation/sites").await;
+    let occupied =
+        |v: &Value| v.as_array().unwrap().iter().map(|x| x["occupied"].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(occupied(&after), occupied(&before_plan), "a proposal writes nothing");
+
     // Rooms added: a label twice is refused whole.
     let add = json!({ "rooms": [{ "label": "901", "beds": 2 }, { "label": "902" }] });
     let (status, r) = s.call(reqwest::Method::POST, &office, &rooms_url, Some(add.clone())).await;
