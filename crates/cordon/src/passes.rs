@@ -5,8 +5,9 @@ use clap::Args;
 
 #[derive(Args)]
 pub(crate) struct VerifyPassArgs {
-    /// The public key (`GET /api/v1/passes/public-key`), unpadded base64url.
-    #[arg(long, env = "CORDON_PASS_PUBLIC_KEY")]
+    /// The public key (`GET /api/v1/passes/public-key`), unpadded base64url — which starts with
+    /// `-` one time in 64, so a value that looks like a flag is taken as the key.
+    #[arg(long, env = "CORDON_PASS_PUBLIC_KEY", allow_hyphen_values = true)]
     pub(crate) public_key: String,
     /// The QR code's content, `CP1.…`.
     pub(crate) token: String,

@@ -52,7 +52,7 @@ pub(crate) async fn bench(b: &TransfersBench) -> Result<()> {
     let now = chrono::Utc::now();
 
     // The hotels, over the districts that have people, a quarter of each one's rooms for families.
-    let city = AreaCode::parse(&cordon_demo::XINCHENG[..4])?;
+    let city = AreaCode::parse(&format!("{}00", &cordon_demo::XINCHENG[..4]))?;
     let districts: Vec<AreaCode> = store
         .children(&root, &city)
         .await?

@@ -433,4 +433,15 @@ fn a_pass_verifies_offline() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{why}: {err}");
     }
+    // A public key is base64url: one in 64 starts with `-`, and is still taken as the key.
+    let hyphen = (0..=255u8)
+        .map(|b| PassKey::from_secret(&[b; 32]))
+        .find(|k| k.public_base64().starts_with('-'))
+        .expect("a key starting with '-' among 256");
+    let token = hyphen.sign(&claims(now - 60, now + 3600));
+    let out = crate::support::cordon()
+        .args(["verify-pass", "--public-key", &hyphen.public_base64(), &token])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
