@@ -542,7 +542,9 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
     assert.match(await page.locator('h1').innerText(), /指挥看板 · 呼和浩特市/);
-    assert.equal(await page.locator('.tiles-dash a.tile').count(), 9);
+    assert.equal(await page.locator('.tiles-dash a.tile').count(), 10);
+    // Who is isolated where, counted from the stays: the story's hotel and 方舱.
+    assert.match(await page.locator('#tile-isolation').innerText(), /集中隔离与收治[\s\S]*隔离酒店 [1-9]/);
     assert.equal(await page.locator('figure.chart svg').count(), 5);
     // A month of history is drawn: the positives chart has bars.
     assert.ok(await page.locator('#chart-positives svg rect').count() > 10);

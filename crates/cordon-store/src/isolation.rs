@@ -229,6 +229,30 @@ pub(crate) async fn close_released_stays(
     clean_if_empty(tx, &rooms, at, by).await
 }
 
+/// Closes the open stays of a case recovered and discharged, or dead, at `at` (at its check-in,
+/// if that came later), and puts each room left empty to cleaning: in the transaction that
+/// records the outcome.
+pub(crate) async fn close_case_stays(
+    tx: &mut Tx,
+    case_id: i64,
+    at: DateTime<Utc>,
+    reason: &str,
+    by: &str,
+) -> Result<()> {
+    let rows = query(
+        "UPDATE stays SET checked_out_at = CASE WHEN checked_in_at > $2 THEN checked_in_at ELSE $2 END, \
+         out_reason = $3, checked_out_by = $4 WHERE checked_out_at IS NULL AND case_id = $1 RETURNING room_id",
+    )
+    .bind(case_id)
+    .bind(at)
+    .bind(reason)
+    .bind(by)
+    .fetch_all(&mut *tx)
+    .await?;
+    let rooms: Vec<i64> = rows.iter().map(|r| r.try_get("room_id")).collect::<std::result::Result<_, _>>()?;
+    clean_if_empty(tx, &rooms, at, by).await
+}
+
 /// Puts each of `rooms` that no open stay is left in to cleaning.
 async fn clean_if_empty(tx: &mut Tx, rooms: &[i64], at: DateTime<Utc>, by: &str) -> Result<()> {
     for chunk in rooms.chunks(crate::ROWS_PER_STATEMENT) {

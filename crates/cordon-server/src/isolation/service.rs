@@ -371,6 +371,10 @@ pub async fn add_rooms(state: &AppState, user: &User, site_id: &str, req: &Rooms
         if label.is_empty() || label.chars().count() > 32 {
             return Err(invalid("rooms", format!("rooms[{i}].label: 1 to 32 characters")));
         }
+        // A label is a segment of the room's address (`/sites/{id}/rooms/{room}`).
+        if label.contains(['/', '?', '#', '%', '\\']) || label.chars().any(char::is_whitespace) {
+            return Err(invalid("rooms", format!("rooms[{i}].label: no space, '/', '?', '#', '%' or '\\'")));
+        }
         if let Some(first) = seen.insert(label.to_owned(), i) {
             return Err(invalid("rooms", format!("rooms[{i}].label: {label} is rooms[{first}] already")));
         }

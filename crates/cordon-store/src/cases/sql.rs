@@ -569,6 +569,16 @@ impl<S: Backed> Cases for S {
                     let reason = format!("病例{case_id}死亡 / case {case_id} died");
                     crate::register::mark_deceased(&mut tx, &case.person_id, by, at, &reason).await?;
                 }
+                // The course over: out of the 方舱's bed or the hospital's, which goes to cleaning.
+                match outcome {
+                    cordon_domain::CaseOutcome::Recovered => {
+                        crate::isolation::close_case_stays(&mut tx, case_id, *when, "discharged", by).await?;
+                    }
+                    cordon_domain::CaseOutcome::Died => {
+                        crate::isolation::close_case_stays(&mut tx, case_id, *when, "died", by).await?;
+                    }
+                    _ => {}
+                }
             }
         }
         let e = append(&mut tx, case_id, change, at, by).await?;

@@ -138,6 +138,27 @@ async fn stays_fill_and_free_rooms(store: &dyn Store) {
     assert_eq!(store.stays_of("p1").await.unwrap()[0].out_reason.as_deref(), Some("released"));
     let again = store.check_out_stay(p3_now.id, now, "x", "hq").await.unwrap_err();
     assert!(again.to_string().contains("was checked out"), "{again}");
+
+    // The case's recovery discharges p4 from the 方舱's hall, which goes to cleaning, in the
+    // transaction that records the outcome.
+    let p4_old = store.stays_of("p4").await.unwrap()[0].clone();
+    store.check_out_stay(p4_old.id, now - Duration::days(1), "linked to the case", "hq").await.unwrap();
+    store.set_room_state("F1", "A", RoomState::Ready, now, "hq").await.unwrap();
+    let mut p4 = stay("p4", "F1", "A", Guest::Case);
+    (p4.case_id, p4.at) = (Some(case.id), now - Duration::days(1));
+    store.check_in_stay(&p4, &rule).await.unwrap();
+    let recovered = cordon_store::CaseChange::Outcome {
+        from: None,
+        outcome: cordon_domain::CaseOutcome::Recovered,
+        at: now,
+        place: "方舱".into(),
+        monitoring_until: None,
+        tests: vec![],
+    };
+    store.change_case(case.id, &recovered, now, "epi").await.unwrap();
+    let p4_now = &store.stays_of("p4").await.unwrap()[0];
+    assert_eq!((p4_now.checked_out_at, p4_now.out_reason.as_deref()), (Some(now), Some("discharged")));
+    assert_eq!(store.rooms("F1").await.unwrap()[0].state, RoomState::Cleaning);
 }
 
 both!(stays_fill_and_free_rooms);

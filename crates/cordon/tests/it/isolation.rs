@@ -164,6 +164,13 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     assert_eq!(status, 201, "{r}");
     let (status, e) = s.call(reqwest::Method::POST, &office, &rooms_url, Some(add)).await;
     assert_eq!(status, 409, "{e}");
+    let slash = json!({ "rooms": [{ "label": "A/1" }] });
+    let (status, e) = s.call(reqwest::Method::POST, &office, &rooms_url, Some(slash)).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("rooms")),
+        "a label is part of an address: {e}"
+    );
 
     // The figures: the dashboard's, from the stays; the site's page; outside one's areas, none.
     let admin = s.login("admin").await;
