@@ -483,3 +483,10 @@ pub async fn check_out(
     let record = state.store.check_out_stay(id, at, reason, &user.username).await?;
     Ok(StayView::of(&record))
 }
+
+/// Where a person is isolated or treated now, if anywhere: their open stay. The caller has
+/// shown the person and decides who may see it (it is health data).
+pub async fn current_stay(state: &AppState, person_id: &str) -> Result<Option<StayView>> {
+    let stays = state.store.stays_of(person_id).await?;
+    Ok(stays.iter().find(|s| s.checked_out_at.is_none()).map(StayView::of))
+}

@@ -108,6 +108,8 @@ pub struct PersonView {
     pub case_id: Option<i64>,
     /// The person as a close or secondary contact still followed up, for readers of cases.
     pub contact_of: Vec<crate::cases::ContactView>,
+    /// 集中隔离: where the person is isolated or treated now, for readers of cases.
+    pub stay: Option<crate::isolation::StayView>,
     /// Held for a retest, tasks and the last tubes the person was in; none without the
     /// `see_health` right (a cadre at a gate learns the person's standing there instead).
     pub testing: Option<crate::testing::PersonTesting>,
@@ -158,7 +160,14 @@ pub async fn person_view(
     let mut all = summaries(state, user, &everyone, route).await?;
     let household_members = all.split_off(1);
     let summary = all.remove(0);
-    let (case_id, contact_of) = if crate::cases::may_view(user) && user.may(Right::SeeHealth) {
+    let health = crate::cases::may_view(user) && user.may(Right::SeeHealth);
+    let stay = match health {
+        true => {
+            crate::isolation::current_stay(state, summary.person_id.as_str()).await.map_err(ApiError::from)?
+        }
+        false => None,
+    };
+    let (case_id, contact_of) = if health {
         let query = cordon_store::ContactQuery {
             active_only: true,
             person_id: Some(summary.person_id.as_str().to_owned()),
@@ -192,6 +201,7 @@ pub async fn person_view(
         household_members,
         case_id,
         contact_of,
+        stay,
         testing,
         glass_break: glass_break.map(Into::into),
         merges,

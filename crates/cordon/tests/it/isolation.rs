@@ -93,6 +93,12 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     assert_eq!(st["planned_out"], contact["plan"]["ends"], "the stay ends with the quarantine: {st}");
     let (status, e) = post(stay(&single, "close_contact")).await;
     assert_eq!(status, 409, "one open stay a person: {e}");
+    let (_, seen) = s.get(&epi, &format!("/api/v1/people/{person}")).await;
+    assert_eq!(
+        (seen["stay"]["site_id"].as_str(), seen["stay"]["room"].as_str()),
+        (Some(HOTEL), Some(single.as_str())),
+        "{seen}"
+    );
 
     // Out: not before the check-in; the room goes to cleaning and takes nobody until ready.
     let id = st["id"].as_i64().unwrap();
