@@ -430,7 +430,15 @@ impl<S: Backed> Isolation for S {
         .bind(stay.planned_out)
         .bind(&stay.by)
         .fetch_one(&mut tx)
-        .await?
+        .await
+        .map_err(|e| match e {
+            // Two check-ins of one person at once, to two rooms: the unique open stay refuses
+            // the second.
+            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => StoreError::Conflict(
+                format!("{} was checked in elsewhere just now: check that stay out first", stay.person_id),
+            ),
+            e => e,
+        })?
         .try_get("id")?;
         let record = stay_in(&mut tx, id).await?;
         tx.commit().await?;
