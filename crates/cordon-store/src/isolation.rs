@@ -301,10 +301,13 @@ impl<S: Backed> Isolation for S {
         let sql = format!(
             "{STAY_SELECT} WHERE y.site_id = $1 AND y.checked_out_at IS NULL ORDER BY y.checked_in_at, y.id"
         );
+        // A site's rooms are thousands in a 方舱: each stay finds its room by id, not by a scan.
+        let at: std::collections::HashMap<i64, usize> =
+            rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         for r in Query::dynamic(sql).bind(site_id).fetch_all(self.db()).await? {
             let stay = stay_of(&r)?;
-            if let Some(room) = rooms.iter_mut().find(|room| room.id == stay.room_id) {
-                room.occupants.push(stay);
+            if let Some(&i) = at.get(&stay.room_id) {
+                rooms[i].occupants.push(stay);
             }
         }
         Ok(rooms)
