@@ -87,6 +87,12 @@ pub struct CourseFigures {
     pub in_cabin_hospitals: Option<i64>,
     #[serde(default)]
     pub in_hospitals: Option<i64>,
+    /// 转运: orders not arrived and not cancelled, and of them those past their deadline (today
+    /// only).
+    #[serde(default)]
+    pub transfers_open: Option<i64>,
+    #[serde(default)]
+    pub transfers_overdue: Option<i64>,
     /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
     pub cases_total: i64,
     pub recovered_total: i64,
@@ -452,6 +458,8 @@ mod tests {
                 in_hotels: partial.then_some(612),
                 in_cabin_hospitals: partial.then_some(240),
                 in_hospitals: partial.then_some(31),
+                transfers_open: partial.then_some(44),
+                transfers_overdue: partial.then_some(3),
                 cases_total: 2_087,
                 recovered_total: 1_530,
                 died_total: 0,

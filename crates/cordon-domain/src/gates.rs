@@ -68,6 +68,9 @@ pub enum PassKind {
     Exception,
     /// 绿色通道: a medical emergency. No gate may refuse it; it needs no test result.
     Emergency,
+    /// 转运: the vehicle of a transfer order and its passengers, once, on the way to a site.
+    /// Issued only with the order: it lets out a case or a contact, whom no other pass does.
+    Transfer,
 }
 
 /// Who comes to the gate, as the cadre sees them.
@@ -145,10 +148,12 @@ pub enum RuleId {
     UnknownPerson,
     /// Nobody named and no pass: there is nothing to decide on.
     NobodyNamed,
+    /// A transfer's vehicle on its one-time pass.
+    TransferPass,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 17] = [
+    pub const ALL: [RuleId; 18] = [
         RuleId::Ambulance,
         RuleId::EmergencyPass,
         RuleId::PassRefused,
@@ -166,6 +171,7 @@ impl RuleId {
         RuleId::UnknownGate,
         RuleId::UnknownPerson,
         RuleId::NobodyNamed,
+        RuleId::TransferPass,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -187,6 +193,7 @@ impl RuleId {
             RuleId::UnknownGate => "unknown_gate",
             RuleId::UnknownPerson => "unknown_person",
             RuleId::NobodyNamed => "nobody_named",
+            RuleId::TransferPass => "transfer_pass",
         }
     }
 
@@ -253,8 +260,14 @@ impl Standing {
 }
 
 impl PassKind {
-    pub const ALL: [PassKind; 5] =
-        [PassKind::Worker, PassKind::Delivery, PassKind::Medical, PassKind::Exception, PassKind::Emergency];
+    pub const ALL: [PassKind; 6] = [
+        PassKind::Worker,
+        PassKind::Delivery,
+        PassKind::Medical,
+        PassKind::Exception,
+        PassKind::Emergency,
+        PassKind::Transfer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -263,6 +276,7 @@ impl PassKind {
             PassKind::Medical => "medical",
             PassKind::Exception => "exception",
             PassKind::Emergency => "emergency",
+            PassKind::Transfer => "transfer",
         }
     }
 
@@ -275,7 +289,9 @@ impl PassKind {
         match self {
             PassKind::Worker => Subject::Worker,
             PassKind::Delivery => Subject::Delivery,
-            PassKind::Medical | PassKind::Exception | PassKind::Emergency => Subject::Resident,
+            PassKind::Medical | PassKind::Exception | PassKind::Emergency | PassKind::Transfer => {
+                Subject::Resident
+            }
         }
     }
 }
@@ -315,6 +331,9 @@ impl RuleId {
             RuleId::UnknownGate => ("卡口不存在或不在您的辖区", "no such gate in your areas"),
             RuleId::UnknownPerson => ("查无此人", "nobody in the register has that ID number"),
             RuleId::NobodyNamed => ("请扫码或输入证件号", "scan a code or type an ID number"),
+            RuleId::TransferPass => {
+                ("转运车辆凭一次性转运通行证通行", "a transfer vehicle on its one-time transfer pass")
+            }
         }
     }
 }
@@ -336,6 +355,11 @@ pub fn decide(p: &Passage) -> GateDecision {
     }
     if p.pass == PassShown::Valid(PassKind::Emergency) {
         return allow(RuleId::EmergencyPass);
+    }
+    // A transfer takes cases and contacts out, which is its purpose: the order was decided by
+    // whoever issued it, and the pass opens the way once.
+    if p.pass == PassShown::Valid(PassKind::Transfer) {
+        return allow(RuleId::TransferPass);
     }
     let pass = match p.pass {
         PassShown::Valid(kind) => Some(kind),
@@ -458,6 +482,8 @@ mod tests {
             // An emergency pass always; a bad pass never.
             (Out, sealed, Positive, Valid(PassKind::Emergency), Allowed, RuleId::EmergencyPass),
             (In, sealed, Clear, Valid(PassKind::Emergency), Allowed, RuleId::EmergencyPass),
+            (Out, sealed, Positive, Valid(PassKind::Transfer), Allowed, RuleId::TransferPass),
+            (Out, sealed, Contact, Valid(PassKind::Transfer), Allowed, RuleId::TransferPass),
             (Out, precaution, Clear, Expired, Refused, RuleId::PassRefused),
             (Out, None, Clear, Revoked, Refused, RuleId::PassRefused),
             (In, controlled, Clear, Forged, Refused, RuleId::PassRefused),
@@ -612,11 +638,21 @@ mod tests {
         }
 
         #[test]
-        fn a_positive_case_passes_only_for_medical_care(p in any_passage()) {
+        fn a_positive_case_passes_only_for_medical_care_or_its_transfer(p in any_passage()) {
             let p = Passage { standing: Standing::Positive, ..p };
             if decide(&p).outcome == Outcome::Allowed {
-                prop_assert!(matches!(p.pass, PassShown::Valid(PassKind::Medical | PassKind::Emergency)));
+                prop_assert!(matches!(
+                    p.pass,
+                    PassShown::Valid(PassKind::Medical | PassKind::Emergency | PassKind::Transfer)
+                ));
             }
+        }
+
+        /// A transfer's vehicle goes through whoever it carries, on a good pass only.
+        #[test]
+        fn a_good_transfer_pass_always_opens_the_way(p in any_passage()) {
+            let on_pass = Passage { pass: PassShown::Valid(PassKind::Transfer), ..p };
+            prop_assert_eq!(decide(&on_pass), allow(RuleId::TransferPass));
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod retention;
 pub mod rights;
 pub mod testing;
 pub mod tiers;
+pub mod transfer;
 pub mod user;
 pub mod workforce;
 

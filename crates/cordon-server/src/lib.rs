@@ -271,6 +271,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_index_load(state.clone());
     spawn_units_warm(state.clone());
     spawn_need_sweeper(state.clone());
+    spawn_transfer_sweeper(state.clone());
     spawn_contact_release(state.clone());
     spawn_audit_linker(state.clone());
     let needs = access::Table::new(&route_needs()).expect("every route is declared once");
@@ -400,6 +401,24 @@ fn spawn_need_sweeper(state: AppState) {
             http::metrics::job("need_sweep", outcome.is_ok());
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "the needs' sweep failed");
+            }
+        }
+    });
+}
+
+/// Climbs the transfers past their deadlines, every half minute (and at once after a start: a
+/// restart catches up with the steps missed meanwhile).
+fn spawn_transfer_sweeper(state: AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let outcome = isolation::sweep_transfers(&state, state.now()).await;
+            http::metrics::job("transfer_sweep", outcome.is_ok());
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "the transfers' sweep failed");
             }
         }
     });

@@ -261,6 +261,8 @@ pub trait Gates {
     async fn presence(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PresenceRecord>>;
 }
 
+pub(crate) use gate_sql::insert_pass;
+
 mod gate_sql {
     use chrono::{DateTime, Utc};
     use cordon_domain::AreaPath;
@@ -271,6 +273,39 @@ mod gate_sql {
     use crate::rows::person_record;
     use crate::zones::tier_of;
     use crate::{Result, StoreError, User, code_of};
+
+    /// Writes a pass inside `tx`: one issued by hand, or with the transfer order it opens the way for.
+    pub(crate) async fn insert_pass(tx: &mut crate::db::Tx, pass: &NewPass) -> Result<PassRecord> {
+        let path: String = query("SELECT path FROM areas WHERE code = $1")
+            .bind(pass.area.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("area {}", pass.area)))?
+            .try_get("path")?;
+        let gates = pass.gate_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        query(
+            "INSERT INTO gate_passes (id, kind, person_id, holder, area_code, path, gate_ids, \
+             valid_from, valid_until, one_time, reason, issued_at, issued_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&pass.id)
+        .bind(pass.kind.as_str())
+        .bind(&pass.person_id)
+        .bind(&pass.holder)
+        .bind(pass.area.as_str())
+        .bind(&path)
+        .bind(&gates)
+        .bind(pass.valid_from)
+        .bind(pass.valid_until)
+        .bind(pass.one_time)
+        .bind(&pass.reason)
+        .bind(pass.at)
+        .bind(&pass.by)
+        .execute(&mut *tx)
+        .await?;
+        let sql = format!("{PASS_SELECT} WHERE p.id = $1");
+        pass_record(&Query::dynamic(sql).bind(&pass.id).fetch_one(&mut *tx).await?)
+    }
 
     const GATE_SELECT: &str =
         "SELECT g.*, a.name AS area_name FROM gates g JOIN areas a ON a.code = g.area_code";
@@ -468,37 +503,8 @@ mod gate_sql {
         }
 
         async fn issue_pass(&self, pass: &NewPass) -> Result<PassRecord> {
-            let pool = self.db();
-            let mut tx = pool.begin().await?;
-            let path: String = query("SELECT path FROM areas WHERE code = $1")
-                .bind(pass.area.as_str())
-                .fetch_optional(&mut tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("area {}", pass.area)))?
-                .try_get("path")?;
-            let gates = pass.gate_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            query(
-                "INSERT INTO gate_passes (id, kind, person_id, holder, area_code, path, gate_ids, \
-                 valid_from, valid_until, one_time, reason, issued_at, issued_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(&pass.id)
-            .bind(pass.kind.as_str())
-            .bind(&pass.person_id)
-            .bind(&pass.holder)
-            .bind(pass.area.as_str())
-            .bind(&path)
-            .bind(&gates)
-            .bind(pass.valid_from)
-            .bind(pass.valid_until)
-            .bind(pass.one_time)
-            .bind(&pass.reason)
-            .bind(pass.at)
-            .bind(&pass.by)
-            .execute(&mut tx)
-            .await?;
-            let sql = format!("{PASS_SELECT} WHERE p.id = $1");
-            let r = pass_record(&Query::dynamic(sql).bind(&pass.id).fetch_one(&mut tx).await?)?;
+            let mut tx = self.db().begin().await?;
+            let r = insert_pass(&mut tx, pass).await?;
             tx.commit().await?;
             Ok(r)
         }

@@ -20,6 +20,8 @@ pub struct RoomRecord {
     pub beds: i64,
     pub state: RoomState,
     pub occupants: Vec<StayRecord>,
+    /// Beds a transfer on the way holds.
+    pub held: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
 }
@@ -174,6 +176,7 @@ fn room_of(r: &DbRow) -> Result<RoomRecord> {
         beds: r.try_get("beds")?,
         state: stored("room state", RoomState::parse(r.try_get("state")?))?,
         occupants: Vec::new(),
+        held: 0,
         updated_at: r.try_get("updated_at")?,
         updated_by: r.try_get("updated_by")?,
     })
@@ -239,16 +242,37 @@ pub(crate) async fn close_case_stays(
     reason: &str,
     by: &str,
 ) -> Result<()> {
-    let rows = query(
+    close_open_stays(tx, Whose::Case(case_id), at, reason, by).await
+}
+
+/// Whose open stays to close.
+enum Whose<'a> {
+    Case(i64),
+    Person(&'a str),
+}
+
+/// Closes open stays at `at` (at their check-in, if that came later), and puts each room left
+/// empty to cleaning.
+async fn close_open_stays(
+    tx: &mut Tx,
+    whose: Whose<'_>,
+    at: DateTime<Utc>,
+    reason: &str,
+    by: &str,
+) -> Result<()> {
+    let column = match whose {
+        Whose::Case(_) => "case_id",
+        Whose::Person(_) => "person_id",
+    };
+    let sql = format!(
         "UPDATE stays SET checked_out_at = CASE WHEN checked_in_at > $2 THEN checked_in_at ELSE $2 END, \
-         out_reason = $3, checked_out_by = $4 WHERE checked_out_at IS NULL AND case_id = $1 RETURNING room_id",
-    )
-    .bind(case_id)
-    .bind(at)
-    .bind(reason)
-    .bind(by)
-    .fetch_all(&mut *tx)
-    .await?;
+         out_reason = $3, checked_out_by = $4 WHERE checked_out_at IS NULL AND {column} = $1 RETURNING room_id"
+    );
+    let q = match whose {
+        Whose::Case(id) => Query::dynamic(sql).bind(id),
+        Whose::Person(id) => Query::dynamic(sql).bind(id),
+    };
+    let rows = q.bind(at).bind(reason).bind(by).fetch_all(&mut *tx).await?;
     let rooms: Vec<i64> = rows.iter().map(|r| r.try_get("room_id")).collect::<std::result::Result<_, _>>()?;
     clean_if_empty(tx, &rooms, at, by).await
 }
@@ -274,7 +298,7 @@ async fn stay_in(tx: &mut Tx, id: i64) -> Result<StayRecord> {
     stay_of(&Query::dynamic(format!("{STAY_SELECT} WHERE y.id = $1")).bind(id).fetch_one(&mut *tx).await?)
 }
 
-async fn room_in(tx: &mut Tx, site_id: &str, label: &str) -> Result<RoomRecord> {
+pub(crate) async fn room_in(tx: &mut Tx, site_id: &str, label: &str) -> Result<RoomRecord> {
     let lock =
         format!("SELECT * FROM site_rooms WHERE site_id = $1 AND label = $2{}", tx.dialect().for_update);
     let row = Query::dynamic(lock)
@@ -284,6 +308,115 @@ async fn room_in(tx: &mut Tx, site_id: &str, label: &str) -> Result<RoomRecord> 
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("room {label} of site {site_id}")))?;
     room_of(&row)
+}
+
+/// The guests in a room as a check-in or an order judges it: those staying, and those a transfer
+/// on the way holds a bed for (but `except`'s own, arriving now).
+pub(crate) async fn room_guests(tx: &mut Tx, room_id: i64, except: Option<i64>) -> Result<Vec<Occupant>> {
+    query(
+        "SELECT guest, household_code FROM stays WHERE room_id = $1 AND checked_out_at IS NULL \
+         UNION ALL SELECT guest, household_code FROM transfer_people \
+         WHERE room_id = $1 AND state = 'held' AND transfer_id <> $2",
+    )
+    .bind(room_id)
+    .bind(except.unwrap_or(-1))
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Occupant {
+            guest: stored("guest", Guest::parse(r.try_get("guest")?))?,
+            household: r.try_get("household_code")?,
+        })
+    })
+    .collect()
+}
+
+/// Checks a person in inside `tx`, if the rule admits them to the room as it stands (the beds a
+/// transfer holds counted as taken, but those of `transfer`, which is arriving): a check-in by
+/// hand, or a transfer's arrival. Returns the stay's id.
+pub(crate) async fn check_in(
+    tx: &mut Tx,
+    stay: &NewStay,
+    rule: &IsolationRule,
+    transfer: Option<i64>,
+) -> Result<i64> {
+    let site = query("SELECT kind FROM quarantine_sites WHERE id = $1")
+        .bind(&stay.site_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("site {}", stay.site_id)))?;
+    let site_kind = stored("site kind", SiteKind::parse(site.try_get("kind")?))?;
+    let room = room_in(tx, &stay.site_id, &stay.room_label).await?;
+    let person = query("SELECT household_code, path, status FROM people WHERE person_id = $1")
+        .bind(&stay.person_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("person {}", stay.person_id)))?;
+    let status: String = person.try_get("status")?;
+    if status != PersonStatus::Active.as_str() {
+        return Err(StoreError::Conflict(format!("{} is {status} in the register", stay.person_id)));
+    }
+    let household: String = person.try_get("household_code")?;
+    let path: String = person.try_get("path")?;
+    let open = Query::dynamic(format!("{STAY_SELECT} WHERE y.person_id = $1 AND y.checked_out_at IS NULL"))
+        .bind(&stay.person_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(open) = open {
+        let open = stay_of(&open)?;
+        return Err(StoreError::Conflict(format!(
+            "{} is staying at {} room {} since {}: check that stay out first",
+            stay.person_id,
+            open.site_name,
+            open.room_label,
+            open.checked_in_at.format("%F %H:%M UTC")
+        )));
+    }
+    let occupants = room_guests(tx, room.id, transfer).await?;
+    let at = RoomAt { site: site_kind, state: room.state, beds: room.beds.max(0) as u32, occupants };
+    admit(rule, &at, &Occupant { guest: stay.guest, household: household.clone() })
+        .map_err(|refusal| StoreError::Conflict(format!("room {}: {refusal}", room.label)))?;
+    let id: i64 = query(
+        "INSERT INTO stays (person_id, household_code, path, site_id, room_id, guest, case_id, contact_id, \
+         checked_in_at, planned_out, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&stay.person_id)
+    .bind(household)
+    .bind(path)
+    .bind(&stay.site_id)
+    .bind(room.id)
+    .bind(stay.guest.as_str())
+    .bind(stay.case_id)
+    .bind(stay.contact_id)
+    .bind(stay.at)
+    .bind(stay.planned_out)
+    .bind(&stay.by)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        // Two check-ins of one person at once, to two rooms: the unique open stay refuses the
+        // second.
+        StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => StoreError::Conflict(
+            format!("{} was checked in elsewhere just now: check that stay out first", stay.person_id),
+        ),
+        e => e,
+    })?
+    .try_get("id")?;
+    Ok(id)
+}
+
+/// Checks an open stay out inside `tx`, at `at` (at its check-in, if that came later); the
+/// room left empty goes to cleaning. A transfer's arrival checks the passengers out of where
+/// they were.
+pub(crate) async fn close_stay_of(
+    tx: &mut Tx,
+    person_id: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+    by: &str,
+) -> Result<()> {
+    close_open_stays(tx, Whose::Person(person_id), at, reason, by).await
 }
 
 #[async_trait::async_trait]
@@ -308,6 +441,18 @@ impl<S: Backed> Isolation for S {
             let stay = stay_of(&r)?;
             if let Some(&i) = at.get(&stay.room_id) {
                 rooms[i].occupants.push(stay);
+            }
+        }
+        let held = query(
+            "SELECT h.room_id, count(*) AS n FROM transfer_people h JOIN site_rooms r ON r.id = h.room_id \
+             WHERE r.site_id = $1 AND h.state = 'held' GROUP BY h.room_id",
+        )
+        .bind(site_id)
+        .fetch_all(self.db())
+        .await?;
+        for r in held {
+            if let Some(&i) = at.get(&r.try_get::<i64, _>("room_id")?) {
+                rooms[i].held = r.try_get("n")?;
             }
         }
         Ok(rooms)
@@ -368,81 +513,7 @@ impl<S: Backed> Isolation for S {
 
     async fn check_in_stay(&self, stay: &NewStay, rule: &IsolationRule) -> Result<StayRecord> {
         let mut tx = self.db().begin().await?;
-        let site = query("SELECT kind FROM quarantine_sites WHERE id = $1")
-            .bind(&stay.site_id)
-            .fetch_optional(&mut tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("site {}", stay.site_id)))?;
-        let site_kind = stored("site kind", SiteKind::parse(site.try_get("kind")?))?;
-        let room = room_in(&mut tx, &stay.site_id, &stay.room_label).await?;
-        let person = query("SELECT household_code, path, status FROM people WHERE person_id = $1")
-            .bind(&stay.person_id)
-            .fetch_optional(&mut tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("person {}", stay.person_id)))?;
-        let status: String = person.try_get("status")?;
-        if status != PersonStatus::Active.as_str() {
-            return Err(StoreError::Conflict(format!("{} is {status} in the register", stay.person_id)));
-        }
-        let household: String = person.try_get("household_code")?;
-        let path: String = person.try_get("path")?;
-        let open =
-            Query::dynamic(format!("{STAY_SELECT} WHERE y.person_id = $1 AND y.checked_out_at IS NULL"))
-                .bind(&stay.person_id)
-                .fetch_optional(&mut tx)
-                .await?;
-        if let Some(open) = open {
-            let open = stay_of(&open)?;
-            return Err(StoreError::Conflict(format!(
-                "{} is staying at {} room {} since {}: check that stay out first",
-                stay.person_id,
-                open.site_name,
-                open.room_label,
-                open.checked_in_at.format("%F %H:%M UTC")
-            )));
-        }
-        let occupants =
-            query("SELECT guest, household_code FROM stays WHERE room_id = $1 AND checked_out_at IS NULL")
-                .bind(room.id)
-                .fetch_all(&mut tx)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(Occupant {
-                        guest: stored("guest", Guest::parse(r.try_get("guest")?))?,
-                        household: r.try_get("household_code")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-        let at = RoomAt { site: site_kind, state: room.state, beds: room.beds.max(0) as u32, occupants };
-        admit(rule, &at, &Occupant { guest: stay.guest, household: household.clone() })
-            .map_err(|refusal| StoreError::Conflict(format!("room {}: {refusal}", room.label)))?;
-        let id: i64 = query(
-            "INSERT INTO stays (person_id, household_code, path, site_id, room_id, guest, case_id, contact_id, \
-             checked_in_at, planned_out, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(&stay.person_id)
-        .bind(household)
-        .bind(path)
-        .bind(&stay.site_id)
-        .bind(room.id)
-        .bind(stay.guest.as_str())
-        .bind(stay.case_id)
-        .bind(stay.contact_id)
-        .bind(stay.at)
-        .bind(stay.planned_out)
-        .bind(&stay.by)
-        .fetch_one(&mut tx)
-        .await
-        .map_err(|e| match e {
-            // Two check-ins of one person at once, to two rooms: the unique open stay refuses
-            // the second.
-            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => StoreError::Conflict(
-                format!("{} was checked in elsewhere just now: check that stay out first", stay.person_id),
-            ),
-            e => e,
-        })?
-        .try_get("id")?;
+        let id = check_in(&mut tx, stay, rule, None).await?;
         let record = stay_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(record)
@@ -535,9 +606,13 @@ impl<S: Backed> Isolation for S {
                 occupants: Vec::new(),
             });
         }
+        // Those staying, and those a transfer on the way holds a bed for.
         let guests = query(
             "SELECT y.room_id, y.guest, y.household_code FROM stays y JOIN quarantine_sites s ON s.id = y.site_id \
-             WHERE y.checked_out_at IS NULL AND s.path >= $1 AND s.path < $2",
+             WHERE y.checked_out_at IS NULL AND s.path >= $1 AND s.path < $2 \
+             UNION ALL SELECT h.room_id, h.guest, h.household_code FROM transfer_people h \
+             JOIN site_rooms r ON r.id = h.room_id JOIN quarantine_sites s ON s.id = r.site_id \
+             WHERE h.state = 'held' AND s.path >= $1 AND s.path < $2",
         )
         .bind(lo)
         .bind(hi)

@@ -28,6 +28,7 @@ mod second_factor;
 mod sqlite;
 mod store;
 mod testing;
+mod transfers;
 mod users;
 mod workforce;
 mod zones;
@@ -74,6 +75,10 @@ pub use testing::{
     Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewTube, PositiveSingle, ResultRow,
     ResultsApplied, RoundRecord, RoundTotals, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery,
     TaskRecord, TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
+};
+pub use transfers::{
+    DueTransfer, NewPassenger, NewTransfer, NewTransferEvent, PassengerRecord, TransferCounts,
+    TransferEventRecord, TransferRecord, Transfers,
 };
 pub use workforce::{
     AssignmentRecord, CheckinRecord, CommandPostRecord, NewAssignment, NewSite, OnHand, SiteRecord, Staffing,
@@ -359,6 +364,7 @@ pub trait Store:
     + Workforce
     + Needs
     + Isolation
+    + Transfers
     + Figures
     + Send
     + Sync

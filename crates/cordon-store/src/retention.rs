@@ -185,6 +185,22 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "transfer_people",
+        action: Delete,
+        what: "who each transfer moved, to which room",
+        count: "SELECT count(*) FROM transfer_people",
+        apply: &["DELETE FROM transfer_people"],
+        rebuild_people_indexes: false,
+    },
+    Step {
+        table: "transfers",
+        action: Delete,
+        what: "the transfer orders: whose household, to which site, by which vehicle, and their timelines",
+        count: "SELECT count(*) FROM transfers",
+        apply: &["DELETE FROM transfer_events", "DELETE FROM transfers"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "stays",
         action: Delete,
         what: "where each person was isolated or treated: the site, the room, when, and why they left",

@@ -358,12 +358,13 @@ async fn assemble(
         state.store.followup_counts(path, day_start, end.min(as_of)),
         state.store.case_totals(path, as_of)
     )?;
-    let (waiting, zone_figures, stays) = if partial {
+    let (waiting, zone_figures, stays, transfers) = if partial {
         let counts = state.store.need_counts(path, now).await?;
         let z = zones::figures_in(state, path, node.stats.residents).await?;
-        (Some(counts), Some(z), Some(state.store.stay_counts(path).await?))
+        let stays = state.store.stay_counts(path).await?;
+        (Some(counts), Some(z), Some(stays), Some(state.store.transfer_counts(path, now).await?))
     } else {
-        (None, None, None)
+        (None, None, None, None)
     };
     Ok(DayFigures {
         area_code: node.area.code.to_string(),
@@ -399,6 +400,8 @@ async fn assemble(
             in_hotels: stays.map(|s| s.hotel),
             in_cabin_hospitals: stays.map(|s| s.cabin_hospital),
             in_hospitals: stays.map(|s| s.hospital),
+            transfers_open: transfers.map(|t| t.open),
+            transfers_overdue: transfers.map(|t| t.overdue),
             cases_total: totals.cases,
             recovered_total: totals.recovered,
             died_total: totals.died,

@@ -113,11 +113,17 @@ impl Page {
             PassKind::Medical => self.g().k_medical,
             PassKind::Exception => self.g().k_exception,
             PassKind::Emergency => self.g().k_emergency,
+            PassKind::Transfer => self.g().k_transfer,
         }
     }
 
     pub fn pass_kinds(&self) -> Vec<(&'static str, &'static str)> {
-        PassKind::ALL.iter().map(|k| (k.as_str(), self.pass_kind_name(k))).collect()
+        // A transfer's pass is issued with its order, never from this form.
+        PassKind::ALL
+            .iter()
+            .filter(|k| **k != PassKind::Transfer)
+            .map(|k| (k.as_str(), self.pass_kind_name(k)))
+            .collect()
     }
 
     /// What a gate decision's reason reads in this page's language.

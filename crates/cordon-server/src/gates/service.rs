@@ -303,6 +303,12 @@ pub async fn issue_pass_at(
     if !may_manage(user) {
         return Err(ApiError::Forbidden("issuing passes is not part of your role".into()));
     }
+    if req.kind == PassKind::Transfer {
+        return Err(invalid(
+            "kind",
+            "a transfer pass is issued with its transfer order (POST /api/v1/transfers/{id}/events)",
+        ));
+    }
     issue(state, user, req, now).await
 }
 

@@ -1,5 +1,5 @@
 //! `/api/v1` routes of isolation: a site's rooms, rooms added and marked, stays checked in and
-//! out.
+//! out, transfers planned, ordered and followed.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,7 +13,8 @@ use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::isolation::{
     self, CheckOutRequest, IsolationError, PlanRequest, RoomStateRequest, RoomsRequest, SiteOccupancy,
-    SiteRooms, StayRequest, StayView, TransferProposal,
+    SiteRooms, StayRequest, StayView, TransferDetail, TransferProposal, TransferRequest, TransferStepRequest,
+    TransferView,
 };
 
 impl From<IsolationError> for ApiError {
@@ -137,6 +138,76 @@ pub async fn plan_transfers(
     Ok(Json(isolation::plan(&state, &user, &b, "POST /api/v1/transfers/plan").await?))
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams, Debug, Default)]
+#[into_params(parameter_in = Query)]
+pub struct TransfersQuery {
+    /// Only the orders not arrived and not cancelled.
+    #[serde(default)]
+    pub open: bool,
+}
+
+/// 转运单: the orders of the caller's areas — open first, the most overdue first, then the
+/// closed, newest first (500 at most). Passengers' names with `view_cases`, on the audit.
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "isolation", security(("bearer" = [])),
+    params(TransfersQuery),
+    responses((status = 200, body = Vec<TransferView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_transfers(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    crate::http::error::ApiQuery(q): crate::http::error::ApiQuery<TransfersQuery>,
+) -> Result<Json<Vec<TransferView>>, ApiError> {
+    Ok(Json(isolation::transfers(&state, &user, q.open, "GET /api/v1/transfers").await?))
+}
+
+/// Orders a transfer of people of one household to a site, holding the room named for each. The
+/// profile's rule decides, as at a check-in, counting the beds other orders hold as taken: a
+/// full room, a room being cleaned, a site that does not take that guest, or someone on another
+/// open order is 409 with the reason, and nothing is held. The order's deadlines come from the
+/// profile (`[[isolation.transfers]]`); past them it climbs to headquarters.
+#[utoipa::path(post, path = "/api/v1/transfers", tag = "isolation", security(("bearer" = [])),
+    request_body = TransferRequest,
+    responses((status = 201, body = TransferView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such person, site or room in the caller's areas", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_transfer(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<TransferRequest>,
+) -> Result<(StatusCode, Json<TransferView>), ApiError> {
+    let t = isolation::order(&state, &user, &b, "POST /api/v1/transfers").await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// One order with its timeline, and its gate pass's token for those who may read passes.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "isolation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "transfer id")),
+    responses((status = 200, body = TransferDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_transfer(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<TransferDetail>, ApiError> {
+    Ok(Json(isolation::transfer(&state, &user, id, "GET /api/v1/transfers/{id}").await?))
+}
+
+/// A step of an order: `assigned` (a vehicle; its one-time gate pass is issued with it, and a
+/// vehicle replaced before pick-up revokes the old pass), `picked_up`, `arrived` (every
+/// passenger checked in to the room held for them, all or none), `cancelled` (the rooms freed,
+/// the pass revoked), or a `note`. A step out of order is 409.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/events", tag = "isolation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "transfer id")), request_body = TransferStepRequest,
+    responses((status = 200, body = TransferView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn transfer_step(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<TransferStepRequest>,
+) -> Result<Json<TransferView>, ApiError> {
+    Ok(Json(isolation::step(&state, &user, id, &b, "POST /api/v1/transfers/{id}/events").await?))
+}
+
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/isolation/sites", isolation::VIEW),
@@ -146,6 +217,10 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/stays", isolation::MOVE_PEOPLE),
     RouteNeed::post("/api/v1/stays/{id}/check-out", isolation::MOVE_PEOPLE),
     RouteNeed::post("/api/v1/transfers/plan", isolation::MOVE_PEOPLE),
+    RouteNeed::get("/api/v1/transfers", isolation::VIEW_TRANSFERS),
+    RouteNeed::post("/api/v1/transfers", isolation::MOVE_PEOPLE),
+    RouteNeed::get("/api/v1/transfers/{id}", isolation::VIEW_TRANSFERS),
+    RouteNeed::post("/api/v1/transfers/{id}/events", isolation::MOVE_PEOPLE),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -157,4 +232,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(check_in))
         .routes(routes!(check_out))
         .routes(routes!(plan_transfers))
+        .routes(routes!(list_transfers, create_transfer))
+        .routes(routes!(get_transfer))
+        .routes(routes!(transfer_step))
 }

@@ -1,5 +1,6 @@
 //! Isolation's pages: every site's occupancy for headquarters, and one site's rooms at a glance
-//! with the forms its staff use — check in, check out, a room cleaned, rooms added.
+//! with the forms its staff use — check in, check out, a room cleaned, rooms added — and the
+//! transfers: the board of orders, an order's page with its steps.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -14,6 +15,7 @@ use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::isolation::{
     self, CheckOutRequest, RoomSpec, RoomStateRequest, RoomsRequest, SiteOccupancy, SiteRooms, StayRequest,
+    StepKind, TransferDetail, TransferPassenger, TransferRequest, TransferStepRequest, TransferView,
 };
 use crate::web::{Page, PageUser, back, error_page, render, urlencode};
 
@@ -25,6 +27,10 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/sites/{id}/rooms/{room}", isolation::MANAGE_ROOMS),
     RouteNeed::post("/sites/{id}/stays", isolation::MOVE_PEOPLE),
     RouteNeed::post("/sites/{id}/stays/{stay}/check-out", isolation::MOVE_PEOPLE),
+    RouteNeed::get("/transfers", isolation::VIEW_TRANSFERS),
+    RouteNeed::post("/transfers", isolation::MOVE_PEOPLE),
+    RouteNeed::get("/transfers/{id}", isolation::VIEW_TRANSFERS),
+    RouteNeed::post("/transfers/{id}/events", isolation::MOVE_PEOPLE),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -35,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/sites/{id}/rooms/{room}", post(room_submit))
         .route("/sites/{id}/stays", post(check_in_submit))
         .route("/sites/{id}/stays/{stay}/check-out", post(check_out_submit))
+        .route("/transfers", get(transfers_page).post(order_submit))
+        .route("/transfers/{id}", get(transfer_page))
+        .route("/transfers/{id}/events", post(step_submit))
 }
 
 #[derive(Template)]
@@ -196,6 +205,148 @@ async fn check_out_submit(
     let r = isolation::check_out(&state, &user, stay, &req, "POST /sites/{id}/stays/{stay}/check-out")
         .await
         .map(|s| saved(&id, &format!("#room-{}", urlencode(&s.room))))
+        .map_err(ApiError::from);
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "transfers.html")]
+struct TransfersTemplate {
+    page: Page,
+    list: Vec<TransferView>,
+    sites: Vec<SiteOccupancy>,
+}
+
+#[derive(Deserialize)]
+struct TransfersQuery {
+    open: Option<String>,
+}
+
+async fn transfers_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<TransfersQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.as_ref().expect("signed in");
+    let list = match isolation::transfers(&state, user, q.open.is_some(), "GET /transfers").await {
+        Ok(l) => l,
+        Err(e) => return error_page(page, jar, e.into()),
+    };
+    // The sites an order may name, for those who order (sites need `view_workforce` too).
+    let sites = match isolation::may_move_people(user) && page.can_view_isolation() {
+        true => isolation::sites(&state, user).await.unwrap_or_default(),
+        false => Vec::new(),
+    };
+    (jar, render(&TransfersTemplate { page, list, sites })).into_response()
+}
+
+#[derive(Deserialize)]
+struct OrderForm {
+    site_id: String,
+    people: String,
+    reason: String,
+}
+
+/// The people of an order as the form takes them: a line each, `person guest room [record]`,
+/// the record being the case's id for a case, the contact record's for a contact.
+fn passengers(text: &str) -> Result<Vec<TransferPassenger>, ApiError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let parts: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let row = i + 1;
+        let [person, guest, room, rest @ ..] = parts.as_slice() else {
+            return Err(ApiError::invalid("people", format!("line {row}: person id, guest and room")));
+        };
+        let guest =
+            Guest::parse(guest).map_err(|e| ApiError::invalid("people", format!("line {row}: {e}")))?;
+        let record =
+            match rest.first() {
+                Some(v) => Some(v.parse::<i64>().map_err(|_| {
+                    ApiError::invalid("people", format!("line {row}: {v:?} is not a record id"))
+                })?),
+                None => None,
+            };
+        let (case_id, contact_id) = match guest {
+            Guest::Case => (record, None),
+            _ => (None, record),
+        };
+        out.push(TransferPassenger {
+            person_id: (*person).to_owned(),
+            guest,
+            room: (*room).to_owned(),
+            case_id,
+            contact_id,
+        });
+    }
+    Ok(out)
+}
+
+async fn order_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<OrderForm>) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let r = match passengers(&f.people) {
+        Ok(people) => {
+            let req = TransferRequest { site_id: f.site_id, people, reason: f.reason };
+            isolation::order(&state, &user, &req, "POST /transfers")
+                .await
+                .map(|t| format!("/transfers/{}?saved=1", t.id))
+                .map_err(ApiError::from)
+        }
+        Err(e) => Err(e),
+    };
+    back(page, jar, r)
+}
+
+#[derive(Template)]
+#[template(path = "transfer.html")]
+struct TransferTemplate {
+    page: Page,
+    d: TransferDetail,
+    saved: bool,
+}
+
+async fn transfer_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.as_ref().expect("signed in");
+    match isolation::transfer(&state, user, id, "GET /transfers/{id}").await {
+        Ok(d) => (jar, render(&TransferTemplate { page, d, saved: q.saved.is_some() })).into_response(),
+        Err(e) => error_page(page, jar, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    kind: StepKind,
+    #[serde(default)]
+    vehicle: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn step_submit(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StepForm>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let req =
+        TransferStepRequest { kind: f.kind, vehicle: f.vehicle, reason: f.reason, note: f.note, at: None };
+    let r = isolation::step(&state, &user, id, &req, "POST /transfers/{id}/events")
+        .await
+        .map(|_| format!("/transfers/{id}?saved=1"))
         .map_err(ApiError::from);
     back(page, jar, r)
 }

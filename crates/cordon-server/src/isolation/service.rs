@@ -106,8 +106,10 @@ pub struct SiteOccupancy {
     pub beds: i64,
     /// People staying now.
     pub occupied: i64,
-    /// Beds free in rooms that are ready.
+    /// Beds free in rooms that are ready (neither taken nor held for a transfer on the way).
     pub free_beds: i64,
+    /// Beds held for transfers on the way.
+    pub held: i64,
     /// Rooms being cleaned, and out of service: not to be offered.
     pub cleaning: i64,
     pub out_of_service: i64,
@@ -137,6 +139,8 @@ pub struct RoomView {
     pub state: RoomState,
     /// How many are in it.
     pub occupied: i64,
+    /// Beds held for a transfer on the way.
+    pub held: i64,
     /// Who: none without `view_cases` (then only the count shows).
     pub occupants: Vec<OccupantView>,
     pub updated_at: DateTime<Utc>,
@@ -149,8 +153,8 @@ impl RoomView {
         match self.state {
             RoomState::Cleaning => "cleaning",
             RoomState::OutOfService => "out_of_service",
-            RoomState::Ready if self.occupied == 0 => "free",
-            RoomState::Ready if self.occupied < self.beds => "partly",
+            RoomState::Ready if self.occupied + self.held == 0 => "free",
+            RoomState::Ready if self.occupied + self.held < self.beds => "partly",
             RoomState::Ready => "full",
         }
     }
@@ -284,7 +288,12 @@ fn occupancy(site: &SiteRecord, rooms: &[RoomRecord], tomorrow: NaiveDate) -> Si
         rooms: rooms.len() as i64,
         beds: rooms.iter().map(|r| r.beds).sum(),
         occupied: rooms.iter().map(|r| r.occupants.len() as i64).sum(),
-        free_beds: rooms.iter().filter(ready).map(|r| (r.beds - r.occupants.len() as i64).max(0)).sum(),
+        free_beds: rooms
+            .iter()
+            .filter(ready)
+            .map(|r| (r.beds - r.occupants.len() as i64 - r.held).max(0))
+            .sum(),
+        held: rooms.iter().map(|r| r.held).sum(),
         cleaning: count(RoomState::Cleaning),
         out_of_service: count(RoomState::OutOfService),
         leaving_by_tomorrow: rooms
@@ -334,6 +343,7 @@ pub async fn rooms(state: &AppState, user: &User, site_id: &str, route: &str) ->
             beds: r.beds,
             state: r.state,
             occupied: r.occupants.len() as i64,
+            held: r.held,
             occupants: match see {
                 true => r
                     .occupants

@@ -2,6 +2,8 @@
 //! English.
 
 use cordon_domain::isolation::{Guest, RoomState, SiteKind};
+use cordon_domain::needs::Rung;
+use cordon_domain::transfer::{TransferEventKind, TransferStage};
 
 use crate::web::Page;
 use crate::web::i18n::Lang;
@@ -42,6 +44,31 @@ pub struct IsolationTexts {
     pub in_hotels: &'static str,
     pub in_cabins: &'static str,
     pub in_hospitals: &'static str,
+    pub transfers: &'static str,
+    pub transfer: &'static str,
+    pub stage: &'static str,
+    pub owner: &'static str,
+    pub due: &'static str,
+    pub overdue: &'static str,
+    pub vehicle: &'static str,
+    pub passengers: &'static str,
+    pub order_transfer: &'static str,
+    pub order_lines: &'static str,
+    pub order_hint: &'static str,
+    pub no_transfers: &'static str,
+    pub timeline: &'static str,
+    pub assign: &'static str,
+    pub picked_up: &'static str,
+    pub arrived: &'static str,
+    pub cancel: &'static str,
+    pub note: &'static str,
+    pub add_note: &'static str,
+    pub gate_pass: &'static str,
+    pub escalated: &'static str,
+    pub transfers_open: &'static str,
+    pub open_only: &'static str,
+    pub all: &'static str,
+    pub held_beds: &'static str,
 }
 
 pub static ZH_ISOLATION: IsolationTexts = IsolationTexts {
@@ -80,6 +107,31 @@ pub static ZH_ISOLATION: IsolationTexts = IsolationTexts {
     in_hotels: "隔离酒店",
     in_cabins: "方舱",
     in_hospitals: "定点医院",
+    transfers: "转运",
+    transfer: "转运单",
+    stage: "进度",
+    owner: "责任层级",
+    due: "时限",
+    overdue: "已超时",
+    vehicle: "车辆",
+    passengers: "转运人员",
+    order_transfer: "下达转运",
+    order_lines: "人员（每行：人员编号 身份 房间 病例或密接记录编号）",
+    order_hint: "如 P0000123 case A-07 42；身份 case、close_contact、secondary_contact、companion",
+    no_transfers: "辖区内没有转运单。",
+    timeline: "经过",
+    assign: "派车",
+    picked_up: "已接上",
+    arrived: "送达并入住",
+    cancel: "取消转运",
+    note: "备注",
+    add_note: "添加备注",
+    gate_pass: "通行证（一次性）",
+    escalated: "上报",
+    transfers_open: "转运中",
+    open_only: "只看未完成",
+    all: "全部",
+    held_beds: "床位为转运预留",
 };
 
 pub static EN_ISOLATION: IsolationTexts = IsolationTexts {
@@ -118,6 +170,31 @@ pub static EN_ISOLATION: IsolationTexts = IsolationTexts {
     in_hotels: "hotels",
     in_cabins: "cabin hospitals",
     in_hospitals: "hospitals",
+    transfers: "Transfers",
+    transfer: "Transfer",
+    stage: "Stage",
+    owner: "Owned by",
+    due: "Due",
+    overdue: "overdue",
+    vehicle: "Vehicle",
+    passengers: "People",
+    order_transfer: "Order a transfer",
+    order_lines: "People (a line each: person id, guest, room, case or contact record id)",
+    order_hint: "e.g. P0000123 case A-07 42; guest is case, close_contact, secondary_contact or companion",
+    no_transfers: "No transfers in your areas.",
+    timeline: "Timeline",
+    assign: "Assign a vehicle",
+    picked_up: "Picked up",
+    arrived: "Arrived and checked in",
+    cancel: "Cancel",
+    note: "Note",
+    add_note: "Add a note",
+    gate_pass: "Gate pass (one use)",
+    escalated: "escalated",
+    transfers_open: "transfers under way",
+    open_only: "Open only",
+    all: "All",
+    held_beds: "beds held for transfers on the way",
 };
 
 impl Page {
@@ -139,6 +216,38 @@ impl Page {
 
     pub fn guest_label(&self, g: &Guest) -> &'static str {
         g.label(self.zh())
+    }
+
+    pub fn stage_label(&self, s: &TransferStage) -> &'static str {
+        s.label(self.zh())
+    }
+
+    pub fn rung_label(&self, r: &Rung) -> &'static str {
+        match self.zh() {
+            true => r.name_zh(),
+            false => r.as_str(),
+        }
+    }
+
+    pub fn step_label(&self, k: &TransferEventKind) -> String {
+        let zh = self.zh();
+        match k {
+            TransferEventKind::Requested { .. } => self.i().order_transfer.to_owned(),
+            TransferEventKind::Assigned { vehicle, .. } => format!("{} {vehicle}", self.i().assign),
+            TransferEventKind::PickedUp => TransferStage::PickedUp.label(zh).to_owned(),
+            TransferEventKind::Arrived => self.i().arrived.to_owned(),
+            TransferEventKind::Cancelled { reason } => {
+                format!("{}: {reason}", TransferStage::Cancelled.label(zh))
+            }
+            TransferEventKind::Escalated { to } => {
+                format!("{} → {}", self.i().escalated, self.rung_label(to))
+            }
+            TransferEventKind::Note => self.i().note.to_owned(),
+        }
+    }
+
+    pub fn can_view_transfers(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| super::VIEW_TRANSFERS.met_by(u.rights))
     }
 
     pub fn guests(&self) -> [Guest; 4] {

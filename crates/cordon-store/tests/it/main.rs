@@ -34,6 +34,7 @@ mod needs;
 mod register;
 mod sealing;
 mod testing;
+mod transfers;
 mod workforce;
 mod zones;
 

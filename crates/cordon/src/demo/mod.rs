@@ -101,6 +101,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;
             followup::seed_followup(&store, populated.first()).await?;
+            isolation::seed_waiting_transfer(&store).await?;
         }
         outcomes::seed_outcomes(&store).await?;
     } else if let Some(p) = &password {

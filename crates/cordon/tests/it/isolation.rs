@@ -53,7 +53,7 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     let free = |rooms: &[Value]| {
         rooms
             .iter()
-            .find(|r| r["state"] == "ready" && r["occupied"] == 0 && r["beds"] == 1)
+            .find(|r| r["state"] == "ready" && r["occupied"] == 0 && r["held"] == 0 && r["beds"] == 1)
             .map(|r| r["label"].as_str().unwrap().to_owned())
     };
     let single = free(&rooms).expect("a free single room");
@@ -192,4 +192,167 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     assert_eq!(status, 404, "a site outside the cadre's compound: {e}");
 }
 
+/// 转运 end to end: the demo's family waiting past its deadline climbs to headquarters; a new
+/// case in 呼铁佳园C区 is ordered to a free 方舱 bed (a second order, or a hotel, refused); the
+/// vehicle's pass opens the compound's gate once and is refused the second time; the arrival
+/// checks them in; nothing follows the arrival.
+async fn transfers_reach_the_site(s: &crate::support::Server) {
+    let epi = s.login("epi").await;
+    let admin = s.login("admin").await;
+    let cadre = s.login("cadre").await;
+    let post = |token: &str, url: &str, body: Value| {
+        let (token, url) = (token.to_owned(), url.to_owned());
+        async move { s.call(reqwest::Method::POST, &token, &url, Some(body)).await }
+    };
+
+    // The demo's waiting family: overdue, and the sweep has climbed it to headquarters.
+    s.job_ran(&admin, "transfer_sweep").await;
+    let (status, board) = s.get(&epi, "/api/v1/transfers?open=true").await;
+    assert_eq!(status, 200, "{board}");
+    let waiting = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["stage"] == "requested")
+        .unwrap_or_else(|| panic!("a family waiting: {board}"))
+        .clone();
+    assert_eq!(
+        (waiting["overdue"].as_bool(), waiting["rung"].as_str()),
+        (Some(true), Some("headquarters")),
+        "{waiting}"
+    );
+    assert!(waiting["passengers"][0]["name"].is_string(), "names with view_cases: {waiting}");
+    let (_, d) = s.get(&admin, "/api/v1/dashboard?fresh=true").await;
+    assert!(d["today"]["course"]["transfers_overdue"].as_i64().unwrap() >= 1, "{d}");
+
+    // A new case in the compound.
+    let (_, residents) = crate::support::first_household(s, &epi, "150102001001001").await;
+    let mut person = None;
+    for id in residents {
+        let (_, p) = s.get(&epi, &format!("/api/v1/people/{id}")).await;
+        if p["case_id"].is_null() && p["contact_of"].as_array().unwrap().is_empty() && p["stay"].is_null() {
+            person = Some(id);
+            break;
+        }
+    }
+    let person = person.expect("a resident with no case, contact or stay");
+    let sampled = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
+    let (status, case) = post(
+        &epi,
+        "/api/v1/cases",
+        json!({"person_id": person, "class": "asymptomatic", "sampled_at": sampled}),
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let (status, rooms) = s.get(&admin, "/api/v1/sites/QS-FANGCANG/rooms").await;
+    assert_eq!(status, 200, "{rooms}");
+    let bed = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["state"] == "ready" && r["occupied"] == 0)
+        .expect("a free bed")["label"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order = |site: &str, room: &str| {
+        json!({
+            "site_id": site, "reason": "新增阳性转运",
+            "people": [{ "person_id": person, "guest": "case", "room": room, "case_id": case["id"] }],
+        })
+    };
+    let (status, e) = post(&epi, "/api/v1/transfers", order(HOTEL, "801")).await;
+    assert_eq!(status, 409, "a case is not placed in a hotel: {e}");
+    let (status, t) = post(&epi, "/api/v1/transfers", order("QS-FANGCANG", &bed)).await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(
+        (t["stage"].as_str(), t["rung"].as_str(), t["overdue"].as_bool()),
+        (Some("requested"), Some("district"), Some(false)),
+        "{t}"
+    );
+    let (status, e) = post(&epi, "/api/v1/transfers", order("QS-FANGCANG", &bed)).await;
+    assert_eq!(status, 409, "one open order a person: {e}");
+    let id = t["id"].as_i64().unwrap();
+    let events = format!("/api/v1/transfers/{id}/events");
+    let (status, e) = post(&epi, &events, json!({"kind": "arrived"})).await;
+    assert_eq!(status, 409, "an arrival follows the pick-up: {e}");
+    let (status, e) = post(&epi, &events, json!({"kind": "assigned"})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("vehicle")), "{e}");
+    let (status, t) = post(&epi, &events, json!({"kind": "assigned", "vehicle": "蒙A·D7121"})).await;
+    assert_eq!((status, t["stage"].as_str()), (200, Some("assigned")), "{t}");
+
+    // The pass opens the compound's gate for the vehicle once.
+    let (status, detail) = s.get(&admin, &format!("/api/v1/transfers/{id}")).await;
+    assert_eq!(status, 200, "{detail}");
+    let token = detail["pass_token"].as_str().expect("the pass for those who read passes").to_owned();
+    let (_, epi_view) = s.get(&epi, &format!("/api/v1/transfers/{id}")).await;
+    assert!(epi_view["pass_token"].is_null(), "no token without a pass right: {epi_view}");
+    let (_, gates) = s.get(&cadre, "/api/v1/gates").await;
+    let south =
+        gates.as_array().unwrap().iter().find(|g| g["name"] == "南门").unwrap()["id"].as_i64().unwrap();
+    let gate = format!("/api/v1/gates/{south}/decisions");
+    let (status, d) = post(&cadre, &gate, json!({"direction": "out", "pass": token})).await;
+    assert_eq!(
+        (status, d["outcome"].as_str(), d["rule"].as_str()),
+        (200, Some("allowed"), Some("transfer_pass")),
+        "{d}"
+    );
+    let (_, d) = post(&cadre, &gate, json!({"direction": "out", "pass": token})).await;
+    assert_eq!(
+        (d["outcome"].as_str(), d["rule"].as_str()),
+        (Some("refused"), Some("pass_refused")),
+        "used once: {d}"
+    );
+    let (status, e) = post(&admin, "/api/v1/passes", json!({"kind": "transfer", "holder": "x", "area_code": "150102001001001", "valid_until": (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339(), "reason": "x"})).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("kind")),
+        "a transfer pass comes with its order: {e}"
+    );
+
+    // Picked up, arrived: checked in to the bed held; nothing after but a note.
+    let (status, _) = post(&epi, &events, json!({"kind": "picked_up"})).await;
+    assert_eq!(status, 200);
+    let (status, t) = post(&epi, &events, json!({"kind": "arrived"})).await;
+    assert_eq!((status, t["stage"].as_str(), t["due"].is_null()), (200, Some("arrived"), true), "{t}");
+    let (_, seen) = s.get(&epi, &format!("/api/v1/people/{person}")).await;
+    assert_eq!(
+        (seen["stay"]["site_id"].as_str(), seen["stay"]["room"].as_str()),
+        (Some("QS-FANGCANG"), Some(bed.as_str())),
+        "{seen}"
+    );
+    let (status, e) = post(&epi, &events, json!({"kind": "cancelled", "reason": "x"})).await;
+    assert_eq!(status, 409, "{e}");
+    let (status, _) = post(&epi, &events, json!({"kind": "note", "note": "入舱顺利"})).await;
+    assert_eq!(status, 200);
+    let (_, detail) = s.get(&epi, &format!("/api/v1/transfers/{id}")).await;
+    let kinds: Vec<&str> =
+        detail["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["requested", "assigned", "picked_up", "arrived", "note"]);
+
+    // The board's page; a cadre without view_cases sees no orders.
+    let web = s.web_login("epi").await;
+    let page = web.get(format!("{}/transfers/{id}", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("蒙A·D7121") && page.contains(&bed), "{page}");
+    let (status, _) = s.get(&cadre, "/api/v1/transfers").await;
+    assert_eq!(status, 403);
+}
+
 on_both_backends!(stays_fill_and_free_rooms);
+
+/// The family waiting for its transfer is an earlier case's: the demo with some history.
+mod transfers {
+    #[tokio::test]
+    async fn on_sqlite() {
+        let s = crate::support::demo_with(crate::support::sqlite(), &["--history-days", "10"]);
+        super::transfers_reach_the_site(&s).await;
+    }
+
+    #[tokio::test]
+    async fn on_postgres() {
+        if let Some(db) = crate::support::postgres() {
+            let s = crate::support::demo_with(db, &["--history-days", "10"]);
+            super::transfers_reach_the_site(&s).await;
+        }
+    }
+}
