@@ -473,6 +473,32 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await two.locator('button:has-text("设置状态")').click();
     await page.waitForURL(/saved=1/);
     assert.match(await page.locator('details#room-2').getAttribute('class'), /free/);
+    // The transfers: the family waiting past its deadline is first, overdue, owned by headquarters.
+    await page.goto(`${base}/transfers?open=1`);
+    const waiting = page.locator('table.transfers tbody tr').first();
+    assert.match(await waiting.getAttribute('class'), /overdue/);
+    assert.match(await waiting.innerText(), /(待派车|已派车)[\s\S]*已超时/); // the phone run assigned one first
+    await page.screenshot({ path: join(shots, `${label}-transfers.png`), fullPage: true });
+    await waiting.locator('a').first().click();
+    await page.waitForURL(/\/transfers\/\d+$/);
+    await page.fill('form#assign input[name=vehicle]', '蒙A·D7301');
+    await page.click('form#assign button');
+    await page.waitForURL(/saved=1/);
+    assert.match(await page.locator('h1').innerText(), /已派车/);
+    assert.match(await page.locator('ol.timeline').innerText(), /上报 → 市指挥部[\s\S]*派车 蒙A·D7301/);
+    await page.screenshot({ path: join(shots, `${label}-transfer.png`), fullPage: true });
+    // 保供: the compound's round, building by building; the board of households nothing reached.
+    await page.goto(`${base}/supplies`);
+    assert.match(await page.locator('#overdue h2').innerText(), /保供超时 [1-9]/);
+    await page.screenshot({ path: join(shots, `${label}-supplies.png`), fullPage: true });
+    await page.click('#rounds table a');
+    await page.waitForURL(/\/supplies\/rounds\/\d+$/);
+    const open = page.locator('ul.deliveries li:has(form)').first();
+    const door = await open.getAttribute('id');
+    await open.locator('button[value=delivered]').click();
+    await page.waitForURL(/saved=1/);
+    assert.match(await page.locator(`#${door}`).innerText(), /已送达/);
+    await page.screenshot({ path: join(shots, `${label}-supply-round.png`), fullPage: true });
     await page.click('text=退出');
   });
   await check(`${label}: the grid worker's board puts the unanswered emergency first; a need is raised on the phone, taken on and closed; a district office refuses a visit only with an alternative`, async () => {
@@ -542,7 +568,8 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
     assert.match(await page.locator('h1').innerText(), /指挥看板 · 呼和浩特市/);
-    assert.equal(await page.locator('.tiles-dash a.tile').count(), 10);
+    assert.equal(await page.locator('.tiles-dash a.tile').count(), 11);
+    assert.match(await page.locator('#tile-supplies').innerText(), /保供[\s\S]*保供超时/);
     // Who is isolated where, counted from the stays: the story's hotel and 方舱.
     assert.match(await page.locator('#tile-isolation').innerText(), /集中隔离与收治[\s\S]*隔离酒店 [1-9]/);
     assert.equal(await page.locator('figure.chart svg').count(), 5);

@@ -93,6 +93,12 @@ pub struct CourseFigures {
     pub transfers_open: Option<i64>,
     #[serde(default)]
     pub transfers_overdue: Option<i64>,
+    /// 保供: deliveries of the rounds still to be done, and households of sealed and controlled
+    /// zones that nothing reached for longer than the profile allows (today only).
+    #[serde(default)]
+    pub deliveries_open: Option<i64>,
+    #[serde(default)]
+    pub households_supplies_overdue: Option<i64>,
     /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
     pub cases_total: i64,
     pub recovered_total: i64,
@@ -460,6 +466,8 @@ mod tests {
                 in_hospitals: partial.then_some(31),
                 transfers_open: partial.then_some(44),
                 transfers_overdue: partial.then_some(3),
+                deliveries_open: partial.then_some(1_204),
+                households_supplies_overdue: partial.then_some(17),
                 cases_total: 2_087,
                 recovered_total: 1_530,
                 died_total: 0,

@@ -185,9 +185,6 @@ pub struct Placement {
 #[serde(deny_unknown_fields)]
 pub struct IsolationRule {
     pub placements: Vec<Placement>,
-    /// 转运时限: how fast a transfer of each kind of guest must go.
-    #[serde(default = "crate::transfer::default_transfer_rules")]
-    pub transfers: Vec<crate::transfer::TransferRule>,
 }
 
 /// Cases to a 方舱 or a hospital, the beds of a hall shared; contacts to hotel rooms, a
@@ -203,7 +200,6 @@ impl Default for IsolationRule {
                 p(Guest::SecondaryContact, &[Hotel], Sharing::Household),
                 p(Guest::Companion, &[Hotel, CabinHospital, Hospital], Sharing::Household),
             ],
-            transfers: crate::transfer::default_transfer_rules(),
         }
     }
 }
@@ -214,7 +210,6 @@ impl IsolationRule {
     }
 
     pub fn check(&self) -> Result<(), DomainError> {
-        crate::transfer::check_transfer_rules(&self.transfers)?;
         for (i, p) in self.placements.iter().enumerate() {
             if p.sites.is_empty() {
                 return Err(DomainError::invalid(

@@ -23,6 +23,7 @@ pub mod needs;
 mod oversight;
 mod reads;
 pub mod register;
+pub mod supplies;
 pub mod testing;
 pub mod users;
 pub mod workforce;
@@ -190,6 +191,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(workforce::api::routes())
         .merge(needs::api::routes())
         .merge(isolation::api::routes())
+        .merge(supplies::api::routes())
         .merge(dashboard::api::routes())
         .merge(users::api::routes())
 }
@@ -208,6 +210,7 @@ fn page_routes() -> Router<AppState> {
         .merge(workforce::pages::routes())
         .merge(needs::pages::routes())
         .merge(isolation::pages::routes())
+        .merge(supplies::pages::routes())
         .merge(dashboard::pages::routes())
         .merge(users::pages::routes())
 }
@@ -249,6 +252,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         needs::pages::NEEDS,
         isolation::api::NEEDS,
         isolation::pages::NEEDS,
+        supplies::api::NEEDS,
+        supplies::pages::NEEDS,
         dashboard::api::NEEDS,
         dashboard::pages::NEEDS,
         users::api::NEEDS,

@@ -27,6 +27,7 @@ mod sealing;
 mod second_factor;
 mod sqlite;
 mod store;
+mod supplies;
 mod testing;
 mod transfers;
 mod users;
@@ -71,6 +72,10 @@ pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
+pub use supplies::{
+    DeliveryRecord, DistributionRecord, NewDistribution, NewSupplyPoint, OverdueHousehold, Supplies,
+    SupplyPointRecord,
+};
 pub use testing::{
     Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewTube, PositiveSingle, ResultRow,
     ResultsApplied, RoundRecord, RoundTotals, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery,
@@ -365,6 +370,7 @@ pub trait Store:
     + Needs
     + Isolation
     + Transfers
+    + Supplies
     + Figures
     + Send
     + Sync

@@ -185,6 +185,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "deliveries",
+        action: Delete,
+        what: "which household each distribution round reached, and when",
+        count: "SELECT count(*) FROM deliveries",
+        apply: &["DELETE FROM deliveries", "DELETE FROM distributions"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "transfer_people",
         action: Delete,
         what: "who each transfer moved, to which room",

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod gate_rule;
 pub mod need_rules;
 pub mod pooling;
+pub mod transfer_rules;
 
 use std::fmt;
 
@@ -144,6 +145,12 @@ pub struct Profile {
     /// 隔离收治: which sites take whom, and who may share a room.
     #[serde(default)]
     pub isolation: crate::isolation::IsolationRule,
+    /// 转运时限: how fast a transfer of each kind of guest must go.
+    #[serde(default = "transfer_rules::default_transfer_rules")]
+    pub transfers: Vec<transfer_rules::TransferRule>,
+    /// 保供: how packages are sized, and when a household without a delivery is overdue.
+    #[serde(default)]
+    pub supplies: crate::supplies::SupplyRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -310,6 +317,8 @@ impl Profile {
         self.home_visits.check()?;
         self.shifts.check()?;
         self.isolation.check()?;
+        self.supplies.check()?;
+        transfer_rules::check_transfer_rules(&self.transfers)?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(
                 "infectious_days_before",

@@ -358,13 +358,18 @@ async fn assemble(
         state.store.followup_counts(path, day_start, end.min(as_of)),
         state.store.case_totals(path, as_of)
     )?;
-    let (waiting, zone_figures, stays, transfers) = if partial {
+    let (waiting, zone_figures, stays, transfers, supplies) = if partial {
         let counts = state.store.need_counts(path, now).await?;
         let z = zones::figures_in(state, path, node.stats.residents).await?;
         let stays = state.store.stay_counts(path).await?;
-        (Some(counts), Some(z), Some(stays), Some(state.store.transfer_counts(path, now).await?))
+        let transfers = state.store.transfer_counts(path, now).await?;
+        let supplies = (
+            state.store.open_deliveries(path).await?,
+            crate::supplies::overdue_count(state, path, now).await?,
+        );
+        (Some(counts), Some(z), Some(stays), Some(transfers), Some(supplies))
     } else {
-        (None, None, None, None)
+        (None, None, None, None, None)
     };
     Ok(DayFigures {
         area_code: node.area.code.to_string(),
@@ -402,6 +407,8 @@ async fn assemble(
             in_hospitals: stays.map(|s| s.hospital),
             transfers_open: transfers.map(|t| t.open),
             transfers_overdue: transfers.map(|t| t.overdue),
+            deliveries_open: supplies.map(|s| s.0),
+            households_supplies_overdue: supplies.map(|s| s.1),
             cases_total: totals.cases,
             recovered_total: totals.recovered,
             died_total: totals.died,

@@ -163,7 +163,7 @@ pub async fn list_transfers(
 /// profile's rule decides, as at a check-in, counting the beds other orders hold as taken: a
 /// full room, a room being cleaned, a site that does not take that guest, or someone on another
 /// open order is 409 with the reason, and nothing is held. The order's deadlines come from the
-/// profile (`[[isolation.transfers]]`); past them it climbs to headquarters.
+/// profile (`[[transfers]]`); past them it climbs to headquarters.
 #[utoipa::path(post, path = "/api/v1/transfers", tag = "isolation", security(("bearer" = [])),
     request_body = TransferRequest,
     responses((status = 201, body = TransferView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

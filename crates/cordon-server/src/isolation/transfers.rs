@@ -157,7 +157,7 @@ pub struct TransferStepRequest {
 
 async fn transfer_rule(state: &AppState, profile_key: &str, guests: &[Guest]) -> Result<TransferRule> {
     let profiles = crate::zones::profiles(state).await?;
-    let rules = profiles.get(profile_key).map(|p| p.isolation.transfers.clone()).unwrap_or_default();
+    let rules = profiles.get(profile_key).map(|p| p.transfers.clone()).unwrap_or_default();
     rule_for(&rules, guests.iter().copied())
         .ok_or_else(|| invalid("people", format!("the profile {profile_key} has no transfer rule for them")))
 }
@@ -475,7 +475,7 @@ pub async fn sweep_transfers(state: &AppState, now: DateTime<Utc>) -> Result<usi
         let batch: Vec<(i64, TransferRule)> = due
             .iter()
             .filter_map(|d| {
-                let rules = &profiles.get(&d.profile_key)?.isolation.transfers;
+                let rules = &profiles.get(&d.profile_key)?.transfers;
                 rule_for(rules, [d.guest]).map(|r| (d.id, r))
             })
             .collect();

@@ -246,6 +246,18 @@ impl Page {
         }
     }
 
+    /// A passenger's place on the order: a bed held on the way, checked in, or off.
+    pub fn passenger_state(&self, state: &str) -> &'static str {
+        match (state, self.zh()) {
+            ("held", true) => "床位已预留",
+            ("held", false) => "bed held",
+            ("in", true) => "已入住",
+            ("in", false) => "checked in",
+            (_, true) => "已取消",
+            (_, false) => "cancelled",
+        }
+    }
+
     pub fn can_view_transfers(&self) -> bool {
         self.user.as_ref().is_some_and(|u| super::VIEW_TRANSFERS.met_by(u.rights))
     }

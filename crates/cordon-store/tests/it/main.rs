@@ -33,6 +33,7 @@ mod isolation;
 mod needs;
 mod register;
 mod sealing;
+mod supplies;
 mod testing;
 mod transfers;
 mod workforce;

@@ -19,6 +19,7 @@ mod isolation;
 mod outcomes;
 mod register;
 mod seed;
+mod supplies;
 
 #[derive(Args)]
 pub(crate) struct DemoArgs {
@@ -97,6 +98,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         register::seed_register(&store, &story_people).await?;
         doors::seed_doors(&store).await?;
         isolation::seed_isolation(&store).await?;
+        supplies::seed_supplies(&store).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;

@@ -23,6 +23,7 @@ mod privacy;
 mod register;
 mod retention;
 mod rights;
+mod supplies;
 mod support;
 mod testing;
 mod trace;

@@ -1,0 +1,132 @@
+//! 保供 end to end on the demo: the round over 呼铁佳园C区 lists every household once, building
+//! by building, the vulnerable first; the cadre marks a door (a closed one is 409, someone
+//! without the right 403); the households nothing reached are overdue on the board and leave it
+//! once reached; a round the stock cannot cover, or a stock taken below zero, writes nothing.
+//! On both backends.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::support::on_both_backends;
+
+const COMPOUND: &str = "150102001001001";
+
+async fn a_round_reaches_every_door(s: &crate::support::Server) {
+    let cadre = s.login("cadre").await;
+    let office = s.login("xincheng").await;
+    let sampler = s.login("sampler").await;
+    let post = |token: &str, url: &str, body: Value| {
+        let (token, url) = (token.to_owned(), url.to_owned());
+        async move { s.call(reqwest::Method::POST, &token, &url, Some(body)).await }
+    };
+
+    // The demo's round: every household of the compound once, the vulnerable first in each list.
+    let (status, rounds) = s.get(&cadre, "/api/v1/distributions").await;
+    assert_eq!(status, 200, "{rounds}");
+    let round = rounds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["area_code"] == COMPOUND)
+        .expect("the compound's round")
+        .clone();
+    let (status, detail) = s.get(&cadre, &format!("/api/v1/distributions/{}", round["id"])).await;
+    assert_eq!(status, 200, "{detail}");
+    let mut seen = HashSet::new();
+    let mut open = Vec::new();
+    for b in detail["buildings"].as_array().unwrap() {
+        let list = b["deliveries"].as_array().unwrap();
+        let flags: Vec<bool> = list.iter().map(|d| d["vulnerable"].as_bool().unwrap()).collect();
+        assert!(flags.windows(2).all(|w| w[0] || !w[1]), "the vulnerable first: {b}");
+        for d in list {
+            assert!(
+                seen.insert(d["household"].as_str().unwrap().to_owned()),
+                "one delivery a household: {d}"
+            );
+            if d["outcome"].is_null() {
+                open.push(d.clone());
+            }
+        }
+    }
+    assert_eq!(seen.len() as i64, round["households"].as_i64().unwrap());
+    assert!(!open.is_empty() && round["delivered"].as_i64().unwrap() > 0, "{round}");
+
+    // The board: the households nothing reached in the compound's zones, drawn days ago.
+    let (status, board) = s.get(&cadre, "/api/v1/supplies/overdue").await;
+    assert_eq!(status, 200, "{board}");
+    let before = board["count"].as_i64().unwrap();
+    assert!(before > 0, "{board}");
+    let (_, d) = s.get(&s.login("admin").await, "/api/v1/dashboard?fresh=true").await;
+    assert!(d["today"]["course"]["households_supplies_overdue"].as_i64().unwrap() >= before, "{d}");
+    assert!(d["today"]["course"]["deliveries_open"].as_i64().unwrap() >= open.len() as i64, "{d}");
+
+    // A door reached: closed after; off the board.
+    let door = &open[0];
+    let url = format!("/api/v1/deliveries/{}/outcome", door["id"]);
+    let (status, e) = post(&sampler, &url, json!({"outcome": "delivered"})).await;
+    assert_eq!(status, 403, "{e}");
+    let (status, e) = post(&cadre, &url, json!({"outcome": "left_at_door"})).await;
+    assert_eq!(status, 400, "{e}");
+    let (status, done) =
+        post(&cadre, &url, json!({"outcome": "delivered", "note": "放门口，已电话告知"})).await;
+    assert_eq!((status, done["outcome"].as_str()), (200, Some("delivered")), "{done}");
+    let (status, e) = post(&cadre, &url, json!({"outcome": "refused"})).await;
+    assert_eq!(status, 409, "{e}");
+    let (status, e) =
+        post(&cadre, "/api/v1/deliveries/999999/outcome", json!({"outcome": "delivered"})).await;
+    assert_eq!(status, 404, "{e}");
+    let (_, board) = s.get(&cadre, "/api/v1/supplies/overdue").await;
+    let listed: Vec<&str> =
+        board["households"].as_array().unwrap().iter().map(|h| h["household"].as_str().unwrap()).collect();
+    assert!(!listed.contains(&door["household"].as_str().unwrap()), "{board}");
+    assert!(board["count"].as_i64().unwrap() <= before);
+
+    // Stock: never below zero; a round the stock cannot cover writes nothing.
+    let (_, points) = s.get(&office, "/api/v1/supply-points").await;
+    let point = points[0]["id"].as_str().unwrap().to_owned();
+    let stock = format!("/api/v1/supply-points/{point}/stock");
+    let (status, e) =
+        post(&office, &stock, json!({"item": "baby_formula", "quantity": -100000, "reason": "x"})).await;
+    assert_eq!(status, 409, "{e}");
+    let (status, e) =
+        post(&cadre, &stock, json!({"item": "baby_formula", "quantity": 10, "reason": "x"})).await;
+    assert_eq!(status, 403, "planning is the office's: {e}");
+    let (_, all) = s.get(&office, "/api/v1/distributions").await;
+    let (status, e) = post(
+        &office,
+        "/api/v1/distributions",
+        json!({"area_code": "150102", "point_id": point, "item": "baby_formula"}),
+    )
+    .await;
+    assert_eq!(status, 409, "the district's households outnumber the formula: {e}");
+    let (_, after) = s.get(&office, "/api/v1/distributions").await;
+    assert_eq!(after.as_array().unwrap().len(), all.as_array().unwrap().len());
+    let (status, r) = post(
+        &office,
+        "/api/v1/distributions",
+        json!({"area_code": "15010200100100103", "point_id": point, "item": "medicine_kit"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{r}");
+    assert!(r["households"].as_i64().unwrap() > 0 && r["open"] == r["households"], "{r}");
+
+    // The pages.
+    let web = s.web_login("cadre").await;
+    let page = web.get(format!("{}/supplies", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("id=\"overdue\"") && page.contains(&format!("/supplies/rounds/{}", round["id"])),
+        "{page}"
+    );
+    let page = web
+        .get(format!("{}/supplies/rounds/{}", s.base, round["id"]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("id=\"delivery-{}\"", open[1]["id"])), "{page}");
+}
+
+on_both_backends!(a_round_reaches_every_door);
