@@ -499,6 +499,16 @@ impl<S: Backed> Isolation for S {
                 state.label(false)
             )));
         }
+        // A bed held for a transfer on the way: its people arrive to a room they can enter.
+        let held: i64 = query("SELECT count(*) FROM transfer_people WHERE room_id = $1 AND state = 'held'")
+            .bind(room.id)
+            .scalar_one(&mut tx)
+            .await?;
+        if held > 0 && state != RoomState::Ready {
+            return Err(StoreError::Conflict(format!(
+                "room {label} is held for {held} people of a transfer on the way: cancel or move it first"
+            )));
+        }
         query("UPDATE site_rooms SET state = $1, updated_at = $2, updated_by = $3 WHERE id = $4")
             .bind(state.as_str())
             .bind(at)

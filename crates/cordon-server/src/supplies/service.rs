@@ -30,7 +30,7 @@ pub const DELIVER: Need = Need::AnyOf(&[Right::HandleNeeds]);
 pub const PLAN: Need = Need::AnyOf(&[Right::ManageWorkforce, Right::DecideNeeds]);
 
 /// The most a single stock move carries (a lorry of vegetable bundles).
-const MOST_MOVED: i64 = 1_000_000;
+const MOST_MOVED: u64 = 1_000_000;
 /// The most overdue households a board lists (all are counted).
 const BOARD_ROWS: u32 = 500;
 
@@ -333,7 +333,8 @@ pub async fn move_stock(
     req: &StockMoveRequest,
 ) -> Result<StockLevel> {
     refuse(user, PLAN, "moving stock")?;
-    if req.quantity == 0 || req.quantity.abs() > MOST_MOVED {
+    // `unsigned_abs`: the most negative number has no positive twin.
+    if req.quantity == 0 || req.quantity.unsigned_abs() > MOST_MOVED {
         return Err(invalid("quantity", format!("a non-zero number up to {MOST_MOVED} either way")));
     }
     let reason = req.reason.trim();

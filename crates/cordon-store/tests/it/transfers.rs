@@ -109,6 +109,10 @@ async fn transfers_hold_rooms_and_arrive(store: &dyn Store) {
     assert_eq!(store.transfers(&root, false, 10).await.unwrap().len(), 1);
     let held: usize = store.room_slots(&root).await.unwrap().iter().map(|r| r.occupants.len()).sum();
     assert_eq!(held, 2, "the planner sees the held beds as taken");
+    let closing = store
+        .set_room_state("H1", "family", cordon_domain::isolation::RoomState::OutOfService, now, "hq")
+        .await;
+    assert!(matches!(closing, Err(StoreError::Conflict(_))), "a held room stays in service: {closing:?}");
 
     // A step out of order is refused; a vehicle writes its pass with the step; a second vehicle
     // revokes the first pass.

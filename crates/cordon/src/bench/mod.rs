@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 mod contacts;
 mod dashboard;
+mod distribution;
 mod duplicates;
 mod gates;
 mod needs;
@@ -54,6 +55,8 @@ pub(crate) enum BenchCommand {
     /// A transfer plan for 5,000 people into 100 hotels of 200 rooms, through the service,
     /// beside the database's own listing of the same rooms and people.
     Transfers(transfers::TransfersBench),
+    /// A distribution round (保供) over the district with the most households.
+    Distribution(distribution::DistributionBench),
 }
 
 /// Runs one benchmark.
@@ -70,5 +73,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Contacts(b) => contacts::bench(&b).await,
         BenchCommand::Register(b) => register::bench(&b).await,
         BenchCommand::Transfers(b) => transfers::bench(&b).await,
+        BenchCommand::Distribution(b) => distribution::bench(&b).await,
     }
 }
