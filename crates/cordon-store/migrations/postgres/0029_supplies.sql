@@ -48,7 +48,7 @@ CREATE INDEX distributions_path ON distributions (path, created_at);
 CREATE TABLE deliveries (
     id              BIGSERIAL PRIMARY KEY,
     distribution_id BIGINT NOT NULL REFERENCES distributions (id),
-    household_code  TEXT NOT NULL REFERENCES areas (code),
+    household_code  TEXT NOT NULL,                -- from people, in the statement that writes it
     path            TEXT COLLATE "C" NOT NULL,
     members         INTEGER NOT NULL,
     packages        INTEGER NOT NULL,
@@ -60,5 +60,6 @@ CREATE TABLE deliveries (
     UNIQUE (distribution_id, household_code)
 );
 CREATE INDEX deliveries_round ON deliveries (distribution_id, path);
-CREATE INDEX deliveries_household ON deliveries (household_code, outcome_at);
+-- What reached a household: the overdue board's question.
+CREATE INDEX deliveries_household ON deliveries (household_code, outcome_at) WHERE outcome = 'delivered';
 CREATE INDEX deliveries_open ON deliveries (path) WHERE outcome IS NULL OR outcome = 'nobody_home';
