@@ -191,14 +191,6 @@ fn delivery_of(r: &DbRow) -> Result<DeliveryRecord> {
     })
 }
 
-async fn stock_of(ex: &mut Tx, point_id: &str) -> Result<Vec<(SupplyItem, i64)>> {
-    let rows = query("SELECT item, quantity FROM supply_stock WHERE point_id = $1 ORDER BY item")
-        .bind(point_id)
-        .fetch_all(&mut *ex)
-        .await?;
-    rows.iter().map(|r| Ok((item_of(r.try_get("item")?)?, r.try_get("quantity")?))).collect()
-}
-
 /// Takes `quantity` (negative: out) on the point's stock inside `tx`, with the move that says
 /// why; below zero is a conflict.
 async fn take(
@@ -292,22 +284,34 @@ impl<S: Backed> Supplies for S {
     async fn supply_points(&self, scope: &AreaPath) -> Result<Vec<SupplyPointRecord>> {
         let (lo, hi) = scope.subtree_range();
         let sql = format!("{POINT_SELECT} WHERE p.path >= $1 AND p.path < $2 ORDER BY p.id");
-        let rows = Query::dynamic(sql).bind(lo).bind(hi).fetch_all(self.db()).await?;
-        let mut tx = self.db().begin().await?;
+        let rows = Query::dynamic(sql).bind(&lo).bind(&hi).fetch_all(self.db()).await?;
+        // The stock of every point in one read, not one a point (and no write lock for it).
+        let stock = query(
+            "SELECT k.point_id, k.item, k.quantity FROM supply_stock k JOIN supply_points p ON p.id = k.point_id \
+             WHERE p.path >= $1 AND p.path < $2 ORDER BY k.point_id, k.item",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.db())
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: String = r.try_get("id")?;
-            let stock = stock_of(&mut tx, &id).await?;
+            let mut held = Vec::new();
+            for k in &stock {
+                if k.try_get::<&str, _>("point_id")? == id {
+                    held.push((item_of(k.try_get("item")?)?, k.try_get("quantity")?));
+                }
+            }
             out.push(SupplyPointRecord {
                 id,
                 name: r.try_get("name")?,
                 area: code_of(r.try_get("area_code")?)?,
                 area_name: r.try_get("area_name")?,
                 path: AreaPath::from_stored(r.try_get("path")?),
-                stock,
+                stock: held,
             });
         }
-        tx.commit().await?;
         Ok(out)
     }
 
