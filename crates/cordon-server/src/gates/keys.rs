@@ -154,3 +154,10 @@ pub(super) fn claims_of(p: &PassRecord) -> PassClaims {
         holder: p.holder.clone(),
     }
 }
+
+/// A pass's token as the QR code a gate scans, in SVG.
+pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(280, 280).quiet_zone(true).build())
+}

@@ -21,7 +21,7 @@ use cordon_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::keys::{claims_of, pass_key};
+use super::keys::{claims_of, pass_key, qr_svg};
 use crate::http::error::ApiError;
 use crate::{AppState, zones};
 
@@ -304,10 +304,7 @@ pub async fn issue_pass_at(
         return Err(ApiError::Forbidden("issuing passes is not part of your role".into()));
     }
     if req.kind == PassKind::Transfer {
-        return Err(invalid(
-            "kind",
-            "a transfer pass is issued with its transfer order (POST /api/v1/transfers/{id}/events)",
-        ));
+        return Err(invalid("kind", "a transfer pass is issued with its transfer order's vehicle"));
     }
     issue(state, user, req, now).await
 }
@@ -504,12 +501,6 @@ pub async fn revoke_pass_at(
 pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, ApiError> {
     let p = pass(state, user, id).await?;
     qr_svg(&p.token)
-}
-
-pub fn qr_svg(text: &str) -> Result<String, ApiError> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
-    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(280, 280).quiet_zone(true).build())
 }
 
 // ---- the decision ----

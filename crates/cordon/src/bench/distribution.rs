@@ -10,8 +10,6 @@
 //!
 //! It adds a point and its rounds to the database: run it on a copy of the demo you can lose.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -132,22 +130,5 @@ fn peer(db: &str, path: &AreaPath) -> Result<std::time::Duration> {
            max(CASE WHEN tags <> '' THEN 1 ELSE 0 END) AS flagged \
          FROM people WHERE status = 'active' AND path >= '{lo}' AND path < '{hi}' GROUP BY household_code) AS h;\n"
     );
-    let (program, args): (&str, Vec<String>) = match db.strip_prefix("sqlite://") {
-        Some(path) => ("sqlite3", vec!["-readonly".into(), path.into()]),
-        None => ("psql", vec![db.to_owned(), "-Atq".into()]),
-    };
-    let t = Instant::now();
-    let mut child = Command::new(program)
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    child.stdin.take().context("stdin")?.write_all(sql.as_bytes())?;
-    let out = child.wait_with_output()?;
-    let took = t.elapsed();
-    if !out.status.success() {
-        bail!("{program}: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    Ok(took)
+    crate::bench::stats::shell(db, &sql)
 }

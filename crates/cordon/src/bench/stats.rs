@@ -20,3 +20,28 @@ pub fn median(mut runs: Vec<Duration>) -> (f64, f64, f64) {
     runs.sort();
     (ms(runs[runs.len() / 2]), ms(runs[0]), ms(runs[runs.len() - 1]))
 }
+
+/// Times the database's own shell (`sqlite3`, `psql`) running `sql`, sent on standard input:
+/// the peer the benches measure against, in the same run on the same database.
+pub fn shell(db: &str, sql: &str) -> anyhow::Result<Duration> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let (program, args): (&str, Vec<String>) = match db.strip_prefix("sqlite://") {
+        Some(path) => ("sqlite3", vec!["-readonly".into(), path.into()]),
+        None => ("psql", vec![db.to_owned(), "-Atq".into()]),
+    };
+    let t = std::time::Instant::now();
+    let mut child = Command::new(program)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    child.stdin.take().ok_or_else(|| anyhow::anyhow!("{program}: no stdin"))?.write_all(sql.as_bytes())?;
+    let out = child.wait_with_output()?;
+    let took = t.elapsed();
+    if !out.status.success() {
+        anyhow::bail!("{program}: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(took)
+}
