@@ -27,6 +27,7 @@ pub mod protocol;
 pub mod register;
 pub mod retention;
 pub mod rights;
+pub mod sanitation;
 pub mod supplies;
 pub mod testing;
 pub mod tiers;

@@ -20,6 +20,7 @@ mod register;
 mod retention;
 mod rights;
 mod rows;
+mod sanitation;
 #[cfg(test)]
 mod schema;
 mod seal;
@@ -70,6 +71,9 @@ pub use postgres::PgAdmin;
 pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
+pub use sanitation::{
+    CollectionRecord, DisinfectionRecord, NewCollection, NewDisinfection, Sanitation, SanitationCounts, WasteBuilding,
+};
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
 pub use supplies::{
@@ -371,6 +375,7 @@ pub trait Store:
     + Isolation
     + Transfers
     + Supplies
+    + Sanitation
     + Figures
     + Send
     + Sync

@@ -17,6 +17,7 @@ use cordon_domain::{AreaCode, AreaPath, PersonStatus};
 
 use crate::db::{Backed, DbRow, Ex, Query, Tx, query};
 use crate::gates::{NewPass, insert_pass};
+use crate::sanitation::{NewDisinfection, plan_disinfections};
 use crate::isolation::{NewStay, check_in, close_stay_of, room_guests, room_in};
 use crate::{Result, StoreError, code_of};
 
@@ -100,6 +101,9 @@ pub struct NewTransferEvent {
     pub recorded_at: DateTime<Utc>,
     /// The vehicle's one-time gate pass, written with the step that assigns the vehicle.
     pub pass: Option<NewPass>,
+    /// What a case's pick-up calls for (their home's terminal disinfection, the stairs),
+    /// written with the step.
+    pub disinfections: Vec<NewDisinfection>,
 }
 
 /// An order whose next step up the chain is due: what picking its rule takes.
@@ -575,6 +579,7 @@ impl<S: Backed> Transfers for S {
                     .execute(&mut tx)
                     .await?;
             }
+            TransferEventKind::PickedUp => plan_disinfections(&mut tx, &e.disinfections).await?,
             TransferEventKind::Arrived => arrive(&mut tx, &before, e.event.at, &e.by, isolation).await?,
             TransferEventKind::Cancelled { reason } => {
                 query("UPDATE transfer_people SET state = 'off' WHERE transfer_id = $1 AND state = 'held'")

@@ -151,6 +151,10 @@ pub struct Profile {
     /// 保供: how packages are sized, and when a household without a delivery is overdue.
     #[serde(default)]
     pub supplies: crate::supplies::SupplyRule,
+    /// 消杀与清运: how soon a case's home is disinfected, and how often sealed buildings' waste
+    /// is collected.
+    #[serde(default)]
+    pub sanitation: crate::sanitation::SanitationRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -318,6 +322,7 @@ impl Profile {
         self.shifts.check()?;
         self.isolation.check()?;
         self.supplies.check()?;
+        self.sanitation.check()?;
         transfer_rules::check_transfer_rules(&self.transfers)?;
         if self.infectious_days_before > 28 {
             return Err(DomainError::invalid(

@@ -16,7 +16,7 @@ use cordon_domain::isolation::Guest;
 use cordon_domain::needs::Rung;
 use cordon_domain::transfer::{TransferEvent, TransferEventKind, TransferRule, TransferStage, rule_for};
 use cordon_domain::{AreaCode, AreaLevel, Need, PersonId, Right};
-use cordon_store::{NewPass, NewPassenger, NewTransfer, NewTransferEvent, TransferRecord, User};
+use cordon_store::{NewDisinfection, NewPass, NewPassenger, NewTransfer, NewTransferEvent, TransferRecord, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -393,6 +393,7 @@ pub async fn step(
         .await?
         .ok_or_else(|| IsolationError::NotFound(format!("no transfer {id} in your areas")))?;
     let mut pass = None;
+    let mut disinfections = Vec::new();
     let kind = match req.kind {
         StepKind::Assigned => {
             let vehicle = req.vehicle.as_deref().map(str::trim).unwrap_or("");
@@ -419,7 +420,10 @@ pub async fn step(
             });
             TransferEventKind::Assigned { vehicle: vehicle.to_owned(), pass_id: Some(pass_id) }
         }
-        StepKind::PickedUp => TransferEventKind::PickedUp,
+        StepKind::PickedUp => {
+            disinfections = after_pickup(state, user, &t, at).await?;
+            TransferEventKind::PickedUp
+        }
         StepKind::Arrived => TransferEventKind::Arrived,
         StepKind::Cancelled => {
             let reason = req.reason.as_deref().map(str::trim).unwrap_or("");
@@ -439,6 +443,7 @@ pub async fn step(
         by: user.username.clone(),
         recorded_at: now,
         pass,
+        disinfections,
     };
     let record = state
         .store
@@ -448,6 +453,38 @@ pub async fn step(
     audit(state, user, std::slice::from_ref(&record), route).await?;
     tracing::info!(transfer = id, step = req.kind.key(), by = %user.username, "transfer step");
     Ok(view(state, user, &record))
+}
+
+/// 终末消毒: a case picked up from home leaves it (and, where the profile says, their
+/// building's stairs) to be disinfected by the rule's deadline. Nothing for an order of
+/// contacts only.
+async fn after_pickup(
+    state: &AppState,
+    user: &User,
+    t: &TransferRecord,
+    at: DateTime<Utc>,
+) -> Result<Vec<NewDisinfection>> {
+    if t.passengers.iter().all(|p| p.case_id.is_none()) {
+        return Ok(Vec::new());
+    }
+    let profiles = crate::zones::profiles(state).await?;
+    let rule = profiles.get(&t.profile_key).map(|p| p.sanitation.clone()).unwrap_or_default();
+    let areas = state.store.areas_on(std::slice::from_ref(&t.path)).await?;
+    let line = cordon_store::lineage(&areas, &t.path);
+    let building = line.iter().rfind(|a| a.level == AreaLevel::Building).map(|a| a.code.clone());
+    Ok(rule
+        .after_pickup(&t.household, building.as_ref(), at)
+        .into_iter()
+        .map(|p| NewDisinfection {
+            kind: p.kind,
+            area: p.area,
+            transfer_id: Some(t.id),
+            reason: format!("转运 #{}: 病例离家 case picked up", t.id),
+            due: p.due,
+            at: state.now(),
+            by: user.username.clone(),
+        })
+        .collect())
 }
 
 impl StepKind {

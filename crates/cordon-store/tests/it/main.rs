@@ -32,6 +32,7 @@ mod gates;
 mod isolation;
 mod needs;
 mod register;
+mod sanitation;
 mod sealing;
 mod supplies;
 mod testing;

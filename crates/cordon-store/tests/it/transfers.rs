@@ -12,8 +12,9 @@ use cordon_domain::needs::Rung;
 use cordon_domain::transfer::{
     TransferEvent, TransferEventKind, TransferStage, default_transfer_rules, rule_for,
 };
+use cordon_domain::sanitation::DisinfectionKind;
 use cordon_store::{
-    NewPass, NewPassenger, NewSite, NewStay, NewTransfer, NewTransferEvent, Store, StoreError,
+    NewDisinfection, NewPass, NewPassenger, NewSite, NewStay, NewTransfer, NewTransferEvent, Store, StoreError,
 };
 
 use crate::*;
@@ -116,7 +117,25 @@ async fn transfers_hold_rooms_and_arrive(store: &dyn Store) {
 
     // A step out of order is refused; a vehicle writes its pass with the step; a second vehicle
     // revokes the first pass.
-    let step = |kind, at, pass: Option<NewPass>| NewTransferEvent {
+    // A pick-up brings what it calls for (the server's rule: the home, the stairs), written
+    // with the step.
+    let step = |kind: TransferEventKind, at, pass: Option<NewPass>| NewTransferEvent {
+        disinfections: match kind {
+            TransferEventKind::PickedUp => ["h1", "b1"]
+                .into_iter()
+                .zip([DisinfectionKind::Home, DisinfectionKind::Stairs])
+                .map(|(area, kind)| NewDisinfection {
+                    kind,
+                    area: code(area),
+                    transfer_id: Some(t1.id),
+                    reason: "case picked up".into(),
+                    due: at + Duration::hours(12),
+                    at,
+                    by: "gongzhufu".into(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
         event: TransferEvent { at, kind },
         note: String::new(),
         by: "gongzhufu".into(),
@@ -194,6 +213,12 @@ async fn transfers_hold_rooms_and_arrive(store: &dyn Store) {
         )
         .await
         .unwrap();
+    let tasks = store.disinfections(&root, true, 10).await.unwrap();
+    assert_eq!(
+        tasks.iter().map(|d| (d.kind, d.area.as_str(), d.transfer_id)).collect::<Vec<_>>(),
+        [(DisinfectionKind::Home, "h1", Some(t1.id)), (DisinfectionKind::Stairs, "b1", Some(t1.id))],
+        "the pick-up wrote its disinfections"
+    );
     let t = store
         .record_transfer_event(
             &root,
