@@ -99,6 +99,14 @@ pub struct CourseFigures {
     pub deliveries_open: Option<i64>,
     #[serde(default)]
     pub households_supplies_overdue: Option<i64>,
+    /// 消杀清运: disinfections not done, and of them those past their deadline; buildings of
+    /// sealed zones not collected within the profile's interval (today only).
+    #[serde(default)]
+    pub disinfections_open: Option<i64>,
+    #[serde(default)]
+    pub disinfections_overdue: Option<i64>,
+    #[serde(default)]
+    pub buildings_waste_overdue: Option<i64>,
     /// Cases living in the area recorded by `as_of`, and of them recovered and discharged, and died.
     pub cases_total: i64,
     pub recovered_total: i64,
@@ -468,6 +476,9 @@ mod tests {
                 transfers_overdue: partial.then_some(3),
                 deliveries_open: partial.then_some(1_204),
                 households_supplies_overdue: partial.then_some(17),
+                disinfections_open: partial.then_some(26),
+                disinfections_overdue: partial.then_some(2),
+                buildings_waste_overdue: partial.then_some(5),
                 cases_total: 2_087,
                 recovered_total: 1_530,
                 died_total: 0,

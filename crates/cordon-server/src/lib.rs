@@ -23,6 +23,7 @@ pub mod needs;
 mod oversight;
 mod reads;
 pub mod register;
+pub mod sanitation;
 pub mod supplies;
 pub mod testing;
 pub mod users;
@@ -192,6 +193,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(needs::api::routes())
         .merge(isolation::api::routes())
         .merge(supplies::api::routes())
+        .merge(sanitation::api::routes())
         .merge(dashboard::api::routes())
         .merge(users::api::routes())
 }
@@ -211,6 +213,7 @@ fn page_routes() -> Router<AppState> {
         .merge(needs::pages::routes())
         .merge(isolation::pages::routes())
         .merge(supplies::pages::routes())
+        .merge(sanitation::pages::routes())
         .merge(dashboard::pages::routes())
         .merge(users::pages::routes())
 }
@@ -254,6 +257,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         isolation::pages::NEEDS,
         supplies::api::NEEDS,
         supplies::pages::NEEDS,
+        sanitation::api::NEEDS,
+        sanitation::pages::NEEDS,
         dashboard::api::NEEDS,
         dashboard::pages::NEEDS,
         users::api::NEEDS,

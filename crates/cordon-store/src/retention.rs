@@ -193,6 +193,16 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        // Before the transfers they point at. A home's disinfection says a case lived there;
+        // the waste collections name buildings and counts only, and are kept.
+        table: "disinfections",
+        action: Delete,
+        what: "the disinfections ordered and done: a case's home, a building's stairs, a place",
+        count: "SELECT count(*) FROM disinfections",
+        apply: &["DELETE FROM disinfections"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "transfer_people",
         action: Delete,
         what: "who each transfer moved, to which room",

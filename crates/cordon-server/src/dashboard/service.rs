@@ -358,7 +358,7 @@ async fn assemble(
         state.store.followup_counts(path, day_start, end.min(as_of)),
         state.store.case_totals(path, as_of)
     )?;
-    let (waiting, zone_figures, stays, transfers, supplies) = if partial {
+    let (waiting, zone_figures, stays, transfers, supplies, sanitation) = if partial {
         let counts = state.store.need_counts(path, now).await?;
         let z = zones::figures_in(state, path, node.stats.residents).await?;
         let stays = state.store.stay_counts(path).await?;
@@ -367,9 +367,10 @@ async fn assemble(
             state.store.open_deliveries(path).await?,
             crate::supplies::overdue_count(state, path, now).await?,
         );
-        (Some(counts), Some(z), Some(stays), Some(transfers), Some(supplies))
+        let sanitation = crate::sanitation::counts(state, path, now).await?;
+        (Some(counts), Some(z), Some(stays), Some(transfers), Some(supplies), Some(sanitation))
     } else {
-        (None, None, None, None, None)
+        (None, None, None, None, None, None)
     };
     Ok(DayFigures {
         area_code: node.area.code.to_string(),
@@ -409,6 +410,9 @@ async fn assemble(
             transfers_overdue: transfers.map(|t| t.overdue),
             deliveries_open: supplies.map(|s| s.0),
             households_supplies_overdue: supplies.map(|s| s.1),
+            disinfections_open: sanitation.map(|s| s.disinfections_open),
+            disinfections_overdue: sanitation.map(|s| s.disinfections_overdue),
+            buildings_waste_overdue: sanitation.map(|s| s.waste_overdue),
             cases_total: totals.cases,
             recovered_total: totals.recovered,
             died_total: totals.died,

@@ -11,7 +11,7 @@ use crate::AppState;
 #[openapi(
     info(title = "Cordon API", description = "The operations system of an outbreak-containment command."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"), (name = "workforce"), (name = "needs"), (name = "isolation"), (name = "supplies"), (name = "dashboard"), (name = "audit"))
+    tags((name = "auth"), (name = "areas"), (name = "people"), (name = "zones"), (name = "cases"), (name = "testing"), (name = "gates"), (name = "workforce"), (name = "needs"), (name = "isolation"), (name = "supplies"), (name = "sanitation"), (name = "dashboard"), (name = "audit"))
 )]
 struct ApiDoc;
 

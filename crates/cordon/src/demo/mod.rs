@@ -18,6 +18,7 @@ mod followup;
 mod isolation;
 mod outcomes;
 mod register;
+mod sanitation;
 mod seed;
 mod supplies;
 
@@ -99,6 +100,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         doors::seed_doors(&store).await?;
         isolation::seed_isolation(&store).await?;
         supplies::seed_supplies(&store).await?;
+        sanitation::seed_sanitation(&store).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
             seed_history(&store, args.seed, scale, communities, args.history_days).await?;
