@@ -108,7 +108,8 @@ impl SanitationRule {
         at: DateTime<Utc>,
     ) -> Vec<PlannedDisinfection> {
         let due = at + Duration::hours(self.disinfect_hours.into());
-        let mut out = vec![PlannedDisinfection { kind: DisinfectionKind::Home, area: household.clone(), due }];
+        let mut out =
+            vec![PlannedDisinfection { kind: DisinfectionKind::Home, area: household.clone(), due }];
         if let (true, Some(b)) = (self.stairs, building) {
             out.push(PlannedDisinfection { kind: DisinfectionKind::Stairs, area: b.clone(), due });
         }
@@ -117,7 +118,11 @@ impl SanitationRule {
 
     /// When a sealed building's waste is next due: an interval after the later of the sealing
     /// and the last collection.
-    pub fn waste_due(&self, sealed_at: DateTime<Utc>, last_collected: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    pub fn waste_due(
+        &self,
+        sealed_at: DateTime<Utc>,
+        last_collected: Option<DateTime<Utc>>,
+    ) -> DateTime<Utc> {
         let from = last_collected.map_or(sealed_at, |l| l.max(sealed_at));
         from + Duration::hours(self.waste_hours.into())
     }
@@ -161,7 +166,10 @@ mod tests {
         let building = code("150102001001001001");
         let r = SanitationRule::default();
         let plan = r.after_pickup(&home, Some(&building), at);
-        assert_eq!(plan.iter().map(|p| p.kind).collect::<Vec<_>>(), [DisinfectionKind::Home, DisinfectionKind::Stairs]);
+        assert_eq!(
+            plan.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            [DisinfectionKind::Home, DisinfectionKind::Stairs]
+        );
         assert!(plan.iter().all(|p| p.due == at + Duration::hours(12)));
         let no_stairs = SanitationRule { stairs: false, ..r.clone() };
         assert_eq!(no_stairs.after_pickup(&home, Some(&building), at).len(), 1);

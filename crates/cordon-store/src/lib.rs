@@ -72,7 +72,8 @@ pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use sanitation::{
-    CollectionRecord, DisinfectionRecord, NewCollection, NewDisinfection, Sanitation, SanitationCounts, WasteBuilding,
+    CollectionRecord, DisinfectionRecord, NewCollection, NewDisinfection, Sanitation, SanitationCounts,
+    WasteBuilding,
 };
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;

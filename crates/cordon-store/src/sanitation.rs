@@ -112,7 +112,12 @@ pub trait Sanitation {
         limit: u32,
     ) -> Result<Vec<DisinfectionRecord>>;
     /// Sends a team to an open task (or another team). A done task is a conflict.
-    async fn assign_disinfection(&self, scope: &AreaPath, id: i64, team: &str) -> Result<Option<DisinfectionRecord>>;
+    async fn assign_disinfection(
+        &self,
+        scope: &AreaPath,
+        id: i64,
+        team: &str,
+    ) -> Result<Option<DisinfectionRecord>>;
     /// Records a task done at `at`; done already, or before it was ordered, is a conflict.
     async fn complete_disinfection(
         &self,
@@ -128,7 +133,11 @@ pub trait Sanitation {
     /// The homes under `within` with a case or a contact at home, whose waste is kept apart.
     async fn apart_homes(&self, within: &AreaPath) -> Result<Vec<AreaCode>>;
     /// Records a collection from a building inside `scope`. None: no such building in scope.
-    async fn record_collection(&self, scope: &AreaPath, c: &NewCollection) -> Result<Option<CollectionRecord>>;
+    async fn record_collection(
+        &self,
+        scope: &AreaPath,
+        c: &NewCollection,
+    ) -> Result<Option<CollectionRecord>>;
     /// The collections of `scope`, the newest first.
     async fn collections(&self, scope: &AreaPath, limit: u32) -> Result<Vec<CollectionRecord>>;
     /// Open and overdue tasks at `now`, and the sealed buildings of `scope` with nothing
@@ -224,12 +233,13 @@ fn small(n: u32, what: &str) -> Result<i32> {
 async fn task_in(tx: &mut Tx, scope: &AreaPath, id: i64) -> Result<Option<DisinfectionRecord>> {
     let (lo, hi) = scope.subtree_range();
     // An update that changes nothing: it holds the row against a second writer on both backends.
-    let row = query("UPDATE disinfections SET note = note WHERE id = $1 AND path >= $2 AND path < $3 RETURNING *")
-        .bind(id)
-        .bind(lo)
-        .bind(hi)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row =
+        query("UPDATE disinfections SET note = note WHERE id = $1 AND path >= $2 AND path < $3 RETURNING *")
+            .bind(id)
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&mut *tx)
+            .await?;
     row.as_ref().map(disinfection_of).transpose()
 }
 
@@ -246,12 +256,13 @@ impl<S: Backed> Sanitation for S {
     ) -> Result<Option<DisinfectionRecord>> {
         let (lo, hi) = scope.subtree_range();
         let mut tx = self.db().begin().await?;
-        let inside: Option<String> = query("SELECT path FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
-            .bind(d.area.as_str())
-            .bind(lo)
-            .bind(hi)
-            .scalar_optional(&mut tx)
-            .await?;
+        let inside: Option<String> =
+            query("SELECT path FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+                .bind(d.area.as_str())
+                .bind(lo)
+                .bind(hi)
+                .scalar_optional(&mut tx)
+                .await?;
         if inside.is_none() {
             return Ok(None);
         }
@@ -331,7 +342,12 @@ impl<S: Backed> Sanitation for S {
         Ok(out)
     }
 
-    async fn assign_disinfection(&self, scope: &AreaPath, id: i64, team: &str) -> Result<Option<DisinfectionRecord>> {
+    async fn assign_disinfection(
+        &self,
+        scope: &AreaPath,
+        id: i64,
+        team: &str,
+    ) -> Result<Option<DisinfectionRecord>> {
         let mut tx = self.db().begin().await?;
         let Some(task) = task_in(&mut tx, scope, id).await? else {
             return Ok(None);
@@ -339,7 +355,11 @@ impl<S: Backed> Sanitation for S {
         if task.done_at.is_some() {
             return Err(StoreError::Conflict(format!("disinfection {id} is done already")));
         }
-        query("UPDATE disinfections SET team = $1 WHERE id = $2").bind(team).bind(id).execute(&mut tx).await?;
+        query("UPDATE disinfections SET team = $1 WHERE id = $2")
+            .bind(team)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
         let record = task_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Some(record))
@@ -429,7 +449,11 @@ impl<S: Backed> Sanitation for S {
         .collect()
     }
 
-    async fn record_collection(&self, scope: &AreaPath, c: &NewCollection) -> Result<Option<CollectionRecord>> {
+    async fn record_collection(
+        &self,
+        scope: &AreaPath,
+        c: &NewCollection,
+    ) -> Result<Option<CollectionRecord>> {
         let (lo, hi) = scope.subtree_range();
         let mut tx = self.db().begin().await?;
         let path: Option<String> = query(

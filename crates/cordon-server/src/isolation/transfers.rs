@@ -16,7 +16,9 @@ use cordon_domain::isolation::Guest;
 use cordon_domain::needs::Rung;
 use cordon_domain::transfer::{TransferEvent, TransferEventKind, TransferRule, TransferStage, rule_for};
 use cordon_domain::{AreaCode, AreaLevel, Need, PersonId, Right};
-use cordon_store::{NewDisinfection, NewPass, NewPassenger, NewTransfer, NewTransferEvent, TransferRecord, User};
+use cordon_store::{
+    NewDisinfection, NewPass, NewPassenger, NewTransfer, NewTransferEvent, TransferRecord, User,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -11,8 +11,8 @@ use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::sanitation::{
-    self, CollectionRequest, CollectionView, DisinfectionRequest, DisinfectionView, DoneRequest, SanitationError,
-    TeamRequest, WasteBoard,
+    self, CollectionRequest, CollectionView, DisinfectionRequest, DisinfectionView, DoneRequest,
+    SanitationError, TeamRequest, WasteBoard,
 };
 
 impl From<SanitationError> for ApiError {
@@ -97,7 +97,10 @@ pub async fn done(
 /// is kept apart, and the latest collections.
 #[utoipa::path(get, path = "/api/v1/waste", tag = "sanitation", security(("bearer" = [])),
     responses((status = 200, body = WasteBoard), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn waste(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Json<WasteBoard>, ApiError> {
+pub async fn waste(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<WasteBoard>, ApiError> {
     Ok(Json(sanitation::waste(&state, &user).await?))
 }
 

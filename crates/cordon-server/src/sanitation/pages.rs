@@ -12,7 +12,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
-use crate::sanitation::{self, CollectionRequest, DisinfectionRequest, DoneRequest, SanitationBoard, TeamRequest};
+use crate::sanitation::{
+    self, CollectionRequest, DisinfectionRequest, DoneRequest, SanitationBoard, TeamRequest,
+};
 use crate::web::{Page, PageUser, back, error_page, render};
 
 /// What each page asks of its caller (`access`): the service checks the rest.

@@ -245,7 +245,12 @@ async fn addresses(state: &AppState, paths: &[AreaPath]) -> Result<Vec<String>> 
     Ok(paths
         .iter()
         .map(|p| {
-            cordon_store::lineage(&areas, p).iter().skip(3).map(|a| a.name.as_str()).collect::<Vec<_>>().join(" › ")
+            cordon_store::lineage(&areas, p)
+                .iter()
+                .skip(3)
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" › ")
         })
         .collect())
 }
@@ -461,6 +466,7 @@ pub async fn counts(
     now: DateTime<Utc>,
 ) -> std::result::Result<SanitationCounts, ApiError> {
     let key = crate::zones::profile_in_force(state).await?;
-    let hours = crate::zones::profiles(state).await?.get(&key).map(|p| p.sanitation.waste_hours).unwrap_or(24);
+    let hours =
+        crate::zones::profiles(state).await?.get(&key).map(|p| p.sanitation.waste_hours).unwrap_or(24);
     Ok(state.store.sanitation_counts(scope, now, now - Duration::hours(hours.into())).await?)
 }

@@ -29,10 +29,22 @@ async fn disinfections_and_waste_follow_the_sealed_building(store: &dyn Store) {
     };
     let stairs = task(DisinfectionKind::Stairs, "b1", now - Duration::hours(1));
     let d = store.create_disinfection(&root, &stairs).await.unwrap().unwrap();
-    assert_eq!((d.kind, d.area.as_str(), d.team.as_deref(), d.done_at), (DisinfectionKind::Stairs, "b1", None, None));
+    assert_eq!(
+        (d.kind, d.area.as_str(), d.team.as_deref(), d.done_at),
+        (DisinfectionKind::Stairs, "b1", None, None)
+    );
     assert!(matches!(store.create_disinfection(&root, &stairs).await, Err(StoreError::Conflict(_))));
-    assert!(store.create_disinfection(&elsewhere, &task(DisinfectionKind::Area, "b1", now)).await.unwrap().is_none());
-    store.create_disinfection(&root, &task(DisinfectionKind::Home, "h3", now + Duration::hours(5))).await.unwrap();
+    assert!(
+        store
+            .create_disinfection(&elsewhere, &task(DisinfectionKind::Area, "b1", now))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .create_disinfection(&root, &task(DisinfectionKind::Home, "h3", now + Duration::hours(5)))
+        .await
+        .unwrap();
     let counts = store.sanitation_counts(&root, now, now - Duration::hours(24)).await.unwrap();
     assert_eq!((counts.disinfections_open, counts.disinfections_overdue), (2, 1));
     let d1 = scope_of(store, "d1").await;
@@ -42,9 +54,13 @@ async fn disinfections_and_waste_follow_the_sealed_building(store: &dyn Store) {
     assert_eq!(sent.team.as_deref(), Some("消杀一队"));
     let early = store.complete_disinfection(&root, d.id, now - Duration::hours(4), "", "team1").await;
     assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
-    let done = store.complete_disinfection(&root, d.id, now, "含氯消毒剂 1000mg/L", "team1").await.unwrap().unwrap();
+    let done =
+        store.complete_disinfection(&root, d.id, now, "含氯消毒剂 1000mg/L", "team1").await.unwrap().unwrap();
     assert_eq!((done.done_at, done.done_by.as_deref()), (Some(now), Some("team1")));
-    assert!(matches!(store.complete_disinfection(&root, d.id, now, "", "x").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.complete_disinfection(&root, d.id, now, "", "x").await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(matches!(store.assign_disinfection(&root, d.id, "二队").await, Err(StoreError::Conflict(_))));
     // Done, the place may be ordered again; the board lists the open first, then the done.
     store.create_disinfection(&root, &stairs).await.unwrap().unwrap();
@@ -96,7 +112,10 @@ async fn disinfections_and_waste_follow_the_sealed_building(store: &dyn Store) {
         .await
         .unwrap();
     let room = store.room_slots(&root).await.unwrap()[0].label.clone();
-    let contact_id = store.contacts(&root, &cordon_store::ContactQuery { limit: 10, ..Default::default() }).await.unwrap()[0].id;
+    let contact_id =
+        store.contacts(&root, &cordon_store::ContactQuery { limit: 10, ..Default::default() }).await.unwrap()
+            [0]
+        .id;
     let stay = NewStay {
         person_id: "p3".into(),
         site_id: "H1".into(),

@@ -9,12 +9,13 @@ use cordon_domain::AreaPath;
 use cordon_domain::gates::PassKind;
 use cordon_domain::isolation::{Guest, IsolationRule, SiteKind};
 use cordon_domain::needs::Rung;
+use cordon_domain::sanitation::DisinfectionKind;
 use cordon_domain::transfer::{
     TransferEvent, TransferEventKind, TransferStage, default_transfer_rules, rule_for,
 };
-use cordon_domain::sanitation::DisinfectionKind;
 use cordon_store::{
-    NewDisinfection, NewPass, NewPassenger, NewSite, NewStay, NewTransfer, NewTransferEvent, Store, StoreError,
+    NewDisinfection, NewPass, NewPassenger, NewSite, NewStay, NewTransfer, NewTransferEvent, Store,
+    StoreError,
 };
 
 use crate::*;

@@ -73,17 +73,21 @@ async fn a_case_leaves_a_home_to_disinfect_and_sealed_waste_is_collected(s: &cra
     let code = building["building"].as_str().unwrap();
     let apart = building["apart_homes"].as_i64().unwrap();
     assert!(apart > 0, "the demo's sealed building has contacts at home: {building}");
-    let collect = |apart_bags: i64, note: &str| {
-        json!({"building": code, "team": "环卫二班", "bags": 9, "apart_bags": apart_bags, "note": note})
-    };
+    let collect = |apart_bags: i64, note: &str| json!({"building": code, "team": "环卫二班", "bags": 9, "apart_bags": apart_bags, "note": note});
     let (status, e) = post(&cadre, "/api/v1/waste/collections", collect(0, "")).await;
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["error"]["field"], "apart_bags", "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains(&format!("{apart} home")), "{e}");
     let (status, e) = post(&sampler, "/api/v1/waste/collections", collect(3, "")).await;
     assert_eq!(status, 403, "{e}");
-    let (status, e) = post(&cadre, "/api/v1/waste/collections", json!({"building": COMPOUND, "team": "x", "bags": 1})).await;
-    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("building")), "a compound is not a building: {e}");
+    let (status, e) =
+        post(&cadre, "/api/v1/waste/collections", json!({"building": COMPOUND, "team": "x", "bags": 1}))
+            .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("building")),
+        "a compound is not a building: {e}"
+    );
     let (status, c) = post(&cadre, "/api/v1/waste/collections", collect(apart, "")).await;
     assert_eq!(status, 201, "{c}");
     assert_eq!((c["apart_bags"].as_i64(), c["apart_homes"].as_i64()), (Some(apart), Some(apart)), "{c}");
