@@ -499,6 +499,27 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/saved=1/);
     assert.match(await page.locator(`#${door}`).innerText(), /已送达/);
     await page.screenshot({ path: join(shots, `${label}-supply-round.png`), fullPage: true });
+    // 消杀清运: the first open task (the index case's home, on the first run; the compound's
+    // public areas on the second) is marked done. A sealed building past its collection is
+    // recorded, the bags of its homes with contacts kept apart.
+    await page.goto(`${base}/sanitation`);
+    const home = page.locator('table.disinfections tbody tr:has(form[action$="/done"])').first();
+    const task = await home.getAttribute('id');
+    await home.locator('input[name=note]').fill('过氧乙酸喷雾，密闭 1 小时');
+    await home.locator('button:has-text("标记完成")').click();
+    await page.waitForURL(/saved=1/);
+    assert.doesNotMatch(await page.locator(`#${task}`).innerHTML(), /<form[^>]*done/);
+    const late = page.locator('table.waste-buildings tbody tr.overdue').first();
+    const building = (await late.getAttribute('id')).replace('building-', '');
+    const apart = (await late.locator('td.num').innerText()).trim();
+    await page.selectOption('form#record-collection select[name=building]', building);
+    await page.fill('form#record-collection input[name=team]', '环卫二班');
+    await page.fill('form#record-collection input[name=bags]', '9');
+    await page.fill('form#record-collection input[name=apart_bags]', apart);
+    await page.click('form#record-collection button');
+    await page.waitForURL(/saved=1/);
+    assert.doesNotMatch(await page.locator(`#building-${building}`).getAttribute('class'), /overdue/);
+    await page.screenshot({ path: join(shots, `${label}-sanitation.png`), fullPage: true });
     await page.click('text=退出');
   });
   await check(`${label}: the grid worker's board puts the unanswered emergency first; a need is raised on the phone, taken on and closed; a district office refuses a visit only with an alternative`, async () => {
@@ -568,8 +589,9 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
     assert.match(await page.locator('h1').innerText(), /指挥看板 · 呼和浩特市/);
-    assert.equal(await page.locator('.tiles-dash a.tile').count(), 11);
+    assert.equal(await page.locator('.tiles-dash a.tile').count(), 12);
     assert.match(await page.locator('#tile-supplies').innerText(), /保供[\s\S]*保供超时/);
+    assert.match(await page.locator('#tile-sanitation').innerText(), /消杀清运[\s\S]*消杀任务 [0-9]/);
     // Who is isolated where, counted from the stays: the story's hotel and 方舱.
     assert.match(await page.locator('#tile-isolation').innerText(), /集中隔离与收治[\s\S]*隔离酒店 [1-9]/);
     assert.equal(await page.locator('figure.chart svg').count(), 5);
