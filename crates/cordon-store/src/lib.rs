@@ -78,8 +78,8 @@ pub use sanitation::{
 pub use seal::{Field, Keyring};
 pub use sealing::Resealed;
 pub use supplies::{
-    DeliveryRecord, DistributionRecord, NewDistribution, NewSupplyPoint, OverdueHousehold, Supplies,
-    SupplyPointRecord,
+    DeliveryMark, DeliveryRecord, DistributionRecord, Fulfilment, NewDistribution, NewSupplyPoint,
+    OverdueHousehold, Supplies, SupplyPointRecord,
 };
 pub use testing::{
     Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewTube, PositiveSingle, ResultRow,

@@ -164,6 +164,8 @@ pub(crate) fn priority_rank(p: Priority) -> i32 {
     }
 }
 
+pub(crate) use needs_sql::step_need;
+
 mod needs_sql {
     use chrono::{DateTime, Utc};
     use cordon_domain::needs::{
@@ -267,6 +269,29 @@ mod needs_sql {
         .execute(&mut *tx)
         .await?;
         Ok(())
+    }
+
+    /// Records a step of the need `id` inside `scope` within `tx`, checked against its state
+    /// there (a delivery that fulfils a request resolves it in the delivery's transaction).
+    /// None: no such need in scope.
+    pub(crate) async fn step_need(
+        tx: &mut Tx,
+        keys: &crate::Keyring,
+        scope: &AreaPath,
+        id: i64,
+        event: &NewNeedEvent,
+        rule: &NeedRule,
+    ) -> Result<Option<NeedRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        if lock(tx, id, &lo, &hi).await?.is_none() {
+            return Ok(None);
+        }
+        let mut events = timeline(tx, id).await?;
+        check_change(&need_state(&events, rule), &event.event.kind)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        append(tx, id, event).await?;
+        events.push(event.event.clone());
+        settle(tx, keys, id, &events, rule).await.map(Some)
     }
 
     /// Keeps what the timeline comes to on the row.
@@ -421,20 +446,10 @@ mod needs_sql {
             event: &NewNeedEvent,
             rule: &NeedRule,
         ) -> Result<Option<NeedRecord>> {
-            let pool = self.db();
-            let mut tx = pool.begin().await?;
-            let (lo, hi) = scope.subtree_range();
-            if lock(&mut tx, id, &lo, &hi).await?.is_none() {
-                return Ok(None);
-            }
-            let mut events = timeline(&mut tx, id).await?;
-            check_change(&need_state(&events, rule), &event.event.kind)
-                .map_err(|e| StoreError::Conflict(e.to_string()))?;
-            append(&mut tx, id, event).await?;
-            events.push(event.event.clone());
-            let r = settle(&mut tx, self.keys(), id, &events, rule).await?;
+            let mut tx = self.db().begin().await?;
+            let r = step_need(&mut tx, self.keys(), scope, id, event, rule).await?;
             tx.commit().await?;
-            Ok(Some(r))
+            Ok(r)
         }
 
         async fn needs_board(&self, scope: &AreaPath, q: &NeedQuery) -> Result<Vec<NeedRecord>> {

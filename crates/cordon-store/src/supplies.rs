@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use cordon_domain::supplies::{DeliveryOutcome, SupplyItem};
 use cordon_domain::{AreaCode, AreaPath};
 
+use cordon_domain::needs::NeedRule;
+
 use crate::db::{Backed, DbRow, Query, Tx, query};
+use crate::needs::{NewNeedEvent, step_need};
 use crate::{Result, StoreError, code_of};
 
 #[derive(Debug, Clone)]
@@ -75,6 +78,27 @@ pub struct DeliveryRecord {
     pub outcome_at: Option<DateTime<Utc>>,
     pub outcome_by: Option<String>,
     pub note: String,
+    /// The resident's request it fulfilled.
+    pub need_id: Option<i64>,
+}
+
+/// How a delivery ended at the door, who says so, and the request it fulfils.
+#[derive(Debug, Clone)]
+pub struct DeliveryMark {
+    pub outcome: DeliveryOutcome,
+    pub note: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub fulfils: Option<Fulfilment>,
+}
+
+/// A resident's request (a need for food or medicine) a delivery fulfils.
+#[derive(Debug, Clone)]
+pub struct Fulfilment {
+    pub need_id: i64,
+    /// The request's resolution.
+    pub event: NewNeedEvent,
+    pub rule: NeedRule,
 }
 
 /// A household of a sealed or controlled zone with nothing delivered for too long.
@@ -113,15 +137,14 @@ pub trait Supplies {
     /// first, then by address.
     async fn deliveries(&self, distribution_id: i64, within: &AreaPath) -> Result<Vec<DeliveryRecord>>;
     /// Records how a delivery inside `scope` ended. One delivered or refused is closed (a
-    /// conflict); nobody at home may be tried again. None: no such delivery in scope.
+    /// conflict); nobody at home may be tried again. A delivery that fulfils a request of its
+    /// household resolves it in the same transaction (a request of another household, or one
+    /// resolved already, is a conflict and nothing is written). None: no such delivery in scope.
     async fn record_delivery(
         &self,
         scope: &AreaPath,
         id: i64,
-        outcome: DeliveryOutcome,
-        note: &str,
-        at: DateTime<Utc>,
-        by: &str,
+        mark: &DeliveryMark,
     ) -> Result<Option<DeliveryRecord>>;
     /// Deliveries of `scope` still to be done: not tried, or nobody was home.
     async fn open_deliveries(&self, scope: &AreaPath) -> Result<i64>;
@@ -188,6 +211,7 @@ fn delivery_of(r: &DbRow) -> Result<DeliveryRecord> {
         outcome_at: r.try_get("outcome_at")?,
         outcome_by: r.try_get("outcome_by")?,
         note: r.try_get("note")?,
+        need_id: r.try_get("need_id")?,
     })
 }
 
@@ -456,11 +480,10 @@ impl<S: Backed> Supplies for S {
         &self,
         scope: &AreaPath,
         id: i64,
-        outcome: DeliveryOutcome,
-        note: &str,
-        at: DateTime<Utc>,
-        by: &str,
+        mark: &DeliveryMark,
     ) -> Result<Option<DeliveryRecord>> {
+        let DeliveryMark { outcome, note, at, by, fulfils } = mark;
+        let outcome = *outcome;
         let (lo, hi) = scope.subtree_range();
         let mut tx = self.db().begin().await?;
         let row =
@@ -487,7 +510,44 @@ impl<S: Backed> Supplies for S {
             .bind(id)
             .fetch_one(&mut tx)
             .await?;
-        let record = delivery_of(&row)?;
+        let mut record = delivery_of(&row)?;
+        if let Some(f) = fulfils {
+            if outcome != DeliveryOutcome::Delivered {
+                return Err(StoreError::Conflict("only a delivery delivered fulfils a request".into()));
+            }
+            let item: String = query("SELECT item FROM distributions WHERE id = $1")
+                .bind(before.distribution_id)
+                .scalar_one(&mut tx)
+                .await?;
+            let item = item_of(&item)?;
+            let category: Option<String> = query("SELECT category FROM needs WHERE id = $1")
+                .bind(f.need_id)
+                .scalar_optional(&mut tx)
+                .await?;
+            if category.as_deref() != Some(item.answers().as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "request {} is not for {}: a {} does not fulfil it",
+                    f.need_id,
+                    item.answers().as_str(),
+                    item.as_str()
+                )));
+            }
+            // Inside the household's own path: a request of another household is not found.
+            step_need(&mut tx, self.keys(), &before.path, f.need_id, &f.event, &f.rule).await?.ok_or_else(
+                || {
+                    StoreError::Conflict(format!(
+                        "request {} is not of household {}",
+                        f.need_id, before.household
+                    ))
+                },
+            )?;
+            query("UPDATE deliveries SET need_id = $1 WHERE id = $2")
+                .bind(f.need_id)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+            record.need_id = Some(f.need_id);
+        }
         tx.commit().await?;
         Ok(Some(record))
     }

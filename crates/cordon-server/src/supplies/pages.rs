@@ -178,6 +178,9 @@ struct OutcomeForm {
     round: i64,
     #[serde(default)]
     note: String,
+    /// The household's request the delivery fulfils, when the volunteer leaves it ticked.
+    #[serde(default)]
+    fulfils: Option<String>,
 }
 
 async fn outcome_submit(
@@ -188,14 +191,21 @@ async fn outcome_submit(
 ) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.clone().expect("signed in");
-    let r = match DeliveryOutcome::parse(&f.outcome) {
-        Some(outcome) => {
-            supplies::record(&state, &user, id, &DeliveryOutcomeRequest { outcome, note: f.note })
+    let fulfils = match f.fulfils.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| ApiError::invalid("fulfils", "a request's number")),
+    };
+    let r = match (DeliveryOutcome::parse(&f.outcome), fulfils) {
+        (_, Err(e)) => Err(e),
+        // A request is fulfilled only by a package handed over.
+        (Some(outcome), Ok(fulfils)) => {
+            let fulfils = fulfils.filter(|_| outcome == DeliveryOutcome::Delivered);
+            supplies::record(&state, &user, id, &DeliveryOutcomeRequest { outcome, note: f.note, fulfils })
                 .await
                 .map(|_| format!("/supplies/rounds/{}?saved=1#delivery-{id}", f.round))
                 .map_err(ApiError::from)
         }
-        None => Err(ApiError::invalid("outcome", "delivered, refused or nobody_home")),
+        (None, _) => Err(ApiError::invalid("outcome", "delivered, refused or nobody_home")),
     };
     back(page, jar, r)
 }

@@ -10,12 +10,16 @@
 //! `manage_workforce` or `decide_needs`. Everything is scoped to the user's areas. A delivery
 //! names a household and its address, never a person.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
+use cordon_domain::needs::{NeedEvent, NeedEventKind, rule_for};
 use cordon_domain::supplies::{DeliveryOutcome, SupplyItem, SupplyRule};
 use cordon_domain::{AreaCode, AreaLevel, AreaPath, Need, Right};
-use cordon_store::{DeliveryRecord, DistributionRecord, NewDistribution, NewSupplyPoint, StoreError, User};
+use cordon_store::{
+    DeliveryMark, DeliveryRecord, DistributionRecord, Fulfilment, NeedQuery, NewDistribution, NewNeedEvent,
+    NewSupplyPoint, StoreError, User,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -164,6 +168,11 @@ pub struct DeliveryView {
     pub outcome_at: Option<DateTime<Utc>>,
     pub outcome_by: Option<String>,
     pub note: String,
+    /// The resident's request it fulfilled.
+    pub fulfilled: Option<i64>,
+    /// An open request of the household this round's package would fulfil (food, or medicine
+    /// for a medicine kit): the volunteer resolves it with the delivery.
+    pub open_request: Option<i64>,
 }
 
 impl DeliveryView {
@@ -246,6 +255,10 @@ pub struct DeliveryOutcomeRequest {
     pub outcome: DeliveryOutcome,
     #[serde(default)]
     pub note: String,
+    /// The household's request (a need for food, or for medicine with a medicine kit) this
+    /// delivery fulfils: resolved with it.
+    #[serde(default)]
+    pub fulfils: Option<i64>,
 }
 
 // ---- use cases ----
@@ -416,10 +429,29 @@ pub async fn round(
         None => user.scope_path.clone(),
     };
     let deliveries = state.store.deliveries(d.id, &path).await?;
+    let requests = open_requests(state, &path, d.item).await?;
     Ok(DistributionDetail {
         distribution: DistributionView::of(&d),
-        buildings: by_building(state, &deliveries).await?,
+        buildings: by_building(state, &deliveries, &requests).await?,
     })
+}
+
+/// The open requests inside `within` that a package of `item` fulfils, the oldest of each
+/// household's.
+async fn open_requests(
+    state: &AppState,
+    within: &AreaPath,
+    item: SupplyItem,
+) -> Result<HashMap<String, i64>> {
+    let q = NeedQuery { include_resolved: false, limit: 5_000, now: state.now(), waiting_on: None };
+    let mut needs = state.store.needs_board(within, &q).await?;
+    needs.retain(|n| n.category == item.answers() && !n.emergency);
+    needs.sort_by_key(|n| (n.created_at, n.id));
+    let mut out = HashMap::new();
+    for n in needs {
+        out.entry(n.household.as_str().to_owned()).or_insert(n.id);
+    }
+    Ok(out)
 }
 
 /// The area a household's door list is kept under: its building, else the area above it.
@@ -427,7 +459,11 @@ fn list_area(line: &[&cordon_domain::Area]) -> usize {
     line.iter().rposition(|a| a.level == AreaLevel::Building).unwrap_or(line.len().saturating_sub(2))
 }
 
-async fn by_building(state: &AppState, deliveries: &[DeliveryRecord]) -> Result<Vec<BuildingList>> {
+async fn by_building(
+    state: &AppState,
+    deliveries: &[DeliveryRecord],
+    requests: &HashMap<String, i64>,
+) -> Result<Vec<BuildingList>> {
     let paths: Vec<AreaPath> = deliveries.iter().map(|d| d.path.clone()).collect();
     let areas = state.store.areas_on(&paths).await?;
     let mut lists: BTreeMap<String, BuildingList> = BTreeMap::new();
@@ -449,6 +485,8 @@ async fn by_building(state: &AppState, deliveries: &[DeliveryRecord]) -> Result<
             outcome_at: d.outcome_at,
             outcome_by: d.outcome_by.clone(),
             note: d.note.clone(),
+            fulfilled: d.need_id,
+            open_request: requests.get(d.household.as_str()).copied(),
         };
         let list = lists.entry(key.clone()).or_insert_with(|| {
             order.push(key);
@@ -476,12 +514,54 @@ pub async fn record(
     if note.chars().count() > 500 {
         return Err(invalid("note", "at most 500 characters"));
     }
+    let now = state.now();
+    let fulfils = match req.fulfils {
+        None => None,
+        Some(_) if req.outcome != DeliveryOutcome::Delivered => {
+            return Err(invalid("fulfils", "only a delivery delivered fulfils a request"));
+        }
+        Some(need_id) => {
+            let need = state
+                .store
+                .need(&user.scope_path, need_id)
+                .await?
+                .ok_or_else(|| invalid("fulfils", format!("no request {need_id} in your areas")))?;
+            let profiles = crate::zones::profiles(state).await?;
+            let rule = profiles
+                .get(&need.profile_key)
+                .and_then(|p| rule_for(&p.needs, need.category, need.emergency))
+                .cloned()
+                .ok_or_else(|| {
+                    SuppliesError::Conflict(format!(
+                        "the profile {} has no rule for this request",
+                        need.profile_key
+                    ))
+                })?;
+            let event = NewNeedEvent {
+                event: NeedEvent { at: now, kind: NeedEventKind::Resolved },
+                note: format!("配送 #{id} 送达 delivered"),
+                by: user.username.clone(),
+                recorded_at: now,
+            };
+            Some(Fulfilment { need_id, event, rule })
+        }
+    };
     let d = state
         .store
-        .record_delivery(&user.scope_path, id, req.outcome, note, state.now(), &user.username)
+        .record_delivery(
+            &user.scope_path,
+            id,
+            &DeliveryMark {
+                outcome: req.outcome,
+                note: note.to_owned(),
+                at: now,
+                by: user.username.clone(),
+                fulfils,
+            },
+        )
         .await?
         .ok_or_else(|| SuppliesError::NotFound(format!("no delivery {id} in your areas")))?;
-    let list = by_building(state, std::slice::from_ref(&d)).await?;
+    let list = by_building(state, std::slice::from_ref(&d), &HashMap::new()).await?;
     list.into_iter()
         .flat_map(|b| b.deliveries)
         .next()

@@ -45,6 +45,8 @@ pub struct SupplyTexts {
     pub saved: &'static str,
     pub lists: &'static str,
     pub not_tried: &'static str,
+    pub fulfils: &'static str,
+    pub request_fulfilled: &'static str,
 }
 
 pub static ZH_SUPPLIES: SupplyTexts = SupplyTexts {
@@ -87,6 +89,8 @@ pub static ZH_SUPPLIES: SupplyTexts = SupplyTexts {
     saved: "已保存",
     lists: "只看本楼",
     not_tried: "未配送",
+    fulfils: "同时办结居民诉求",
+    request_fulfilled: "已办结诉求",
 };
 
 pub static EN_SUPPLIES: SupplyTexts = SupplyTexts {
@@ -129,6 +133,8 @@ pub static EN_SUPPLIES: SupplyTexts = SupplyTexts {
     saved: "Saved",
     lists: "this building only",
     not_tried: "not tried",
+    fulfils: "with it, the household's request",
+    request_fulfilled: "fulfilled request",
 };
 
 impl Page {

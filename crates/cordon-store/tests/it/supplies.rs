@@ -5,11 +5,26 @@
 //! zone with nothing delivered is overdue until a delivery reaches it.
 
 use chrono::{Duration, Utc};
+use cordon_domain::needs::{
+    NeedCategory, NeedEvent, NeedEventKind, NeedStatus, Rung, default_need_rules, rule_for,
+};
 use cordon_domain::supplies::{DeliveryOutcome, SupplyItem};
 use cordon_domain::{AreaPath, Tier};
-use cordon_store::{NewDistribution, NewSupplyPoint, Store, StoreError};
+use cordon_store::{
+    DeliveryMark, Fulfilment, NewDistribution, NewNeed, NewNeedEvent, NewSupplyPoint, Store, StoreError,
+};
 
 use crate::*;
+
+fn mark(
+    outcome: DeliveryOutcome,
+    note: &str,
+    at: chrono::DateTime<Utc>,
+    by: &str,
+    fulfils: Option<Fulfilment>,
+) -> DeliveryMark {
+    DeliveryMark { outcome, note: note.into(), at, by: by.into(), fulfils }
+}
 
 async fn a_round_reaches_every_household_once(store: &dyn Store) {
     seed(store).await;
@@ -69,27 +84,35 @@ async fn a_round_reaches_every_household_once(store: &dyn Store) {
     assert_eq!((n, overdue.len()), (2, 2));
     let h1 = list[0].id;
     let away = store
-        .record_delivery(&root, h1, DeliveryOutcome::NobodyHome, "敲门无人", now - Duration::hours(2), "v1")
+        .record_delivery(
+            &root,
+            h1,
+            &mark(DeliveryOutcome::NobodyHome, "敲门无人", now - Duration::hours(2), "v1", None),
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(away.outcome, Some(DeliveryOutcome::NobodyHome));
     store
-        .record_delivery(&root, h1, DeliveryOutcome::Delivered, "", now - Duration::hours(1), "v1")
+        .record_delivery(
+            &root,
+            h1,
+            &mark(DeliveryOutcome::Delivered, "", now - Duration::hours(1), "v1", None),
+        )
         .await
         .unwrap()
         .unwrap();
-    let again = store.record_delivery(&root, h1, DeliveryOutcome::Refused, "", now, "v1").await.unwrap_err();
+    let again = store
+        .record_delivery(&root, h1, &mark(DeliveryOutcome::Refused, "", now, "v1", None))
+        .await
+        .unwrap_err();
     assert!(again.to_string().contains("was delivered"), "{again}");
     assert!(
         store
             .record_delivery(
                 &AreaPath::root().child(999),
                 list[1].id,
-                DeliveryOutcome::Delivered,
-                "",
-                now,
-                "v1"
+                &mark(DeliveryOutcome::Delivered, "", now, "v1", None)
             )
             .await
             .unwrap()
@@ -97,8 +120,61 @@ async fn a_round_reaches_every_household_once(store: &dyn Store) {
     );
     let (n, overdue) = store.overdue_households(&root, since, 10).await.unwrap();
     assert_eq!((n, overdue.iter().map(|o| o.household.as_str()).collect::<Vec<_>>()), (1, vec!["h2"]));
+
+    // h2 asked for food: its delivery fulfils the request, resolved with it. h1's closed
+    // delivery cannot, and h2's request is not h1's to fulfil: nothing is written.
+    let rule = rule_for(&default_need_rules(), NeedCategory::Food, false).unwrap().clone();
+    let asked = NewNeed {
+        household: code("h2"),
+        person_id: Some("p3".into()),
+        category: NeedCategory::Food,
+        emergency: false,
+        contact_phone: None,
+        description: "家里没有菜了".into(),
+        rung: Rung::Community,
+        owner_worker: None,
+        profile_key: "ninth-edition".into(),
+        pass_id: None,
+        plan_key: None,
+        at: now - Duration::hours(3),
+        by: "p3".into(),
+    };
+    let need = store.create_need(&root, &asked, &rule).await.unwrap();
+    let fulfils = Fulfilment {
+        need_id: need.id,
+        event: NewNeedEvent {
+            event: NeedEvent { at: now, kind: NeedEventKind::Resolved },
+            note: "随配送送达".into(),
+            by: "v1".into(),
+            recorded_at: now,
+        },
+        rule,
+    };
+    let h3 = store.create_distribution(&root, &round("d2")).await.unwrap();
+    let other = store.deliveries(h3.id, &root).await.unwrap()[0].id;
+    let wrong = store
+        .record_delivery(
+            &root,
+            other,
+            &mark(DeliveryOutcome::Delivered, "", now, "v1", Some(fulfils.clone())),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, StoreError::Conflict(_)), "{wrong}");
+    assert!(store.deliveries(h3.id, &root).await.unwrap()[0].outcome.is_none(), "nothing written");
+    let done = store
+        .record_delivery(
+            &root,
+            list[1].id,
+            &mark(DeliveryOutcome::Delivered, "", now, "v1", Some(fulfils.clone())),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.need_id, Some(need.id));
+    assert_eq!(store.need(&root, need.id).await.unwrap().unwrap().status, NeedStatus::Resolved);
     let d = store.distribution(&root, d.id).await.unwrap().unwrap();
-    assert_eq!((d.delivered, d.refused, d.open), (1, 0, 1));
+    assert_eq!((d.delivered, d.refused, d.open), (2, 0, 0));
 }
 
 both!(a_round_reaches_every_household_once);

@@ -70,7 +70,7 @@ pub(crate) async fn seed_supplies(store: &Arc<dyn Store>) -> Result<()> {
             DeliveryOutcome::NobodyHome => "敲门无人应答，已电话联系".to_owned(),
             _ => String::new(),
         };
-        supplies::record(&state, &cadre, d.id, &DeliveryOutcomeRequest { outcome, note })
+        supplies::record(&state, &cadre, d.id, &DeliveryOutcomeRequest { outcome, note, fulfils: None })
             .await
             .map_err(api)?;
         match outcome {

@@ -82,6 +82,46 @@ async fn a_round_reaches_every_door(s: &crate::support::Server) {
     assert!(!listed.contains(&door["household"].as_str().unwrap()), "{board}");
     assert!(board["count"].as_i64().unwrap() <= before);
 
+    // A household asks for food: the round's list shows its request by the door, and the
+    // delivery that reaches it resolves it. A refused delivery or another household's request
+    // cannot.
+    let next = &open[2];
+    let (status, need) = post(
+        &cadre,
+        "/api/v1/needs",
+        json!({"household_code": next["household"], "category": "food", "description": "家里没有蔬菜了"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{need}");
+    let need_id = need["need"]["id"].as_i64().unwrap();
+    let (reader, round_url) = (&cadre, format!("/api/v1/distributions/{}", round["id"]));
+    let door_now = |id: Value| {
+        let url = round_url.clone();
+        async move {
+            let (_, detail) = s.get(reader, &url).await;
+            let doors = detail["buildings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|b| b["deliveries"].as_array().unwrap());
+            doors.into_iter().find(|d| d["id"] == id).unwrap().clone()
+        }
+    };
+    let listed = door_now(next["id"].clone()).await;
+    assert_eq!(listed["open_request"].as_i64(), Some(need_id), "{listed}");
+    let url = format!("/api/v1/deliveries/{}/outcome", next["id"]);
+    let (status, e) = post(&cadre, &url, json!({"outcome": "refused", "fulfils": need_id})).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("fulfils")), "{e}");
+    let other = format!("/api/v1/deliveries/{}/outcome", open[3]["id"]);
+    let (status, e) = post(&cadre, &other, json!({"outcome": "delivered", "fulfils": need_id})).await;
+    assert_eq!(status, 409, "another household's request: {e}");
+    let still = door_now(open[3]["id"].clone()).await;
+    assert!(still["outcome"].is_null(), "nothing written: {still}");
+    let (status, done) = post(&cadre, &url, json!({"outcome": "delivered", "fulfils": need_id})).await;
+    assert_eq!((status, done["fulfilled"].as_i64()), (200, Some(need_id)), "{done}");
+    let (_, need) = s.get(&cadre, &format!("/api/v1/needs/{need_id}")).await;
+    assert_eq!(need["need"]["status"], "resolved", "{need}");
+
     // Stock: never below zero; a round the stock cannot cover writes nothing.
     let (_, points) = s.get(&office, "/api/v1/supply-points").await;
     let point = points[0]["id"].as_str().unwrap().to_owned();
