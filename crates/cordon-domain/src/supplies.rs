@@ -47,14 +47,6 @@ impl SupplyItem {
         })
     }
 
-    /// The kind of resident's request a package of it fulfils.
-    pub fn answers(self) -> crate::needs::NeedCategory {
-        match self {
-            SupplyItem::MedicineKit => crate::needs::NeedCategory::Medicine,
-            _ => crate::needs::NeedCategory::Food,
-        }
-    }
-
     pub fn label(self, zh: bool) -> &'static str {
         match (self, zh) {
             (SupplyItem::Vegetables, true) => "蔬菜包",

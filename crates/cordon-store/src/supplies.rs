@@ -524,11 +524,11 @@ impl<S: Backed> Supplies for S {
                 .bind(f.need_id)
                 .scalar_optional(&mut tx)
                 .await?;
-            if category.as_deref() != Some(item.answers().as_str()) {
+            if category.as_deref() != Some(cordon_domain::needs::NeedCategory::answered_by(item).as_str()) {
                 return Err(StoreError::Conflict(format!(
                     "request {} is not for {}: a {} does not fulfil it",
                     f.need_id,
-                    item.answers().as_str(),
+                    cordon_domain::needs::NeedCategory::answered_by(item).as_str(),
                     item.as_str()
                 )));
             }

@@ -32,6 +32,15 @@ pub enum NeedCategory {
 }
 
 impl NeedCategory {
+    /// The kind of resident's request a package of `item` fulfils: a medicine kit a request
+    /// for medicine, any other package one for food.
+    pub fn answered_by(item: crate::supplies::SupplyItem) -> NeedCategory {
+        match item {
+            crate::supplies::SupplyItem::MedicineKit => NeedCategory::Medicine,
+            _ => NeedCategory::Food,
+        }
+    }
+
     pub const ALL: [NeedCategory; 10] = [
         NeedCategory::Food,
         NeedCategory::Medicine,

@@ -445,7 +445,7 @@ async fn open_requests(
 ) -> Result<HashMap<String, i64>> {
     let q = NeedQuery { include_resolved: false, limit: 5_000, now: state.now(), waiting_on: None };
     let mut needs = state.store.needs_board(within, &q).await?;
-    needs.retain(|n| n.category == item.answers() && !n.emergency);
+    needs.retain(|n| n.category == cordon_domain::needs::NeedCategory::answered_by(item) && !n.emergency);
     needs.sort_by_key(|n| (n.created_at, n.id));
     let mut out = HashMap::new();
     for n in needs {
