@@ -102,7 +102,6 @@ pub trait Sanitation {
         scope: &AreaPath,
         d: &NewDisinfection,
     ) -> Result<Option<DisinfectionRecord>>;
-    async fn disinfection(&self, scope: &AreaPath, id: i64) -> Result<Option<DisinfectionRecord>>;
     /// The tasks of `scope`: the open ones by deadline, then (unless `open_only`) the newest
     /// done.
     async fn disinfections(
@@ -154,22 +153,27 @@ pub trait Sanitation {
 /// of the kind already keeps that one.
 pub(crate) async fn plan_disinfections(tx: &mut Tx, tasks: &[NewDisinfection]) -> Result<()> {
     for d in tasks {
-        query(
-            "INSERT INTO disinfections (kind, area_code, path, transfer_id, reason, due_at, created_at, created_by) \
-             SELECT $1, a.code, a.path, $3, $4, $5, $6, $7 FROM areas a WHERE a.code = $2 \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(d.kind.as_str())
-        .bind(d.area.as_str())
-        .bind(d.transfer_id)
-        .bind(&d.reason)
-        .bind(d.due)
-        .bind(d.at)
-        .bind(&d.by)
-        .execute(&mut *tx)
-        .await?;
+        insert_disinfection(tx, d).await?;
     }
     Ok(())
+}
+
+/// Writes a task unless its place has an open one of the kind: its id, or None.
+async fn insert_disinfection(tx: &mut Tx, d: &NewDisinfection) -> Result<Option<i64>> {
+    query(
+        "INSERT INTO disinfections (kind, area_code, path, transfer_id, reason, due_at, created_at, created_by) \
+         SELECT $1, a.code, a.path, $3, $4, $5, $6, $7 FROM areas a WHERE a.code = $2 \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(d.kind.as_str())
+    .bind(d.area.as_str())
+    .bind(d.transfer_id)
+    .bind(&d.reason)
+    .bind(d.due)
+    .bind(d.at)
+    .bind(&d.by)
+    .scalar_optional(&mut *tx)
+    .await
 }
 
 /// A household `h` with someone at home who is an open case or a contact in quarantine: not
@@ -266,20 +270,7 @@ impl<S: Backed> Sanitation for S {
         if inside.is_none() {
             return Ok(None);
         }
-        let id: Option<i64> = query(
-            "INSERT INTO disinfections (kind, area_code, path, transfer_id, reason, due_at, created_at, created_by) \
-             SELECT $1, a.code, a.path, $3, $4, $5, $6, $7 FROM areas a WHERE a.code = $2 \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(d.kind.as_str())
-        .bind(d.area.as_str())
-        .bind(d.transfer_id)
-        .bind(&d.reason)
-        .bind(d.due)
-        .bind(d.at)
-        .bind(&d.by)
-        .scalar_optional(&mut tx)
-        .await?;
+        let id = insert_disinfection(&mut tx, d).await?;
         let Some(id) = id else {
             return Err(StoreError::Conflict(format!(
                 "{} of {} is ordered already and not done",
@@ -290,19 +281,6 @@ impl<S: Backed> Sanitation for S {
         let record = task_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Some(record))
-    }
-
-    async fn disinfection(&self, scope: &AreaPath, id: i64) -> Result<Option<DisinfectionRecord>> {
-        let (lo, hi) = scope.subtree_range();
-        query("SELECT * FROM disinfections WHERE id = $1 AND path >= $2 AND path < $3")
-            .bind(id)
-            .bind(lo)
-            .bind(hi)
-            .fetch_optional(self.db())
-            .await?
-            .as_ref()
-            .map(disinfection_of)
-            .transpose()
     }
 
     async fn disinfections(

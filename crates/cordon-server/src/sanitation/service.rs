@@ -356,12 +356,27 @@ pub async fn complete(state: &AppState, user: &User, id: i64, req: &DoneRequest)
 /// The sealed buildings of the user's areas and where their waste stands.
 pub async fn waste(state: &AppState, user: &User) -> Result<WasteBoard> {
     refuse(user, VIEW, "seeing sanitation")?;
+    let (rule, counts) = rule_and_counts(state, &user.scope_path).await?;
+    waste_of(state, &user.scope_path, &rule, counts.waste_overdue).await
+}
+
+/// The profile's rule, and the counts of `scope` now by it.
+async fn rule_and_counts(state: &AppState, scope: &AreaPath) -> Result<(SanitationRule, SanitationCounts)> {
     let rule = rule(state).await?;
     let now = state.now();
-    let scope = &user.scope_path;
-    let (count, buildings) = state.store.waste_buildings(scope, BOARD_ROWS).await?;
     let since = now - Duration::hours(rule.waste_hours.into());
-    let overdue = state.store.sanitation_counts(scope, now, since).await?.waste_overdue;
+    let counts = state.store.sanitation_counts(scope, now, since).await?;
+    Ok((rule, counts))
+}
+
+async fn waste_of(
+    state: &AppState,
+    scope: &AreaPath,
+    rule: &SanitationRule,
+    overdue: i64,
+) -> Result<WasteBoard> {
+    let now = state.now();
+    let (count, buildings) = state.store.waste_buildings(scope, BOARD_ROWS).await?;
     let recent = state.store.collections(scope, 20).await?;
     let paths: Vec<AreaPath> =
         buildings.iter().map(|b| b.path.clone()).chain(recent.iter().map(|c| c.path.clone())).collect();
@@ -449,8 +464,8 @@ pub async fn collect(state: &AppState, user: &User, req: &CollectionRequest) -> 
 /// The whole board: tasks and waste.
 pub async fn board(state: &AppState, user: &User) -> Result<SanitationBoard> {
     let disinfections = disinfections(state, user, false).await?;
-    let waste = waste(state, user).await?;
-    let counts = state.store.sanitation_counts(&user.scope_path, state.now(), state.now()).await?;
+    let (rule, counts) = rule_and_counts(state, &user.scope_path).await?;
+    let waste = waste_of(state, &user.scope_path, &rule, counts.waste_overdue).await?;
     Ok(SanitationBoard {
         disinfections,
         disinfections_open: counts.disinfections_open,
@@ -465,8 +480,6 @@ pub async fn counts(
     scope: &AreaPath,
     now: DateTime<Utc>,
 ) -> std::result::Result<SanitationCounts, ApiError> {
-    let key = crate::zones::profile_in_force(state).await?;
-    let hours =
-        crate::zones::profiles(state).await?.get(&key).map(|p| p.sanitation.waste_hours).unwrap_or(24);
+    let hours = rule(state).await.map_err(ApiError::from)?.waste_hours;
     Ok(state.store.sanitation_counts(scope, now, now - Duration::hours(hours.into())).await?)
 }
