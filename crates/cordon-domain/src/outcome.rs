@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::DomainError;
+use crate::isolation::SiteKind;
 
 /// Where a case's course stands, as its last outcome recorded says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -65,9 +66,35 @@ impl CaseOutcome {
         matches!(self, CaseOutcome::Recovered | CaseOutcome::Died)
     }
 
-    /// A place must be named: which hospital, which site.
+    /// A place must be named: which hospital, which site — by the stay that holds the case.
     pub fn needs_place(self) -> bool {
         matches!(self, CaseOutcome::Hospitalised | CaseOutcome::Isolated)
+    }
+
+    /// What a case staying at a site of `kind` is: a designated hospital's bed admits it, a
+    /// cabin hospital's isolates it. A hotel holds contacts in quarantine, not cases: no outcome.
+    pub fn at_site(kind: SiteKind) -> Option<CaseOutcome> {
+        match kind {
+            SiteKind::Hospital => Some(CaseOutcome::Hospitalised),
+            SiteKind::CabinHospital => Some(CaseOutcome::Isolated),
+            SiteKind::Hotel => None,
+        }
+    }
+
+    /// Checks that a stay at a site of `kind` is where this outcome is: admitted is in a
+    /// hospital, isolated in a cabin hospital.
+    pub fn check_site(self, kind: SiteKind) -> Result<(), DomainError> {
+        if Self::at_site(kind) == Some(self) {
+            return Ok(());
+        }
+        let fits = match self {
+            CaseOutcome::Hospitalised => "a designated hospital",
+            _ => "a cabin hospital (方舱)",
+        };
+        Err(DomainError::invalid(
+            "outcome",
+            format!("a case {} stays at {fits}; this stay is at a {}", self.label(false), kind.label(false)),
+        ))
     }
 }
 
@@ -178,6 +205,16 @@ mod tests {
         assert!(rule.met_by(at(100), &[at(30), at(60)]).is_err(), "before the positive");
         let e = rule.met_by(at(0), &[at(30)]).unwrap_err();
         assert!(e.reason().contains("1 found"), "{e}");
+    }
+
+    #[test]
+    fn a_stay_says_what_a_case_is() {
+        assert_eq!(CaseOutcome::at_site(SiteKind::Hospital), Some(CaseOutcome::Hospitalised));
+        assert_eq!(CaseOutcome::at_site(SiteKind::CabinHospital), Some(CaseOutcome::Isolated));
+        assert_eq!(CaseOutcome::at_site(SiteKind::Hotel), None);
+        assert!(CaseOutcome::Isolated.check_site(SiteKind::CabinHospital).is_ok());
+        assert!(CaseOutcome::Hospitalised.check_site(SiteKind::CabinHospital).is_err());
+        assert!(CaseOutcome::Isolated.check_site(SiteKind::Hotel).is_err());
     }
 
     #[test]

@@ -211,89 +211,6 @@ pub(crate) async fn insert_rooms(
     Ok(added)
 }
 
-/// Closes the open stays of the contacts in `contact_ids` (a JSON array of one-element arrays)
-/// that are released, and puts each room left empty to cleaning: a release's share of the
-/// isolation, in the release's transaction.
-pub(crate) async fn close_released_stays(
-    tx: &mut Tx,
-    contact_ids: &str,
-    at: DateTime<Utc>,
-    by: &str,
-) -> Result<()> {
-    let sql = format!(
-        "UPDATE stays SET checked_out_at = $2, out_reason = 'released', checked_out_by = $3 \
-         WHERE checked_out_at IS NULL AND contact_id IN (SELECT c.id FROM contacts c \
-             WHERE c.id IN (SELECT CAST(value ->> 0 AS BIGINT) FROM {}) AND c.status = 'released') \
-         RETURNING room_id",
-        tx.dialect().json_rows
-    );
-    let rows = Query::dynamic(sql).bind(contact_ids).bind(at).bind(by).fetch_all(&mut *tx).await?;
-    let rooms: Vec<i64> = rows.iter().map(|r| r.try_get("room_id")).collect::<std::result::Result<_, _>>()?;
-    clean_if_empty(tx, &rooms, at, by).await
-}
-
-/// Closes the open stays of a case recovered and discharged, or dead, at `at` (at its check-in,
-/// if that came later), and puts each room left empty to cleaning: in the transaction that
-/// records the outcome.
-pub(crate) async fn close_case_stays(
-    tx: &mut Tx,
-    case_id: i64,
-    at: DateTime<Utc>,
-    reason: &str,
-    by: &str,
-) -> Result<()> {
-    close_open_stays(tx, Whose::Case(case_id), at, reason, by).await
-}
-
-/// Whose open stays to close.
-enum Whose<'a> {
-    Case(i64),
-    Person(&'a str),
-}
-
-/// Closes open stays at `at` (at their check-in, if that came later), and puts each room left
-/// empty to cleaning.
-async fn close_open_stays(
-    tx: &mut Tx,
-    whose: Whose<'_>,
-    at: DateTime<Utc>,
-    reason: &str,
-    by: &str,
-) -> Result<()> {
-    let column = match whose {
-        Whose::Case(_) => "case_id",
-        Whose::Person(_) => "person_id",
-    };
-    let sql = format!(
-        "UPDATE stays SET checked_out_at = CASE WHEN checked_in_at > $2 THEN checked_in_at ELSE $2 END, \
-         out_reason = $3, checked_out_by = $4 WHERE checked_out_at IS NULL AND {column} = $1 RETURNING room_id"
-    );
-    let q = match whose {
-        Whose::Case(id) => Query::dynamic(sql).bind(id),
-        Whose::Person(id) => Query::dynamic(sql).bind(id),
-    };
-    let rows = q.bind(at).bind(reason).bind(by).fetch_all(&mut *tx).await?;
-    let rooms: Vec<i64> = rows.iter().map(|r| r.try_get("room_id")).collect::<std::result::Result<_, _>>()?;
-    clean_if_empty(tx, &rooms, at, by).await
-}
-
-/// Puts each of `rooms` that no open stay is left in to cleaning.
-async fn clean_if_empty(tx: &mut Tx, rooms: &[i64], at: DateTime<Utc>, by: &str) -> Result<()> {
-    for chunk in rooms.chunks(crate::ROWS_PER_STATEMENT) {
-        let q = query(
-            "UPDATE site_rooms SET state = 'cleaning', updated_at = $1, updated_by = $2 \
-             WHERE NOT EXISTS (SELECT 1 FROM stays y WHERE y.room_id = site_rooms.id AND y.checked_out_at IS NULL) \
-             AND id IN (",
-        )
-        .bind(at)
-        .bind(by)
-        .push_list(chunk.iter().copied())
-        .push(")");
-        q.execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
 async fn stay_in(tx: &mut Tx, id: i64) -> Result<StayRecord> {
     stay_of(&Query::dynamic(format!("{STAY_SELECT} WHERE y.id = $1")).bind(id).fetch_one(&mut *tx).await?)
 }
@@ -334,14 +251,15 @@ pub(crate) async fn room_guests(tx: &mut Tx, room_id: i64, except: Option<i64>) 
 
 /// Checks a person in inside `tx`, if the rule admits them to the room as it stands (the beds a
 /// transfer holds counted as taken, but those of `transfer`, which is arriving): a check-in by
-/// hand, or a transfer's arrival. Returns the stay's id.
+/// hand, or a transfer's arrival. A case checked in at a hospital or a 方舱 is admitted or
+/// isolated there in the same transaction. Returns the stay's id.
 pub(crate) async fn check_in(
     tx: &mut Tx,
     stay: &NewStay,
     rule: &IsolationRule,
     transfer: Option<i64>,
 ) -> Result<i64> {
-    let site = query("SELECT kind FROM quarantine_sites WHERE id = $1")
+    let site = query("SELECT kind, name FROM quarantine_sites WHERE id = $1")
         .bind(&stay.site_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -403,20 +321,12 @@ pub(crate) async fn check_in(
         e => e,
     })?
     .try_get("id")?;
+    if let Some(case_id) = stay.case_id {
+        let site_name: String = site.try_get("name")?;
+        let place = format!("{site_name} {}", room.label);
+        crate::cases::admit_case(tx, case_id, (id, site_kind, &place), stay.at, &stay.by).await?;
+    }
     Ok(id)
-}
-
-/// Checks an open stay out inside `tx`, at `at` (at its check-in, if that came later); the
-/// room left empty goes to cleaning. A transfer's arrival checks the passengers out of where
-/// they were.
-pub(crate) async fn close_stay_of(
-    tx: &mut Tx,
-    person_id: &str,
-    at: DateTime<Utc>,
-    reason: &str,
-    by: &str,
-) -> Result<()> {
-    close_open_stays(tx, Whose::Person(person_id), at, reason, by).await
 }
 
 #[async_trait::async_trait]
@@ -556,7 +466,7 @@ impl<S: Backed> Isolation for S {
             .bind(id)
             .execute(&mut tx)
             .await?;
-        clean_if_empty(&mut tx, &[stay.room_id], at, by).await?;
+        crate::stays::clean_if_empty(&mut tx, &[stay.room_id], at, by).await?;
         let record = stay_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(record)

@@ -27,6 +27,7 @@ mod seal;
 mod sealing;
 mod second_factor;
 mod sqlite;
+mod stays;
 mod store;
 mod supplies;
 mod testing;

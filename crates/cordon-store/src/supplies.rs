@@ -5,7 +5,7 @@
 //! the households — and its packages taken out of the point's stock, or nothing at all.
 
 use chrono::{DateTime, Utc};
-use cordon_domain::supplies::{DeliveryOutcome, SupplyItem};
+use cordon_domain::supplies::{DeliveryOutcome, Sizing, SupplyItem};
 use cordon_domain::{AreaCode, AreaPath};
 
 use cordon_domain::needs::NeedRule;
@@ -40,7 +40,8 @@ pub struct NewDistribution {
     pub area: AreaCode,
     pub point_id: String,
     pub item: SupplyItem,
-    pub people_per_package: u32,
+    /// Who it is for and how its packages are counted (the profile's rule for the item).
+    pub sizing: Sizing,
     pub note: String,
     pub at: DateTime<Utc>,
     pub by: String,
@@ -393,17 +394,27 @@ impl<S: Backed> Supplies for S {
         .scalar_one(&mut tx)
         .await?;
         let (area_lo, area_hi) = AreaPath::from_stored(path.clone()).subtree_range();
-        let per = i64::from(d.people_per_package.max(1));
+        // One statement over the register: a delivery per household, its packages by the
+        // sizing — a round of formula only where a child is young enough, a package a child.
+        let (per, children, born_since) = match d.sizing {
+            Sizing::PerMembers(per) => (i64::from(per.max(1)), 0_i64, 0_i64),
+            Sizing::PerChildBornSince(year) => (1, 1, i64::from(year)),
+        };
         query(
             "INSERT INTO deliveries (distribution_id, household_code, path, members, packages, vulnerable) \
-             SELECT $1, p.household_code, min(p.path), count(*), (count(*) + $4 - 1) / $4, \
+             SELECT $1, p.household_code, min(p.path), count(*), \
+             CASE WHEN $5 = 1 THEN sum(CASE WHEN p.birth_year >= $6 THEN 1 ELSE 0 END) \
+                  ELSE (count(*) + $4 - 1) / $4 END, \
              CASE WHEN max(CASE WHEN p.tags <> '' THEN 1 ELSE 0 END) = 1 THEN TRUE ELSE FALSE END \
-             FROM people p WHERE p.status = 'active' AND p.path >= $2 AND p.path < $3 GROUP BY p.household_code",
+             FROM people p WHERE p.status = 'active' AND p.path >= $2 AND p.path < $3 GROUP BY p.household_code \
+             HAVING $5 = 0 OR sum(CASE WHEN p.birth_year >= $6 THEN 1 ELSE 0 END) > 0",
         )
         .bind(id)
         .bind(area_lo)
         .bind(area_hi)
         .bind(per)
+        .bind(children)
+        .bind(born_since)
         .execute(&mut tx)
         .await?;
         let totals = query("SELECT count(*) AS n, COALESCE(sum(packages), 0) AS p FROM deliveries WHERE distribution_id = $1")
@@ -412,7 +423,11 @@ impl<S: Backed> Supplies for S {
             .await?;
         let (households, packages): (i64, i64) = (totals.try_get("n")?, totals.try_get("p")?);
         if households == 0 {
-            return Err(StoreError::Conflict(format!("nobody lives in {} to deliver to", d.area)));
+            let whom = match d.sizing {
+                Sizing::PerMembers(_) => "nobody lives",
+                Sizing::PerChildBornSince(_) => "no young child lives",
+            };
+            return Err(StoreError::Conflict(format!("{whom} in {} to deliver to", d.area)));
         }
         take(
             &mut tx,

@@ -17,8 +17,9 @@ use cordon_domain::{AreaCode, AreaPath, PersonStatus};
 
 use crate::db::{Backed, DbRow, Ex, Query, Tx, query};
 use crate::gates::{NewPass, insert_pass};
-use crate::isolation::{NewStay, check_in, close_stay_of, room_guests, room_in};
+use crate::isolation::{NewStay, check_in, room_guests, room_in};
 use crate::sanitation::{NewDisinfection, plan_disinfections};
+use crate::stays::close_stay_of;
 use crate::{Result, StoreError, code_of};
 
 /// Someone to move, and the room held for them.

@@ -14,10 +14,12 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::cases::{CaseDetail, detail};
 use crate::http::error::ApiError;
-use crate::zones::{check_note, check_time, profiles};
+use crate::zones::{check_time, profiles};
 
-/// An outcome to record.
+/// An outcome to record. Admitted and isolated name no place: they are the case's stay at a
+/// hospital or a 方舱, recorded by its check-in (or here, for a stay checked in without the case).
 #[derive(Deserialize, ToSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
 pub struct OutcomeRequest {
     /// hospitalised, isolated, recovered or died.
     pub outcome: String,
@@ -25,9 +27,6 @@ pub struct OutcomeRequest {
     /// recovery) before the last negative test the discharge rests on.
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
-    /// Which hospital or site: required for hospitalised and isolated.
-    #[serde(default)]
-    pub place: Option<String>,
     /// For a recovery: negative tests the hospital reports (when each was sampled), checked
     /// with those in Cordon's own results against the discharge rule and kept in the history.
     #[serde(default)]
@@ -56,12 +55,22 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
     if at < case.sampled_at {
         return Err(ApiError::invalid("at", "is before the case's positive sample"));
     }
-    let place = req.place.as_deref().unwrap_or_default();
-    if outcome.needs_place() && place.trim().is_empty() {
-        return Err(ApiError::invalid("place", "name the hospital or the site"));
-    }
-    let place = check_note("place", place, false)?;
     cordon_domain::outcome::check_outcome(case.outcome, outcome)?;
+    // Admitted or isolated is where the person stays: the open stay at a hospital or a 方舱
+    // (a check-in there records it by itself; this names a stay checked in without the case).
+    let (place, stay_id) = if outcome.needs_place() {
+        let stays = state.store.stays_of(&case.person_id).await?;
+        let stay = stays.into_iter().find(|y| y.checked_out_at.is_none()).ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "{} stays at no site: check them in at the hospital or the 方舱 first, or order a transfer",
+                case.person_id
+            ))
+        })?;
+        outcome.check_site(stay.site_kind)?;
+        (format!("{} {}", stay.site_name, stay.room_label), Some(stay.id))
+    } else {
+        (String::new(), None)
+    };
     let (monitoring_until, tests) = match outcome {
         CaseOutcome::Recovered => {
             let profiles = profiles(state).await?;
@@ -82,7 +91,8 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
         }
         _ => (None, vec![]),
     };
-    let change = CaseChange::Outcome { from: case.outcome, outcome, at, place, monitoring_until, tests };
+    let change =
+        CaseChange::Outcome { from: case.outcome, outcome, at, place, monitoring_until, tests, stay_id };
     state.store.change_case(id, &change, now, &user.username).await.map_err(|e| match e {
         StoreError::Rule(d) => ApiError::from(d),
         other => other.into(),

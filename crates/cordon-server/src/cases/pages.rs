@@ -361,7 +361,6 @@ async fn change_submit(
                 let req = cases::OutcomeRequest {
                     outcome: f.outcome,
                     at: local_time(&f.at, &state)?,
-                    place: Some(f.place),
                     negative_tests: vec![],
                 };
                 cases::record_outcome(&state, user_of(&page), id, &req, "POST /cases/{id}/changes").await?;

@@ -97,8 +97,10 @@ pub struct CaseView {
     /// 转归: the last outcome recorded; none while none is.
     pub outcome: Option<cordon_domain::CaseOutcome>,
     pub outcome_at: Option<DateTime<Utc>>,
-    /// Which hospital, which site.
+    /// Which hospital, which site and bed, as the stay named them when it was recorded.
     pub outcome_place: String,
+    /// The stay that holds the case admitted or isolated (for a recovery, the last one).
+    pub outcome_stay_id: Option<i64>,
     /// A recovered case's health monitoring at home ends then.
     pub monitoring_until: Option<DateTime<Utc>>,
 }
@@ -292,6 +294,7 @@ async fn case_views(
                 outcome: c.outcome,
                 outcome_at: c.outcome_at,
                 outcome_place: c.outcome_place.clone(),
+                outcome_stay_id: c.outcome_stay_id,
                 monitoring_until: c.monitoring_until,
             }
         })

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use cordon_domain::needs::{NeedEvent, NeedEventKind, rule_for};
 use cordon_domain::supplies::{DeliveryOutcome, SupplyItem, SupplyRule};
 use cordon_domain::{AreaCode, AreaLevel, AreaPath, Need, Right};
@@ -384,13 +384,15 @@ pub async fn plan_round(
         return Err(invalid("note", "at most 500 characters"));
     }
     point_in_scope(state, user, req.point_id.trim()).await?;
+    let now = state.now();
+    let year = now.with_timezone(&state.config.tz).year();
     let d = NewDistribution {
         area: code,
         point_id: req.point_id.trim().to_owned(),
         item: req.item,
-        people_per_package: rule(state).await?.people_per_package,
+        sizing: rule(state).await?.sizing(req.item, year),
         note: req.note.trim().to_owned(),
-        at: state.now(),
+        at: now,
         by: user.username.clone(),
     };
     let record = state.store.create_distribution(&user.scope_path, &d).await?;

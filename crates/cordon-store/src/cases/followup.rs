@@ -415,7 +415,7 @@ impl<S: Backed> FollowUps for S {
             let json = serde_json::to_string(&rows).map_err(|e| StoreError::Invalid(e.to_string()))?;
             released +=
                 Query::dynamic(&sql).bind(&json).bind(at).bind(by).execute(&mut tx).await?.rows_affected();
-            crate::isolation::close_released_stays(&mut tx, &json, at, by).await?;
+            crate::stays::close_released_stays(&mut tx, &json, at, by).await?;
         }
         tx.commit().await?;
         Ok(released)

@@ -13,3 +13,4 @@ pub use followup::*;
 pub use records::*;
 
 mod sql;
+pub(crate) use sql::admit_case;

@@ -87,8 +87,10 @@ pub struct CaseRecord {
     /// 转归: the last outcome recorded; none while the case is open and unplaced.
     pub outcome: Option<cordon_domain::CaseOutcome>,
     pub outcome_at: Option<DateTime<Utc>>,
-    /// Which hospital, which site.
+    /// Which hospital, which site (and bed), as the stay named them when it was recorded.
     pub outcome_place: String,
+    /// The stay that holds the case admitted or isolated: where it is, in one record.
+    pub outcome_stay_id: Option<i64>,
     /// A recovered case's health monitoring at home ends then.
     pub monitoring_until: Option<DateTime<Utc>>,
 }
@@ -144,11 +146,16 @@ pub enum CaseChange {
         from: Option<cordon_domain::CaseOutcome>,
         outcome: cordon_domain::CaseOutcome,
         at: DateTime<Utc>,
+        /// The site and room of the stay (admitted, isolated); for a recovery, where from.
         place: String,
         monitoring_until: Option<DateTime<Utc>>,
         /// For a recovery: when the negative tests it rests on were sampled.
         #[serde(default)]
         tests: Vec<DateTime<Utc>>,
+        /// Admitted or isolated: the stay that holds the case, open, of its person, at a site
+        /// of the outcome's kind.
+        #[serde(default)]
+        stay_id: Option<i64>,
     },
 }
 

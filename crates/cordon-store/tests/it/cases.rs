@@ -190,40 +190,76 @@ async fn outcomes_to_the_end(store: &dyn Store) {
     assert!(c1.outcome.is_none() && c1.is_open());
     let positive = |id: &'static str| async move { store.gate_subject(id).await.unwrap().unwrap().positive };
     assert!(positive("p2").await);
-    let outcome = |from, outcome, place: &str, monitoring_until| CaseChange::Outcome {
+    // The place is the stay's site and bed, as the service names them.
+    let outcome = |from, outcome, stay_id: Option<i64>, monitoring_until| CaseChange::Outcome {
         from,
         outcome,
         at: now - Duration::days(1),
-        place: place.into(),
+        place: if stay_id.is_some() { "HOSP 院 1".into() } else { String::new() },
         monitoring_until,
         tests: vec![],
+        stay_id,
     };
+    // Admitted names the stay that holds the case: none, or one at a 方舱, is refused.
+    let none =
+        store.change_case(c1.id, &outcome(None, CaseOutcome::Hospitalised, None, None), now, "epi").await;
+    assert!(matches!(none, Err(StoreError::Invalid(_))), "{none:?}");
+    let new_site = |id: &str, kind| cordon_store::NewSite {
+        id: id.into(),
+        name: format!("{id} 院"),
+        area: code("c"),
+        kind,
+        rooms: 1,
+        at: now,
+        by: "hq".into(),
+    };
+    store.create_site(&new_site("HOSP", cordon_domain::isolation::SiteKind::Hospital)).await.unwrap();
+    let rule = cordon_domain::protocol::builtin()[0].isolation.clone();
+    let bed = cordon_store::NewStay {
+        person_id: "p2".into(),
+        site_id: "HOSP".into(),
+        room_label: "1".into(),
+        guest: cordon_domain::isolation::Guest::Case,
+        case_id: None,
+        contact_id: None,
+        planned_out: None,
+        at: now - Duration::days(2),
+        by: "hq".into(),
+    };
+    // Checked in without the case named: the outcome is recorded by hand, naming the stay.
+    let stay = store.check_in_stay(&bed, &rule).await.unwrap();
+    let wrong = store
+        .change_case(c1.id, &outcome(None, CaseOutcome::Isolated, Some(stay.id), None), now, "epi")
+        .await;
+    assert!(matches!(wrong, Err(StoreError::Rule(_))), "a hospital's bed is not 方舱 isolation: {wrong:?}");
     store
-        .change_case(c1.id, &outcome(None, CaseOutcome::Hospitalised, "二院", None), now, "epi")
+        .change_case(c1.id, &outcome(None, CaseOutcome::Hospitalised, Some(stay.id), None), now, "epi")
         .await
         .unwrap();
     // Seen as open by a second recorder: a conflict, nothing written.
-    let stale =
-        store.change_case(c1.id, &outcome(None, CaseOutcome::Isolated, "方舱", None), now, "epi").await;
+    let stale = store
+        .change_case(c1.id, &outcome(None, CaseOutcome::Hospitalised, Some(stay.id), None), now, "epi")
+        .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     let until = now + Duration::days(6);
-    let recovered = outcome(Some(CaseOutcome::Hospitalised), CaseOutcome::Recovered, "二院", Some(until));
+    let recovered = outcome(Some(CaseOutcome::Hospitalised), CaseOutcome::Recovered, None, Some(until));
     store.change_case(c1.id, &recovered, now, "epi").await.unwrap();
     let c1 = store.case(&root, c1.id).await.unwrap().unwrap();
     assert_eq!(
-        (c1.outcome, c1.outcome_place.as_str(), c1.monitoring_until),
-        (Some(CaseOutcome::Recovered), "二院", Some(until))
+        (c1.outcome, c1.outcome_place.as_str(), c1.outcome_stay_id, c1.monitoring_until),
+        (Some(CaseOutcome::Recovered), "HOSP 院 1", Some(stay.id), Some(until))
     );
     assert!(!c1.is_open());
     assert!(!positive("p2").await, "a recovered case is not positive at a gate");
-    let closed = outcome(Some(CaseOutcome::Recovered), CaseOutcome::Died, "", None);
+    assert!(store.stays_of("p2").await.unwrap()[0].checked_out_at.is_some(), "discharged from the bed");
+    let closed = outcome(Some(CaseOutcome::Recovered), CaseOutcome::Died, None, None);
     assert!(matches!(store.change_case(c1.id, &closed, now, "epi").await, Err(StoreError::Rule(_))));
     let kinds: Vec<&str> = store.case_events(c1.id).await.unwrap().iter().map(|e| e.change.kind()).collect();
     assert_eq!(kinds, ["opened", "note", "outcome", "outcome"], "the opening note, then the course");
 
     // A death: the person's standing too, and the counts of their areas.
     let before = store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents;
-    store.change_case(c2.id, &outcome(None, CaseOutcome::Died, "", None), now, "epi").await.unwrap();
+    store.change_case(c2.id, &outcome(None, CaseOutcome::Died, None, None), now, "epi").await.unwrap();
     let p4 = store.person(&root, &PersonId::parse("p4").unwrap()).await.unwrap().unwrap();
     assert_eq!(p4.status, PersonStatus::Deceased);
     assert_eq!(store.area(&root, &code("c")).await.unwrap().unwrap().stats.residents, before - 1);

@@ -146,19 +146,36 @@ async fn stays_fill_and_free_rooms(store: &dyn Store) {
     store.set_room_state("F1", "A", RoomState::Ready, now, "hq").await.unwrap();
     let mut p4 = stay("p4", "F1", "A", Guest::Case);
     (p4.case_id, p4.at) = (Some(case.id), now - Duration::days(1));
-    store.check_in_stay(&p4, &rule).await.unwrap();
+    let in_cabin = store.check_in_stay(&p4, &rule).await.unwrap();
+    // The check-in is the case's outcome: isolated, naming the stay, in the same transaction.
+    let placed = store.case(&root, case.id).await.unwrap().unwrap();
+    assert_eq!(
+        (placed.outcome, placed.outcome_stay_id, placed.outcome_place.ends_with(" A")),
+        (Some(cordon_domain::CaseOutcome::Isolated), Some(in_cabin.id), true),
+        "{placed:?}"
+    );
     let recovered = cordon_store::CaseChange::Outcome {
-        from: None,
+        from: Some(cordon_domain::CaseOutcome::Isolated),
         outcome: cordon_domain::CaseOutcome::Recovered,
         at: now,
-        place: "方舱".into(),
+        place: String::new(),
         monitoring_until: None,
         tests: vec![],
+        stay_id: None,
     };
     store.change_case(case.id, &recovered, now, "epi").await.unwrap();
     let p4_now = &store.stays_of("p4").await.unwrap()[0];
     assert_eq!((p4_now.checked_out_at, p4_now.out_reason.as_deref()), (Some(now), Some("discharged")));
     assert_eq!(store.rooms("F1").await.unwrap()[0].state, RoomState::Cleaning);
+    // Where the course was spent stays on the closed case; a closed case is checked in nowhere,
+    // and nothing of the refused check-in is written.
+    let closed = store.case(&root, case.id).await.unwrap().unwrap();
+    assert_eq!((closed.outcome_stay_id, &closed.outcome_place), (Some(in_cabin.id), &placed.outcome_place));
+    store.set_room_state("F1", "A", RoomState::Ready, now, "hq").await.unwrap();
+    p4.at = now;
+    let refused = store.check_in_stay(&p4, &rule).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+    assert!(store.stays_of("p4").await.unwrap().iter().all(|y| y.checked_out_at.is_some()));
 }
 
 both!(stays_fill_and_free_rooms);

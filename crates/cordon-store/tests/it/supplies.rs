@@ -54,7 +54,7 @@ async fn a_round_reaches_every_household_once(store: &dyn Store) {
         area: code(area),
         point_id: "SP1".into(),
         item: SupplyItem::Vegetables,
-        people_per_package: 3,
+        sizing: cordon_domain::supplies::Sizing::PerMembers(3),
         note: String::new(),
         at: now - Duration::days(4),
         by: "gongzhufu".into(),
@@ -175,6 +175,40 @@ async fn a_round_reaches_every_household_once(store: &dyn Store) {
     assert_eq!(store.need(&root, need.id).await.unwrap().unwrap().status, NeedStatus::Resolved);
     let d = store.distribution(&root, d.id).await.unwrap().unwrap();
     assert_eq!((d.delivered, d.refused, d.open), (2, 0, 0));
+
+    // Formula is for the young children only: none in b1 is refused with nothing taken; a
+    // baby and a toddler born into h2 make it h2's alone, a package each; a four-year-old is not.
+    store.move_stock("SP1", SupplyItem::BabyFormula, 5, "到货", now, "hq").await.unwrap();
+    let formula = |since| NewDistribution {
+        item: SupplyItem::BabyFormula,
+        sizing: cordon_domain::supplies::Sizing::PerChildBornSince(since),
+        ..round("b1")
+    };
+    let none = store.create_distribution(&root, &formula(2024)).await.unwrap_err();
+    assert!(none.to_string().contains("no young child"), "{none}");
+    let tags = cordon_domain::Tags::default();
+    for (name, born) in [("李小宝", 2026), ("李二宝", 2024), ("李大宝", 2022)] {
+        let child = cordon_store::NewPerson {
+            scope: &root,
+            name,
+            id_number: None,
+            phone: None,
+            birth_year: Some(born),
+            sex: cordon_domain::Sex::Male,
+            household: &code("h2"),
+            tags: &tags,
+            by: "grid",
+            reason: "出生登记",
+            at: now,
+        };
+        store.register_person(&child).await.unwrap();
+    }
+    let f = store.create_distribution(&root, &formula(2024)).await.unwrap();
+    assert_eq!((f.households, f.packages), (1, 2));
+    let list = store.deliveries(f.id, &root).await.unwrap();
+    assert_eq!(list.iter().map(|x| (x.household.as_str(), x.members)).collect::<Vec<_>>(), [("h2", 4)]);
+    let stock = store.supply_points(&root).await.unwrap().remove(0).stock;
+    assert!(stock.contains(&(SupplyItem::BabyFormula, 3)), "{stock:?}");
 }
 
 both!(a_round_reaches_every_household_once);

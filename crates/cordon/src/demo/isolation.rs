@@ -22,7 +22,7 @@ use crate::common::{acting_user, api_error};
 
 /// The hotel the story's contacts go to (made by the workforce's seeding).
 const HOTEL: &str = "QS-JINJIANG";
-const CABIN: &str = "QS-FANGCANG";
+pub(super) const CABIN: &str = "QS-FANGCANG";
 
 pub(crate) async fn seed_isolation(store: &Arc<dyn Store>) -> Result<()> {
     let started = std::time::Instant::now();

@@ -16,14 +16,18 @@ async fn stays_fill_and_free_rooms(s: &crate::support::Server) {
     let office = s.login("xincheng").await;
     let epi = s.login("epi").await;
 
-    // The demo: occupancy from the stays, the index case in the 方舱, two rooms kept for staff.
+    // The demo: occupancy from the stays — the index case in the 方舱 with the story's earlier
+    // asymptomatic cases, each isolated by its stay there — and two rooms kept for staff.
     let (status, sites) = s.get(&office, "/api/v1/isolation/sites").await;
     assert_eq!(status, 200, "{sites}");
     let site = |id: &str| sites.as_array().unwrap().iter().find(|x| x["id"] == id).cloned().unwrap();
     let (hotel, cabin) = (site(HOTEL), site("QS-FANGCANG"));
+    let (_, cases) = s.get(&epi, "/api/v1/cases?limit=1000").await;
+    let isolated = cases.as_array().unwrap().iter().filter(|c| c["outcome"] == "isolated").count();
+    assert!(isolated >= 1, "{cases}");
     assert_eq!(
         (cabin["kind"].as_str(), cabin["occupied"].as_i64()),
-        (Some("cabin_hospital"), Some(1)),
+        (Some("cabin_hospital"), Some(isolated as i64)),
         "{cabin}"
     );
     assert!(hotel["occupied"].as_i64().unwrap() > 0, "{hotel}");
