@@ -167,10 +167,8 @@ fn item_of(s: &str) -> Result<SupplyItem> {
 const POINT_SELECT: &str =
     "SELECT p.*, a.name AS area_name FROM supply_points p JOIN areas a ON a.code = p.area_code";
 
-const DISTRIBUTION_SELECT: &str = "SELECT d.*, a.name AS area_name, \
-     (SELECT count(*) FROM deliveries x WHERE x.distribution_id = d.id AND x.outcome = 'delivered') AS delivered, \
-     (SELECT count(*) FROM deliveries x WHERE x.distribution_id = d.id AND x.outcome = 'refused') AS refused \
-     FROM distributions d JOIN areas a ON a.code = d.area_code";
+const DISTRIBUTION_SELECT: &str =
+    "SELECT d.*, a.name AS area_name FROM distributions d JOIN areas a ON a.code = d.area_code";
 
 fn distribution_of(r: &DbRow) -> Result<DistributionRecord> {
     let households: i64 = r.try_get("households")?;
@@ -396,17 +394,19 @@ impl<S: Backed> Supplies for S {
         let (area_lo, area_hi) = AreaPath::from_stored(path.clone()).subtree_range();
         // One statement over the register: a delivery per household, its packages by the
         // sizing — a round of formula only where a child is young enough, a package a child.
+        // A household is one area: grouped by its path, the register's path index hands the
+        // members over household by household, in the order the round's index keeps.
         let (per, children, born_since) = match d.sizing {
             Sizing::PerMembers(per) => (i64::from(per.max(1)), 0_i64, 0_i64),
             Sizing::PerChildBornSince(year) => (1, 1, i64::from(year)),
         };
         query(
             "INSERT INTO deliveries (distribution_id, household_code, path, members, packages, vulnerable) \
-             SELECT $1, p.household_code, min(p.path), count(*), \
+             SELECT $1, min(p.household_code), p.path, count(*), \
              CASE WHEN $5 = 1 THEN sum(CASE WHEN p.birth_year >= $6 THEN 1 ELSE 0 END) \
                   ELSE (count(*) + $4 - 1) / $4 END, \
              CASE WHEN max(CASE WHEN p.tags <> '' THEN 1 ELSE 0 END) = 1 THEN TRUE ELSE FALSE END \
-             FROM people p WHERE p.status = 'active' AND p.path >= $2 AND p.path < $3 GROUP BY p.household_code \
+             FROM people p WHERE p.status = 'active' AND p.path >= $2 AND p.path < $3 GROUP BY p.path \
              HAVING $5 = 0 OR sum(CASE WHEN p.birth_year >= $6 THEN 1 ELSE 0 END) > 0",
         )
         .bind(id)
@@ -526,6 +526,17 @@ impl<S: Backed> Supplies for S {
             .fetch_one(&mut tx)
             .await?;
         let mut record = delivery_of(&row)?;
+        // The round's counts move with the door: a closed one is delivered or refused.
+        if outcome.closes() {
+            let column = match outcome {
+                DeliveryOutcome::Delivered => "delivered",
+                _ => "refused",
+            };
+            Query::dynamic(format!("UPDATE distributions SET {column} = {column} + 1 WHERE id = $1"))
+                .bind(before.distribution_id)
+                .execute(&mut tx)
+                .await?;
+        }
         if let Some(f) = fulfils {
             if outcome != DeliveryOutcome::Delivered {
                 return Err(StoreError::Conflict("only a delivery delivered fulfils a request".into()));
@@ -569,9 +580,14 @@ impl<S: Backed> Supplies for S {
 
     async fn open_deliveries(&self, scope: &AreaPath) -> Result<i64> {
         let (lo, hi) = scope.subtree_range();
+        // Rounds inside the scope answer from their counts; a round over an area holding the
+        // scope (a district's round, read by a community) counts the scope's own doors of it.
         query(
-            "SELECT count(*) FROM deliveries WHERE (outcome IS NULL OR outcome = 'nobody_home') \
-             AND path >= $1 AND path < $2",
+            "SELECT CAST((SELECT COALESCE(sum(d.households - d.delivered - d.refused), 0) FROM distributions d \
+                     WHERE d.path >= $1 AND d.path < $2) AS BIGINT) \
+                  + (SELECT count(*) FROM distributions d JOIN deliveries x ON x.distribution_id = d.id \
+                     WHERE d.path < $1 AND substr($1, 1, length(d.path)) = d.path \
+                     AND x.path >= $1 AND x.path < $2 AND (x.outcome IS NULL OR x.outcome = 'nobody_home'))",
         )
         .bind(lo)
         .bind(hi)

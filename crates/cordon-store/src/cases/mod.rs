@@ -7,10 +7,11 @@
 //! living elsewhere). Case events are only inserted.
 
 mod followup;
+mod outcome;
 mod records;
 
 pub use followup::*;
 pub use records::*;
 
 mod sql;
-pub(crate) use sql::admit_case;
+pub(crate) use outcome::admit_case;

@@ -120,6 +120,13 @@ async fn a_round_reaches_every_household_once(store: &dyn Store) {
     );
     let (n, overdue) = store.overdue_households(&root, since, 10).await.unwrap();
     assert_eq!((n, overdue.iter().map(|o| o.household.as_str()).collect::<Vec<_>>()), (1, vec!["h2"]));
+    // What is open, from the round's counts (the city, the building it covers) and from its
+    // doors (a household inside it): h2's only; h1, delivered, none.
+    for (area, open) in [("c", 1), ("d1", 1), ("b1", 1), ("h2", 1), ("h1", 0), ("d2", 0)] {
+        let scope = store.area(&root, &code(area)).await.unwrap().unwrap().area.path;
+        assert_eq!(store.open_deliveries(&scope).await.unwrap(), open, "{area}");
+    }
+    assert_eq!(store.open_deliveries(&root).await.unwrap(), 1);
 
     // h2 asked for food: its delivery fulfils the request, resolved with it. h1's closed
     // delivery cannot, and h2's request is not h1's to fulfil: nothing is written.
