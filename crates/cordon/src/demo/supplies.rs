@@ -2,13 +2,14 @@
 //! round of vegetable bundles begun this morning over 呼铁佳园C区 (the controlled compound with
 //! its sealed building) — the cadre has reached the vulnerable households first and some more,
 //! one door did not answer, the rest are still open and, their zones being days old, overdue
-//! on the community's board. Everything goes through the services a user's action calls.
+//! on the community's board. The first door's call for vegetables is fulfilled by its package. Everything goes through the services a user's action calls.
 
 use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use cordon_domain::supplies::{DeliveryOutcome, SupplyItem};
+use cordon_server::needs::{self, NeedRequest};
 use cordon_server::supplies::{
     self, DeliveryOutcomeRequest, DistributionRequest, StockMoveRequest, SupplyPointRequest,
 };
@@ -55,9 +56,24 @@ pub(crate) async fn seed_supplies(store: &Arc<dyn Store>) -> Result<()> {
         note: "每户一份蔬菜包，重点人群优先".into(),
     };
     let round = supplies::plan_round(&state, &office, &round).await.map_err(api)?;
+    // The first door had called the grid worker at dawn: no vegetables left. The round's
+    // package fulfils the request, resolved with the delivery.
+    let first = supplies::round(&state, &cadre, round.id, None).await.map_err(api)?;
+    if let Some(door) = first.buildings.iter().flat_map(|b| &b.deliveries).next() {
+        let grid = acting_user(store, "gongzhufu").await?;
+        let ask = NeedRequest {
+            household_code: door.household.to_string(),
+            person_id: None,
+            category: "food".into(),
+            emergency: false,
+            contact_phone: None,
+            description: "家里蔬菜吃完了，老人不会网上抢菜".into(),
+        };
+        needs::raise(&state, &grid, ask, now - Duration::hours(7)).await.map_err(api_error)?;
+    }
     let detail = supplies::round(&state, &cadre, round.id, None).await.map_err(api)?;
     let doors: Vec<_> = detail.buildings.iter().flat_map(|b| &b.deliveries).collect();
-    let (mut delivered, mut away) = (0, 0);
+    let (mut delivered, mut away, mut fulfilled) = (0, 0, 0);
     for (i, d) in doors.iter().enumerate() {
         // A third of the doors reached this morning, the vulnerable among them; one not home.
         let outcome = match i {
@@ -70,7 +86,9 @@ pub(crate) async fn seed_supplies(store: &Arc<dyn Store>) -> Result<()> {
             DeliveryOutcome::NobodyHome => "敲门无人应答，已电话联系".to_owned(),
             _ => String::new(),
         };
-        supplies::record(&state, &cadre, d.id, &DeliveryOutcomeRequest { outcome, note, fulfils: None })
+        let fulfils = d.open_request.filter(|_| outcome == DeliveryOutcome::Delivered);
+        fulfilled += usize::from(fulfils.is_some());
+        supplies::record(&state, &cadre, d.id, &DeliveryOutcomeRequest { outcome, note, fulfils })
             .await
             .map_err(api)?;
         match outcome {
@@ -79,7 +97,7 @@ pub(crate) async fn seed_supplies(store: &Arc<dyn Store>) -> Result<()> {
         }
     }
     eprintln!(
-        "seeded supplies: a point with four kinds of stock, a round over {} households ({delivered} delivered, {away} not at home) in {:.1} s",
+        "seeded supplies: a point with four kinds of stock, a round over {} households ({delivered} delivered, {fulfilled} fulfilling a request, {away} not at home) in {:.1} s",
         round.households,
         started.elapsed().as_secs_f64()
     );

@@ -51,6 +51,17 @@ async fn a_round_reaches_every_door(s: &crate::support::Server) {
     }
     assert_eq!(seen.len() as i64, round["households"].as_i64().unwrap());
     assert!(!open.is_empty() && round["delivered"].as_i64().unwrap() > 0, "{round}");
+    // The first door's call for vegetables was fulfilled by its package, and is resolved.
+    let doors =
+        detail["buildings"].as_array().unwrap().iter().flat_map(|b| b["deliveries"].as_array().unwrap());
+    let fulfilled: Vec<i64> = doors.filter_map(|d| d["fulfilled"].as_i64()).collect();
+    assert_eq!(fulfilled.len(), 1, "{detail}");
+    let (_, need) = s.get(&cadre, &format!("/api/v1/needs/{}", fulfilled[0])).await;
+    assert_eq!(
+        (need["need"]["status"].as_str(), need["need"]["category"].as_str()),
+        (Some("resolved"), Some("food")),
+        "{need}"
+    );
 
     // The board: the households nothing reached in the compound's zones, drawn days ago.
     let (status, board) = s.get(&cadre, "/api/v1/supplies/overdue").await;
