@@ -481,7 +481,9 @@ async fn after_pickup(
             kind: p.kind,
             area: p.area,
             transfer_id: Some(t.id),
-            reason: format!("转运 #{}: 病例离家 case picked up", t.id),
+            // The record's own words; the board words it in the reader's language from
+            // the transfer's number.
+            reason: format!("病例转运离家，转运单 #{}", t.id),
             due: p.due,
             at: state.now(),
             by: user.username.clone(),
