@@ -67,6 +67,14 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
             ))
         })?;
         outcome.check_site(stay.site_kind)?;
+        if case.outcome == Some(outcome) && case.outcome_stay_id == Some(stay.id) {
+            return Err(ApiError::Conflict(format!(
+                "case {id} is {} at {} {} already",
+                outcome.as_str(),
+                stay.site_name,
+                stay.room_label
+            )));
+        }
         (format!("{} {}", stay.site_name, stay.room_label), Some(stay.id))
     } else {
         (String::new(), None)

@@ -78,7 +78,10 @@ async fn a_case_to_its_end(s: &Server) {
         "{d}"
     );
     assert!(d["case"]["outcome_place"].as_str().unwrap().contains("定点医院"), "{d}");
-    // A 方舱's isolation is not what a hospital's bed is.
+    // Recorded by hand again, it is there already; a 方舱's isolation is not what a hospital's
+    // bed is.
+    let (status, body) = post(json!({ "outcome": "hospitalised" })).await;
+    assert_eq!(status, 409, "{body}");
     let (status, body) = post(json!({ "outcome": "isolated" })).await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("outcome")), "{body}");
 
