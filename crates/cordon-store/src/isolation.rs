@@ -252,7 +252,7 @@ pub(crate) async fn room_guests(tx: &mut Tx, room_id: i64, except: Option<i64>) 
 /// Checks a person in inside `tx`, if the rule admits them to the room as it stands (the beds a
 /// transfer holds counted as taken, but those of `transfer`, which is arriving): a check-in by
 /// hand, or a transfer's arrival. A case checked in at a hospital or a 方舱 is admitted or
-/// isolated there in the same transaction. Returns the stay's id.
+/// isolated there, a contact quarantined there, in the same transaction. Returns the stay's id.
 pub(crate) async fn check_in(
     tx: &mut Tx,
     stay: &NewStay,
@@ -321,10 +321,13 @@ pub(crate) async fn check_in(
         e => e,
     })?
     .try_get("id")?;
+    let site_name: String = site.try_get("name")?;
+    let place = format!("{site_name} {}", room.label);
     if let Some(case_id) = stay.case_id {
-        let site_name: String = site.try_get("name")?;
-        let place = format!("{site_name} {}", room.label);
         crate::cases::admit_case(tx, case_id, (id, site_kind, &place), stay.at, &stay.by).await?;
+    }
+    if let Some(contact_id) = stay.contact_id {
+        crate::cases::quarantine_at(tx, contact_id, &place, stay.at, &stay.by).await?;
     }
     Ok(id)
 }

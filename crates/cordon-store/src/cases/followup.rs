@@ -470,3 +470,26 @@ impl<S: Backed> FollowUps for S {
         })
     }
 }
+
+/// A contact checked in at a site is quarantined there, in the check-in's transaction: the
+/// contact's place is the stay's site and room, not a name typed apart from it. A contact
+/// released, or a case now, keeps its standing.
+pub(crate) async fn quarantine_at(
+    tx: &mut crate::db::Tx,
+    contact_id: i64,
+    place: &str,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<()> {
+    query(
+        "UPDATE contacts SET status = 'quarantined', place = $1, updated_at = $2, updated_by = $3 \
+         WHERE id = $4 AND status IN ('identified', 'quarantined', 'unreachable')",
+    )
+    .bind(place)
+    .bind(at)
+    .bind(by)
+    .bind(contact_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

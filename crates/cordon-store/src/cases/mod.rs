@@ -14,4 +14,5 @@ pub use followup::*;
 pub use records::*;
 
 mod sql;
+pub(crate) use followup::quarantine_at;
 pub(crate) use outcome::admit_case;

@@ -121,6 +121,15 @@ async fn stays_fill_and_free_rooms(store: &dyn Store) {
     store.set_room_state("H1", "1", RoomState::Ready, now, "hq").await.unwrap();
     p3.at = now - Duration::days(1);
     store.check_in_stay(&p3, &rule).await.unwrap();
+    // Checked in with the contact named: quarantined there, the place the stay's.
+    let q = ContactQuery { limit: 10, ..Default::default() };
+    let p3_contact =
+        store.contacts(&root, &q).await.unwrap().into_iter().find(|c| c.person_id == "p3").unwrap();
+    assert_eq!(
+        (p3_contact.status, p3_contact.place.ends_with(" 1")),
+        (ContactStatus::Quarantined, true),
+        "{p3_contact:?}"
+    );
     let mut p1_linked = stay("p1", "H1", "family", Guest::CloseContact);
     p1_linked.contact_id = Some(id("p1"));
     store.check_out_stay(p1.id, now - Duration::days(1), "linked to the contact", "hq").await.unwrap();
