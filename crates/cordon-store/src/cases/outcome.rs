@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{append, case_by_id};
+use super::sql::{append, locked_case};
 use crate::cases::{CaseChange, CaseRecord, parse_col};
-use crate::db::{Query, Tx, query};
+use crate::db::{Tx, query};
 use crate::{Result, StoreError};
 
 /// Records an outcome inside `tx`, against the case as it stands: the stay it names checked,
@@ -112,9 +112,7 @@ pub(crate) async fn admit_case(
 ) -> Result<()> {
     let (stay_id, kind, place) = stay;
     let Some(outcome) = cordon_domain::CaseOutcome::at_site(kind) else { return Ok(()) };
-    let lock = format!("SELECT id FROM cases WHERE id = $1{}", tx.dialect().for_update);
-    Query::dynamic(lock).bind(case_id).fetch_optional(&mut *tx).await?;
-    let case = case_by_id(tx, case_id).await?;
+    let case = locked_case(tx, case_id).await?;
     if !case.is_open() {
         let now = case.outcome.map_or("open", cordon_domain::CaseOutcome::as_str);
         return Err(StoreError::Conflict(format!(

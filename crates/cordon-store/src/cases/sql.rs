@@ -125,7 +125,16 @@ fn notice_record(r: &DbRow) -> Result<NoticeRecord> {
     })
 }
 
-pub(super) async fn case_by_id(tx: &mut Tx, id: i64) -> Result<CaseRecord> {
+/// The case as it stands, its row held first (PostgreSQL; SQLite's transaction holds the write
+/// lock): two changes to one case are written one after the other, each against what the other
+/// left.
+pub(super) async fn locked_case(tx: &mut Tx, id: i64) -> Result<CaseRecord> {
+    let lock = format!("SELECT id FROM cases WHERE id = $1{}", tx.dialect().for_update);
+    Query::dynamic(lock).bind(id).fetch_optional(&mut *tx).await?;
+    case_by_id(tx, id).await
+}
+
+async fn case_by_id(tx: &mut Tx, id: i64) -> Result<CaseRecord> {
     let sql = format!("{CASE_SELECT} WHERE c.id = $1");
     let r = Query::dynamic(sql).bind(id).fetch_optional(&mut *tx).await?;
     case_record(&r.ok_or_else(|| StoreError::NotFound(format!("case {id}")))?)
@@ -499,11 +508,7 @@ impl<S: Backed> Cases for S {
     ) -> Result<CaseEventRecord> {
         let pool = self.db();
         let mut tx = pool.begin().await?;
-        // The case's row first (PostgreSQL; SQLite's transaction holds the write lock): two
-        // changes to one case are written one after the other, each against what the other left.
-        let lock = format!("SELECT id FROM cases WHERE id = $1{}", tx.dialect().for_update);
-        Query::dynamic(lock).bind(case_id).fetch_optional(&mut tx).await?;
-        let case = case_by_id(&mut tx, case_id).await?;
+        let case = locked_case(&mut tx, case_id).await?;
         match change {
             CaseChange::Reclassified { from, to } => {
                 if *from != case.class {
