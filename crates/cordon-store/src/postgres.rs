@@ -52,6 +52,19 @@ impl PgAdmin {
     }
 }
 
+/// A fresh database on the test server (`CORDON_TEST_PG`), named `{prefix}_{random}`: its URL,
+/// or none where no server is given (never in CI).
+#[cfg(test)]
+pub(crate) async fn scratch_database(prefix: &str) -> Option<String> {
+    let Ok(server) = std::env::var("CORDON_TEST_PG") else {
+        assert!(std::env::var("CI").is_err(), "CI must set CORDON_TEST_PG");
+        return None;
+    };
+    let name = format!("{prefix}_{}", rand::random::<u64>());
+    PgAdmin::connect(&server).await.unwrap().create_database(&name).await.unwrap();
+    Some(format!("{}/{name}", server.trim_end_matches('/')))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::db::{Backed, query};
@@ -60,13 +73,7 @@ mod tests {
     /// contacts spent 1.3 s compiling, once the tables had statistics.
     #[tokio::test]
     async fn connections_run_without_jit() {
-        let Ok(server) = std::env::var("CORDON_TEST_PG") else {
-            assert!(std::env::var("CI").is_err(), "CI must set CORDON_TEST_PG");
-            return;
-        };
-        let name = format!("cordon_jit_{}", rand::random::<u64>());
-        super::PgAdmin::connect(&server).await.unwrap().create_database(&name).await.unwrap();
-        let url = format!("{}/{name}", server.trim_end_matches('/'));
+        let Some(url) = super::scratch_database("cordon_jit").await else { return };
         let store = super::open(&url, std::sync::Arc::new(crate::Keyring::generate())).await.unwrap();
         // Statements at once, so that they take several of the pool's connections.
         let shows = (0..4).map(|_| async { query("SHOW jit").fetch_one(store.db()).await.unwrap() });
