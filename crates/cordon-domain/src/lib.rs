@@ -19,6 +19,7 @@ pub mod isolation;
 pub mod lifecycle;
 pub mod needs;
 pub mod notice;
+pub mod outbox;
 pub mod outcome;
 pub mod pass;
 pub mod person;

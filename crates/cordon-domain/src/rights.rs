@@ -275,6 +275,9 @@ pub enum Need {
     SignedIn,
     /// A signed-in user holding at least one of these rights.
     AnyOf(&'static [Right]),
+    /// A resident signed in by phone (居民): their own household's routes, which no staff
+    /// sign-in answers, as no staff route answers a resident.
+    Resident,
 }
 
 impl Need {
@@ -283,6 +286,7 @@ impl Need {
         match self {
             Need::Open | Need::SignedIn => true,
             Need::AnyOf(any) => any.iter().any(|r| rights.has(*r)),
+            Need::Resident => false,
         }
     }
 
@@ -291,6 +295,7 @@ impl Need {
     pub fn names(self) -> String {
         match self {
             Need::Open | Need::SignedIn => String::new(),
+            Need::Resident => "a resident's sign-in".into(),
             Need::AnyOf(any) => any.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
         }
     }

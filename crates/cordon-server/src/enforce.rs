@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::access::Table;
 use crate::http::auth::{self, Resolved};
 use crate::http::error::ApiError;
+use crate::resident::{self, api::ResolvedResident};
 use crate::web;
 
 /// The layer: a request to a declared route goes on when its need is met; a signed-out caller is
@@ -33,6 +34,43 @@ pub async fn enforce(
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
+    let resident_token = auth::bearer(&parts.headers).filter(|t| resident::is_token(t)).map(str::to_owned);
+    if need == Need::Resident {
+        // A resident's route answers a resident's live session only: a staff sign-in is refused.
+        let session = match &resident_token {
+            Some(t) => match resident::session_of(&state, t).await {
+                Ok(s) => s,
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            None => None,
+        };
+        return match session {
+            Some(s) => {
+                parts.extensions.insert(ResolvedResident(s));
+                next.run(Request::from_parts(parts, body)).await
+            }
+            None if auth::bearer(&parts.headers).is_some() && resident_token.is_none() => {
+                ApiError::Forbidden(
+                    "this route is a resident's: sign in with the code sent to your phone".into(),
+                )
+                .into_response()
+            }
+            None => ApiError::Unauthorized.into_response(),
+        };
+    }
+    if let Some(t) = &resident_token {
+        // A resident's live session opens no staff route: refused, not sent to sign in.
+        match resident::session_of(&state, t).await {
+            Ok(Some(_)) => {
+                return ApiError::Forbidden(
+                    "a resident's sign-in opens only the resident's routes (/api/v1/resident/…)".into(),
+                )
+                .into_response();
+            }
+            Ok(None) => {}
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
     let user = match auth::session_user(&parts, &state).await {
         Ok(user) => user,
         Err(e) => return e.into_response(),

@@ -20,9 +20,11 @@ pub mod doors;
 pub mod gates;
 pub mod isolation;
 pub mod needs;
+pub mod outbox;
 mod oversight;
 mod reads;
 pub mod register;
+pub mod resident;
 pub mod sanitation;
 pub mod supplies;
 pub mod testing;
@@ -65,6 +67,8 @@ pub struct Config {
     /// When the deployment's records begin: no time before it is accepted. None: its first
     /// zone or case, less a month (`http::bounds`).
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the outbox's messages go (`--sms`); none: they wait in the outbox.
+    pub sms: Option<outbox::Gateway>,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -88,6 +92,7 @@ impl Default for Config {
             behind_proxy: false,
             two_factor_required: false,
             since: None,
+            sms: None,
         }
     }
 }
@@ -116,6 +121,8 @@ pub struct AppState {
     pub gate_lookups: gates::GateLookups,
     /// The deployment's earliest record, for the bounds on times sent.
     pub earliest: http::bounds::EarliestCell,
+    /// Sign-in codes asked per address, for the flood guard.
+    pub residents: Arc<resident::Throttle>,
 }
 
 /// What time it is for the services: the system's clock when serving; a clock the caller sets
@@ -163,6 +170,7 @@ impl AppState {
             clock: Clock::default(),
             earliest: Default::default(),
             gate_lookups: Default::default(),
+            residents: Default::default(),
         }
     }
 
@@ -196,6 +204,8 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(sanitation::api::routes())
         .merge(dashboard::api::routes())
         .merge(users::api::routes())
+        .merge(resident::api::routes())
+        .merge(outbox::api::routes())
 }
 
 /// Every capability's pages, and the layout's own.
@@ -263,6 +273,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         dashboard::pages::NEEDS,
         users::api::NEEDS,
         users::pages::NEEDS,
+        resident::api::NEEDS,
+        outbox::api::NEEDS,
     ]
     .concat()
 }
@@ -284,6 +296,9 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
     spawn_transfer_sweeper(state.clone());
     spawn_contact_release(state.clone());
     spawn_audit_linker(state.clone());
+    if let Some(gateway) = state.config.sms.clone() {
+        outbox::spawn_sender(state.clone(), gateway);
+    }
     let needs = access::Table::new(&route_needs()).expect("every route is declared once");
     let (api, _) = api_routes().split_for_parts();
     let openapi = openapi();

@@ -15,8 +15,10 @@ mod import;
 mod isolation;
 mod merge;
 mod needs;
+mod outbox;
 mod postgres;
 mod register;
+mod residents;
 mod retention;
 mod rights;
 mod rows;
@@ -68,8 +70,10 @@ pub use gates::{
 pub use isolation::{Isolation, MoverRecord, NewStay, RoomRecord, RoomSlot, StayCounts, StayRecord};
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
+pub use outbox::{MessageRecord, NewMessage, Outbox, OutboxCount, Settle};
 pub use postgres::PgAdmin;
 pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
+pub use residents::{CodeAsked, ResidentSession, Residents};
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use sanitation::{
@@ -379,6 +383,8 @@ pub trait Store:
     + Supplies
     + Sanitation
     + Figures
+    + Outbox
+    + Residents
     + Send
     + Sync
 {

@@ -227,6 +227,22 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "outbox",
+        action: Delete,
+        what: "messages to residents and workers: who was told what",
+        count: "SELECT count(*) FROM outbox",
+        apply: &["DELETE FROM outbox"],
+        rebuild_people_indexes: false,
+    },
+    Step {
+        table: "resident_codes",
+        action: Delete,
+        what: "sign-in codes asked by phone, and residents' sessions",
+        count: "SELECT (SELECT count(*) FROM resident_codes) + (SELECT count(*) FROM resident_sessions)",
+        apply: &["DELETE FROM resident_codes", "DELETE FROM resident_sessions"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "door_outcomes",
         action: Delete,
         what: "the sweep's doors: who was not at home, moved out or refused, and why",

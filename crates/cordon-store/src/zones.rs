@@ -297,6 +297,7 @@ pub(crate) fn in_scope(t: &str) -> String {
 mod zone_sql {
     use chrono::{DateTime, Utc};
     use cordon_domain::lifecycle::ZoneEvent;
+    use cordon_domain::outbox::MessageKind;
     use cordon_domain::tiers::{NearbyZone, Overlap, find_overlap};
     use cordon_domain::{AreaCode, AreaPath, EventKind, Profile, ZoneCover};
 
@@ -470,6 +471,30 @@ mod zone_sql {
         zone_by_id(tx, id).await
     }
 
+    /// A change of a zone's tier or end, told to every household under it in the change's
+    /// transaction (消息通知): the facts only, worded when sent.
+    async fn tell_households(
+        tx: &mut Tx,
+        zone: &ZoneRecord,
+        kind: &EventKind,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (message, tier) = match kind {
+            EventKind::Designated { tier } => (MessageKind::ZoneDrawn, *tier),
+            EventKind::Raised { tier } => (MessageKind::ZoneRaised, *tier),
+            EventKind::SteppedDown { tier } => (MessageKind::ZoneSteppedDown, *tier),
+            EventKind::Lifted => (MessageKind::ZoneLifted, zone.tier),
+            _ => return Ok(()),
+        };
+        let params = serde_json::json!({
+            "zone": zone.id,
+            "area": zone.area_name,
+            "tier": tier.as_str(),
+        });
+        crate::outbox::enqueue_households_in(tx, &zone.path, message, &params, at).await?;
+        Ok(())
+    }
+
     pub(super) async fn append(tx: &mut Tx, zone_id: i64, e: &NewZoneEvent) -> Result<ZoneEventRecord> {
         let zone = zone_by_id(tx, zone_id).await?;
         if zone.ended_at.is_some() {
@@ -512,6 +537,7 @@ mod zone_sql {
             query(crate::BUMP_UNITS_VERSION).execute(&mut *tx).await?;
             query(crate::STAMP_ZONE_VERSION).bind(zone_id).execute(&mut *tx).await?;
         }
+        tell_households(tx, &zone, &e.event.kind, e.recorded_at).await?;
         if matches!(e.event.kind, EventKind::Positive | EventKind::Raised { .. } | EventKind::Lifted) {
             query(
                 "UPDATE proposals SET status = 'withdrawn', decided_at = $1, decided_by = $2, \

@@ -40,6 +40,11 @@ pub(crate) struct ListenArgs {
     /// Without it, the first zone or case less a month.
     #[arg(long, env = "CORDON_SINCE", value_parser = parse_since)]
     pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where messages to residents and workers go: http://HOST[:PORT]/PATH posts each as JSON to
+    /// an SMS gateway adapter (with an Idempotency-Key), file:PATH appends each as a JSON line.
+    /// Without it they wait in the outbox (the demo writes file: beside its database).
+    #[arg(long, env = "CORDON_SMS", value_parser = cordon_server::outbox::Gateway::parse)]
+    pub(crate) sms: Option<cordon_server::outbox::Gateway>,
 }
 
 fn parse_since(s: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
@@ -94,6 +99,7 @@ pub(crate) async fn serve(
         behind_proxy: listen.behind_proxy,
         two_factor_required: listen.two_factor.as_deref().map_or(two_factor_by_default, |t| t == "required"),
         since: listen.since,
+        sms: listen.sms.clone(),
         ..Default::default()
     };
     retention::warn_if_due(&*store).await?;

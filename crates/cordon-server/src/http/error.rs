@@ -47,6 +47,12 @@ pub enum ApiError {
     /// Too many failed sign-ins for an account: wait this many seconds.
     #[error("too many failed sign-ins for this account: try again in {0} seconds")]
     TooManyAttempts(u64),
+    /// Too many requests from one address (a flood of codes asked): wait this many seconds.
+    #[error("too many requests from your address: try again in {0} seconds")]
+    TooManyRequests(u64),
+    /// A resident's sign-in code that is wrong, spent or expired (one answer for all).
+    #[error("wrong or expired code: ask for a new one")]
+    WrongCode,
     #[error("the database is unavailable")]
     Unavailable,
     /// The disk under the database is full: the write was refused whole.
@@ -68,7 +74,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable word for programs: merged (the entry went into the one named), unauthorized, two_factor_code (give `code` too),
     /// two_factor_required (enrol a second factor first), disabled (the sign-in is disabled), forbidden, not_found, conflict, bad_request,
-    /// invalid, too_large, too_many_attempts, unavailable, storage_full, not_ready, internal.
+    /// invalid, too_large, too_many_attempts, too_many_requests, unavailable, storage_full, not_ready, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,9 +84,11 @@ pub struct ErrorDetail {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized | ApiError::BadLogin | ApiError::TwoFactorCode | ApiError::BadCode => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::Unauthorized
+            | ApiError::BadLogin
+            | ApiError::TwoFactorCode
+            | ApiError::BadCode
+            | ApiError::WrongCode => StatusCode::UNAUTHORIZED,
             ApiError::TwoFactorRequired | ApiError::Disabled => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::Missing(_) | ApiError::Merged(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -88,7 +96,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -97,7 +105,9 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized | ApiError::BadLogin | ApiError::BadCode => "unauthorized",
+            ApiError::Unauthorized | ApiError::BadLogin | ApiError::BadCode | ApiError::WrongCode => {
+                "unauthorized"
+            }
             ApiError::TwoFactorCode => "two_factor_code",
             ApiError::TwoFactorRequired => "two_factor_required",
             ApiError::Disabled => "disabled",
@@ -109,6 +119,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid",
             ApiError::TooLarge => "too_large",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Unavailable => "unavailable",
             ApiError::StorageFull => "storage_full",
             ApiError::NotReady(_) => "not_ready",
@@ -194,7 +205,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code(), message, field } };
-        if let ApiError::TooManyAttempts(seconds) = self {
+        if let ApiError::TooManyAttempts(seconds) | ApiError::TooManyRequests(seconds) = self {
             return (self.status(), [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(body))
                 .into_response();
         }

@@ -7,3 +7,4 @@ pub use service::*;
 pub mod api;
 pub mod pages;
 mod words;
+pub use words::blocker as blocker_text;

@@ -31,6 +31,7 @@ mod followup;
 mod gates;
 mod isolation;
 mod needs;
+mod outbox;
 mod register;
 mod sanitation;
 mod sealing;

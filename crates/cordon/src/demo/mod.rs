@@ -132,8 +132,57 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             "Two-factor sign-in is optional in the demo (set it up on /account); `cordon serve` requires it of headquarters."
         );
     }
+    let mut listen = args.listen.clone();
+    let outbox =
+        listen.sms.get_or_insert_with(|| cordon_server::outbox::Gateway::File(outbox_beside(&url))).clone();
+    if let Some((phone, building)) = sealed_resident(&*store).await? {
+        println!("A resident of the sealed {building}: phone {phone}. Ask for a code at");
+        println!("  POST http://{}/api/v1/resident/code {{\"phone\":\"{phone}\"}}", args.listen.listen);
+        match &outbox {
+            cordon_server::outbox::Gateway::File(path) => println!(
+                "  the text message is written to {} (one JSON line a message), where an SMS gateway would send it.",
+                path.display()
+            ),
+            cordon_server::outbox::Gateway::Http(u) => {
+                println!("  the text message goes to the gateway at {u}.")
+            }
+        }
+    }
     if args.no_serve {
         return Ok(());
     }
-    serve(store, &args.listen, false).await
+    serve(store, &listen, false).await
+}
+
+/// The demo's outbox file: beside its SQLite database (`cordon-demo.db` →
+/// `cordon-demo.outbox.jsonl`), else in the working directory.
+fn outbox_beside(url: &str) -> std::path::PathBuf {
+    let db =
+        url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty());
+    match db {
+        Some(path) => std::path::Path::new(path).with_extension("outbox.jsonl"),
+        None => std::path::PathBuf::from("cordon-demo.outbox.jsonl"),
+    }
+}
+
+/// A phone registered in a household of the sealed building of 呼铁佳园C区 (the article's), and
+/// the building's name: the resident the demo prints.
+async fn sealed_resident(store: &dyn cordon_store::Store) -> Result<Option<(String, String)>> {
+    let compound = AreaCode::parse("150102001001001")?;
+    let city = cordon_domain::AreaPath::root();
+    let Some(node) = store.area(&city, &compound).await? else { return Ok(None) };
+    let query =
+        cordon_store::ZoneQuery { include_ended: false, tier: Some(cordon_domain::Tier::Sealed), limit: 20 };
+    let sealed = store.zones(&node.area.path, &query).await?;
+    for zone in sealed.iter().filter(|z| node.area.path.contains(&z.path)) {
+        for household in store.children(&city, &zone.area).await? {
+            let people = store
+                .search_people(&city, &cordon_store::PeopleQuery::Household(household.area.code.clone()), 20)
+                .await?;
+            if let Some(phone) = people.into_iter().find_map(|p| p.phone) {
+                return Ok(Some((phone, format!("{} {}", node.area.name, zone.area_name))));
+            }
+        }
+    }
+    Ok(None)
 }

@@ -1,0 +1,176 @@
+//! `/api/v1/resident` routes: a code to the phone, signing in with it, and — with the resident's
+//! token — the household, its requests, signing out. No staff route answers a resident's token
+//! and none of these answers a staff sign-in (the `enforce` layer).
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use cordon_store::ResidentSession;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::access::RouteNeed;
+use crate::http::auth::{ClientAddr, bearer};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::needs::{NeedDetail, NeedView};
+use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError};
+use cordon_domain::Need;
+
+impl From<ResidentError> for ApiError {
+    fn from(e: ResidentError) -> Self {
+        match e {
+            ResidentError::Invalid { field, message } => ApiError::invalid(field, message),
+            ResidentError::BadCode => ApiError::WrongCode,
+            ResidentError::Flood(seconds) => ApiError::TooManyRequests(seconds),
+            ResidentError::TooManyOpen(m) => ApiError::Conflict(m),
+            ResidentError::Service(e) => e,
+            ResidentError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+/// The resident's session the `enforce` layer resolved for this request.
+#[derive(Clone)]
+pub struct ResolvedResident(pub ResidentSession);
+
+/// The signed-in resident of a request; 401 without one.
+pub struct CurrentResident(pub ResidentSession);
+
+impl FromRequestParts<AppState> for CurrentResident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<ResolvedResident>()
+            .map(|r| CurrentResident(r.0.clone()))
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CodeRequest {
+    /// The mobile number the register holds for someone in the household.
+    pub phone: String,
+}
+
+/// Send a sign-in code to a phone. The answer is the same whether or not the register holds the
+/// phone; a phone that asked too often is told when it may ask again, and nothing is sent.
+#[utoipa::path(post, path = "/api/v1/resident/code", tag = "resident", request_body = CodeRequest,
+    responses((status = 202, body = CodeReply), (status = 422, body = ErrorBody),
+        (status = 429, description = "too many requests from the address; Retry-After says when to try again", body = ErrorBody)))]
+pub async fn code(
+    State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    ApiJson(req): ApiJson<CodeRequest>,
+) -> Result<(StatusCode, Json<CodeReply>), ApiError> {
+    let reply = resident::ask_code(&state, &req.phone, from, state.now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(reply)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResidentLogin {
+    pub phone: String,
+    /// The six digits of the text message.
+    pub code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResidentToken {
+    /// Send as `Authorization: Bearer <token>` to the `/api/v1/resident` routes.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub household_code: String,
+}
+
+/// Sign in with the code sent to the phone: a short session over the household.
+#[utoipa::path(post, path = "/api/v1/resident/login", tag = "resident", request_body = ResidentLogin,
+    responses((status = 200, body = ResidentToken),
+        (status = 401, description = "a wrong, spent or expired code (five wrong tries spend it)", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    ApiJson(req): ApiJson<ResidentLogin>,
+) -> Result<Json<ResidentToken>, ApiError> {
+    let (token, s) = resident::sign_in(&state, &req.phone, &req.code, from, state.now()).await?;
+    Ok(Json(ResidentToken {
+        token,
+        expires_at: s.expires_at,
+        household_code: s.household.as_str().to_owned(),
+    }))
+}
+
+/// Sign out: the token opens nothing any more.
+#[utoipa::path(post, path = "/api/v1/resident/logout", tag = "resident", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    CurrentResident(_s): CurrentResident,
+    headers: axum::http::HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    if let Some(token) = bearer(&headers) {
+        resident::sign_out(&state, token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The household: its zone in plain words with the countdown and what still holds it, each
+/// member's latest test of their own, the rounds open over it, and its requests.
+#[utoipa::path(get, path = "/api/v1/resident/household", tag = "resident", security(("bearer" = [])),
+    responses((status = 200, body = HouseholdView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn household(
+    State(state): State<AppState>,
+    CurrentResident(s): CurrentResident,
+) -> Result<Json<HouseholdView>, ApiError> {
+    Ok(Json(resident::household(&state, &s, state.now()).await?))
+}
+
+/// The household's requests, open first, each with its status, owner and deadline.
+#[utoipa::path(get, path = "/api/v1/resident/requests", tag = "resident", security(("bearer" = [])),
+    responses((status = 200, body = [NeedView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn requests(
+    State(state): State<AppState>,
+    CurrentResident(s): CurrentResident,
+) -> Result<Json<Vec<NeedView>>, ApiError> {
+    Ok(Json(resident::requests(&state, &s, state.now()).await?))
+}
+
+/// A request from home, into the same needs flow as a worker's form: an owner, a deadline and
+/// the chain of escalation; a medical emergency takes the green channel at once.
+#[utoipa::path(post, path = "/api/v1/resident/requests", tag = "resident", security(("bearer" = [])),
+    request_body = HomeRequest,
+    responses((status = 201, body = NeedDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "the household has as many open requests of this kind as it may", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn raise(
+    State(state): State<AppState>,
+    CurrentResident(s): CurrentResident,
+    ApiJson(req): ApiJson<HomeRequest>,
+) -> Result<(StatusCode, Json<NeedDetail>), ApiError> {
+    Ok((StatusCode::CREATED, Json(resident::raise(&state, &s, req, state.now()).await?)))
+}
+
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::post("/api/v1/resident/code", Need::Open),
+    RouteNeed::post("/api/v1/resident/login", Need::Open),
+    RouteNeed::post("/api/v1/resident/logout", Need::Resident),
+    RouteNeed::get("/api/v1/resident/household", Need::Resident),
+    RouteNeed::get("/api/v1/resident/requests", Need::Resident),
+    RouteNeed::post("/api/v1/resident/requests", Need::Resident),
+];
+
+/// The routes of this capability's API, with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(code))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(household))
+        .routes(routes!(requests, raise))
+}

@@ -1,0 +1,7 @@
+//! 居民端: the resident's own channel — a sign-in by phone, the household's page and requests
+//! from home: the service and its API.
+
+mod service;
+
+pub use service::*;
+pub mod api;
