@@ -26,10 +26,12 @@ pub enum MessageKind {
     NeedAcknowledged,
     /// A request from home resolved.
     NeedResolved,
+    /// 通知公告: a notice a worker posted to the area.
+    Announcement,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
         MessageKind::SignInCode,
         MessageKind::ZoneDrawn,
         MessageKind::ZoneRaised,
@@ -37,6 +39,7 @@ impl MessageKind {
         MessageKind::ZoneLifted,
         MessageKind::NeedAcknowledged,
         MessageKind::NeedResolved,
+        MessageKind::Announcement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +51,7 @@ impl MessageKind {
             MessageKind::ZoneLifted => "zone_lifted",
             MessageKind::NeedAcknowledged => "need_acknowledged",
             MessageKind::NeedResolved => "need_resolved",
+            MessageKind::Announcement => "announcement",
         }
     }
 

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::access::Table;
 use crate::http::auth::{self, Resolved};
 use crate::http::error::ApiError;
-use crate::resident::{self, api::ResolvedResident};
+use crate::resident::{self, ResolvedResident};
 use crate::web;
 
 /// The layer: a request to a declared route goes on when its need is met; a signed-out caller is
@@ -44,18 +44,18 @@ pub async fn enforce(
             },
             None => None,
         };
-        return match session {
-            Some(s) => {
-                parts.extensions.insert(ResolvedResident(s));
-                next.run(Request::from_parts(parts, body)).await
-            }
-            None if auth::bearer(&parts.headers).is_some() && resident_token.is_none() => {
-                ApiError::Forbidden(
-                    "this route is a resident's: sign in with the code sent to your phone".into(),
-                )
-                .into_response()
-            }
-            None => ApiError::Unauthorized.into_response(),
+        if let Some(s) = session {
+            parts.extensions.insert(ResolvedResident(s));
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        // A live staff sign-in is refused; anything else is not signed in.
+        return match auth::session_user(&parts, &state).await {
+            Ok(Some(_)) => ApiError::Forbidden(
+                "this route is a resident's: sign in with the code sent to your phone".into(),
+            )
+            .into_response(),
+            Ok(None) => ApiError::Unauthorized.into_response(),
+            Err(e) => e.into_response(),
         };
     }
     if let Some(t) = &resident_token {

@@ -14,6 +14,7 @@ mod web;
 // A folder per capability: its service (the use cases), its `api.rs` and `pages.rs` (each with
 // `routes()`), and its words. A capability never reaches into another's `api` or `pages`.
 mod account;
+pub mod announcements;
 pub mod cases;
 pub mod dashboard;
 pub mod doors;
@@ -206,6 +207,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(users::api::routes())
         .merge(resident::api::routes())
         .merge(outbox::api::routes())
+        .merge(announcements::api::routes())
 }
 
 /// Every capability's pages, and the layout's own.
@@ -275,6 +277,7 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         users::pages::NEEDS,
         resident::api::NEEDS,
         outbox::api::NEEDS,
+        announcements::api::NEEDS,
     ]
     .concat()
 }

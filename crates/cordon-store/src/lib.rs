@@ -4,6 +4,7 @@
 //! Every read of people takes the reader's scope (an [`AreaPath`]) and filters by it in the
 //! query itself: a row outside the scope is never fetched, so it cannot leak by a missed check.
 
+mod announcements;
 mod audit;
 mod bulk;
 mod cases;
@@ -49,6 +50,7 @@ use cordon_domain::{
 };
 use thiserror::Error;
 
+pub use announcements::{AnnouncementRecord, Announcements, NewAnnouncement};
 pub use cases::{
     CaseChange, CaseEventRecord, CaseRecord, Cases, ChainRow, ContactCounts, ContactQuery, ContactRecord,
     NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
@@ -385,6 +387,7 @@ pub trait Store:
     + Figures
     + Outbox
     + Residents
+    + Announcements
     + Send
     + Sync
 {

@@ -176,7 +176,9 @@ mod needs_sql {
 
     use crate::db::{Backed, DbRow, Tx, query};
     use crate::needs::*;
+    use crate::outbox::{NewMessage, enqueue_in};
     use crate::{Result, StoreError, code_of, level_of};
+    use cordon_domain::outbox::{MessageKind, RecipientKind};
 
     /// A need's timeline, in the order written.
     const TIMELINE: &str = "SELECT * FROM need_events WHERE need_id = $1 ORDER BY id";
@@ -291,7 +293,35 @@ mod needs_sql {
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
         append(tx, id, event).await?;
         events.push(event.event.clone());
-        settle(tx, keys, id, &events, rule).await.map(Some)
+        let record = settle(tx, keys, id, &events, rule).await?;
+        tell_household(tx, &record, event).await?;
+        Ok(Some(record))
+    }
+
+    /// A request acknowledged or resolved is told to its household, in the step's transaction;
+    /// the day's planned check on a vulnerable resident is routine, and told to nobody.
+    async fn tell_household(tx: &mut Tx, need: &NeedRecord, event: &NewNeedEvent) -> Result<()> {
+        let kind = match event.event.kind {
+            NeedEventKind::Acknowledged => MessageKind::NeedAcknowledged,
+            NeedEventKind::Resolved => MessageKind::NeedResolved,
+            _ => return Ok(()),
+        };
+        if need.category == NeedCategory::DailyCheck {
+            return Ok(());
+        }
+        let message = NewMessage {
+            kind,
+            recipient_kind: RecipientKind::Household,
+            recipient: need.household.as_str().to_owned(),
+            params: serde_json::json!({
+                "need": need.id,
+                "category": need.category.as_str(),
+                "category_zh": need.category.name_zh(),
+            }),
+            district: None,
+            at: event.recorded_at,
+        };
+        enqueue_in(tx, &message).await
     }
 
     /// Keeps what the timeline comes to on the row.

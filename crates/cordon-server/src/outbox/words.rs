@@ -32,6 +32,7 @@ pub fn text(kind: MessageKind, params: &serde_json::Value) -> Option<String> {
             format!("您家的诉求（{}）已受理，负责人会尽快联系您。", s("category_zh")?)
         }
         MessageKind::NeedResolved => format!("您家的诉求（{}）已办结。", s("category_zh")?),
+        MessageKind::Announcement => format!("{}通知：{}", s("area")?, s("text")?),
     };
     Some(format!("{SIGNATURE}{body}"))
 }

@@ -15,10 +15,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::access::RouteNeed;
+use crate::announcements::AnnouncementView;
 use crate::http::auth::{ClientAddr, bearer};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::needs::{NeedDetail, NeedView};
-use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError};
+use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError, ResolvedResident};
 use cordon_domain::Need;
 
 impl From<ResidentError> for ApiError {
@@ -33,10 +34,6 @@ impl From<ResidentError> for ApiError {
         }
     }
 }
-
-/// The resident's session the `enforce` layer resolved for this request.
-#[derive(Clone)]
-pub struct ResolvedResident(pub ResidentSession);
 
 /// The signed-in resident of a request; 401 without one.
 pub struct CurrentResident(pub ResidentSession);
@@ -156,6 +153,17 @@ pub async fn raise(
     Ok((StatusCode::CREATED, Json(resident::raise(&state, &s, req, state.now()).await?)))
 }
 
+/// The notices posted to the household's building, compound, community, street or district,
+/// newest first.
+#[utoipa::path(get, path = "/api/v1/resident/notices", tag = "resident", security(("bearer" = [])),
+    responses((status = 200, body = [AnnouncementView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn notices(
+    State(state): State<AppState>,
+    CurrentResident(s): CurrentResident,
+) -> Result<Json<Vec<AnnouncementView>>, ApiError> {
+    Ok(Json(resident::notices(&state, &s).await?))
+}
+
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/resident/code", Need::Open),
     RouteNeed::post("/api/v1/resident/login", Need::Open),
@@ -163,6 +171,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/resident/household", Need::Resident),
     RouteNeed::get("/api/v1/resident/requests", Need::Resident),
     RouteNeed::post("/api/v1/resident/requests", Need::Resident),
+    RouteNeed::get("/api/v1/resident/notices", Need::Resident),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -173,4 +182,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(household))
         .routes(routes!(requests, raise))
+        .routes(routes!(notices))
 }

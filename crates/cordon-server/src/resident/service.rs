@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::announcements::AnnouncementView;
 use crate::http::auth::sha256_hex;
 use crate::http::error::ApiError;
 use crate::needs::{NeedDetail, NeedRequest, NeedView};
@@ -161,6 +162,10 @@ pub async fn session_of(state: &AppState, token: &str) -> Result<Option<Resident
     state.store.resident_session(&sha256_hex(token.as_bytes()), Utc::now()).await
 }
 
+/// The resident's session the `enforce` layer resolved for a request, handed to its handler.
+#[derive(Clone)]
+pub struct ResolvedResident(pub ResidentSession);
+
 /// Whether `token` has the form of a resident's (not whether it is live).
 pub fn is_token(token: &str) -> bool {
     token
@@ -253,6 +258,8 @@ pub struct HouseholdView {
     pub members: Vec<Member>,
     pub next_tests: Vec<NextTest>,
     pub requests: Vec<NeedView>,
+    /// The notices posted to the areas above it, newest first.
+    pub notices: Vec<AnnouncementView>,
     pub session_expires_at: DateTime<Utc>,
 }
 
@@ -349,6 +356,7 @@ pub async fn household(
         members,
         next_tests,
         requests: requests(state, s, now).await?,
+        notices: notices(state, s).await?,
         session_expires_at: s.expires_at,
     })
 }
@@ -360,6 +368,11 @@ pub async fn requests(
     now: DateTime<Utc>,
 ) -> Result<Vec<NeedView>, ResidentError> {
     Ok(crate::needs::board(state, &acting(s), true, 100, now).await?)
+}
+
+/// The notices posted to the areas above the household, newest first.
+pub async fn notices(state: &AppState, s: &ResidentSession) -> Result<Vec<AnnouncementView>, ResidentError> {
+    Ok(crate::announcements::list_for(state, &s.household_path, 50).await?)
 }
 
 /// A request from home.

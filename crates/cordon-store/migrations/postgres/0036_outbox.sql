@@ -45,3 +45,18 @@ CREATE TABLE resident_sessions (
     revoked_at     TIMESTAMPTZ
 );
 CREATE INDEX resident_sessions_household ON resident_sessions (household_code);
+
+-- 通知公告: a notice a worker posts to an area; residents under it read it, and it is texted to
+-- every household under it (the outbox, in the same transaction).
+CREATE TABLE announcements (
+    id            BIGSERIAL PRIMARY KEY,
+    area_code     TEXT NOT NULL REFERENCES areas (code),
+    path          TEXT COLLATE "C" NOT NULL,
+    district_code TEXT,
+    text_zh       TEXT NOT NULL,
+    text_en       TEXT,
+    households    BIGINT NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    created_by    TEXT NOT NULL
+);
+CREATE INDEX announcements_path ON announcements (path, created_at);

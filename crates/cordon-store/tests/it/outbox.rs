@@ -143,4 +143,37 @@ async fn a_code_opens_one_session(store: &dyn Store) {
     assert_eq!(store.resident_session("t6", later).await.unwrap(), None);
 }
 
-both!(a_zone_tells_every_household_under_it, a_code_opens_one_session);
+async fn a_notice_reaches_the_area_under_it(store: &dyn Store) {
+    seed(store).await;
+    let now = Utc::now().trunc_subsecs(0);
+    let notice = |area: &str| cordon_store::NewAnnouncement {
+        area: code(area),
+        text_zh: "核酸检测 明早7:00 东门".into(),
+        text_en: None,
+        at: now,
+        by: "gongzhufu".into(),
+    };
+    let d1 = scope_of(store, "d1").await;
+    let posted = store.post_announcement(&d1, &notice("b1")).await.unwrap();
+    assert_eq!((posted.area_name.as_str(), posted.households), ("3号楼", 2));
+    let due = store.due_messages(now, 10).await.unwrap();
+    assert_eq!(due.len(), 2);
+    assert!(
+        due.iter()
+            .all(|m| m.kind == MessageKind::Announcement && m.params["text"] == "核酸检测 明早7:00 东门")
+    );
+    // Outside the poster's areas: not found, and nothing written.
+    assert!(matches!(
+        store.post_announcement(&d1, &notice("b2")).await,
+        Err(cordon_store::StoreError::NotFound(_))
+    ));
+    assert_eq!(store.due_messages(now, 10).await.unwrap().len(), 2);
+    // A household under it reads it; one elsewhere does not; the district above sees it.
+    let h1 = scope_of(store, "h1").await;
+    let h3 = scope_of(store, "h3").await;
+    assert_eq!(store.announcements(&h1, 10).await.unwrap(), [posted.clone()]);
+    assert!(store.announcements(&h3, 10).await.unwrap().is_empty());
+    assert_eq!(store.announcements(&AreaPath::root(), 10).await.unwrap().len(), 1);
+}
+
+both!(a_zone_tells_every_household_under_it, a_code_opens_one_session, a_notice_reaches_the_area_under_it);

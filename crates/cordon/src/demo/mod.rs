@@ -133,18 +133,22 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         );
     }
     let mut listen = args.listen.clone();
-    let outbox =
-        listen.sms.get_or_insert_with(|| cordon_server::outbox::Gateway::File(outbox_beside(&url))).clone();
+    if listen.sms.is_none() {
+        listen.sms = outbox_beside(&url).map(cordon_server::outbox::Gateway::File);
+    }
     if let Some((phone, building)) = sealed_resident(&*store).await? {
         println!("A resident of the sealed {building}: phone {phone}. Ask for a code at");
         println!("  POST http://{}/api/v1/resident/code {{\"phone\":\"{phone}\"}}", args.listen.listen);
-        match &outbox {
-            cordon_server::outbox::Gateway::File(path) => println!(
+        match &listen.sms {
+            Some(cordon_server::outbox::Gateway::File(path)) => println!(
                 "  the text message is written to {} (one JSON line a message), where an SMS gateway would send it.",
                 path.display()
             ),
-            cordon_server::outbox::Gateway::Http(u) => {
+            Some(cordon_server::outbox::Gateway::Http(u)) => {
                 println!("  the text message goes to the gateway at {u}.")
+            }
+            None => {
+                println!("  the text message waits in the outbox: serve with --sms file:PATH to read it.")
             }
         }
     }
@@ -155,14 +159,11 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
 }
 
 /// The demo's outbox file: beside its SQLite database (`cordon-demo.db` →
-/// `cordon-demo.outbox.jsonl`), else in the working directory.
-fn outbox_beside(url: &str) -> std::path::PathBuf {
+/// `cordon-demo.outbox.jsonl`); a PostgreSQL database has no beside (give `--sms`).
+fn outbox_beside(url: &str) -> Option<std::path::PathBuf> {
     let db =
-        url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty());
-    match db {
-        Some(path) => std::path::Path::new(path).with_extension("outbox.jsonl"),
-        None => std::path::PathBuf::from("cordon-demo.outbox.jsonl"),
-    }
+        url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty())?;
+    Some(std::path::Path::new(db).with_extension("outbox.jsonl"))
 }
 
 /// A phone registered in a household of the sealed building of 呼铁佳园C区 (the article's), and

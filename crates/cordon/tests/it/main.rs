@@ -21,6 +21,7 @@ mod needs;
 mod outcomes;
 mod privacy;
 mod register;
+mod resident;
 mod retention;
 mod rights;
 mod sanitation;
