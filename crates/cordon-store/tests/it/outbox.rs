@@ -171,7 +171,7 @@ async fn a_notice_reaches_the_area_under_it(store: &dyn Store) {
     // A household under it reads it; one elsewhere does not; the district above sees it.
     let h1 = scope_of(store, "h1").await;
     let h3 = scope_of(store, "h3").await;
-    assert_eq!(store.announcements(&h1, 10).await.unwrap(), [posted.clone()]);
+    assert_eq!(store.announcements(&h1, 10).await.unwrap(), std::slice::from_ref(&posted));
     assert!(store.announcements(&h3, 10).await.unwrap().is_empty());
     assert_eq!(store.announcements(&AreaPath::root(), 10).await.unwrap().len(), 1);
 }

@@ -41,12 +41,11 @@ async fn sealed_phone(s: &Server) -> (String, String) {
 /// The lines of the outbox file, once one matches `wanted` (the sender runs every second).
 async fn wait_line(path: &std::path::Path, wanted: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..100 {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Some(line) =
-                text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).find(|l| wanted(l))
-            {
-                return line;
-            }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(line) =
+            text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(|l| wanted(l))
+        {
+            return line;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
