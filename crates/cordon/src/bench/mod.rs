@@ -11,6 +11,7 @@ mod distribution;
 mod duplicates;
 mod gates;
 mod needs;
+mod outbox;
 mod register;
 mod stats;
 mod testing;
@@ -57,6 +58,10 @@ pub(crate) enum BenchCommand {
     Transfers(transfers::TransfersBench),
     /// A distribution round (保供) over the district with the most households.
     Distribution(distribution::DistributionBench),
+    /// A district's zone raised and stepped down, each writing a message per household in the
+    /// change's transaction, beside the bare insert of the same rows; the sender draining them
+    /// to a fake gateway, beside bare posts to it.
+    Outbox(outbox::OutboxBench),
 }
 
 /// Runs one benchmark.
@@ -74,5 +79,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Register(b) => register::bench(&b).await,
         BenchCommand::Transfers(b) => transfers::bench(&b).await,
         BenchCommand::Distribution(b) => distribution::bench(&b).await,
+        BenchCommand::Outbox(b) => outbox::bench(&b).await,
     }
 }
