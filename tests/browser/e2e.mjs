@@ -4,7 +4,7 @@
 //   node e2e.mjs [path/to/cordon]
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
@@ -17,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), 'cordon-e2e-'));
 const password = 'browser-test-pw-1';
 
 const server = spawn(bin, ['demo', '--scale', 'tiny', '--listen', '127.0.0.1:0', '--admin-password', password,
-  '--db', `sqlite://${join(dir, 'demo.db')}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CORDON_LOG: 'warn' } });
+  '--db', `sqlite://${join(dir, 'demo.db')}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORDON_LOG: 'warn' } });
+// What the demo prints: the logins, and the phone of a resident of the sealed building.
+let printed = '';
+server.stdout.on('data', (d) => { printed += d; });
 const base = await new Promise((ok, fail) => {
   let buf = '';
   server.stderr.on('data', (d) => {
@@ -787,6 +790,69 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
   });
   await context.close();
 }
+
+// The resident behind the sealed door, on a small phone: a code by text (the demo's outbox file
+// stands in for the SMS gateway), the household's countdown, a food request from home that a
+// worker acknowledges.
+await check('resident: sign in by phone, the countdown, a request acknowledged', async () => {
+  const phone = printed.match(/phone (\d{11})/)?.[1];
+  assert.ok(phone, `the demo prints a resident's phone:\n${printed}`);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  await page.goto(`${base}/home`);
+  assert.match(page.url(), /\/home\/sign-in$/);
+  await page.fill('input[name=phone]', phone);
+  await page.click('button:has-text("发送验证码")');
+  await page.locator('#code-sent').waitFor();
+  await page.screenshot({ path: join(shots, 'resident-sign-in.png'), fullPage: true });
+  const outbox = join(dir, 'demo.outbox.jsonl');
+  let code;
+  for (let i = 0; i < 100 && !code; i++) {
+    let text = '';
+    try { text = readFileSync(outbox, 'utf8'); } catch { /* not written yet */ }
+    const line = text.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .find((l) => l.kind === 'sign_in_code' && l.to === phone);
+    code = line?.text.match(/验证码为(\d{6})/)?.[1];
+    if (!code) await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.ok(code, 'the code is in the outbox file');
+  await page.fill('input[name=code]', code);
+  await page.click('button:has-text("居民登录")');
+  await page.waitForURL(/\/home$/);
+  assert.match(await page.locator('#zone .tier').innerText(), /高风险区|封控区/);
+  assert.match(await page.locator('#zone').innerText(), /最早可降级日期/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `nothing wider than the phone (${width}px)`);
+  await page.screenshot({ path: join(shots, 'resident-home.png'), fullPage: true });
+  await page.selectOption('#ask select[name=category]', 'food');
+  await page.fill('#ask textarea[name=description]', '家里米和蔬菜吃完了');
+  await page.click('#ask button[type=submit]');
+  await page.waitForURL(/\/home#requests$/);
+  assert.match(await page.locator('#requests').innerText(), /待响应[\s\S]*家里米和蔬菜吃完了/);
+  // The community worker acknowledges it (through the API, as their phone would).
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'gongzhufu', password }) }).then((r) => r.json());
+  const auth = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
+  const board = await fetch(`${base}/api/v1/needs`, { headers: auth }).then((r) => r.json());
+  const need = board.find((n) => n.description === '家里米和蔬菜吃完了');
+  assert.ok(need?.owner_worker || need?.rung === 'community', "the request is on the community's board with an owner");
+  const acted = await fetch(`${base}/api/v1/needs/${need.id}/actions`, { method: 'POST', headers: auth,
+    body: JSON.stringify({ action: 'acknowledge' }) });
+  assert.equal(acted.status, 200);
+  await page.goto(`${base}/home`);
+  assert.match(await page.locator('#requests').innerText(), /处理中[\s\S]*家里米和蔬菜吃完了/);
+  await page.screenshot({ path: join(shots, 'resident-acknowledged.png'), fullPage: true });
+  // The resident's cookie opens no staff page.
+  const staff = await page.goto(`${base}/api/v1/zones`);
+  assert.equal(staff.status(), 401);
+  await page.goto(`${base}/home`);
+  await page.click('header button:has-text("退出")');
+  await page.waitForURL(/\/home\/sign-in$/);
+  assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
+  await context.close();
+});
 
 await browser.close();
 server.kill();

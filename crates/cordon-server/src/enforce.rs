@@ -36,8 +36,14 @@ pub async fn enforce(
     let (mut parts, body) = request.into_parts();
     let resident_token = auth::bearer(&parts.headers).filter(|t| resident::is_token(t)).map(str::to_owned);
     if need == Need::Resident {
-        // A resident's route answers a resident's live session only: a staff sign-in is refused.
-        let session = match &resident_token {
+        // A resident's route answers a resident's live session only (the bearer for the API,
+        // the resident's cookie for the pages): a staff sign-in is refused.
+        let token = match &resident_token {
+            Some(t) => Some(t.clone()),
+            None if !api => auth::cookie(&parts.headers, resident::COOKIE).filter(|t| resident::is_token(t)),
+            None => None,
+        };
+        let session = match &token {
             Some(t) => match resident::session_of(&state, t).await {
                 Ok(s) => s,
                 Err(e) => return ApiError::from(e).into_response(),
@@ -54,7 +60,8 @@ pub async fn enforce(
                 "this route is a resident's: sign in with the code sent to your phone".into(),
             )
             .into_response(),
-            Ok(None) => ApiError::Unauthorized.into_response(),
+            Ok(None) if api => ApiError::Unauthorized.into_response(),
+            Ok(None) => axum::response::Redirect::to(resident::SIGN_IN_PAGE).into_response(),
             Err(e) => e.into_response(),
         };
     }

@@ -228,6 +228,7 @@ fn page_routes() -> Router<AppState> {
         .merge(sanitation::pages::routes())
         .merge(dashboard::pages::routes())
         .merge(users::pages::routes())
+        .merge(resident::pages::routes())
 }
 
 /// The routes `router` adds itself: the API's description is public, and the metrics check
@@ -276,6 +277,7 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         users::api::NEEDS,
         users::pages::NEEDS,
         resident::api::NEEDS,
+        resident::pages::NEEDS,
         outbox::api::NEEDS,
         announcements::api::NEEDS,
     ]

@@ -34,8 +34,13 @@ pub fn csrf_token(session_secret: &str) -> String {
 
 /// The session cookie's token of a request, if it has a session cookie.
 pub fn token_of(headers: &axum::http::HeaderMap) -> Option<String> {
-    CookieJar::from_headers(headers).get(SESSION_COOKIE).map(|c| csrf_token(c.value()))
+    let jar = CookieJar::from_headers(headers);
+    // A staff session's, else a resident's (their pages' forms carry it the same way).
+    jar.get(SESSION_COOKIE).or_else(|| jar.get(RESIDENT_COOKIE)).map(|c| csrf_token(c.value()))
 }
+
+/// The cookie of a resident's pages (`resident::COOKIE`; plumbing names no capability).
+pub const RESIDENT_COOKIE: &str = "cordon_resident";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

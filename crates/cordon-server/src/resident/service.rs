@@ -34,6 +34,10 @@ const FLOOD_LIMIT: u32 = 30;
 const FLOOD_WINDOW: StdDuration = StdDuration::from_secs(600);
 /// What a resident's token starts with, so a staff route can tell one at a glance.
 pub const TOKEN_PREFIX: &str = "res_";
+/// The cookie that carries a resident's token for their pages (HttpOnly, SameSite=Lax).
+pub const COOKIE: &str = crate::http::guard::RESIDENT_COOKIE;
+/// Where a resident signs in.
+pub const SIGN_IN_PAGE: &str = "/home/sign-in";
 
 /// Why a resident's request was refused.
 #[derive(Debug, thiserror::Error)]

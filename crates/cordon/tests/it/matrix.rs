@@ -411,6 +411,8 @@ fn every_route_declares_its_need() {
                 "/api/v1/auth/login",
                 "/api/v1/resident/code",
                 "/api/v1/resident/login",
+                "/home/sign-in",
+                "/home/code",
                 "/api/openapi.json",
                 "/metrics",
             ]
@@ -438,7 +440,10 @@ async fn signed_out_is_sent_to_sign_in(s: &Server) {
             assert_eq!(status, 401, "{method} {url}");
         } else if method == Method::GET {
             let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-            assert!(status == 303 && to.starts_with("/login?next="), "{method} {url}: {status} to {to}");
+            // A resident's page sends to the resident's sign-in, the rest to the staff's.
+            let sign_in =
+                if need.need == cordon_domain::Need::Resident { "/home/sign-in" } else { "/login?next=" };
+            assert!(status == 303 && to.starts_with(sign_in), "{method} {url}: {status} to {to}");
         } else {
             // A signed-out form has no session to carry a token: refused either way.
             assert!(status == 403 || status == 303, "{method} {url}: {status}");
