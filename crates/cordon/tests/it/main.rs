@@ -18,6 +18,7 @@ mod isolation;
 mod leaks;
 mod matrix;
 mod needs;
+mod outbox;
 mod outcomes;
 mod privacy;
 mod register;
