@@ -28,10 +28,12 @@ pub enum MessageKind {
     NeedResolved,
     /// 通知公告: a notice a worker posted to the area.
     Announcement,
+    /// 核酸检测安排: a testing round scheduled over the household.
+    RoundScheduled,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         MessageKind::SignInCode,
         MessageKind::ZoneDrawn,
         MessageKind::ZoneRaised,
@@ -40,6 +42,7 @@ impl MessageKind {
         MessageKind::NeedAcknowledged,
         MessageKind::NeedResolved,
         MessageKind::Announcement,
+        MessageKind::RoundScheduled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl MessageKind {
             MessageKind::NeedAcknowledged => "need_acknowledged",
             MessageKind::NeedResolved => "need_resolved",
             MessageKind::Announcement => "announcement",
+            MessageKind::RoundScheduled => "round_scheduled",
         }
     }
 

@@ -108,7 +108,7 @@ pub async fn send_due(
     let mut texts: Vec<(usize, String)> = Vec::new();
     let mut lines: Vec<(usize, Outgoing)> = Vec::new();
     for (i, m) in due.iter().enumerate() {
-        let Some(text) = words::text(m.kind, &m.params) else {
+        let Some(text) = words::text(m.kind, &m.params, state.config.tz) else {
             settled.push(Settle::Closed { id: m.id, state: Delivery::Expired });
             run.expired += 1;
             continue;

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use cordon_domain::outbox::MessageKind;
 use cordon_domain::testing::{Pooling, check_tube, stricter};
 use cordon_domain::{AreaPath, TubeResult};
 
@@ -360,7 +361,7 @@ impl<S: Backed> Testing for S {
         let pool = self.db();
         let mut tx = pool.begin().await?;
         let (lo, hi) = scope.subtree_range();
-        let area = query("SELECT path FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
+        let area = query("SELECT path, name FROM areas WHERE code = $1 AND path >= $2 AND path < $3")
             .bind(n.area.as_str())
             .bind(lo)
             .bind(hi)
@@ -368,6 +369,7 @@ impl<S: Backed> Testing for S {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("area {}", n.area)))?;
         let path: String = area.try_get("path")?;
+        let area_name: String = area.try_get("name")?;
         let taken = query("SELECT id FROM test_rounds WHERE round_key = $1")
             .bind(&n.round_key)
             .fetch_optional(&mut tx)
@@ -393,6 +395,15 @@ impl<S: Backed> Testing for S {
         .try_get("id")?;
         let sql = format!("{ROUND_SELECT} WHERE r.id = $1");
         let rec = round_record(&Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?)?;
+        // Every household under the round's area is told when and until when, in this transaction.
+        let params = serde_json::json!({
+            "round": n.name,
+            "area": area_name,
+            "starts_at": n.starts_at,
+            "deadline": n.deadline,
+        });
+        crate::outbox::enqueue_households_in(&mut tx, &rec.path, MessageKind::RoundScheduled, &params, n.at)
+            .await?;
         tx.commit().await?;
         Ok(rec)
     }

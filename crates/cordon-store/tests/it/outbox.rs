@@ -174,6 +174,31 @@ async fn a_notice_reaches_the_area_under_it(store: &dyn Store) {
     assert_eq!(store.announcements(&h1, 10).await.unwrap(), std::slice::from_ref(&posted));
     assert!(store.announcements(&h3, 10).await.unwrap().is_empty());
     assert_eq!(store.announcements(&AreaPath::root(), 10).await.unwrap().len(), 1);
+
+    // A round scheduled over d1 tells its three households (h1, h2 under b1; none elsewhere).
+    let round = cordon_store::NewRound {
+        round_key: "R1".into(),
+        name: "第一轮".into(),
+        area: code("d1"),
+        starts_at: now + Duration::hours(12),
+        deadline: now + Duration::hours(24),
+        profile_key: "ninth-edition".into(),
+        at: now,
+        by: "hq".into(),
+    };
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), now).await.unwrap();
+    store.create_round(&AreaPath::root(), &round).await.unwrap();
+    let told: Vec<_> = store
+        .due_messages(now, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::RoundScheduled)
+        .collect();
+    let mut to: Vec<&str> = told.iter().map(|m| m.recipient.as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["h1", "h2"]);
+    assert_eq!(told[0].params["round"], "第一轮");
 }
 
 both!(a_zone_tells_every_household_under_it, a_code_opens_one_session, a_notice_reaches_the_area_under_it);
