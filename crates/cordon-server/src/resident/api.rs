@@ -16,11 +16,12 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::announcements::AnnouncementView;
+use crate::http::auth::CurrentUser;
 use crate::http::auth::{ClientAddr, bearer};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::needs::{NeedDetail, NeedView};
 use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError, ResolvedResident};
-use cordon_domain::Need;
+use cordon_domain::{Need, Right};
 
 impl From<ResidentError> for ApiError {
     fn from(e: ResidentError) -> Self {
@@ -164,6 +165,33 @@ pub async fn notices(
     Ok(Json(resident::notices(&state, &s).await?))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// The household whose residents' sessions end.
+    pub household: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Revoked {
+    /// Sessions that were live.
+    pub ended: u64,
+}
+
+/// End every resident's session over a household of yours: each phone signs in again with a
+/// new code.
+#[utoipa::path(post, path = "/api/v1/resident-sessions/revoke", tag = "resident", security(("bearer" = [])),
+    request_body = RevokeRequest,
+    responses((status = 200, body = Revoked), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<RevokeRequest>,
+) -> Result<Json<Revoked>, ApiError> {
+    let ended = resident::revoke_sessions(&state, &user, &req.household, state.now()).await?;
+    Ok(Json(Revoked { ended }))
+}
+
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/resident/code", Need::Open),
     RouteNeed::post("/api/v1/resident/login", Need::Open),
@@ -172,6 +200,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/resident/requests", Need::Resident),
     RouteNeed::post("/api/v1/resident/requests", Need::Resident),
     RouteNeed::get("/api/v1/resident/notices", Need::Resident),
+    RouteNeed::post("/api/v1/resident-sessions/revoke", Need::AnyOf(&[Right::HandleNeeds])),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -183,4 +212,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(household))
         .routes(routes!(requests, raise))
         .routes(routes!(notices))
+        .routes(routes!(revoke))
 }

@@ -308,10 +308,10 @@ async fn request_submit(
 }
 
 async fn sign_out_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
-    if let Some(token) = crate::http::auth::cookie(&headers, resident::COOKIE) {
-        if let Err(e) = resident::sign_out(&state, &token).await {
-            return ApiError::from(e).into_response();
-        }
+    if let Some(token) = crate::http::auth::cookie(&headers, resident::COOKIE)
+        && let Err(e) = resident::sign_out(&state, &token).await
+    {
+        return ApiError::from(e).into_response();
     }
     let gone = Cookie::build((resident::COOKIE, "")).path("/").removal().build();
     (jar.add(gone), Redirect::to(resident::SIGN_IN_PAGE)).into_response()

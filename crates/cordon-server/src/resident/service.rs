@@ -181,6 +181,23 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ResidentError
     Ok(state.store.end_resident_session(&sha256_hex(token.as_bytes()), Utc::now()).await?)
 }
 
+/// Ends every resident's session over a household of the worker's (a phone lost, a relative
+/// who should no longer see it); how many were live.
+pub async fn revoke_sessions(
+    state: &AppState,
+    user: &User,
+    household: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, ResidentError> {
+    let code = cordon_domain::AreaCode::try_from(household.trim().to_owned())
+        .map_err(|e| invalid("household", e.to_string()))?;
+    let node = state.store.area(&user.scope_path, &code).await?;
+    if node.is_none_or(|n| n.area.level != cordon_domain::AreaLevel::Household) {
+        return Err(invalid("household", format!("no household {code} in your areas")));
+    }
+    Ok(state.store.end_household_sessions(&code, now).await?)
+}
+
 /// The principal a resident acts as through the services: their household for a scope, the
 /// one right of raising needs, no user row behind it (id 0).
 fn acting(s: &ResidentSession) -> User {

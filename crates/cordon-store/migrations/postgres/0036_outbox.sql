@@ -60,3 +60,9 @@ CREATE TABLE announcements (
     created_by    TEXT NOT NULL
 );
 CREATE INDEX announcements_path ON announcements (path, created_at);
+
+-- A zone raised over a district writes 150,000 rows at once, and the sender's read of what is due
+-- is planned on the table's statistics: stale, PostgreSQL sorts every queued row for each batch
+-- (0.43 s) instead of walking `outbox_due` (0.04 s). Analysed and vacuumed after a hundredth of
+-- the table changes, not the default tenth.
+ALTER TABLE outbox SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);

@@ -16,26 +16,27 @@ use crate::support::{self, Server, client};
 
 const COMPOUND: &str = "150102001001001";
 
-/// A phone registered in a household of a sealed building of the story compound, and the
-/// household, read from the store as the demo wrote it.
-async fn sealed_phone(s: &Server) -> (String, String) {
+/// Phones registered in households of a sealed building of the story compound (one a
+/// household), with the household, read from the store as the demo wrote it.
+async fn sealed_phones(s: &Server) -> Vec<(String, String)> {
     let store = support::connect(&s.db.url).await;
     let root = cordon_domain::AreaPath::root();
     let compound =
         store.area(&root, &cordon_domain::AreaCode::parse(COMPOUND).unwrap()).await.unwrap().unwrap();
     let sealed =
         cordon_store::ZoneQuery { include_ended: false, tier: Some(cordon_domain::Tier::Sealed), limit: 20 };
+    let mut found = Vec::new();
     for zone in store.zones(&compound.area.path, &sealed).await.unwrap() {
         for household in store.children(&root, &zone.area).await.unwrap() {
             let q = cordon_store::PeopleQuery::Household(household.area.code.clone());
-            if let Some(phone) =
-                store.search_people(&root, &q, 20).await.unwrap().into_iter().find_map(|p| p.phone)
-            {
-                return (phone, household.area.code.as_str().to_owned());
+            let people = store.search_people(&root, &q, 20).await.unwrap();
+            if let Some(phone) = people.into_iter().find_map(|p| p.phone) {
+                found.push((phone, household.area.code.as_str().to_owned()));
             }
         }
     }
-    panic!("the demo seals a building of {COMPOUND} with residents who have phones");
+    assert!(found.len() >= 2, "the demo seals a building of {COMPOUND} with residents who have phones");
+    found
 }
 
 /// The lines of the outbox file, once one matches `wanted` (the sender runs every second).
@@ -76,7 +77,8 @@ async fn post(s: &Server, token: Option<&str>, path: &str, body: Value) -> (u16,
 }
 
 async fn a_resident_signs_in_and_asks_from_home(s: &Server, outbox: &std::path::Path) {
-    let (phone, household) = sealed_phone(s).await;
+    let phones = sealed_phones(s).await;
+    let (phone, household) = phones[0].clone();
 
     // The same answer for a registered phone and a stranger's; only the resident is texted.
     let (status, asked) = post(s, None, "/api/v1/resident/code", json!({"phone": phone})).await;
@@ -204,6 +206,31 @@ async fn a_resident_signs_in_and_asks_from_home(s: &Server, outbox: &std::path::
     let r =
         client().post(format!("{}/api/v1/resident/logout", s.base)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 204);
+    assert_eq!(s.get(&token, "/api/v1/resident/household").await.0, 401);
+
+    // A neighbour signs in; a worker of the household's areas ends its residents' sessions.
+    let (phone, household) = phones[1].clone();
+    assert_eq!(post(s, None, "/api/v1/resident/code", json!({"phone": phone})).await.0, 202);
+    let sms = wait_line(outbox, |l| l["to"] == phone.as_str() && l["kind"] == "sign_in_code").await;
+    let text = sms["text"].as_str().unwrap();
+    let at = text.find("验证码为").unwrap() + "验证码为".len();
+    let code: String = text[at..].chars().take(6).collect();
+    let (status, login) =
+        post(s, None, "/api/v1/resident/login", json!({"phone": phone, "code": code})).await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().unwrap().to_owned();
+    assert_eq!(s.get(&token, "/api/v1/resident/household").await.0, 200);
+    let revoke = json!({"household": household});
+    let lab = s.login("lab").await;
+    let (status, _) =
+        s.call(Method::POST, &lab, "/api/v1/resident-sessions/revoke", Some(revoke.clone())).await;
+    assert_eq!(status, 403, "a lab does not handle needs");
+    let (status, body) = s
+        .call(Method::POST, &grid, "/api/v1/resident-sessions/revoke", Some(json!({"household": "150105"})))
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("household")), "{body}");
+    let (status, ended) = s.call(Method::POST, &grid, "/api/v1/resident-sessions/revoke", Some(revoke)).await;
+    assert_eq!((status, ended["ended"].as_u64()), (200, Some(1)), "{ended}");
     assert_eq!(s.get(&token, "/api/v1/resident/household").await.0, 401);
 }
 
