@@ -30,10 +30,13 @@ pub enum MessageKind {
     Announcement,
     /// 核酸检测安排: a testing round scheduled over the household.
     RoundScheduled,
+    /// 上门复核: a person to be sampled again at their door (their pool was positive, or their
+    /// tube could not be read), told to stay in.
+    DoorRetest,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::SignInCode,
         MessageKind::ZoneDrawn,
         MessageKind::ZoneRaised,
@@ -43,6 +46,7 @@ impl MessageKind {
         MessageKind::NeedResolved,
         MessageKind::Announcement,
         MessageKind::RoundScheduled,
+        MessageKind::DoorRetest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +60,7 @@ impl MessageKind {
             MessageKind::NeedResolved => "need_resolved",
             MessageKind::Announcement => "announcement",
             MessageKind::RoundScheduled => "round_scheduled",
+            MessageKind::DoorRetest => "door_retest",
         }
     }
 

@@ -9,9 +9,10 @@ use cordon_domain::Need;
 
 use crate::AppState;
 use crate::access::Table;
+use crate::http::auth::ResolvedResident;
 use crate::http::auth::{self, Resolved};
 use crate::http::error::ApiError;
-use crate::resident::{self, ResolvedResident};
+use crate::resident;
 use crate::web;
 
 /// The layer: a request to a declared route goes on when its need is met; a signed-out caller is

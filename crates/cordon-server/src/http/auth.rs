@@ -91,6 +91,25 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The resident's session the `enforce` layer resolved for a request (a resident's route).
+#[derive(Clone)]
+pub struct ResolvedResident(pub cordon_store::ResidentSession);
+
+/// The signed-in resident of a request (居民); 401 without one.
+pub struct CurrentResident(pub cordon_store::ResidentSession);
+
+impl FromRequestParts<AppState> for CurrentResident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<ResolvedResident>()
+            .map(|r| CurrentResident(r.0.clone()))
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
 /// The address a request came from: the connection's peer, or behind a proxy Cordon is told to
 /// trust (`Config::behind_proxy`), the last address the proxy added to `X-Forwarded-For`.
 pub struct ClientAddr(pub Option<std::net::IpAddr>);

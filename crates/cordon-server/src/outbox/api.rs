@@ -18,7 +18,7 @@ use cordon_domain::{Need, Right};
 #[derive(Debug, Serialize, ToSchema, Default)]
 pub struct KindFigures {
     /// sign_in_code, zone_drawn, zone_raised, zone_stepped_down, zone_lifted, need_acknowledged,
-    /// need_resolved, announcement, round_scheduled.
+    /// need_resolved, announcement, round_scheduled, door_retest.
     pub kind: String,
     pub queued: i64,
     pub sent: i64,

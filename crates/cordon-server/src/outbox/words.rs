@@ -38,6 +38,9 @@ pub fn text(kind: MessageKind, params: &serde_json::Value, tz: chrono_tz::Tz) ->
         }
         MessageKind::NeedResolved => format!("您家的诉求（{}）已办结。", s("category_zh")?),
         MessageKind::Announcement => format!("{}通知：{}", s("area")?, s("text")?),
+        MessageKind::DoorRetest => {
+            "您需进行一次复核采样，工作人员将上门采样，请在家等候，暂勿外出。".to_owned()
+        }
         MessageKind::RoundScheduled => format!(
             "{}将于{}起开展核酸检测（{}），请按通知时间下楼检测，{}前完成。",
             s("area")?,

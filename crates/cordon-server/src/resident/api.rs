@@ -3,11 +3,9 @@
 //! and none of these answers a staff sign-in (the `enforce` layer).
 
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use cordon_store::ResidentSession;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,10 +15,10 @@ use crate::AppState;
 use crate::access::RouteNeed;
 use crate::announcements::AnnouncementView;
 use crate::http::auth::CurrentUser;
-use crate::http::auth::{ClientAddr, bearer};
+use crate::http::auth::{ClientAddr, CurrentResident, bearer};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::needs::{NeedDetail, NeedView};
-use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError, ResolvedResident};
+use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError};
 use cordon_domain::{Need, Right};
 
 impl From<ResidentError> for ApiError {
@@ -33,21 +31,6 @@ impl From<ResidentError> for ApiError {
             ResidentError::Service(e) => e,
             ResidentError::Store(e) => ApiError::from(e),
         }
-    }
-}
-
-/// The signed-in resident of a request; 401 without one.
-pub struct CurrentResident(pub ResidentSession);
-
-impl FromRequestParts<AppState> for CurrentResident {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<ResolvedResident>()
-            .map(|r| CurrentResident(r.0.clone()))
-            .ok_or(ApiError::Unauthorized)
     }
 }
 

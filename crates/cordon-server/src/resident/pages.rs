@@ -12,11 +12,10 @@ use chrono::{DateTime, Utc};
 use cordon_domain::needs::{NeedCategory, NeedStatus};
 use serde::Deserialize;
 
-use super::api::CurrentResident;
 use super::words::{ResidentTexts, texts};
 use crate::AppState;
 use crate::access::RouteNeed;
-use crate::http::auth::ClientAddr;
+use crate::http::auth::{ClientAddr, CurrentResident};
 use crate::http::error::ApiError;
 use crate::http::guard::token_of;
 use crate::resident::{self, HomeRequest, HouseholdView, ResidentError};

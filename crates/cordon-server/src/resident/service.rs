@@ -166,10 +166,6 @@ pub async fn session_of(state: &AppState, token: &str) -> Result<Option<Resident
     state.store.resident_session(&sha256_hex(token.as_bytes()), Utc::now()).await
 }
 
-/// The resident's session the `enforce` layer resolved for a request, handed to its handler.
-#[derive(Clone)]
-pub struct ResolvedResident(pub ResidentSession);
-
 /// Whether `token` has the form of a resident's (not whether it is live).
 pub fn is_token(token: &str) -> bool {
     token

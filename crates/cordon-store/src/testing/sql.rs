@@ -649,6 +649,18 @@ impl<S: Backed> Testing for S {
         .execute(&mut tx)
         .await?
         .rows_affected() as i64;
+        // Each person the file sends a sampler to is told to stay in, in this transaction: one
+        // message a person (a pool's and an unreadable tube's alike, so the words say no more).
+        query(
+            "INSERT INTO outbox (kind, recipient_kind, recipient, params, district_code, created_at, state, \
+             attempts, next_at) SELECT DISTINCT 'door_retest', 'person', m.person_id, '{}', m.district_code, \
+             $1, 'queued', 0, $1 FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
+             WHERE t.result_file_id = $2 AND ((t.result = 'positive' AND t.size > 1) OR t.result = 'invalid')",
+        )
+        .bind(now)
+        .bind(file_id)
+        .execute(&mut tx)
+        .await?;
         let mut out = ResultsApplied {
             new: true,
             tasks_opened: retests + resamples,

@@ -141,6 +141,15 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
     assert_eq!((applied.positive, applied.negative, applied.tasks_opened), (1, 1, 3));
     assert_eq!(applied.positive_pools, vec!["T1".to_owned()]);
     assert!(applied.positive_singles.is_empty());
+    // Each of them is told to stay in for a sampler at the door, in the results' transaction.
+    let told = store.due_messages(t1, 100).await.unwrap();
+    let mut told: Vec<&str> = told
+        .iter()
+        .filter(|m| m.kind == cordon_domain::outbox::MessageKind::DoorRetest)
+        .map(|m| m.recipient.as_str())
+        .collect();
+    told.sort();
+    assert_eq!(told, ["p1", "p2", "p3"]);
     let again = store.add_results(&file("r1", t1), &[], t1).await.unwrap().unwrap();
     assert!(!again.new);
     let bad = store
