@@ -439,20 +439,6 @@ pub async fn raise(
         contact_phone: req.contact_phone,
         description: req.description,
     };
-    crate::needs::raise(state, &me, need, now).await.map_err(|e| match e {
-        ApiError::Invalid { field, message } => ResidentError::Invalid { field: field_name(&field), message },
-        other => ResidentError::Service(other),
-    })
-}
-
-/// The request's own field names, as the resident sent them.
-fn field_name(field: &str) -> &'static str {
-    match field {
-        "category" => "category",
-        "person_id" => "person_id",
-        "emergency" => "emergency",
-        "contact_phone" => "contact_phone",
-        "description" => "description",
-        _ => "request",
-    }
+    // The needs service names the same fields the resident sent: its errors pass as they are.
+    Ok(crate::needs::raise(state, &me, need, now).await?)
 }

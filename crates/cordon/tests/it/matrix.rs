@@ -307,7 +307,7 @@ async fn nothing_leaks(s: &Server) {
             if need.need.met_by(shown.rights) {
                 continue;
             }
-            let url = any_object(need.path);
+            let url = support::any_object(need.path);
             let method: Method = need.method.parse().unwrap();
             let (status, body) = if need.path.starts_with("/api/") {
                 let (status, v) = s.call(method.clone(), &token, &url, Some(serde_json::json!({}))).await;
@@ -369,19 +369,6 @@ async fn nothing_leaks(s: &Server) {
     assert!(tried > 1000, "{tried} requests");
 }
 
-/// `path` with every parameter named `1`: a refusal by the table comes before any look-up.
-fn any_object(path: &str) -> String {
-    let mut out = String::new();
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        let close = open + rest[open..].find('}').unwrap();
-        out.push_str(&rest[..open]);
-        out.push('1');
-        rest = &rest[close + 1..];
-    }
-    out + rest
-}
-
 /// Every route the router answers declares its need once, in its capability's table, and the
 /// table names no route that does not exist: a new route without a line is found here (and
 /// meanwhile refused to everyone by the `enforce` layer).
@@ -430,7 +417,7 @@ async fn signed_out_is_sent_to_sign_in(s: &Server) {
         if need.need == cordon_domain::Need::Open {
             continue;
         }
-        let url = any_object(need.path);
+        let url = support::any_object(need.path);
         let method: Method = need.method.parse().unwrap();
         let r = c.request(method.clone(), format!("{}{url}", s.base));
         let r = if need.path.starts_with("/api/") { r.json(&serde_json::json!({})) } else { r };
