@@ -33,10 +33,20 @@ pub enum MessageKind {
     /// 上门复核: a person to be sampled again at their door (their pool was positive, or their
     /// tube could not be read), told to stay in.
     DoorRetest,
+    /// 结果已出: a person's own single-tube result is in. The text says only that, and where to
+    /// read it: a phone's screen is read by others, and a pooled negative is not news worth a
+    /// text to millions.
+    ResultReady,
+    /// 诉求上报 (to workers): a request nobody acknowledged in time climbed to the rung the
+    /// recipient answers for.
+    NeedEscalated,
+    /// 紧急诉求 (to workers): a medical emergency raised where the recipient answers; it waits
+    /// on no gate, and on no one's page being open.
+    NeedEmergency,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::SignInCode,
         MessageKind::ZoneDrawn,
         MessageKind::ZoneRaised,
@@ -47,6 +57,9 @@ impl MessageKind {
         MessageKind::Announcement,
         MessageKind::RoundScheduled,
         MessageKind::DoorRetest,
+        MessageKind::ResultReady,
+        MessageKind::NeedEscalated,
+        MessageKind::NeedEmergency,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +74,9 @@ impl MessageKind {
             MessageKind::Announcement => "announcement",
             MessageKind::RoundScheduled => "round_scheduled",
             MessageKind::DoorRetest => "door_retest",
+            MessageKind::ResultReady => "result_ready",
+            MessageKind::NeedEscalated => "need_escalated",
+            MessageKind::NeedEmergency => "need_emergency",
         }
     }
 
@@ -84,6 +100,12 @@ impl MessageKind {
     pub fn secret(self) -> bool {
         self == MessageKind::SignInCode
     }
+
+    /// Whether it is for a worker's inbox (the top bar, the messages page) rather than a phone:
+    /// staff phones are not kept, and a worker on duty has the product open.
+    pub fn to_workers(self) -> bool {
+        matches!(self, MessageKind::NeedEscalated | MessageKind::NeedEmergency)
+    }
 }
 
 /// Whom a message is for.
@@ -95,6 +117,8 @@ pub enum RecipientKind {
     Person,
     /// A staff sign-in (shown in the top bar; phones of staff are not kept).
     User,
+    /// 亲属电话: a phone a worker added to a household that has none of its own (by its id).
+    Relative,
 }
 
 impl RecipientKind {
@@ -103,11 +127,12 @@ impl RecipientKind {
             RecipientKind::Household => "household",
             RecipientKind::Person => "person",
             RecipientKind::User => "user",
+            RecipientKind::Relative => "relative",
         }
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        [RecipientKind::Household, RecipientKind::Person, RecipientKind::User]
+        [RecipientKind::Household, RecipientKind::Person, RecipientKind::User, RecipientKind::Relative]
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| DomainError::invalid("recipient_kind", format!("{s:?} is no kind of recipient")))

@@ -49,6 +49,21 @@ pub fn check_worker_name(s: &str) -> Result<String, DomainError> {
 }
 
 /// `true`/`false` as formats.md writes it, and what a spreadsheet in Chinese writes.
+/// 值班电话: a post's official line as written on a notice — a mobile (13812345678), a landline
+/// with its area code (0471-6961234) or a hotline (12345) — kept as typed, with its digits
+/// checked. A string, not a number: the dash is how people read it.
+pub fn duty_phone(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')')) {
+        return Err(format!("{s:?}: digits, and - + ( ) or spaces between them"));
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    if !(5..=15).contains(&digits) {
+        return Err(format!("{s:?} has {digits} digits: a phone number has 5 to 15"));
+    }
+    Ok(s.to_owned())
+}
+
 pub fn parse_bool(field: &'static str, s: &str) -> Result<bool, DomainError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "是" | "y" => Ok(true),
@@ -398,6 +413,14 @@ pub fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duty_phones_are_read_as_written() {
+        assert_eq!(duty_phone(" 0471-6961234 ").unwrap(), "0471-6961234");
+        assert_eq!(duty_phone("12345").unwrap(), "12345");
+        assert!(duty_phone("1234").unwrap_err().contains("4 digits"));
+        assert!(duty_phone("call 110").unwrap_err().contains("digits"));
+    }
     use proptest::prelude::*;
 
     fn path(ids: &[i64]) -> AreaPath {

@@ -19,6 +19,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod doors;
 pub mod gates;
+mod inbox;
 pub mod isolation;
 pub mod needs;
 pub mod outbox;
@@ -208,6 +209,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(resident::api::routes())
         .merge(outbox::api::routes())
         .merge(announcements::api::routes())
+        .merge(inbox::api::routes())
 }
 
 /// Every capability's pages, and the layout's own.
@@ -229,6 +231,8 @@ fn page_routes() -> Router<AppState> {
         .merge(dashboard::pages::routes())
         .merge(users::pages::routes())
         .merge(resident::pages::routes())
+        .merge(inbox::pages::routes())
+        .merge(outbox::pages::routes())
 }
 
 /// The routes `router` adds itself: the API's description is public, and the metrics check
@@ -279,7 +283,10 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         resident::api::NEEDS,
         resident::pages::NEEDS,
         outbox::api::NEEDS,
+        outbox::pages::NEEDS,
         announcements::api::NEEDS,
+        inbox::api::NEEDS,
+        inbox::pages::NEEDS,
     ]
     .concat()
 }

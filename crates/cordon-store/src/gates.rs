@@ -222,6 +222,9 @@ pub trait Gates {
     async fn pass(&self, id: &str) -> Result<Option<PassRecord>>;
     /// Passes for areas inside `scope`, newest first.
     async fn passes(&self, scope: &AreaPath, limit: u32) -> Result<Vec<PassRecord>>;
+    /// The passes issued to these people, still valid at `at` (not revoked, not used up), by
+    /// the passes' person index: a household's, wherever they were issued.
+    async fn live_passes_of(&self, people: &[String], at: DateTime<Utc>) -> Result<Vec<PassRecord>>;
     /// Revokes a pass not revoked yet; None if there is no such pass.
     async fn revoke_pass(
         &self,
@@ -529,6 +532,22 @@ mod gate_sql {
                 .bind(lo)
                 .bind(hi)
                 .bind(i64::from(limit))
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(pass_record)
+                .collect()
+        }
+
+        async fn live_passes_of(&self, people: &[String], at: DateTime<Utc>) -> Result<Vec<PassRecord>> {
+            if people.is_empty() {
+                return Ok(Vec::new());
+            }
+            Query::dynamic(format!("{PASS_SELECT} WHERE p.person_id IN ("))
+                .push_list(people.iter().cloned())
+                .push(") AND p.revoked_at IS NULL AND p.valid_until > ")
+                .push_bind(at)
+                .push(" AND NOT (p.one_time AND p.used_at IS NOT NULL) ORDER BY p.valid_until, p.id")
                 .fetch_all(self.db())
                 .await?
                 .iter()

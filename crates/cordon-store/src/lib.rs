@@ -75,7 +75,9 @@ pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Nee
 pub use outbox::{MessageRecord, NewMessage, Outbox, OutboxCount, Settle};
 pub use postgres::PgAdmin;
 pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
-pub use residents::{CodeAsked, ResidentSession, Residents};
+pub use residents::{
+    CodeAsked, HouseholdPhoneRecord, NewHouseholdPhone, ResidentSession, Residents, relative_principal,
+};
 pub use retention::{PurgeAction, PurgeStep};
 pub use rights::RoleRight;
 pub use sanitation::{

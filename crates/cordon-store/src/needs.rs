@@ -176,7 +176,7 @@ mod needs_sql {
 
     use crate::db::{Backed, DbRow, Tx, query};
     use crate::needs::*;
-    use crate::outbox::{NewMessage, enqueue_in};
+    use crate::outbox::{NewMessage, Workers, enqueue_in, enqueue_workers_in};
     use crate::{Result, StoreError, code_of, level_of};
     use cordon_domain::outbox::{MessageKind, RecipientKind};
 
@@ -324,6 +324,36 @@ mod needs_sql {
         enqueue_in(tx, &message).await
     }
 
+    /// Tells the workers of `rung` over the need — its cadre, or the users answering for its
+    /// community, street, district or the city — in the transaction that gave it to them: an
+    /// escalation that lands on nobody's screen is no escalation.
+    async fn tell_rung(
+        tx: &mut Tx,
+        need: &NeedRecord,
+        rung: Rung,
+        kind: MessageKind,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let params = serde_json::json!({
+            "need": need.id,
+            "category": need.category.as_str(),
+            "rung": rung.as_str(),
+            "emergency": need.emergency,
+        });
+        let to = match rung {
+            Rung::Cadre => match &need.owner_worker {
+                Some(worker) => Workers::Worker(worker),
+                // No cadre answers for it: the community does.
+                None => Workers::Over { path: &need.path, level: AreaLevel::Community },
+            },
+            Rung::Community => Workers::Over { path: &need.path, level: AreaLevel::Community },
+            Rung::Street => Workers::Over { path: &need.path, level: AreaLevel::Street },
+            Rung::District => Workers::Over { path: &need.path, level: AreaLevel::District },
+            Rung::Headquarters => Workers::Over { path: &need.path, level: AreaLevel::City },
+        };
+        enqueue_workers_in(tx, to, kind, &params, at).await
+    }
+
     /// Keeps what the timeline comes to on the row.
     async fn settle(
         tx: &mut Tx,
@@ -421,7 +451,11 @@ mod needs_sql {
             };
             append(tx, id, &e).await?;
         }
-        settle(tx, keys, id, &events, rule).await.map(Some)
+        let record = settle(tx, keys, id, &events, rule).await?;
+        if record.emergency {
+            tell_rung(tx, &record, need.rung, MessageKind::NeedEmergency, need.at).await?;
+        }
+        Ok(Some(record))
     }
 
     #[async_trait::async_trait]
@@ -616,7 +650,13 @@ mod needs_sql {
                     append(&mut tx, *id, &e).await?;
                 }
                 events.extend(steps.iter().cloned());
-                out.push((settle(&mut tx, self.keys(), *id, &events, rule).await?, steps));
+                let record = settle(&mut tx, self.keys(), *id, &events, rule).await?;
+                // Several rungs passed in one sweep (a server down for an hour): the one that
+                // owns it now is told, not each it passed.
+                if let Some(NeedEventKind::Escalated { to }) = steps.last().map(|e| &e.kind) {
+                    tell_rung(&mut tx, &record, *to, MessageKind::NeedEscalated, now).await?;
+                }
+                out.push((record, steps));
             }
             tx.commit().await?;
             Ok(out)

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use cordon_domain::AreaPath;
 use cordon_domain::outbox::{Delivery, MessageKind, RecipientKind};
+use cordon_domain::{AreaLevel, AreaPath};
 
 use crate::db::{Backed, DbRow, Query, Tx, query};
 use crate::seal::Field;
@@ -41,6 +41,8 @@ pub struct MessageRecord {
     pub attempts: i64,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// When a worker opened it in their inbox.
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 /// How one send of a message went.
@@ -92,10 +94,14 @@ pub trait Outbox: Send + Sync {
     ) -> Result<Vec<MessageRecord>>;
     /// Every message counted by kind and state.
     async fn outbox_counts(&self) -> Result<Vec<OutboxCount>>;
+    /// How many messages in `user`'s inbox are unread (the top bar's count).
+    async fn unread_messages(&self, user: &str) -> Result<i64>;
+    /// Marks `user`'s messages up to `up_to` (an id) read at `at`; how many were unread.
+    async fn mark_messages_read(&self, user: &str, up_to: i64, at: DateTime<Utc>) -> Result<u64>;
 }
 
 const MESSAGE_COLUMNS: &str =
-    "id, kind, recipient_kind, recipient, params, created_at, state, attempts, sent_at, last_error";
+    "id, kind, recipient_kind, recipient, params, created_at, state, attempts, sent_at, last_error, read_at";
 
 fn message_of(r: &DbRow) -> Result<MessageRecord> {
     let bad = |e: cordon_domain::DomainError| StoreError::Invalid(format!("stored message: {e}"));
@@ -112,14 +118,20 @@ fn message_of(r: &DbRow) -> Result<MessageRecord> {
         attempts: r.try_get("attempts")?,
         sent_at: r.try_get("sent_at")?,
         last_error: r.try_get("last_error")?,
+        read_at: r.try_get("read_at")?,
     })
 }
 
-/// Writes one message in the caller's transaction.
+/// Writes one message in the caller's transaction. A message to a user is in their inbox once
+/// written: it is delivered (`sent`) at once, and never waits on the sender.
 pub(crate) async fn enqueue_in(tx: &mut Tx, m: &NewMessage) -> Result<()> {
+    let (state, sent_at) = match m.recipient_kind {
+        RecipientKind::User => (Delivery::Sent, Some(m.at)),
+        _ => (Delivery::Queued, None),
+    };
     query(
         "INSERT INTO outbox (kind, recipient_kind, recipient, params, district_code, created_at, state, \
-         attempts, next_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $6)",
+         attempts, next_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $6, $8)",
     )
     .bind(m.kind.as_str())
     .bind(m.recipient_kind.as_str())
@@ -127,9 +139,49 @@ pub(crate) async fn enqueue_in(tx: &mut Tx, m: &NewMessage) -> Result<()> {
     .bind(m.params.to_string())
     .bind(m.district.clone())
     .bind(m.at)
+    .bind(state.as_str())
+    .bind(sent_at)
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// Whom a message to workers reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Workers<'a> {
+    /// The users whose scope is the area of `level` on `path`'s line (the community, the street,
+    /// the district above a household, or the city for headquarters).
+    Over { path: &'a AreaPath, level: AreaLevel },
+    /// The users signed in as this worker of the workforce (a building's cadre).
+    Worker(&'a str),
+}
+
+/// Writes one message to each enabled user `to` names, delivered to their inbox at once, in the
+/// caller's transaction, as one statement; the messages written.
+pub(crate) async fn enqueue_workers_in(
+    tx: &mut Tx,
+    to: Workers<'_>,
+    kind: MessageKind,
+    params: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let head = "INSERT INTO outbox (kind, recipient_kind, recipient, params, district_code, created_at, state, \
+                attempts, next_at, sent_at) SELECT $1, 'user', u.username, $2, NULL, $3, 'sent', 0, $3, $3 FROM users u ";
+    // The head's three values first: they are `$1`…`$3`.
+    let q = query(head).bind(kind.as_str()).bind(params.to_string()).bind(at);
+    let q = match to {
+        Workers::Over { path, level } => q
+            .push("JOIN areas a ON a.code = u.scope_code WHERE u.disabled_at IS NULL AND a.level = ")
+            .push_bind(level.as_str())
+            .push(" AND a.path IN (")
+            .push_list(path.lineage().into_iter().map(|p| p.as_str().to_owned()))
+            .push(")"),
+        Workers::Worker(worker) => {
+            q.push("WHERE u.disabled_at IS NULL AND u.worker_id = ").push_bind(worker.to_owned())
+        }
+    };
+    let done = q.execute(&mut *tx).await?;
+    Ok(done.rows_affected())
 }
 
 /// Writes one message to every household under `area` (itself, when it is one), in the
@@ -194,7 +246,48 @@ impl<S: Backed> Outbox for S {
             .collect();
         let people: Vec<&str> =
             recipients.iter().filter(|(k, _)| *k == RecipientKind::Person).map(|(_, r)| r.as_str()).collect();
+        let relatives: Vec<i64> = recipients
+            .iter()
+            .filter(|(k, _)| *k == RecipientKind::Relative)
+            .filter_map(|(_, r)| r.parse().ok())
+            .collect();
         let mut rows = Vec::new();
+        // A relative's phone is sealed under its household's code: (recipient kind, recipient,
+        // the row it is sealed under, sealed).
+        let mut added: Vec<(RecipientKind, String, String, Vec<u8>)> = Vec::new();
+        for chunk in households.chunks(ROWS_PER_STATEMENT) {
+            let q = query(
+                "SELECT household_code, phone_sealed FROM household_phones WHERE removed_at IS NULL \
+                 AND household_code IN (",
+            )
+            .push_list(chunk.iter().copied())
+            .push(") ORDER BY id");
+            for r in q.fetch_all(self.db()).await? {
+                let household: String = r.try_get("household_code")?;
+                added.push((
+                    RecipientKind::Household,
+                    household.clone(),
+                    household,
+                    r.try_get("phone_sealed")?,
+                ));
+            }
+        }
+        for chunk in relatives.chunks(ROWS_PER_STATEMENT) {
+            let q = query(
+                "SELECT id, household_code, phone_sealed FROM household_phones WHERE removed_at IS NULL AND id IN (",
+            )
+            .push_list(chunk.iter().copied())
+            .push(")");
+            for r in q.fetch_all(self.db()).await? {
+                let id: i64 = r.try_get("id")?;
+                added.push((
+                    RecipientKind::Relative,
+                    id.to_string(),
+                    r.try_get("household_code")?,
+                    r.try_get("phone_sealed")?,
+                ));
+            }
+        }
         for chunk in households.chunks(ROWS_PER_STATEMENT) {
             // By the household's path, so the people's (path, …) index finds its members.
             let q = query(
@@ -222,6 +315,14 @@ impl<S: Backed> Outbox for S {
             let sealed: Vec<u8> = r.try_get("phone_sealed")?;
             let phone = self.keys().open(Field::Phone, &person, &sealed)?;
             let phones = out.entry((kind, r.try_get("recipient")?)).or_default();
+            if !phones.contains(&phone) {
+                phones.push(phone);
+            }
+        }
+        // After the members' own: a relative's phone is the household's last resort.
+        for (kind, recipient, row, sealed) in added {
+            let phone = self.keys().open(Field::Phone, &row, &sealed)?;
+            let phones = out.entry((kind, recipient)).or_default();
             if !phones.contains(&phone) {
                 phones.push(phone);
             }
@@ -343,6 +444,29 @@ impl<S: Backed> Outbox for S {
             .iter()
             .map(message_of)
             .collect()
+    }
+
+    async fn unread_messages(&self, user: &str) -> Result<i64> {
+        let r = query(
+            "SELECT count(*) AS n FROM outbox WHERE recipient_kind = 'user' AND recipient = $1 AND read_at IS NULL",
+        )
+        .bind(user)
+        .fetch_one(self.db())
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    async fn mark_messages_read(&self, user: &str, up_to: i64, at: DateTime<Utc>) -> Result<u64> {
+        let done = query(
+            "UPDATE outbox SET read_at = $1 WHERE recipient_kind = 'user' AND recipient = $2 \
+             AND read_at IS NULL AND id <= $3",
+        )
+        .bind(at)
+        .bind(user)
+        .bind(up_to)
+        .execute(self.db())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn outbox_counts(&self) -> Result<Vec<OutboxCount>> {

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::db::{Backed, DbRow, query};
 use crate::outbox::{NewMessage, enqueue_in};
 use crate::seal::Field;
-use crate::{Result, code_of};
+use crate::{Result, StoreError, code_of};
 
 /// What came of asking for a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,62 @@ pub trait Residents: Send + Sync {
     async fn end_resident_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
     /// Ends every session of a household (a worker revokes them); how many were live.
     async fn end_household_sessions(&self, household: &AreaCode, now: DateTime<Utc>) -> Result<u64>;
+
+    /// Adds a relative's phone to a household inside `scope`: it receives the household's
+    /// messages and may sign in to its page. `NotFound` when there is no such household there.
+    async fn add_household_phone(
+        &self,
+        scope: &AreaPath,
+        p: &NewHouseholdPhone,
+    ) -> Result<HouseholdPhoneRecord>;
+    /// The phones added to a household inside `scope` and not removed, opened (the caller masks
+    /// them for display).
+    async fn household_phones(
+        &self,
+        scope: &AreaPath,
+        household: &AreaCode,
+    ) -> Result<Vec<HouseholdPhoneRecord>>;
+    /// Removes one, and ends the sessions it opened, in one transaction; `None` when there is no
+    /// such phone on that household inside `scope`.
+    async fn remove_household_phone(
+        &self,
+        scope: &AreaPath,
+        household: &AreaCode,
+        id: i64,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<Option<HouseholdPhoneRecord>>;
+}
+
+/// 亲属电话: a phone a worker adds to a household that has none of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHouseholdPhone {
+    pub household: AreaCode,
+    /// Digits, as the domain's `Phone` gives them.
+    pub phone: String,
+    /// 女儿, 邻居, 楼长 …
+    pub relation: String,
+    /// Why the household is reached through it (an elderly person alone without a phone …).
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdPhoneRecord {
+    pub id: i64,
+    pub household: AreaCode,
+    /// Opened: the caller masks it.
+    pub phone: String,
+    pub relation: String,
+    pub reason: String,
+    pub added_at: DateTime<Utc>,
+    pub added_by: String,
+}
+
+/// Who a session signed in by a relative's phone is, as sessions and codes name them.
+pub fn relative_principal(id: i64) -> String {
+    format!("relative:{id}")
 }
 
 /// A code's hash, bound to the phone it was sent to.
@@ -111,6 +167,7 @@ impl<S: Backed> Residents for S {
         }
         // The phone's holder living at a household, found under every key (rows not yet
         // re-sealed under a new one are found too); the lowest register id when several share it.
+        // (who signed in, household, district)
         let mut holder: Option<(String, String, Option<String>)> = None;
         for b in self.keys().blinds(Field::Phone, phone) {
             let found = query(
@@ -128,6 +185,31 @@ impl<S: Backed> Residents for S {
                 }
             }
         }
+        // Else a relative's phone a worker added to a household (the first added, if several).
+        let mut relative: Option<i64> = None;
+        if holder.is_none() {
+            for b in self.keys().blinds(Field::Phone, phone) {
+                let found = query(
+                    "SELECT h.id, h.household_code, a.district_code FROM household_phones h \
+                     JOIN areas a ON a.code = h.household_code \
+                     WHERE h.phone_index = $1 AND h.removed_at IS NULL ORDER BY h.id LIMIT 1",
+                )
+                .bind(b)
+                .fetch_optional(&mut tx)
+                .await?;
+                if let Some(r) = found {
+                    let id: i64 = r.try_get("id")?;
+                    if relative.is_none_or(|r| id < r) {
+                        relative = Some(id);
+                        holder = Some((
+                            relative_principal(id),
+                            r.try_get("household_code")?,
+                            r.try_get("district_code")?,
+                        ));
+                    }
+                }
+            }
+        }
         query(
             "INSERT INTO resident_codes (phone_index, household_code, person_id, code_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -141,10 +223,14 @@ impl<S: Backed> Residents for S {
         .execute(&mut tx)
         .await?;
         if let Some((person, _, district)) = holder {
+            let (recipient_kind, recipient) = match relative {
+                Some(id) => (RecipientKind::Relative, id.to_string()),
+                None => (RecipientKind::Person, person),
+            };
             let message = NewMessage {
                 kind: MessageKind::SignInCode,
-                recipient_kind: RecipientKind::Person,
-                recipient: person,
+                recipient_kind,
+                recipient,
                 params: serde_json::json!({ "code": code, "minutes": rule.valid_for.num_minutes() }),
                 district,
                 at: now,
@@ -259,4 +345,131 @@ impl<S: Backed> Residents for S {
         .await?;
         Ok(done.rows_affected())
     }
+
+    async fn add_household_phone(
+        &self,
+        scope: &AreaPath,
+        p: &NewHouseholdPhone,
+    ) -> Result<HouseholdPhoneRecord> {
+        let (lo, hi) = scope.subtree_range();
+        let mut tx = self.db().begin().await?;
+        let found = query(
+            "SELECT code FROM areas WHERE code = $1 AND level = 'household' AND path >= $2 AND path < $3",
+        )
+        .bind(p.household.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&mut tx)
+        .await?;
+        if found.is_none() {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound(format!("household {}", p.household)));
+        }
+        let blind = self.keys().blind(Field::Phone, &p.phone);
+        let twice = query(
+            "SELECT id FROM household_phones WHERE household_code = $1 AND phone_index = $2 AND removed_at IS NULL",
+        )
+        .bind(p.household.as_str())
+        .bind(blind.clone())
+        .fetch_optional(&mut tx)
+        .await?;
+        if twice.is_some() {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(format!("this phone is on household {} already", p.household)));
+        }
+        let id: i64 = query(
+            "INSERT INTO household_phones (household_code, phone_sealed, phone_index, relation, reason, added_at, \
+             added_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(p.household.as_str())
+        .bind(self.keys().seal(Field::Phone, p.household.as_str(), &p.phone))
+        .bind(blind)
+        .bind(p.relation.as_str())
+        .bind(p.reason.as_str())
+        .bind(p.at)
+        .bind(p.by.as_str())
+        .fetch_one(&mut tx)
+        .await?
+        .try_get("id")?;
+        tx.commit().await?;
+        Ok(HouseholdPhoneRecord {
+            id,
+            household: p.household.clone(),
+            phone: p.phone.clone(),
+            relation: p.relation.clone(),
+            reason: p.reason.clone(),
+            added_at: p.at,
+            added_by: p.by.clone(),
+        })
+    }
+
+    async fn household_phones(
+        &self,
+        scope: &AreaPath,
+        household: &AreaCode,
+    ) -> Result<Vec<HouseholdPhoneRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let rows = query(
+            "SELECT h.* FROM household_phones h JOIN areas a ON a.code = h.household_code \
+             WHERE h.household_code = $1 AND h.removed_at IS NULL AND a.path >= $2 AND a.path < $3 ORDER BY h.id",
+        )
+        .bind(household.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.db())
+        .await?;
+        rows.iter().map(|r| household_phone_of(self.keys(), r)).collect()
+    }
+
+    async fn remove_household_phone(
+        &self,
+        scope: &AreaPath,
+        household: &AreaCode,
+        id: i64,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<Option<HouseholdPhoneRecord>> {
+        let (lo, hi) = scope.subtree_range();
+        let mut tx = self.db().begin().await?;
+        let row = query(
+            "UPDATE household_phones SET removed_at = $1, removed_by = $2 WHERE id = $3 AND household_code = $4 \
+             AND removed_at IS NULL AND household_code IN (SELECT code FROM areas WHERE path >= $5 AND path < $6) \
+             RETURNING *",
+        )
+        .bind(at)
+        .bind(by)
+        .bind(id)
+        .bind(household.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        // Whoever signed in with it sees the household no more.
+        query("UPDATE resident_sessions SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(relative_principal(id))
+            .execute(&mut tx)
+            .await?;
+        let record = household_phone_of(self.keys(), &row)?;
+        tx.commit().await?;
+        Ok(Some(record))
+    }
+}
+
+fn household_phone_of(keys: &crate::Keyring, r: &DbRow) -> Result<HouseholdPhoneRecord> {
+    let household: String = r.try_get("household_code")?;
+    let sealed: Vec<u8> = r.try_get("phone_sealed")?;
+    Ok(HouseholdPhoneRecord {
+        id: r.try_get("id")?,
+        phone: keys.open(Field::Phone, &household, &sealed)?,
+        household: code_of(household)?,
+        relation: r.try_get("relation")?,
+        reason: r.try_get("reason")?,
+        added_at: r.try_get("added_at")?,
+        added_by: r.try_get("added_by")?,
+    })
 }

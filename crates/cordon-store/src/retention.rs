@@ -243,6 +243,14 @@ const STEPS: &[Step] = &[
         rebuild_people_indexes: false,
     },
     Step {
+        table: "household_phones",
+        action: Delete,
+        what: "relatives' phones added to households, and why",
+        count: "SELECT count(*) FROM household_phones",
+        apply: &["DELETE FROM household_phones"],
+        rebuild_people_indexes: false,
+    },
+    Step {
         table: "door_outcomes",
         action: Delete,
         what: "the sweep's doors: who was not at home, moved out or refused, and why",

@@ -84,6 +84,8 @@ pub struct NewAssignment {
     pub unit: UnitRef,
     pub post: Post,
     pub title: String,
+    /// 值班电话: the post's official line, which households under the unit are shown.
+    pub duty_phone: Option<String>,
     pub from: DateTime<Utc>,
     pub until: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
@@ -99,6 +101,7 @@ pub struct AssignmentRecord {
     pub path: AreaPath,
     pub post: Post,
     pub title: String,
+    pub duty_phone: Option<String>,
     pub from: DateTime<Utc>,
     pub until: Option<DateTime<Utc>>,
     pub created_by: String,
@@ -342,6 +345,7 @@ mod workforce_sql {
             path: AreaPath::from_stored(r.try_get("path")?),
             post: post_of(r.try_get("post")?)?,
             title: r.try_get("title")?,
+            duty_phone: r.try_get("duty_phone")?,
             from: r.try_get("from_at")?,
             until: r.try_get("until_at")?,
             created_by: r.try_get("created_by")?,
@@ -572,8 +576,8 @@ mod workforce_sql {
             check_spell(&new, &spells, &format!("{name} ({})", a.unit.key()))
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let id: i64 = query(
-                "INSERT INTO assignments (worker_id, unit_kind, unit_key, path, post, title, from_at, until_at, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "INSERT INTO assignments (worker_id, unit_kind, unit_key, path, post, title, from_at, until_at, created_at, \
+                 created_by, duty_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(&a.worker_id)
             .bind(a.unit.kind())
@@ -585,6 +589,7 @@ mod workforce_sql {
             .bind(a.until)
             .bind(a.at)
             .bind(&a.by)
+            .bind(a.duty_phone.clone())
             .fetch_one(&mut tx)
             .await?
             .try_get("id")?;

@@ -497,6 +497,20 @@ pub async fn revoke_pass_at(
     pass_view(state, &p).await
 }
 
+/// The passes still valid of these people (a resident's household): what the household page
+/// shows with their QR codes. The caller has cut `people` to what its principal may see.
+pub async fn live_passes_of(
+    state: &AppState,
+    people: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<PassView>, ApiError> {
+    let mut out = Vec::new();
+    for p in state.store.live_passes_of(people, now).await? {
+        out.push(pass_view(state, &p).await?);
+    }
+    Ok(out)
+}
+
 /// The QR code of a pass, as SVG.
 pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, ApiError> {
     let p = pass(state, user, id).await?;

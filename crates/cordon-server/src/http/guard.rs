@@ -66,6 +66,18 @@ pub fn login_token_of(headers: &axum::http::HeaderMap) -> Option<String> {
     CookieJar::from_headers(headers).get(LOGIN_COOKIE).map(|c| csrf_token(c.value()))
 }
 
+/// The cookie that binds a resident's sign-in forms to the browser that loaded them, as
+/// `LOGIN_COOKIE` does the staff's; scoped to the resident's pages.
+pub const RESIDENT_LOGIN_COOKIE: &str = "cordon_home_login";
+
+/// The resident's sign-in forms, which carry `RESIDENT_LOGIN_COOKIE`'s token.
+pub const RESIDENT_SIGN_IN_FORMS: [&str; 2] = ["/home/sign-in", "/home/code"];
+
+/// A resident's sign-in forms' token of a request, if the browser loaded the form.
+pub fn resident_login_token_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers).get(RESIDENT_LOGIN_COOKIE).map(|c| csrf_token(c.value()))
+}
+
 /// The header a script sends the token in, for a cookie-authenticated call of the API.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -88,9 +100,16 @@ pub async fn csrf_check(req: Request, next: Next) -> Response {
         return refuse(&path, "another origin");
     }
     let api = path.starts_with("/api/");
-    let expected = if path == "/login" { login_token_of(req.headers()) } else { token_of(req.headers()) };
+    let resident_sign_in = RESIDENT_SIGN_IN_FORMS.contains(&path.as_str());
+    let expected = if path == "/login" {
+        login_token_of(req.headers())
+    } else if resident_sign_in {
+        resident_login_token_of(req.headers())
+    } else {
+        token_of(req.headers())
+    };
     let Some(expected) = expected else {
-        if path == "/login" {
+        if path == "/login" || resident_sign_in {
             return refuse(&path, "no sign-in form");
         }
         // No session: nothing a forgery could act as; the route answers 401 or the sign-in.

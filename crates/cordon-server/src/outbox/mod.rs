@@ -2,7 +2,10 @@
 //! an SMS gateway adapter or a file — and its figures for headquarters.
 
 mod sender;
+mod service;
 mod words;
 
 pub use sender::{Gateway, SendRun, send_due, spawn as spawn_sender};
+pub use service::*;
 pub mod api;
+pub mod pages;

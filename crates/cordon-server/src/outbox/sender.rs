@@ -108,6 +108,13 @@ pub async fn send_due(
     let mut texts: Vec<(usize, String)> = Vec::new();
     let mut lines: Vec<(usize, Outgoing)> = Vec::new();
     for (i, m) in due.iter().enumerate() {
+        // A worker's message is in their inbox once written; one queued by an older build is
+        // delivered there, not to a gateway.
+        if m.recipient_kind == RecipientKind::User {
+            settled.push(Settle::Sent { id: m.id, at: now });
+            run.sent += 1;
+            continue;
+        }
         let Some(text) = words::text(m.kind, &m.params, state.config.tz) else {
             settled.push(Settle::Closed { id: m.id, state: Delivery::Expired });
             run.expired += 1;
@@ -118,15 +125,12 @@ pub async fn send_due(
     let no_phone: Vec<String> = Vec::new();
     for (i, text) in &texts {
         let m = &due[*i];
-        let to: Vec<&str> = match m.recipient_kind {
-            RecipientKind::User => vec![m.recipient.as_str()],
-            kind => phones
-                .get(&(kind, m.recipient.clone()))
-                .unwrap_or(&no_phone)
-                .iter()
-                .map(String::as_str)
-                .collect(),
-        };
+        let to: Vec<&str> = phones
+            .get(&(m.recipient_kind, m.recipient.clone()))
+            .unwrap_or(&no_phone)
+            .iter()
+            .map(String::as_str)
+            .collect();
         if to.is_empty() {
             settled.push(Settle::Closed { id: m.id, state: Delivery::Unreachable });
             run.unreachable += 1;

@@ -41,6 +41,9 @@ pub fn text(kind: MessageKind, params: &serde_json::Value, tz: chrono_tz::Tz) ->
         MessageKind::DoorRetest => {
             "您需进行一次复核采样，工作人员将上门采样，请在家等候，暂勿外出。".to_owned()
         }
+        MessageKind::ResultReady => "您的核酸检测结果已出，请登录居民页面查看。".to_owned(),
+        // A worker's: read in their inbox, in their language, never texted.
+        MessageKind::NeedEscalated | MessageKind::NeedEmergency => return None,
         MessageKind::RoundScheduled => format!(
             "{}将于{}起开展核酸检测（{}），请按通知时间下楼检测，{}前完成。",
             s("area")?,

@@ -16,9 +16,12 @@ use crate::access::RouteNeed;
 use crate::announcements::AnnouncementView;
 use crate::http::auth::CurrentUser;
 use crate::http::auth::{ClientAddr, CurrentResident, bearer};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::needs::{NeedDetail, NeedView};
-use crate::resident::{self, CodeReply, HomeRequest, HouseholdView, ResidentError};
+use crate::resident::{
+    self, CodeReply, HomeRequest, HouseholdPhoneRequest, HouseholdPhoneView, HouseholdView, PhoneError,
+    ResidentError,
+};
 use cordon_domain::{Need, Right};
 
 impl From<ResidentError> for ApiError {
@@ -175,6 +178,61 @@ pub async fn revoke(
     Ok(Json(Revoked { ended }))
 }
 
+impl From<PhoneError> for ApiError {
+    fn from(e: PhoneError) -> Self {
+        match e {
+            PhoneError::Invalid { field, message } => ApiError::invalid(field, message),
+            PhoneError::Refused(m) => ApiError::Forbidden(m),
+            PhoneError::NotFound => ApiError::NotFound,
+            PhoneError::Conflict(m) => ApiError::Conflict(m),
+            PhoneError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+/// The relatives' phones added to a household of yours (masked).
+#[utoipa::path(get, path = "/api/v1/households/{code}/phones", tag = "resident", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The household's area code")),
+    responses((status = 200, body = [HouseholdPhoneView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn phones(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<HouseholdPhoneView>>, ApiError> {
+    Ok(Json(resident::phones::list(&state, &user, &code).await?))
+}
+
+/// Add a relative's phone to a household of yours that has none of its own, with the reason: it
+/// receives the household's messages and may sign in to its page.
+#[utoipa::path(post, path = "/api/v1/households/{code}/phones", tag = "resident", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The household's area code")),
+    request_body = HouseholdPhoneRequest,
+    responses((status = 201, body = HouseholdPhoneView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "the phone is on this household already", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_phone(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<HouseholdPhoneRequest>,
+) -> Result<(StatusCode, Json<HouseholdPhoneView>), ApiError> {
+    let added = resident::phones::add(&state, &user, &code, req, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+/// Remove a relative's phone from a household of yours: whoever signed in with it is signed out.
+#[utoipa::path(delete, path = "/api/v1/households/{code}/phones/{id}", tag = "resident", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The household's area code"), ("id" = i64, Path)),
+    responses((status = 200, body = HouseholdPhoneView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn remove_phone(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+) -> Result<Json<HouseholdPhoneView>, ApiError> {
+    Ok(Json(resident::phones::remove(&state, &user, &code, id, state.now()).await?))
+}
+
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/resident/code", Need::Open),
     RouteNeed::post("/api/v1/resident/login", Need::Open),
@@ -184,6 +242,9 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/resident/requests", Need::Resident),
     RouteNeed::get("/api/v1/resident/notices", Need::Resident),
     RouteNeed::post("/api/v1/resident-sessions/revoke", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::get("/api/v1/households/{code}/phones", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/api/v1/households/{code}/phones", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::delete("/api/v1/households/{code}/phones/{id}", Need::AnyOf(&[Right::HandleNeeds])),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -196,4 +257,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests, raise))
         .routes(routes!(notices))
         .routes(routes!(revoke))
+        .routes(routes!(phones, add_phone))
+        .routes(routes!(remove_phone))
 }

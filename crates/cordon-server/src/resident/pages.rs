@@ -12,15 +12,16 @@ use chrono::{DateTime, Utc};
 use cordon_domain::needs::{NeedCategory, NeedStatus};
 use serde::Deserialize;
 
-use super::words::{ResidentTexts, texts};
+use super::words::{PhoneTexts, ResidentTexts, phone_texts, texts};
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::auth::{ClientAddr, CurrentResident};
 use crate::http::error::ApiError;
 use crate::http::guard::token_of;
-use crate::resident::{self, HomeRequest, HouseholdView, ResidentError};
+use crate::resident::{self, HomeRequest, HouseholdPhoneView, HouseholdView, ResidentError};
 use crate::web::i18n::Lang;
-use cordon_domain::Need;
+use crate::web::{Page, PageUser};
+use cordon_domain::{Need, Right};
 
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/home", Need::Resident),
@@ -29,6 +30,10 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/home/sign-in", Need::Open),
     RouteNeed::post("/home/sign-in", Need::Open),
     RouteNeed::post("/home/code", Need::Open),
+    RouteNeed::get("/households/{code}/phones", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/households/{code}/phones", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/households/{code}/phones/{id}/remove", Need::AnyOf(&[Right::HandleNeeds])),
+    RouteNeed::post("/households/{code}/sessions/revoke", Need::AnyOf(&[Right::HandleNeeds])),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -38,6 +43,126 @@ pub fn routes() -> Router<AppState> {
         .route("/home/sign-out", post(sign_out_submit))
         .route("/home/sign-in", get(sign_in_page).post(sign_in_submit))
         .route("/home/code", post(code_submit))
+        .route("/households/{code}/phones", get(phones_page).post(phone_submit))
+        .route("/households/{code}/phones/{id}/remove", post(phone_remove))
+        .route("/households/{code}/sessions/revoke", post(sessions_revoke))
+}
+
+// ---- the staff's side: the phones a household is reached by ----
+
+impl Page {
+    pub fn can_reach_households(&self) -> bool {
+        self.user.as_ref().is_some_and(resident::phones::may_manage)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household_phones.html")]
+struct PhonesTemplate {
+    page: Page,
+    w: &'static PhoneTexts,
+    code: String,
+    phones: Vec<HouseholdPhoneView>,
+    error: Option<String>,
+    /// What the last action did, in words.
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn phones_view(
+    state: &AppState,
+    page: Page,
+    code: String,
+    error: Option<String>,
+    done: Option<String>,
+) -> Result<PhonesTemplate, ApiError> {
+    let user = page.user.clone().ok_or(ApiError::Unauthorized)?;
+    let phones = resident::phones::list(state, &user, &code).await?;
+    Ok(PhonesTemplate { w: phone_texts(page.lang), page, code, phones, error, done })
+}
+
+async fn phones_page(
+    State(state): State<AppState>,
+    PageUser { page, jar }: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let w = phone_texts(page.lang);
+    let done = match q.done.as_deref() {
+        Some("added") => Some(w.added.to_owned()),
+        Some("removed") => Some(w.removed.to_owned()),
+        Some(n) if n.starts_with("revoked-") => Some(format!("{} {}", w.revoked, &n["revoked-".len()..])),
+        _ => None,
+    };
+    let lang = page.lang;
+    let again = Page::new(lang, page.user.clone(), "");
+    match phones_view(&state, page, code, None, done).await {
+        Ok(t) => (jar, crate::web::render(&t)).into_response(),
+        Err(e) => crate::web::error_page(again, jar, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PhoneForm {
+    phone: String,
+    relation: String,
+    reason: String,
+}
+
+async fn phone_submit(
+    State(state): State<AppState>,
+    PageUser { page, jar }: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(f): Form<PhoneForm>,
+) -> Response {
+    let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
+    let req = resident::HouseholdPhoneRequest { phone: f.phone, relation: f.relation, reason: f.reason };
+    match resident::phones::add(&state, &user, &code, req, state.now()).await {
+        Ok(_) => Redirect::to(&format!("/households/{}/phones?done=added", crate::web::urlencode(&code)))
+            .into_response(),
+        Err(e) => {
+            // The form again, with the reason it was refused.
+            let why = ApiError::from(e).to_string();
+            let lang = page.lang;
+            let again = Page::new(lang, page.user.clone(), "");
+            match phones_view(&state, page, code, Some(why), None).await {
+                Ok(t) => (StatusCode::UNPROCESSABLE_ENTITY, jar, crate::web::render(&t)).into_response(),
+                Err(e) => crate::web::error_page(again, jar, e),
+            }
+        }
+    }
+}
+
+async fn phone_remove(
+    State(state): State<AppState>,
+    PageUser { page, jar }: PageUser,
+    axum::extract::Path((code, id)): axum::extract::Path<(String, i64)>,
+) -> Response {
+    let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
+    match resident::phones::remove(&state, &user, &code, id, state.now()).await {
+        Ok(_) => Redirect::to(&format!("/households/{}/phones?done=removed", crate::web::urlencode(&code)))
+            .into_response(),
+        Err(e) => crate::web::error_page(page, jar, e.into()),
+    }
+}
+
+async fn sessions_revoke(
+    State(state): State<AppState>,
+    PageUser { page, jar }: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
+    match resident::revoke_sessions(&state, &user, &code, state.now()).await {
+        Ok(n) => {
+            Redirect::to(&format!("/households/{}/phones?done=revoked-{n}", crate::web::urlencode(&code)))
+                .into_response()
+        }
+        Err(e) => crate::web::error_page(page, jar, e.into()),
+    }
 }
 
 /// What every resident page shows around its content.
@@ -92,15 +217,35 @@ struct SignInTemplate {
     error: Option<String>,
 }
 
-async fn sign_in_page(Query(q): Query<LangQuery>, jar: CookieJar, headers: HeaderMap) -> Response {
+/// The sign-in forms' frame: their token is the sign-in cookie's (login CSRF), set here when
+/// the browser has none; a session's token would not do, as there is none yet.
+fn sign_in_frame(state: &AppState, lang: Lang, jar: CookieJar, headers: &HeaderMap) -> (Frame, CookieJar) {
+    use crate::http::guard::{RESIDENT_LOGIN_COOKIE, csrf_token};
+    let value = jar
+        .get(RESIDENT_LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(crate::http::auth::new_token);
+    let cookie = Cookie::build((RESIDENT_LOGIN_COOKIE, value.clone()))
+        .path("/home")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .build();
+    let mut f = frame(lang, resident::SIGN_IN_PAGE, headers);
+    f.csrf = csrf_token(&value);
+    (f, jar.add(cookie))
+}
+
+async fn sign_in_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Response {
     let (lang, jar) = lang_of(&q, jar, &headers);
-    let t = SignInTemplate {
-        f: frame(lang, resident::SIGN_IN_PAGE, &headers),
-        phone: String::new(),
-        asked: false,
-        wait_until: None,
-        error: None,
-    };
+    let (f, jar) = sign_in_frame(&state, lang, jar, &headers);
+    let t = SignInTemplate { f, phone: String::new(), asked: false, wait_until: None, error: None };
     (jar, render(&t)).into_response()
 }
 
@@ -117,7 +262,7 @@ async fn code_submit(
     Form(form): Form<CodeForm>,
 ) -> Response {
     let lang = Lang::detect(None, &jar, &headers);
-    let f = frame(lang, resident::SIGN_IN_PAGE, &headers);
+    let (f, jar) = sign_in_frame(&state, lang, jar, &headers);
     let time = |t: DateTime<Utc>| t.with_timezone(&state.config.tz).format("%H:%M:%S").to_string();
     let (status, asked, wait_until, error) =
         match resident::ask_code(&state, &form.phone, from, state.now()).await {
@@ -131,7 +276,7 @@ async fn code_submit(
             }
         };
     let t = SignInTemplate { f, phone: form.phone.trim().to_owned(), asked, wait_until, error };
-    (status, render(&t)).into_response()
+    (status, jar, render(&t)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -164,14 +309,15 @@ async fn sign_in_submit(
                 ResidentError::BadCode => t.bad_code.to_owned(),
                 e => ApiError::from(e).to_string(),
             };
+            let (f, jar) = sign_in_frame(&state, lang, jar, &headers);
             let page = SignInTemplate {
-                f: frame(lang, resident::SIGN_IN_PAGE, &headers),
+                f,
                 phone: form.phone.trim().to_owned(),
                 asked: true,
                 wait_until: None,
                 error: Some(message),
             };
-            (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+            (StatusCode::UNAUTHORIZED, jar, render(&page)).into_response()
         }
     }
 }
@@ -196,11 +342,21 @@ struct HomeTemplate {
     categories: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     tz: chrono_tz::Tz,
+    /// Each pass's QR code (SVG), in the order of `home.passes`.
+    qrs: Vec<String>,
 }
 
 impl HomeTemplate {
     fn time(&self, t: &DateTime<Utc>) -> String {
         t.with_timezone(&self.tz).format("%m-%d %H:%M").to_string()
+    }
+
+    fn level_word(&self, l: &cordon_domain::AreaLevel) -> &'static str {
+        if self.zh { l.name_zh() } else { l.name_en() }
+    }
+
+    fn qr(&self, i: &usize) -> &str {
+        self.qrs.get(*i).map_or("", String::as_str)
     }
 
     fn result_word(&self, r: &cordon_domain::TubeResult) -> &'static str {
@@ -249,7 +405,8 @@ async fn home_of(
         .filter(|c| **c != NeedCategory::DailyCheck)
         .map(|c| (c.as_str(), if zh { c.name_zh() } else { c.name_en() }))
         .collect();
-    Ok(HomeTemplate { f: frame(lang, "/home", headers), zh, home, requests, categories, error, tz })
+    let qrs = home.passes.iter().map(|p| crate::gates::qr_svg(&p.token)).collect::<Result<_, _>>()?;
+    Ok(HomeTemplate { f: frame(lang, "/home", headers), zh, home, requests, categories, error, tz, qrs })
 }
 
 async fn home_page(

@@ -265,6 +265,35 @@ pub struct NextTest {
     pub deadline: DateTime<Utc>,
 }
 
+/// A pass of a member's, still valid, with the QR code's content a gate scans.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HomePass {
+    pub id: String,
+    pub kind: cordon_domain::gates::PassKind,
+    pub holder: String,
+    /// Where it lets them through.
+    pub area_name: String,
+    pub valid_until: DateTime<Utc>,
+    pub one_time: bool,
+    /// The QR code's content: `CP1.<claims>.<signature>`.
+    pub token: String,
+}
+
+/// 找谁: a post that answers for the household's building, compound or community, by its title
+/// and duty line — never a worker's own phone or name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DutyContact {
+    /// The building, compound or community it answers for.
+    pub unit_name: String,
+    /// building, compound, community …
+    pub level: cordon_domain::AreaLevel,
+    /// 临时党支部书记, 楼长 … (else the post: leader, member).
+    pub title: String,
+    pub post: cordon_domain::workforce::Post,
+    /// None: the post has no duty line on record; the worker at the door reaches them.
+    pub duty_phone: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct HouseholdView {
     pub household_code: String,
@@ -277,6 +306,10 @@ pub struct HouseholdView {
     pub requests: Vec<NeedView>,
     /// The notices posted to the areas above it, newest first.
     pub notices: Vec<AnnouncementView>,
+    /// The members' passes still valid.
+    pub passes: Vec<HomePass>,
+    /// Whom to call, the nearest post first (the building's, then the compound's …).
+    pub contacts: Vec<DutyContact>,
     pub session_expires_at: DateTime<Utc>,
 }
 
@@ -366,6 +399,19 @@ pub async fn household(
         })
         .collect();
     let address = crate::reads::addresses(state, std::slice::from_ref(path)).await?.remove(0).join(" › ");
+    let passes = crate::gates::live_passes_of(state, &ids, now)
+        .await?
+        .into_iter()
+        .map(|p| HomePass {
+            id: p.id,
+            kind: p.kind,
+            holder: p.holder,
+            area_name: p.area_name,
+            valid_until: p.valid_until,
+            one_time: p.one_time,
+            token: p.token,
+        })
+        .collect();
     Ok(HouseholdView {
         household_code: s.household.as_str().to_owned(),
         address,
@@ -374,8 +420,41 @@ pub async fn household(
         next_tests,
         requests: requests(state, s, now).await?,
         notices: notices(state, s).await?,
+        passes,
+        contacts: contacts(state, path, now).await?,
         session_expires_at: s.expires_at,
     })
+}
+
+/// The posts answering for the household's own line — its building, compound, community —
+/// running now, nearest first. Read over the community (a few hundred assignments at most) and
+/// cut to the units above this door: the resident sees no other building's.
+async fn contacts(
+    state: &AppState,
+    household: &cordon_domain::AreaPath,
+    now: DateTime<Utc>,
+) -> Result<Vec<DutyContact>, ResidentError> {
+    let lineage = household.lineage();
+    // City › district › street › community: the community is the fourth on the line.
+    let Some(community) = lineage.get(3).or(lineage.last()) else { return Ok(Vec::new()) };
+    let mut found: Vec<(usize, DutyContact)> = Vec::new();
+    for a in state.store.assignments(community, Some(now)).await? {
+        let cordon_store::UnitRef::Area(code) = &a.unit else { continue };
+        if !a.path.contains(household) || a.path == *household {
+            continue;
+        }
+        let depth = a.path.ids().count();
+        let Some(unit) = state.store.area(community, code).await? else { continue };
+        let level = unit.area.level;
+        let title = if a.title.is_empty() { a.post.as_str().to_owned() } else { a.title };
+        found.push((
+            depth,
+            DutyContact { unit_name: a.unit_name, level, title, post: a.post, duty_phone: a.duty_phone },
+        ));
+    }
+    // Nearest first; those with a line before those without, within a unit.
+    found.sort_by_key(|(depth, c)| (std::cmp::Reverse(*depth), c.duty_phone.is_none()));
+    Ok(found.into_iter().map(|(_, c)| c).collect())
 }
 
 /// The household's requests, open first.

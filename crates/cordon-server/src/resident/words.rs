@@ -37,6 +37,13 @@ pub struct ResidentTexts {
     pub submit: &'static str,
     pub notices: &'static str,
     pub no_notices: &'static str,
+    pub whom_to_call: &'static str,
+    pub no_contacts: &'static str,
+    pub no_duty_phone: &'static str,
+    pub passes: &'static str,
+    pub valid_until: &'static str,
+    pub one_time: &'static str,
+    pub show_at_gate: &'static str,
     pub status_open: &'static str,
     pub status_acknowledged: &'static str,
     pub status_resolved: &'static str,
@@ -79,6 +86,13 @@ static ZH: ResidentTexts = ResidentTexts {
     submit: "提交",
     notices: "通知公告",
     no_notices: "暂无通知。",
+    whom_to_call: "联系谁",
+    no_contacts: "暂未登记包联干部，请联系社区。",
+    no_duty_phone: "未登记值班电话",
+    passes: "通行证",
+    valid_until: "有效至",
+    one_time: "单次有效",
+    show_at_gate: "在卡口出示二维码",
     status_open: "待响应",
     status_acknowledged: "处理中",
     status_resolved: "已办结",
@@ -121,6 +135,13 @@ static EN: ResidentTexts = ResidentTexts {
     submit: "Send",
     notices: "Notices",
     no_notices: "No notices.",
+    whom_to_call: "Whom to call",
+    no_contacts: "No cadre is on record for your building yet: call your community.",
+    no_duty_phone: "no duty phone on record",
+    passes: "Passes",
+    valid_until: "valid until",
+    one_time: "one use",
+    show_at_gate: "show the QR code at the gate",
     status_open: "waiting",
     status_acknowledged: "being handled",
     status_resolved: "done",
@@ -132,5 +153,64 @@ pub fn texts(lang: Lang) -> &'static ResidentTexts {
     match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
+    }
+}
+
+/// The words of the staff's page of a household's phones.
+pub struct PhoneTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub none: &'static str,
+    pub phone: &'static str,
+    pub relation: &'static str,
+    pub reason: &'static str,
+    pub added_by: &'static str,
+    pub add: &'static str,
+    pub remove: &'static str,
+    pub added: &'static str,
+    pub removed: &'static str,
+    pub revoke: &'static str,
+    pub revoke_help: &'static str,
+    pub revoked: &'static str,
+}
+
+pub const PHONES_ZH: PhoneTexts = PhoneTexts {
+    title: "联系电话与居民登录",
+    intro: "本户无人持有手机（如独居老人）时，可添加亲属或邻居的手机：该号码将收到本户的通知，并可登录本户的居民页面。请写明原因。",
+    none: "本户没有添加的联系电话。",
+    phone: "手机号",
+    relation: "与本户关系（女儿、邻居…）",
+    reason: "原因",
+    added_by: "添加人",
+    add: "添加",
+    remove: "移除",
+    added: "已添加。",
+    removed: "已移除，用该号码登录的会话已结束。",
+    revoke: "结束本户所有居民登录",
+    revoke_help: "手机遗失或不应再查看本户信息时使用：每部手机需重新获取验证码登录。",
+    revoked: "已结束的会话：",
+};
+
+pub const PHONES_EN: PhoneTexts = PhoneTexts {
+    title: "Phones and residents' sign-in",
+    intro: "When nobody in the household has a phone (an elderly person alone), add a relative's or a neighbour's: it receives the household's messages and may sign in to its page. Say why.",
+    none: "No phone has been added to this household.",
+    phone: "Mobile",
+    relation: "Who it is to the household (daughter, neighbour …)",
+    reason: "Reason",
+    added_by: "Added by",
+    add: "Add",
+    remove: "Remove",
+    added: "Added.",
+    removed: "Removed; the sessions opened with it have ended.",
+    revoke: "End every resident's sign-in to this household",
+    revoke_help: "For a lost phone, or someone who should no longer see it: each phone signs in again with a new code.",
+    revoked: "Sessions ended:",
+};
+
+pub fn phone_texts(lang: Lang) -> &'static PhoneTexts {
+    match lang {
+        Lang::Zh => &PHONES_ZH,
+        Lang::En => &PHONES_EN,
     }
 }

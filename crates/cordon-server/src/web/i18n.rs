@@ -86,6 +86,12 @@ pub struct Texts {
     pub product: &'static str,
     pub command: &'static str,
     pub switch_to: &'static str,
+    /// The top bar's link to the user's inbox.
+    pub messages: &'static str,
+    /// Headquarters' link to the outbox's figures.
+    pub outbox: &'static str,
+    /// The link from a household's page to the phones it is reached by.
+    pub household_phones: &'static str,
     pub login_title: &'static str,
     pub username: &'static str,
     pub password: &'static str,
@@ -211,6 +217,9 @@ pub static ZH: Texts = Texts {
     product: "Cordon 疫情防控指挥系统",
     command: "疫情防控指挥部",
     switch_to: "English",
+    messages: "消息",
+    outbox: "消息发送",
+    household_phones: "联系电话与居民登录",
     login_title: "登录",
     username: "用户名",
     password: "密码",
@@ -335,6 +344,9 @@ pub static EN: Texts = Texts {
     product: "Cordon outbreak command",
     command: "Outbreak command",
     switch_to: "中文",
+    messages: "Messages",
+    outbox: "Outbox",
+    household_phones: "Phones and residents' sign-in",
     login_title: "Sign in",
     username: "Username",
     password: "Password",

@@ -82,6 +82,8 @@ pub struct Page {
     pub tz: chrono_tz::Tz,
     /// The session's CSRF token, which every form returns (empty before signing in).
     pub csrf: String,
+    /// The user's unread messages, counted in the top bar.
+    pub unread: i64,
 }
 
 impl Page {
@@ -93,6 +95,7 @@ impl Page {
             switch_href: format!("{path}?lang={}", lang.other().code()),
             tz: chrono_tz::Asia::Shanghai,
             csrf: String::new(),
+            unread: 0,
         }
     }
 
@@ -186,7 +189,17 @@ impl FromRequestParts<AppState> for PageUser {
             {
                 Err((jar, Redirect::to("/account/two-factor")).into_response())
             }
-            Ok(Some(user)) => Ok(PageUser { page: user_page(parts, state, lang, user), jar }),
+            Ok(Some(user)) => {
+                let mut page = user_page(parts, state, lang, user);
+                // The top bar's count: one read of a partial index holding only the unread. A
+                // page is still served when it fails.
+                let username = page.user.as_ref().map(|u| u.username.clone()).unwrap_or_default();
+                match state.store.unread_messages(&username).await {
+                    Ok(n) => page.unread = n,
+                    Err(e) => tracing::warn!(error = %e, "counting unread messages failed"),
+                }
+                Ok(PageUser { page, jar })
+            }
             Ok(None) => Err((jar, sign_in_redirect(parts)).into_response()),
             Err(e) => Err(e.into_response()),
         }

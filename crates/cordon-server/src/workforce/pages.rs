@@ -347,6 +347,8 @@ struct AssignForm {
     post: String,
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    duty_phone: String,
     /// A local day, the last the assignment runs; empty: open-ended.
     #[serde(default)]
     until: String,
@@ -372,6 +374,7 @@ async fn assign_submit(State(state): State<AppState>, pu: PageUser, Form(f): For
             site_id: Some(f.site_id).filter(|s| !s.trim().is_empty()),
             post,
             title: f.title,
+            duty_phone: Some(f.duty_phone).filter(|s| !s.trim().is_empty()),
             from: None,
             until,
         };

@@ -135,6 +135,7 @@ pub struct AssignmentView {
     pub unit_name: String,
     pub post: Post,
     pub title: String,
+    pub duty_phone: Option<String>,
     pub from: DateTime<Utc>,
     pub until: Option<DateTime<Utc>>,
     pub created_by: String,
@@ -150,6 +151,7 @@ impl AssignmentView {
             unit_name: a.unit_name.clone(),
             post: a.post,
             title: a.title.clone(),
+            duty_phone: a.duty_phone.clone(),
             from: a.from,
             until: a.until,
             created_by: a.created_by.clone(),
@@ -424,6 +426,10 @@ pub struct AssignRequest {
     /// 临时党支部书记, 楼长, 门岗 …
     #[serde(default)]
     pub title: String,
+    /// 值班电话: the post's official line (a duty mobile or the desk's landline, 0471-6961234),
+    /// which the households under the unit see under "whom to call". Never the worker's own.
+    #[serde(default)]
+    pub duty_phone: Option<String>,
     /// Default: now.
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -516,12 +522,17 @@ pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result
     if req.title.chars().count() > 50 {
         return Err(invalid("title", "at most 50 characters"));
     }
+    let duty_phone = match req.duty_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(cordon_domain::workforce::duty_phone(p).map_err(|e| invalid("duty_phone", e))?),
+    };
     let now = state.now();
     let a = NewAssignment {
         worker_id: worker.to_owned(),
         unit,
         post: req.post,
         title: req.title.trim().to_owned(),
+        duty_phone,
         from: req.from.unwrap_or(now),
         until: req.until,
         at: now,
@@ -913,6 +924,7 @@ pub async fn accept(state: &AppState, user: &User, picks: Vec<Accepted>) -> Resu
             site_id: site,
             post: p.post,
             title: if p.post == Post::Leader { "包联负责人".into() } else { String::new() },
+            duty_phone: None,
             from: None,
             until: None,
         };

@@ -661,6 +661,19 @@ impl<S: Backed> Testing for S {
         .bind(file_id)
         .execute(&mut tx)
         .await?;
+        // A single tube's reader is told their own result is in — not what it is: the household
+        // page says that to whoever signs in, and an SMS is read over shoulders. A pool's
+        // negative is no one's news (a round is millions of people).
+        query(
+            "INSERT INTO outbox (kind, recipient_kind, recipient, params, district_code, created_at, state, \
+             attempts, next_at) SELECT DISTINCT 'result_ready', 'person', m.person_id, '{}', m.district_code, \
+             $1, 'queued', 0, $1 FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
+             WHERE t.result_file_id = $2 AND t.size = 1 AND t.result IN ('negative', 'positive')",
+        )
+        .bind(now)
+        .bind(file_id)
+        .execute(&mut tx)
+        .await?;
         let mut out = ResultsApplied {
             new: true,
             tasks_opened: retests + resamples,

@@ -75,6 +75,7 @@ async fn workforce_checkins_sites_and_assignments(store: &dyn Store) {
         unit,
         post: Post::Leader,
         title: String::new(),
+        duty_phone: Some("0471-6961234".into()),
         from,
         until: None,
         at: t0,

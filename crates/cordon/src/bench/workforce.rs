@@ -153,6 +153,7 @@ pub async fn bench(b: &WorkforceBench) -> Result<()> {
                 unit,
                 post: Post::Leader,
                 title: String::new(),
+                duty_phone: None,
                 from: now,
                 until: None,
                 at: now,

@@ -663,13 +663,16 @@ pub(crate) async fn seed_workforce(store: &Arc<dyn Store>, seed: u64, populated:
         .map(|(w, _)| w)
         .take(3)
         .collect();
-    for (worker, title) in team.into_iter().zip(["临时党支部书记", "门岗", "物资保障"]) {
+    // Each post with its duty line, which the compound's households see under "whom to call".
+    let posts = [("临时党支部书记", "0471-6900101"), ("门岗", "0471-6900102"), ("物资保障", "0471-6900103")];
+    for (worker, (title, phone)) in team.into_iter().zip(posts) {
         let req = AssignRequest {
             worker_id: worker.clone(),
             area_code: Some(format!("{story}001")),
             site_id: None,
             post: cordon_domain::workforce::Post::Member,
             title: title.into(),
+            duty_phone: Some(phone.into()),
             from: None,
             until: None,
         };
