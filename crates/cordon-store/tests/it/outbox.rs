@@ -201,4 +201,125 @@ async fn a_notice_reaches_the_area_under_it(store: &dyn Store) {
     assert_eq!(told[0].params["round"], "第一轮");
 }
 
-both!(a_zone_tells_every_household_under_it, a_code_opens_one_session, a_notice_reaches_the_area_under_it);
+/// A request's emergency reaches the users answering where it was raised; an escalation, those
+/// of the rung it climbed to — in the change's transaction, straight to their inboxes, never to
+/// the sender; the top bar's count falls as they read.
+async fn workers_are_told_in_their_inbox(store: &dyn Store) {
+    use cordon_domain::Role;
+    use cordon_domain::needs::{NeedCategory, Rung, default_need_rules, rule_for};
+    seed(store).await;
+    let t0 = Utc::now().trunc_subsecs(0);
+    store.ensure_profiles(&cordon_domain::protocol::builtin(), t0).await.unwrap();
+    for (username, scope) in [("hq", "c"), ("xincheng", "d1"), ("huimin", "d2")] {
+        let u = cordon_store::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            role: Role::CommunityWorker,
+            scope: code(scope),
+            password_hash: "x".into(),
+            created_by: "test".into(),
+        };
+        store.create_user(&u).await.unwrap();
+    }
+    let rules = default_need_rules();
+    let rule = rule_for(&rules, NeedCategory::MedicalCare, true).unwrap();
+    let need = cordon_store::NewNeed {
+        household: code("h1"),
+        person_id: Some("p1".into()),
+        category: NeedCategory::MedicalCare,
+        emergency: true,
+        contact_phone: None,
+        description: "透析中断".into(),
+        rung: Rung::District,
+        owner_worker: None,
+        profile_key: "ninth-edition".into(),
+        pass_id: None,
+        plan_key: None,
+        at: t0,
+        by: "grid".into(),
+    };
+    let e = store.create_need(&scope_of(store, "d1").await, &need, rule).await.unwrap();
+    let inbox = |u: &'static str| async move { store.messages_to(RecipientKind::User, u, 10).await.unwrap() };
+    let told = inbox("xincheng").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!((told[0].kind, told[0].state, told[0].read_at), (MessageKind::NeedEmergency, Delivery::Sent, None));
+    assert_eq!(told[0].params["need"], e.id);
+    assert!(inbox("huimin").await.is_empty(), "another district's worker is told nothing");
+    assert!(inbox("hq").await.is_empty());
+    assert!(store.due_messages(t0, 10).await.unwrap().is_empty(), "an inbox's message is no SMS");
+
+    // Nobody acknowledges it: it climbs to headquarters, who are told once.
+    let climbed = store.escalate_needs(&[(e.id, rule.clone())], t0 + Duration::hours(2), "cordon").await.unwrap();
+    assert_eq!(climbed[0].0.rung, Rung::Headquarters);
+    let hq = inbox("hq").await;
+    assert_eq!(hq.len(), 1);
+    assert_eq!((hq[0].kind, hq[0].params["rung"].as_str()), (MessageKind::NeedEscalated, Some("headquarters")));
+
+    // Read: the count falls to nought, and only the reader's.
+    assert_eq!(store.unread_messages("xincheng").await.unwrap(), 1);
+    assert_eq!(store.mark_messages_read("xincheng", told[0].id, t0).await.unwrap(), 1);
+    assert_eq!(store.unread_messages("xincheng").await.unwrap(), 0);
+    assert_eq!(store.unread_messages("hq").await.unwrap(), 1);
+    assert_eq!(store.mark_messages_read("xincheng", i64::MAX, t0).await.unwrap(), 0);
+}
+
+/// A household without a phone of its own is reached through a relative's, added with a reason:
+/// it is sent the household's messages, signs in to its page, and is signed out when removed.
+async fn a_relative_reaches_the_household(store: &dyn Store) {
+    use cordon_store::NewHouseholdPhone;
+    seed(store).await;
+    let now = Utc::now().trunc_subsecs(0);
+    let d1 = scope_of(store, "d1").await;
+    let added = |household: &str| NewHouseholdPhone {
+        household: code(household),
+        phone: "13700000009".into(),
+        relation: "女儿".into(),
+        reason: "独居老人无手机".into(),
+        at: now,
+        by: "grid".into(),
+    };
+    let r = store.add_household_phone(&d1, &added("h2")).await.unwrap();
+    assert_eq!((r.phone.as_str(), r.relation.as_str()), ("13700000009", "女儿"));
+    assert!(matches!(
+        store.add_household_phone(&d1, &added("h2")).await,
+        Err(cordon_store::StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.add_household_phone(&d1, &added("h3")).await,
+        Err(cordon_store::StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.add_household_phone(&d1, &added("b1")).await,
+        Err(cordon_store::StoreError::NotFound(_))
+    ));
+    assert_eq!(store.household_phones(&d1, &code("h2")).await.unwrap(), std::slice::from_ref(&r));
+    assert!(store.household_phones(&scope_of(store, "d2").await, &code("h2")).await.unwrap().is_empty());
+    let h2 = (RecipientKind::Household, "h2".to_owned());
+    let phones = store.phones_of(std::slice::from_ref(&h2)).await.unwrap();
+    assert_eq!(phones[&h2], ["13800000003", "13700000009"], "the member's own first");
+
+    // Its code is sent to it, and it opens the household's page.
+    let rule = SIGN_IN;
+    store.ask_code("13700000009", "123456", &rule, now).await.unwrap();
+    let due = store.due_messages(now, 10).await.unwrap();
+    assert_eq!((due[0].recipient_kind, due[0].recipient.clone()), (RecipientKind::Relative, r.id.to_string()));
+    let to = (RecipientKind::Relative, r.id.to_string());
+    assert_eq!(store.phones_of(std::slice::from_ref(&to)).await.unwrap()[&to], ["13700000009"]);
+    let s = store.redeem_code("13700000009", "123456", "rt", &rule, now).await.unwrap().unwrap();
+    assert_eq!((s.household.as_str(), s.person_id.clone()), ("h2", cordon_store::relative_principal(r.id)));
+
+    // Removed: signed out, and no longer sent anything.
+    let gone = store.remove_household_phone(&d1, &code("h2"), r.id, now, "grid").await.unwrap();
+    assert_eq!(gone.map(|g| g.id), Some(r.id));
+    assert_eq!(store.resident_session("rt", now).await.unwrap(), None);
+    assert_eq!(store.phones_of(std::slice::from_ref(&h2)).await.unwrap()[&h2], ["13800000003"]);
+    assert_eq!(store.remove_household_phone(&d1, &code("h2"), r.id, now, "grid").await.unwrap(), None);
+}
+
+both!(
+    a_zone_tells_every_household_under_it,
+    a_code_opens_one_session,
+    a_notice_reaches_the_area_under_it,
+    workers_are_told_in_their_inbox,
+    a_relative_reaches_the_household
+);

@@ -211,6 +211,22 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
         (applied.positive_singles[0].person_id.as_str(), applied.positive_singles[0].collected_at),
         ("p2", t2)
     );
+    // Each readable single tube's person is told their result is in (not what it is); the
+    // unreadable one is told to stay in for a new sample instead.
+    let mut ready: Vec<String> = store
+        .due_messages(t3, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == cordon_domain::outbox::MessageKind::ResultReady)
+        .map(|m| {
+            assert_eq!(m.params, serde_json::json!({}), "no result in the message");
+            m.recipient
+        })
+        .collect();
+    ready.sort();
+    // p4's too: T2, earlier, was their tube alone.
+    assert_eq!(ready, ["p1", "p2", "p4"]);
     let p3 = store.tasks_of(&["p3".to_owned()]).await.unwrap();
     let open: Vec<TaskKind> = p3.iter().filter(|t| t.done_at.is_none()).map(|t| t.kind).collect();
     assert_eq!(open.len(), 2, "{p3:?}");
