@@ -454,6 +454,10 @@ mod needs_sql {
         let record = settle(tx, keys, id, &events, rule).await?;
         if record.emergency {
             tell_rung(tx, &record, need.rung, MessageKind::NeedEmergency, need.at).await?;
+            // A building's cadre may be at another door: their community hears of it too.
+            if need.rung == Rung::Cadre && need.owner_worker.is_some() {
+                tell_rung(tx, &record, Rung::Community, MessageKind::NeedEmergency, need.at).await?;
+            }
         }
         Ok(Some(record))
     }

@@ -242,18 +242,25 @@ async fn workers_are_told_in_their_inbox(store: &dyn Store) {
     let inbox = |u: &'static str| async move { store.messages_to(RecipientKind::User, u, 10).await.unwrap() };
     let told = inbox("xincheng").await;
     assert_eq!(told.len(), 1);
-    assert_eq!((told[0].kind, told[0].state, told[0].read_at), (MessageKind::NeedEmergency, Delivery::Sent, None));
+    assert_eq!(
+        (told[0].kind, told[0].state, told[0].read_at),
+        (MessageKind::NeedEmergency, Delivery::Sent, None)
+    );
     assert_eq!(told[0].params["need"], e.id);
     assert!(inbox("huimin").await.is_empty(), "another district's worker is told nothing");
     assert!(inbox("hq").await.is_empty());
     assert!(store.due_messages(t0, 10).await.unwrap().is_empty(), "an inbox's message is no SMS");
 
     // Nobody acknowledges it: it climbs to headquarters, who are told once.
-    let climbed = store.escalate_needs(&[(e.id, rule.clone())], t0 + Duration::hours(2), "cordon").await.unwrap();
+    let climbed =
+        store.escalate_needs(&[(e.id, rule.clone())], t0 + Duration::hours(2), "cordon").await.unwrap();
     assert_eq!(climbed[0].0.rung, Rung::Headquarters);
     let hq = inbox("hq").await;
     assert_eq!(hq.len(), 1);
-    assert_eq!((hq[0].kind, hq[0].params["rung"].as_str()), (MessageKind::NeedEscalated, Some("headquarters")));
+    assert_eq!(
+        (hq[0].kind, hq[0].params["rung"].as_str()),
+        (MessageKind::NeedEscalated, Some("headquarters"))
+    );
 
     // Read: the count falls to nought, and only the reader's.
     assert_eq!(store.unread_messages("xincheng").await.unwrap(), 1);
@@ -302,7 +309,10 @@ async fn a_relative_reaches_the_household(store: &dyn Store) {
     let rule = SIGN_IN;
     store.ask_code("13700000009", "123456", &rule, now).await.unwrap();
     let due = store.due_messages(now, 10).await.unwrap();
-    assert_eq!((due[0].recipient_kind, due[0].recipient.clone()), (RecipientKind::Relative, r.id.to_string()));
+    assert_eq!(
+        (due[0].recipient_kind, due[0].recipient.clone()),
+        (RecipientKind::Relative, r.id.to_string())
+    );
     let to = (RecipientKind::Relative, r.id.to_string());
     assert_eq!(store.phones_of(std::slice::from_ref(&to)).await.unwrap()[&to], ["13700000009"]);
     let s = store.redeem_code("13700000009", "123456", "rt", &rule, now).await.unwrap().unwrap();

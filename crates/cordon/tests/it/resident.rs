@@ -5,7 +5,10 @@
 //! staff route answers the resident, no resident route answers staff. A food request from home
 //! lands in the community's needs with its owner and deadline, capped per category; a request
 //! for someone outside the household is refused. Signing out ends the token. And a zone drawn
-//! over a building writes one message per household in it — on both backends.
+//! over a building writes one message per household in it. A relative's phone added by the
+//! worker signs in too, and is signed out when removed; the page shows whom to call and the
+//! members' passes; an emergency from home reaches the community worker's inbox — on both
+//! backends.
 
 use std::time::Duration;
 
@@ -261,6 +264,120 @@ async fn a_zone_tells_each_household(s: &Server, outbox: &std::path::Path) {
     assert_eq!(s.get(&grid, "/api/v1/outbox/figures").await.0, 403);
 }
 
+/// A household reached through a relative's phone, added by its worker with the reason: the
+/// relative signs in, sees whom to call (the posts' duty lines, no one's own phone) and, after
+/// an emergency from home, the member's green-channel pass with its QR; the community worker is
+/// told of the emergency in their inbox, with the count in the top bar; removing the phone signs
+/// the relative out. The sign-in form answers only the browser that loaded it.
+async fn relatives_passes_and_inboxes(s: &Server, outbox: &std::path::Path) {
+    let (_, household) = sealed_phones(s).await[0].clone();
+    let grid = s.login("gongzhufu").await;
+    let relative = "13712345678";
+    let path = format!("/api/v1/households/{household}/phones");
+    let add = json!({"phone": relative, "relation": "女儿", "reason": "独居老人，无手机"});
+    let (status, added) = s.call(Method::POST, &grid, &path, Some(add.clone())).await;
+    assert_eq!(status, 201, "{added}");
+    assert!(!added["phone"].as_str().unwrap().contains(relative), "shown masked: {added}");
+    assert_eq!(s.call(Method::POST, &grid, &path, Some(add.clone())).await.0, 409);
+    let bad = json!({"phone": relative, "relation": "女儿", "reason": " "});
+    let (status, body) = s.call(Method::POST, &grid, &path, Some(bad)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("reason")), "{body}");
+    let (status, body) =
+        s.call(Method::POST, &grid, "/api/v1/households/150105/phones", Some(add.clone())).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("household")), "{body}");
+    let lab = s.login("lab").await;
+    assert_eq!(s.call(Method::POST, &lab, &path, Some(add)).await.0, 403);
+    let (_, listed) = s.get(&grid, &path).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+    // The relative signs in with the code texted to their phone.
+    assert_eq!(post(s, None, "/api/v1/resident/code", json!({"phone": relative})).await.0, 202);
+    let sms = wait_line(outbox, |l| l["to"] == relative && l["kind"] == "sign_in_code").await;
+    let (status, login) =
+        post(s, None, "/api/v1/resident/login", json!({"phone": relative, "code": code_in(&sms)})).await;
+    assert_eq!((status, login["household_code"].as_str()), (200, Some(household.as_str())), "{login}");
+    let token = login["token"].as_str().unwrap().to_owned();
+    let (_, home) = s.get(&token, "/api/v1/resident/household").await;
+    // Whom to call: the compound's posts with their duty lines, nearest first.
+    let contacts = home["contacts"].as_array().unwrap();
+    assert!(
+        contacts.iter().any(|c| c["duty_phone"] == "0471-6900101" && c["title"] == "临时党支部书记"),
+        "{home}"
+    );
+    assert!(contacts.iter().all(|c| c.get("worker").is_none() && c.get("name").is_none()), "{home}");
+    let member = home["members"][0]["person_id"].as_str().unwrap().to_owned();
+
+    // An emergency from home: a green-channel pass on the page, the community told at once.
+    let (_, before) = s.get(&grid, "/api/v1/messages").await;
+    let unread_before = before["unread"].as_i64().unwrap();
+    let urgent = json!({"category": "medical_care", "emergency": true, "person_id": member,
+        "contact_phone": relative, "description": "透析中断，需要马上去医院"});
+    let (status, raised) = post(s, Some(&token), "/api/v1/resident/requests", urgent).await;
+    assert_eq!(status, 201, "{raised}");
+    let id = raised["need"]["id"].as_i64().unwrap();
+    let (_, home) = s.get(&token, "/api/v1/resident/household").await;
+    let pass = home["passes"].as_array().unwrap().iter().find(|p| p["kind"] == "emergency").cloned();
+    let pass = pass.unwrap_or_else(|| panic!("the emergency pass on the page: {home}"));
+    assert!(pass["token"].as_str().unwrap().starts_with("CP1."), "{pass}");
+    let (_, inbox) = s.get(&grid, "/api/v1/messages").await;
+    let told = inbox["messages"].as_array().unwrap().iter().find(|m| m["need"] == id).cloned();
+    let told = told.unwrap_or_else(|| panic!("the emergency in the worker's inbox: {inbox}"));
+    assert_eq!(told["kind"], "need_emergency");
+    assert!(told["text"].as_str().unwrap().contains("紧急诉求"), "{told}");
+    assert!(inbox["unread"].as_i64().unwrap() > unread_before, "{inbox}");
+    // The top bar counts it on every page; the messages page lists it, and reads it.
+    let web = s.web_login("gongzhufu").await;
+    let page = web.get(format!("{}/needs", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("class=\"unread-count\""), "the top bar's count");
+    let page = web.get(format!("{}/messages", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("href=\"/needs/{id}\"")), "{page}");
+    let csrf = s.csrf(&web).await;
+    let newest = inbox["messages"][0]["id"].as_i64().unwrap().to_string();
+    let r = web
+        .post(format!("{}/messages/read", s.base))
+        .form(&[("csrf", csrf.as_str()), ("up_to", newest.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, inbox) = s.get(&grid, "/api/v1/messages").await;
+    assert_eq!(inbox["unread"], 0, "{inbox}");
+    // Headquarters' page of the outbox counts it among the workers' messages.
+    let hq = s.web_login("admin").await;
+    let page = hq.get(format!("{}/outbox", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-kind=\"need_emergency\""), "{page}");
+    assert_eq!(web.get(format!("{}/outbox", s.base)).send().await.unwrap().status(), 403);
+
+    // Removed: the relative is signed out.
+    let pid = added["id"].as_i64().unwrap();
+    let (status, _) = s.call(Method::DELETE, &grid, &format!("{path}/{pid}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(s.get(&token, "/api/v1/resident/household").await.0, 401);
+    assert_eq!(s.call(Method::DELETE, &grid, &format!("{path}/{pid}"), None).await.0, 404);
+
+    // The sign-in form's post answers only the browser that loaded the form.
+    let stranger = client();
+    let forged = stranger
+        .post(format!("{}/home/code", s.base))
+        .form(&[("phone", relative), ("csrf", "0123456789abcdef0123456789abcdef")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let browser = client();
+    let form = browser.get(format!("{}/home/sign-in", s.base)).send().await.unwrap().text().await.unwrap();
+    let mark = "name=\"csrf\" value=\"";
+    let at = form.find(mark).expect("the form's token") + mark.len();
+    let csrf = &form[at..at + 32];
+    let r = browser
+        .post(format!("{}/home/code", s.base))
+        .form(&[("phone", "13700000001"), ("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 async fn on(db: support::Db) {
     let dir = tempfile::tempdir().unwrap();
     let outbox = dir.path().join("outbox.jsonl");
@@ -268,6 +385,7 @@ async fn on(db: support::Db) {
     let s = support::demo_with(db, &["--history-days", "0", "--sms", &sms]);
     a_resident_signs_in_and_asks_from_home(&s, &outbox).await;
     a_zone_tells_each_household(&s, &outbox).await;
+    relatives_passes_and_inboxes(&s, &outbox).await;
 }
 
 #[tokio::test]
