@@ -71,6 +71,9 @@ pub struct Config {
     pub since: Option<chrono::DateTime<chrono::Utc>>,
     /// Where the outbox's messages go (`--sms`); none: they wait in the outbox.
     pub sms: Option<outbox::Gateway>,
+    /// Certificates an `https://` gateway's is also checked against (`--sms-ca`), beside the
+    /// system's roots: a gateway adapter on a private network with its own CA.
+    pub sms_roots: Vec<reqwest::Certificate>,
 }
 
 /// 32 secret bytes that never show in a log or a debug print.
@@ -95,6 +98,7 @@ impl Default for Config {
             two_factor_required: false,
             since: None,
             sms: None,
+            sms_roots: Vec::new(),
         }
     }
 }
@@ -296,6 +300,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut openapi) = api_routes().split_for_parts();
     http::openapi::document_bad_requests(&mut openapi);
     openapi
+}
+
+/// Installs the process's TLS provider (rustls on ring), once: an HTTPS client (the sender's
+/// gateway, a test's) needs one, and a second call changes nothing.
+pub fn install_tls() {
+    // Err only when one is installed already, which is what was asked.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 pub fn router(store: Arc<dyn Store>, config: Config) -> Router {

@@ -99,6 +99,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    cordon_server::install_tls();
     keyfile::set_key_file(cli.keys);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -40,11 +40,26 @@ pub(crate) struct ListenArgs {
     /// Without it, the first zone or case less a month.
     #[arg(long, env = "CORDON_SINCE", value_parser = parse_since)]
     pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Where messages to residents and workers go: http://HOST[:PORT]/PATH posts each as JSON to
-    /// an SMS gateway adapter (with an Idempotency-Key), file:PATH appends each as a JSON line.
+    /// Where messages to residents go: http(s)://HOST[:PORT]/PATH posts each as JSON to an SMS
+    /// gateway adapter (with an Idempotency-Key), file:PATH appends each as a JSON line.
     /// Without it they wait in the outbox (the demo writes file: beside its database).
     #[arg(long, env = "CORDON_SMS", value_parser = cordon_server::outbox::Gateway::parse)]
     pub(crate) sms: Option<cordon_server::outbox::Gateway>,
+    /// A PEM file of CA certificates an https:// gateway's certificate is also checked against,
+    /// beside the system's roots (an adapter on a private network with its own CA).
+    #[arg(long, env = "CORDON_SMS_CA", requires = "sms")]
+    pub(crate) sms_ca: Option<std::path::PathBuf>,
+}
+
+/// Reads the gateway's CA file: PEM certificates, at least one.
+pub(crate) fn read_sms_ca(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("reading the gateway's CA {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("{}: not PEM certificates", path.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("{}: no CERTIFICATE block in it", path.display());
+    }
+    Ok(certs)
 }
 
 fn parse_since(s: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
@@ -100,6 +115,7 @@ pub(crate) async fn serve(
         two_factor_required: listen.two_factor.as_deref().map_or(two_factor_by_default, |t| t == "required"),
         since: listen.since,
         sms: listen.sms.clone(),
+        sms_roots: listen.sms_ca.as_deref().map(read_sms_ca).transpose()?.unwrap_or_default(),
         ..Default::default()
     };
     retention::warn_if_due(&*store).await?;

@@ -27,7 +27,7 @@ const POST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where messages go (`--sms`, `CORDON_SMS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gateway {
-    /// `http://…`: each message posted as JSON to an SMS gateway adapter.
+    /// `http://…` or `https://…`: each message posted as JSON to an SMS gateway adapter.
     Http(String),
     /// `file:PATH`: each message appended as a JSON line (development, the demo).
     File(PathBuf),
@@ -42,19 +42,13 @@ impl Gateway {
             }
             return Ok(Gateway::File(PathBuf::from(path)));
         }
-        if s.starts_with("https://") {
-            return Err(format!(
-                "--sms {s}: this build posts to its gateway adapter over plain HTTP on a private network; \
-                 run the adapter beside Cordon (http://127.0.0.1:…) and let it speak TLS to the provider"
-            ));
-        }
-        if let Some(rest) = s.strip_prefix("http://") {
+        if let Some(rest) = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://")) {
             if rest.is_empty() || rest.starts_with('/') {
                 return Err(format!("--sms {s}: the URL names no host"));
             }
             return Ok(Gateway::Http(s.to_owned()));
         }
-        Err(format!("--sms {s:?}: give http://HOST[:PORT]/PATH (a gateway adapter) or file:PATH"))
+        Err(format!("--sms {s:?}: give http(s)://HOST[:PORT]/PATH (a gateway adapter) or file:PATH"))
     }
 }
 
@@ -254,8 +248,17 @@ async fn post(client: &reqwest::Client, url: &str, key: &str, body: Vec<u8>) -> 
 /// queued goes first), then whenever a pass found work, else every second.
 pub fn spawn(state: AppState, gateway: Gateway) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    crate::install_tls();
+    // The system's roots, and the deployment's own CA when it named one; an unusable set is
+    // said at once, and nothing is sent rather than sent unchecked.
+    let client = match reqwest::Client::builder().tls_certs_merge(state.config.sms_roots.clone()).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the sender's HTTPS client cannot be built: no message will be sent");
+            return;
+        }
+    };
     runtime.spawn(async move {
-        let client = reqwest::Client::new();
         loop {
             let outcome = send_due(&state, &gateway, &client, Utc::now()).await;
             crate::http::metrics::job("outbox_send", outcome.is_ok());
@@ -296,7 +299,11 @@ mod tests {
             Ok(Gateway::Http("http://127.0.0.1:9000/sms".into()))
         );
         assert!(Gateway::parse("file:").unwrap_err().contains("needs a path"));
-        assert!(Gateway::parse("https://sms.example").unwrap_err().contains("adapter"));
+        assert_eq!(
+            Gateway::parse("https://sms.example/send"),
+            Ok(Gateway::Http("https://sms.example/send".into()))
+        );
+        assert!(Gateway::parse("https://").unwrap_err().contains("no host"));
         assert!(Gateway::parse("smtp://x").unwrap_err().contains("http://"));
     }
 }

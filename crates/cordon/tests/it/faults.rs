@@ -43,7 +43,7 @@ impl Load {
         let start = Instant::now();
         let (stop, acked, log, bad_bodies) = Default::default();
         let mut load = Load { start, stop, acked, log, bad_bodies, tasks: Vec::new() };
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        let client = support::builder().timeout(Duration::from_secs(20)).build().unwrap();
         for w in 0..writers {
             let (stop, acked, log, bad) =
                 (load.stop.clone(), load.acked.clone(), load.log.clone(), load.bad_bodies.clone());
@@ -102,7 +102,7 @@ fn take<T>(kept: &Mutex<Vec<T>>) -> Vec<T> {
 }
 
 async fn health(base: &str) -> u16 {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let client = support::builder().timeout(Duration::from_secs(10)).build().unwrap();
     match client.get(format!("{base}/healthz")).send().await {
         Ok(r) => r.status().as_u16(),
         Err(_) => 0,

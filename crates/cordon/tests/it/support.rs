@@ -179,7 +179,14 @@ impl Server {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A client's builder for the test server's plain HTTP: the process's TLS provider installed,
+/// and no system roots read for each client (the tests' TLS checks name their own).
+pub fn builder() -> reqwest::ClientBuilder {
+    cordon_server::install_tls();
+    reqwest::Client::builder().tls_certs_only([])
 }
 
 impl Server {
