@@ -305,7 +305,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Installs the process's TLS provider (rustls on ring), once: an HTTPS client (the sender's
 /// gateway, a test's) needs one, and a second call changes nothing.
 pub fn install_tls() {
+    // ring has no post-quantum key exchange (hence rustls's deprecation); aws-lc-rs has, at the
+    // price of a C library built with cmake on every machine that builds Cordon. The one TLS
+    // client here posts texts to an SMS adapter: classical key exchange is enough for it.
     // Err only when one is installed already, which is what was asked.
+    #[allow(deprecated)]
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

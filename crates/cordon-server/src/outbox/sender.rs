@@ -304,6 +304,6 @@ mod tests {
             Ok(Gateway::Http("https://sms.example/send".into()))
         );
         assert!(Gateway::parse("https://").unwrap_err().contains("no host"));
-        assert!(Gateway::parse("smtp://x").unwrap_err().contains("http://"));
+        assert!(Gateway::parse("smtp://x").unwrap_err().contains("http(s)://"));
     }
 }
