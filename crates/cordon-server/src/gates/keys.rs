@@ -155,6 +155,20 @@ pub(super) fn claims_of(p: &PassRecord) -> PassClaims {
     }
 }
 
+/// The passes still valid of these people (a resident's household): what the household page
+/// shows with their QR codes. The caller has cut `people` to what its principal may see.
+pub async fn live_passes_of(
+    state: &AppState,
+    people: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<super::PassView>, ApiError> {
+    let mut out = Vec::new();
+    for p in state.store.live_passes_of(people, now).await? {
+        out.push(super::service::pass_view(state, &p).await?);
+    }
+    Ok(out)
+}
+
 /// A pass's token as the QR code a gate scans, in SVG.
 pub fn qr_svg(text: &str) -> Result<String, ApiError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)

@@ -421,7 +421,7 @@ async fn issue(
     pass_view(state, &record).await
 }
 
-async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, ApiError> {
+pub(super) async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, ApiError> {
     let token = pass_key(state).await?.sign(&claims_of(p));
     Ok(PassView {
         id: p.id.clone(),
@@ -495,20 +495,6 @@ pub async fn revoke_pass_at(
     pass(state, user, id).await?;
     let p = state.store.revoke_pass(id, now, &user.username, reason).await?.ok_or(ApiError::NotFound)?;
     pass_view(state, &p).await
-}
-
-/// The passes still valid of these people (a resident's household): what the household page
-/// shows with their QR codes. The caller has cut `people` to what its principal may see.
-pub async fn live_passes_of(
-    state: &AppState,
-    people: &[String],
-    now: DateTime<Utc>,
-) -> Result<Vec<PassView>, ApiError> {
-    let mut out = Vec::new();
-    for p in state.store.live_passes_of(people, now).await? {
-        out.push(pass_view(state, &p).await?);
-    }
-    Ok(out)
 }
 
 /// The QR code of a pass, as SVG.
