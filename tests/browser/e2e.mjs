@@ -844,6 +844,63 @@ await check('resident: sign in by phone, the countdown, a request acknowledged',
   await page.goto(`${base}/home`);
   assert.match(await page.locator('#requests').innerText(), /处理中[\s\S]*家里米和蔬菜吃完了/);
   await page.screenshot({ path: join(shots, 'resident-acknowledged.png'), fullPage: true });
+  // Whom to call: the compound's posts by title and duty line, a tap to dial.
+  assert.match(await page.locator('#contacts').innerText(), /临时党支部书记[\s\S]*0471-6900101/);
+  assert.equal(await page.locator('#contacts a.call[href="tel:0471-6900101"]').count(), 1);
+  // A medical emergency from home: the member's green-channel pass, its QR code on the page.
+  await page.selectOption('#ask select[name=category]', 'medical_care');
+  await page.selectOption('#ask select[name=person_id]', { index: 1 });
+  await page.fill('#ask textarea[name=description]', '透析中断，需要马上去医院');
+  await page.check('#ask input[name=emergency]');
+  await page.fill('#ask input[name=contact_phone]', phone);
+  await page.click('#ask button[type=submit]');
+  await page.waitForURL(/\/home#requests$/);
+  await page.locator('#passes .qr svg').first().waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'the pass fits the phone');
+  await page.locator('#passes').screenshot({ path: join(shots, 'resident-pass.png') });
+  // The community worker is told in their inbox: the count in the top bar, the message on the page.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const worker = await desk.newPage();
+  await worker.goto(`${base}/login`);
+  await worker.fill('input[name=username]', 'gongzhufu');
+  await worker.fill('input[name=password]', password);
+  await worker.click('button[type=submit]');
+  await worker.locator('#inbox .unread-count').waitFor();
+  await worker.click('#inbox');
+  assert.match(await worker.locator('#messages').innerText(), /紧急诉求 #\d+（就医）/);
+  await worker.screenshot({ path: join(shots, 'staff-messages.png'), fullPage: true });
+  await worker.click('#mark-read button');
+  await worker.waitForURL(/\/messages$/);
+  assert.equal(await worker.locator('#inbox .unread-count').count(), 0);
+  // The household's worker adds a daughter's phone, with the reason, from the household's page.
+  const household = await page.locator('#zone').getAttribute('data-household');
+  assert.ok(household, 'the household page names its household');
+  await worker.goto(`${base}/areas/${household}`);
+  await worker.click('#household-phones');
+  await worker.fill('#add-phone input[name=phone]', '13712345678');
+  await worker.fill('#add-phone input[name=relation]', '女儿');
+  await worker.fill('#add-phone input[name=reason]', '老人不会用手机，由女儿代收通知');
+  await worker.click('#add-phone button[type=submit]');
+  await worker.locator('#done').waitFor();
+  const listed = await worker.locator('#phones').innerText();
+  assert.match(listed, /女儿/);
+  assert.ok(!listed.includes('13712345678'), 'the phone is shown masked');
+  await worker.screenshot({ path: join(shots, 'staff-household-phones.png'), fullPage: true });
+  await desk.close();
+  // Headquarters sees how the messages stand, by kind.
+  const hq = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const command = await hq.newPage();
+  await command.goto(`${base}/login`);
+  await command.fill('input[name=username]', 'admin');
+  await command.fill('input[name=password]', password);
+  await command.click('button[type=submit]');
+  await command.waitForURL(/\/dashboard$/);
+  await command.goto(`${base}/outbox`);
+  const figures = await command.locator('#figures').innerText();
+  assert.match(figures, /登录验证码/);
+  assert.match(figures, /紧急诉求（工作人员）/);
+  await command.screenshot({ path: join(shots, 'hq-outbox.png'), fullPage: true });
+  await hq.close();
   // The resident's cookie opens no staff page.
   const staff = await page.goto(`${base}/api/v1/zones`);
   assert.equal(staff.status(), 401);

@@ -452,8 +452,13 @@ async fn contacts(
             DutyContact { unit_name: a.unit_name, level, title, post: a.post, duty_phone: a.duty_phone },
         ));
     }
-    // Nearest first; those with a line before those without, within a unit.
-    found.sort_by_key(|(depth, c)| (std::cmp::Reverse(*depth), c.duty_phone.is_none()));
+    // Nearest first; within a unit its leader, then those with a line, by title.
+    found.sort_by(|(da, a), (db, b)| {
+        let key = |d: &usize, c: &DutyContact| {
+            (std::cmp::Reverse(*d), c.post != cordon_domain::workforce::Post::Leader, c.duty_phone.is_none())
+        };
+        key(da, a).cmp(&key(db, b)).then_with(|| a.title.cmp(&b.title))
+    });
     Ok(found.into_iter().map(|(_, c)| c).collect())
 }
 
