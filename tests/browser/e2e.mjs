@@ -842,7 +842,7 @@ await check('resident: sign in by phone, the countdown, a request acknowledged',
     body: JSON.stringify({ action: 'acknowledge' }) });
   assert.equal(acted.status, 200);
   await page.goto(`${base}/home`);
-  assert.match(await page.locator('#requests').innerText(), /处理中[\s\S]*家里米和蔬菜吃完了/);
+  assert.match(await page.locator('#requests').innerText(), /处理中[\s\S]*家里米和蔬菜吃完了[\s\S]*已受理/);
   await page.screenshot({ path: join(shots, 'resident-acknowledged.png'), fullPage: true });
   // Whom to call: the compound's posts by title and duty line, a tap to dial.
   assert.match(await page.locator('#contacts').innerText(), /临时党支部书记[\s\S]*0471-6900101/);

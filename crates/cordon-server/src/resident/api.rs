@@ -19,8 +19,8 @@ use crate::http::auth::{ClientAddr, CurrentResident, bearer};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::needs::{NeedDetail, NeedView};
 use crate::resident::{
-    self, CodeReply, HomeRequest, HouseholdPhoneRequest, HouseholdPhoneView, HouseholdView, PhoneError,
-    ResidentError,
+    self, CodeReply, HomeRequest, HomeRequestDetail, HouseholdPhoneRequest, HouseholdPhoneView,
+    HouseholdView, PhoneError, ResidentError,
 };
 use cordon_domain::{Need, Right};
 
@@ -140,6 +140,20 @@ pub async fn raise(
     Ok((StatusCode::CREATED, Json(resident::raise(&state, &s, req, state.now()).await?)))
 }
 
+/// One of the household's requests with its timeline: when it was taken up, escalated,
+/// resolved (not who, nor the workers' notes).
+#[utoipa::path(get, path = "/api/v1/resident/requests/{id}", tag = "resident", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = HomeRequestDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn request(
+    State(state): State<AppState>,
+    CurrentResident(s): CurrentResident,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<HomeRequestDetail>, ApiError> {
+    Ok(Json(resident::request(&state, &s, id, state.now()).await?))
+}
+
 /// The notices posted to the household's building, compound, community, street or district,
 /// newest first.
 #[utoipa::path(get, path = "/api/v1/resident/notices", tag = "resident", security(("bearer" = [])),
@@ -240,6 +254,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/resident/household", Need::Resident),
     RouteNeed::get("/api/v1/resident/requests", Need::Resident),
     RouteNeed::post("/api/v1/resident/requests", Need::Resident),
+    RouteNeed::get("/api/v1/resident/requests/{id}", Need::Resident),
     RouteNeed::get("/api/v1/resident/notices", Need::Resident),
     RouteNeed::post("/api/v1/resident-sessions/revoke", Need::AnyOf(&[Right::HandleNeeds])),
     RouteNeed::get("/api/v1/households/{code}/phones", Need::AnyOf(&[Right::HandleNeeds])),
@@ -255,6 +270,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(household))
         .routes(routes!(requests, raise))
+        .routes(routes!(request))
         .routes(routes!(notices))
         .routes(routes!(revoke))
         .routes(routes!(phones, add_phone))

@@ -471,6 +471,58 @@ pub async fn requests(
     Ok(crate::needs::board(state, &acting(s), true, 100, now).await?)
 }
 
+/// A step of a request from home as its household sees it: when, and what happened — not who
+/// nor the workers' notes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HomeStep {
+    pub at: DateTime<Utc>,
+    /// created, acknowledged, assigned, escalated, pass_issued, decided, resolved, reopened.
+    pub step: &'static str,
+}
+
+/// One of the household's requests with its timeline.
+#[derive(Serialize, ToSchema)]
+pub struct HomeRequestDetail {
+    pub need: NeedView,
+    pub steps: Vec<HomeStep>,
+}
+
+/// The steps of one of the household's requests, oldest first (`NotFound` for another's).
+pub async fn request_steps(
+    state: &AppState,
+    s: &ResidentSession,
+    id: i64,
+) -> Result<Vec<HomeStep>, ResidentError> {
+    // Cut to the household's own door by the store's scope, as every read of theirs is.
+    if state.store.need(&s.household_path, id).await?.is_none() {
+        return Err(ResidentError::Service(ApiError::NotFound));
+    }
+    Ok(state
+        .store
+        .need_events(id)
+        .await?
+        .into_iter()
+        .filter(|e| !matches!(e.event.kind, cordon_domain::needs::NeedEventKind::Note))
+        .map(|e| HomeStep { at: e.event.at, step: e.event.kind.key() })
+        .collect())
+}
+
+/// One of the household's requests with its timeline.
+pub async fn request(
+    state: &AppState,
+    s: &ResidentSession,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<HomeRequestDetail, ResidentError> {
+    let steps = request_steps(state, s, id).await?;
+    let need = requests(state, s, now)
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or(ResidentError::Service(ApiError::NotFound))?;
+    Ok(HomeRequestDetail { need, steps })
+}
+
 /// The notices posted to the areas above the household, newest first.
 pub async fn notices(state: &AppState, s: &ResidentSession) -> Result<Vec<AnnouncementView>, ResidentError> {
     Ok(crate::announcements::list_for(state, &s.household_path, 50).await?)

@@ -165,6 +165,18 @@ async fn a_resident_signs_in_and_asks_from_home(s: &Server, outbox: &std::path::
     let (_, mine) = s.get(&token, "/api/v1/resident/requests").await;
     let acknowledged = mine.as_array().unwrap().iter().find(|n| n["id"] == id).unwrap();
     assert_eq!(acknowledged["status"], "acknowledged", "{acknowledged}");
+    // Its timeline: when, and what — not who, nor the workers' notes.
+    let (status, detail) = s.get(&token, &format!("/api/v1/resident/requests/{id}")).await;
+    assert_eq!(status, 200, "{detail}");
+    let steps: Vec<&str> =
+        detail["steps"].as_array().unwrap().iter().map(|x| x["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["created", "acknowledged"], "{detail}");
+    assert!(detail["steps"][1].get("by").is_none(), "{detail}");
+    // Another household's request is not theirs to read.
+    let (_, board) = s.get(&grid, "/api/v1/needs").await;
+    let other = board.as_array().unwrap().iter().find(|n| n["household_code"] != household.as_str()).unwrap();
+    let (status, _) = s.get(&token, &format!("/api/v1/resident/requests/{}", other["id"])).await;
+    assert_eq!(status, 404);
 
     // A notice the community worker posts to the compound: on the household's page and texted.
     let notice = json!({"area": COMPOUND, "text": "核酸检测 明早7:00 东门", "text_en": "Testing at 7:00 tomorrow, east gate"});
