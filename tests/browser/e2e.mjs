@@ -886,6 +886,16 @@ await check('resident: sign in by phone, the countdown, a request acknowledged',
   assert.match(listed, /女儿/);
   assert.ok(!listed.includes('13712345678'), 'the phone is shown masked');
   await worker.screenshot({ path: join(shots, 'staff-household-phones.png'), fullPage: true });
+  // A notice to the compound from the notices page: on the resident's page at once.
+  await worker.click('a[href="/announcements"]');
+  await worker.fill('#post-notice input[name=area]', '150102001001001');
+  await worker.fill('#post-notice textarea[name=text]', '核酸检测 明早7:00 东门，请佩戴口罩');
+  await worker.click('#post-notice button[type=submit]');
+  await worker.locator('#posted').waitFor();
+  assert.match(await worker.locator('#notices-list').innerText(), /明早7:00 东门/);
+  await worker.screenshot({ path: join(shots, 'staff-notices.png'), fullPage: true });
+  await page.goto(`${base}/home`);
+  assert.match(await page.locator('#notices').innerText(), /核酸检测 明早7:00 东门/);
   await desk.close();
   // Headquarters sees how the messages stand, by kind.
   const hq = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });

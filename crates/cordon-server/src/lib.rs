@@ -237,6 +237,7 @@ fn page_routes() -> Router<AppState> {
         .merge(resident::pages::routes())
         .merge(inbox::pages::routes())
         .merge(outbox::pages::routes())
+        .merge(announcements::pages::routes())
 }
 
 /// The routes `router` adds itself: the API's description is public, and the metrics check
@@ -289,6 +290,7 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         outbox::api::NEEDS,
         outbox::pages::NEEDS,
         announcements::api::NEEDS,
+        announcements::pages::NEEDS,
         inbox::api::NEEDS,
         inbox::pages::NEEDS,
     ]

@@ -72,7 +72,7 @@ pub use gates::{
 pub use isolation::{Isolation, MoverRecord, NewStay, RoomRecord, RoomSlot, StayCounts, StayRecord};
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
-pub use outbox::{MessageRecord, NewMessage, Outbox, OutboxCount, Settle};
+pub use outbox::{MessageRecord, NewMessage, Outbox, OutboxCount, Settle, UNREAD_COUNTED};
 pub use postgres::PgAdmin;
 pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
 pub use residents::{

@@ -94,11 +94,15 @@ pub trait Outbox: Send + Sync {
     ) -> Result<Vec<MessageRecord>>;
     /// Every message counted by kind and state.
     async fn outbox_counts(&self) -> Result<Vec<OutboxCount>>;
-    /// How many messages in `user`'s inbox are unread (the top bar's count).
+    /// How many messages in `user`'s inbox are unread (the top bar's count), counted up to
+    /// [`UNREAD_COUNTED`] at most: headquarters may have thousands, and every page asks.
     async fn unread_messages(&self, user: &str) -> Result<i64>;
     /// Marks `user`'s messages up to `up_to` (an id) read at `at`; how many were unread.
     async fn mark_messages_read(&self, user: &str, up_to: i64, at: DateTime<Utc>) -> Result<u64>;
 }
+
+/// The most unread messages counted: a page shows "99+" past it, and never counts further.
+pub const UNREAD_COUNTED: i64 = 100;
 
 const MESSAGE_COLUMNS: &str =
     "id, kind, recipient_kind, recipient, params, created_at, state, attempts, sent_at, last_error, read_at";
@@ -448,9 +452,11 @@ impl<S: Backed> Outbox for S {
 
     async fn unread_messages(&self, user: &str) -> Result<i64> {
         let r = query(
-            "SELECT count(*) AS n FROM outbox WHERE recipient_kind = 'user' AND recipient = $1 AND read_at IS NULL",
+            "SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE recipient_kind = 'user' AND recipient = $1 \
+             AND read_at IS NULL LIMIT $2) unread",
         )
         .bind(user)
+        .bind(UNREAD_COUNTED)
         .fetch_one(self.db())
         .await?;
         Ok(r.try_get("n")?)

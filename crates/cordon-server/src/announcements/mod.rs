@@ -5,3 +5,5 @@ mod service;
 
 pub use service::*;
 pub mod api;
+pub mod pages;
+mod words;

@@ -36,6 +36,7 @@ pub struct MessageView {
 /// The inbox: the newest messages and how many are unread.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InboxView {
+    /// Unread, counted up to 100 (past it, "at least 100").
     pub unread: i64,
     pub messages: Vec<MessageView>,
 }
@@ -51,6 +52,7 @@ pub struct ReadRequest {
 pub struct ReadView {
     /// How many were unread and are now read.
     pub marked: u64,
+    /// Unread still, counted up to 100.
     pub unread: i64,
 }
 

@@ -88,6 +88,8 @@ pub struct Texts {
     pub switch_to: &'static str,
     /// The top bar's link to the user's inbox.
     pub messages: &'static str,
+    /// The link to the notices posted to residents.
+    pub notices: &'static str,
     /// Headquarters' link to the outbox's figures.
     pub outbox: &'static str,
     /// The link from a household's page to the phones it is reached by.
@@ -218,6 +220,7 @@ pub static ZH: Texts = Texts {
     command: "疫情防控指挥部",
     switch_to: "English",
     messages: "消息",
+    notices: "通知公告",
     outbox: "消息发送",
     household_phones: "联系电话与居民登录",
     login_title: "登录",
@@ -345,6 +348,7 @@ pub static EN: Texts = Texts {
     command: "Outbreak command",
     switch_to: "中文",
     messages: "Messages",
+    notices: "Notices",
     outbox: "Outbox",
     household_phones: "Phones and residents' sign-in",
     login_title: "Sign in",

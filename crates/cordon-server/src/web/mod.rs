@@ -126,6 +126,11 @@ impl Page {
         }
     }
 
+    /// The top bar's unread count: "99+" past what the store counts.
+    pub fn unread_label(&self) -> String {
+        if self.unread >= cordon_store::UNREAD_COUNTED { "99+".to_owned() } else { self.unread.to_string() }
+    }
+
     /// The signed-in user's role, named.
     pub fn role_name(&self) -> &'static str {
         self.user.as_ref().map_or("", |u| self.role_label(&u.role))

@@ -354,6 +354,22 @@ async fn relatives_passes_and_inboxes(s: &Server, outbox: &std::path::Path) {
     assert_eq!(r.status(), 303);
     let (_, inbox) = s.get(&grid, "/api/v1/messages").await;
     assert_eq!(inbox["unread"], 0, "{inbox}");
+    // The notices page posts as the API does, and refuses an area outside the poster's.
+    let r = web
+        .post(format!("{}/announcements", s.base))
+        .form(&[("csrf", csrf.as_str()), ("area", "150105"), ("text", "核酸检测")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("150105"), "the refusal names the area");
+    let r = web
+        .post(format!("{}/announcements", s.base))
+        .form(&[("csrf", csrf.as_str()), ("area", COMPOUND), ("text", "明早7:00 东门核酸")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
     // Headquarters' page of the outbox counts it among the workers' messages.
     let hq = s.web_login("admin").await;
     let page = hq.get(format!("{}/outbox", s.base)).send().await.unwrap().text().await.unwrap();
