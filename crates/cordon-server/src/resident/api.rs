@@ -238,7 +238,7 @@ pub async fn add_phone(
 #[utoipa::path(delete, path = "/api/v1/households/{code}/phones/{id}", tag = "resident", security(("bearer" = [])),
     params(("code" = String, Path, description = "The household's area code"), ("id" = i64, Path)),
     responses((status = 200, body = HouseholdPhoneView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, description = "the household's code is malformed", body = ErrorBody)))]
 pub async fn remove_phone(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
