@@ -106,6 +106,11 @@ async fn phones_page(
     }
 }
 
+/// Back to the household's phones, saying what was done.
+fn back_to_phones(code: &str, done: &str) -> Response {
+    Redirect::to(&format!("/households/{}/phones?done={done}", crate::web::urlencode(code))).into_response()
+}
+
 #[derive(Deserialize)]
 struct PhoneForm {
     phone: String,
@@ -122,8 +127,7 @@ async fn phone_submit(
     let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
     let req = resident::HouseholdPhoneRequest { phone: f.phone, relation: f.relation, reason: f.reason };
     match resident::phones::add(&state, &user, &code, req, state.now()).await {
-        Ok(_) => Redirect::to(&format!("/households/{}/phones?done=added", crate::web::urlencode(&code)))
-            .into_response(),
+        Ok(_) => back_to_phones(&code, "added"),
         Err(e) => {
             // The form again, with the reason it was refused.
             let why = ApiError::from(e).to_string();
@@ -144,8 +148,7 @@ async fn phone_remove(
 ) -> Response {
     let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
     match resident::phones::remove(&state, &user, &code, id, state.now()).await {
-        Ok(_) => Redirect::to(&format!("/households/{}/phones?done=removed", crate::web::urlencode(&code)))
-            .into_response(),
+        Ok(_) => back_to_phones(&code, "removed"),
         Err(e) => crate::web::error_page(page, jar, e.into()),
     }
 }
@@ -157,10 +160,7 @@ async fn sessions_revoke(
 ) -> Response {
     let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
     match resident::revoke_sessions(&state, &user, &code, state.now()).await {
-        Ok(n) => {
-            Redirect::to(&format!("/households/{}/phones?done=revoked-{n}", crate::web::urlencode(&code)))
-                .into_response()
-        }
+        Ok(n) => back_to_phones(&code, &format!("revoked-{n}")),
         Err(e) => crate::web::error_page(page, jar, e.into()),
     }
 }
@@ -410,7 +410,7 @@ async fn home_of(
     // The timelines of the newest requests (a household files a handful; the page stays quick).
     let mut steps = std::collections::HashMap::new();
     for n in home.requests.iter().take(20) {
-        let worded: Vec<String> = resident::request_steps(state, s, n.id)
+        let worded: Vec<String> = resident::steps_of_own(state, n)
             .await?
             .into_iter()
             .filter(|st| st.step != "created")

@@ -487,16 +487,10 @@ pub struct HomeRequestDetail {
     pub steps: Vec<HomeStep>,
 }
 
-/// The steps of one of the household's requests, oldest first (`NotFound` for another's).
-pub async fn request_steps(
-    state: &AppState,
-    s: &ResidentSession,
-    id: i64,
-) -> Result<Vec<HomeStep>, ResidentError> {
-    // Cut to the household's own door by the store's scope, as every read of theirs is.
-    if state.store.need(&s.household_path, id).await?.is_none() {
-        return Err(ResidentError::Service(ApiError::NotFound));
-    }
+/// The steps of a request the caller found among the household's own (`requests`), oldest
+/// first: the board it came from is what cut it to their door.
+pub async fn steps_of_own(state: &AppState, need: &NeedView) -> Result<Vec<HomeStep>, ResidentError> {
+    let id = need.id;
     Ok(state
         .store
         .need_events(id)
@@ -514,12 +508,13 @@ pub async fn request(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<HomeRequestDetail, ResidentError> {
-    let steps = request_steps(state, s, id).await?;
+    // Found among the household's own, or not theirs to read.
     let need = requests(state, s, now)
         .await?
         .into_iter()
         .find(|n| n.id == id)
         .ok_or(ResidentError::Service(ApiError::NotFound))?;
+    let steps = steps_of_own(state, &need).await?;
     Ok(HomeRequestDetail { need, steps })
 }
 
