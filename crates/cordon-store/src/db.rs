@@ -341,6 +341,21 @@ impl DbRow {
         })
     }
 
+    /// The array in a column, which only PostgreSQL has (`Dialect::arrays`): a group's column
+    /// read in the binary form, with no text built or parsed. On SQLite, an error.
+    pub(crate) fn try_get_array<'r, T>(&'r self, index: &str) -> Result<Option<Vec<T>>, sqlx::Error>
+    where
+        Vec<T>: Decode<'r, Postgres> + Type<Postgres>,
+    {
+        use sqlx::Row as _;
+        match self {
+            DbRow::Postgres(r) => r.try_get(index),
+            DbRow::Sqlite(_) => {
+                Err(sqlx::Error::Decode(format!("column {index}: SQLite has no arrays").into()))
+            }
+        }
+    }
+
     /// The value of a column (by name or index) as `T`, which both backends decode.
     /// (`T` may borrow from the row: a `&str` reads a text column without a copy.)
     pub(crate) fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
@@ -444,6 +459,10 @@ pub(crate) struct Dialect {
     /// in place of `{}` (none when the group is empty: `[]` on SQLite, NULL on PostgreSQL).
     /// Times come out as RFC 3339 on both.
     pub json_group: &'static str,
+    /// Whether a group's columns can come back as arrays, one a column (PostgreSQL, in its
+    /// binary form: read with `DbRow::try_get_array`, no text built or parsed) — where a read
+    /// of a million grouped rows wants them so; SQLite has none, and sends `json_group`.
+    pub arrays: bool,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
     pub hour_of_at: &'static str,
     /// Appended to a SELECT whose rows a transaction then changes.
@@ -474,6 +493,7 @@ pub(crate) static SQLITE: Dialect = Dialect {
     time_type: "TEXT",
     json_rows: "json_each($1)",
     json_group: "json_group_array(json_array({}))",
+    arrays: false,
     hour_of_at: "substr(at, 1, 13)",
     for_update: "",
     not_indexed: " NOT INDEXED",
@@ -498,6 +518,7 @@ pub(crate) static POSTGRES: Dialect = Dialect {
     time_type: "TIMESTAMPTZ",
     json_rows: "json_array_elements($1::json) AS j(value)",
     json_group: "CAST(json_agg(json_build_array({})) AS TEXT)",
+    arrays: true,
     hour_of_at: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
     for_update: " FOR UPDATE",
     not_indexed: "",

@@ -44,40 +44,40 @@ pub struct MergeRecord {
     pub moved: String,
 }
 
-/// Where a merge moves references: (table, column), and the `DELETE` that first drops the
+/// Where a merge moves references: (table, column), and the `DELETE`s that first drop the
 /// duplicate's rows a unique key allows only once per person ($1 kept, $2 duplicate).
-const MOVES: &[(&str, &str, Option<&str>)] = &[
-    ("scans", "person_id", None),
-    ("cases", "person_id", None),
+const MOVES: &[(&str, &str, &[&str])] = &[
+    ("scans", "person_id", &[]),
+    ("cases", "person_id", &[]),
     (
         "contacts",
         "person_id",
-        Some(
+        &[
+            "DELETE FROM followups WHERE contact_id IN (SELECT id FROM contacts WHERE person_id = $2 \
+             AND case_id IN (SELECT case_id FROM contacts WHERE person_id = $1))",
             "DELETE FROM contacts WHERE person_id = $2 AND case_id IN (SELECT case_id FROM contacts WHERE person_id = $1)",
-        ),
+        ],
     ),
-    ("contacts", "via_person_id", None),
+    ("contacts", "via_person_id", &[]),
     (
         "samples",
         "person_id",
-        Some(
+        &[
             "DELETE FROM samples WHERE person_id = $2 AND tube_id IN (SELECT tube_id FROM samples WHERE person_id = $1)",
-        ),
+        ],
     ),
     (
         "test_tasks",
         "person_id",
-        Some(
-            "DELETE FROM test_tasks WHERE person_id = $2 AND EXISTS (SELECT 1 FROM test_tasks k \
-             WHERE k.person_id = $1 AND k.tube_id = test_tasks.tube_id AND k.kind = test_tasks.kind)",
-        ),
+        &["DELETE FROM test_tasks WHERE person_id = $2 AND EXISTS (SELECT 1 FROM test_tasks k \
+             WHERE k.person_id = $1 AND k.tube_id = test_tasks.tube_id AND k.kind = test_tasks.kind)"],
     ),
-    ("gate_passes", "person_id", None),
-    ("gate_passages", "person_id", None),
-    ("needs", "person_id", None),
-    ("zones", "case_person_id", None),
-    ("zone_events", "person_id", None),
-    ("proposals", "case_person_id", None),
+    ("gate_passes", "person_id", &[]),
+    ("gate_passages", "person_id", &[]),
+    ("needs", "person_id", &[]),
+    ("zones", "case_person_id", &[]),
+    ("zone_events", "person_id", &[]),
+    ("proposals", "case_person_id", &[]),
 ];
 
 /// The candidate pairs, at most $3, strongest reason first; inside the path range ($1, $2) when
@@ -222,7 +222,7 @@ pub(crate) async fn merge(pool: &Db, keys: &Keyring, m: &PersonMerge<'_>) -> Res
     }
     let mut moved = Vec::new();
     for (table, column, first) in MOVES {
-        if let Some(delete) = first {
+        for delete in *first {
             query(delete).bind(m.keep.as_str()).bind(m.duplicate.as_str()).execute(&mut tx).await?;
         }
         let sql = format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2");

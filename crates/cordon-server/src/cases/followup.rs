@@ -329,14 +329,19 @@ pub async fn release_due(state: &AppState, now: DateTime<Utc>) -> Result<Release
         }
     }
     // The contacts due are cut in stretches of a page, read side by side (each read on its own
-    // connection, in its own thread on SQLite) while the pages already read are decided and
-    // released: the writes only take contacts out of pages read, so the stretches still ahead
-    // hold what they held.
+    // connection, in its own thread on SQLite, and turned into plans in a task of its own, so
+    // on a worker thread of its own) while the pages already read are decided and released: the
+    // writes only take contacts out of pages read, so the stretches still ahead hold what they
+    // held.
     let stretches = state.store.due_stretches(today, PAGE).await?;
     let (pages_tx, pages_rx) = tokio::sync::mpsc::channel(READS_AHEAD);
     let read = async {
         let pages_tx = pages_tx; // owned: dropped when the reads end, however they end
-        let reads = stretches.into_iter().map(|range| state.store.due_plans(today, now, range));
+        let reads = stretches.into_iter().map(|range| {
+            let store = state.store.clone();
+            let page = tokio::spawn(async move { store.due_plans(today, now, range).await });
+            async move { page.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())) }
+        });
         let mut reads = futures::stream::iter(reads).buffered(READS_AHEAD);
         while let Some(page) = reads.next().await {
             if pages_tx.send(page?).await.is_err() {

@@ -248,6 +248,8 @@ pub struct ContactRecord {
     pub place: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// The first day free of the plan while the contact is followed up (none after, or while
+    /// the release's run has not recorded it yet).
     pub plan_ends: Option<NaiveDate>,
     /// The case this contact became.
     pub became_case_id: Option<i64>,
@@ -436,8 +438,10 @@ pub(crate) fn parse_col<T>(
 pub(crate) const CASE_SELECT: &str = "SELECT c.*, p.name, p.household_code FROM cases c \
      JOIN people p ON p.person_id = c.person_id";
 
-pub(crate) const CONTACT_SELECT: &str = "SELECT t.*, p.name, v.name AS venue_name, k.profile_key AS case_profile_key FROM contacts t \
+pub(crate) const CONTACT_SELECT: &str = "SELECT t.*, f.plan_ends, f.overdue_since, p.name, v.name AS venue_name, \
+     k.profile_key AS case_profile_key FROM contacts t \
      JOIN cases k ON k.id = t.case_id \
+     LEFT JOIN followups f ON f.contact_id = t.id \
      LEFT JOIN people p ON p.person_id = t.person_id \
      LEFT JOIN venues v ON v.venue_id = t.venue_id";
 

@@ -419,6 +419,13 @@ impl<S: Backed> Cases for S {
         }
         // A contact who became a case is no longer followed as a contact.
         query(
+            "DELETE FROM followups WHERE contact_id IN (SELECT id FROM contacts WHERE person_id = $1 \
+             AND status IN ('identified', 'quarantined'))",
+        )
+        .bind(c.person_id.as_str())
+        .execute(&mut tx)
+        .await?;
+        query(
             "UPDATE contacts SET status = 'became_case', became_case_id = $4, updated_at = $1, updated_by = $2 \
              WHERE person_id = $3 AND status <> 'became_case'",
         )
@@ -669,9 +676,9 @@ impl<S: Backed> Cases for S {
             // statement.
             let r = query(
                 "INSERT INTO contacts (case_id, person_id, path, kind, source, via_person_id, venue_id, \
-                 exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by, plan_ends) \
+                 exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by) \
                  VALUES ($1, $2, (SELECT path FROM people WHERE person_id = $2), $3, $4, $5, $6, $7, $8, \
-                 $9, 'identified', '', $8, $10, $11) ON CONFLICT (case_id, person_id) DO NOTHING",
+                 $9, 'identified', '', $8, $10) ON CONFLICT (case_id, person_id) DO NOTHING RETURNING id",
             )
             .bind(case_id)
             .bind(&c.person_id)
@@ -683,18 +690,33 @@ impl<S: Backed> Cases for S {
             .bind(at)
             .bind(c.quarantine_from)
             .bind(by)
-            .bind(c.plan_ends)
-            .execute(&mut tx)
+            .fetch_optional(&mut tx)
             .await?;
-            if r.rows_affected() == 1 {
+            if let Some(r) = r {
                 saved.added += 1;
+                // Identified: followed from now, until the plan's end.
+                query("INSERT INTO followups (contact_id, plan_ends) VALUES ($1, $2)")
+                    .bind(r.try_get::<i64, _>("id")?)
+                    .bind(c.plan_ends)
+                    .execute(&mut tx)
+                    .await?;
             } else {
                 saved.kept += 1;
                 // A later tracing can find an earlier exposure, or a secondary contact
-                // who turns out to be close; the follow-up status stays.
+                // who turns out to be close; the follow-up status stays. A close contact's
+                // plan is not a secondary one's: its end is found again by the release's run.
+                query(
+                    "UPDATE followups SET plan_ends = NULL WHERE contact_id IN (SELECT id FROM contacts \
+                     WHERE case_id = $2 AND person_id = $3 AND kind = 'secondary' AND $1 = 'close')",
+                )
+                .bind(c.kind.as_str())
+                .bind(case_id)
+                .bind(&c.person_id)
+                .execute(&mut tx)
+                .await?;
                 query(
                     "UPDATE contacts SET kind = $1, source = $2, via_person_id = $3, venue_id = $4, \
-                     exposure_at = $5, plan_ends = CASE WHEN kind = $1 THEN plan_ends END WHERE case_id = $6 AND person_id = $7 \
+                     exposure_at = $5 WHERE case_id = $6 AND person_id = $7 \
                      AND (kind = 'secondary' AND $1 = 'close' OR exposure_at > $5 AND kind = $1)",
                 )
                 .bind(c.kind.as_str())
@@ -747,7 +769,7 @@ impl<S: Backed> Cases for S {
             sql = sql.push(" AND t.person_id = ").push_bind(person.as_str());
         }
         if q.overdue_only {
-            sql = sql.push(" AND t.overdue_since IS NOT NULL AND t.status IN ('identified', 'quarantined')");
+            sql = sql.push(" AND f.overdue_since IS NOT NULL");
         }
         sql.push(" ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT ")
             .push_bind(i64::from(q.limit))
@@ -798,6 +820,7 @@ impl<S: Backed> Cases for S {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("contact {id}")));
         }
+        crate::cases::followup::follow_as_status(&mut tx, id).await?;
         // Released: out of the hotel room too, which goes to cleaning.
         crate::stays::close_released_stays(&mut tx, &format!("[[{id}]]"), at, by).await?;
         let sql = format!("{CONTACT_SELECT} WHERE t.id = $1");

@@ -190,6 +190,37 @@ async fn contacts_followed_to_release(store: &dyn Store) {
         store.update_contact(id("p3"), ContactStatus::Released, "", now + Duration::hours(1), "x").await;
     assert_eq!(later.unwrap().released_at, Some(now));
     assert_eq!(by_hand(ContactStatus::Quarantined).await.unwrap().released_at, None);
+
+    // Followed again: found by the release's run to record its plan's end anew; unreachable,
+    // out of the follow-up and its figures; quarantined at a site, back in.
+    let managed = || async { store.followup_counts(&root, now, now).await.unwrap().managed };
+    assert_eq!(store.unplanned_contacts(0, 10).await.unwrap().len(), 1);
+    assert_eq!(managed().await, 1);
+    let gone = by_hand(ContactStatus::Unreachable).await.unwrap();
+    assert_eq!((gone.plan_ends, gone.overdue_since), (None, None));
+    assert!(store.unplanned_contacts(0, 10).await.unwrap().is_empty());
+    assert!(due(today, now, None).await.is_empty());
+    assert_eq!((managed().await, store.earliest_followed().await.unwrap()), (0, None));
+    by_hand(ContactStatus::Quarantined).await.unwrap();
+    store.set_plan_ends(&[(id("p3"), today)]).await.unwrap();
+    assert_eq!(due(today, now, None).await, ["p3"]);
+    assert_eq!(store.contact(&root, id("p3")).await.unwrap().unwrap().plan_ends, Some(today));
+
+    // Two register entries of one person, both contacts of the case: the kept one's contact
+    // stays, the other goes with its follow-up.
+    let (keep, duplicate) =
+        (cordon_domain::PersonId::parse("p1").unwrap(), cordon_domain::PersonId::parse("p3").unwrap());
+    let merge = cordon_store::PersonMerge {
+        scope: &root,
+        keep: &keep,
+        duplicate: &duplicate,
+        by: "hq",
+        reason: "one person entered twice",
+        at: now,
+    };
+    store.merge_people(&merge).await.unwrap();
+    assert!(due(today, now, None).await.is_empty());
+    assert_eq!(store.followups_out_of_step().await.unwrap(), 0);
 }
 
 both!(contacts_followed_to_release);

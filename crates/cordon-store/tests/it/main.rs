@@ -16,12 +16,31 @@ use cordon_store::{Keyring, NewProposal, NewZone, NewZoneEvent, ProposalKind, St
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
-            $(#[tokio::test] async fn $name() { let db = crate::sqlite().await; super::$name(&*db.store).await; })*
+            $(#[tokio::test] async fn $name() {
+                let db = crate::sqlite().await;
+                super::$name(&*db.store).await;
+                crate::invariants(&*db.store).await;
+            })*
         }
         mod on_postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = crate::postgres().await { super::$name(&*db.store).await; } })*
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = crate::postgres().await {
+                    super::$name(&*db.store).await;
+                    crate::invariants(&*db.store).await;
+                }
+            })*
         }
     };
+}
+
+/// What holds after every scenario, whatever it did: a contact has a follow-up row exactly while
+/// it is followed up.
+async fn invariants(store: &dyn Store) {
+    assert_eq!(
+        store.followups_out_of_step().await.unwrap(),
+        0,
+        "followups out of step with contacts' status"
+    );
 }
 
 mod cases;

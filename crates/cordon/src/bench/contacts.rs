@@ -269,9 +269,9 @@ async fn grow(
 /// due, with their samples' tubes; how many rows, and how long.
 fn peer_read(db: &str, day: NaiveDate) -> Result<(usize, std::time::Duration)> {
     let sql = format!(
-        "SELECT count(*) FROM contacts t JOIN samples s ON s.person_id = t.person_id \
-         JOIN tubes u ON u.tube_id = s.tube_id \
-         WHERE t.status IN ('identified', 'quarantined') AND t.plan_ends <= '{day}'"
+        "SELECT count(*) FROM followups f JOIN contacts t ON t.id = f.contact_id \
+         JOIN samples s ON s.person_id = t.person_id JOIN tubes u ON u.tube_id = s.tube_id \
+         WHERE f.plan_ends <= '{day}'"
     );
     let (program, args): (&str, Vec<String>) = match db.strip_prefix("sqlite://") {
         Some(path) => ("sqlite3", vec!["-readonly".into(), path.into(), sql]),
