@@ -463,6 +463,11 @@ pub(crate) struct Dialect {
     /// binary form: read with `DbRow::try_get_array`, no text built or parsed) — where a read
     /// of a million grouped rows wants them so; SQLite has none, and sends `json_group`.
     pub arrays: bool,
+    /// Run first in a (PostgreSQL) read transaction whose statement goes side by side with others of its
+    /// kind, so the database does not also split it across workers of its own (PostgreSQL's
+    /// parallel query: on the release's pages, worker start-ups for a few thousand rows and
+    /// more processes than cores); nothing on SQLite, which has no such workers.
+    pub serial_read: &'static str,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
     pub hour_of_at: &'static str,
     /// Appended to a SELECT whose rows a transaction then changes.
@@ -494,6 +499,7 @@ pub(crate) static SQLITE: Dialect = Dialect {
     json_rows: "json_each($1)",
     json_group: "json_group_array(json_array({}))",
     arrays: false,
+    serial_read: "",
     hour_of_at: "substr(at, 1, 13)",
     for_update: "",
     not_indexed: " NOT INDEXED",
@@ -519,6 +525,7 @@ pub(crate) static POSTGRES: Dialect = Dialect {
     json_rows: "json_array_elements($1::json) AS j(value)",
     json_group: "CAST(json_agg(json_build_array({})) AS TEXT)",
     arrays: true,
+    serial_read: "SET LOCAL max_parallel_workers_per_gather = 0",
     hour_of_at: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
     for_update: " FOR UPDATE",
     not_indexed: "",

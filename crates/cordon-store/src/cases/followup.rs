@@ -362,24 +362,47 @@ impl<S: Backed> FollowUps for S {
         now: DateTime<Utc>,
         range: DueRange,
     ) -> Result<Vec<PlanRead>> {
-        // Three ranges of the index, each an exact seek: the rest of the first day after its
-        // id, the days between, the first of the last day through its id. (A row comparison
-        // `(plan_ends, id) > (…)` is not a seek on SQLite: it walks the day's entries from its
-        // first.)
+        // Three ranges of the index, each an exact seek bounded at both ends: the rest of the
+        // first day after its id (through the last id when the stretch ends on the same day),
+        // the days between, the first of the last day through its id (none when it is the first
+        // day). A bound left open, or one given as `(plan_ends < $4 OR id <= $5)`, walked every
+        // entry of the day after the stretch's start: a night whose contacts all end on one day
+        // read its index twenty times over. (A row comparison `(plan_ends, id) > (…)` is not a
+        // seek on SQLite either: it walks the day's entries from its first.)
         // Before any plan; `NaiveDate::MIN` is outside PostgreSQL's dates.
         let first = NaiveDate::from_ymd_opt(1, 1, 1).expect("a date");
         let (from, after) = range.after.unwrap_or((first, i64::MIN));
         let (to, through) = range.through.unwrap_or((today, i64::MAX));
+        let (first_through, last_after) = if from == to { (through, i64::MAX) } else { (i64::MAX, i64::MIN) };
         let select = plan_check_select(self.db());
         let sql = format!(
-            "{select} WHERE f.plan_ends = $2 AND f.contact_id > $3 AND (f.plan_ends < $4 OR f.contact_id <= $5) \
+            "{select} WHERE f.plan_ends = $2 AND f.contact_id > $3 AND f.contact_id <= $6 \
              UNION ALL {select} WHERE f.plan_ends > $2 AND f.plan_ends < $4 \
-             UNION ALL {select} WHERE f.plan_ends = $4 AND f.contact_id <= $5 AND f.plan_ends > $2 \
+             UNION ALL {select} WHERE f.plan_ends = $4 AND f.contact_id > $7 AND f.contact_id <= $5 \
              ORDER BY plan_ends, id"
         );
-        let q = Query::dynamic(sql).bind(now).bind(from).bind(after).bind(to).bind(through);
+        let q = Query::dynamic(sql)
+            .bind(now)
+            .bind(from)
+            .bind(after)
+            .bind(to)
+            .bind(through)
+            .bind(first_through)
+            .bind(last_after);
+        // Two pages are read side by side already: each on one process, not split further
+        // (a transaction only where there is something to set: SQLite's would take the lock).
+        let serial = self.db().dialect().serial_read;
+        let rows = if serial.is_empty() {
+            q.fetch_all(self.db()).await?
+        } else {
+            let mut tx = self.db().begin().await?;
+            Query::dynamic(serial).execute(&mut tx).await?;
+            let rows = q.fetch_all(&mut tx).await?;
+            tx.commit().await?;
+            rows
+        };
         let arrays = self.db().dialect().arrays;
-        q.fetch_all(self.db()).await?.iter().map(|r| plan_read(r, arrays)).collect()
+        rows.iter().map(|r| plan_read(r, arrays)).collect()
     }
 
     async fn made_up_plans(&self, now: DateTime<Utc>, after: i64, limit: u32) -> Result<Vec<PlanRead>> {

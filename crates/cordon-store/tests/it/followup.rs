@@ -120,6 +120,14 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     assert_eq!(store.due_stretches(today - Duration::days(2), 5).await.unwrap(), [DueRange::default()]);
     let within = DueRange { after: None, through: Some(p1_end) };
     assert_eq!(store.due_plans(today, now, within).await.unwrap().len(), 1, "through its last key");
+    // A stretch that begins and ends on one day: bounded by both ids.
+    let one_day = |after: i64, through: i64| DueRange {
+        after: Some((p1_end.0, after)),
+        through: Some((p1_end.0, through)),
+    };
+    assert_eq!(store.due_plans(today, now, one_day(id("p1") - 1, id("p1"))).await.unwrap().len(), 1);
+    assert!(store.due_plans(today, now, one_day(id("p1"), id("p1"))).await.unwrap().is_empty());
+    assert!(store.due_plans(today, now, one_day(id("p1") - 2, id("p1") - 1)).await.unwrap().is_empty());
 
     // 应检未检: marked by the day the quarantine began, where no readable sample lies in the
     // window; looked at again when one lands in it.
