@@ -8,7 +8,11 @@ use crate::support::{self, Server, cordon};
 /// Runs SQL against the test's database with the database's own client.
 fn sql(s: &Server, statement: &str) -> std::process::Output {
     let (program, args) = match s.db.url.strip_prefix("sqlite://") {
-        Some(file) => ("sqlite3", vec![file.to_owned(), statement.to_owned()]),
+        // The server's audit linker writes in the background: wait for its lock, as the store
+        // does, rather than fail at once (the shell's default).
+        Some(file) => {
+            ("sqlite3", vec!["-cmd".into(), ".timeout 10000".into(), file.to_owned(), statement.to_owned()])
+        }
         None => (
             "psql",
             vec![s.db.url.clone(), "-v".into(), "ON_ERROR_STOP=1".into(), "-Aqtc".into(), statement.into()],
