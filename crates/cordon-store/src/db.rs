@@ -463,10 +463,11 @@ pub(crate) struct Dialect {
     /// binary form: read with `DbRow::try_get_array`, no text built or parsed) — where a read
     /// of a million grouped rows wants them so; SQLite has none, and sends `json_group`.
     pub arrays: bool,
-    /// Run first in a (PostgreSQL) read transaction whose statement goes side by side with others of its
+    /// Run first in a read transaction whose statement goes side by side with others of its
     /// kind, so the database does not also split it across workers of its own (PostgreSQL's
     /// parallel query: on the release's pages, worker start-ups for a few thousand rows and
-    /// more processes than cores); nothing on SQLite, which has no such workers.
+    /// more processes than cores); nothing on SQLite, which has no such workers (and where a
+    /// transaction would take the write lock).
     pub serial_read: &'static str,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
     pub hour_of_at: &'static str,

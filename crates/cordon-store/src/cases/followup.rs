@@ -197,13 +197,15 @@ fn symptoms_of(stored: &str) -> Result<Vec<Symptom>> {
     stored.split(',').filter(|s| !s.is_empty()).map(|s| parse_col("symptom", s, Symptom::parse)).collect()
 }
 
-/// A sample as read: when taken, the result, when reported.
-type SampleCells = (DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
-
-fn plan_sample((collected_at, result, reported_at): SampleCells) -> Result<PlanSample> {
+/// A sample from its cells as read, however read: when taken, the result, when reported.
+fn plan_sample(
+    collected_at: DateTime<Utc>,
+    result: Option<&str>,
+    reported_at: Option<DateTime<Utc>>,
+) -> Result<PlanSample> {
     Ok(PlanSample {
         collected_at,
-        result: result.map(|s| parse_col("tube result", &s, TubeResult::parse)).transpose()?,
+        result: result.map(|s| parse_col("tube result", s, TubeResult::parse)).transpose()?,
         reported_at,
     })
 }
@@ -222,11 +224,7 @@ fn samples_of_json(json: &str) -> Result<Vec<PlanSample>> {
     cells
         .into_iter()
         .map(|(collected_at, result, reported_at)| {
-            Ok(PlanSample {
-                collected_at: time(collected_at)?,
-                result: result.map(|s| parse_col("tube result", s, TubeResult::parse)).transpose()?,
-                reported_at: reported_at.map(time).transpose()?,
-            })
+            plan_sample(time(collected_at)?, result, reported_at.map(time).transpose()?)
         })
         .collect()
 }
@@ -242,7 +240,7 @@ fn samples_of_arrays(r: &DbRow) -> Result<Vec<PlanSample>> {
     at.into_iter()
         .zip(result)
         .zip(reported)
-        .map(|((at, result), reported)| plan_sample((at, result, reported)))
+        .map(|((at, result), reported)| plan_sample(at, result.as_deref(), reported))
         .collect()
 }
 
@@ -288,9 +286,9 @@ impl<S: Backed> FollowUps for S {
             .push_list(chunk.iter().map(String::as_str))
             .push(")");
             for r in q.fetch_all(self.db()).await? {
-                let result: Option<String> = r.try_get("result")?;
-                let cells = (r.try_get("collected_at")?, result, r.try_get("reported_at")?);
-                out.push(PersonSample { person_id: r.try_get("person_id")?, sample: plan_sample(cells)? });
+                let sample =
+                    plan_sample(r.try_get("collected_at")?, r.try_get("result")?, r.try_get("reported_at")?)?;
+                out.push(PersonSample { person_id: r.try_get("person_id")?, sample });
             }
         }
         out.sort_by_key(|s| s.sample.collected_at);
