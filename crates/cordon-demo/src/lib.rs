@@ -23,7 +23,10 @@ pub use gates::{DemoGate, DemoGates, DemoPass, DemoPassage, PassUse, demo_gates}
 pub use history::{HistoryDay, demo_history};
 pub use testing::{DemoTesting, demo_testing};
 pub use workforce::{DemoWorkforce, demo_workforce};
-pub use zones::{DemoEvent, DemoZone, demo_zones, first_refused_step, history_zone_story, story_events};
+pub use zones::{
+    DemoEvent, DemoZone, demo_zones, first_refused_step, going_down, history_zone_story, story_events,
+    story_refused,
+};
 
 const AREAS_CSV: &str = include_str!("../../../data/hohhot/areas.csv");
 const DISTRICTS_GEOJSON: &str = include_str!("../../../data/hohhot/districts.geojson");

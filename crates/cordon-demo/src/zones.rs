@@ -52,17 +52,26 @@ fn positive(days_ago: u32, note: &str) -> DemoEvent {
     DemoEvent { days_ago, hour: 12, kind: EventKind::Positive, note: note.into() }
 }
 
-fn step(days_ago: u32, kind: EventKind, note: &str) -> DemoEvent {
-    DemoEvent { days_ago, hour: 12, kind, note: note.into() }
-}
-
 /// The zones of the demo at `scale`: in the two communities of the tiny scale always (their
 /// first compounds, which every seed generates, and buildings 1–4, which every urban compound
 /// has), and one sealed building with its controlled compound in three more districts at city
 /// scale.
-pub fn demo_zones(scale: Scale, populated: &[AreaCode]) -> Vec<DemoZone> {
+///
+/// The stories follow `profile`: how long a building waits for its step down, when its round is
+/// due, when it may be lifted, are the profile's, found by its lifecycle engine (`going_down`).
+pub fn demo_zones(scale: Scale, populated: &[AreaCode], profile: &Profile, tz: Tz) -> Vec<DemoZone> {
     let c1 = GONGZHUFU; // 公主府社区: 呼铁佳园C区 is its compound 001
     let c2 = "150102001002";
+    // The day after drawing a sealed building's first step down is allowed, the day it was
+    // lifted at the end of its whole story, and the day its first round is due.
+    let whole = going_down(profile, Tier::Sealed, 60, 22, usize::MAX, tz);
+    let first_step = whole.iter().find(|e| e.is_step()).map_or(7, |e| 60 - e.days_ago);
+    let lifted = whole.iter().find(|e| e.kind == EventKind::Lifted).map_or(20, |e| 60 - e.days_ago);
+    let round_due = profile.rule(Tier::Sealed).and_then(|r| r.step_down).and_then(|s| s.round_on_day);
+    let waiting = first_step + 2;
+    let stepped_once = first_step + 2;
+    let overdue = round_due.unwrap_or(first_step) + 3;
+    let done = lifted + 8;
     let mut out = vec![
         DemoZone {
             area: code(&format!("{c1}00103")),
@@ -80,53 +89,43 @@ pub fn demo_zones(scale: Scale, populated: &[AreaCode]) -> Vec<DemoZone> {
             hour: 9,
             events: rounds(4, 1),
         },
+        // Clean since the day after it was drawn, long enough: its step down waits for
+        // headquarters.
         DemoZone {
             area: code(&format!("{c2}00101")),
             tier: Tier::Sealed,
             reason: "密接者居住楼栋".into(),
-            days_ago: 9,
+            days_ago: waiting,
             hour: 10,
-            events: [vec![positive(8, "密接者转阳")], rounds(7, 1)].concat(),
+            events: [vec![positive(waiting - 1, "密接者转阳")], rounds(waiting - 2, 1)].concat(),
         },
+        // Stepped down two days ago, the first day it could, and on its way down.
         DemoZone {
             area: code(&format!("{c2}00102")),
             tier: Tier::Sealed,
             reason: "一例确诊病例居住楼栋".into(),
-            days_ago: 12,
+            days_ago: stepped_once,
             hour: 9,
-            events: [
-                rounds(11, 3),
-                vec![step(
-                    2,
-                    EventKind::SteppedDown { tier: Tier::Controlled },
-                    "连续7天无新增，第7天全员核酸全阴，降为管控区",
-                )],
-                rounds(1, 1),
-            ]
-            .concat(),
+            events: going_down(profile, Tier::Sealed, stepped_once, 9, 1, tz),
         },
+        // No round since it was drawn: its round is overdue (or, under a profile that asks for
+        // none, its step down waits for headquarters).
         DemoZone {
             area: code(&format!("{c2}00104")),
             tier: Tier::Sealed,
             reason: "次密接者核酸初筛阳性所在楼栋".into(),
-            days_ago: 10,
+            days_ago: overdue,
             hour: 16,
             events: vec![],
         },
+        // The whole story: down each step the first day it could, lifted, a week ago.
         DemoZone {
             area: code(&format!("{c2}00103")),
             tier: Tier::Sealed,
             reason: "首例病例居住楼栋".into(),
-            days_ago: 20,
+            days_ago: done,
             hour: 22,
-            events: [
-                rounds(19, 13),
-                vec![step(13, EventKind::SteppedDown { tier: Tier::Controlled }, "降为管控区")],
-                rounds(12, 10),
-                vec![step(10, EventKind::SteppedDown { tier: Tier::Precaution }, "降为防范区")],
-                vec![step(8, EventKind::Lifted, "解除防范区管理")],
-            ]
-            .concat(),
+            events: going_down(profile, Tier::Sealed, done, 22, usize::MAX, tz),
         },
         DemoZone {
             area: code(XINCHENG),
@@ -184,6 +183,20 @@ impl DemoZone {
     }
 }
 
+/// Why the demo's story cannot be told under `profile`, if it cannot: the story seals buildings
+/// inside controlled compounds inside a precaution district, and steps them down through each.
+pub fn story_refused(profile: &Profile) -> Option<String> {
+    let missing: Vec<&str> =
+        Tier::ALL.iter().filter(|t| profile.rule(**t).is_none()).map(|t| t.as_str()).collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "the demo's story draws sealed, controlled and precaution zones; the profile {} has no {} tier",
+            profile.key,
+            missing.join(" or ")
+        )
+    })
+}
+
 /// The first step of a zone's history the profile's rules refuse on its day, in words: each step
 /// down and lift is judged by the lifecycle engine on the events before it, as headquarters'
 /// approval is (`ZoneState::allows`). `events` in time order, the zone's designation first;
@@ -211,29 +224,97 @@ pub fn story_events(
         .collect()
 }
 
-/// The zone the month's history draws over the building of each day's first case: sealed the
-/// same day, an all-negative round on its seventh day and a step down to controlled the next
-/// hour, three more clean days and a step down to precaution, then lifted by hand the next
-/// morning. Offsets from the moment it is drawn.
-pub fn history_zone_story() -> Vec<(Duration, EventKind, &'static str)> {
-    vec![
-        (
-            Duration::days(7) - Duration::hours(4),
-            EventKind::Round { all_negative: true },
-            "第7天全员核酸，结果全部阴性",
-        ),
-        (
-            Duration::days(7),
-            EventKind::SteppedDown { tier: Tier::Controlled },
-            "连续7天无新增，第7天全员核酸全阴，降为管控区",
-        ),
-        (
-            Duration::days(10),
-            EventKind::SteppedDown { tier: Tier::Precaution },
-            "管控区连续3天无新增，降为防范区",
-        ),
-        (Duration::days(11), EventKind::Lifted, "解除防范区管理"),
-    ]
+/// How a zone drawn at `tier`, `days_ago` days before today at `hour` local time, goes down
+/// under `profile` when nothing new is found: an all-negative round every morning at 8, and
+/// each step down taken at noon on the first day the profile's lifecycle engine allows it — up
+/// to `steps` of them —, a tier with no step down lifted by hand the next noon. The rounds stop
+/// at yesterday's, or at the lift. Found by the engine itself, so that whatever a profile's
+/// numbers (7 clean days or 14, a round due on day 7 or 12, none), every step of the story is
+/// one it allows on its day.
+pub fn going_down(
+    profile: &Profile,
+    tier: Tier,
+    days_ago: u32,
+    hour: u32,
+    steps: usize,
+    tz: Tz,
+) -> Vec<DemoEvent> {
+    // Any day serves: the rules count local days, and the demo's zone has no summer time.
+    let today = NaiveDate::from_ymd_opt(2022, 4, 1).expect("a day");
+    let at = |days_ago: u32, hour: u32| {
+        let day = today - Duration::days(days_ago.into());
+        tz.from_local_datetime(&day.and_hms_opt(hour, 0, 0).expect("an hour"))
+            .earliest()
+            .expect("a local time")
+            .with_timezone(&Utc)
+    };
+    let mut seen = vec![ZoneEvent { at: at(days_ago, hour), kind: EventKind::Designated { tier } }];
+    let mut out = Vec::new();
+    let mut taken = 0;
+    for d in (1..days_ago).rev() {
+        let round = DemoEvent {
+            days_ago: d,
+            hour: 8,
+            kind: EventKind::Round { all_negative: true },
+            note: "全员核酸检测，结果全部阴性".into(),
+        };
+        seen.push(ZoneEvent { at: at(d, round.hour), kind: round.kind.clone() });
+        out.push(round);
+        if taken == steps {
+            continue;
+        }
+        let state = zone_state(profile, &seen, at(d, 12), tz);
+        let to = match state.next_tier() {
+            Some(to) if state.ready => to,
+            Some(_) => continue,
+            // No step down from here: lifted by hand, the day after it came into this tier.
+            None if state.tier_since.is_some_and(|t| t < at(d, 0)) => None,
+            None => continue,
+        };
+        let (kind, note) = match to {
+            Some(t) => (
+                EventKind::SteppedDown { tier: t },
+                format!("连续{}天无新增，降为{}", state.days_clean, tier_name(profile, t)),
+            ),
+            None => (
+                EventKind::Lifted,
+                format!("解除{}管理", state.tier.map_or(String::new(), |t| tier_name(profile, t))),
+            ),
+        };
+        seen.push(ZoneEvent { at: at(d, 12), kind: kind.clone() });
+        out.push(DemoEvent { days_ago: d, hour: 12, kind, note });
+        taken += 1;
+        if to.is_none() {
+            break;
+        }
+    }
+    out
+}
+
+fn tier_name(profile: &Profile, tier: Tier) -> String {
+    profile.rule(tier).map_or_else(|| tier.to_string(), |r| r.name_zh.clone())
+}
+
+/// The zone the month's history draws over the building of each day's first case, sealed at
+/// 11:00: its whole way down under `profile` (`going_down`), as offsets from the moment it is
+/// drawn.
+pub fn history_zone_story(profile: &Profile, tz: Tz) -> Vec<(Duration, EventKind, String)> {
+    const DRAWN: u32 = 11;
+    let story = going_down(profile, Tier::Sealed, 60, DRAWN, usize::MAX, tz);
+    story
+        .into_iter()
+        .map(|e| {
+            let after = Duration::days((60 - e.days_ago).into())
+                + Duration::hours(i64::from(e.hour) - i64::from(DRAWN));
+            (after, e.kind, e.note)
+        })
+        .collect()
+}
+
+impl DemoEvent {
+    fn is_step(&self) -> bool {
+        matches!(self.kind, EventKind::SteppedDown { .. } | EventKind::Lifted)
+    }
 }
 
 #[cfg(test)]
@@ -247,17 +328,26 @@ mod tests {
     }
 
     /// Every step down and lift of the demo's zones is one the profile the demo draws them
-    /// under allows on its day, whatever the day and hour the demo is seeded.
+    /// under allows on its day, whatever the day and hour the demo is seeded, under each
+    /// shipped profile with the story's three tiers.
     #[test]
     fn every_step_of_the_demo_zones_is_allowed_on_its_day() {
         let tz = chrono_tz::Asia::Shanghai;
-        let profile = cordon_domain::protocol::builtin()
-            .into_iter()
-            .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
-            .expect("the default profile ships");
+        let mut told = 0;
+        for profile in cordon_domain::protocol::builtin() {
+            if story_refused(&profile).is_some() {
+                continue;
+            }
+            told += 1;
+            every_step_allowed(&profile, tz);
+        }
+        assert!(told >= 3, "the story is told under {told} profiles");
+    }
+
+    fn every_step_allowed(profile: &Profile, tz: Tz) {
         let populated: Vec<AreaCode> =
             ["150103001001", "150104001001", "150105001001"].iter().map(|c| code(c)).collect();
-        let zones = demo_zones(Scale::City, &populated);
+        let zones = demo_zones(Scale::City, &populated, profile, tz);
         assert!(
             zones.iter().any(|z| z.events.iter().any(|e| matches!(e.kind, EventKind::SteppedDown { .. })))
         );
@@ -269,20 +359,50 @@ mod tests {
             for z in &zones {
                 let (drawn, events) = story(z, now, tz);
                 assert_eq!(
-                    first_refused_step(&profile, &story_events(z.tier, drawn, &events), tz),
+                    first_refused_step(profile, &story_events(z.tier, drawn, &events), tz),
                     None,
-                    "{} seeded at {now}",
-                    z.area
+                    "{} seeded at {now} under {}",
+                    z.area,
+                    profile.key
                 );
             }
-            let drawn = now - Duration::days(20);
-            let events: Vec<_> = history_zone_story().into_iter().map(|(d, k, _)| (drawn + d, k)).collect();
+            let drawn = now - Duration::days(40);
+            let story = history_zone_story(profile, tz);
+            let events: Vec<_> = story.iter().map(|(d, k, _)| (drawn + *d, k.clone())).collect();
             assert_eq!(
-                first_refused_step(&profile, &story_events(Tier::Sealed, drawn, &events), tz),
+                first_refused_step(profile, &story_events(Tier::Sealed, drawn, &events), tz),
                 None,
-                "the history's zone"
+                "the history's zone under {}",
+                profile.key
+            );
+            // The whole way down, each tier in turn, and lifted at the end.
+            let kinds: Vec<_> =
+                story.iter().filter(|(_, k, _)| !matches!(k, EventKind::Round { .. })).collect();
+            assert_eq!(
+                kinds.iter().map(|(_, k, _)| k.clone()).collect::<Vec<_>>(),
+                vec![
+                    EventKind::SteppedDown { tier: Tier::Controlled },
+                    EventKind::SteppedDown { tier: Tier::Precaution },
+                    EventKind::Lifted
+                ],
+                "under {}",
+                profile.key
             );
         }
+    }
+
+    /// The stories' days are the profile's: 7 clean days under the 9th edition, 14 under the
+    /// three-zone profile of 2021.
+    #[test]
+    fn the_stories_take_as_long_as_the_profile_says() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let first_step = |key: &str| {
+            let profile = cordon_domain::protocol::builtin().into_iter().find(|p| p.key == key).unwrap();
+            let story = history_zone_story(&profile, tz);
+            story.iter().find(|(_, k, _)| matches!(k, EventKind::SteppedDown { .. })).unwrap().0.num_days()
+        };
+        assert_eq!(first_step("ninth-edition"), 7);
+        assert_eq!(first_step("three-zone-2021"), 14);
     }
 
     /// The check refuses what the rules refuse: a step down with no round on the seventh day,
@@ -294,6 +414,7 @@ mod tests {
             .into_iter()
             .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
             .unwrap();
+        assert_eq!(story_refused(&profile), None);
         let drawn: DateTime<Utc> = "2022-04-01T02:00:00Z".parse().unwrap();
         let early = [(drawn + Duration::days(8), EventKind::SteppedDown { tier: Tier::Controlled })];
         let refused = first_refused_step(&profile, &story_events(Tier::Sealed, drawn, &early), tz).unwrap();

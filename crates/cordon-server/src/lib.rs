@@ -344,7 +344,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> Router {
             }),
         )
         .merge(page_routes())
-        .route("/metrics", axum::routing::get(dashboard::metrics::scrape))
+        .route("/metrics", axum::routing::get(dashboard::metrics_api::scrape))
         // Every route's need, checked once the route is known (and only then: a path that
         // matches none stays a 404).
         .route_layer(axum::middleware::from_fn_with_state((state.clone(), needs), enforce::enforce))

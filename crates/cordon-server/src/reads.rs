@@ -5,12 +5,11 @@
 
 use chrono::Datelike;
 use cordon_domain::{Area, AreaCode, AreaLevel, PersonId, Sex};
-use cordon_store::{AreaNode, PersonRecord, User};
+use cordon_store::{AreaNode, PersonRecord, StoreError, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 
 #[derive(Serialize, ToSchema)]
 pub struct PersonSummary {
@@ -62,7 +61,7 @@ pub fn address(areas: &std::collections::HashMap<i64, Area>, path: &cordon_domai
 pub async fn addresses(
     state: &AppState,
     paths: &[cordon_domain::AreaPath],
-) -> Result<Vec<Vec<String>>, ApiError> {
+) -> Result<Vec<Vec<String>>, StoreError> {
     let areas = state.store.areas_on(paths).await?;
     Ok(paths.iter().map(|p| address(&areas, p)).collect())
 }
@@ -73,7 +72,7 @@ pub async fn summaries(
     user: &User,
     people: &[PersonRecord],
     route: &str,
-) -> Result<Vec<PersonSummary>, ApiError> {
+) -> Result<Vec<PersonSummary>, StoreError> {
     if people.is_empty() {
         return Ok(vec![]);
     }
@@ -151,17 +150,23 @@ pub struct AreaDetail {
     pub children: Vec<AreaView>,
 }
 
-pub async fn area_detail(state: &AppState, user: &User, code: &str) -> Result<AreaDetail, ApiError> {
-    let code = AreaCode::parse(code).map_err(|_| ApiError::NotFound)?;
-    let node = state.store.area(&user.scope_path, &code).await?.ok_or(ApiError::NotFound)?;
+/// An area inside the user's areas, with the way down to it and its children; none when the
+/// code is no area's, or not one the user sees.
+pub async fn area_detail(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Option<AreaDetail>, StoreError> {
+    let Ok(code) = AreaCode::parse(code) else { return Ok(None) };
+    let Some(node) = state.store.area(&user.scope_path, &code).await? else { return Ok(None) };
     let children = state.store.children(&user.scope_path, &code).await?;
     let areas = state.store.areas_on(std::slice::from_ref(&node.area.path)).await?;
     let mut lineage: Vec<AreaRef> =
         cordon_store::lineage(&areas, &node.area.path).into_iter().map(AreaRef::of).collect();
     lineage.pop();
-    Ok(AreaDetail {
+    Ok(Some(AreaDetail {
         area: AreaView::of(&node),
         lineage,
         children: children.iter().map(AreaView::of).collect(),
-    })
+    }))
 }

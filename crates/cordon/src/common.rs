@@ -42,8 +42,9 @@ pub(crate) async fn acting_user(store: &Arc<dyn Store>, name: &str) -> Result<co
 }
 
 /// A service error as the person at the terminal reads it (a file's errors name their rows).
-pub(crate) fn api_error(e: cordon_server::ApiError) -> anyhow::Error {
-    match e {
+/// Worded as the API words it, but for the two causes the API hides from a client.
+pub(crate) fn api_error(e: impl Into<cordon_server::ApiError>) -> anyhow::Error {
+    match e.into() {
         cordon_server::ApiError::Invalid { field, message } if field == "file" => anyhow::anyhow!(message),
         // The operator at the terminal runs the database: the cause, which a client never sees.
         cordon_server::ApiError::Internal(detail) => anyhow::anyhow!("internal error: {detail}"),

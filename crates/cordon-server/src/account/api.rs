@@ -1,5 +1,6 @@
 //! The account's routes: sign-in, sign-out, a change of password, the second factor, who am I.
 
+use super::AccountError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -173,4 +174,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(setup_api))
         .routes(routes!(confirm_api))
         .routes(routes!(me))
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Conflict(m) => ApiError::Conflict(m),
+            AccountError::Invalid { field, message } => ApiError::Invalid { field, message },
+            AccountError::BadLogin => ApiError::BadLogin,
+            AccountError::TwoFactorCode => ApiError::TwoFactorCode,
+            AccountError::BadCode => ApiError::BadCode,
+            AccountError::Disabled => ApiError::Disabled,
+            AccountError::TooManyAttempts(s) => ApiError::TooManyAttempts(s),
+            AccountError::Internal(m) => ApiError::Internal(m),
+            AccountError::Store(e) => ApiError::from(e),
+        }
+    }
 }

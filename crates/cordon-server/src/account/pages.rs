@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::second_factor;
 use crate::AppState;
 use crate::access::RouteNeed;
+use crate::account::AccountError;
 use crate::http::auth::{self, token_hash};
 use crate::http::error::ApiError;
 use crate::web::*;
@@ -89,26 +90,27 @@ async fn login_submit(
             let jar = jar.add(auth::session_cookie(&state, token));
             (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
         }
-        Err(e @ (ApiError::BadLogin | ApiError::BadCode | ApiError::TwoFactorCode)) => {
+        Err(e @ (AccountError::BadLogin | AccountError::BadCode | AccountError::TwoFactorCode)) => {
             let mut page = Page::new(lang, None, "/login");
             let (jar, token) = login_form(&state, jar);
             page.csrf = token;
             let next = safe_next(form.next.as_deref());
             // Asked for the code: the form comes back with the code's field first.
             let (failed, code_asked) = match e {
-                ApiError::TwoFactorCode => (false, true),
-                ApiError::BadCode => (true, true),
+                AccountError::TwoFactorCode => (false, true),
+                AccountError::BadCode => (true, true),
                 _ => (true, false),
             };
             let username = if code_asked { form.username.clone() } else { String::new() };
             let t = LoginTemplate { page, next, failed, code_asked, username };
             (StatusCode::UNAUTHORIZED, jar, render(&t)).into_response()
         }
-        Err(e @ (ApiError::TooManyAttempts(_) | ApiError::Disabled)) => {
+        Err(e @ (AccountError::TooManyAttempts(_) | AccountError::Disabled)) => {
             let page = Page::new(lang, None, "/login");
+            let e = ApiError::from(e);
             (e.status(), jar, render(&ErrorTemplate { page, message: e.to_string() })).into_response()
         }
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
@@ -161,7 +163,7 @@ async fn two_factor_page(pu: PageUser) -> Response {
     let user = page.user.clone().expect("signed in");
     match crate::account::second_factor::setup(&user) {
         Ok(setup) => two_factor_form(page, jar, setup, None),
-        Err(ApiError::Conflict(_)) => (jar, Redirect::to("/account")).into_response(),
+        Err(AccountError::Conflict(_)) => (jar, Redirect::to("/account")).into_response(),
         Err(e) => error_page(page, jar, e),
     }
 }
@@ -185,11 +187,12 @@ async fn two_factor_submit(
     match crate::account::second_factor::confirm(&state, &user, &req, from).await {
         Ok(()) => (jar, Redirect::to("/account")).into_response(),
         // Refused: the same secret again (the app holds it already), with the reason.
-        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
+        Err(e @ (AccountError::Invalid { .. } | AccountError::TooManyAttempts(_))) => {
             let setup = match crate::account::second_factor::setup_again(&user, req.secret) {
                 Ok(s) => s,
                 Err(e) => return error_page(page, jar, e),
             };
+            let e = ApiError::from(e);
             two_factor_form(page, jar, setup, Some((e.status(), e.to_string())))
         }
         Err(e) => error_page(page, jar, e),
@@ -218,9 +221,9 @@ async fn password_submit(
     let user = page.user.clone().expect("signed in");
     match crate::account::change_password(&state, &user, &f.current_password, &f.new_password, from).await {
         Ok(()) => (jar.add(auth::removal_cookie()), Redirect::to("/login")).into_response(),
-        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyAttempts(_))) => {
-            let status = e.status();
-            (status, jar, render(&AccountTemplate { page, refused: Some(e.to_string()) })).into_response()
+        Err(e @ (AccountError::Invalid { .. } | AccountError::TooManyAttempts(_))) => {
+            let e = ApiError::from(e);
+            (e.status(), jar, render(&AccountTemplate { page, refused: Some(e.to_string()) })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

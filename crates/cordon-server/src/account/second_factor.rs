@@ -12,26 +12,26 @@ use serde::{Deserialize, Serialize};
 use totp_rs::{Builder, Secret, Totp};
 use utoipa::ToSchema;
 
+use super::error::AccountError;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// The issuer an authenticator app shows beside the account.
 const ISSUER: &str = "Cordon";
 /// 160 bits, as RFC 4226 recommends.
 const SECRET_BYTES: usize = 20;
 
-fn totp(secret_base32: &str, username: &str) -> Result<Totp, ApiError> {
+fn totp(secret_base32: &str, username: &str) -> Result<Totp, AccountError> {
     let secret = Secret::try_from_base32(secret_base32)
-        .map_err(|_| ApiError::invalid("secret", "is not the base32 secret this server gave"))?;
+        .map_err(|_| AccountError::invalid("secret", "is not the base32 secret this server gave"))?;
     if secret.as_ref().len() != SECRET_BYTES {
-        return Err(ApiError::invalid("secret", "is not the base32 secret this server gave"));
+        return Err(AccountError::invalid("secret", "is not the base32 secret this server gave"));
     }
     Builder::new()
         .with_secret(secret)
         .with_issuer(Some(ISSUER))
         .with_account_name(username)
         .build()
-        .map_err(|e| ApiError::Internal(format!("a TOTP of a valid secret: {e}")))
+        .map_err(|e| AccountError::Internal(format!("a TOTP of a valid secret: {e}")))
 }
 
 fn now_secs() -> u64 {
@@ -39,7 +39,7 @@ fn now_secs() -> u64 {
 }
 
 /// The step `code` is valid for under `secret` now (a step either side for a clock adrift).
-fn step_of(secret_base32: &str, username: &str, code: &str) -> Result<Option<i64>, ApiError> {
+fn step_of(secret_base32: &str, username: &str, code: &str) -> Result<Option<i64>, AccountError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
@@ -48,7 +48,7 @@ fn step_of(secret_base32: &str, username: &str, code: &str) -> Result<Option<i64
 }
 
 /// Checks the code of an enrolled user and spends its step: true once per code.
-pub async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, ApiError> {
+pub async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, AccountError> {
     let Some((secret, _)) = state.store.totp_secret(user.id).await? else {
         return Ok(false);
     };
@@ -68,9 +68,9 @@ pub struct TwoFactorSetup {
 }
 
 /// A fresh secret for `user` to enrol (nothing is stored until they confirm it).
-pub fn setup(user: &User) -> Result<TwoFactorSetup, ApiError> {
+pub fn setup(user: &User) -> Result<TwoFactorSetup, AccountError> {
     if user.two_factor {
-        return Err(ApiError::Conflict(
+        return Err(AccountError::Conflict(
             "two-factor sign-in is on already; an operator resets it with `cordon user two-factor --reset`"
                 .into(),
         ));
@@ -79,8 +79,8 @@ pub fn setup(user: &User) -> Result<TwoFactorSetup, ApiError> {
 }
 
 /// The setup of a secret given back by a form that was refused (the app holds it already).
-pub fn setup_again(user: &User, secret: String) -> Result<TwoFactorSetup, ApiError> {
-    let url = totp(&secret, &user.username)?.to_url().map_err(|e| ApiError::Internal(e.to_string()))?;
+pub fn setup_again(user: &User, secret: String) -> Result<TwoFactorSetup, AccountError> {
+    let url = totp(&secret, &user.username)?.to_url().map_err(|e| AccountError::Internal(e.to_string()))?;
     Ok(TwoFactorSetup { secret, url })
 }
 
@@ -90,13 +90,13 @@ pub async fn confirm(
     user: &User,
     req: &TwoFactorConfirm,
     from: Option<std::net::IpAddr>,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     if user.two_factor {
-        return Err(ApiError::Conflict("two-factor sign-in is on already".into()));
+        return Err(AccountError::Conflict("two-factor sign-in is on already".into()));
     }
     crate::account::prove_password(state, user, &req.password, from).await?;
     let Some(step) = step_of(&req.secret, &user.username, &req.code)? else {
-        return Err(ApiError::invalid(
+        return Err(AccountError::invalid(
             "code",
             "is not the code the app shows for this secret now (check the phone's clock)",
         ));

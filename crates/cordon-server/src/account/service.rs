@@ -7,21 +7,21 @@ use chrono::Utc;
 use cordon_domain::user::MAX_PASSWORD_BYTES;
 use cordon_store::User;
 
+use super::error::AccountError;
 use crate::AppState;
 use crate::http::auth::*;
-use crate::http::error::ApiError;
 
 /// Hashes a password with Argon2id on a blocking thread: hashing takes tens of milliseconds of
 /// CPU and must not stall the async workers.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
+pub async fn hash_password(password: String) -> Result<String, AccountError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
+            .map_err(|e| AccountError::Internal(format!("hashing: {e}")))
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| AccountError::Internal(e.to_string()))?
 }
 
 /// Checks a password against a stored hash. Without a hash (unknown user) it still does the
@@ -121,7 +121,11 @@ impl LoginThrottle {
 }
 
 /// `Err(TooManyAttempts)` while the account or the address is locked out.
-fn not_locked(state: &AppState, account: &Attempter, address: Option<&Attempter>) -> Result<(), ApiError> {
+fn not_locked(
+    state: &AppState,
+    account: &Attempter,
+    address: Option<&Attempter>,
+) -> Result<(), AccountError> {
     for who in std::iter::once(account).chain(address) {
         if let Some(wait) = state.logins.locked(who) {
             match who {
@@ -132,7 +136,7 @@ fn not_locked(state: &AppState, account: &Attempter, address: Option<&Attempter>
                     tracing::warn!(address = %a, "refused: too many failed passwords from the address")
                 }
             }
-            return Err(ApiError::TooManyAttempts(wait));
+            return Err(AccountError::TooManyAttempts(wait));
         }
     }
     Ok(())
@@ -156,9 +160,9 @@ pub async fn login(
     password: &str,
     code: Option<&str>,
     from: Option<std::net::IpAddr>,
-) -> Result<(String, User), ApiError> {
+) -> Result<(String, User), AccountError> {
     if password.len() > MAX_PASSWORD_BYTES || username.len() > 64 {
-        return Err(ApiError::BadLogin);
+        return Err(AccountError::BadLogin);
     }
     let account = Attempter::Account(username.trim().to_lowercase());
     let address = from.map(Attempter::Address);
@@ -168,22 +172,22 @@ pub async fn login(
     let (true, Some(user)) = (ok, user) else {
         failed(state, account, address);
         tracing::info!(username, "failed login");
-        return Err(ApiError::BadLogin);
+        return Err(AccountError::BadLogin);
     };
     // Said only to whoever knows the password: a stranger learns nothing of the account.
     if user.disabled_at.is_some() {
         tracing::info!(username, "refused: the sign-in is disabled");
-        return Err(ApiError::Disabled);
+        return Err(AccountError::Disabled);
     }
     if user.two_factor {
         match code.map(str::trim).filter(|c| !c.is_empty()) {
             // The password was right: the caller is asked for the code, nothing is counted.
-            None => return Err(ApiError::TwoFactorCode),
+            None => return Err(AccountError::TwoFactorCode),
             Some(code) => {
                 if !crate::account::second_factor::check_code(state, &user, code).await? {
                     failed(state, account, address);
                     tracing::info!(username, "failed login: wrong or spent two-factor code");
-                    return Err(ApiError::BadCode);
+                    return Err(AccountError::BadCode);
                 }
             }
         }
@@ -204,7 +208,7 @@ pub async fn prove_password(
     user: &User,
     password: &str,
     from: Option<std::net::IpAddr>,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let account = Attempter::Account(user.username.to_lowercase());
     let address = from.map(Attempter::Address);
     not_locked(state, &account, address.as_ref())?;
@@ -213,7 +217,7 @@ pub async fn prove_password(
     if !ok {
         failed(state, account, address);
         tracing::info!(username = %user.username, "the password proven again was wrong");
-        return Err(ApiError::invalid("password", "is not your current password"));
+        return Err(AccountError::invalid("password", "is not your current password"));
     }
     Ok(())
 }
@@ -227,14 +231,14 @@ pub async fn change_password(
     current: &str,
     new: &str,
     from: Option<std::net::IpAddr>,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     prove_password(state, user, current, from).await.map_err(|e| match e {
-        ApiError::Invalid { message, .. } => ApiError::invalid("current_password", message),
+        AccountError::Invalid { message, .. } => AccountError::invalid("current_password", message),
         other => other,
     })?;
     cordon_domain::user::check_new_password(new, &user.username)?;
     if new == current {
-        return Err(ApiError::invalid("new_password", "is the current password"));
+        return Err(AccountError::invalid("new_password", "is the current password"));
     }
     let hash = hash_password(new.to_owned()).await?;
     state.store.set_password(&user.username, &hash).await?;

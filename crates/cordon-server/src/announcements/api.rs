@@ -21,7 +21,6 @@ impl From<AnnouncementError> for ApiError {
             AnnouncementError::Invalid { field, message } => ApiError::invalid(field, message),
             AnnouncementError::Refused(m) => ApiError::Forbidden(m),
             AnnouncementError::Store(e) => ApiError::from(e),
-            AnnouncementError::Read(e) => e,
         }
     }
 }

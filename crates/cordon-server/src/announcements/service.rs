@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// The longest notice in Chinese: two SMS at most, so it is read.
 pub const MAX_CHARS_ZH: usize = 140;
@@ -23,8 +22,6 @@ pub enum AnnouncementError {
     Refused(String),
     #[error(transparent)]
     Store(StoreError),
-    #[error(transparent)]
-    Read(ApiError),
 }
 
 impl From<StoreError> for AnnouncementError {
@@ -35,12 +32,6 @@ impl From<StoreError> for AnnouncementError {
             }
             e => AnnouncementError::Store(e),
         }
-    }
-}
-
-impl From<ApiError> for AnnouncementError {
-    fn from(e: ApiError) -> Self {
-        AnnouncementError::Read(e)
     }
 }
 
@@ -82,7 +73,7 @@ pub struct AnnouncementView {
 async fn views(
     state: &AppState,
     records: Vec<AnnouncementRecord>,
-) -> Result<Vec<AnnouncementView>, ApiError> {
+) -> Result<Vec<AnnouncementView>, AnnouncementError> {
     let paths: Vec<AreaPath> = records.iter().map(|r| r.path.clone()).collect();
     let addresses = crate::reads::addresses(state, &paths).await?;
     Ok(records
@@ -154,7 +145,7 @@ pub async fn list_for(
     state: &AppState,
     area: &AreaPath,
     limit: u32,
-) -> Result<Vec<AnnouncementView>, ApiError> {
+) -> Result<Vec<AnnouncementView>, AnnouncementError> {
     let records = state.store.announcements(area, limit.clamp(1, 500)).await?;
     views(state, records).await
 }

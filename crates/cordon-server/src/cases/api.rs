@@ -1,5 +1,7 @@
 //! `/api/v1` routes of cases, contacts, trajectories, notices, the chain, scans and venues.
 
+use super::CaseError;
+use super::followup::FollowUpError;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -599,4 +601,33 @@ pub fn routes() -> OpenApiRouter<AppState> {
         })
         .routes(routes!(list_venues, put_venues))
         .routes(routes!(put_tracing_settings))
+}
+
+impl From<CaseError> for ApiError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::NotFound => ApiError::NotFound,
+            CaseError::Forbidden(m) => ApiError::Forbidden(m),
+            CaseError::Conflict(m) => ApiError::Conflict(m),
+            CaseError::Invalid { field, message } => ApiError::Invalid { field, message },
+            CaseError::NotReady(m) => ApiError::NotReady(m),
+            CaseError::Internal(m) => ApiError::Internal(m),
+            CaseError::Zone(e) => ApiError::from(e),
+            CaseError::FollowUp(e) => ApiError::from(e),
+            CaseError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<FollowUpError> for ApiError {
+    fn from(e: FollowUpError) -> Self {
+        match e {
+            FollowUpError::NotFound(id) => ApiError::Missing(format!("no contact {id} in your areas")),
+            FollowUpError::Invalid { field, message } => ApiError::invalid(field, message),
+            FollowUpError::Refused(m) => ApiError::Forbidden(m),
+            FollowUpError::Conflict(m) => ApiError::Conflict(m),
+            FollowUpError::Case(e) => ApiError::from(*e),
+            FollowUpError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -6,9 +6,9 @@ use cordon_domain::CaseClass;
 use cordon_domain::chain::{ChainCase, layout};
 use cordon_store::{ChainRow, User};
 
+use super::error::CaseError;
 use super::service::*;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// The chain of every case: a picture (SVG) and the clusters, largest first. Cases carry no
 /// personal field here, so the whole city's chain may be drawn for any reader of cases; a case
@@ -17,7 +17,7 @@ pub async fn chain(
     state: &AppState,
     user: &User,
     highlight: Option<i64>,
-) -> Result<(String, Vec<ClusterView>), ApiError> {
+) -> Result<(String, Vec<ClusterView>), CaseError> {
     require_view(user)?;
     Ok(chain_picture(&state.store.chain().await?, user, highlight))
 }

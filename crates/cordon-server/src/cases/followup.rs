@@ -23,7 +23,6 @@ use utoipa::ToSchema;
 
 use super::service::{ContactView, contact_views, require_view};
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::zones::{check_time, profiles};
 
 /// Who releases contacts when their plans end.
@@ -47,8 +46,9 @@ pub enum FollowUpError {
     /// Not now: the contact's state does not allow it.
     #[error("{0}")]
     Conflict(String),
+    /// Refused by the cases' service, called on the way.
     #[error(transparent)]
-    Read(ApiError),
+    Case(Box<super::CaseError>),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -59,28 +59,9 @@ impl From<StoreError> for FollowUpError {
     }
 }
 
-impl From<ApiError> for FollowUpError {
-    fn from(e: ApiError) -> Self {
-        FollowUpError::Read(e)
-    }
-}
-
 impl From<cordon_domain::DomainError> for FollowUpError {
     fn from(e: cordon_domain::DomainError) -> Self {
         FollowUpError::Invalid { field: e.field(), message: e.reason().to_owned() }
-    }
-}
-
-impl From<FollowUpError> for ApiError {
-    fn from(e: FollowUpError) -> Self {
-        match e {
-            FollowUpError::NotFound(id) => ApiError::Missing(format!("no contact {id} in your areas")),
-            FollowUpError::Invalid { field, message } => ApiError::invalid(field, message),
-            FollowUpError::Refused(m) => ApiError::Forbidden(m),
-            FollowUpError::Conflict(m) => ApiError::Conflict(m),
-            FollowUpError::Read(e) => e,
-            FollowUpError::Store(e) => ApiError::from(e),
-        }
     }
 }
 
@@ -275,17 +256,16 @@ pub async fn record_check(
 /// Whether the rule allows releasing `c` by hand now: the plan over, every test day negative,
 /// the last check well. A contact with no plan under their case's profile is released by
 /// judgement alone.
-pub(super) async fn check_release(state: &AppState, c: &ContactRecord) -> std::result::Result<(), ApiError> {
+pub(super) async fn check_release(state: &AppState, c: &ContactRecord) -> Result<()> {
     let profiles = profiles(state).await?;
-    let (verdicts, _) =
-        assess(state, &profiles, std::slice::from_ref(c), state.now()).await.map_err(ApiError::from)?;
+    let (verdicts, _) = assess(state, &profiles, std::slice::from_ref(c), state.now()).await?;
     match verdicts.into_iter().next().flatten().map(|f| f.verdict) {
         None | Some(Verdict::Release { .. }) => Ok(()),
         Some(Verdict::UnderWay) => {
             let ends = plan_of(&profiles, c).map(|p| p.ends.to_string()).unwrap_or_default();
-            Err(ApiError::Conflict(format!("the plan is not over: it ends on {ends}")))
+            Err(FollowUpError::Conflict(format!("the plan is not over: it ends on {ends}")))
         }
-        Some(Verdict::Held { hold }) => Err(ApiError::Conflict(format!("held: {}", hold_reason(&hold)))),
+        Some(Verdict::Held { hold }) => Err(FollowUpError::Conflict(format!("held: {}", hold_reason(&hold)))),
     }
 }
 
@@ -463,4 +443,10 @@ pub async fn keep_overdue(
         state.store.set_overdue(&marks).await?;
     }
     Ok((run, yesterday.max(first - chrono::Duration::days(1))))
+}
+
+impl From<super::CaseError> for FollowUpError {
+    fn from(e: super::CaseError) -> Self {
+        FollowUpError::Case(Box::new(e))
+    }
 }

@@ -1,6 +1,8 @@
 //! Cases and contacts (病例与密接): cases with their events, venue-code scans, tracing, trajectories and
 //! public notices, the transmission chain: the service, its API and its pages.
 
+mod error;
+pub use error::CaseError;
 mod followup;
 mod followup_words;
 mod outcome;

@@ -11,9 +11,9 @@ use cordon_store::{CaseChange, StoreError, User};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::error::CaseError;
 use crate::AppState;
 use crate::cases::{CaseDetail, detail};
-use crate::http::error::ApiError;
 use crate::zones::{check_time, profiles};
 
 /// An outcome to record. Admitted and isolated name no place: they are the case's stay at a
@@ -40,20 +40,20 @@ pub async fn record_outcome(
     id: i64,
     req: &OutcomeRequest,
     route: &str,
-) -> Result<CaseDetail, ApiError> {
+) -> Result<CaseDetail, CaseError> {
     record(state, user, id, req).await?;
     detail(state, user, id, route).await
 }
 
 /// Records an outcome of a case of `user`'s areas.
-pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest) -> Result<(), ApiError> {
+pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest) -> Result<(), CaseError> {
     super::service::require_manage(user)?;
     let case = super::service::visible_case(state, user, id).await?;
     let outcome = CaseOutcome::parse(&req.outcome)?;
     let now = state.now();
     let at = check_time("at", req.at, now)?;
     if at < case.sampled_at {
-        return Err(ApiError::invalid("at", "is before the case's positive sample"));
+        return Err(CaseError::invalid("at", "is before the case's positive sample"));
     }
     cordon_domain::outcome::check_outcome(case.outcome, outcome)?;
     // Admitted or isolated is where the person stays: the open stay at a hospital or a 方舱
@@ -61,14 +61,14 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
     let (place, stay_id) = if outcome.needs_place() {
         let stays = state.store.stays_of(&case.person_id).await?;
         let stay = stays.into_iter().find(|y| y.checked_out_at.is_none()).ok_or_else(|| {
-            ApiError::Conflict(format!(
+            CaseError::Conflict(format!(
                 "{} stays at no site: check them in at the hospital or the 方舱 first, or order a transfer",
                 case.person_id
             ))
         })?;
         outcome.check_site(stay.site_kind)?;
         if case.outcome == Some(outcome) && case.outcome_stay_id == Some(stay.id) {
-            return Err(ApiError::Conflict(format!(
+            return Err(CaseError::Conflict(format!(
                 "case {id} is {} at {} {} already",
                 outcome.as_str(),
                 stay.site_name,
@@ -90,7 +90,7 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
             let chain = rule.met_by(case.sampled_at, &negatives)?;
             let last = *chain.last().expect("a rule needs at least one negative");
             if at < last {
-                return Err(ApiError::invalid(
+                return Err(CaseError::invalid(
                     "at",
                     format!("is before the last negative test the discharge rests on ({last})"),
                 ));
@@ -102,7 +102,7 @@ pub async fn record(state: &AppState, user: &User, id: i64, req: &OutcomeRequest
     let change =
         CaseChange::Outcome { from: case.outcome, outcome, at, place, monitoring_until, tests, stay_id };
     state.store.change_case(id, &change, now, &user.username).await.map_err(|e| match e {
-        StoreError::Rule(d) => ApiError::from(d),
+        StoreError::Rule(d) => CaseError::from(d),
         other => other.into(),
     })?;
     tracing::info!(by = %user.username, case = id, outcome = outcome.as_str(), "a case's outcome was recorded");

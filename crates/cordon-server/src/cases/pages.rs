@@ -326,7 +326,7 @@ async fn trace_submit(State(state): State<AppState>, pu: PageUser, Path(id): Pat
     let r = cases::trace(&state, user_of(&page), id)
         .await
         .map(|o| format!("/cases/{id}?traced={},{},{}", o.close, o.secondary, o.added));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Deserialize)]
@@ -432,13 +432,13 @@ async fn segment_remove(
     let r = cases::remove_segment(&state, user_of(&page), id, segment)
         .await
         .map(|()| format!("/cases/{id}#trajectory"));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 async fn notice_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
     let PageUser { page, jar } = pu;
     let r = cases::draft_notice(&state, user_of(&page), id).await.map(|_| format!("/cases/{id}#notices"));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 async fn publish_submit(
@@ -450,7 +450,7 @@ async fn publish_submit(
     let r = cases::publish_notice(&state, user_of(&page), id, notice)
         .await
         .map(|_| format!("/cases/{id}#notices"));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Template)]
@@ -508,7 +508,7 @@ async fn contact_page(State(state): State<AppState>, pu: PageUser, Path(id): Pat
     let PageUser { page, jar } = pu;
     match cases::followup(&state, user_of(&page), id, "GET /contacts/{id}").await {
         Ok(f) => (jar, render(&ContactTemplate { page, c: f.contact.clone(), f })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 

@@ -23,8 +23,8 @@ use cordon_store::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::CaseError;
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::reads::addresses;
 use crate::zones::{check_note, check_time, profile_in_force, profiles};
 
@@ -48,21 +48,21 @@ pub fn may_manage(user: &User) -> bool {
     user.may(Right::ManageCases)
 }
 
-pub(crate) fn require_view(user: &User) -> Result<(), ApiError> {
+pub(crate) fn require_view(user: &User) -> Result<(), CaseError> {
     if may_view(user) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(CaseError::Forbidden(
             "cases and contacts are for the offices, epidemiologists and community workers".into(),
         ))
     }
 }
 
-pub(super) fn require_manage(user: &User) -> Result<(), ApiError> {
+pub(super) fn require_manage(user: &User) -> Result<(), CaseError> {
     if may_manage(user) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("cases are opened and traced by epidemiologists and the offices".into()))
+        Err(CaseError::Forbidden("cases are opened and traced by epidemiologists and the offices".into()))
     }
 }
 
@@ -253,7 +253,7 @@ async fn case_views(
     user: &User,
     cases: &[CaseRecord],
     route: &str,
-) -> Result<Vec<CaseView>, ApiError> {
+) -> Result<Vec<CaseView>, CaseError> {
     if cases.is_empty() {
         return Ok(vec![]);
     }
@@ -301,18 +301,23 @@ async fn case_views(
         .collect())
 }
 
-pub async fn list(state: &AppState, user: &User, limit: u32, route: &str) -> Result<Vec<CaseView>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    user: &User,
+    limit: u32,
+    route: &str,
+) -> Result<Vec<CaseView>, CaseError> {
     require_view(user)?;
     let cases = state.store.cases(&user.scope_path, limit).await?;
     case_views(state, user, &cases, route).await
 }
 
-pub(super) async fn visible_case(state: &AppState, user: &User, id: i64) -> Result<CaseRecord, ApiError> {
+pub(super) async fn visible_case(state: &AppState, user: &User, id: i64) -> Result<CaseRecord, CaseError> {
     require_view(user)?;
-    state.store.case(&user.scope_path, id).await?.ok_or(ApiError::NotFound)
+    state.store.case(&user.scope_path, id).await?.ok_or(CaseError::NotFound)
 }
 
-pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Result<CaseDetail, ApiError> {
+pub async fn detail(state: &AppState, user: &User, id: i64, route: &str) -> Result<CaseDetail, CaseError> {
     Ok(detail_and_chain(state, user, id, route).await?.0)
 }
 
@@ -323,7 +328,7 @@ pub async fn detail_and_chain(
     user: &User,
     id: i64,
     route: &str,
-) -> Result<(CaseDetail, Vec<ChainRow>), ApiError> {
+) -> Result<(CaseDetail, Vec<ChainRow>), CaseError> {
     let case = visible_case(state, user, id).await?;
     let view = case_views(state, user, std::slice::from_ref(&case), route).await?.remove(0);
     let history = state
@@ -362,7 +367,7 @@ pub async fn detail_and_chain(
     Ok((detail, rows))
 }
 
-async fn segment_views(state: &AppState, segments: &[SegmentRecord]) -> Result<Vec<SegmentView>, ApiError> {
+async fn segment_views(state: &AppState, segments: &[SegmentRecord]) -> Result<Vec<SegmentView>, CaseError> {
     let paths: Vec<AreaPath> = segments.iter().map(|s| s.path.clone()).collect();
     let addr = addresses(state, &paths).await?;
     let index = state.scans.current();
@@ -406,26 +411,26 @@ pub struct OpenRequest {
 
 /// Opens a case under the profile in force, and records the positive in every zone around the
 /// household (which proposes the zones the profile calls for).
-pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<CaseView, ApiError> {
+pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<CaseView, CaseError> {
     if !(may_manage(user) || user.may(Right::OpenCases)) {
-        return Err(ApiError::Forbidden("cases are opened by epidemiologists, labs and the offices".into()));
+        return Err(CaseError::Forbidden("cases are opened by epidemiologists, labs and the offices".into()));
     }
     let now = state.now();
-    let person_id =
-        PersonId::parse(&req.person_id).map_err(|e| ApiError::invalid("person_id", e.reason().to_owned()))?;
+    let person_id = PersonId::parse(&req.person_id)
+        .map_err(|e| CaseError::invalid("person_id", e.reason().to_owned()))?;
     let sampled_at = check_time("sampled_at", Some(req.sampled_at), now)?;
     let isolated_at = req.isolated_at.map(|t| check_time("isolated_at", Some(t), now)).transpose()?;
     if let Some(onset) = req.onset
         && onset > now.with_timezone(&state.config.tz).date_naive()
     {
-        return Err(ApiError::invalid("onset_date", "is in the future"));
+        return Err(CaseError::invalid("onset_date", "is in the future"));
     }
     let note = check_note("note", &req.note, false)?;
     let place = check_note("isolation_place", &req.isolation_place, false)?;
     let key = profile_in_force(state).await?;
     let profiles = profiles(state).await?;
     let profile =
-        profiles.get(&key).ok_or_else(|| ApiError::Internal(format!("profile in force {key} missing")))?;
+        profiles.get(&key).ok_or_else(|| CaseError::Internal(format!("profile in force {key} missing")))?;
     let new = NewCase {
         person_id: person_id.clone(),
         class: req.class,
@@ -442,12 +447,12 @@ pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<Cas
     };
     let rec = state.store.open_case(&user.scope_path, &new).await.map_err(|e| match e {
         cordon_store::StoreError::NotFound(m) if m.starts_with("person") => {
-            ApiError::invalid("person_id", format!("{person_id}: no such person in your areas"))
+            CaseError::invalid("person_id", format!("{person_id}: no such person in your areas"))
         }
         cordon_store::StoreError::NotFound(m) => {
-            ApiError::invalid("source_case_id", format!("{m} not found"))
+            CaseError::invalid("source_case_id", format!("{m} not found"))
         }
-        cordon_store::StoreError::Invalid(m) => ApiError::invalid("source_case_id", m),
+        cordon_store::StoreError::Invalid(m) => CaseError::invalid("source_case_id", m),
         other => other.into(),
     })?;
     let (label, _) = labels(rec.id, rec.class);
@@ -470,7 +475,7 @@ pub enum Change {
     Note { text: String },
 }
 
-pub async fn change(state: &AppState, user: &User, id: i64, change: Change) -> Result<(), ApiError> {
+pub async fn change(state: &AppState, user: &User, id: i64, change: Change) -> Result<(), CaseError> {
     require_manage(user)?;
     let case = visible_case(state, user, id).await?;
     let now = state.now();
@@ -484,14 +489,14 @@ pub async fn change(state: &AppState, user: &User, id: i64, change: Change) -> R
             if let Some(s) = source_case_id
                 && state.store.case(&AreaPath::root(), s).await?.is_none()
             {
-                return Err(ApiError::invalid("source_case_id", format!("no case {s}")));
+                return Err(CaseError::invalid("source_case_id", format!("no case {s}")));
             }
             CaseChange::Linked { source_case_id }
         }
         Change::Note { text } => CaseChange::Note { text: check_note("text", &text, true)? },
     };
     state.store.change_case(id, &change, now, &user.username).await.map_err(|e| match e {
-        cordon_store::StoreError::Invalid(m) => ApiError::invalid(change.kind(), m),
+        cordon_store::StoreError::Invalid(m) => CaseError::invalid(change.kind(), m),
         other => other.into(),
     })?;
     Ok(())
@@ -499,7 +504,7 @@ pub async fn change(state: &AppState, user: &User, id: i64, change: Change) -> R
 
 // ---- tracing ----
 
-async fn setting_i64(state: &AppState, key: &str, default: i64) -> Result<i64, ApiError> {
+async fn setting_i64(state: &AppState, key: &str, default: i64) -> Result<i64, CaseError> {
     Ok(state.store.setting(key).await?.and_then(|v| v.parse().ok()).unwrap_or(default))
 }
 
@@ -507,16 +512,15 @@ async fn setting_i64(state: &AppState, key: &str, default: i64) -> Result<i64, A
 /// its scans during its infectious period are close contacts; secondary contacts (when the
 /// case's profile identifies them) come from the close contacts' later scans and households.
 /// Each contact's quarantine starts today under the case's profile.
-pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcome, ApiError> {
+pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcome, CaseError> {
     require_manage(user)?;
     let case = visible_case(state, user, id).await?;
-    let index = state
-        .scans
-        .current()
-        .ok_or_else(|| ApiError::NotReady("the scan index is still loading; try again in a minute".into()))?;
+    let index = state.scans.current().ok_or_else(|| {
+        CaseError::NotReady("the scan index is still loading; try again in a minute".into())
+    })?;
     let profiles = profiles(state).await?;
     let profile = profiles.get(&case.profile_key).ok_or_else(|| {
-        ApiError::Internal(format!("case governed by missing profile {}", case.profile_key))
+        CaseError::Internal(format!("case governed by missing profile {}", case.profile_key))
     })?;
     let window = setting_i64(state, WINDOW_SETTING, DEFAULT_WINDOW_MINUTES).await?;
     let case_people: HashSet<String> = state.store.case_people().await?.into_iter().map(|c| c.0).collect();
@@ -542,7 +546,7 @@ pub async fn trace(state: &AppState, user: &User, id: i64) -> Result<TraceOutcom
         (found, started.elapsed().as_micros() as u64)
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("tracing: {e}")))?;
+    .map_err(|e| CaseError::Internal(format!("tracing: {e}")))?;
 
     let mut contacts: Vec<NewContact> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -661,7 +665,7 @@ pub async fn contact_views(
     user: &User,
     rows: &[ContactRecord],
     route: &str,
-) -> Result<Vec<ContactView>, ApiError> {
+) -> Result<Vec<ContactView>, CaseError> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
@@ -716,7 +720,7 @@ pub async fn contacts(
     user: &User,
     query: &ContactQuery,
     route: &str,
-) -> Result<Vec<ContactView>, ApiError> {
+) -> Result<Vec<ContactView>, CaseError> {
     require_view(user)?;
     if let Some(id) = query.case_id {
         visible_case(state, user, id).await?;
@@ -732,22 +736,22 @@ pub async fn update_contact(
     id: i64,
     status: ContactStatus,
     place: &str,
-) -> Result<ContactView, ApiError> {
+) -> Result<ContactView, CaseError> {
     require_view(user)?;
-    let current = state.store.contact(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let current = state.store.contact(&user.scope_path, id).await?.ok_or(CaseError::NotFound)?;
     // A contact is seen from the case's areas too, but changed only by the areas they live in:
     // their own community quarantines and releases them. One not in the register (a visitor)
     // is followed up by the case's team.
     if current.path.as_ref().is_some_and(|home| !user.scope_path.contains(home)) {
-        return Err(ApiError::Forbidden(
+        return Err(CaseError::Forbidden(
             "this contact lives outside your areas: the team of the area they live in follows them up".into(),
         ));
     }
     if status == ContactStatus::BecameCase {
-        return Err(ApiError::invalid("status", "a contact becomes a case when a case is opened for them"));
+        return Err(CaseError::invalid("status", "a contact becomes a case when a case is opened for them"));
     }
     if current.status == ContactStatus::BecameCase {
-        return Err(ApiError::Conflict("this contact is a case now: follow the case".into()));
+        return Err(CaseError::Conflict("this contact is a case now: follow the case".into()));
     }
     if status == ContactStatus::Released && current.status != ContactStatus::Released {
         super::followup::check_release(state, &current).await?;
@@ -774,7 +778,7 @@ pub async fn add_segment(
     user: &User,
     id: i64,
     req: SegmentRequest,
-) -> Result<SegmentView, ApiError> {
+) -> Result<SegmentView, CaseError> {
     require_manage(user)?;
     visible_case(state, user, id).await?;
     let now = state.now();
@@ -785,10 +789,10 @@ pub async fn add_segment(
         .area_code
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty())
-        .map(|a| AreaCode::parse(&a).map_err(|e| ApiError::invalid("area_code", e.reason().to_owned())))
+        .map(|a| AreaCode::parse(&a).map_err(|e| CaseError::invalid("area_code", e.reason().to_owned())))
         .transpose()?;
     if venue_id.is_none() && area.is_none() {
-        return Err(ApiError::invalid("venue_id", "name the venue, or the area for a place without a code"));
+        return Err(CaseError::invalid("venue_id", "name the venue, or the area for a place without a code"));
     }
     let seg = NewSegment {
         starts_at,
@@ -801,18 +805,18 @@ pub async fn add_segment(
         by: user.username.clone(),
     };
     let rec = state.store.add_segment(id, &seg).await.map_err(|e| match e {
-        cordon_store::StoreError::NotFound(m) => ApiError::invalid("venue_id", format!("{m} not found")),
-        cordon_store::StoreError::Invalid(m) => ApiError::invalid("ends_at", m),
+        cordon_store::StoreError::NotFound(m) => CaseError::invalid("venue_id", format!("{m} not found")),
+        cordon_store::StoreError::Invalid(m) => CaseError::invalid("ends_at", m),
         other => other.into(),
     })?;
     Ok(segment_views(state, std::slice::from_ref(&rec)).await?.remove(0))
 }
 
-pub async fn remove_segment(state: &AppState, user: &User, id: i64, segment: i64) -> Result<(), ApiError> {
+pub async fn remove_segment(state: &AppState, user: &User, id: i64, segment: i64) -> Result<(), CaseError> {
     require_manage(user)?;
     visible_case(state, user, id).await?;
     state.store.remove_segment(id, segment).await.map_err(|e| match e {
-        cordon_store::StoreError::NotFound(_) => ApiError::NotFound,
+        cordon_store::StoreError::NotFound(_) => CaseError::NotFound,
         other => other.into(),
     })
 }
@@ -830,12 +834,12 @@ fn street_of(lineage: &[String], levels: &[AreaLevel]) -> String {
 
 /// Drafts the public notice from the case's trajectory: the person removed, places seen by
 /// fewer than k people given as their street.
-pub async fn draft_notice(state: &AppState, user: &User, id: i64) -> Result<NoticeView, ApiError> {
+pub async fn draft_notice(state: &AppState, user: &User, id: i64) -> Result<NoticeView, CaseError> {
     require_manage(user)?;
     let case = visible_case(state, user, id).await?;
     let segments = state.store.segments(id).await?;
     if segments.is_empty() {
-        return Err(ApiError::invalid(
+        return Err(CaseError::invalid(
             "trajectory",
             "the case has no trajectory yet: add its movements first",
         ));
@@ -885,14 +889,14 @@ pub async fn publish_notice(
     user: &User,
     id: i64,
     notice: i64,
-) -> Result<NoticeView, ApiError> {
+) -> Result<NoticeView, CaseError> {
     let case = visible_case(state, user, id).await?;
     if !user.may(Right::Publish) || !user.scope_path.contains(&case.path) {
-        return Err(ApiError::Forbidden("headquarters reviews and publishes notices".into()));
+        return Err(CaseError::Forbidden("headquarters reviews and publishes notices".into()));
     }
     let rec =
         state.store.publish_notice(id, notice, state.now(), &user.username).await.map_err(|e| match e {
-            cordon_store::StoreError::NotFound(_) => ApiError::NotFound,
+            cordon_store::StoreError::NotFound(_) => CaseError::NotFound,
             other => other.into(),
         })?;
     Ok(NoticeView::of(&rec))
@@ -917,7 +921,7 @@ pub async fn upload_scans(
     user: &User,
     name: &str,
     body: &[u8],
-) -> Result<ScanUpload, ApiError> {
+) -> Result<ScanUpload, CaseError> {
     require_manage(user)?;
     let sha = crate::http::auth::sha256_hex(body);
     let tz = state.config.tz;
@@ -929,10 +933,10 @@ pub async fn upload_scans(
         cordon_trace::read::read_scans(&file_name, &bytes[..], tz, &mut b).map(|()| b)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::invalid("file", e.to_string()))?;
+    .map_err(|e| CaseError::Internal(e.to_string()))?
+    .map_err(|e| CaseError::invalid("file", e.to_string()))?;
     let now = state.now();
-    check_scan_times(&builder, now).map_err(|m| ApiError::invalid("scanned_at", m))?;
+    check_scan_times(&builder, now).map_err(|m| CaseError::invalid("scanned_at", m))?;
     let file = ScanFile { sha256: sha, name, at: now, by: user.username.clone() };
     let (rec, new) = state.store.add_scans(&file, &mut scan_rows(&builder)).await?;
     if new {

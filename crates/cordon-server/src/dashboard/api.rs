@@ -1,5 +1,6 @@
 //! `/api/v1` routes of the command dashboard and the daily briefing.
 
+use super::DashboardError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -113,7 +114,7 @@ pub async fn export(
     CurrentUser(user): CurrentUser,
     ApiQuery(p): ApiQuery<crate::dashboard::exports::ExportParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    crate::dashboard::exports::export(&state, &user, p).await
+    Ok(crate::dashboard::exports::export(&state, &user, p).await?)
 }
 
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
@@ -134,4 +135,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, publish))
         .routes(routes!(get_briefing))
         .routes(routes!(export))
+}
+
+impl From<DashboardError> for ApiError {
+    fn from(e: DashboardError) -> Self {
+        match e {
+            DashboardError::NotFound => ApiError::NotFound,
+            DashboardError::Missing(m) => ApiError::Missing(m),
+            DashboardError::Forbidden(m) => ApiError::Forbidden(m),
+            DashboardError::Invalid { field, message } => ApiError::Invalid { field, message },
+            DashboardError::Internal(m) => ApiError::Internal(m),
+            DashboardError::Zone(e) => ApiError::from(e),
+            DashboardError::Supplies(e) => ApiError::from(e),
+            DashboardError::Sanitation(e) => ApiError::from(e),
+            DashboardError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -8,9 +8,9 @@ use cordon_store::{BriefingRecord, NewBriefing, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::error::DashboardError;
 use crate::AppState;
 use crate::dashboard::{self, area_of};
-use crate::http::error::ApiError;
 
 /// A draft: the figures of the day and the texts written from them.
 #[derive(Serialize, ToSchema, Clone)]
@@ -65,8 +65,8 @@ impl BriefingView {
 /// The longest text a briefing keeps, per language.
 const MAX_TEXT: usize = 20_000;
 
-pub fn parse_date(s: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ApiError::Invalid {
+pub fn parse_date(s: &str) -> Result<NaiveDate, DashboardError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| DashboardError::Invalid {
         field: "date".into(),
         message: format!("{s:?} is not a date: write it as YYYY-MM-DD"),
     })
@@ -79,9 +79,11 @@ pub async fn draft(
     area: Option<&str>,
     day: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Draft, ApiError> {
+) -> Result<Draft, DashboardError> {
     if !dashboard::may_view(user) {
-        return Err(ApiError::Forbidden("the briefing is for the offices and the epidemiologists".into()));
+        return Err(DashboardError::Forbidden(
+            "the briefing is for the offices and the epidemiologists".into(),
+        ));
     }
     let node = area_of(state, user, area).await?;
     let figures = dashboard::day_figures(state, &node, day, now).await?;
@@ -109,18 +111,18 @@ pub async fn publish(
     user: &User,
     req: PublishRequest,
     now: DateTime<Utc>,
-) -> Result<BriefingView, ApiError> {
+) -> Result<BriefingView, DashboardError> {
     if !dashboard::may_publish(user) {
-        return Err(ApiError::Forbidden("headquarters publishes the briefing".into()));
+        return Err(DashboardError::Forbidden("headquarters publishes the briefing".into()));
     }
     let day = parse_date(&req.date)?;
     let node = area_of(state, user, req.area.as_deref()).await?;
     let figures = dashboard::day_figures(state, &node, day, now).await?;
-    let text = |given: Option<String>, lang: Lang, field: &str| -> Result<String, ApiError> {
+    let text = |given: Option<String>, lang: Lang, field: &str| -> Result<String, DashboardError> {
         let t = given.map(|t| t.trim().replace("\r\n", "\n")).filter(|t| !t.is_empty());
         let t = t.unwrap_or_else(|| briefing_markdown(&figures, lang));
         if t.chars().count() > MAX_TEXT {
-            return Err(ApiError::Invalid {
+            return Err(DashboardError::Invalid {
                 field: field.into(),
                 message: format!("a briefing is at most {MAX_TEXT} characters"),
             });
@@ -149,9 +151,11 @@ pub async fn publish(
     Ok(BriefingView::of(record))
 }
 
-pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<BriefingView>, ApiError> {
+pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<BriefingView>, DashboardError> {
     if !dashboard::may_view(user) {
-        return Err(ApiError::Forbidden("the briefing is for the offices and the epidemiologists".into()));
+        return Err(DashboardError::Forbidden(
+            "the briefing is for the offices and the epidemiologists".into(),
+        ));
     }
     Ok(state
         .store
@@ -162,11 +166,13 @@ pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<Brief
         .collect())
 }
 
-pub async fn get(state: &AppState, user: &User, id: i64) -> Result<BriefingView, ApiError> {
+pub async fn get(state: &AppState, user: &User, id: i64) -> Result<BriefingView, DashboardError> {
     if !dashboard::may_view(user) {
-        return Err(ApiError::Forbidden("the briefing is for the offices and the epidemiologists".into()));
+        return Err(DashboardError::Forbidden(
+            "the briefing is for the offices and the epidemiologists".into(),
+        ));
     }
-    state.store.briefing(&user.scope_path, id).await?.map(BriefingView::of).ok_or(ApiError::NotFound)
+    state.store.briefing(&user.scope_path, id).await?.map(BriefingView::of).ok_or(DashboardError::NotFound)
 }
 
 /// Markdown as HTML for the print page. Raw HTML in the text is shown as text, never run: a
@@ -190,14 +196,14 @@ pub async fn report(
     day: NaiveDate,
     langs: &[Lang],
     html: bool,
-) -> Result<String, ApiError> {
+) -> Result<String, DashboardError> {
     let code = cordon_domain::AreaCode::parse(area)
-        .map_err(|e| ApiError::Invalid { field: "area".into(), message: e.to_string() })?;
+        .map_err(|e| DashboardError::Invalid { field: "area".into(), message: e.to_string() })?;
     let node = state
         .store
         .area(&cordon_domain::AreaPath::root(), &code)
         .await?
-        .ok_or_else(|| ApiError::Missing(format!("no area {code}")))?;
+        .ok_or_else(|| DashboardError::Missing(format!("no area {code}")))?;
     let figures = dashboard::day_figures(state, &node, day, state.now()).await?;
     let texts: Vec<String> = langs.iter().map(|l| briefing_markdown(&figures, *l)).collect();
     if !html {

@@ -21,9 +21,9 @@ use cordon_store::{ContactQuery, NeedQuery, NewExport, PassageQuery, User, ZoneQ
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::DashboardError;
 use crate::AppState;
 use crate::dashboard::area_of;
-use crate::http::error::ApiError;
 
 /// Rows read per page of the register and the gate log.
 const PAGE: u32 = 10_000;
@@ -87,21 +87,21 @@ fn may_export_list(user: &User, list: List) -> bool {
 }
 
 /// The deployment's pseudonym key, kept in the store's settings (made once, on first use).
-async fn pseudonyms(state: &AppState) -> Result<Pseudonyms, ApiError> {
+async fn pseudonyms(state: &AppState) -> Result<Pseudonyms, DashboardError> {
     let key = state
         .pseudonym_key
         .get_or_try_init(|| async {
             if let Some(hexkey) = state.store.setting("pseudonym_key").await? {
-                let bytes =
-                    hex::decode(&hexkey).map_err(|_| ApiError::Internal("stored pseudonym key".into()))?;
+                let bytes = hex::decode(&hexkey)
+                    .map_err(|_| DashboardError::Internal("stored pseudonym key".into()))?;
                 return bytes
                     .try_into()
-                    .map_err(|_| ApiError::Internal("stored pseudonym key length".into()));
+                    .map_err(|_| DashboardError::Internal("stored pseudonym key length".into()));
             }
             let mut key = [0u8; 32];
             rand::fill(&mut key);
             state.store.set_setting("pseudonym_key", &hex::encode(key)).await?;
-            Ok::<_, ApiError>(key)
+            Ok::<_, DashboardError>(key)
         })
         .await?;
     Ok(Pseudonyms::new(*key))
@@ -287,7 +287,7 @@ impl Export {
     /// The addresses of these buildings (the households' parents) down from below the city,
     /// read for those the page before did not have. Only this page's are kept: pages go in path
     /// order, so the cache stays the size of a page however large the export.
-    async fn addresses(&mut self, buildings: &[AreaPath]) -> Result<(), ApiError> {
+    async fn addresses(&mut self, buildings: &[AreaPath]) -> Result<(), DashboardError> {
         let missing: Vec<AreaPath> =
             buildings.iter().filter(|b| !self.addresses.contains_key(*b)).cloned().collect();
         let mut fresh = std::collections::HashMap::with_capacity(buildings.len());
@@ -320,7 +320,7 @@ impl Export {
     }
 
     /// The next page, or none at the end.
-    async fn next(&mut self) -> Result<Option<Page>, ApiError> {
+    async fn next(&mut self) -> Result<Option<Page>, DashboardError> {
         let tz = self.state.config.tz;
         match &mut self.source {
             Source::People { after, done } => {
@@ -424,7 +424,7 @@ impl Export {
     }
 
     /// Reads a page, audits it, and counts it.
-    async fn page(&mut self) -> Result<Option<Vec<Vec<String>>>, ApiError> {
+    async fn page(&mut self) -> Result<Option<Vec<Vec<String>>>, DashboardError> {
         let Some(page) = self.next().await? else {
             self.state.store.export_progress(self.audit_id, self.rows, true).await?;
             let [read_ms, addresses_ms, audit_ms] = self.timing.map(|d| d.as_millis() as u64);
@@ -450,7 +450,7 @@ async fn whole(
     scope: &AreaPath,
     list: List,
     ex: &Export,
-) -> Result<Vec<Vec<String>>, ApiError> {
+) -> Result<Vec<Vec<String>>, DashboardError> {
     let tz = state.config.tz;
     let cap = BUFFERED_MAX as u32 + 1;
     let rows: Vec<Vec<String>> = match list {
@@ -564,7 +564,7 @@ async fn whole(
         List::People | List::GateLog => unreachable!("paged lists are not read whole"),
     };
     if rows.len() > BUFFERED_MAX {
-        return Err(ApiError::Invalid {
+        return Err(DashboardError::Invalid {
             field: "area".into(),
             message: format!(
                 "the {} list of this area has more than {BUFFERED_MAX} rows: export a smaller area",
@@ -575,19 +575,19 @@ async fn whole(
     Ok(rows)
 }
 
-fn csv_bytes(rows: &[Vec<String>]) -> Result<Bytes, ApiError> {
+fn csv_bytes(rows: &[Vec<String>]) -> Result<Bytes, DashboardError> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
     for r in rows {
         w.write_record(r.iter().map(|c| spreadsheet_cell(c).into_owned()))
-            .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
+            .map_err(|e| DashboardError::Internal(format!("csv: {e}")))?;
     }
-    w.into_inner().map(Bytes::from).map_err(|e| ApiError::Internal(format!("csv: {e}")))
+    w.into_inner().map(Bytes::from).map_err(|e| DashboardError::Internal(format!("csv: {e}")))
 }
 
 /// Starts an export: checks, audits its start, and answers with the file (streamed).
-pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Response, ApiError> {
+pub async fn export(state: &AppState, user: &User, p: ExportParams) -> Result<Response, DashboardError> {
     if !may_export_list(user, p.list) {
-        return Err(ApiError::Forbidden(format!(
+        return Err(DashboardError::Forbidden(format!(
             "the {} list is not exported by your role",
             p.list.as_str()
         )));
@@ -689,7 +689,7 @@ fn direct_csv_response(
             }
             Some(Err(e)) => {
                 tracing::warn!(error = %e, rows = ex.rows, "export cut off");
-                Err(ApiError::from(e))
+                Err(DashboardError::from(e))
             }
             None => {
                 ex.state.store.export_progress(ex.audit_id, ex.rows, true).await?;
@@ -698,7 +698,7 @@ fn direct_csv_response(
             }
         }
     });
-    let body = futures::stream::once(async { Ok::<_, ApiError>(head) }).chain(counted);
+    let body = futures::stream::once(async { Ok::<_, DashboardError>(head) }).chain(counted);
     (csv_headers(file), Body::from_stream(body)).into_response()
 }
 
@@ -714,18 +714,19 @@ fn csv_response(ex: Export, file: &str) -> Response {
             }
         }
     });
-    let body = futures::StreamExt::chain(futures::stream::once(async { Ok::<_, ApiError>(head) }), pages);
+    let body =
+        futures::StreamExt::chain(futures::stream::once(async { Ok::<_, DashboardError>(head) }), pages);
     (csv_headers(file), Body::from_stream(body)).into_response()
 }
 
-async fn xlsx_response(mut ex: Export, file: &str) -> Result<Response, ApiError> {
+async fn xlsx_response(mut ex: Export, file: &str) -> Result<Response, DashboardError> {
     let list = ex.list;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
     let path = tempfile::Builder::new()
         .prefix("cordon-export-")
         .suffix(".xlsx")
         .tempfile()
-        .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?
+        .map_err(|e| DashboardError::Internal(format!("temporary file: {e}")))?
         .into_temp_path();
     let target = path.to_path_buf();
     let writer = tokio::task::spawn_blocking(move || -> Result<(), String> {
@@ -772,9 +773,11 @@ async fn xlsx_response(mut ex: Export, file: &str) -> Result<Response, ApiError>
     drop(tx);
     writer
         .await
-        .map_err(|e| ApiError::Internal(format!("xlsx writer: {e}")))?
-        .map_err(|e| ApiError::Internal(format!("xlsx: {e}")))?;
-    let f = tokio::fs::File::open(&path).await.map_err(|e| ApiError::Internal(format!("xlsx file: {e}")))?;
+        .map_err(|e| DashboardError::Internal(format!("xlsx writer: {e}")))?
+        .map_err(|e| DashboardError::Internal(format!("xlsx: {e}")))?;
+    let f = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| DashboardError::Internal(format!("xlsx file: {e}")))?;
     let len = f.metadata().await.map(|m| m.len()).ok();
     // The temporary file goes when the last byte has been sent (its path travels with the stream).
     let path = Arc::new(path);

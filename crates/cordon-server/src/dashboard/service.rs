@@ -19,7 +19,7 @@ use cordon_store::{AreaNode, User, ZoneQuery};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use super::error::DashboardError;
 use crate::reads::AreaRef;
 use crate::{AppState, gates, zones};
 
@@ -127,9 +127,11 @@ pub async fn dashboard(
     user: &User,
     code: Option<&str>,
     fresh: bool,
-) -> Result<Arc<Dashboard>, ApiError> {
+) -> Result<Arc<Dashboard>, DashboardError> {
     if !may_view(user) {
-        return Err(ApiError::Forbidden("the figures are for the offices and the epidemiologists".into()));
+        return Err(DashboardError::Forbidden(
+            "the figures are for the offices and the epidemiologists".into(),
+        ));
     }
     let node = area_of(state, user, code).await?;
     let code = node.area.code.clone();
@@ -167,17 +169,17 @@ async fn recompute(state: &AppState, node: &AreaNode) {
 }
 
 /// The area `code` if it is the user's or inside it (none: the user's own).
-pub async fn area_of(state: &AppState, user: &User, code: Option<&str>) -> Result<AreaNode, ApiError> {
+pub async fn area_of(state: &AppState, user: &User, code: Option<&str>) -> Result<AreaNode, DashboardError> {
     let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => AreaCode::parse(c)
-            .map_err(|e| ApiError::Invalid { field: "area".into(), message: e.to_string() })?,
+            .map_err(|e| DashboardError::Invalid { field: "area".into(), message: e.to_string() })?,
         None => user.scope.clone(),
     };
     state
         .store
         .area(&user.scope_path, &code)
         .await?
-        .ok_or_else(|| ApiError::Missing(format!("no area {code} among yours")))
+        .ok_or_else(|| DashboardError::Missing(format!("no area {code} among yours")))
 }
 
 /// The local days from `first` to `last` with the instants that bound them (one more than days).
@@ -196,14 +198,14 @@ pub async fn points(
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<DayPoint>, ApiError> {
+) -> Result<Vec<DayPoint>, DashboardError> {
     let (days, bounds) = bounds(state, first, last);
     let path = &node.area.path;
     let store = &state.store;
     let (positives, needs, passages, tiers) = tokio::try_join!(
-        async { store.positives_per_bucket(path, &bounds).await.map_err(ApiError::from) },
-        async { store.needs_per_bucket(path, &bounds).await.map_err(ApiError::from) },
-        async { store.passages_per_bucket(path, &bounds).await.map_err(ApiError::from) },
+        async { store.positives_per_bucket(path, &bounds).await.map_err(DashboardError::from) },
+        async { store.needs_per_bucket(path, &bounds).await.map_err(DashboardError::from) },
+        async { store.passages_per_bucket(path, &bounds).await.map_err(DashboardError::from) },
         tiers_per_day(state, node, &bounds, now),
     )?;
     Ok(days
@@ -235,7 +237,7 @@ async fn tiers_per_day(
     node: &AreaNode,
     bounds: &[DateTime<Utc>],
     now: DateTime<Utc>,
-) -> Result<Vec<cordon_domain::TierFigures>, ApiError> {
+) -> Result<Vec<cordon_domain::TierFigures>, DashboardError> {
     let start = bounds[0];
     let query = ZoneQuery { include_ended: true, tier: None, limit: u32::MAX };
     let zones: Vec<_> = state
@@ -274,7 +276,7 @@ async fn rounds_of(
     state: &AppState,
     node: &AreaNode,
     limit: u32,
-) -> Result<Vec<(cordon_store::RoundRecord, RoundProgress)>, ApiError> {
+) -> Result<Vec<(cordon_store::RoundRecord, RoundProgress)>, DashboardError> {
     let path = &node.area.path;
     let mut rounds = state.store.rounds(path, true, limit).await?;
     rounds.sort_by_key(|r| r.starts_at);
@@ -321,17 +323,20 @@ pub async fn day_figures(
     node: &AreaNode,
     day: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<DayFigures, ApiError> {
+) -> Result<DayFigures, DashboardError> {
     let (start, end) = gates::day_bounds(state, day);
     if start > now {
-        return Err(ApiError::Invalid { field: "date".into(), message: format!("{day} has not begun") });
+        return Err(DashboardError::Invalid {
+            field: "date".into(),
+            message: format!("{day} has not begun"),
+        });
     }
     let point = points(state, node, day, day, now).await?.remove(0);
     let rounds = rounds_of(state, node, ROUNDS).await?;
     let figures = assemble(state, node, &point, round_on(&rounds, start, end), end, now).await?;
     let nothing = point.is_empty() && figures.workers_on_hand == 0 && figures.round.is_none();
     if nothing {
-        return Err(ApiError::Missing(format!(
+        return Err(DashboardError::Missing(format!(
             "nothing was recorded in {} ({}) on {day}: no positives, zones, requests, gate decisions, check-ins or testing",
             node.area.name, node.area.code
         )));
@@ -348,7 +353,7 @@ async fn assemble(
     round: Option<RoundProgress>,
     end: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<DayFigures, ApiError> {
+) -> Result<DayFigures, DashboardError> {
     let path = &node.area.path;
     let partial = end > now;
     let (on_hand, party, organisations) = state.store.on_hand_counts(path, point.day).await?;
@@ -421,7 +426,11 @@ async fn assemble(
 }
 
 /// Computes the dashboard of `node` at `now`.
-pub async fn compute(state: &AppState, node: &AreaNode, now: DateTime<Utc>) -> Result<Dashboard, ApiError> {
+pub async fn compute(
+    state: &AppState,
+    node: &AreaNode,
+    now: DateTime<Utc>,
+) -> Result<Dashboard, DashboardError> {
     let started = Instant::now();
     let today = now.with_timezone(&state.config.tz).date_naive();
     let first = today - chrono::Duration::days(DAYS as i64 - 1);

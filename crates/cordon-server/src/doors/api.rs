@@ -1,5 +1,6 @@
 //! `/api/v1` route of the sweep's doors: what a team found at each door of a round's list.
 
+use super::service::DoorError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,4 +41,27 @@ pub const NEEDS: &[RouteNeed] = &[RouteNeed::post("/api/v1/rounds/{id}/sweep/out
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(record_doors))
+}
+
+impl From<DoorError> for ApiError {
+    fn from(e: DoorError) -> Self {
+        match e {
+            DoorError::NoRound(_) => ApiError::NotFound,
+            DoorError::NotFound(m) => ApiError::Missing(m),
+            DoorError::Invalid { field, message } => ApiError::Invalid { field, message },
+            DoorError::Refused(m) => ApiError::Forbidden(m),
+            DoorError::Conflict(m) => ApiError::Conflict(m),
+            DoorError::Entry { index, error } => match ApiError::from(error) {
+                ApiError::Invalid { field, message } => {
+                    ApiError::Invalid { field: format!("entries[{index}].person.{field}"), message }
+                }
+                ApiError::Missing(m) => ApiError::Missing(format!("entries[{index}]: {m}")),
+                ApiError::Forbidden(m) => ApiError::Forbidden(format!("entries[{index}]: {m}")),
+                ApiError::Conflict(m) => ApiError::Conflict(format!("entries[{index}]: {m}")),
+                other => other,
+            },
+            DoorError::Testing(e) => ApiError::from(e),
+            DoorError::Store(e) => ApiError::from(e),
+        }
+    }
 }

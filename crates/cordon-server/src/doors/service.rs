@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::register::entries::{EntryError, NewPersonRequest, VettedPerson, vet};
 use crate::testing::{DoorFigures, door_figures, round_area};
 
@@ -48,8 +47,9 @@ pub enum DoorError {
     /// A person found at the door, refused by the register (a look-alike, a household unknown).
     #[error("entries[{index}]: {error}")]
     Entry { index: usize, error: EntryError },
+    /// Refused by mass testing's service, called on the way.
     #[error(transparent)]
-    Read(ApiError),
+    Testing(crate::testing::TestingError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -63,35 +63,6 @@ impl From<StoreError> for DoorError {
                 _ => format!("no {what}"),
             }),
             e => DoorError::Store(e),
-        }
-    }
-}
-
-impl From<ApiError> for DoorError {
-    fn from(e: ApiError) -> Self {
-        DoorError::Read(e)
-    }
-}
-
-impl From<DoorError> for ApiError {
-    fn from(e: DoorError) -> Self {
-        match e {
-            DoorError::NoRound(_) => ApiError::NotFound,
-            DoorError::NotFound(m) => ApiError::Missing(m),
-            DoorError::Invalid { field, message } => ApiError::Invalid { field, message },
-            DoorError::Refused(m) => ApiError::Forbidden(m),
-            DoorError::Conflict(m) => ApiError::Conflict(m),
-            DoorError::Entry { index, error } => match ApiError::from(error) {
-                ApiError::Invalid { field, message } => {
-                    ApiError::Invalid { field: format!("entries[{index}].person.{field}"), message }
-                }
-                ApiError::Missing(m) => ApiError::Missing(format!("entries[{index}]: {m}")),
-                ApiError::Forbidden(m) => ApiError::Forbidden(format!("entries[{index}]: {m}")),
-                ApiError::Conflict(m) => ApiError::Conflict(format!("entries[{index}]: {m}")),
-                other => other,
-            },
-            DoorError::Read(e) => e,
-            DoorError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -284,4 +255,10 @@ pub async fn record_doors(
         registered,
         figures: door_figures(state, &round, &area).await?,
     })
+}
+
+impl From<crate::testing::TestingError> for DoorError {
+    fn from(e: crate::testing::TestingError) -> Self {
+        DoorError::Testing(e)
+    }
 }

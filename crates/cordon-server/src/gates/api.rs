@@ -1,6 +1,7 @@
 //! `/api/v1` routes of gates: checkpoints, the decision at a gate, passes and their QR codes,
 //! the log, traffic per hour and who is where they should not be.
 
+use super::GateError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -248,4 +249,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_pass))
         .routes(routes!(pass_qr))
         .routes(routes!(revoke_pass))
+}
+
+impl From<GateError> for ApiError {
+    fn from(e: GateError) -> Self {
+        match e {
+            GateError::NotFound => ApiError::NotFound,
+            GateError::Missing(m) => ApiError::Missing(m),
+            GateError::Forbidden(m) => ApiError::Forbidden(m),
+            GateError::Conflict(m) => ApiError::Conflict(m),
+            GateError::Invalid { field, message } => ApiError::Invalid { field, message },
+            GateError::TooManyAttempts(s) => ApiError::TooManyAttempts(s),
+            GateError::Internal(m) => ApiError::Internal(m),
+            GateError::Zone(e) => ApiError::from(e),
+            GateError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -7,8 +7,8 @@ use cordon_domain::AreaPath;
 use cordon_domain::pass::{PassClaims, PassKey};
 use cordon_store::{PassRecord, User};
 
+use super::error::GateError;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 const KEY_SETTING: &str = "pass_signing_key";
 
@@ -29,7 +29,7 @@ type Counted = (bool, i64);
 type Window = (u32, std::time::Instant);
 
 impl GateLookups {
-    pub(super) fn count(&self, user: &User, gate_id: i64) -> Result<(), ApiError> {
+    pub(super) fn count(&self, user: &User, gate_id: i64) -> Result<(), GateError> {
         let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
         for (key, limit) in [((true, user.id), LOOKUPS_PER_USER), ((false, gate_id), LOOKUPS_PER_GATE)] {
             let entry = counts.entry(key).or_insert((0, std::time::Instant::now()));
@@ -41,7 +41,7 @@ impl GateLookups {
                 metrics::counter!("cordon_gate_lookup_flags_total").increment(1);
                 tracing::warn!(user = %user.username, gate_id, by_user = key.0, limit,
                     "unusual rate of look-ups of people from elsewhere at a gate: refused, flagged to headquarters");
-                return Err(ApiError::TooManyAttempts(wait));
+                return Err(GateError::TooManyAttempts(wait));
             }
         }
         for key in [(true, user.id), (false, gate_id)] {
@@ -66,7 +66,7 @@ type ReadKey = (std::time::Instant, Arc<PassKey>);
 
 /// The server's pass key: from the configuration (a key file), else kept in the settings
 /// table, made on first use and read again every half minute (so a rotation takes hold).
-pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
+pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, GateError> {
     let mut cell = state.pass_key.0.lock().await;
     if let Some((read, key)) = cell.as_ref()
         && (state.config.pass_secret.is_some() || read.elapsed() < PASS_KEY_FRESH)
@@ -80,8 +80,8 @@ pub async fn pass_key(state: &AppState) -> Result<Arc<PassKey>, ApiError> {
             let secret = match stored.as_deref().map(hex::decode) {
                 Some(Ok(bytes)) => bytes
                     .try_into()
-                    .map_err(|_| ApiError::Internal("the stored pass key is not 32 bytes".into()))?,
-                Some(Err(_)) => return Err(ApiError::Internal("the stored pass key is not hex".into())),
+                    .map_err(|_| GateError::Internal("the stored pass key is not 32 bytes".into()))?,
+                Some(Err(_)) => return Err(GateError::Internal("the stored pass key is not hex".into())),
                 None => {
                     let secret = new_pass_secret();
                     state.store.set_setting(KEY_SETTING, &hex::encode(secret)).await?;
@@ -119,9 +119,9 @@ pub struct PassKeyRotation {
 /// should not have held it opens no gate. The active passes keep their ids, holders and windows;
 /// their tokens (signed from the pass when read) are new, to be printed or sent again. A
 /// deployment that signs with a key file (`--pass-key-file`) rotates by writing a new file.
-pub async fn rotate_pass_key(state: &AppState) -> Result<PassKeyRotation, ApiError> {
+pub async fn rotate_pass_key(state: &AppState) -> Result<PassKeyRotation, GateError> {
     if state.config.pass_secret.is_some() {
-        return Err(ApiError::Conflict(
+        return Err(GateError::Conflict(
             "passes are signed with a key file: write a new one (openssl rand -hex 32) and restart".into(),
         ));
     }
@@ -161,7 +161,7 @@ pub async fn live_passes_of(
     state: &AppState,
     people: &[String],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<super::PassView>, ApiError> {
+) -> Result<Vec<super::PassView>, GateError> {
     let mut out = Vec::new();
     for p in state.store.live_passes_of(people, now).await? {
         out.push(super::service::pass_view(state, &p).await?);
@@ -170,8 +170,8 @@ pub async fn live_passes_of(
 }
 
 /// A pass's token as the QR code a gate scans, in SVG.
-pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+pub fn qr_svg(text: &str) -> Result<String, GateError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
+        .map_err(|e| GateError::Internal(format!("QR code: {e}")))?;
     Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(280, 280).quiet_zone(true).build())
 }

@@ -1,6 +1,8 @@
 //! Gates (卡口): checkpoints, passes and their QR codes, every decision with the rule that made it,
 //! and who is where: the service, its API and its pages.
 
+mod error;
+pub use error::GateError;
 mod keys;
 mod service;
 

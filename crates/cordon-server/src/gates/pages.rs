@@ -207,7 +207,7 @@ async fn gate_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     let PageUser { page, jar } = pu;
     let req = GateRequest { area_code: f.area_code, name: f.name };
     let r = gates::create_gate(&state, user_of(&page), req).await.map(|g| format!("/gates/{}", g.id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 // ---- the console ----
@@ -417,7 +417,7 @@ async fn pass_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
             one_time: f.one_time.is_some(),
             reason: f.reason.clone(),
         };
-        gates::issue_pass(&state, user_of(&page), req).await.map(|p| format!("/passes/{}", p.id))
+        Ok(format!("/passes/{}", gates::issue_pass(&state, user_of(&page), req).await?.id))
     }
     .await;
     back(page, jar, r)
@@ -461,5 +461,5 @@ async fn revoke_submit(
     let PageUser { page, jar } = pu;
     let r =
         gates::revoke_pass(&state, user_of(&page), &id, &f.reason).await.map(|p| format!("/passes/{}", p.id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }

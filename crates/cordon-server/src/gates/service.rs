@@ -21,8 +21,8 @@ use cordon_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::error::GateError;
 use super::keys::{claims_of, pass_key, qr_svg};
-use crate::http::error::ApiError;
 use crate::{AppState, zones};
 
 /// Where the server's signing key is kept when no key file is given.
@@ -50,8 +50,8 @@ pub fn may_read_passes(user: &User) -> bool {
 /// The need of every route that shows a pass's token.
 pub const READ_PASSES: Need = Need::AnyOf(&[Right::KeepGate, Right::ManageGates]);
 
-fn refuse_passes() -> ApiError {
-    ApiError::Forbidden("reading passes needs the keep_gate or manage_gates right".into())
+fn refuse_passes() -> GateError {
+    GateError::Forbidden("reading passes needs the keep_gate or manage_gates right".into())
 }
 
 // ---- views ----
@@ -213,20 +213,20 @@ pub struct GateRequest {
     pub name: String,
 }
 
-pub async fn create_gate(state: &AppState, user: &User, req: GateRequest) -> Result<GateView, ApiError> {
+pub async fn create_gate(state: &AppState, user: &User, req: GateRequest) -> Result<GateView, GateError> {
     if !may_manage(user) {
-        return Err(ApiError::Forbidden("setting up gates is not part of your role".into()));
+        return Err(GateError::Forbidden("setting up gates is not part of your role".into()));
     }
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(ApiError::Invalid {
+        return Err(GateError::Invalid {
             field: "name".into(),
             message: "a gate's name is 1 to 60 characters".into(),
         });
     }
     let code = AreaCode::try_from(req.area_code.trim().to_owned())
-        .map_err(|e| ApiError::Invalid { field: "area_code".into(), message: e.to_string() })?;
-    state.store.area(&user.scope_path, &code).await?.ok_or_else(|| ApiError::Invalid {
+        .map_err(|e| GateError::Invalid { field: "area_code".into(), message: e.to_string() })?;
+    state.store.area(&user.scope_path, &code).await?.ok_or_else(|| GateError::Invalid {
         field: "area_code".into(),
         message: format!("no area {code} in your areas"),
     })?;
@@ -243,7 +243,7 @@ pub async fn create_gate(state: &AppState, user: &User, req: GateRequest) -> Res
     Ok(GateView::of(&g, rule))
 }
 
-pub async fn gates(state: &AppState, user: &User) -> Result<Vec<GateView>, ApiError> {
+pub async fn gates(state: &AppState, user: &User) -> Result<Vec<GateView>, GateError> {
     let all = state.store.gates(&user.scope_path, 10_000).await?;
     let paths: Vec<&AreaPath> = all.iter().map(|g| &g.path).collect();
     let rules = zones::gate_rules_of(state, &paths).await?;
@@ -251,12 +251,12 @@ pub async fn gates(state: &AppState, user: &User) -> Result<Vec<GateView>, ApiEr
 }
 
 /// A gate inside the user's areas.
-async fn gate_in_scope(state: &AppState, user: &User, id: i64) -> Result<Option<GateRecord>, ApiError> {
+async fn gate_in_scope(state: &AppState, user: &User, id: i64) -> Result<Option<GateRecord>, GateError> {
     Ok(state.store.gate(id).await?.filter(|g| user.scope_path.contains(&g.path)))
 }
 
-pub async fn gate(state: &AppState, user: &User, id: i64) -> Result<GateView, ApiError> {
-    let g = gate_in_scope(state, user, id).await?.ok_or(ApiError::NotFound)?;
+pub async fn gate(state: &AppState, user: &User, id: i64) -> Result<GateView, GateError> {
+    let g = gate_in_scope(state, user, id).await?.ok_or(GateError::NotFound)?;
     let rule = zones::gate_rules_of(state, &[&g.path]).await?[0];
     Ok(GateView::of(&g, rule))
 }
@@ -286,11 +286,11 @@ pub struct PassRequest {
     pub reason: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid { field: field.into(), message: message.into() }
+fn invalid(field: &str, message: impl Into<String>) -> GateError {
+    GateError::Invalid { field: field.into(), message: message.into() }
 }
 
-pub async fn issue_pass(state: &AppState, user: &User, req: PassRequest) -> Result<PassView, ApiError> {
+pub async fn issue_pass(state: &AppState, user: &User, req: PassRequest) -> Result<PassView, GateError> {
     issue_pass_at(state, user, req, state.now()).await
 }
 
@@ -299,9 +299,9 @@ pub async fn issue_pass_at(
     user: &User,
     req: PassRequest,
     now: DateTime<Utc>,
-) -> Result<PassView, ApiError> {
+) -> Result<PassView, GateError> {
     if !may_manage(user) {
-        return Err(ApiError::Forbidden("issuing passes is not part of your role".into()));
+        return Err(GateError::Forbidden("issuing passes is not part of your role".into()));
     }
     if req.kind == PassKind::Transfer {
         return Err(invalid("kind", "a transfer pass is issued with its transfer order's vehicle"));
@@ -317,7 +317,7 @@ pub async fn issue_emergency_pass(
     person_id: &str,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<PassView, ApiError> {
+) -> Result<PassView, GateError> {
     let req = PassRequest {
         kind: PassKind::Emergency,
         person: Some(person_id.to_owned()),
@@ -337,7 +337,7 @@ async fn issue(
     user: &User,
     req: PassRequest,
     now: DateTime<Utc>,
-) -> Result<PassView, ApiError> {
+) -> Result<PassView, GateError> {
     let code = AreaCode::try_from(req.area_code.trim().to_owned())
         .map_err(|e| invalid("area_code", e.to_string()))?;
     let area = state
@@ -421,7 +421,7 @@ async fn issue(
     pass_view(state, &record).await
 }
 
-pub(super) async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, ApiError> {
+pub(super) async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassView, GateError> {
     let token = pass_key(state).await?.sign(&claims_of(p));
     Ok(PassView {
         id: p.id.clone(),
@@ -445,7 +445,7 @@ pub(super) async fn pass_view(state: &AppState, p: &PassRecord) -> Result<PassVi
     })
 }
 
-pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, ApiError> {
+pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, GateError> {
     if !may_read_passes(user) {
         return Err(refuse_passes());
     }
@@ -456,7 +456,7 @@ pub async fn passes(state: &AppState, user: &User) -> Result<Vec<PassView>, ApiE
     Ok(out)
 }
 
-pub async fn pass(state: &AppState, user: &User, id: &str) -> Result<PassView, ApiError> {
+pub async fn pass(state: &AppState, user: &User, id: &str) -> Result<PassView, GateError> {
     if !may_read_passes(user) {
         return Err(refuse_passes());
     }
@@ -465,7 +465,7 @@ pub async fn pass(state: &AppState, user: &User, id: &str) -> Result<PassView, A
         .pass(id)
         .await?
         .filter(|p| user.scope_path.contains(&p.path))
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(GateError::NotFound)?;
     pass_view(state, &p).await
 }
 
@@ -474,7 +474,7 @@ pub async fn revoke_pass(
     user: &User,
     id: &str,
     reason: &str,
-) -> Result<PassView, ApiError> {
+) -> Result<PassView, GateError> {
     revoke_pass_at(state, user, id, reason, state.now()).await
 }
 
@@ -484,21 +484,21 @@ pub async fn revoke_pass_at(
     id: &str,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<PassView, ApiError> {
+) -> Result<PassView, GateError> {
     if !may_manage(user) {
-        return Err(ApiError::Forbidden("revoking passes is not part of your role".into()));
+        return Err(GateError::Forbidden("revoking passes is not part of your role".into()));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(invalid("reason", "say why the pass is revoked (1 to 500 characters)"));
     }
     pass(state, user, id).await?;
-    let p = state.store.revoke_pass(id, now, &user.username, reason).await?.ok_or(ApiError::NotFound)?;
+    let p = state.store.revoke_pass(id, now, &user.username, reason).await?.ok_or(GateError::NotFound)?;
     pass_view(state, &p).await
 }
 
 /// The QR code of a pass, as SVG.
-pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, ApiError> {
+pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, GateError> {
     let p = pass(state, user, id).await?;
     qr_svg(&p.token)
 }
@@ -535,7 +535,7 @@ async fn check_pass(
     gate: &GateRecord,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<PassFound, ApiError> {
+) -> Result<PassFound, GateError> {
     let key = pass_key(state).await?;
     let claims = match verify(token, &key.public()) {
         Ok(c) => c,
@@ -579,7 +579,7 @@ pub async fn decide_at_gate(
     user: &User,
     gate_id: i64,
     req: DecisionRequest,
-) -> Result<DecisionView, ApiError> {
+) -> Result<DecisionView, GateError> {
     decide_at(state, user, gate_id, req, state.now()).await
 }
 
@@ -590,9 +590,9 @@ pub async fn decide_at(
     gate_id: i64,
     req: DecisionRequest,
     now: DateTime<Utc>,
-) -> Result<DecisionView, ApiError> {
+) -> Result<DecisionView, GateError> {
     if !may_keep_gate(user) {
-        return Err(ApiError::Forbidden("keeping a gate is not part of your role".into()));
+        return Err(GateError::Forbidden("keeping a gate is not part of your role".into()));
     }
     let direction = req.direction.ok_or_else(|| invalid("direction", "in or out"))?;
     let note = req.note.trim().chars().take(200).collect::<String>();
@@ -615,7 +615,7 @@ pub async fn decide_at(
     };
     let Some(gate) = gate_in_scope(state, user, gate_id).await? else {
         keep(state, user, &passage, None).await?;
-        return Err(ApiError::Missing(format!(
+        return Err(GateError::Missing(format!(
             "gate {gate_id} is not a gate of your areas; the refusal is logged"
         )));
     };
@@ -747,10 +747,10 @@ async fn finish(
     passage: NewPassage,
     subject: Option<&GateSubject>,
     record: Option<&PassRecord>,
-) -> Result<DecisionView, ApiError> {
+) -> Result<DecisionView, GateError> {
     match keep(state, user, &passage, None).await? {
         Some(kept) => Ok(view(&kept, user, subject, record)),
-        None => Err(ApiError::Internal("a passage without a pass to consume was not kept".into())),
+        None => Err(GateError::Internal("a passage without a pass to consume was not kept".into())),
     }
 }
 
@@ -759,7 +759,7 @@ async fn keep(
     user: &User,
     passage: &NewPassage,
     consume: Option<&str>,
-) -> Result<Option<PassageRecord>, ApiError> {
+) -> Result<Option<PassageRecord>, GateError> {
     match state.store.record_passage(passage, consume, user, AUDIT_ROUTE).await? {
         Recorded::Kept(k) => Ok(Some(*k)),
         Recorded::PassUsed => Ok(None),
@@ -842,9 +842,9 @@ pub fn day_bounds(state: &AppState, day: NaiveDate) -> (DateTime<Utc>, DateTime<
     (start(day), start(day.succ_opt().unwrap_or(day)))
 }
 
-pub async fn log(state: &AppState, user: &User, q: &LogQuery) -> Result<Vec<PassageView>, ApiError> {
+pub async fn log(state: &AppState, user: &User, q: &LogQuery) -> Result<Vec<PassageView>, GateError> {
     if !may_keep_gate(user) {
-        return Err(ApiError::Forbidden("the gate log is not part of your role".into()));
+        return Err(GateError::Forbidden("the gate log is not part of your role".into()));
     }
     let (since, until) = match q.date {
         Some(d) => {
@@ -885,9 +885,9 @@ pub async fn traffic(
     user: &User,
     day: NaiveDate,
     gate_id: Option<i64>,
-) -> Result<Vec<TrafficView>, ApiError> {
+) -> Result<Vec<TrafficView>, GateError> {
     if !may_keep_gate(user) {
-        return Err(ApiError::Forbidden("gate traffic is not part of your role".into()));
+        return Err(GateError::Forbidden("gate traffic is not part of your role".into()));
     }
     let (since, until) = day_bounds(state, day);
     let counts = state.store.gate_traffic(&user.scope_path, gate_id, since, until).await?;
@@ -942,7 +942,7 @@ pub struct PresenceLists {
     pub inside_without_standing: Vec<PresenceView>,
 }
 
-pub async fn presence(state: &AppState, user: &User) -> Result<PresenceLists, ApiError> {
+pub async fn presence(state: &AppState, user: &User) -> Result<PresenceLists, GateError> {
     presence_at(state, user, state.now()).await
 }
 
@@ -950,9 +950,9 @@ pub async fn presence_at(
     state: &AppState,
     user: &User,
     now: DateTime<Utc>,
-) -> Result<PresenceLists, ApiError> {
+) -> Result<PresenceLists, GateError> {
     if !may_keep_gate(user) {
-        return Err(ApiError::Forbidden("the gate lists are not part of your role".into()));
+        return Err(GateError::Forbidden("the gate lists are not part of your role".into()));
     }
     let rows = state.store.presence(&user.scope_path, 5_000).await?;
     let mut paths: Vec<&AreaPath> = Vec::with_capacity(rows.len() * 2);

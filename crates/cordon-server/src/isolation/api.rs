@@ -24,7 +24,7 @@ impl From<IsolationError> for ApiError {
             IsolationError::Invalid { field, message } => ApiError::invalid(field, message),
             IsolationError::Refused(m) => ApiError::Forbidden(m),
             IsolationError::Conflict(m) => ApiError::Conflict(m),
-            IsolationError::Read(e) => e,
+            IsolationError::Gate(e) => ApiError::from(e),
             IsolationError::Store(e) => ApiError::from(e),
         }
     }

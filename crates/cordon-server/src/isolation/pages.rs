@@ -58,7 +58,7 @@ async fn sites_page(State(state): State<AppState>, pu: PageUser) -> Response {
     let user = page.user.as_ref().expect("signed in");
     match isolation::sites(&state, user).await {
         Ok(sites) => (jar, render(&SitesTemplate { page, sites })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -85,7 +85,7 @@ async fn site_page(
     let user = page.user.as_ref().expect("signed in");
     match isolation::rooms(&state, user, &id, "GET /sites/{id}").await {
         Ok(s) => (jar, render(&SiteTemplate { page, s, saved: q.saved.is_some() })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -231,7 +231,7 @@ async fn transfers_page(
     let user = page.user.as_ref().expect("signed in");
     let list = match isolation::transfers(&state, user, q.open.is_some(), "GET /transfers").await {
         Ok(l) => l,
-        Err(e) => return error_page(page, jar, e.into()),
+        Err(e) => return error_page(page, jar, e),
     };
     // The sites an order may name, for those who order (sites need `view_workforce` too).
     let sites = match isolation::may_move_people(user) && page.can_view_isolation() {
@@ -319,7 +319,7 @@ async fn transfer_page(
     let user = page.user.as_ref().expect("signed in");
     match isolation::transfer(&state, user, id, "GET /transfers/{id}").await {
         Ok(d) => (jar, render(&TransferTemplate { page, d, saved: q.saved.is_some() })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 

@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Seeing sites, their rooms and occupancy.
 pub const VIEW: Need = Need::AnyOf(&[Right::ViewWorkforce]);
@@ -45,8 +44,9 @@ pub enum IsolationError {
     /// Not now: the room or the stay as it stands refuses it (full, being cleaned, checked out).
     #[error("{0}")]
     Conflict(String),
+    /// Refused by the gates' service, called on the way.
     #[error(transparent)]
-    Read(ApiError),
+    Gate(crate::gates::GateError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -58,12 +58,6 @@ impl From<StoreError> for IsolationError {
             StoreError::Conflict(m) => IsolationError::Conflict(m),
             e => IsolationError::Store(e),
         }
-    }
-}
-
-impl From<ApiError> for IsolationError {
-    fn from(e: ApiError) -> Self {
-        IsolationError::Read(e)
     }
 }
 
@@ -499,4 +493,10 @@ pub async fn check_out(
 pub async fn current_stay(state: &AppState, person_id: &str) -> Result<Option<StayView>> {
     let stays = state.store.stays_of(person_id).await?;
     Ok(stays.iter().find(|s| s.checked_out_at.is_none()).map(StayView::of))
+}
+
+impl From<crate::gates::GateError> for IsolationError {
+    fn from(e: crate::gates::GateError) -> Self {
+        IsolationError::Gate(e)
+    }
 }

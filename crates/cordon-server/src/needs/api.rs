@@ -1,6 +1,7 @@
 //! `/api/v1` routes of residents' needs: the board, raising one (a medical emergency gets its
 //! emergency pass at once), one need with its timeline, what people do with it, and the counts.
 
+use super::NeedError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -138,4 +139,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox))
         .routes(routes!(get_need))
         .routes(routes!(act))
+}
+
+impl From<NeedError> for ApiError {
+    fn from(e: NeedError) -> Self {
+        match e {
+            NeedError::NotFound => ApiError::NotFound,
+            NeedError::Forbidden(m) => ApiError::Forbidden(m),
+            NeedError::Conflict(m) => ApiError::Conflict(m),
+            NeedError::Invalid { field, message } => ApiError::Invalid { field, message },
+            NeedError::Zone(e) => ApiError::from(e),
+            NeedError::Gate(e) => ApiError::from(e),
+            NeedError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -205,7 +205,7 @@ async fn raise_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form
         description: f.description,
     };
     let r = needs::raise(&state, &user, req, state.now()).await.map(|d| format!("/needs/{}", d.need.id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Template)]
@@ -257,7 +257,10 @@ async fn act_submit(
         other => Err(ApiError::invalid("action", format!("{other:?} is not something done with a need"))),
     };
     let r = match action {
-        Ok(a) => needs::act(&state, &user, id, a, state.now()).await.map(|_| format!("/needs/{id}")),
+        Ok(a) => needs::act(&state, &user, id, a, state.now())
+            .await
+            .map(|_| format!("/needs/{id}"))
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     back(page, jar, r)

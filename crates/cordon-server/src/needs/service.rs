@@ -17,7 +17,7 @@ use cordon_store::{NeedEventRecord, NeedQuery, NeedRecord, NewNeed, NewNeedEvent
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use super::error::NeedError;
 use crate::{AppState, zones};
 
 /// Who signs the steps up the chain.
@@ -35,12 +35,12 @@ pub fn may_decide(user: &User) -> bool {
     user.may(Right::DecideNeeds)
 }
 
-fn forbid(what: &str) -> ApiError {
-    ApiError::Forbidden(format!("{what} is not part of your role"))
+fn forbid(what: &str) -> NeedError {
+    NeedError::Forbidden(format!("{what} is not part of your role"))
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid { field: field.into(), message: message.into() }
+fn invalid(field: &str, message: impl Into<String>) -> NeedError {
+    NeedError::Invalid { field: field.into(), message: message.into() }
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -95,7 +95,7 @@ async fn views(
     state: &AppState,
     needs: &[NeedRecord],
     now: DateTime<Utc>,
-) -> Result<Vec<NeedView>, ApiError> {
+) -> Result<Vec<NeedView>, NeedError> {
     let paths: Vec<AreaPath> = needs.iter().map(|n| n.path.clone()).collect();
     let areas = state.store.areas_on(&paths).await?;
     Ok(needs
@@ -170,7 +170,7 @@ pub async fn raise(
     user: &User,
     req: NeedRequest,
     now: DateTime<Utc>,
-) -> Result<NeedDetail, ApiError> {
+) -> Result<NeedDetail, NeedError> {
     if !may_handle(user) {
         return Err(forbid("raising residents' needs"));
     }
@@ -234,8 +234,10 @@ pub async fn raise(
         let person = person_id.as_deref().unwrap_or_default();
         let pass = crate::gates::issue_emergency_pass(state, user, person, &reason, now).await.map_err(
             |e| match e {
-                ApiError::Invalid { field, message } if field == "person" => invalid("person_id", message),
-                other => other,
+                crate::gates::GateError::Invalid { field, message } if field == "person" => {
+                    invalid("person_id", message)
+                }
+                other => NeedError::Gate(other),
             },
         )?;
         Some(pass.id)
@@ -272,7 +274,7 @@ async fn owners(
     state: &AppState,
     households: &[AreaPath],
     now: DateTime<Utc>,
-) -> Result<HashMap<AreaPath, (Rung, Option<String>)>, ApiError> {
+) -> Result<HashMap<AreaPath, (Rung, Option<String>)>, NeedError> {
     let areas = state.store.areas_on(households).await?;
     let code_at =
         |p: &AreaPath| p.ids().last().and_then(|id| areas.get(&id)).map(|a| a.code.as_str().to_owned());
@@ -305,7 +307,7 @@ async fn owners(
     Ok(out)
 }
 
-async fn detail_of(state: &AppState, r: NeedRecord, now: DateTime<Utc>) -> Result<NeedDetail, ApiError> {
+async fn detail_of(state: &AppState, r: NeedRecord, now: DateTime<Utc>) -> Result<NeedDetail, NeedError> {
     let events = state.store.need_events(r.id).await?;
     let need = views(state, std::slice::from_ref(&r), now).await?.remove(0);
     Ok(NeedDetail { need, timeline: events.into_iter().map(event_view).collect() })
@@ -320,11 +322,11 @@ pub async fn detail(
     user: &User,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<NeedDetail, ApiError> {
+) -> Result<NeedDetail, NeedError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
-    let r = state.store.need(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let r = state.store.need(&user.scope_path, id).await?.ok_or(NeedError::NotFound)?;
     detail_of(state, r, now).await
 }
 
@@ -346,7 +348,7 @@ pub async fn board(
     include_resolved: bool,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<Vec<NeedView>, ApiError> {
+) -> Result<Vec<NeedView>, NeedError> {
     board_of(state, user, include_resolved, None, limit, now).await
 }
 
@@ -357,7 +359,7 @@ pub async fn inbox(
     user: &User,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<Vec<NeedView>, ApiError> {
+) -> Result<Vec<NeedView>, NeedError> {
     let Some(rung) = rung_of(user) else { return Err(forbid("residents' needs")) };
     board_of(state, user, false, Some(rung), limit, now).await
 }
@@ -369,7 +371,7 @@ async fn board_of(
     waiting_on: Option<Rung>,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<Vec<NeedView>, ApiError> {
+) -> Result<Vec<NeedView>, NeedError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
@@ -382,7 +384,7 @@ pub async fn counts(
     state: &AppState,
     user: &User,
     now: DateTime<Utc>,
-) -> Result<cordon_store::NeedCounts, ApiError> {
+) -> Result<cordon_store::NeedCounts, NeedError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
@@ -430,11 +432,11 @@ pub async fn act(
     id: i64,
     action: NeedAction,
     now: DateTime<Utc>,
-) -> Result<NeedDetail, ApiError> {
+) -> Result<NeedDetail, NeedError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
-    let need = state.store.need(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let need = state.store.need(&user.scope_path, id).await?.ok_or(NeedError::NotFound)?;
     let text = |field: &str, note: String, required: bool| {
         let note = note.trim().to_owned();
         if required && note.is_empty() {
@@ -470,7 +472,7 @@ pub async fn act(
     };
     let profiles = zones::profiles(state).await?;
     let rule = rule_of(&profiles, &need.profile_key, need.category, need.emergency).ok_or_else(|| {
-        ApiError::Conflict(format!("the profile {} has no rule for this need", need.profile_key))
+        NeedError::Conflict(format!("the profile {} has no rule for this need", need.profile_key))
     })?;
     let event = NewNeedEvent {
         event: NeedEvent { at: now, kind },
@@ -488,7 +490,7 @@ pub async fn act(
             }
             other => other.into(),
         })?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(NeedError::NotFound)?;
     detail_of(state, r, now).await
 }
 
@@ -497,7 +499,7 @@ pub async fn act(
 /// Plans the day's care for everyone tagged in the city by the profile in force — a dialysis
 /// patient's trip, the daily check on someone living alone — as needs raised by the system, each
 /// once a day whoever runs the planner and however often. Returns the needs written.
-pub async fn plan_care(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn plan_care(state: &AppState, now: DateTime<Utc>) -> Result<usize, NeedError> {
     use cordon_domain::needs::care_due;
     let day = now.with_timezone(&state.config.tz).date_naive();
     let profile_key = zones::profile_in_force(state).await?;
@@ -551,7 +553,7 @@ pub async fn plan_care(state: &AppState, now: DateTime<Utc>) -> Result<usize, Ap
 
 /// Climbs every need due by `now` one rung per interval missed, in batches; returns the steps
 /// written. Each step is recorded in the need's timeline and logged for whoever watches.
-pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<usize, NeedError> {
     let profiles = zones::profiles(state).await?;
     let mut steps = 0;
     loop {

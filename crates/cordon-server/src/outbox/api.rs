@@ -1,5 +1,6 @@
 //! `/api/v1` routes of the outbox: its figures, for headquarters.
 
+use super::OutboxError;
 use axum::Json;
 use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,4 +29,14 @@ pub const NEEDS: &[RouteNeed] = &[RouteNeed::get("/api/v1/outbox/figures", Need:
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(figures))
+}
+
+impl From<OutboxError> for ApiError {
+    fn from(e: OutboxError) -> Self {
+        match e {
+            OutboxError::Invalid { field, message } => ApiError::Invalid { field, message },
+            OutboxError::Internal(m) => ApiError::Internal(m),
+            OutboxError::Store(e) => ApiError::from(e),
+        }
+    }
 }

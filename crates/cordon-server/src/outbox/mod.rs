@@ -1,6 +1,8 @@
 //! 消息通知: the outbox's sender — messages written by the changes that cause them, delivered to
 //! an SMS gateway adapter or a file — and its figures for headquarters.
 
+mod error;
+pub use error::OutboxError;
 mod sender;
 mod service;
 mod words;

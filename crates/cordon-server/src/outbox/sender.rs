@@ -13,9 +13,9 @@ use cordon_store::{MessageRecord, Settle};
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::error::OutboxError;
 use super::words;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Messages taken at a time.
 const BATCH: u32 = 2_000;
@@ -81,7 +81,7 @@ pub async fn send_due(
     gateway: &Gateway,
     client: &reqwest::Client,
     now: DateTime<Utc>,
-) -> Result<SendRun, ApiError> {
+) -> Result<SendRun, OutboxError> {
     let mut run = SendRun::default();
     for kind in MessageKind::ALL {
         run.expired += state.store.expire_messages(kind, now - kind.shelf_life()).await?;
@@ -145,7 +145,7 @@ pub async fn send_due(
         Gateway::File(path) => {
             let mut body = Vec::new();
             for (_, line) in &lines {
-                serde_json::to_writer(&mut body, line).map_err(|e| ApiError::Internal(e.to_string()))?;
+                serde_json::to_writer(&mut body, line).map_err(|e| OutboxError::Internal(e.to_string()))?;
                 body.push(b'\n');
             }
             let written = append(path, &body).await;
@@ -157,7 +157,7 @@ pub async fn send_due(
             // Each post owns what it sends, so the stream of them is 'static.
             let mut posts = Vec::with_capacity(lines.len());
             for (i, line) in &lines {
-                let body = serde_json::to_vec(line).map_err(|e| ApiError::Internal(e.to_string()))?;
+                let body = serde_json::to_vec(line).map_err(|e| OutboxError::Internal(e.to_string()))?;
                 let (client, url, key, i) = (client.clone(), url.clone(), line.id.clone(), *i);
                 posts.push(async move { (i, post(&client, &url, &key, body).await) });
             }

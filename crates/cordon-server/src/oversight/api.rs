@@ -1,5 +1,6 @@
 //! The audit of reads, the glasses broken and the roles' rights, over the API.
 
+use super::OversightError;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -86,4 +87,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(glass_breaks_api))
         .routes(routes!(list))
         .routes(routes!(put))
+}
+
+impl From<OversightError> for ApiError {
+    fn from(e: OversightError) -> Self {
+        match e {
+            OversightError::Forbidden(m) => ApiError::Forbidden(m),
+            OversightError::Conflict(m) => ApiError::Conflict(m),
+            OversightError::Invalid { field, message } => ApiError::Invalid { field, message },
+            OversightError::Internal(m) => ApiError::Internal(m),
+            OversightError::Store(e) => ApiError::from(e),
+        }
+    }
 }

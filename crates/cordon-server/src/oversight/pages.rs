@@ -111,9 +111,10 @@ async fn role_right_submit(
         _ => Err(ApiError::invalid("granted", "true or false")),
     };
     let r = match r {
-        Ok(granted) => {
-            roles::set(&state, &user, &role, &right, granted).await.map(|h| format!("/roles#{}", h.right))
-        }
+        Ok(granted) => roles::set(&state, &user, &role, &right, granted)
+            .await
+            .map(|h| format!("/roles#{}", h.right))
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     back(page, jar, r)

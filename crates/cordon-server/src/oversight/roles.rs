@@ -8,8 +8,8 @@ use cordon_store::{RoleRight, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::OversightError;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Reading and changing the rights: headquarters of the whole city, whose `command` right
 /// decides for everyone.
@@ -50,9 +50,9 @@ fn hold(h: &RoleRight) -> RightHold {
     }
 }
 
-pub async fn all(state: &AppState, user: &User) -> Result<Vec<RoleRights>, ApiError> {
+pub async fn all(state: &AppState, user: &User) -> Result<Vec<RoleRights>, OversightError> {
     if !may_change(user) {
-        return Err(ApiError::Forbidden("the rights of the roles are the city headquarters'".into()));
+        return Err(OversightError::Forbidden("the rights of the roles are the city headquarters'".into()));
     }
     let held = state.store.role_rights().await?;
     Ok(Role::ALL
@@ -72,14 +72,14 @@ pub async fn set(
     role: &str,
     right: &str,
     granted: bool,
-) -> Result<RightHold, ApiError> {
+) -> Result<RightHold, OversightError> {
     if !may_change(user) {
-        return Err(ApiError::Forbidden("the rights of the roles are the city headquarters'".into()));
+        return Err(OversightError::Forbidden("the rights of the roles are the city headquarters'".into()));
     }
-    let role = Role::parse(role).map_err(|e| ApiError::invalid("role", e.reason().to_owned()))?;
-    let right = Right::parse(right).map_err(|e| ApiError::invalid("right", e.reason().to_owned()))?;
+    let role = Role::parse(role).map_err(|e| OversightError::invalid("role", e.reason().to_owned()))?;
+    let right = Right::parse(right).map_err(|e| OversightError::invalid("right", e.reason().to_owned()))?;
     if !granted && role.keeps(right) {
-        return Err(ApiError::Conflict(format!(
+        return Err(OversightError::Conflict(format!(
             "{} keeps {right}: without it no one could undo a change or see who read whom",
             role.as_str()
         )));
@@ -88,8 +88,7 @@ pub async fn set(
         tracing::warn!(by = %user.username, role = role.as_str(), right = right.as_str(), granted, "a role's rights changed");
     }
     let held = state.store.role_rights().await?;
-    held.iter()
-        .find(|h| h.role == role && h.right == right)
-        .map(hold)
-        .ok_or_else(|| ApiError::Internal(format!("the right {right} of {} is not stored", role.as_str())))
+    held.iter().find(|h| h.role == role && h.right == right).map(hold).ok_or_else(|| {
+        OversightError::Internal(format!("the right {right} of {} is not stored", role.as_str()))
+    })
 }

@@ -8,8 +8,8 @@ use cordon_store::{AuditQuery, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::OversightError;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 pub use crate::register::glass::GlassBreakView;
 
@@ -42,16 +42,16 @@ pub struct AuditPage {
 
 /// One page of the audit of reads of people in the user's areas, newest first, filtered by
 /// reader or person.
-pub async fn audit_page(state: &AppState, user: &User, p: &ReadsParams) -> Result<AuditPage, ApiError> {
+pub async fn audit_page(state: &AppState, user: &User, p: &ReadsParams) -> Result<AuditPage, OversightError> {
     if !may_review(user) {
-        return Err(ApiError::Forbidden("the audit of reads is for headquarters".into()));
+        return Err(OversightError::Forbidden("the audit of reads is for headquarters".into()));
     }
     let limit = p.limit.unwrap_or(PAGE).clamp(1, PAGE);
     let user_id = match p.username.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
         Some(name) => match state.store.user_by_name(name).await? {
             Some(u) => Some(u.id),
-            None => return Err(ApiError::invalid("username", format!("no user {name:?}"))),
+            None => return Err(OversightError::invalid("username", format!("no user {name:?}"))),
         },
     };
     let person_id = p.person_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
@@ -83,9 +83,9 @@ pub async fn audit_page(state: &AppState, user: &User, p: &ReadsParams) -> Resul
 }
 
 /// The glasses broken, newest first, for headquarters to review.
-pub async fn glass_breaks(state: &AppState, user: &User) -> Result<Vec<GlassBreakView>, ApiError> {
+pub async fn glass_breaks(state: &AppState, user: &User) -> Result<Vec<GlassBreakView>, OversightError> {
     if !may_review(user) {
-        return Err(ApiError::Forbidden("the glasses broken are for headquarters to review".into()));
+        return Err(OversightError::Forbidden("the glasses broken are for headquarters to review".into()));
     }
     Ok(state
         .store

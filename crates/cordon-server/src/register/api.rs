@@ -1,6 +1,7 @@
 //! `/api/v1` routes of the register: the reader's area and its children, an area's shape, the
 //! search for people, a person, break-the-glass, the duplicates and their merge.
 
+use super::RegisterError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +30,7 @@ async fn scope_area(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<AreaDetail>, ApiError> {
-    Ok(Json(area_detail(&state, &user, user.scope.as_str()).await?))
+    Ok(Json(area_detail(&state, &user, user.scope.as_str()).await?.ok_or(ApiError::NotFound)?))
 }
 
 /// An area inside the user's scope, its lineage and its children with their counts.
@@ -41,7 +42,7 @@ async fn area(
     CurrentUser(user): CurrentUser,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<AreaDetail>, ApiError> {
-    Ok(Json(area_detail(&state, &user, &code).await?))
+    Ok(Json(area_detail(&state, &user, &code).await?.ok_or(ApiError::NotFound)?))
 }
 
 /// The area's shape: a GeoJSON Polygon or MultiPolygon.
@@ -109,7 +110,7 @@ impl From<EntryError> for ApiError {
             EntryError::Invalid { field, message } => ApiError::invalid(field, message),
             EntryError::Refused(m) => ApiError::Forbidden(m),
             EntryError::Duplicate { message, .. } => ApiError::Conflict(message),
-            EntryError::Read(e) => e,
+            EntryError::Register(e) => ApiError::from(e),
             EntryError::Store(e) => ApiError::from(e),
         }
     }
@@ -272,4 +273,22 @@ pub async fn break_glass_api(
     break_glass(&state, &user, &id, &b.reason).await?;
     let view = person_view(&state, &user, &id, "POST /api/v1/people/{id}/break-glass").await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::NotFound => ApiError::NotFound,
+            RegisterError::Missing(m) => ApiError::Missing(m),
+            RegisterError::Merged(m) => ApiError::Merged(m),
+            RegisterError::Forbidden(m) => ApiError::Forbidden(m),
+            RegisterError::Conflict(m) => ApiError::Conflict(m),
+            RegisterError::Invalid { field, message } => ApiError::Invalid { field, message },
+            RegisterError::Zone(e) => ApiError::from(e),
+            RegisterError::Testing(e) => ApiError::from(e),
+            RegisterError::Case(e) => ApiError::from(e),
+            RegisterError::Isolation(e) => ApiError::from(e),
+            RegisterError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -9,8 +9,8 @@ use cordon_store::{MergeRecord, PersonMerge, PersonRecord, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::RegisterError;
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::reads::{PersonSummary, summaries};
 
 /// Finding and merging duplicates (`merge_people`).
@@ -18,8 +18,8 @@ pub fn may_merge(user: &User) -> bool {
     user.may(Right::MergePeople)
 }
 
-fn forbid() -> ApiError {
-    ApiError::Forbidden("merging the register's entries is not part of your role".into())
+fn forbid() -> RegisterError {
+    RegisterError::Forbidden("merging the register's entries is not part of your role".into())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,7 +50,7 @@ pub async fn find(
     user: &User,
     limit: u32,
     route: &str,
-) -> Result<Vec<DuplicatePairView>, ApiError> {
+) -> Result<Vec<DuplicatePairView>, RegisterError> {
     if !may_merge(user) {
         return Err(forbid());
     }
@@ -114,16 +114,19 @@ pub async fn merge(
     user: &User,
     keep: &str,
     req: &MergeRequest,
-) -> Result<MergeView, ApiError> {
+) -> Result<MergeView, RegisterError> {
     if !may_merge(user) {
         return Err(forbid());
     }
-    let keep = PersonId::parse(keep).map_err(|_| ApiError::NotFound)?;
+    let keep = PersonId::parse(keep).map_err(|_| RegisterError::NotFound)?;
     let duplicate = PersonId::parse(req.duplicate_id.trim())
-        .map_err(|e| ApiError::invalid("duplicate_id", e.reason().to_owned()))?;
+        .map_err(|e| RegisterError::invalid("duplicate_id", e.reason().to_owned()))?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::invalid("reason", "say in 1 to 500 characters what shows they are one person"));
+        return Err(RegisterError::invalid(
+            "reason",
+            "say in 1 to 500 characters what shows they are one person",
+        ));
     }
     let done = state
         .store
@@ -137,13 +140,13 @@ pub async fn merge(
         })
         .await
         .map_err(|e| match e {
-            cordon_store::StoreError::NotFound(_) => ApiError::Missing(format!(
+            cordon_store::StoreError::NotFound(_) => RegisterError::Missing(format!(
                 "{} or {} is not an entry of your areas",
                 keep.as_str(),
                 duplicate.as_str()
             )),
             cordon_store::StoreError::Invalid(m) => {
-                ApiError::invalid("duplicate_id", m.trim_start_matches("duplicate_id: ").to_owned())
+                RegisterError::invalid("duplicate_id", m.trim_start_matches("duplicate_id: ").to_owned())
             }
             other => other.into(),
         })?;
@@ -162,7 +165,11 @@ pub async fn merge(
 }
 
 /// The entry an id was merged into, when that entry is inside the user's areas.
-pub async fn merged_into(state: &AppState, user: &User, id: &PersonId) -> Result<Option<String>, ApiError> {
+pub async fn merged_into(
+    state: &AppState,
+    user: &User,
+    id: &PersonId,
+) -> Result<Option<String>, RegisterError> {
     for m in state.store.person_merges(id).await? {
         if m.merged_id == id.as_str()
             && let Ok(kept) = PersonId::parse(&m.kept_id)

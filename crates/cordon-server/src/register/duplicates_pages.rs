@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::access::RouteNeed;
+use crate::http::error::ApiError;
 use crate::register::duplicates::{self, DuplicatePairView, DuplicateSide, MergeRequest};
 use crate::web::back;
 use crate::web::i18n::Lang;
@@ -80,5 +81,5 @@ async fn merge_submit(
     let user = page.user.clone().expect("signed in");
     let req = MergeRequest { duplicate_id: f.duplicate_id, reason: f.reason };
     let r = duplicates::merge(&state, &user, &id, &req).await.map(|m| format!("/people/{}", m.kept_id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }

@@ -37,9 +37,9 @@ pub enum EntryError {
     /// The entry may repeat one already in the register.
     #[error("{message}")]
     Duplicate { message: String, matches: Vec<String> },
-    /// A person's page or history was asked for and reading failed (the register's own error).
+    /// Refused by the register's service, called on the way.
     #[error(transparent)]
-    Read(crate::http::error::ApiError),
+    Register(crate::register::RegisterError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -57,12 +57,6 @@ impl From<StoreError> for EntryError {
 impl From<cordon_domain::DomainError> for EntryError {
     fn from(e: cordon_domain::DomainError) -> Self {
         EntryError::Invalid { field: e.field(), message: e.reason().to_owned() }
-    }
-}
-
-impl From<crate::http::error::ApiError> for EntryError {
-    fn from(e: crate::http::error::ApiError) -> Self {
-        EntryError::Read(e)
     }
 }
 
@@ -372,9 +366,15 @@ pub async fn lines(state: &AppState, person: &PersonView) -> Result<Vec<PersonCh
 /// A person's history of changes, newest first, for a reader of the register; audited.
 pub async fn history(state: &AppState, user: &User, id: &str, route: &str) -> Result<Vec<PersonChangeView>> {
     if !crate::register::may_read_people(user) {
-        return Err(EntryError::Read(super::service::refuse_reading()));
+        return Err(EntryError::Register(super::service::refuse_reading()));
     }
     let id = touched(state, user, id, route).await?;
     let lines = state.store.person_changes(&id, CHANGES_SHOWN).await?;
     Ok(lines.into_iter().map(PersonChangeView::from).collect())
+}
+
+impl From<crate::register::RegisterError> for EntryError {
+    fn from(e: crate::register::RegisterError) -> Self {
+        EntryError::Register(e)
+    }
 }

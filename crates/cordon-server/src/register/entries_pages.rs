@@ -115,7 +115,7 @@ async fn new_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<N
             let status = ApiError::from(e).status();
             (status, jar, render(&NewTemplate { page, form: f, problem, matches: vec![] })).into_response()
         }
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 

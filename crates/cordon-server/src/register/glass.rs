@@ -7,8 +7,8 @@ use cordon_store::{GlassBreak, NewGlassBreak, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::error::RegisterError;
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// How long a broken glass lets its user read the person.
 pub const GLASS_HOURS: i64 = 1;
@@ -27,7 +27,7 @@ pub async fn granted(
     state: &AppState,
     user: &User,
     id: &PersonId,
-) -> Result<Option<(GlassBreak, cordon_store::PersonRecord)>, ApiError> {
+) -> Result<Option<(GlassBreak, cordon_store::PersonRecord)>, RegisterError> {
     let Some(grant) = state.store.glass_break(user.id, id, state.now()).await? else { return Ok(None) };
     Ok(state.store.person(&AreaPath::root(), id).await?.map(|p| (grant, p)))
 }
@@ -68,16 +68,16 @@ pub async fn break_glass(
     user: &User,
     id: &str,
     reason: &str,
-) -> Result<GlassBreak, ApiError> {
+) -> Result<GlassBreak, RegisterError> {
     if !may_break_glass(user) {
-        return Err(ApiError::Forbidden(format!(
+        return Err(RegisterError::Forbidden(format!(
             "a {} user does not read people outside areas",
             user.role.as_str()
         )));
     }
     let reason = reason.trim();
     if !REASON_CHARS.contains(&reason.chars().count()) {
-        return Err(ApiError::invalid(
+        return Err(RegisterError::invalid(
             "reason",
             format!(
                 "say why this person must be read, in {} to {} characters, for headquarters to review",
@@ -86,10 +86,10 @@ pub async fn break_glass(
             ),
         ));
     }
-    let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
-    let person = state.store.person(&AreaPath::root(), &id).await?.ok_or(ApiError::NotFound)?;
+    let id = PersonId::parse(id).map_err(|_| RegisterError::NotFound)?;
+    let person = state.store.person(&AreaPath::root(), &id).await?.ok_or(RegisterError::NotFound)?;
     if user.scope_path.contains(&person.path) {
-        return Err(ApiError::Conflict(
+        return Err(RegisterError::Conflict(
             "the person is in your areas: read them without breaking the glass".into(),
         ));
     }

@@ -51,7 +51,7 @@ async fn break_glass_submit(
     let user = page.user.clone().expect("signed in");
     let r =
         glass::break_glass(&state, &user, &id, &f.reason).await.map(|g| format!("/people/{}", g.person_id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 /// What each page asks of its caller (`access`): the service checks the rest.

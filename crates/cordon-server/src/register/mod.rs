@@ -1,6 +1,8 @@
 //! The register (户籍): the areas, the people in their households, and the duplicates found among
 //! them: the services, their API and their pages.
 
+mod error;
+pub use error::RegisterError;
 mod service;
 
 pub use service::*;

@@ -32,7 +32,7 @@ async fn area_page(State(state): State<AppState>, pu: PageUser, Path(code): Path
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     let found = async {
-        let detail = reads::area_detail(&state, user, &code).await?;
+        let detail = reads::area_detail(&state, user, &code).await?.ok_or(ApiError::NotFound)?;
         // Contacts under follow-up who live here, for those who follow contacts up, from the
         // street down (where the teams that place them work).
         let contacts = if crate::cases::may_view(user) && detail.area.level >= AreaLevel::Street {
@@ -83,7 +83,7 @@ async fn search_page(State(state): State<AppState>, pu: PageUser, Query(sq): Que
     } else {
         match register::search(&state, page.user.as_ref().expect("signed in"), &q, 50, "GET /people").await {
             Ok(r) => (Some(r), None),
-            Err(ApiError::Invalid { message, .. }) => (None, Some(message)),
+            Err(register::RegisterError::Invalid { message, .. }) => (None, Some(message)),
             Err(e) => return error_page(page, jar, e),
         }
     };

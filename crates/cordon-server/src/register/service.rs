@@ -5,8 +5,8 @@ use cordon_store::{PeopleQuery, PersonRecord, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::RegisterError;
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::reads::{PersonSummary, summaries};
 
 #[derive(Serialize, ToSchema)]
@@ -17,13 +17,13 @@ pub struct SearchResult {
 }
 
 /// What a search box's text means: an ID number, phone digits, or the start of a name.
-pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
+pub fn classify_query(q: &str) -> Result<PeopleQuery, RegisterError> {
     let q = q.trim();
     if q.is_empty() {
-        return Err(ApiError::invalid("q", "type a name, a phone number or an ID number"));
+        return Err(RegisterError::invalid("q", "type a name, a phone number or an ID number"));
     }
     if q.chars().count() > 50 {
-        return Err(ApiError::invalid("q", "is longer than 50 characters"));
+        return Err(RegisterError::invalid("q", "is longer than 50 characters"));
     }
     let upper = q.to_ascii_uppercase();
     // Bytes, not a str slice: 18 bytes of a name may end inside a character (六个汉字 are 18).
@@ -36,7 +36,7 @@ pub fn classify_query(q: &str) -> Result<PeopleQuery, ApiError> {
     if digits.bytes().all(|b| b.is_ascii_digit()) {
         // Phones are sealed at rest: only a whole number has a blind index to look up.
         let phone = cordon_domain::Phone::parse(digits).map_err(|_| {
-            ApiError::invalid(
+            RegisterError::invalid(
                 "q",
                 "give the whole phone number (11 digits for a mobile, with the area code for a landline)",
             )
@@ -62,8 +62,8 @@ pub const READ_PEOPLE: Need = Need::AnyOf(&[
     Right::HandleNeeds,
 ]);
 
-pub(super) fn refuse_reading() -> ApiError {
-    ApiError::Forbidden(
+pub(super) fn refuse_reading() -> RegisterError {
+    RegisterError::Forbidden(
         "reading the register needs see_phone, see_id_number, see_health, keep_gate or handle_needs".into(),
     )
 }
@@ -74,7 +74,7 @@ pub async fn search(
     q: &str,
     limit: u32,
     route: &str,
-) -> Result<SearchResult, ApiError> {
+) -> Result<SearchResult, RegisterError> {
     search_by(state, user, &classify_query(q)?, limit, route).await
 }
 
@@ -84,7 +84,7 @@ pub(crate) async fn search_by(
     query: &PeopleQuery,
     limit: u32,
     route: &str,
-) -> Result<SearchResult, ApiError> {
+) -> Result<SearchResult, RegisterError> {
     if !may_read_people(user) {
         return Err(refuse_reading());
     }
@@ -125,19 +125,19 @@ pub async fn person_view(
     user: &User,
     id: &str,
     route: &str,
-) -> Result<PersonView, ApiError> {
+) -> Result<PersonView, RegisterError> {
     if !may_read_people(user) {
         return Err(refuse_reading());
     }
-    let id = PersonId::parse(id).map_err(|_| ApiError::NotFound)?;
+    let id = PersonId::parse(id).map_err(|_| RegisterError::NotFound)?;
     let (person, glass_break) = match state.store.person(&user.scope_path, &id).await? {
         Some(person) => (person, None),
         // Outside the user's areas: a 404, as for nobody, unless they broke the glass for them.
         None => match crate::register::glass::granted(state, user, &id).await? {
             Some((grant, person)) => (person, Some(grant)),
             None => match crate::register::duplicates::merged_into(state, user, &id).await? {
-                Some(kept) => return Err(ApiError::Merged(kept)),
-                None => return Err(ApiError::NotFound),
+                Some(kept) => return Err(RegisterError::Merged(kept)),
+                None => return Err(RegisterError::NotFound),
             },
         },
     };
@@ -162,9 +162,9 @@ pub async fn person_view(
     let summary = all.remove(0);
     let health = crate::cases::may_view(user) && user.may(Right::SeeHealth);
     let stay = match health {
-        true => {
-            crate::isolation::current_stay(state, summary.person_id.as_str()).await.map_err(ApiError::from)?
-        }
+        true => crate::isolation::current_stay(state, summary.person_id.as_str())
+            .await
+            .map_err(RegisterError::from)?,
         false => None,
     };
     let (case_id, contact_of) = if health {

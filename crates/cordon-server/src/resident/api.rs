@@ -31,7 +31,11 @@ impl From<ResidentError> for ApiError {
             ResidentError::BadCode => ApiError::WrongCode,
             ResidentError::Flood(seconds) => ApiError::TooManyRequests(seconds),
             ResidentError::TooManyOpen(m) => ApiError::Conflict(m),
-            ResidentError::Service(e) => e,
+            ResidentError::NotFound => ApiError::NotFound,
+            ResidentError::Zone(e) => ApiError::from(e),
+            ResidentError::Gate(e) => ApiError::from(e),
+            ResidentError::Need(e) => ApiError::from(e),
+            ResidentError::Announcement(e) => ApiError::from(e),
             ResidentError::Store(e) => ApiError::from(e),
         }
     }

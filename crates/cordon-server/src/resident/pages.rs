@@ -149,7 +149,7 @@ async fn phone_remove(
     let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
     match resident::phones::remove(&state, &user, &code, id, state.now()).await {
         Ok(_) => back_to_phones(&code, "removed"),
-        Err(e) => crate::web::error_page(page, jar, e.into()),
+        Err(e) => crate::web::error_page(page, jar, e),
     }
 }
 
@@ -161,7 +161,7 @@ async fn sessions_revoke(
     let Some(user) = page.user.clone() else { return Redirect::to("/login").into_response() };
     match resident::revoke_sessions(&state, &user, &code, state.now()).await {
         Ok(n) => back_to_phones(&code, &format!("revoked-{n}")),
-        Err(e) => crate::web::error_page(page, jar, e.into()),
+        Err(e) => crate::web::error_page(page, jar, e),
     }
 }
 

@@ -21,7 +21,6 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::announcements::AnnouncementView;
 use crate::http::auth::sha256_hex;
-use crate::http::error::ApiError;
 use crate::needs::{NeedDetail, NeedRequest, NeedView};
 use crate::web::i18n::Lang;
 
@@ -53,8 +52,21 @@ pub enum ResidentError {
     /// The household has as many open requests of this kind as it may.
     #[error("{0}")]
     TooManyOpen(String),
+    /// Not one of the household's own: not found, whether it exists or not.
+    #[error("not found")]
+    NotFound,
+    /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Service(ApiError),
+    Zone(crate::zones::ZoneError),
+    /// Refused by the gates' service, called on the way.
+    #[error(transparent)]
+    Gate(crate::gates::GateError),
+    /// Refused by the needs' service, called on the way.
+    #[error(transparent)]
+    Need(crate::needs::NeedError),
+    /// Refused by the announcements' service, called on the way.
+    #[error(transparent)]
+    Announcement(crate::announcements::AnnouncementError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -62,12 +74,6 @@ pub enum ResidentError {
 impl From<StoreError> for ResidentError {
     fn from(e: StoreError) -> Self {
         ResidentError::Store(e)
-    }
-}
-
-impl From<ApiError> for ResidentError {
-    fn from(e: ApiError) -> Self {
-        ResidentError::Service(e)
     }
 }
 
@@ -509,11 +515,8 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<HomeRequestDetail, ResidentError> {
     // Found among the household's own, or not theirs to read.
-    let need = requests(state, s, now)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or(ResidentError::Service(ApiError::NotFound))?;
+    let need =
+        requests(state, s, now).await?.into_iter().find(|n| n.id == id).ok_or(ResidentError::NotFound)?;
     let steps = steps_of_own(state, &need).await?;
     Ok(HomeRequestDetail { need, steps })
 }
@@ -572,4 +575,28 @@ pub async fn raise(
     };
     // The needs service names the same fields the resident sent: its errors pass as they are.
     Ok(crate::needs::raise(state, &me, need, now).await?)
+}
+
+impl From<crate::zones::ZoneError> for ResidentError {
+    fn from(e: crate::zones::ZoneError) -> Self {
+        ResidentError::Zone(e)
+    }
+}
+
+impl From<crate::gates::GateError> for ResidentError {
+    fn from(e: crate::gates::GateError) -> Self {
+        ResidentError::Gate(e)
+    }
+}
+
+impl From<crate::needs::NeedError> for ResidentError {
+    fn from(e: crate::needs::NeedError) -> Self {
+        ResidentError::Need(e)
+    }
+}
+
+impl From<crate::announcements::AnnouncementError> for ResidentError {
+    fn from(e: crate::announcements::AnnouncementError) -> Self {
+        ResidentError::Announcement(e)
+    }
 }

@@ -22,7 +22,6 @@ impl From<SanitationError> for ApiError {
             SanitationError::Invalid { field, message } => ApiError::invalid(field, message),
             SanitationError::Refused(m) => ApiError::Forbidden(m),
             SanitationError::Conflict(m) => ApiError::Conflict(m),
-            SanitationError::Read(e) => e,
             SanitationError::Store(e) => ApiError::from(e),
         }
     }

@@ -53,7 +53,7 @@ async fn board_page(State(state): State<AppState>, pu: PageUser, Query(q): Query
     let user = page.user.as_ref().expect("signed in");
     match sanitation::board(&state, user).await {
         Ok(b) => (jar, render(&BoardTemplate { page, b, saved: q.saved.is_some() })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 

@@ -23,7 +23,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Seeing the board.
 pub const VIEW: Need = Need::AnyOf(&[Right::HandleNeeds, Right::ViewWorkforce]);
@@ -50,8 +49,6 @@ pub enum SanitationError {
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
-    Read(ApiError),
-    #[error(transparent)]
     Store(StoreError),
 }
 
@@ -62,12 +59,6 @@ impl From<StoreError> for SanitationError {
             StoreError::Conflict(m) => SanitationError::Conflict(m),
             e => SanitationError::Store(e),
         }
-    }
-}
-
-impl From<ApiError> for SanitationError {
-    fn from(e: ApiError) -> Self {
-        SanitationError::Read(e)
     }
 }
 
@@ -479,7 +470,7 @@ pub async fn counts(
     state: &AppState,
     scope: &AreaPath,
     now: DateTime<Utc>,
-) -> std::result::Result<SanitationCounts, ApiError> {
-    let hours = rule(state).await.map_err(ApiError::from)?.waste_hours;
+) -> std::result::Result<SanitationCounts, SanitationError> {
+    let hours = rule(state).await?.waste_hours;
     Ok(state.store.sanitation_counts(scope, now, now - Duration::hours(hours.into())).await?)
 }

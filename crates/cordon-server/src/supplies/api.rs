@@ -23,7 +23,6 @@ impl From<SuppliesError> for ApiError {
             SuppliesError::Invalid { field, message } => ApiError::invalid(field, message),
             SuppliesError::Refused(m) => ApiError::Forbidden(m),
             SuppliesError::Conflict(m) => ApiError::Conflict(m),
-            SuppliesError::Read(e) => e,
             SuppliesError::Store(e) => ApiError::from(e),
         }
     }

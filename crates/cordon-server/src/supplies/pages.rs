@@ -69,7 +69,7 @@ async fn board_page(State(state): State<AppState>, pu: PageUser, Query(q): Query
             (jar, render(&BoardTemplate { page, points, rounds, overdue, saved: q.saved.is_some() }))
                 .into_response()
         }
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -168,7 +168,7 @@ async fn round_page(
     let user = page.user.as_ref().expect("signed in");
     match supplies::round(&state, user, id, q.area.as_deref()).await {
         Ok(d) => (jar, render(&RoundTemplate { page, d, saved: q.saved.is_some() })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 

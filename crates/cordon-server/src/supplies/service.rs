@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Seeing points, rounds, lists and the overdue board.
 pub const VIEW: Need = Need::AnyOf(&[Right::HandleNeeds, Right::ViewWorkforce]);
@@ -51,8 +50,6 @@ pub enum SuppliesError {
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
-    Read(ApiError),
-    #[error(transparent)]
     Store(StoreError),
 }
 
@@ -63,12 +60,6 @@ impl From<StoreError> for SuppliesError {
             StoreError::Conflict(m) => SuppliesError::Conflict(m),
             e => SuppliesError::Store(e),
         }
-    }
-}
-
-impl From<ApiError> for SuppliesError {
-    fn from(e: ApiError) -> Self {
-        SuppliesError::Read(e)
     }
 }
 
@@ -595,7 +586,7 @@ pub async fn overdue_count(
     state: &AppState,
     scope: &AreaPath,
     now: DateTime<Utc>,
-) -> std::result::Result<i64, ApiError> {
+) -> std::result::Result<i64, SuppliesError> {
     let key = crate::zones::profile_in_force(state).await?;
     let days = crate::zones::profiles(state).await?.get(&key).map(|p| p.supplies.overdue_days).unwrap_or(3);
     let (count, _) = state.store.overdue_households(scope, now - Duration::days(days.into()), 0).await?;

@@ -1,6 +1,7 @@
 //! `/api/v1` routes of mass testing: rounds, their coverage and sweep, files of samples and
 //! results, single tubes from a phone, tasks, and the pool-size advisor.
 
+use super::TestingError;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -297,4 +298,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         })
         .routes(routes!(list_tasks))
         .routes(routes!(pool_size))
+}
+
+impl From<TestingError> for ApiError {
+    fn from(e: TestingError) -> Self {
+        match e {
+            TestingError::NotFound => ApiError::NotFound,
+            TestingError::Forbidden(m) => ApiError::Forbidden(m),
+            TestingError::Invalid { field, message } => ApiError::Invalid { field, message },
+            TestingError::Internal(m) => ApiError::Internal(m),
+            TestingError::Zone(e) => ApiError::from(e),
+            TestingError::Store(e) => ApiError::from(e),
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Mass testing (核酸检测): rounds, pooled tubes, lab results, retests and the sweep: the service, its
 //! API and its pages.
 
+mod error;
+pub use error::TestingError;
 mod service;
 mod sweep;
 

@@ -191,7 +191,7 @@ async fn round_page(
 async fn close_submit(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
     let PageUser { page, jar } = pu;
     let r = testing::close_round(&state, user_of(&page), id).await.map(|r| format!("/rounds/{}", r.id));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Template)]
@@ -239,7 +239,7 @@ async fn tube_page(
             (jar, render(&t)).into_response()
         }
         Ok(None) => error_page(page, jar, ApiError::NotFound),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -266,7 +266,7 @@ async fn tube_submit(
     let r = testing::record_tube(&state, user_of(&page), id, &f.tube_id, &f.site, &people, None)
         .await
         .map(|_| format!("/rounds/{id}/tube?saved={}", urlencode(f.tube_id.trim())));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Template)]

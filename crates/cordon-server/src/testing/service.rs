@@ -24,10 +24,10 @@ use cordon_store::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::TestingError;
 use super::sweep::{DoorFigures, door_figures};
 use crate::AppState;
 use crate::cases::{self, OpenRequest};
-use crate::http::error::ApiError;
 use crate::zones::{self, ProposalView, check_note, profile_in_force, profiles};
 
 /// Planning rounds and closing them, in one's areas (`plan_testing`).
@@ -54,8 +54,8 @@ pub fn may_follow(user: &User) -> bool {
 /// The need of a round's figures, its sweep list and the testing tasks.
 pub const FOLLOW: Need = Need::AnyOf(&[Right::PlanTesting, Right::SendSamples, Right::ReportResults]);
 
-pub(super) fn forbid(what: &str) -> ApiError {
-    ApiError::Forbidden(format!("{what} is not part of your role"))
+pub(super) fn forbid(what: &str) -> TestingError {
+    TestingError::Forbidden(format!("{what} is not part of your role"))
 }
 
 // ---- views ----
@@ -294,26 +294,30 @@ pub struct RoundRequest {
     pub deadline: DateTime<Utc>,
 }
 
-pub async fn create_round(state: &AppState, user: &User, req: RoundRequest) -> Result<RoundView, ApiError> {
+pub async fn create_round(
+    state: &AppState,
+    user: &User,
+    req: RoundRequest,
+) -> Result<RoundView, TestingError> {
     if !may_plan(user) {
         return Err(forbid("planning a testing round"));
     }
     let now = state.now();
     let area =
-        AreaCode::parse(req.area_code.trim()).map_err(|e| ApiError::invalid("area_code", e.reason()))?;
+        AreaCode::parse(req.area_code.trim()).map_err(|e| TestingError::invalid("area_code", e.reason()))?;
     let starts_at = req.starts_at.unwrap_or(now);
     if req.deadline <= starts_at {
-        return Err(ApiError::invalid("deadline", "must come after the start"));
+        return Err(TestingError::invalid("deadline", "must come after the start"));
     }
     if req.deadline - starts_at > chrono::Duration::days(7) {
-        return Err(ApiError::invalid("deadline", "a round lasts at most 7 days"));
+        return Err(TestingError::invalid("deadline", "a round lasts at most 7 days"));
     }
     let name = check_note("name", &req.name, true)?;
     let local = starts_at.with_timezone(&state.config.tz);
     let key = match req.round_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         Some(k) => {
             if k.len() > 64 || k.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(ApiError::invalid("round_key", "must be 1 to 64 characters without spaces"));
+                return Err(TestingError::invalid("round_key", "must be 1 to 64 characters without spaces"));
             }
             k.to_owned()
         }
@@ -331,19 +335,27 @@ pub async fn create_round(state: &AppState, user: &User, req: RoundRequest) -> R
     };
     let rec = state.store.create_round(&user.scope_path, &round).await.map_err(|e| match e {
         cordon_store::StoreError::NotFound(_) => {
-            ApiError::invalid("area_code", format!("{area}: no such area in your areas"))
+            TestingError::invalid("area_code", format!("{area}: no such area in your areas"))
         }
         e => e.into(),
     })?;
     Ok(RoundView::of(&rec))
 }
 
-pub async fn rounds(state: &AppState, user: &User, include_closed: bool) -> Result<Vec<RoundView>, ApiError> {
+pub async fn rounds(
+    state: &AppState,
+    user: &User,
+    include_closed: bool,
+) -> Result<Vec<RoundView>, TestingError> {
     Ok(state.store.rounds(&user.scope_path, include_closed, 500).await?.iter().map(RoundView::of).collect())
 }
 
 /// The round's area inside `user`'s: where its doors are.
-pub async fn round_area(state: &AppState, user: &User, round: &RoundRecord) -> Result<AreaPath, ApiError> {
+pub async fn round_area(
+    state: &AppState,
+    user: &User,
+    round: &RoundRecord,
+) -> Result<AreaPath, TestingError> {
     Ok(focus_of(state, user, round, None).await?.2)
 }
 
@@ -354,15 +366,15 @@ pub(super) async fn focus_of(
     user: &User,
     round: &RoundRecord,
     focus: Option<&str>,
-) -> Result<(AreaCode, String, AreaPath, i64), ApiError> {
+) -> Result<(AreaCode, String, AreaPath, i64), TestingError> {
     let base =
         if round.path.contains(&user.scope_path) { user.scope_path.clone() } else { round.path.clone() };
     let code = match focus.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => AreaCode::parse(c).map_err(|e| ApiError::invalid("area", e.reason()))?,
+        Some(c) => AreaCode::parse(c).map_err(|e| TestingError::invalid("area", e.reason()))?,
         None if base == round.path => round.area.clone(),
         None => user.scope.clone(),
     };
-    let node = state.store.area(&base, &code).await?.ok_or(ApiError::NotFound)?;
+    let node = state.store.area(&base, &code).await?.ok_or(TestingError::NotFound)?;
     Ok((node.area.code.clone(), node.area.name.clone(), node.area.path.clone(), node.stats.residents))
 }
 
@@ -371,11 +383,11 @@ pub async fn round_detail(
     user: &User,
     id: i64,
     focus: Option<&str>,
-) -> Result<RoundDetail, ApiError> {
+) -> Result<RoundDetail, TestingError> {
     if !may_follow(user) {
         return Err(forbid("following a testing round"));
     }
-    let round = state.store.round(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let round = state.store.round(&user.scope_path, id).await?.ok_or(TestingError::NotFound)?;
     let (focus_code, focus_name, focus_path, residents) = focus_of(state, user, &round, focus).await?;
     let totals = TotalsView::of(residents, state.store.round_totals(id, &focus_path).await?);
     let children = state.store.children(&focus_path, &focus_code).await?;
@@ -435,7 +447,7 @@ pub async fn round_detail(
 
 /// The pooling of every active zone inside `area`, with the advisor's pool for the zone's
 /// recent prevalence.
-async fn zone_plans(state: &AppState, area: &AreaPath) -> Result<Vec<ZonePlan>, ApiError> {
+async fn zone_plans(state: &AppState, area: &AreaPath) -> Result<Vec<ZonePlan>, TestingError> {
     let profiles = profiles(state).await?;
     let zones = state.store.zones(area, &ZoneQuery { include_ended: false, tier: None, limit: 200 }).await?;
     let since = state.now() - chrono::Duration::days(14);
@@ -469,13 +481,13 @@ async fn zone_plans(state: &AppState, area: &AreaPath) -> Result<Vec<ZonePlan>, 
 
 /// Closes a round and records, in every active zone inside its area, whether the round came
 /// back all negative there (every tube read, none positive, nobody left to retest or resample).
-pub async fn close_round(state: &AppState, user: &User, id: i64) -> Result<RoundView, ApiError> {
+pub async fn close_round(state: &AppState, user: &User, id: i64) -> Result<RoundView, TestingError> {
     if !may_plan(user) {
         return Err(forbid("closing a testing round"));
     }
-    let round = state.store.round(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let round = state.store.round(&user.scope_path, id).await?.ok_or(TestingError::NotFound)?;
     if !user.scope_path.contains(&round.path) {
-        return Err(ApiError::Forbidden(
+        return Err(TestingError::Forbidden(
             "this round was planned above your areas: ask the level that planned it".into(),
         ));
     }
@@ -531,8 +543,8 @@ fn upload_path(dir: &Path, name: &str) -> std::path::PathBuf {
     dir.join(if base.is_empty() || base.starts_with('.') { "upload.csv".to_owned() } else { base })
 }
 
-fn file_error(e: ImportError) -> ApiError {
-    ApiError::invalid("file", e.to_string())
+fn file_error(e: ImportError) -> TestingError {
+    TestingError::invalid("file", e.to_string())
 }
 
 /// Lands a samples file (from the command line or an upload): rounds resolved by key (each
@@ -545,7 +557,7 @@ pub async fn import_samples(
     sha256: String,
     limits: Limits,
     progress: &Progress,
-) -> Result<SamplesImport, ApiError> {
+) -> Result<SamplesImport, TestingError> {
     if !may_sample(user) {
         return Err(forbid("sending samples"));
     }
@@ -648,7 +660,7 @@ async fn zone_poolings(
     state: &AppState,
     profiles: &HashMap<String, cordon_domain::Profile>,
     limit: u32,
-) -> Result<Vec<ZonePooling>, ApiError> {
+) -> Result<Vec<ZonePooling>, TestingError> {
     let zones = state
         .store
         .zones(&AreaPath::root(), &ZoneQuery { include_ended: false, tier: None, limit: 1_000_000 })
@@ -678,7 +690,7 @@ pub async fn import_results(
     sha256: String,
     limits: Limits,
     progress: &Progress,
-) -> Result<ResultsImport, ApiError> {
+) -> Result<ResultsImport, TestingError> {
     if !may_report(user) {
         return Err(forbid("sending results"));
     }
@@ -783,20 +795,20 @@ pub struct Upload {
 }
 
 impl Upload {
-    pub async fn write(name: &str, body: &[u8]) -> Result<Upload, ApiError> {
+    pub async fn write(name: &str, body: &[u8]) -> Result<Upload, TestingError> {
         use tokio::io::AsyncWriteExt;
         let (mut file, mut upload) = Upload::create(name).await?;
-        file.write_all(body).await.map_err(|e| ApiError::Internal(e.to_string()))?;
-        file.flush().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+        file.write_all(body).await.map_err(|e| TestingError::Internal(e.to_string()))?;
+        file.flush().await.map_err(|e| TestingError::Internal(e.to_string()))?;
         upload.sha256 = crate::http::auth::sha256_hex(body);
         Ok(upload)
     }
 
     /// An empty file to stream an upload into; its `sha256` is the caller's to fill.
-    pub async fn create(name: &str) -> Result<(tokio::fs::File, Upload), ApiError> {
-        let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
+    pub async fn create(name: &str) -> Result<(tokio::fs::File, Upload), TestingError> {
+        let dir = tempfile::tempdir().map_err(|e| TestingError::Internal(e.to_string()))?;
         let path = upload_path(dir.path(), name);
-        let file = tokio::fs::File::create(&path).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+        let file = tokio::fs::File::create(&path).await.map_err(|e| TestingError::Internal(e.to_string()))?;
         Ok((file, Upload { _dir: dir, path, sha256: String::new() }))
     }
 }
@@ -811,21 +823,21 @@ pub async fn record_tube(
     site: &str,
     people: &[String],
     collected_at: Option<DateTime<Utc>>,
-) -> Result<SamplesImport, ApiError> {
-    let round = state.store.round(&user.scope_path, round_id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<SamplesImport, TestingError> {
+    let round = state.store.round(&user.scope_path, round_id).await?.ok_or(TestingError::NotFound)?;
     let at = crate::zones::check_time("collected_at", collected_at, state.now())?;
     let people: Vec<&str> = people.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
     if people.is_empty() {
-        return Err(ApiError::invalid("person_ids", "name at least one person"));
+        return Err(TestingError::invalid("person_ids", "name at least one person"));
     }
-    let internal = |e: csv::Error| ApiError::Internal(e.to_string());
+    let internal = |e: csv::Error| TestingError::Internal(e.to_string());
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(["tube_id", "person_id", "collected_at", "round_id", "site"]).map_err(internal)?;
     let at_text = at.to_rfc3339();
     for p in &people {
         csv.write_record([tube_id.trim(), p, &at_text, &round.round_key, site.trim()]).map_err(internal)?;
     }
-    let body = csv.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = csv.into_inner().map_err(|e| TestingError::Internal(e.to_string()))?;
     let name: String =
         tube_id.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
     let upload = Upload::write(&format!("tube-{name}.csv"), &body).await?;
@@ -840,7 +852,7 @@ async fn task_views(
     user: &User,
     tasks: &[TaskRecord],
     route: &str,
-) -> Result<Vec<TaskView>, ApiError> {
+) -> Result<Vec<TaskView>, TestingError> {
     if tasks.is_empty() {
         return Ok(vec![]);
     }
@@ -874,7 +886,7 @@ pub async fn tasks(
     round_id: Option<i64>,
     open_only: bool,
     limit: u32,
-) -> Result<Vec<TaskView>, ApiError> {
+) -> Result<Vec<TaskView>, TestingError> {
     if !may_follow(user) {
         return Err(forbid("reading testing tasks"));
     }
@@ -887,7 +899,7 @@ pub async fn person_testing(
     state: &AppState,
     user: &User,
     person_id: &str,
-) -> Result<PersonTesting, ApiError> {
+) -> Result<PersonTesting, TestingError> {
     let tasks = state.store.tasks_of(&[person_id.to_owned()]).await?;
     let held = tasks.iter().any(|t| t.kind == TaskKind::Retest && t.done_at.is_none());
     let tubes = state.store.tubes_of(person_id, 20).await?;
@@ -899,11 +911,11 @@ pub async fn person_testing(
 }
 
 /// The pool-size advisor for a prevalence, for the command line and the API.
-pub fn advise(prevalence: f64, max_pool: u32) -> Result<(u32, f64, Vec<Scheme>), ApiError> {
+pub fn advise(prevalence: f64, max_pool: u32) -> Result<(u32, f64, Vec<Scheme>), TestingError> {
     let p = cordon_domain::testing::check_prevalence(prevalence)
-        .map_err(|e| ApiError::invalid("prevalence", e.reason()))?;
+        .map_err(|e| TestingError::invalid("prevalence", e.reason()))?;
     if max_pool == 0 || max_pool > 50 {
-        return Err(ApiError::invalid("max_pool", "a tube holds 1 to 50 people"));
+        return Err(TestingError::invalid("max_pool", "a tube holds 1 to 50 people"));
     }
     let (k, e) = best_dorfman(p, max_pool);
     Ok((k, e, schemes(p, max_pool)))

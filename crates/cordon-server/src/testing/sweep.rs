@@ -11,9 +11,9 @@ use cordon_store::{DoorCounts, RoundRecord, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::TestingError;
 use super::service::{RoundView, focus_of, forbid, may_follow};
 use crate::AppState;
-use crate::http::error::ApiError;
 use crate::zones::profiles;
 
 /// A round's doors in an area, each person counted once.
@@ -86,7 +86,7 @@ pub struct SweepPerson {
 }
 
 /// The round's home-visit rule: its profile's, or the default if the profile is gone.
-pub async fn home_visit_rule(state: &AppState, round: &RoundRecord) -> Result<HomeVisitRule, ApiError> {
+pub async fn home_visit_rule(state: &AppState, round: &RoundRecord) -> Result<HomeVisitRule, TestingError> {
     let profiles = profiles(state).await?;
     Ok(profiles.get(&round.profile_key).map(|p| p.home_visits.clone()).unwrap_or_default())
 }
@@ -96,7 +96,7 @@ pub async fn door_figures(
     state: &AppState,
     round: &RoundRecord,
     area: &AreaPath,
-) -> Result<DoorFigures, ApiError> {
+) -> Result<DoorFigures, TestingError> {
     let rule = home_visit_rule(state, round).await?;
     let year = state.now().with_timezone(&state.config.tz).year();
     Ok(state.store.door_counts(round.id, area, &rule, year).await?.into())
@@ -110,11 +110,11 @@ pub async fn sweep(
     round_id: i64,
     area: Option<&str>,
     limit: u32,
-) -> Result<SweepView, ApiError> {
+) -> Result<SweepView, TestingError> {
     if !may_follow(user) {
         return Err(forbid("the sweep list"));
     }
-    let round = state.store.round(&user.scope_path, round_id).await?.ok_or(ApiError::NotFound)?;
+    let round = state.store.round(&user.scope_path, round_id).await?.ok_or(TestingError::NotFound)?;
     let (code, name, path, _) = focus_of(state, user, &round, area).await?;
     let (people, total) = state.store.sweep(round_id, &path, limit).await?;
     let rule = home_visit_rule(state, &round).await?;

@@ -56,7 +56,7 @@ async fn list_page(State(state): State<AppState>, pu: PageUser) -> Response {
     };
     match shown.await {
         Ok((users, roles)) => (jar, render(&UsersTemplate { page, users, roles })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -83,7 +83,7 @@ async fn user_page(State(state): State<AppState>, pu: PageUser, Path(name): Path
             let yourself = user.username == me.username;
             (jar, render(&UserTemplate { page, user, changes, roles, yourself })).into_response()
         }
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -114,7 +114,7 @@ async fn create_submit(State(state): State<AppState>, pu: PageUser, Form(f): For
     };
     match users::create(&state, &me, &req).await {
         Ok(issued) => (jar, render(&PasswordTemplate { page, issued })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -190,6 +190,6 @@ async fn reset_submit(
     let me = page.user.clone().expect("signed in");
     match users::reset_password(&state, &me, &name, given(f.reason).as_deref()).await {
         Ok(issued) => (jar, render(&PasswordTemplate { page, issued })).into_response(),
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }

@@ -226,7 +226,7 @@ pub(crate) fn sign_in_redirect(parts: &Parts) -> Redirect {
 }
 
 /// The page that refuses `user` a page: the layout with the reason, in the page's language.
-pub(crate) fn refusal_page(parts: &Parts, state: &AppState, user: User, e: ApiError) -> Response {
+pub(crate) fn refusal_page(parts: &Parts, state: &AppState, user: User, e: impl Into<ApiError>) -> Response {
     let (lang, jar) = lang_of(parts);
     error_page(user_page(parts, state, lang, user), jar, e)
 }
@@ -289,7 +289,9 @@ pub(crate) struct ErrorTemplate {
     pub(crate) message: String,
 }
 
-pub(crate) fn error_page(page: Page, jar: CookieJar, e: ApiError) -> Response {
+/// The error page for any capability's refusal, worded as the API words it.
+pub(crate) fn error_page(page: Page, jar: CookieJar, e: impl Into<ApiError>) -> Response {
+    let e: ApiError = e.into();
     let status = e.status();
     let message = match &e {
         ApiError::NotFound => page.t.not_found.to_owned(),

@@ -1,6 +1,8 @@
 //! `/api/v1` routes of the workforce and 包联: workers, reporting in, quarantine sites,
 //! assignments, coverage and the suggestions that close its gaps.
 
+use super::WorkforceError;
+use super::duty::DutyError;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -299,4 +301,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(list_command_posts, create_command_post))
         .routes(routes!(my_duty, act_on_duty))
+}
+
+impl From<WorkforceError> for ApiError {
+    fn from(e: WorkforceError) -> Self {
+        match e {
+            WorkforceError::NotFound => ApiError::NotFound,
+            WorkforceError::Forbidden(m) => ApiError::Forbidden(m),
+            WorkforceError::Invalid { field, message } => ApiError::Invalid { field, message },
+            WorkforceError::Zone(e) => ApiError::from(e),
+            WorkforceError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<DutyError> for ApiError {
+    fn from(e: DutyError) -> Self {
+        match e {
+            DutyError::NotLinked => ApiError::Forbidden(DutyError::NotLinked.to_string()),
+            DutyError::Invalid { field, message } => ApiError::invalid(field, message),
+            DutyError::Conflict(m) => ApiError::Conflict(m),
+            DutyError::Store(e) => ApiError::from(e),
+        }
+    }
 }

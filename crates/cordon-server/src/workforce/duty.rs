@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 
 use super::{WorkerView, local_today};
 use crate::AppState;
-use crate::http::error::ApiError;
 
 /// Why a worker's own reporting in or shift was refused.
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +25,6 @@ pub enum DutyError {
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
-    Read(ApiError),
-    #[error(transparent)]
     Store(StoreError),
 }
 
@@ -37,24 +34,6 @@ impl From<StoreError> for DutyError {
             StoreError::Conflict(m) => DutyError::Conflict(m),
             StoreError::Invalid(m) => DutyError::Invalid { field: "community_code", message: m },
             e => DutyError::Store(e),
-        }
-    }
-}
-
-impl From<ApiError> for DutyError {
-    fn from(e: ApiError) -> Self {
-        DutyError::Read(e)
-    }
-}
-
-impl From<DutyError> for ApiError {
-    fn from(e: DutyError) -> Self {
-        match e {
-            DutyError::NotLinked => ApiError::Forbidden(DutyError::NotLinked.to_string()),
-            DutyError::Invalid { field, message } => ApiError::invalid(field, message),
-            DutyError::Conflict(m) => ApiError::Conflict(m),
-            DutyError::Read(e) => e,
-            DutyError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -94,7 +73,7 @@ pub struct DutyRequest {
 }
 
 /// The shift rule of the profile in force.
-pub async fn shift_rule(state: &AppState) -> std::result::Result<ShiftRule, ApiError> {
+pub async fn shift_rule(state: &AppState) -> std::result::Result<ShiftRule, StoreError> {
     let key = crate::zones::profile_in_force(state).await?;
     Ok(crate::zones::profiles(state).await?.get(&key).map(|p| p.shifts).unwrap_or_default())
 }
@@ -103,7 +82,7 @@ pub async fn shift_rule(state: &AppState) -> std::result::Result<ShiftRule, ApiE
 pub async fn duty_states(
     state: &AppState,
     worker_ids: &[String],
-) -> std::result::Result<std::collections::HashMap<String, DutyState>, ApiError> {
+) -> std::result::Result<std::collections::HashMap<String, DutyState>, StoreError> {
     let rule = shift_rule(state).await?;
     let now = state.now();
     let latest = state.store.latest_shifts(worker_ids).await?;

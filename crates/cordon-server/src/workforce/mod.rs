@@ -1,6 +1,8 @@
 //! The workforce (包联): workers reporting in, assignments to units, coverage and its gaps, command
 //! posts: the service, its API and its pages.
 
+mod error;
+pub use error::WorkforceError;
 mod duty;
 mod duty_words;
 mod service;

@@ -195,7 +195,7 @@ async fn checkin_submit(State(state): State<AppState>, pu: PageUser, Form(f): Fo
     let r = workforce::check_in(&state, &user, &f.worker_id, &f.community_code, None)
         .await
         .map(|_| "/coverage".to_owned());
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Deserialize)]
@@ -217,7 +217,10 @@ async fn site_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     let r = match kind {
         Ok(kind) => {
             let req = SiteRequest { id: None, name: f.name, area_code: f.area_code, kind, rooms: f.rooms };
-            workforce::create_site(&state, &user, req).await.map(|_| "/coverage".to_owned())
+            workforce::create_site(&state, &user, req)
+                .await
+                .map(|_| "/coverage".to_owned())
+                .map_err(ApiError::from)
         }
         Err(e) => Err(crate::http::error::ApiError::invalid("kind", e.to_string())),
     };
@@ -241,7 +244,7 @@ async fn duty_page(State(state): State<AppState>, pu: PageUser) -> Response {
         Err(workforce::DutyError::NotLinked) => {
             (jar, render(&DutyTemplate { page, d: None })).into_response()
         }
-        Err(e) => error_page(page, jar, e.into()),
+        Err(e) => error_page(page, jar, e),
     }
 }
 
@@ -334,7 +337,7 @@ async fn worker_submit(State(state): State<AppState>, pu: PageUser, Form(f): For
         rank: f.rank,
     };
     let r = workforce::put_worker(&state, &user, &f.worker_id, req).await.map(|_| "/workforce".to_owned());
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 #[derive(Deserialize)]
@@ -393,5 +396,5 @@ async fn end_submit(
     let PageUser { page, jar } = pu;
     let user = page.user.clone().expect("signed in");
     let r = workforce::end_assignment(&state, &user, id).await.map(|_| "/workforce#assignments".to_owned());
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }

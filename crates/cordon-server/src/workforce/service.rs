@@ -23,8 +23,8 @@ use cordon_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::error::WorkforceError;
 use super::units::{rules_in_force, whole_levels, zoned_key, zoned_units};
-use crate::http::error::ApiError;
 use crate::{AppState, zones};
 
 /// Reading the workforce of one's areas (`view_workforce`).
@@ -37,12 +37,12 @@ pub fn may_manage(user: &User) -> bool {
     user.may(Right::ManageWorkforce)
 }
 
-fn forbid(what: &str) -> ApiError {
-    ApiError::Forbidden(format!("{what} is not part of your role"))
+fn forbid(what: &str) -> WorkforceError {
+    WorkforceError::Forbidden(format!("{what} is not part of your role"))
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid { field: field.into(), message: message.into() }
+fn invalid(field: &str, message: impl Into<String>) -> WorkforceError {
+    WorkforceError::Invalid { field: field.into(), message: message.into() }
 }
 
 // ---- views ----
@@ -240,7 +240,7 @@ pub async fn import_workers(
     user: &User,
     path: &Path,
     name: &str,
-) -> Result<(i64, i64), ApiError> {
+) -> Result<(i64, i64), WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("importing workers"));
     }
@@ -269,7 +269,7 @@ pub async fn put_worker(
     user: &User,
     worker_id: &str,
     req: WorkerRequest,
-) -> Result<(bool, WorkerView), ApiError> {
+) -> Result<(bool, WorkerView), WorkforceError> {
     use cordon_domain::workforce::{WorkerRow, check_worker_id, check_worker_name};
     if !may_manage(user) {
         return Err(forbid("adding workers"));
@@ -291,7 +291,7 @@ pub async fn put_worker(
         rank: Rank::parse(&req.rank).map_err(domain)?,
     };
     let (added, _) = state.store.put_workers(std::slice::from_ref(&row), state.now()).await?;
-    let w = state.store.worker(&row.worker_id).await?.ok_or(ApiError::NotFound)?;
+    let w = state.store.worker(&row.worker_id).await?.ok_or(WorkforceError::NotFound)?;
     Ok((added == 1, WorkerView::of(&w)))
 }
 
@@ -305,7 +305,7 @@ pub async fn check_in(
     worker_id: &str,
     community: &str,
     day: Option<NaiveDate>,
-) -> Result<CheckinView, ApiError> {
+) -> Result<CheckinView, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("recording reporting in"));
     }
@@ -333,7 +333,7 @@ pub async fn on_hand(
     state: &AppState,
     user: &User,
     day: Option<NaiveDate>,
-) -> Result<Vec<CheckinView>, ApiError> {
+) -> Result<Vec<CheckinView>, WorkforceError> {
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
@@ -365,7 +365,11 @@ pub struct SiteRequest {
     pub rooms: i64,
 }
 
-pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Result<SiteView, ApiError> {
+pub async fn create_site(
+    state: &AppState,
+    user: &User,
+    req: SiteRequest,
+) -> Result<SiteView, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("adding quarantine sites"));
     }
@@ -404,7 +408,7 @@ pub async fn create_site(state: &AppState, user: &User, req: SiteRequest) -> Res
     Ok(SiteView::of(&state.store.create_site(&site).await?))
 }
 
-pub async fn sites(state: &AppState, user: &User) -> Result<Vec<SiteView>, ApiError> {
+pub async fn sites(state: &AppState, user: &User) -> Result<Vec<SiteView>, WorkforceError> {
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
@@ -446,7 +450,7 @@ async fn unit_in_scope(
     user: &User,
     area: Option<&str>,
     site: Option<&str>,
-) -> Result<(UnitRef, Unit), ApiError> {
+) -> Result<(UnitRef, Unit), WorkforceError> {
     let tiers = zones::zone_tiers(state).await?;
     let tier_at = |p: &AreaPath| {
         p.lineage().iter().filter_map(|a| tiers.get(a)).copied().max_by_key(|t| t.strictness())
@@ -488,7 +492,11 @@ async fn unit_in_scope(
     }
 }
 
-pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result<AssignmentView, ApiError> {
+pub async fn assign(
+    state: &AppState,
+    user: &User,
+    req: AssignRequest,
+) -> Result<AssignmentView, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }
@@ -547,11 +555,19 @@ pub async fn assign(state: &AppState, user: &User, req: AssignRequest) -> Result
     })
 }
 
-pub async fn end_assignment(state: &AppState, user: &User, id: i64) -> Result<AssignmentView, ApiError> {
+pub async fn end_assignment(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<AssignmentView, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("ending assignments"));
     }
-    let a = state.store.end_assignment(&user.scope_path, id, state.now()).await?.ok_or(ApiError::NotFound)?;
+    let a = state
+        .store
+        .end_assignment(&user.scope_path, id, state.now())
+        .await?
+        .ok_or(WorkforceError::NotFound)?;
     Ok(AssignmentView::of(&a))
 }
 
@@ -559,7 +575,7 @@ pub async fn assignments(
     state: &AppState,
     user: &User,
     current: bool,
-) -> Result<Vec<AssignmentView>, ApiError> {
+) -> Result<Vec<AssignmentView>, WorkforceError> {
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
@@ -601,7 +617,7 @@ pub async fn create_command_post(
     state: &AppState,
     user: &User,
     req: CommandPostRequest,
-) -> Result<CommandPostView, ApiError> {
+) -> Result<CommandPostView, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("setting up command posts"));
     }
@@ -639,7 +655,7 @@ pub async fn create_command_post(
     })
 }
 
-pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandPostView>, ApiError> {
+pub async fn command_posts(state: &AppState, user: &User) -> Result<Vec<CommandPostView>, WorkforceError> {
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
@@ -680,7 +696,7 @@ struct Report {
     current: Vec<Staffing>,
 }
 
-async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, ApiError> {
+async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Report, WorkforceError> {
     let (profile_key, rules) = rules_in_force(state).await?;
     let tiers = zones::zone_tiers(state).await?;
     let tier_at = |p: &AreaPath| {
@@ -695,7 +711,7 @@ async fn report(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<Rep
     let sites =
         async { if rules.iter().any(|r| r.sites) { state.store.sites(scope).await } else { Ok(Vec::new()) } };
     let (mut areas, zoned, sites, current) = tokio::try_join!(
-        async { Ok::<_, ApiError>(state.store.areas_at(scope, &whole).await?) },
+        async { Ok::<_, WorkforceError>(state.store.areas_at(scope, &whole).await?) },
         zoned_units(state, scope, zoned_key(&rules)),
         async { Ok(sites.await?) },
         async { Ok(state.store.staffing(scope, now).await?) }
@@ -761,7 +777,7 @@ fn pct(n: i64, of: i64) -> f64 {
     if of <= 0 { 100.0 } else { (n as f64 * 1000.0 / of as f64).round() / 10.0 }
 }
 
-pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, ApiError> {
+pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, WorkforceError> {
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
@@ -819,7 +835,7 @@ fn leader_load(r: &Report) -> Vec<(&str, (i64, i64))> {
 }
 
 /// Leaders proposed for the gaps from the workers on hand today (none is written).
-pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<SuggestionView>, ApiError> {
+pub async fn suggestions(state: &AppState, user: &User) -> Result<Vec<SuggestionView>, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }
@@ -905,7 +921,11 @@ pub struct AcceptOutcome {
 
 /// Assigns each accepted suggestion (a leader, or a member of a team short of workers) from
 /// now; each stands or fails alone.
-pub async fn accept(state: &AppState, user: &User, picks: Vec<Accepted>) -> Result<AcceptOutcome, ApiError> {
+pub async fn accept(
+    state: &AppState,
+    user: &User,
+    picks: Vec<Accepted>,
+) -> Result<AcceptOutcome, WorkforceError> {
     if !may_manage(user) {
         return Err(forbid("assigning workers"));
     }

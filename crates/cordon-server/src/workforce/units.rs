@@ -8,7 +8,7 @@ use cordon_domain::workforce::CoverageRule;
 use cordon_domain::{AreaLevel, AreaPath, Tier};
 use cordon_store::{UnitArea, UnitsVersion};
 
-use crate::http::error::ApiError;
+use super::error::WorkforceError;
 use crate::{AppState, zones};
 
 /// Which zoned units a report reads: per rule, the levels it holds and the tiers of the zones.
@@ -38,7 +38,7 @@ pub(super) async fn read_zoned(
     state: &AppState,
     scope: &AreaPath,
     key: &ZonedKey,
-) -> Result<Vec<UnitArea>, ApiError> {
+) -> Result<Vec<UnitArea>, WorkforceError> {
     let mut out = Vec::new();
     for (levels, tiers) in key {
         out.extend(state.store.areas_in_zones(scope, levels, tiers).await?);
@@ -54,7 +54,7 @@ pub(super) async fn zoned_units(
     state: &AppState,
     scope: &AreaPath,
     key: ZonedKey,
-) -> Result<Arc<Vec<UnitArea>>, ApiError> {
+) -> Result<Arc<Vec<UnitArea>>, WorkforceError> {
     // The version is read before the units: what is kept under a version is never older.
     let version = state.store.units_version().await?;
     let slot = (scope.clone(), key);
@@ -108,12 +108,12 @@ pub(super) async fn zoned_units(
 
 /// Reads the whole city's units under zones into the cache, so that the first report after a
 /// start (of any scope) does not read them: run in the background when the server starts.
-pub async fn warm(state: &AppState) -> Result<usize, ApiError> {
+pub async fn warm(state: &AppState) -> Result<usize, WorkforceError> {
     let rules = rules_in_force(state).await?.1;
     Ok(zoned_units(state, &AreaPath::root(), zoned_key(&rules)).await?.len())
 }
 
-pub(super) async fn rules_in_force(state: &AppState) -> Result<(String, Vec<CoverageRule>), ApiError> {
+pub(super) async fn rules_in_force(state: &AppState) -> Result<(String, Vec<CoverageRule>), WorkforceError> {
     let profile_key = zones::profile_in_force(state).await?;
     let profiles = zones::profiles(state).await?;
     let rules = profiles.get(&profile_key).map(|p| p.coverage.clone()).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! `/api/v1` routes of zones, profiles, proposals and their figures.
 
+use super::ZoneError;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -303,13 +304,6 @@ pub async fn list_profiles(
     ))
 }
 
-fn require_city_headquarters(user: &cordon_store::User) -> Result<(), ApiError> {
-    if !user.may(cordon_domain::Right::Command) || user.scope_path.ids().count() > 1 {
-        return Err(ApiError::Forbidden("only the city headquarters edits the protocol".into()));
-    }
-    Ok(())
-}
-
 /// Adds or replaces a profile. It is checked first: each tier once, every step to a less strict
 /// tier the profile has, every round inside its clean period. Zones drawn under it follow the
 /// new rules from now on; their history is not rewritten.
@@ -323,17 +317,7 @@ pub async fn put_profile(
     ApiPath(key): ApiPath<String>,
     ApiJson(profile): ApiJson<Profile>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    require_city_headquarters(&user)?;
-    if profile.key != key {
-        return Err(ApiError::invalid(
-            "key",
-            format!("the body's key {:?} is not the path's {key:?}", profile.key),
-        ));
-    }
-    profile.check()?;
-    let r = state.store.put_profile(&profile, &user.username, state.now()).await?;
-    let in_force = zones::profile_in_force(&state).await? == key;
-    zones::invalidate(&state).await;
+    let (r, in_force) = zones::put_profile(&state, &user, &key, &profile).await?;
     Ok(Json(ProfileView {
         in_force,
         builtin: r.builtin,
@@ -359,11 +343,7 @@ pub async fn set_in_force(
     CurrentUser(user): CurrentUser,
     ApiJson(b): ApiJson<InForceBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    require_city_headquarters(&user)?;
-    if !zones::profiles(&state).await?.contains_key(&b.profile) {
-        return Err(ApiError::invalid("profile", format!("no profile {:?}", b.profile)));
-    }
-    state.store.set_setting(zones::PROFILE_SETTING, &b.profile).await?;
+    zones::choose_profile(&state, &user, &b.profile).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -399,4 +379,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_profiles))
         .routes(routes!(put_profile))
         .routes(routes!(set_in_force))
+}
+
+impl From<ZoneError> for ApiError {
+    fn from(e: ZoneError) -> Self {
+        match e {
+            ZoneError::NotFound => ApiError::NotFound,
+            ZoneError::Forbidden(m) => ApiError::Forbidden(m),
+            ZoneError::Conflict(m) => ApiError::Conflict(m),
+            ZoneError::Invalid { field, message } => ApiError::Invalid { field, message },
+            ZoneError::Internal(m) => ApiError::Internal(m),
+            ZoneError::Store(e) => ApiError::from(e),
+        }
+    }
 }

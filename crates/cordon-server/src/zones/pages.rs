@@ -282,7 +282,7 @@ async fn zones_page(State(state): State<AppState>, pu: PageUser, Query(q): Query
 async fn zones_data(state: &AppState, page: &Page, area: Option<String>) -> Result<ZonesView, ApiError> {
     let user = user_of(page);
     let code = area.unwrap_or_else(|| user.scope.to_string());
-    let detail = reads::area_detail(state, user, &code).await?;
+    let detail = reads::area_detail(state, user, &code).await?.ok_or(ApiError::NotFound)?;
     let node = state.store.area(&user.scope_path, &detail.area.code).await?.ok_or(ApiError::NotFound)?;
     let path = node.area.path.clone();
     let figures = zones::figures_in(state, &path, node.stats.residents).await?;
@@ -482,7 +482,7 @@ async fn lift_submit(
 ) -> Response {
     let PageUser { page, jar } = pu;
     let r = zones::lift(&state, user_of(&page), id, &f.note).await.map(|_| format!("/zones/{id}"));
-    back(page, jar, r)
+    back(page, jar, r.map_err(ApiError::from))
 }
 
 async fn raise_submit(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use cordon_domain::gates::GateRule;
 use cordon_domain::lifecycle::{local_day, zone_state};
-use cordon_domain::protocol::{DEFAULT_PROFILE, Profile};
+use cordon_domain::protocol::Profile;
 use cordon_domain::tiers::{LineageArea, escalations, tier_figures};
 use cordon_domain::{
     AreaCode, AreaPath, EventKind, PersonId, Right, Tier, TierFigures, ZoneEvent, ZoneState,
@@ -22,11 +22,9 @@ use serde::Serialize;
 use tokio::sync::RwLock;
 use utoipa::ToSchema;
 
+use super::error::ZoneError;
+use super::profiles::{profile_in_force, profiles};
 use crate::AppState;
-use crate::http::error::ApiError;
-
-/// The setting that names the profile new zones are drawn under.
-pub const PROFILE_SETTING: &str = "profile";
 
 /// Who signs what the rules do by themselves.
 pub const SYSTEM: &str = "cordon";
@@ -66,39 +64,31 @@ pub fn may_report_positive(user: &User) -> bool {
     user.may(Right::ReportPositive)
 }
 
-fn require_manage(user: &User, path: &AreaPath) -> Result<(), ApiError> {
+fn require_manage(user: &User, path: &AreaPath) -> Result<(), ZoneError> {
     if !may_manage(user) {
-        return Err(ApiError::Forbidden(
+        return Err(ZoneError::Forbidden(
             "only headquarters, district and street offices manage zones".into(),
         ));
     }
     if !user.scope_path.contains(path) {
-        return Err(ApiError::Forbidden(
+        return Err(ZoneError::Forbidden(
             "this zone is drawn above your areas: ask the level that drew it".into(),
         ));
     }
     Ok(())
 }
 
-fn require_headquarters(user: &User, path: &AreaPath) -> Result<(), ApiError> {
+fn require_headquarters(user: &User, path: &AreaPath) -> Result<(), ZoneError> {
     if !user.may(Right::Command) || !user.scope_path.contains(path) {
-        return Err(ApiError::Forbidden("only headquarters decides this".into()));
+        return Err(ZoneError::Forbidden("only headquarters decides this".into()));
     }
     Ok(())
 }
 
 // ---- profiles ----
 
-pub async fn profiles(state: &AppState) -> Result<HashMap<String, Profile>, ApiError> {
-    Ok(state.store.profiles().await?.into_iter().map(|r| (r.profile.key.clone(), r.profile)).collect())
-}
-
-pub async fn profile_in_force(state: &AppState) -> Result<String, ApiError> {
-    Ok(state.store.setting(PROFILE_SETTING).await?.unwrap_or_else(|| DEFAULT_PROFILE.to_owned()))
-}
-
-fn profile_of<'a>(profiles: &'a HashMap<String, Profile>, key: &str) -> Result<&'a Profile, ApiError> {
-    profiles.get(key).ok_or_else(|| ApiError::Internal(format!("zone governed by missing profile {key}")))
+fn profile_of<'a>(profiles: &'a HashMap<String, Profile>, key: &str) -> Result<&'a Profile, ZoneError> {
+    profiles.get(key).ok_or_else(|| ZoneError::Internal(format!("zone governed by missing profile {key}")))
 }
 
 // ---- views ----
@@ -250,13 +240,13 @@ fn view(
     }
 }
 
-async fn addresses(state: &AppState, zones: &[ZoneRecord]) -> Result<Vec<Vec<String>>, ApiError> {
+async fn addresses(state: &AppState, zones: &[ZoneRecord]) -> Result<Vec<Vec<String>>, ZoneError> {
     let paths: Vec<AreaPath> = zones.iter().map(|z| z.path.clone()).collect();
-    crate::reads::addresses(state, &paths).await
+    Ok(crate::reads::addresses(state, &paths).await?)
 }
 
 /// Zones visible to the user, with their states computed now.
-pub async fn list(state: &AppState, user: &User, query: &ZoneQuery) -> Result<Vec<ZoneView>, ApiError> {
+pub async fn list(state: &AppState, user: &User, query: &ZoneQuery) -> Result<Vec<ZoneView>, ZoneError> {
     list_in(state, &user.scope_path, query).await
 }
 
@@ -265,7 +255,7 @@ pub async fn list_in(
     state: &AppState,
     area: &AreaPath,
     query: &ZoneQuery,
-) -> Result<Vec<ZoneView>, ApiError> {
+) -> Result<Vec<ZoneView>, ZoneError> {
     let zones = state.store.zones(area, query).await?;
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
     let mut events = events_by_zone(state.store.zone_events(&ids).await?);
@@ -282,8 +272,8 @@ pub async fn list_in(
         .collect()
 }
 
-pub async fn detail(state: &AppState, user: &User, id: i64) -> Result<ZoneDetail, ApiError> {
-    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+pub async fn detail(state: &AppState, user: &User, id: i64) -> Result<ZoneDetail, ZoneError> {
+    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
     let events = state.store.zone_events(&[id]).await?;
     let profiles = profiles(state).await?;
     let address = addresses(state, std::slice::from_ref(&z)).await?.remove(0);
@@ -314,34 +304,39 @@ pub struct DrawRequest {
     pub at: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn check_note(field: &str, text: &str, required: bool) -> Result<String, ApiError> {
+/// A note kept in a history: trimmed, said when `required`, at most 2,000 characters.
+pub(crate) fn check_note(
+    field: &'static str,
+    text: &str,
+    required: bool,
+) -> Result<String, cordon_domain::DomainError> {
     let t = text.trim();
     if required && t.is_empty() {
-        return Err(ApiError::invalid(field, "say why: it is kept in the zone's history"));
+        return Err(cordon_domain::DomainError::invalid(field, "say why: it is kept in the zone's history"));
     }
     if t.chars().count() > 2000 {
-        return Err(ApiError::invalid(field, "is longer than 2,000 characters"));
+        return Err(cordon_domain::DomainError::invalid(field, "is longer than 2,000 characters"));
     }
     Ok(t.to_owned())
 }
 
 pub(crate) fn check_time(
-    field: &str,
+    field: &'static str,
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, ApiError> {
+) -> Result<DateTime<Utc>, cordon_domain::DomainError> {
     let at = at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid(field, "is in the future"));
+        return Err(cordon_domain::DomainError::invalid(field, "is in the future"));
     }
     Ok(at)
 }
 
-pub async fn draw(state: &AppState, user: &User, req: DrawRequest) -> Result<ZoneView, ApiError> {
+pub async fn draw(state: &AppState, user: &User, req: DrawRequest) -> Result<ZoneView, ZoneError> {
     if !may_manage(user) {
-        return Err(ApiError::Forbidden("only headquarters, district and street offices draw zones".into()));
+        return Err(ZoneError::Forbidden("only headquarters, district and street offices draw zones".into()));
     }
-    let area = AreaCode::parse(&req.area).map_err(|e| ApiError::invalid("area_code", e.reason()))?;
+    let area = AreaCode::parse(&req.area).map_err(|e| ZoneError::invalid("area_code", e.reason()))?;
     let reason = check_note("reason", &req.reason, true)?;
     let profiles = profiles(state).await?;
     let key = match req.profile {
@@ -350,9 +345,9 @@ pub async fn draw(state: &AppState, user: &User, req: DrawRequest) -> Result<Zon
     };
     let profile = profiles
         .get(&key)
-        .ok_or_else(|| ApiError::invalid("profile", format!("no profile {key:?}; see /api/v1/profiles")))?;
+        .ok_or_else(|| ZoneError::invalid("profile", format!("no profile {key:?}; see /api/v1/profiles")))?;
     if profile.rule(req.tier).is_none() {
-        return Err(ApiError::invalid(
+        return Err(ZoneError::invalid(
             "tier",
             format!("the profile {} has no {} tier", profile.name_en, req.tier),
         ));
@@ -369,7 +364,7 @@ pub async fn draw(state: &AppState, user: &User, req: DrawRequest) -> Result<Zon
     };
     let z = state.store.create_zone(&user.scope_path, &zone).await.map_err(|e| match e {
         cordon_store::StoreError::NotFound(m) if m.starts_with("area") => {
-            ApiError::invalid("area_code", format!("{area}: no such area in your areas"))
+            ZoneError::invalid("area_code", format!("{area}: no such area in your areas"))
         }
         e => e.into(),
     })?;
@@ -391,8 +386,8 @@ pub async fn record(
     what: Recorded,
     at: Option<DateTime<Utc>>,
     note: &str,
-) -> Result<ZoneDetail, ApiError> {
-    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<ZoneDetail, ZoneError> {
+    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
     require_manage(user, &z.path)?;
     let now = state.now();
     let kind = match what {
@@ -401,7 +396,7 @@ pub async fn record(
         Recorded::Extension { until } => {
             require_headquarters(user, &z.path)?;
             if until <= local_day(now, state.config.tz) {
-                return Err(ApiError::invalid("until", "an extension ends on a day after today"));
+                return Err(ZoneError::invalid("until", "an extension ends on a day after today"));
             }
             EventKind::Extended { until }
         }
@@ -436,9 +431,9 @@ pub async fn record_positive(
     area: Option<&str>,
     at: Option<DateTime<Utc>>,
     note: &str,
-) -> Result<PositiveOutcome, ApiError> {
+) -> Result<PositiveOutcome, ZoneError> {
     if !may_report_positive(user) {
-        return Err(ApiError::Forbidden(
+        return Err(ZoneError::Forbidden(
             "recording a positive is for offices, labs and epidemiologists".into(),
         ));
     }
@@ -447,21 +442,21 @@ pub async fn record_positive(
     let note = check_note("note", note, false)?;
     let (path, person_id) = match (person, area) {
         (Some(p), _) if !p.trim().is_empty() => {
-            let id = PersonId::parse(p.trim()).map_err(|e| ApiError::invalid("person_id", e.reason()))?;
+            let id = PersonId::parse(p.trim()).map_err(|e| ZoneError::invalid("person_id", e.reason()))?;
             let rec = state.store.person(&user.scope_path, &id).await?.ok_or_else(|| {
-                ApiError::invalid("person_id", format!("{id}: no such person in your areas"))
+                ZoneError::invalid("person_id", format!("{id}: no such person in your areas"))
             })?;
             state.store.audit_reads(user, std::slice::from_ref(&id), "POST /api/v1/positives", now).await?;
             (rec.path, Some(id.as_str().to_owned()))
         }
         (_, Some(a)) if !a.trim().is_empty() => {
-            let code = AreaCode::parse(a.trim()).map_err(|e| ApiError::invalid("area_code", e.reason()))?;
+            let code = AreaCode::parse(a.trim()).map_err(|e| ZoneError::invalid("area_code", e.reason()))?;
             let node = state.store.area(&user.scope_path, &code).await?.ok_or_else(|| {
-                ApiError::invalid("area_code", format!("{code}: no such area in your areas"))
+                ZoneError::invalid("area_code", format!("{code}: no such area in your areas"))
             })?;
             (node.area.path, None)
         }
-        _ => return Err(ApiError::invalid("person_id", "name the person, or the household or building")),
+        _ => return Err(ZoneError::invalid("person_id", "name the person, or the household or building")),
     };
     let areas = state.store.areas_on(std::slice::from_ref(&path)).await?;
     let lineage: Vec<cordon_domain::Area> =
@@ -501,7 +496,7 @@ pub async fn propose_around(
     reason_en: &str,
     person_id: Option<String>,
     now: DateTime<Utc>,
-) -> Result<Vec<ProposalView>, ApiError> {
+) -> Result<Vec<ProposalView>, ZoneError> {
     let key = profile_in_force(state).await?;
     let profiles = profiles(state).await?;
     let profile = profile_of(&profiles, &key)?;
@@ -539,7 +534,7 @@ pub async fn propose_around(
 
 /// Files the step-down (or lift) proposals the rules allow now, for one zone or all; a profile
 /// with `auto_step_down` applies them at once. Returns how many were filed or applied.
-pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ApiError> {
+pub async fn review(state: &AppState, only: Option<i64>) -> Result<usize, ZoneError> {
     let generation = state.zones.read().await.generation;
     let zones: Vec<ZoneRecord> = match only {
         // After one zone's event, only that zone can have become ready.
@@ -641,11 +636,11 @@ pub async fn decide(
     id: i64,
     approve: bool,
     note: &str,
-) -> Result<ProposalView, ApiError> {
-    let p = state.store.proposal(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<ProposalView, ZoneError> {
+    let p = state.store.proposal(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
     require_headquarters(user, &p.path)?;
     if p.status != ProposalStatus::Pending {
-        return Err(ApiError::Conflict(format!("proposal {id} is {} already", p.status.as_str())));
+        return Err(ZoneError::Conflict(format!("proposal {id} is {} already", p.status.as_str())));
     }
     let now = state.now();
     let note = check_note("note", note, !approve)?;
@@ -664,7 +659,7 @@ async fn change_for(
     user: &User,
     now: DateTime<Utc>,
     note: &str,
-) -> Result<ZoneChange, ApiError> {
+) -> Result<ZoneChange, ZoneError> {
     let event = |kind| NewZoneEvent {
         event: ZoneEvent { at: now, kind },
         note: if note.is_empty() { p.reason.clone() } else { note.to_owned() },
@@ -683,24 +678,24 @@ async fn change_for(
             by: user.username.clone(),
         }),
         ProposalKind::Raise => {
-            let zone_id = p.zone_id.ok_or_else(|| ApiError::Internal("raise without a zone".into()))?;
+            let zone_id = p.zone_id.ok_or_else(|| ZoneError::Internal("raise without a zone".into()))?;
             ZoneChange::Event {
                 zone_id,
                 event: event(EventKind::Raised { tier: p.tier_to.unwrap_or(Tier::Sealed) }),
             }
         }
         ProposalKind::StepDown | ProposalKind::Lift => {
-            let zone_id = p.zone_id.ok_or_else(|| ApiError::Internal("step down without a zone".into()))?;
+            let zone_id = p.zone_id.ok_or_else(|| ZoneError::Internal("step down without a zone".into()))?;
             let detail = detail(state, user, zone_id).await?;
             let s = &detail.zone.state;
             if !s.ready {
-                return Err(ApiError::Conflict(format!(
+                return Err(ZoneError::Conflict(format!(
                     "the rules do not allow this step down now: {}",
                     super::words::blockers_en(&s.blockers)
                 )));
             }
             if !s.allows(p.tier_to) {
-                return Err(ApiError::Conflict("the zone's tier changed since this was proposed".into()));
+                return Err(ZoneError::Conflict("the zone's tier changed since this was proposed".into()));
             }
             ZoneChange::Event { zone_id, event: event(step_kind(p.tier_to)) }
         }
@@ -709,17 +704,17 @@ async fn change_for(
 
 /// Headquarters lifts a zone by hand: allowed where the profile has no step down for its tier
 /// (a precaution zone under the 9th edition), or when the rules allow it now.
-pub async fn lift(state: &AppState, user: &User, id: i64, note: &str) -> Result<ZoneDetail, ApiError> {
+pub async fn lift(state: &AppState, user: &User, id: i64, note: &str) -> Result<ZoneDetail, ZoneError> {
     let d = detail(state, user, id).await?;
-    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
     require_headquarters(user, &z.path)?;
     let note = check_note("note", note, true)?;
     let s = &d.zone.state;
     if !s.is_active() {
-        return Err(ApiError::Conflict(format!("zone {id} was lifted already")));
+        return Err(ZoneError::Conflict(format!("zone {id} was lifted already")));
     }
     if !s.allows(None) {
-        return Err(ApiError::Conflict(format!(
+        return Err(ZoneError::Conflict(format!(
             "the rules do not allow lifting this zone now: {}",
             super::words::blockers_en(&s.blockers)
         )));
@@ -744,18 +739,18 @@ pub async fn raise(
     id: i64,
     tier: Tier,
     note: &str,
-) -> Result<ZoneDetail, ApiError> {
-    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<ZoneDetail, ZoneError> {
+    let z = state.store.zone(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
     require_headquarters(user, &z.path)?;
     if z.ended_at.is_some() {
-        return Err(ApiError::Conflict(format!("zone {id} was lifted: draw a new one")));
+        return Err(ZoneError::Conflict(format!("zone {id} was lifted: draw a new one")));
     }
     if !tier.is_stricter_than(z.tier) {
-        return Err(ApiError::invalid("tier", format!("{tier} is not stricter than the zone's {}", z.tier)));
+        return Err(ZoneError::invalid("tier", format!("{tier} is not stricter than the zone's {}", z.tier)));
     }
     let profiles = profiles(state).await?;
     if profile_of(&profiles, &z.profile_key)?.rule(tier).is_none() {
-        return Err(ApiError::invalid("tier", format!("the zone's profile has no {tier} tier")));
+        return Err(ZoneError::invalid("tier", format!("the zone's profile has no {tier} tier")));
     }
     let now = state.now();
     let event = NewZoneEvent {
@@ -806,7 +801,7 @@ impl TierCounts {
 /// event, raised, lifted), the rest kept: rebuilding every zone of a city (20,000 zones with
 /// their histories) after each change costs a third of a second. Without a snapshot, nothing to
 /// do: the next read builds it whole.
-pub async fn refresh_zones(state: &AppState, ids: &[i64]) -> Result<(), ApiError> {
+pub async fn refresh_zones(state: &AppState, ids: &[i64]) -> Result<(), ZoneError> {
     if state.zones.read().await.at.is_none() {
         return Ok(());
     }
@@ -850,7 +845,7 @@ pub async fn invalidate(state: &AppState) {
 }
 
 /// The figures of the user's areas, from the snapshot (rebuilt when a change made it stale).
-pub async fn figures(state: &AppState, user: &User) -> Result<ZoneFigures, ApiError> {
+pub async fn figures(state: &AppState, user: &User) -> Result<ZoneFigures, ZoneError> {
     let residents = state.store.area(&AreaPath::root(), &user.scope).await?.map_or(0, |n| n.stats.residents);
     figures_in(state, &user.scope_path, residents).await
 }
@@ -861,7 +856,7 @@ pub async fn figures_in(
     state: &AppState,
     scope: &AreaPath,
     scope_residents: i64,
-) -> Result<ZoneFigures, ApiError> {
+) -> Result<ZoneFigures, ZoneError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
@@ -905,7 +900,7 @@ impl ZoneMark {
 }
 
 /// The marks of these areas, from the snapshot.
-pub async fn marks_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<ZoneMark>, ApiError> {
+pub async fn marks_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<ZoneMark>, ZoneError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
@@ -924,7 +919,10 @@ pub async fn marks_of(state: &AppState, paths: &[AreaPath]) -> Result<Vec<ZoneMa
 
 /// The gate rule over each of these paths: that of the strictest zone on the area or above
 /// it (everyone inside lives under it), from the snapshot; none outside every zone.
-pub async fn gate_rules_of(state: &AppState, paths: &[&AreaPath]) -> Result<Vec<Option<GateRule>>, ApiError> {
+pub async fn gate_rules_of(
+    state: &AppState,
+    paths: &[&AreaPath],
+) -> Result<Vec<Option<GateRule>>, ZoneError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
@@ -942,7 +940,7 @@ pub async fn gate_rules_of(state: &AppState, paths: &[&AreaPath]) -> Result<Vec<
 }
 
 /// The strictest tier of the active zones drawn on each area, from the snapshot.
-pub async fn zone_tiers(state: &AppState) -> Result<HashMap<AreaPath, Tier>, ApiError> {
+pub async fn zone_tiers(state: &AppState) -> Result<HashMap<AreaPath, Tier>, ZoneError> {
     if state.zones.read().await.at.is_none() {
         refresh(state).await?;
     }
@@ -959,7 +957,7 @@ pub async fn zone_tiers(state: &AppState) -> Result<HashMap<AreaPath, Tier>, Api
 
 /// Rebuilds the snapshot. A review that filed proposals leaves it stale (they change nothing
 /// of the figures, but the review cannot know); the second finds nothing new and keeps it.
-async fn refresh(state: &AppState) -> Result<(), ApiError> {
+async fn refresh(state: &AppState) -> Result<(), ZoneError> {
     review(state, None).await?;
     if state.zones.read().await.at.is_none() {
         review(state, None).await?;
@@ -967,11 +965,11 @@ async fn refresh(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn parse_status(s: Option<&str>) -> Result<Option<ProposalStatus>, ApiError> {
+pub fn parse_status(s: Option<&str>) -> Result<Option<ProposalStatus>, ZoneError> {
     match s.unwrap_or("pending") {
         "all" => Ok(None),
         s => ProposalStatus::parse(s).map(Some).ok_or_else(|| {
-            ApiError::invalid("status", "expected pending, approved, rejected, withdrawn or all")
+            ZoneError::invalid("status", "expected pending, approved, rejected, withdrawn or all")
         }),
     }
 }

@@ -106,7 +106,7 @@ pub(crate) async fn seed_followup(
             let (temperature, symptoms) =
                 if i == 1 { (37.8, vec!["sore_throat".into()]) } else { (36.4, vec![]) };
             let req = HealthCheckRequest { temperature, symptoms, at: None };
-            cases::record_check(&state, &grid, c.id, &req, "demo").await.map_err(|e| api_error(e.into()))?;
+            cases::record_check(&state, &grid, c.id, &req, "demo").await.map_err(api_error)?;
             checks += 1;
         }
     }
@@ -123,16 +123,15 @@ pub(crate) async fn seed_followup(
             break;
         }
         clock.set(night);
-        released += cases::release_due(&state, night).await.map_err(|e| api_error(e.into()))?.released;
-        let (_, through) =
-            cases::keep_overdue(&state, night, marked).await.map_err(|e| api_error(e.into()))?;
+        released += cases::release_due(&state, night).await.map_err(api_error)?.released;
+        let (_, through) = cases::keep_overdue(&state, night, marked).await.map_err(api_error)?;
         marked = Some(through);
         day += Duration::days(1);
     }
     clock.set(now);
-    let run = cases::release_due(&state, now).await.map_err(|e| api_error(e.into()))?;
+    let run = cases::release_due(&state, now).await.map_err(api_error)?;
     released += run.released;
-    cases::keep_overdue(&state, now, marked).await.map_err(|e| api_error(e.into()))?;
+    cases::keep_overdue(&state, now, marked).await.map_err(api_error)?;
     let overdue = state.store.followup_counts(&AreaPath::root(), now, now).await?.overdue;
     eprintln!(
         "seeded the follow-up of {} cases' {} contacts: {} tests in {weeks} rounds, {checks} checks, {released} released, {} held, {overdue} with a test day missed, in {:.1} s",

@@ -37,7 +37,7 @@ pub(crate) async fn seed_isolation(store: &Arc<dyn Store>) -> Result<()> {
     // Family rooms on the top floor, and two rooms the staff keep.
     let family: Vec<RoomSpec> =
         (801..=830).map(|n| RoomSpec { label: n.to_string(), beds: Some(4) }).collect();
-    let api = |e: isolation::IsolationError| api_error(e.into());
+    let api = |e: isolation::IsolationError| api_error(e);
     isolation::add_rooms(&state, &office, HOTEL, &RoomsRequest { rooms: family }).await.map_err(api)?;
     for room in ["1", "2"] {
         let out = RoomStateRequest { state: RoomState::OutOfService };
@@ -157,7 +157,7 @@ pub(crate) async fn seed_waiting_transfer(store: &Arc<dyn Store>) -> Result<()> 
     let state =
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
     let epi = acting_user(store, "epi").await?;
-    let api = |e: isolation::IsolationError| api_error(e.into());
+    let api = |e: isolation::IsolationError| api_error(e);
     let now = Utc::now();
     let root = AreaPath::root();
     let mut families = {

@@ -44,6 +44,10 @@ pub(crate) struct DemoArgs {
     /// story only.
     #[arg(long, default_value_t = 29, value_parser = clap::value_parser!(u32).range(0..=60))]
     pub(crate) history_days: u32,
+    /// The protocol profile the story is told under (ninth-edition, three-zone-2021,
+    /// shanghai-2022-05): put in force first, so the zones' steps take as long as it says.
+    #[arg(long, default_value = cordon_domain::protocol::DEFAULT_PROFILE)]
+    pub(crate) profile: String,
 }
 
 /// The demo's users: one per role, each with the scope such a user would have.
@@ -59,6 +63,16 @@ pub(crate) const DEMO_USERS: [(&str, &str, Role, &str); 8] = [
 ];
 
 pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
+    let profile = cordon_domain::protocol::builtin()
+        .into_iter()
+        .find(|p| p.key == args.profile)
+        .with_context(|| {
+            let keys: Vec<String> = cordon_domain::protocol::builtin().into_iter().map(|p| p.key).collect();
+            format!("--profile {}: no such profile; the shipped ones are {}", args.profile, keys.join(", "))
+        })?;
+    if let Some(why) = cordon_demo::story_refused(&profile) {
+        bail!("--profile {}: {why}", args.profile);
+    }
     let url = args.db.url("sqlite://cordon-demo.db");
     let store = open(&url).await?;
     let scale = Scale::parse(&args.scale).expect("clap checked the scale");
@@ -89,9 +103,10 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             };
             store.create_user(&user).await?;
         }
-        seed_zones(&store, scale, &populated).await?;
-        seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)]).await?;
-        seed_testing(&store, args.seed, &story_people, populated.first()).await?;
+        seed::choose_profile(&store, &profile).await?;
+        seed_zones(&store, scale, &populated, &profile).await?;
+        seed_cases(&store, args.seed, &story_people, &populated[..populated.len().min(3)], &profile).await?;
+        seed_testing(&store, args.seed, &story_people, populated.first(), &profile).await?;
         seed_gates(&store, args.seed, &story_people, populated.first()).await?;
         seed_workforce(&store, args.seed, &populated).await?;
         duty::seed_duty(&store).await?;
@@ -103,7 +118,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         sanitation::seed_sanitation(&store).await?;
         if args.history_days > 0 {
             let communities = &populated[..populated.len().min(3)];
-            seed_history(&store, args.seed, scale, communities, args.history_days).await?;
+            seed_history(&store, args.seed, scale, communities, args.history_days, &profile).await?;
             followup::seed_followup(&store, populated.first()).await?;
             isolation::seed_waiting_transfer(&store).await?;
         }

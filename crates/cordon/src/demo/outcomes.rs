@@ -57,7 +57,7 @@ impl Beds {
                 .collect();
             isolation::add_rooms(state, office, self.site, &RoomsRequest { rooms: rooms.clone() })
                 .await
-                .map_err(|e| api_error(e.into()))?;
+                .map_err(api_error)?;
             self.free.extend(rooms.into_iter().map(|r| r.label));
         }
         Ok(self.free.pop_front().expect("a ward was just opened"))
@@ -71,7 +71,7 @@ pub(crate) async fn seed_outcomes(store: &Arc<dyn Store>) -> Result<()> {
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() });
     let epi = acting_user(store, "epi").await?;
     let office = acting_user(store, "xincheng").await?;
-    let api = |e: isolation::IsolationError| api_error(e.into());
+    let api = |e: isolation::IsolationError| api_error(e);
     let Some(cabin) = store.sites(&office.scope_path).await?.into_iter().find(|s| s.id == CABIN) else {
         return Ok(());
     };

@@ -30,7 +30,7 @@ pub(crate) async fn seed_sanitation(store: &Arc<dyn Store>) -> Result<()> {
     let state =
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() })
             .with_clock(clock.clone());
-    let api = |e: sanitation::SanitationError| api_error(e.into());
+    let api = |e: sanitation::SanitationError| api_error(e);
 
     // The index case's home and stairs: a team to both, the stairs done.
     let tasks = sanitation::disinfections(&state, &office, true).await.map_err(api)?;

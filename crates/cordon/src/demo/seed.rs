@@ -22,6 +22,7 @@ pub(crate) async fn seed_history(
     scale: Scale,
     communities: &[AreaCode],
     days: u32,
+    profile: &cordon_domain::Profile,
 ) -> Result<()> {
     use chrono::{Duration, Utc};
     use cordon_domain::{CaseClass, EventKind, Tier};
@@ -44,7 +45,8 @@ pub(crate) async fn seed_history(
     let zone_state =
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() })
             .with_clock(zone_clock.clone());
-    let profile = cordon_domain::protocol::DEFAULT_PROFILE;
+    let story = cordon_demo::history_zone_story(profile, tz);
+    let profile = profile.key.as_str();
 
     // Who can fall ill: the residents of the communities, not already a case.
     let mut pool = Vec::new();
@@ -138,8 +140,9 @@ pub(crate) async fn seed_history(
             };
             let zone = cordon_server::zones::draw(&zone_state, &admin, request).await.map_err(api_error)?;
             zones += 1;
-            for (after, kind, note) in cordon_demo::history_zone_story() {
-                let when = drawn + after;
+            for (after, kind, note) in &story {
+                let (kind, note) = (kind.clone(), note.as_str());
+                let when = drawn + *after;
                 if when >= now {
                     break;
                 }
@@ -307,6 +310,7 @@ pub(crate) async fn seed_cases(
     seed: u64,
     people: &[cordon_domain::PersonRow],
     communities: &[AreaCode],
+    profile: &cordon_domain::Profile,
 ) -> Result<()> {
     use chrono::{Duration, Timelike, Utc};
     use cordon_store::{CaseChange, NewCase, NewSegment, ScanFile, ScanRow, Venue};
@@ -343,11 +347,6 @@ pub(crate) async fn seed_cases(
         scanned_at: at(s.minutes_ago),
     });
     store.add_scans(&file, &mut rows).await?;
-    let profiles: Vec<cordon_domain::Profile> = cordon_domain::protocol::builtin();
-    let profile = profiles
-        .iter()
-        .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
-        .expect("the default profile");
     let root = cordon_domain::AreaPath::root();
     let mut ids: Vec<i64> = Vec::new();
     for c in &work.cases {
@@ -413,6 +412,7 @@ pub(crate) async fn seed_testing(
     seed: u64,
     people: &[cordon_domain::PersonRow],
     community: Option<&AreaCode>,
+    profile: &cordon_domain::Profile,
 ) -> Result<()> {
     use chrono::{Duration, Utc};
     use std::collections::{HashMap, HashSet};
@@ -439,10 +439,6 @@ pub(crate) async fn seed_testing(
     };
     cordon_server::testing::create_round(&state, &admin, round).await.map_err(api_error)?;
     // Each household's pooling: the strictest zone over it, under the profile in force.
-    let profile = cordon_domain::protocol::builtin()
-        .into_iter()
-        .find(|p| p.key == cordon_domain::protocol::DEFAULT_PROFILE)
-        .expect("the default profile");
     let zones = store.zone_covers().await?;
     let mut pooling: HashMap<AreaCode, cordon_domain::Pooling> = HashMap::new();
     let mut communities: HashMap<AreaCode, String> = HashMap::new();
@@ -853,7 +849,19 @@ pub(crate) async fn seed_needs(
 /// service as headquarters (`admin`) does, on a clock set to each step's moment: a zone drawn,
 /// a round recorded, a positive reported (which resets every zone around it), and each step
 /// down taken by approving the proposal the rules filed, or refused with the reason.
-pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: &[AreaCode]) -> Result<()> {
+/// Puts `profile` in force, as headquarters does, before anything is drawn under it.
+pub(crate) async fn choose_profile(store: &Arc<dyn Store>, profile: &cordon_domain::Profile) -> Result<()> {
+    let state = cordon_server::AppState::new(store.clone(), cordon_server::Config::default());
+    let admin = acting_user(store, "admin").await?;
+    cordon_server::zones::choose_profile(&state, &admin, &profile.key).await.map_err(api_error)
+}
+
+pub(crate) async fn seed_zones(
+    store: &Arc<dyn Store>,
+    scale: Scale,
+    populated: &[AreaCode],
+    profile: &cordon_domain::Profile,
+) -> Result<()> {
     use chrono::Utc;
     use cordon_domain::EventKind;
     use cordon_server::zones::{self, DrawRequest, Recorded};
@@ -871,7 +879,7 @@ pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: 
         Draw(&'a cordon_demo::DemoZone),
         Event(&'a cordon_demo::DemoEvent),
     }
-    let stories = cordon_demo::demo_zones(scale, populated);
+    let stories = cordon_demo::demo_zones(scale, populated, profile, tz);
     let mut steps = Vec::new();
     for (i, z) in stories.iter().enumerate() {
         if store.area(&root, &z.area).await?.is_none() {
@@ -892,7 +900,7 @@ pub(crate) async fn seed_zones(store: &Arc<dyn Store>, scale: Scale, populated: 
                     area: z.area.to_string(),
                     tier: z.tier,
                     reason: z.reason.clone(),
-                    profile: Some(cordon_domain::protocol::DEFAULT_PROFILE.into()),
+                    profile: Some(profile.key.clone()),
                     case_person_id: None,
                     at: None,
                 };
@@ -947,7 +955,7 @@ pub(crate) async fn step_down(
     zone: i64,
     to: Option<cordon_domain::Tier>,
     note: &str,
-) -> Result<(), cordon_server::ApiError> {
+) -> Result<(), cordon_server::zones::ZoneError> {
     use cordon_server::zones;
     zones::review(state, Some(zone)).await?;
     let detail = zones::detail(state, hq, zone).await?;
@@ -962,7 +970,7 @@ pub(crate) async fn step_down(
     });
     match filed {
         Some(p) => zones::decide(state, hq, p.id, true, note).await.map(drop),
-        None => Err(cordon_server::ApiError::Conflict(format!(
+        None => Err(cordon_server::zones::ZoneError::Conflict(format!(
             "the rules do not take zone {zone} to {to:?} now: {:?}",
             s.blockers
         ))),

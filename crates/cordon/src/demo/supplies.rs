@@ -32,7 +32,7 @@ pub(crate) async fn seed_supplies(store: &Arc<dyn Store>) -> Result<()> {
     let state =
         cordon_server::AppState::new(store.clone(), cordon_server::Config { tz, ..Default::default() })
             .with_clock(clock.clone());
-    let api = |e: supplies::SuppliesError| api_error(e.into());
+    let api = |e: supplies::SuppliesError| api_error(e);
     let point =
         SupplyPointRequest {
             id: POINT.into(), name: "新城区海拉尔东路保供点".into(), area_code: district

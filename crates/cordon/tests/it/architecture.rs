@@ -286,6 +286,32 @@ fn services_know_no_http_framework() {
     }
 }
 
+/// A capability's use cases refuse with its own error enum; only its `api` and `pages` modules
+/// (and a handler's own `_api` module) turn a refusal into a status, a body or a page.
+#[test]
+fn services_refuse_with_their_own_errors() {
+    let src = crates_dir().join("cordon-server/src");
+    let mut checked = 0;
+    for cap in capabilities() {
+        for path in sources(&src.join(&cap)) {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if name == "api" || name == "pages" || name.ends_with("_pages") || name.ends_with("_api") {
+                continue;
+            }
+            checked += 1;
+            let code = code_of(&read(&path));
+            for needle in ["ApiError", "http::error"] {
+                assert!(
+                    !code.contains(needle),
+                    "{} names {needle}: a service returns its capability's own error, which api.rs maps",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked >= 40, "the services' modules were found: {checked}");
+}
+
 #[test]
 fn the_binary_only_parses_and_dispatches() {
     let main = read(&crates_dir().join("cordon/src/main.rs"));

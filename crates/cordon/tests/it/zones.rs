@@ -213,18 +213,21 @@ async fn zone_pages(s: &Server) {
 
 crate::support::on_both_backends!(zone_lifecycle, zone_pages);
 
-/// The demo's month of zones, read back from the database it seeded, replayed step by step
-/// through the lifecycle engine: every step down and every lift was one the zone's profile
-/// allowed at its moment, on the events before it.
-async fn seeded_zone_history_follows_the_rules(db: crate::support::Db) {
+/// The demo's month of zones, told under `profile` (`cordon demo --profile`), read back from
+/// the database it seeded, replayed step by step through the lifecycle engine: every zone was
+/// drawn under that profile, and every step down and every lift was one it allowed at its
+/// moment, on the events before it.
+async fn seeded_zone_history_follows_the_rules(db: crate::support::Db, profile: &str) {
     use cordon_domain::{AreaPath, EventKind};
-    let s = crate::support::demo_with(db, &["--history-days", "30"]);
+    let s = crate::support::demo_with(db, &["--history-days", "30", "--profile", profile]);
     let store = crate::support::connect(&s.db.url).await;
+    assert_eq!(store.setting("profile").await.unwrap().as_deref(), Some(profile), "the profile in force");
     let profiles = cordon_domain::protocol::builtin();
     let query = cordon_store::ZoneQuery { include_ended: true, tier: None, limit: 10_000 };
     let zones = store.zones(&AreaPath::root(), &query).await.unwrap();
     let (mut steps, mut lifted) = (0, 0);
     for z in &zones {
+        assert_eq!(z.profile_key, profile, "zone {} on {}", z.id, z.area);
         let profile = profiles.iter().find(|p| p.key == z.profile_key).expect("a shipped profile");
         let mut events: Vec<_> =
             store.zone_events(&[z.id]).await.unwrap().into_iter().map(|e| e.event).collect();
@@ -239,21 +242,50 @@ async fn seeded_zone_history_follows_the_rules(db: crate::support::Db) {
             }
         }
     }
+    // Under the three-zone profile a building takes four weeks to be lifted: a month holds few.
     assert!(
-        zones.len() > 10 && steps > 10 && lifted > 3,
+        zones.len() > 10 && steps > 10 && lifted >= 1,
         "{} zones, {steps} steps down, {lifted} lifted",
         zones.len()
     );
 }
 
+// The default profile's story is seeded by every other test; these tell it under the two other
+// shipped profiles with its three tiers, one on each backend.
 #[tokio::test]
 async fn seeded_zone_history_follows_the_rules_on_sqlite() {
-    seeded_zone_history_follows_the_rules(crate::support::sqlite()).await;
+    seeded_zone_history_follows_the_rules(crate::support::sqlite(), "three-zone-2021").await;
 }
 
 #[tokio::test]
 async fn seeded_zone_history_follows_the_rules_on_postgres() {
     if let Some(db) = crate::support::postgres() {
-        seeded_zone_history_follows_the_rules(db).await;
+        seeded_zone_history_follows_the_rules(db, "shanghai-2022-05").await;
     }
+}
+
+/// A profile without the story's tiers is refused before anything is written, saying why.
+#[test]
+fn a_profile_without_the_storys_tiers_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let out = crate::support::cordon()
+        .args(["demo", "--scale", "tiny", "--no-serve", "--profile", "twenty-measures-2022-11", "--db"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("twenty-measures-2022-11") && err.contains("no controlled or precaution tier"),
+        "{err}"
+    );
+    assert!(!db.exists(), "nothing written");
+    let out = crate::support::cordon()
+        .args(["demo", "--no-serve", "--profile", "tenth-edition", "--db"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("ninth-edition, "), "{err}");
 }
