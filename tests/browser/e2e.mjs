@@ -37,6 +37,17 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
+// The menu keeps the role's tasks on a phone's bar and folds the rest behind 更多 (More): a
+// link there is clicked after unfolding it, as a person on a phone would.
+async function menu(page, selector) {
+  const target = page.locator('header').locator(selector).first();
+  if (!(await target.isVisible())) await page.click('header details.more > summary');
+  await target.click();
+}
+async function signOut(page) {
+  await menu(page, 'button:has-text("退出"), button:has-text("Sign out")');
+}
+
 let passed = 0;
 let failed = 0;
 async function check(name, fn) {
@@ -79,7 +90,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/150102001001001$/);
     await page.screenshot({ path: join(shots, `${label}-compound.png`), fullPage: true });
 
-    await page.click('nav >> text=人员查询');
+    await menu(page, 'text=人员查询');
     await page.fill('input[name=q]', '王');
     await page.click('form.search button');
     const hits = page.locator('ul.people li');
@@ -93,9 +104,9 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.match(await page.locator('.audit').first().innerText(), /已记录/);
     await page.screenshot({ path: join(shots, `${label}-person.png`), fullPage: true });
 
-    await page.click(`a[lang=en]`);
+    await menu(page, 'a[lang=en]');
     assert.match(await page.locator('dl.fields').innerText(), /ID number/);
-    await page.click('text=Sign out');
+    await signOut(page);
     await page.waitForURL(/\/login$/);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
@@ -138,16 +149,23 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
       await page.screenshot({ path: join(shots, `${label}-zone-reset.png`), fullPage: true });
 
       // The proposals queue: approve the step down the rules allow.
-      await page.click('nav >> text=审批');
+      await menu(page, 'text=审批');
       const row = page.locator('table.list tbody tr', { hasText: '降为管控区' });
       await page.screenshot({ path: join(shots, `${label}-proposals.png`), fullPage: true });
       await row.locator('input[name=note]').fill('符合第九版降级条件');
       await row.locator('button[value=approve]').click();
-      await page.waitForURL(/\/zones\/\d+$/);
+      // Shown back before it takes effect; nothing changed yet.
+      await page.waitForURL(/\/proposals\/\d+\/decision$/);
+      assert.equal(await page.locator('h1').innerText(), '确认批准');
+      assert.match(await page.locator('.confirm').innerText(), /降为管控区/);
+      await page.screenshot({ path: join(shots, `${label}-proposal-confirm.png`), fullPage: true });
+      await page.click('.confirm button[type=submit]');
+      await page.waitForURL(/\/zones\/\d+\?decided=approved/);
+      assert.match(await page.locator('.notice.ok').innerText(), /已批准：.*降为管控区/);
       assert.match(await page.locator('h1').innerText(), /中风险区/);
       assert.match(await page.locator('ol.timeline').innerText(), /降为管控区 — 符合第九版降级条件/);
       await page.screenshot({ path: join(shots, `${label}-zone-stepped-down.png`), fullPage: true });
-      await page.click('text=退出');
+      await signOut(page);
     });
   }
   await check(`${label}: an epidemiologist traces a case, follows a contact up; headquarters publishes its notice`, async () => {
@@ -191,7 +209,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.goto(`${base}/cases/1`);
     await page.click('form[action="/cases/1/notices"] button');
     await page.waitForURL(/\/cases\/1/);
-    await page.click('text=退出');
+    await signOut(page);
 
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', password);
@@ -201,7 +219,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/cases\/1/);
     assert.match(await page.locator('#notices').innerText(), /已发布/);
     await page.locator('#notices').screenshot({ path: join(shots, `${label}-notice.png`) });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: the compound's leader sees their duty on the phone and goes off`, async () => {
@@ -220,7 +238,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     }
     assert.match(await page.locator('#duty').innerText(), /轮休中/);
     await page.screenshot({ path: join(shots, `${label}-duty-resting.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
   });
   await check(`${label}: a sampler knocks from the sweep list, a lab's file holds a positive pool, headquarters sees the proposal`, async () => {
     await page.goto(`${base}/login`);
@@ -258,7 +276,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/saved=/);
     assert.match(await page.locator('main').innerText(), new RegExp(`已保存：${tube}`));
     await page.screenshot({ path: join(shots, `${label}-tube.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     // The lab sends its file: the tube is positive.
     await page.fill('input[name=username]', 'lab');
     await page.fill('input[name=password]', password);
@@ -284,7 +302,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.locator('form:has(input[value=results]) button').click();
     await page.waitForURL(/\/upload/);
     assert.match(await page.locator('main').innerText(), /此文件此前已导入/);
-    await page.click('text=退出');
+    await signOut(page);
     // Headquarters finds the zones proposed around the positive pools in its queue.
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', password);
@@ -292,7 +310,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.goto(`${base}/proposals`);
     assert.match(await page.locator('main').innerText(), /混管阳性/);
     await page.screenshot({ path: join(shots, `${label}-pool-proposals.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: the gate console refuses a sealed building's resident, lets an ambulance through, asks at the sealed door, refuses a tampered code, and the log has them all`, async () => {
@@ -326,7 +344,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
       }
     }, sealed);
     assert.ok(resident, 'a household of the sealed building with no contact in it');
-    await page.click('text=退出');
+    await signOut(page);
     await page.fill('input[name=username]', 'cadre');
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
@@ -373,7 +391,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.screenshot({ path: join(shots, `${label}-gate-log.png`), fullPage: true });
     await page.goto(`${base}/gate-presence`);
     await page.screenshot({ path: join(shots, `${label}-gate-presence.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: the district office opens coverage, sees the gaps, accepts the suggested cadres, and the gaps close`, async () => {
@@ -400,7 +418,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
       assert.doesNotMatch(await page.locator('table.gaps').innerText(), /4号楼/);
     }
     await page.screenshot({ path: join(shots, `${label}-coverage-after.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: a community office adds a worker, reports them in, assigns them to a compound and ends it`, async () => {
@@ -449,7 +467,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('form[action="/workforce/workers"] button[type=submit]');
     assert.match(await page.locator('main').innerText(), /phone/);
     await page.goto(`${base}/workforce`);
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: the district office sees each site's occupancy from its stays, opens the hotel's rooms and marks a room back in service`, async () => {
@@ -523,7 +541,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/saved=1/);
     assert.doesNotMatch(await page.locator(`#building-${building}`).getAttribute('class'), /overdue/);
     await page.screenshot({ path: join(shots, `${label}-sanitation.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
   });
   await check(`${label}: the grid worker's board puts the unanswered emergency first; a need is raised on the phone, taken on and closed; a district office refuses a visit only with an alternative`, async () => {
     await page.goto(`${base}/login`);
@@ -558,7 +576,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/needs\/\d+$/);
     assert.match(await page.locator('ol.timeline').innerText(), /登记[\s\S]*响应[\s\S]*办结/);
     await page.screenshot({ path: join(shots, `${label}-need.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     // The district office decides a request to leave: a refusal needs the alternative arranged.
     await page.fill('input[name=username]', 'xincheng');
     await page.fill('input[name=password]', password);
@@ -581,7 +599,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.match(await page.locator('ol.timeline').innerText(), /不批准外出[\s\S]*视频通话/);
     assert.match(await page.locator('dl.facts').innerText(), /已办结/);
     await page.screenshot({ path: join(shots, `${label}-need-decided.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
 
@@ -628,7 +646,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     const { readFileSync } = await import('node:fs');
     assert.equal(readFileSync(path).subarray(0, 2).toString(), 'PK', 'an XLSX is a zip');
     await page.goto(`${base}/dashboard`);
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: a cadre breaks the glass for a person outside the compound, with a reason; headquarters reviews it`, async () => {
@@ -663,18 +681,18 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(new RegExp(`/people/${someone}$`));
     assert.match(await page.locator('#glass-note').innerText(), /有效至[\s\S]*120急救中心/);
     await page.screenshot({ path: join(shots, `${label}-glass-person.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
 
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
-    await page.click('nav >> text=查阅审计');
+    await menu(page, 'text=查阅审计');
     await page.waitForURL(/\/audit$/);
     assert.match(await page.locator('#glass-breaks').innerText(), /cadre[\s\S]*120急救中心/);
     assert.match(await page.locator('#reads').innerText(), /120急救中心/);
     await page.screenshot({ path: join(shots, `${label}-audit.png`) }); // the top: 200 reads a page
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: headquarters revokes the cadre's phones on the roles page; the cadre's person page withholds them; the two-factor set-up shows its QR code`, async () => {
@@ -697,7 +715,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
     await page.waitForURL(/\/dashboard$/);
-    await page.click('nav >> text=角色权限');
+    await menu(page, 'text=角色权限');
     await page.waitForURL(/\/roles$/);
     assert.equal((await page.locator(cell).innerText()).trim(), '✓');
     await page.click(cell);
@@ -711,7 +729,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.equal(await page.locator('#two-factor-qr svg').count(), 1);
     assert.match(await page.locator('#two-factor-secret').innerText(), /^[A-Z2-7]{32}$/);
     await page.screenshot({ path: join(shots, `${label}-two-factor.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
 
     await page.fill('input[name=username]', 'cadre');
     await page.fill('input[name=password]', password);
@@ -722,7 +740,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.match(await page.locator('main').innerText(), /按权限不显示/);
     assert.equal(await page.locator('#testing').count(), 0);
     await page.screenshot({ path: join(shots, `${label}-person-withheld.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
 
     // Given back, for the next run.
     await page.fill('input[name=username]', 'admin');
@@ -733,7 +751,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click(cell);
     await page.waitForURL(/\/roles#see_phone$/);
     assert.equal((await page.locator(cell).innerText()).trim(), '✓');
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: a grid worker finds the register's duplicates and merges a pair`, async () => {
@@ -754,7 +772,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(new RegExp(`/people/${keep}$`));
     assert.match(await page.locator('#merges').innerText(), /入户核实为同一人/);
     await page.screenshot({ path: join(shots, `${label}-merged.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await check(`${label}: a grid worker registers a child found at the door, then records her moving out`, async () => {
@@ -785,11 +803,42 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     assert.match(await page.locator('#standing-note').innerText(), /已迁出/);
     assert.match(await page.locator('#history').innerText(), /随父母迁往外地/);
     await page.screenshot({ path: join(shots, `${label}-register-kept.png`), fullPage: true });
-    await page.click('text=退出');
+    await signOut(page);
     assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   });
   await context.close();
 }
+
+// Each role on a phone: the top bar holds the role's own tasks, the inbox and 更多 in at most
+// two lines; 更多 unfolds the rest of what the role may open, and they are all still there.
+await check('phone: the menu keeps each role to its tasks, the rest behind 更多', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  for (const [user, tasks] of [['admin', ['指挥看板', '风险区', '审批']], ['cadre', ['卡口']], ['sampler', ['核酸检测']],
+    ['gongzhufu', ['居民诉求', '人员查询']], ['xincheng', ['风险区', '审批']], ['hailaer', ['风险区']],
+    ['epi', ['病例', '密接']], ['lab', ['核酸检测']]]) {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    const bar = await page.locator('header.bar').boundingBox();
+    // Two lines: the name and the tasks, the inbox and 更多.
+    assert.ok(bar.height <= 80, `${user}: the bar is ${bar.height} px tall`);
+    const shown = await page.locator('header nav > a:visible').allInnerTexts();
+    assert.ok(shown.length <= 5, `${user}: ${shown.join(' · ')}`);
+    for (const t of tasks) assert.ok(shown.some((s) => s.startsWith(t)), `${user}: ${t} in ${shown.join(' · ')}`);
+    await page.screenshot({ path: join(shots, `phone-menu-${user}.png`) });
+    await page.click('header details.more > summary');
+    const more = await page.locator('header .more-links > a:visible').allInnerTexts();
+    assert.ok(more.length >= 2, `${user}: ${more.join(' · ')}`);
+    for (const t of shown) assert.ok(!more.includes(t), `${user}: ${t} twice`);
+    await page.screenshot({ path: join(shots, `phone-menu-${user}-more.png`) });
+    await signOut(page);
+    await page.waitForURL(/\/login$/);
+  }
+  await context.close();
+});
 
 // The resident behind the sealed door, on a small phone: a code by text (the demo's outbox file
 // stands in for the SMS gateway), the household's countdown, a food request from home that a
@@ -915,7 +964,7 @@ await check('resident: sign in by phone, the countdown, a request acknowledged',
   const staff = await page.goto(`${base}/api/v1/zones`);
   assert.equal(staff.status(), 401);
   await page.goto(`${base}/home`);
-  await page.click('header button:has-text("退出")');
+  await signOut(page);
   await page.waitForURL(/\/home\/sign-in$/);
   assert.deepEqual(external, [], 'nothing is loaded from elsewhere');
   await context.close();

@@ -135,6 +135,24 @@ impl Page {
     pub fn role_name(&self) -> &'static str {
         self.user.as_ref().map_or("", |u| self.role_label(&u.role))
     }
+
+    /// Whether the menu's link to `href` is one of the role's own tasks — three at most, so that
+    /// with the inbox and 更多 they fit one line of a 390 px phone: those come first and stay on
+    /// the phone's top bar; the rest of the menu folds behind one button.
+    pub fn is_task(&self, href: &str) -> bool {
+        let Some(u) = &self.user else { return false };
+        let tasks: &[&str] = match u.role {
+            Role::Headquarters => &["/dashboard", "/zones", "/proposals"],
+            Role::District => &["/zones", "/proposals", "/coverage"],
+            Role::Street => &["/zones", "/coverage", "/needs"],
+            Role::CommunityWorker => &["/needs", "/people", "/announcements"],
+            Role::Cadre => &["/gates", "/needs", "/people"],
+            Role::Sampler => &["/rounds", "/people"],
+            Role::Lab => &["/rounds"],
+            Role::Epidemiologist => &["/cases", "/contacts", "/people"],
+        };
+        tasks.contains(&href)
+    }
 }
 
 #[derive(Deserialize)]

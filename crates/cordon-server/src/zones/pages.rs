@@ -348,16 +348,48 @@ struct ZoneTemplate {
     stricter: Vec<Option<Tier>>,
     /// The zone's proposals, under the name the shared rows template reads.
     proposals: Vec<ProposalView>,
+    /// The decision just taken here, said back: approved or not, and which.
+    decided: Option<(bool, ProposalView)>,
 }
 
-async fn zone_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
+/// Where a decision leads: `?decided=approved&proposal=7`.
+#[derive(Deserialize, Default)]
+struct DecidedQuery {
+    decided: Option<String>,
+    // Text, not a number: a flattened query reads every value as text.
+    proposal: Option<String>,
+}
+
+impl DecidedQuery {
+    /// The decision to say back, read again from the store (never from the address alone): only
+    /// a proposal decided as the address says.
+    async fn read(&self, state: &AppState, user: &cordon_store::User) -> Option<(bool, ProposalView)> {
+        let approve = match self.decided.as_deref()? {
+            "approved" => true,
+            "rejected" => false,
+            _ => return None,
+        };
+        let id = self.proposal.as_deref()?.parse().ok()?;
+        let p = zones::proposal(state, user, id).await.ok()?;
+        let status = if approve { ProposalStatus::Approved } else { ProposalStatus::Rejected };
+        (p.status == status).then_some((approve, p))
+    }
+}
+
+async fn zone_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DecidedQuery>,
+) -> Response {
     let PageUser { page, jar } = pu;
     match zones::detail(&state, user_of(&page), id).await {
         Ok(d) => {
             let stricter =
                 Tier::ALL.into_iter().filter(|t| t.is_stricter_than(d.zone.tier)).map(Some).collect();
             let proposals = d.proposals.clone();
-            (jar, render(&ZoneTemplate { page, d, stricter, proposals })).into_response()
+            let decided = q.read(&state, user_of(&page)).await;
+            (jar, render(&ZoneTemplate { page, d, stricter, proposals, decided })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
@@ -369,11 +401,14 @@ struct ProposalsTemplate {
     page: Page,
     proposals: Vec<ProposalView>,
     status: String,
+    decided: Option<(bool, ProposalView)>,
 }
 
 #[derive(Deserialize)]
 struct ProposalsQuery {
     status: Option<String>,
+    #[serde(flatten)]
+    decided: DecidedQuery,
 }
 
 async fn proposals_page(
@@ -393,7 +428,8 @@ async fn proposals_page(
     match found {
         Ok(ps) => {
             let proposals = ps.iter().map(ProposalView::of).collect();
-            (jar, render(&ProposalsTemplate { page, proposals, status })).into_response()
+            let decided = q.decided.read(&state, user_of(&page)).await;
+            (jar, render(&ProposalsTemplate { page, proposals, status, decided })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
@@ -549,8 +585,30 @@ struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// Set by the confirmation page: a tap beside 驳回 does not yet decide.
+    #[serde(default)]
+    confirmed: Option<String>,
 }
 
+/// A decision asked for, shown back before it takes effect.
+#[derive(Template)]
+#[template(path = "proposal_confirm.html")]
+struct ConfirmTemplate {
+    page: Page,
+    p: ProposalView,
+    approve: bool,
+    note: String,
+    /// Where 返回 leads: the zone's page, or the queue.
+    back_to: String,
+}
+
+/// Where a proposal's decision is seen: its zone's page, else the queue.
+fn page_of(p: &ProposalView) -> String {
+    p.zone_id.map_or_else(|| "/proposals".to_owned(), |z| format!("/zones/{z}"))
+}
+
+/// A decision on a proposal changes a zone and what everyone inside may do: the first tap shows
+/// it back to be confirmed; the confirmation decides, and the page it leads to says so.
 async fn decision_submit(
     State(state): State<AppState>,
     pu: PageUser,
@@ -558,15 +616,31 @@ async fn decision_submit(
     Form(f): Form<DecisionForm>,
 ) -> Response {
     let PageUser { page, jar } = pu;
-    let r = async {
-        let approve = match f.decision.as_str() {
-            "approve" => true,
-            "reject" => false,
-            other => return Err(ApiError::invalid("decision", format!("unknown decision {other:?}"))),
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => {
+            return error_page(
+                page,
+                jar,
+                ApiError::invalid("decision", format!("unknown decision {other:?}")),
+            );
+        }
+    };
+    if f.confirmed.is_none() {
+        return match zones::proposal(&state, user_of(&page), id).await {
+            Ok(p) => {
+                let back_to = page_of(&p);
+                (jar, render(&ConfirmTemplate { page, p, approve, note: f.note, back_to })).into_response()
+            }
+            Err(e) => error_page(page, jar, e),
         };
-        let p = zones::decide(&state, user_of(&page), id, approve, &f.note).await?;
-        Ok(p.zone_id.map_or_else(|| "/proposals".to_owned(), |z| format!("/zones/{z}")))
     }
-    .await;
-    back(page, jar, r)
+    let r = zones::decide(&state, user_of(&page), id, approve, &f.note).await.map(|p| {
+        let to = page_of(&p);
+        let word = if approve { "approved" } else { "rejected" };
+        let sep = if to.contains('?') { '&' } else { '?' };
+        format!("{to}{sep}decided={word}&proposal={id}#proposals")
+    });
+    back(page, jar, r.map_err(ApiError::from))
 }

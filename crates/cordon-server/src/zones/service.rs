@@ -630,6 +630,12 @@ fn step_reason(s: &ZoneState, to: Option<Tier>) -> String {
 
 /// Decides a proposal. Approving a step down or a lift checks the rules again at this moment:
 /// a new positive since the proposal was filed forbids it.
+/// A proposal inside the user's areas.
+pub async fn proposal(state: &AppState, user: &User, id: i64) -> Result<ProposalView, ZoneError> {
+    let p = state.store.proposal(&user.scope_path, id).await?.ok_or(ZoneError::NotFound)?;
+    Ok(ProposalView::of(&p))
+}
+
 pub async fn decide(
     state: &AppState,
     user: &User,

@@ -209,6 +209,48 @@ async fn zone_pages(s: &Server) {
     assert!(to.starts_with("/zones/"), "{to}");
     let page = c.get(format!("{}{to}", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("页面划定") && page.contains("高风险区") && page.contains("尚不能降级"), "{page}");
+
+    // A decision on a proposal is shown back first, and decides nothing until confirmed.
+    let admin = s.login("admin").await;
+    // The queue's page files what the rules allow today first.
+    assert_eq!(c.get(format!("{}/proposals", s.base)).send().await.unwrap().status(), 200);
+    let (_, pending) = s.get(&admin, "/api/v1/proposals?status=pending").await;
+    let p =
+        pending.as_array().unwrap().iter().find(|p| p["kind"] == "step_down").expect("the demo's step down");
+    let id = p["id"].as_i64().unwrap();
+    let decide = |confirmed: bool| {
+        let mut form =
+            vec![("csrf", token.clone()), ("decision", "approve".into()), ("note", "核验无误".into())];
+        if confirmed {
+            form.push(("confirmed", "yes".into()));
+        }
+        c.post(format!("{}/proposals/{id}/decision", s.base)).form(&form).send()
+    };
+    let r = decide(false).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("确认批准") && page.contains("核验无误") && page.contains("name=\"confirmed\""),
+        "{page}"
+    );
+    let (_, still) = s.get(&admin, "/api/v1/proposals?status=pending").await;
+    assert!(still.as_array().unwrap().iter().any(|q| q["id"] == id), "not decided by the first tap");
+    let r = decide(true).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("decided=approved"), "{to}");
+    let page = c.get(format!("{}{to}", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已批准：") && page.contains("降为"), "{page}");
+    // The address alone says nothing: a proposal not decided so is not announced.
+    let page = c
+        .get(format!("{}/proposals?decided=rejected&proposal={id}", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("已驳回："), "{page}");
 }
 
 crate::support::on_both_backends!(zone_lifecycle, zone_pages);
