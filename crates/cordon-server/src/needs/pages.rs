@@ -5,7 +5,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use cordon_domain::needs::{NeedCategory, NeedEventKind, NeedStatus, Priority, Rung};
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
-use crate::needs::{self, NeedAction, NeedDetail, NeedEventView, NeedRequest, NeedView};
+use crate::needs::{self, NeedAction, NeedDetail, NeedError, NeedEventView, NeedRequest, NeedView};
 use crate::web::back;
 use crate::web::i18n::Lang;
 use crate::web::{Page, PageUser, error_page, render};
@@ -166,8 +167,11 @@ async fn show_board(state: AppState, pu: PageUser, resolved: bool, escalated: bo
 #[template(path = "need_new.html")]
 struct NewTemplate {
     page: Page,
-    household: String,
     categories: [NeedCategory; 10],
+    /// What was typed, kept when the service refuses it.
+    f: RaiseForm,
+    /// The field refused and what to say beside it, in the page's language.
+    refused: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -177,11 +181,12 @@ struct NewQuery {
 
 async fn new_page(pu: PageUser, Query(q): Query<NewQuery>) -> Response {
     let PageUser { page, jar } = pu;
-    let t = NewTemplate { page, household: q.household.unwrap_or_default(), categories: NeedCategory::ALL };
+    let f = RaiseForm { household_code: q.household.unwrap_or_default(), ..RaiseForm::default() };
+    let t = NewTemplate { page, categories: NeedCategory::ALL, f, refused: None };
     (jar, render(&t)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 struct RaiseForm {
     household_code: String,
     category: String,
@@ -197,15 +202,23 @@ async fn raise_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form
     let PageUser { page, jar } = pu;
     let user = page.user.clone().expect("signed in");
     let req = NeedRequest {
-        household_code: f.household_code,
-        person_id: Some(f.person_id),
-        category: f.category,
+        household_code: f.household_code.clone(),
+        person_id: Some(f.person_id.clone()),
+        category: f.category.clone(),
         emergency: f.emergency.is_some(),
-        contact_phone: Some(f.contact_phone),
-        description: f.description,
+        contact_phone: Some(f.contact_phone.clone()),
+        description: f.description.clone(),
     };
-    let r = needs::raise(&state, &user, req, state.now()).await.map(|d| format!("/needs/{}", d.need.id));
-    back(page, jar, r.map_err(ApiError::from))
+    match needs::raise(&state, &user, req, state.now()).await {
+        Ok(d) => (jar, Redirect::to(&format!("/needs/{}", d.need.id))).into_response(),
+        // A field refused: the form again, as it was typed, the reason beside the field.
+        Err(NeedError::Invalid { field, message }) => {
+            let said = page.need_fix(&field, &message);
+            let t = NewTemplate { page, categories: NeedCategory::ALL, f, refused: Some((field, said)) };
+            (StatusCode::UNPROCESSABLE_ENTITY, jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
 }
 
 #[derive(Template)]

@@ -59,6 +59,14 @@ pub struct NeedTexts {
     pub reopened: &'static str,
     pub arranged: &'static str,
     pub waiting_on_you: &'static str,
+    /// Beside a field of the request form the service refused, in Chinese: what to check. (The
+    /// English page shows the service's own sentence.)
+    pub fix_household_code: &'static str,
+    pub fix_category: &'static str,
+    pub fix_person_id: &'static str,
+    pub fix_contact_phone: &'static str,
+    pub fix_description: &'static str,
+    pub fix_form: &'static str,
 }
 
 pub static ZH_NEEDS: NeedTexts = NeedTexts {
@@ -119,6 +127,12 @@ pub static ZH_NEEDS: NeedTexts = NeedTexts {
     reopened: "重新打开",
     arranged: "替代安排",
     waiting_on_you: "待本级响应",
+    fix_household_code: "请核对户编码：21位数字，且须是您辖区内的户",
+    fix_category: "请选择诉求类别",
+    fix_person_id: "请核对人员编号；紧急就医须写明需要绿色通道的居民",
+    fix_contact_phone: "请核对联系电话：11位手机号",
+    fix_description: "请写明需要什么（1至1000字）",
+    fix_form: "未能登记，请核对后再提交",
 };
 
 pub static EN_NEEDS: NeedTexts = NeedTexts {
@@ -179,11 +193,32 @@ pub static EN_NEEDS: NeedTexts = NeedTexts {
     reopened: "reopened",
     arranged: "alternative arranged",
     waiting_on_you: "Waiting for your office",
+    fix_household_code: "",
+    fix_category: "",
+    fix_person_id: "",
+    fix_contact_phone: "",
+    fix_description: "",
+    fix_form: "Not raised: check the form and send it again",
 };
 
 impl crate::web::Page {
     /// The words of the residents' needs pages, in the page's language.
     pub fn n(&self) -> &'static NeedTexts {
         self.lang.pick(&ZH_NEEDS, &EN_NEEDS)
+    }
+
+    /// What to say beside the field `field` the service refused with `message`: in Chinese, what
+    /// to check; in English, the service's sentence.
+    pub fn need_fix(&self, field: &str, message: &str) -> String {
+        let n = self.n();
+        let zh = match field {
+            "household_code" => n.fix_household_code,
+            "category" => n.fix_category,
+            "person_id" => n.fix_person_id,
+            "contact_phone" => n.fix_contact_phone,
+            "description" => n.fix_description,
+            _ => n.fix_form,
+        };
+        if zh.is_empty() { message.to_owned() } else { zh.to_owned() }
     }
 }

@@ -306,6 +306,10 @@ impl From<TestingError> for ApiError {
             TestingError::NotFound => ApiError::NotFound,
             TestingError::Forbidden(m) => ApiError::Forbidden(m),
             TestingError::Invalid { field, message } => ApiError::Invalid { field, message },
+            e @ TestingError::Member { .. } => {
+                let said = e.to_string();
+                ApiError::invalid("person_ids", said.trim_start_matches("person_ids: "))
+            }
             TestingError::Internal(m) => ApiError::Internal(m),
             TestingError::Zone(e) => ApiError::from(e),
             TestingError::Store(e) => ApiError::from(e),

@@ -4,7 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use cordon_domain::TubeResult;
@@ -16,7 +17,9 @@ use tokio::io::AsyncWriteExt;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
-use crate::testing::{self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView};
+use crate::testing::{
+    self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView, TestingError,
+};
 use crate::web::{Page, PageUser, error_page, render, urlencode};
 use crate::web::{back, local_time};
 use cordon_domain::{Need, Right};
@@ -106,6 +109,17 @@ impl Page {
 
     pub fn tube_saved(&self, t: &str) -> String {
         self.x().tube_saved.replace("{}", t)
+    }
+
+    /// Why a tube was refused, in the page's language: which person, and what is wrong with them.
+    fn tube_refusal(&self, e: &TestingError) -> String {
+        match e {
+            TestingError::Member { index, id, unknown, .. } => {
+                let said = if *unknown { self.x().member_unknown } else { self.x().member_malformed };
+                said.replace("{n}", &(index + 1).to_string()).replace("{id}", id)
+            }
+            _ => self.x().tube_refused.to_owned(),
+        }
     }
 
     pub fn round_state(&self, r: &RoundView) -> &'static str {
@@ -224,6 +238,9 @@ struct TubeTemplate {
     page: Page,
     round: RoundView,
     saved: Option<String>,
+    /// What was typed, kept when the tube is refused, and why, in the page's language.
+    f: TubeForm,
+    refused: Option<String>,
 }
 
 async fn tube_page(
@@ -235,7 +252,9 @@ async fn tube_page(
     let PageUser { page, jar } = pu;
     match state.store.round(&user_of(&page).scope_path, id).await {
         Ok(Some(r)) => {
-            let t = TubeTemplate { page, round: RoundView::of(&r), saved: q.saved.filter(|s| !s.is_empty()) };
+            let saved = q.saved.filter(|s| !s.is_empty());
+            let t =
+                TubeTemplate { page, round: RoundView::of(&r), saved, f: TubeForm::default(), refused: None };
             (jar, render(&t)).into_response()
         }
         Ok(None) => error_page(page, jar, ApiError::NotFound),
@@ -243,7 +262,7 @@ async fn tube_page(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct TubeForm {
     tube_id: String,
     person_ids: String,
@@ -263,10 +282,23 @@ async fn tube_submit(
         .split(|c: char| c == '\n' || c == ',' || c == '，' || c.is_whitespace())
         .map(str::to_owned)
         .collect();
-    let r = testing::record_tube(&state, user_of(&page), id, &f.tube_id, &f.site, &people, None)
-        .await
-        .map(|_| format!("/rounds/{id}/tube?saved={}", urlencode(f.tube_id.trim())));
-    back(page, jar, r.map_err(ApiError::from))
+    match testing::record_tube(&state, user_of(&page), id, &f.tube_id, &f.site, &people, None).await {
+        Ok(_) => (jar, Redirect::to(&format!("/rounds/{id}/tube?saved={}", urlencode(f.tube_id.trim()))))
+            .into_response(),
+        // Refused as typed: the form again with what was typed, the reason above it, and no
+        // file or path of the server's in it.
+        Err(e @ (TestingError::Member { .. } | TestingError::Invalid { .. })) => {
+            let round = match state.store.round(&user_of(&page).scope_path, id).await {
+                Ok(Some(r)) => RoundView::of(&r),
+                Ok(None) => return error_page(page, jar, ApiError::NotFound),
+                Err(e) => return error_page(page, jar, e),
+            };
+            let refused = Some(page.tube_refusal(&e));
+            let t = TubeTemplate { page, round, saved: None, f, refused };
+            (StatusCode::UNPROCESSABLE_ENTITY, jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
 }
 
 #[derive(Template)]

@@ -830,6 +830,16 @@ pub async fn record_tube(
     if people.is_empty() {
         return Err(TestingError::invalid("person_ids", "name at least one person"));
     }
+    // Each person checked here first, so that a mistyped one is named by its place in the tube,
+    // not by a row of the file the tube becomes. The import checks them again.
+    for (index, p) in people.iter().enumerate() {
+        let member =
+            |unknown, reason: String| TestingError::Member { index, id: (*p).to_owned(), unknown, reason };
+        let id = cordon_domain::PersonId::parse(p).map_err(|e| member(false, e.reason().to_owned()))?;
+        if state.store.person(&user.scope_path, &id).await?.is_none() {
+            return Err(member(true, String::new()));
+        }
+    }
     let internal = |e: csv::Error| TestingError::Internal(e.to_string());
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(["tube_id", "person_id", "collected_at", "round_id", "site"]).map_err(internal)?;

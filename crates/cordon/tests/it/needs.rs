@@ -257,7 +257,42 @@ async fn an_emergency_nobody_acknowledges_climbs_on_schedule(s: &Server) {
     assert_eq!((status, d["need"]["status"].as_str()), (200, Some("acknowledged")));
 }
 
+/// A request the service refuses comes back as it was typed, the reason beside the field, in
+/// the page's language; nothing is raised.
+async fn a_refused_request_keeps_what_was_typed(s: &Server) {
+    let c = s.web_login("gongzhufu").await;
+    let token = s.csrf(&c).await;
+    let send = |household: &str, lang: &str| {
+        c.post(format!("{}/needs?lang={lang}", s.base))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("household_code", household),
+                ("category", "medicine"),
+                ("person_id", ""),
+                ("contact_phone", "13900000001"),
+                ("description", "降压药两盒，药名见照片"),
+            ])
+            .send()
+    };
+    let before = s.get(&s.login("gongzhufu").await, "/api/v1/needs").await.1.as_array().unwrap().len();
+    let r = send("150102001001001019999", "zh").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    for kept in
+        ["150102001001001019999", "降压药两盒，药名见照片", "13900000001", "value=\"medicine\" selected"]
+    {
+        assert!(page.contains(kept), "{kept} kept:\n{page}");
+    }
+    assert!(page.contains("请核对户编码"), "{page}");
+    assert!(!page.contains("no household"), "one language on the page:\n{page}");
+    let page = send("150102001001001019999", "en").await.unwrap().text().await.unwrap();
+    assert!(page.contains("no household 150102001001001019999 in your areas"), "{page}");
+    let after = s.get(&s.login("gongzhufu").await, "/api/v1/needs").await.1.as_array().unwrap().len();
+    assert_eq!(before, after, "nothing raised");
+}
+
 crate::support::on_both_backends!(
     raising_acting_and_bad_input,
-    an_emergency_nobody_acknowledges_climbs_on_schedule
+    an_emergency_nobody_acknowledges_climbs_on_schedule,
+    a_refused_request_keeps_what_was_typed
 );

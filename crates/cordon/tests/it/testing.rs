@@ -264,6 +264,38 @@ async fn round_pages(s: &Server) {
         .await
         .unwrap();
     assert!(page.contains("lab.csv:2") && page.contains("NOPE"), "{page}");
+
+    // A sampler's tube with one person mistyped comes back as typed, the person named by their
+    // place in the tube, and nothing of the server's files in it; fixed, it is saved.
+    let sampler = s.web_login("sampler").await;
+    let token = s.csrf(&sampler).await;
+    let (_, found) = s.get(&s.login("sampler").await, "/api/v1/people?q=%E7%8E%8B&limit=1").await;
+    let someone = found["people"][0]["person_id"].as_str().expect("someone called 王").to_owned();
+    let send = |members: String| {
+        sampler
+            .post(format!("{}/rounds/1/tube", s.base))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("tube_id", "T-KEPT-1"),
+                ("person_ids", &members),
+                ("site", "东门"),
+            ])
+            .send()
+    };
+    let typed = format!("{someone}\nP00000000O1");
+    let r = send(typed.clone()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("第2位（P00000000O1）") && page.contains("T-KEPT-1") && page.contains("东门"),
+        "{page}"
+    );
+    assert!(page.contains(&someone) && !page.contains("/tmp") && !page.contains(".csv"), "{page}");
+    let r = send(format!("{someone}\nP999999999")).await.unwrap();
+    assert!(r.text().await.unwrap().contains("第2位（P999999999）：辖区内查无此人"));
+    let r = send(someone.clone()).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().contains("saved=T-KEPT-1"));
 }
 
 crate::support::on_both_backends!(seeded_round, lab_file, round_pages);
