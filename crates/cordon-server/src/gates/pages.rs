@@ -223,6 +223,24 @@ struct ConsoleTemplate {
     recent: Vec<PassageView>,
 }
 
+impl ConsoleTemplate {
+    /// The latest passages by local day, newest first, each day under its date: a log that
+    /// crosses midnight shows yesterday's apart from today's.
+    fn recent_by_day(&self) -> Vec<(String, Vec<&PassageView>)> {
+        let mut recent: Vec<&PassageView> = self.recent.iter().collect();
+        recent.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        let mut days: Vec<(chrono::NaiveDate, Vec<&PassageView>)> = Vec::new();
+        for e in recent {
+            let day = e.at.with_timezone(&self.page.tz).date_naive();
+            match days.last_mut() {
+                Some((d, list)) if *d == day => list.push(e),
+                _ => days.push((day, vec![e])),
+            }
+        }
+        days.into_iter().map(|(d, list)| (crate::web::i18n::date(self.page.lang, d), list)).collect()
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 struct DecisionForm {
     #[serde(default)]
