@@ -187,7 +187,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     // Trace again: the contacts keep their follow-up.
     await page.click('form[action="/cases/1/trace"] button');
     await page.waitForURL(/traced=/);
-    assert.match(await page.locator('p.ok').innerText(), /流调完成/);
+    assert.match(await page.locator('p.ok').innerText(), /流调完成：密接 [\d,]+ 人，次密接 [\d,]+ 人，其中本次新增 [\d,]+ 人/);
     // The first contact is placed in a hotel.
     await page.locator('#contacts table.list tbody tr a').first().click();
     await page.waitForURL(/\/contacts\/\d+$/);

@@ -35,6 +35,8 @@ pub struct CaseTexts {
     pub trace: &'static str,
     pub trace_again: &'static str,
     pub trace_done: &'static str,
+    /// What a trace found: `{close}`, `{secondary}`, `{added}`.
+    pub trace_counts: &'static str,
     pub reclassify: &'static str,
     pub isolate: &'static str,
     pub link: &'static str,
@@ -129,6 +131,7 @@ pub static ZH_CASES: CaseTexts = CaseTexts {
     trace: "开展流调（推算密接、次密接）",
     trace_again: "重新推算",
     trace_done: "流调完成",
+    trace_counts: "密接 {close} 人，次密接 {secondary} 人，其中本次新增 {added} 人",
     reclassify: "转为确诊",
     isolate: "登记隔离",
     link: "关联传染源",
@@ -223,6 +226,7 @@ pub static EN_CASES: CaseTexts = CaseTexts {
     trace: "Trace (derive close and secondary contacts)",
     trace_again: "Trace again",
     trace_done: "Traced",
+    trace_counts: "{close} close and {secondary} secondary contacts, {added} of them new",
     reclassify: "Reclassify as confirmed",
     isolate: "Record isolation",
     link: "Link to source",
@@ -289,6 +293,18 @@ impl crate::web::Page {
     /// The words of the case and contact pages, in the page's language.
     pub fn c(&self) -> &'static CaseTexts {
         self.lang.pick(&ZH_CASES, &EN_CASES)
+    }
+
+    /// What the trace just done found, from the page's address (`close,secondary,added`),
+    /// each number named.
+    pub fn trace_counts(&self, traced: &str) -> String {
+        let n: Vec<i64> = traced.split(',').map(|x| x.trim().parse().unwrap_or(0)).collect();
+        let at = |i: usize| self.count(n.get(i).unwrap_or(&0));
+        self.c()
+            .trace_counts
+            .replace("{close}", &at(0))
+            .replace("{secondary}", &at(1))
+            .replace("{added}", &at(2))
     }
 
     /// An outcome in the page's language.

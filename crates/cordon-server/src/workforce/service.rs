@@ -208,8 +208,10 @@ pub struct WorkforceFigures {
 #[derive(Serialize, ToSchema, Clone)]
 pub struct CoverageView {
     pub at: DateTime<Utc>,
-    /// The profile whose rules these are.
+    /// The profile whose rules these are, and its names.
     pub profile_key: String,
+    pub profile_name_zh: String,
+    pub profile_name_en: String,
     /// Units some rule holds.
     pub units: i64,
     /// Every unit that breaks a rule, worst first.
@@ -811,9 +813,16 @@ pub async fn coverage(state: &AppState, user: &User) -> Result<CoverageView, Wor
         .into_iter()
         .map(|(tier, units, covered)| TierShare { tier, units, covered, covered_pct: pct(covered, units) })
         .collect();
+    let profiles = zones::profiles(state).await?;
+    let (profile_name_zh, profile_name_en) = profiles.get(&r.profile_key).map_or_else(
+        || (r.profile_key.clone(), r.profile_key.clone()),
+        |p| (p.name_zh.clone(), p.name_en.clone()),
+    );
     Ok(CoverageView {
         at: now,
         profile_key: r.profile_key.clone(),
+        profile_name_zh,
+        profile_name_en,
         units: r.units.len() as i64,
         gaps: r.gaps.iter().map(|g| gap_view(&r, g)).collect(),
         by_tier,

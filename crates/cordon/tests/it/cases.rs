@@ -265,7 +265,10 @@ async fn case_pages(s: &Server) {
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(to.starts_with("/cases/5?traced="), "{to}");
     let page = c.get(format!("{}{to}", s.base)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("流调完成") && page.contains("集中隔离"), "{page}");
+    assert!(
+        page.contains("流调完成：密接") && page.contains("其中本次新增") && page.contains("集中隔离"),
+        "{page}"
+    );
     let page = c.get(format!("{}/contacts", s.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("待转运"), "{page}");
     let page = c.get(format!("{}/areas/150102001001001", s.base)).send().await.unwrap().text().await.unwrap();
