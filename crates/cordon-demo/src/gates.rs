@@ -3,7 +3,8 @@
 //! cadre, two delivery firms (one pass revoked), a dialysis trip, a family emergency and an
 //! exception, and what a cadre on duty would have met since dawn — deliveries in and out,
 //! residents turned back, an ambulance, a relative who chose to stay in the sealed building, a
-//! tampered code, a replayed one, a mistyped ID. Only who came, when and with what is generated:
+//! tampered code, a replayed one, an ID number nobody in the register has (a mistyped one is
+//! said at the console and logged nowhere). Only who came, when and with what is generated:
 //! the server decides each passage by the rules, as it would at the gate.
 
 use cordon_domain::gates::{Direction, PassKind, Subject};
@@ -221,13 +222,13 @@ pub fn demo_gates(
     // The revoked courier pass and a tampered screenshot of a good one.
     at(&mut out, 6 * 60 + 10, SOUTH, Direction::In, None, Some(PassUse::Shown(2)), "京东快递员");
     at(&mut out, 4 * 60 + 45, NORTH, Direction::In, None, Some(PassUse::Tampered(1)), "截图有涂改");
-    // A mistyped ID number.
+    // A visitor whose ID number (a well-formed one) is in no register of the city.
     out.push(DemoPassage {
         minutes_ago: 2 * 60 + 5,
         gate: SOUTH,
         direction: Direction::In,
         subject: None,
-        person: Some("150102198807150000".into()),
+        person: Some("150102198807150008".into()),
         pass: None,
         confirmed: false,
         note: "",

@@ -259,6 +259,10 @@ impl From<GateError> for ApiError {
             GateError::Forbidden(m) => ApiError::Forbidden(m),
             GateError::Conflict(m) => ApiError::Conflict(m),
             GateError::Invalid { field, message } => ApiError::Invalid { field, message },
+            GateError::IdNumberMistyped => ApiError::invalid(
+                "person",
+                "the ID number's check character does not match: read it off the card again",
+            ),
             GateError::TooManyAttempts(s) => ApiError::TooManyAttempts(s),
             GateError::Internal(m) => ApiError::Internal(m),
             GateError::Zone(e) => ApiError::from(e),

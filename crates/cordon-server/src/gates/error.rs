@@ -18,6 +18,10 @@ pub enum GateError {
     /// Not now: the record as it stands refuses it.
     #[error("{0}")]
     Conflict(String),
+    /// The ID number typed at the gate fails its check character: a typo, said as such, with
+    /// nothing looked up or logged.
+    #[error("person: the ID number's check character does not match: read it off the card again")]
+    IdNumberMistyped,
     /// A field of the request is wrong, and why.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },

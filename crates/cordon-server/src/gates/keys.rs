@@ -12,6 +12,19 @@ use crate::AppState;
 
 const KEY_SETTING: &str = "pass_signing_key";
 
+/// What was typed at the gate to name someone: a register id, or the ID number on their card.
+/// An ID number whose check character does not match is a typo: refused before anything is
+/// looked up or logged, saying so without repeating the number, so the cadre reads the card
+/// again instead of turning someone away as unknown.
+pub(super) fn typed_key(typed: &str) -> Result<String, GateError> {
+    let b = typed.as_bytes();
+    let looks_like_id_number = b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit);
+    if looks_like_id_number && cordon_domain::IdNumber::parse(typed).is_err() {
+        return Err(GateError::IdNumberMistyped);
+    }
+    Ok(typed.to_owned())
+}
+
 /// Look-ups of people from elsewhere a user, and a gate, may make in a window: a gate on a
 /// main road meets many, a walk through the register meets more. Past either, the look-up is
 /// refused and headquarters is told (a warning in the log and `cordon_gate_lookup_flags_total`).

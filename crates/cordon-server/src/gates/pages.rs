@@ -16,8 +16,8 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::gates::{
-    self, DecisionRequest, DecisionView, GateRequest, GateView, LogQuery, PassRequest, PassView, PassageView,
-    PresenceLists, TrafficView,
+    self, DecisionRequest, DecisionView, GateError, GateRequest, GateView, LogQuery, PassRequest, PassView,
+    PassageView, PresenceLists, TrafficView,
 };
 use crate::http::error::ApiError;
 use crate::web::i18n::Lang;
@@ -221,6 +221,8 @@ struct ConsoleTemplate {
     /// What was sent, to send again with the confirmation.
     sent: DecisionForm,
     recent: Vec<PassageView>,
+    /// Why what was typed must be typed again (a mistyped ID number), kept in the form.
+    retype: Option<&'static str>,
 }
 
 impl ConsoleTemplate {
@@ -264,6 +266,7 @@ async fn console(
     id: i64,
     decision: Option<DecisionView>,
     sent: DecisionForm,
+    retype: Option<&'static str>,
 ) -> Response {
     let user = user_of(&page);
     let r = async {
@@ -275,7 +278,7 @@ async fn console(
     .await;
     match r {
         Ok((gate, recent)) => {
-            (jar, render(&ConsoleTemplate { page, gate, decision, sent, recent })).into_response()
+            (jar, render(&ConsoleTemplate { page, gate, decision, sent, recent, retype })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
@@ -284,7 +287,7 @@ async fn console(
 async fn console_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
     let PageUser { page, jar } = pu;
     let sent = DecisionForm { direction: "in".into(), ..Default::default() };
-    console(&state, page, jar, id, None, sent).await
+    console(&state, page, jar, id, None, sent, None).await
 }
 
 async fn decide_submit(
@@ -304,7 +307,12 @@ async fn decide_submit(
         note: f.note.clone(),
     };
     match gates::decide_at_gate(&state, user_of(&page), id, req).await {
-        Ok(d) => console(&state, page, jar, id, Some(d), f).await,
+        Ok(d) => console(&state, page, jar, id, Some(d), f, None).await,
+        // A typo in an ID number: the form again with it, to read off the card once more.
+        Err(GateError::IdNumberMistyped) => {
+            let why = page.g().id_mistyped;
+            console(&state, page, jar, id, None, f, Some(why)).await
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::GateError;
-use super::keys::{claims_of, pass_key, qr_svg};
+use super::keys::{claims_of, pass_key, qr_svg, typed_key};
 use crate::{AppState, zones};
 
 /// Where the server's signing key is kept when no key file is given.
@@ -640,15 +640,11 @@ pub async fn decide_at(
         passage.subject = r.kind.subject();
     }
 
-    // Whom it is about: the person named, else the one the pass names.
-    let key = req
-        .person
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .or_else(|| record.as_ref().and_then(|p| p.person_id.clone()));
-    let by_pass = req.person.as_deref().map(str::trim).is_none_or(str::is_empty);
+    // Whom it is about: the person typed (an ID number's check character checked first), else
+    // the one the pass names.
+    let typed = req.person.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(typed_key).transpose()?;
+    let by_pass = typed.is_none();
+    let key = typed.or_else(|| record.as_ref().and_then(|p| p.person_id.clone()));
     let subject = match &key {
         Some(k) => match state.store.gate_subject(k).await? {
             // Someone from elsewhere is known by what they present (the ID number on their

@@ -291,10 +291,11 @@ async fn seeded_day_and_live_decisions(s: &Server) {
         .await;
     assert_eq!(d["rule"], "pass_of_another", "{d}");
 
-    // Unknown person and nothing named: refused and logged; an unknown gate: 404, logged.
-    let d = decide(s, &cadre, south, json!({"direction": "in", "person": "150102199001011234"})).await;
+    // Unknown person (a well-formed ID number nobody has) and nothing named: refused and logged;
+    // an unknown gate: 404, logged.
+    let d = decide(s, &cadre, south, json!({"direction": "in", "person": "150102199001011230"})).await;
     assert_eq!(d["rule"], "unknown_person");
-    assert!(!d["note"].as_str().unwrap().contains("199001011234"), "{d}");
+    assert!(!d["note"].as_str().unwrap().contains("199001011230"), "{d}");
     let d = decide(s, &cadre, south, json!({"direction": "in"})).await;
     assert_eq!(d["rule"], "nobody_named");
     let (status, e) =
@@ -382,6 +383,45 @@ async fn bad_requests_and_roles(s: &Server) {
         .call(Method::POST, &cadre, &format!("/api/v1/gates/{south}/decisions"), Some(json!({"person": "x"})))
         .await;
     assert_eq!((status, e["error"]["field"].as_str()), (422, Some("direction")));
+    // An ID number with a wrong check character is a typo: said so, nothing decided or logged;
+    // the console gives it back to be read off the card again.
+    let typo = "110105194912310021"; // 11010519491231002X with its check character mistyped
+    let log = format!("/api/v1/gate-log?gate_id={south}&limit=1000");
+    let (_, before) = s.get(&cadre, &log).await;
+    let (status, e) = s
+        .call(
+            Method::POST,
+            &cadre,
+            &format!("/api/v1/gates/{south}/decisions"),
+            Some(json!({"direction": "in", "person": typo})),
+        )
+        .await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("person")), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("check character") && !e.to_string().contains(typo),
+        "{e}"
+    );
+    let c = s.web_login("cadre").await;
+    let token = s.csrf(&c).await;
+    let page = c
+        .post(format!("{}/gates/{south}", s.base))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("direction", "in"),
+            ("subject", ""),
+            ("person", typo),
+            ("pass", ""),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("校验位不符") && page.contains(&format!("value=\"{typo}\"")), "{page}");
+    let (_, after) = s.get(&cadre, &log).await;
+    assert_eq!(before, after, "nothing logged");
     // Unauthenticated: nothing.
     let r =
         crate::support::client().get(format!("{}/api/v1/passes/public-key", s.base)).send().await.unwrap();
