@@ -16,9 +16,9 @@ pub enum TestingError {
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     /// A person named in a tube is not one: `index` counts from 0 in the order given; `unknown`
-    /// when the id is well formed but nobody in the user's areas has it. Typed, so a page can
-    /// say it in its own language.
-    #[error("person_ids: person {} of the tube, {id}: {}", index + 1, if *unknown { "no such person in your areas".to_owned() } else { reason.clone() })]
+    /// when the id is well formed but nobody in the register has it. Typed, so a page can say it
+    /// in its own language.
+    #[error("person_ids: person {} of the tube, {id}: {}", index + 1, if *unknown { "not in the register".to_owned() } else { reason.clone() })]
     Member { index: usize, id: String, unknown: bool, reason: String },
     /// What should not fail did (a key, a file, a template): logged, never shown to a client.
     #[error("internal error: {0}")]

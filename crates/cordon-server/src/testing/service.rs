@@ -831,12 +831,13 @@ pub async fn record_tube(
         return Err(TestingError::invalid("person_ids", "name at least one person"));
     }
     // Each person checked here first, so that a mistyped one is named by its place in the tube,
-    // not by a row of the file the tube becomes. The import checks them again.
+    // not by a row of the file the tube becomes. The import checks them again, and as it does:
+    // anyone in the register, wherever they live (people are sampled where they are).
     for (index, p) in people.iter().enumerate() {
         let member =
             |unknown, reason: String| TestingError::Member { index, id: (*p).to_owned(), unknown, reason };
         let id = cordon_domain::PersonId::parse(p).map_err(|e| member(false, e.reason().to_owned()))?;
-        if state.store.person(&user.scope_path, &id).await?.is_none() {
+        if state.store.person(&AreaPath::root(), &id).await?.is_none() {
             return Err(member(true, String::new()));
         }
     }

@@ -292,7 +292,7 @@ async fn round_pages(s: &Server) {
     );
     assert!(page.contains(&someone) && !page.contains("/tmp") && !page.contains(".csv"), "{page}");
     let r = send(format!("{someone}\nP999999999")).await.unwrap();
-    assert!(r.text().await.unwrap().contains("第2位（P999999999）：辖区内查无此人"));
+    assert!(r.text().await.unwrap().contains("第2位（P999999999）：登记中查无此人"));
     let r = send(someone.clone()).await.unwrap();
     assert_eq!(r.status(), 303);
     assert!(r.headers()["location"].to_str().unwrap().contains("saved=T-KEPT-1"));
