@@ -26,10 +26,10 @@ pub enum CaseError {
     Internal(String),
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// Refused by the follow-up's service, called on the way.
     #[error(transparent)]
-    FollowUp(super::followup::FollowUpError),
+    FollowUp(#[from] super::followup::FollowUpError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
@@ -56,17 +56,5 @@ impl From<StoreError> for CaseError {
 impl From<cordon_domain::DomainError> for CaseError {
     fn from(e: cordon_domain::DomainError) -> Self {
         CaseError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for CaseError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        CaseError::Zone(e)
-    }
-}
-
-impl From<super::followup::FollowUpError> for CaseError {
-    fn from(e: super::followup::FollowUpError) -> Self {
-        CaseError::FollowUp(e)
     }
 }

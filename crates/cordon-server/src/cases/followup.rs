@@ -50,13 +50,7 @@ pub enum FollowUpError {
     #[error(transparent)]
     Case(Box<super::CaseError>),
     #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for FollowUpError {
-    fn from(e: StoreError) -> Self {
-        FollowUpError::Store(e)
-    }
+    Store(#[from] StoreError),
 }
 
 impl From<cordon_domain::DomainError> for FollowUpError {

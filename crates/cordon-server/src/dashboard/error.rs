@@ -23,17 +23,17 @@ pub enum DashboardError {
     Internal(String),
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// Refused by supplies' service, called on the way.
     #[error(transparent)]
-    Supplies(crate::supplies::SuppliesError),
+    Supplies(#[from] crate::supplies::SuppliesError),
     /// Refused by sanitation's service, called on the way.
     #[error(transparent)]
-    Sanitation(crate::sanitation::SanitationError),
+    Sanitation(#[from] crate::sanitation::SanitationError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
-    Store(StoreError),
+    Store(#[from] StoreError),
 }
 
 impl DashboardError {
@@ -42,33 +42,9 @@ impl DashboardError {
     }
 }
 
-impl From<StoreError> for DashboardError {
-    fn from(e: StoreError) -> Self {
-        DashboardError::Store(e)
-    }
-}
-
 /// A rule of the domain refused a value: the field and the reason, as a wrong field.
 impl From<cordon_domain::DomainError> for DashboardError {
     fn from(e: cordon_domain::DomainError) -> Self {
         DashboardError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for DashboardError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        DashboardError::Zone(e)
-    }
-}
-
-impl From<crate::supplies::SuppliesError> for DashboardError {
-    fn from(e: crate::supplies::SuppliesError) -> Self {
-        DashboardError::Supplies(e)
-    }
-}
-
-impl From<crate::sanitation::SanitationError> for DashboardError {
-    fn from(e: crate::sanitation::SanitationError) -> Self {
-        DashboardError::Sanitation(e)
     }
 }

@@ -49,7 +49,7 @@ pub enum DoorError {
     Entry { index: usize, error: EntryError },
     /// Refused by mass testing's service, called on the way.
     #[error(transparent)]
-    Testing(crate::testing::TestingError),
+    Testing(#[from] crate::testing::TestingError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -255,10 +255,4 @@ pub async fn record_doors(
         registered,
         figures: door_figures(state, &round, &area).await?,
     })
-}
-
-impl From<crate::testing::TestingError> for DoorError {
-    fn from(e: crate::testing::TestingError) -> Self {
-        DoorError::Testing(e)
-    }
 }

@@ -34,7 +34,7 @@ pub enum GateError {
     Internal(String),
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
@@ -61,11 +61,5 @@ impl From<StoreError> for GateError {
 impl From<cordon_domain::DomainError> for GateError {
     fn from(e: cordon_domain::DomainError) -> Self {
         GateError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for GateError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        GateError::Zone(e)
     }
 }

@@ -46,7 +46,7 @@ pub enum IsolationError {
     Conflict(String),
     /// Refused by the gates' service, called on the way.
     #[error(transparent)]
-    Gate(crate::gates::GateError),
+    Gate(#[from] crate::gates::GateError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -493,10 +493,4 @@ pub async fn check_out(
 pub async fn current_stay(state: &AppState, person_id: &str) -> Result<Option<StayView>> {
     let stays = state.store.stays_of(person_id).await?;
     Ok(stays.iter().find(|s| s.checked_out_at.is_none()).map(StayView::of))
-}
-
-impl From<crate::gates::GateError> for IsolationError {
-    fn from(e: crate::gates::GateError) -> Self {
-        IsolationError::Gate(e)
-    }
 }

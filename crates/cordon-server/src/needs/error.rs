@@ -20,10 +20,10 @@ pub enum NeedError {
     Invalid { field: String, message: String },
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// Refused by the gates' service, called on the way.
     #[error(transparent)]
-    Gate(crate::gates::GateError),
+    Gate(#[from] crate::gates::GateError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
@@ -50,17 +50,5 @@ impl From<StoreError> for NeedError {
 impl From<cordon_domain::DomainError> for NeedError {
     fn from(e: cordon_domain::DomainError) -> Self {
         NeedError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for NeedError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        NeedError::Zone(e)
-    }
-}
-
-impl From<crate::gates::GateError> for NeedError {
-    fn from(e: crate::gates::GateError) -> Self {
-        NeedError::Gate(e)
     }
 }

@@ -15,18 +15,12 @@ pub enum OutboxError {
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
-    Store(StoreError),
+    Store(#[from] StoreError),
 }
 
 impl OutboxError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         OutboxError::Invalid { field: field.to_owned(), message: message.into() }
-    }
-}
-
-impl From<StoreError> for OutboxError {
-    fn from(e: StoreError) -> Self {
-        OutboxError::Store(e)
     }
 }
 

@@ -39,7 +39,7 @@ pub enum EntryError {
     Duplicate { message: String, matches: Vec<String> },
     /// Refused by the register's service, called on the way.
     #[error(transparent)]
-    Register(crate::register::RegisterError),
+    Register(#[from] crate::register::RegisterError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -371,10 +371,4 @@ pub async fn history(state: &AppState, user: &User, id: &str, route: &str) -> Re
     let id = touched(state, user, id, route).await?;
     let lines = state.store.person_changes(&id, CHANGES_SHOWN).await?;
     Ok(lines.into_iter().map(PersonChangeView::from).collect())
-}
-
-impl From<crate::register::RegisterError> for EntryError {
-    fn from(e: crate::register::RegisterError) -> Self {
-        EntryError::Register(e)
-    }
 }

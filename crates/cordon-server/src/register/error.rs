@@ -26,16 +26,16 @@ pub enum RegisterError {
     Invalid { field: String, message: String },
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// Refused by mass testing's service, called on the way.
     #[error(transparent)]
-    Testing(crate::testing::TestingError),
+    Testing(#[from] crate::testing::TestingError),
     /// Refused by the cases' service, called on the way.
     #[error(transparent)]
-    Case(crate::cases::CaseError),
+    Case(#[from] crate::cases::CaseError),
     /// Refused by isolation's service, called on the way.
     #[error(transparent)]
-    Isolation(crate::isolation::IsolationError),
+    Isolation(#[from] crate::isolation::IsolationError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
@@ -62,29 +62,5 @@ impl From<StoreError> for RegisterError {
 impl From<cordon_domain::DomainError> for RegisterError {
     fn from(e: cordon_domain::DomainError) -> Self {
         RegisterError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for RegisterError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        RegisterError::Zone(e)
-    }
-}
-
-impl From<crate::testing::TestingError> for RegisterError {
-    fn from(e: crate::testing::TestingError) -> Self {
-        RegisterError::Testing(e)
-    }
-}
-
-impl From<crate::cases::CaseError> for RegisterError {
-    fn from(e: crate::cases::CaseError) -> Self {
-        RegisterError::Case(e)
-    }
-}
-
-impl From<crate::isolation::IsolationError> for RegisterError {
-    fn from(e: crate::isolation::IsolationError) -> Self {
-        RegisterError::Isolation(e)
     }
 }

@@ -57,24 +57,18 @@ pub enum ResidentError {
     NotFound,
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// Refused by the gates' service, called on the way.
     #[error(transparent)]
-    Gate(crate::gates::GateError),
+    Gate(#[from] crate::gates::GateError),
     /// Refused by the needs' service, called on the way.
     #[error(transparent)]
-    Need(crate::needs::NeedError),
+    Need(#[from] crate::needs::NeedError),
     /// Refused by the announcements' service, called on the way.
     #[error(transparent)]
-    Announcement(crate::announcements::AnnouncementError),
+    Announcement(#[from] crate::announcements::AnnouncementError),
     #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for ResidentError {
-    fn from(e: StoreError) -> Self {
-        ResidentError::Store(e)
-    }
+    Store(#[from] StoreError),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ResidentError {
@@ -575,28 +569,4 @@ pub async fn raise(
     };
     // The needs service names the same fields the resident sent: its errors pass as they are.
     Ok(crate::needs::raise(state, &me, need, now).await?)
-}
-
-impl From<crate::zones::ZoneError> for ResidentError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        ResidentError::Zone(e)
-    }
-}
-
-impl From<crate::gates::GateError> for ResidentError {
-    fn from(e: crate::gates::GateError) -> Self {
-        ResidentError::Gate(e)
-    }
-}
-
-impl From<crate::needs::NeedError> for ResidentError {
-    fn from(e: crate::needs::NeedError) -> Self {
-        ResidentError::Need(e)
-    }
-}
-
-impl From<crate::announcements::AnnouncementError> for ResidentError {
-    fn from(e: crate::announcements::AnnouncementError) -> Self {
-        ResidentError::Announcement(e)
-    }
 }

@@ -25,11 +25,11 @@ pub enum TestingError {
     Internal(String),
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
-    Store(StoreError),
+    Store(#[from] StoreError),
 }
 
 impl TestingError {
@@ -38,21 +38,9 @@ impl TestingError {
     }
 }
 
-impl From<StoreError> for TestingError {
-    fn from(e: StoreError) -> Self {
-        TestingError::Store(e)
-    }
-}
-
 /// A rule of the domain refused a value: the field and the reason, as a wrong field.
 impl From<cordon_domain::DomainError> for TestingError {
     fn from(e: cordon_domain::DomainError) -> Self {
         TestingError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for TestingError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        TestingError::Zone(e)
     }
 }

@@ -17,11 +17,11 @@ pub enum WorkforceError {
     Invalid { field: String, message: String },
     /// Refused by the zones' service, called on the way.
     #[error(transparent)]
-    Zone(crate::zones::ZoneError),
+    Zone(#[from] crate::zones::ZoneError),
     /// The database refused or failed; the HTTP layer says which (unavailable, disk full, a
     /// conflict) and logs the rest.
     #[error(transparent)]
-    Store(StoreError),
+    Store(#[from] StoreError),
 }
 
 impl WorkforceError {
@@ -30,21 +30,9 @@ impl WorkforceError {
     }
 }
 
-impl From<StoreError> for WorkforceError {
-    fn from(e: StoreError) -> Self {
-        WorkforceError::Store(e)
-    }
-}
-
 /// A rule of the domain refused a value: the field and the reason, as a wrong field.
 impl From<cordon_domain::DomainError> for WorkforceError {
     fn from(e: cordon_domain::DomainError) -> Self {
         WorkforceError::invalid(e.field(), e.reason())
-    }
-}
-
-impl From<crate::zones::ZoneError> for WorkforceError {
-    fn from(e: crate::zones::ZoneError) -> Self {
-        WorkforceError::Zone(e)
     }
 }
