@@ -52,9 +52,9 @@ use thiserror::Error;
 
 pub use announcements::{AnnouncementRecord, Announcements, NewAnnouncement};
 pub use cases::{
-    CaseChange, CaseEventRecord, CaseRecord, Cases, ChainRow, ContactCounts, ContactQuery, ContactRecord,
-    NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile, ScanFileRecord,
-    ScanRow, SegmentRecord, Venue, VenueRecord,
+    CaseChange, CaseEventRecord, CaseListQuery, CaseRecord, Cases, ChainRow, ContactCounts, ContactQuery,
+    ContactRecord, NewCase, NewContact, NewNotice, NewSegment, NoticeRecord, NoticeStatus, Saved, ScanFile,
+    ScanFileRecord, ScanRow, SegmentRecord, Venue, VenueRecord,
 };
 pub use cases::{
     CaseTotals, CheckRecord, DueRange, FollowUpCounts, FollowUps, Missed, PersonSample, PlanContact,

@@ -77,6 +77,8 @@ pub struct NeedQuery {
     /// Resolved ones too (the newest first after the rest).
     pub include_resolved: bool,
     pub limit: u32,
+    /// Skip this many first (a later page): the unresolved, then the resolved.
+    pub offset: u32,
     /// The moment that says which are overdue.
     pub now: DateTime<Utc>,
     /// Only those waiting for this rung to acknowledge them (an office's inbox: what climbed to
@@ -526,26 +528,38 @@ mod needs_sql {
             let mut out: Vec<NeedRecord> = query(
                 "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved' \
                  AND ($5 IS NULL OR (status = 'open' AND rung = $5)) \
-                 ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3",
+                 ORDER BY CASE WHEN due_at < $4 THEN 0 ELSE 1 END, priority_rank, due_at, id LIMIT $3 OFFSET $6",
             )
             .bind(&lo)
             .bind(&hi)
             .bind(limit)
             .bind(q.now)
             .bind(q.waiting_on.map(|r| r.as_str()))
+            .bind(i64::from(q.offset))
             .fetch_all(self.db())
             .await?
             .iter()
             .map(|r| need_of(r, self.keys()))
             .collect::<Result<_>>()?;
             if q.include_resolved && q.waiting_on.is_none() && (out.len() as i64) < limit {
+                // The resolved follow the unresolved: a page past those starts inside them.
+                let unresolved: i64 = query(
+                    "SELECT COUNT(*) AS n FROM needs WHERE path >= $1 AND path < $2 AND status <> 'resolved'",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_one(self.db())
+                .await?
+                .try_get("n")?;
+                let skip = (i64::from(q.offset) - unresolved).max(0);
                 let rest = query(
                     "SELECT * FROM needs WHERE path >= $1 AND path < $2 AND status = 'resolved' \
-                     ORDER BY created_at DESC, id DESC LIMIT $3",
+                     ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
                 )
                 .bind(&lo)
                 .bind(&hi)
                 .bind(limit - out.len() as i64)
+                .bind(skip)
                 .fetch_all(self.db())
                 .await?;
                 for r in &rest {

@@ -40,6 +40,7 @@ pub async fn post(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// At most this many (default 100, at most 500).
     pub limit: Option<u32>,

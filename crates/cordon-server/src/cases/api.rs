@@ -28,6 +28,7 @@ use crate::http::{SCAN_UPLOAD_LIMIT, UploadParams};
 use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LimitParams {
     /// At most this many (1 to 5,000, default 500).
     pub limit: Option<u32>,
@@ -175,12 +176,15 @@ pub async fn trace_case(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseContactParams {
     pub kind: Option<ContactKind>,
     /// Only those still followed up.
     #[serde(default)]
     pub active: bool,
     pub limit: Option<u32>,
+    /// Skip this many first: the next page is at `offset + limit`.
+    pub offset: Option<u32>,
 }
 
 /// The contacts of one case, each with its quarantine plan day by day.
@@ -201,11 +205,13 @@ pub async fn case_contacts(
         person_id: None,
         overdue_only: false,
         limit: p.limit.unwrap_or(5000).clamp(1, 50_000),
+        offset: p.offset.unwrap_or(0),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/cases/{id}/contacts").await?))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactListParams {
     pub kind: Option<ContactKind>,
     /// Only those still followed up.
@@ -217,6 +223,8 @@ pub struct ContactListParams {
     #[serde(default)]
     pub overdue: bool,
     pub limit: Option<u32>,
+    /// Skip this many first: the next page is at `offset + limit`.
+    pub offset: Option<u32>,
 }
 
 /// Contacts living in the user's areas or traced from their cases.
@@ -248,6 +256,7 @@ pub async fn list_contacts(
         person_id: None,
         overdue_only: p.overdue,
         limit: p.limit.unwrap_or(500).clamp(1, 5000),
+        offset: p.offset.unwrap_or(0),
     };
     Ok(Json(cases::contacts(&state, &user, &q, "GET /api/v1/contacts").await?))
 }

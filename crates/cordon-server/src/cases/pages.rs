@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use chrono::NaiveDate;
 use cordon_domain::cases::Phase;
 use cordon_domain::notice::Transport;
-use cordon_domain::{CaseClass, ContactKind, ContactSource, ContactStatus};
+use cordon_domain::{CaseClass, CaseOutcome, ContactKind, ContactSource, ContactStatus};
 use cordon_store::{ContactQuery, User};
 use serde::Deserialize;
 
@@ -59,9 +59,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Rows a page shows before it says how many it left out.
-const PAGE_ROWS: usize = 300;
-/// Contacts shown on a case's own page (close first); the rest are on the contacts page.
-const CASE_ROWS: usize = 100;
+/// Contacts on a page of the contacts list: a phone's few screens.
+const CONTACT_ROWS: usize = 40;
+/// Contacts listed on a case's own page, grouped and folded; the rest are on the contacts page.
+const CASE_ROWS: usize = 1000;
 
 impl Page {
     pub fn can_view_cases(&self) -> bool {
@@ -122,6 +123,12 @@ impl Page {
             (ContactSource::Venue, Some(v)) => v.clone(),
             (ContactSource::Venue, None) => c.venue_id.clone().unwrap_or_default(),
         }
+    }
+
+    /// An address from the compound down: what tells two doors apart within a street; the whole
+    /// address stays in the cell's title.
+    pub fn near_address(&self, address: &[String]) -> String {
+        address[address.len().saturating_sub(3)..].join(" › ")
     }
 
     pub fn contact_name(&self, c: &ContactView) -> String {
@@ -189,24 +196,80 @@ fn user_of(page: &Page) -> &User {
 struct CasesTemplate {
     page: Page,
     cases: Vec<CaseView>,
+    /// More cases after this page.
+    more: bool,
     chain_svg: String,
     clusters: Vec<ClusterView>,
     index: IndexStatus,
+    /// The filters as asked: `open`, an outcome, or empty for every case; a local day or empty.
+    state_shown: String,
+    day: String,
+    from: u32,
 }
 
-async fn cases_page(State(state): State<AppState>, pu: PageUser) -> Response {
+impl CasesTemplate {
+    fn at(&self, from: u32) -> String {
+        format!("/cases?state={}&day={}&from={from}", self.state_shown, self.day)
+    }
+
+    fn next(&self) -> Option<String> {
+        self.more.then(|| self.at(self.from + CASE_LIST_ROWS as u32))
+    }
+
+    fn prev(&self) -> Option<String> {
+        (self.from > 0).then(|| self.at(self.from.saturating_sub(CASE_LIST_ROWS as u32)))
+    }
+
+    /// The states a list narrows to: (value, its name).
+    fn states(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = vec![("", self.page.c().all), ("open", self.page.c().open_cases)];
+        out.extend(CaseOutcome::ALL.iter().map(|o| (o.as_str(), o.label(self.page.lang == Lang::Zh))));
+        out
+    }
+}
+
+#[derive(Deserialize)]
+struct CasesQuery {
+    state: Option<String>,
+    day: Option<String>,
+    from: Option<u32>,
+}
+
+/// Cases on a page of the list.
+const CASE_LIST_ROWS: usize = 20;
+
+async fn cases_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<CasesQuery>) -> Response {
     let PageUser { page, jar } = pu;
+    let state_shown = q.state.unwrap_or_default().trim().to_owned();
+    let day = q.day.unwrap_or_default().trim().to_owned();
+    let from = q.from.unwrap_or(0);
     let r = async {
         let user = user_of(&page);
-        let cases = cases::list(&state, user, 500, "GET /cases").await?;
+        let filter = cases::CaseFilter {
+            open_only: state_shown == "open",
+            outcome: CaseOutcome::parse(&state_shown).ok(),
+            sampled_on: match day.as_str() {
+                "" => None,
+                d => Some(
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map_err(|_| ApiError::invalid("day", "a day, YYYY-MM-DD"))?,
+                ),
+            },
+            limit: CASE_LIST_ROWS as u32 + 1,
+            offset: from,
+        };
+        let cases = cases::list_filtered(&state, user, &filter, "GET /cases").await?;
         let (chain_svg, clusters) = cases::chain(&state, user, None).await?;
         Ok::<_, ApiError>((cases, chain_svg, clusters))
     }
     .await;
     match r {
-        Ok((cases, chain_svg, clusters)) => {
+        Ok((mut cases, chain_svg, clusters)) => {
+            let more = cases.len() > CASE_LIST_ROWS;
+            cases.truncate(CASE_LIST_ROWS);
             let index = state.scans.status();
-            (jar, render(&CasesTemplate { page, cases, chain_svg, clusters, index })).into_response()
+            let t = CasesTemplate { page, cases, more, chain_svg, clusters, index, state_shown, day, from };
+            (jar, render(&t)).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
@@ -265,12 +328,44 @@ async fn open_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     back(page, jar, r)
 }
 
+/// A case's contacts found the same way: the household, or one venue; close or secondary.
+struct ContactGroup {
+    kind: ContactKind,
+    /// Where they were found, as `found_by` says it.
+    by: String,
+    contacts: Vec<ContactView>,
+}
+
+impl ContactGroup {
+    /// A short group is shown open; a long one folds, so the case reads in a few screens.
+    fn open(&self) -> bool {
+        self.contacts.len() <= 3
+    }
+}
+
+/// Groups contacts by kind (close first) and by where they were found, the largest group first.
+fn contact_groups(page: &Page, contacts: Vec<ContactView>) -> Vec<ContactGroup> {
+    let mut groups: Vec<ContactGroup> = Vec::new();
+    for c in contacts {
+        let by = page.found_by(&c);
+        match groups.iter_mut().find(|g| g.kind == c.kind && g.by == by) {
+            Some(g) => g.contacts.push(c),
+            None => groups.push(ContactGroup { kind: c.kind, by, contacts: vec![c] }),
+        }
+    }
+    let rank = |k: ContactKind| if k == ContactKind::Close { 0 } else { 1 };
+    groups.sort_by(|a, b| {
+        rank(a.kind).cmp(&rank(b.kind)).then(b.contacts.len().cmp(&a.contacts.len())).then(a.by.cmp(&b.by))
+    });
+    groups
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CaseTemplate {
     page: Page,
     d: CaseDetail,
-    contacts: Vec<ContactView>,
+    groups: Vec<ContactGroup>,
     more_contacts: bool,
     venues: Vec<(String, String)>,
     chain_svg: String,
@@ -314,7 +409,8 @@ async fn case_page(
     .await;
     match r {
         Ok((d, contacts, more_contacts, venues, chain_svg)) => {
-            let t = CaseTemplate { page, d, contacts, more_contacts, venues, chain_svg, traced: q.traced };
+            let groups = contact_groups(&page, contacts);
+            let t = CaseTemplate { page, d, groups, more_contacts, venues, chain_svg, traced: q.traced };
             (jar, render(&t)).into_response()
         }
         Err(e) => error_page(page, jar, e),
@@ -461,12 +557,27 @@ struct ContactsTemplate {
     more: bool,
     /// `active`, `overdue` or `all`.
     show: &'static str,
+    /// Where this page starts in the list.
+    from: u32,
+}
+
+impl ContactsTemplate {
+    fn next(&self) -> Option<String> {
+        self.more.then(|| format!("/contacts?show={}&from={}", self.show, self.from + CONTACT_ROWS as u32))
+    }
+
+    fn prev(&self) -> Option<String> {
+        (self.from > 0).then(|| {
+            format!("/contacts?show={}&from={}", self.show, self.from.saturating_sub(CONTACT_ROWS as u32))
+        })
+    }
 }
 
 #[derive(Deserialize)]
 struct ContactsQuery {
     /// `all` for every contact, released ones too; `overdue` for those with a test day missed.
     show: Option<String>,
+    from: Option<u32>,
 }
 
 async fn contacts_page(
@@ -480,17 +591,19 @@ async fn contacts_page(
         Some("overdue") => "overdue",
         _ => "active",
     };
+    let from = q.from.unwrap_or(0);
     let query = ContactQuery {
         active_only: show != "all",
         overdue_only: show == "overdue",
-        limit: PAGE_ROWS as u32 + 1,
+        limit: CONTACT_ROWS as u32 + 1,
+        offset: from,
         ..Default::default()
     };
     match cases::contacts(&state, user_of(&page), &query, "GET /contacts").await {
         Ok(mut contacts) => {
-            let more = contacts.len() > PAGE_ROWS;
-            contacts.truncate(PAGE_ROWS);
-            (jar, render(&ContactsTemplate { page, contacts, more, show })).into_response()
+            let more = contacts.len() > CONTACT_ROWS;
+            contacts.truncate(CONTACT_ROWS);
+            (jar, render(&ContactsTemplate { page, contacts, more, show, from })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

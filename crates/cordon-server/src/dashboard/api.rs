@@ -18,6 +18,7 @@ use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardParams {
     /// An area of the user's (default: the user's own).
     pub area: Option<String>,
@@ -39,6 +40,7 @@ pub async fn get_dashboard(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DraftParams {
     /// The local day, YYYY-MM-DD.
     pub date: String,
@@ -60,6 +62,7 @@ pub async fn draft(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// At most this many (default 100, at most 1,000).
     pub limit: Option<u32>,

@@ -64,6 +64,7 @@ pub enum Format {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// people, zones, needs, assignments, contacts, gate-log
     #[param(inline)]
@@ -479,7 +480,13 @@ async fn whole(
                 .collect()
         }
         List::Needs => {
-            let q = NeedQuery { include_resolved: true, limit: cap, now: state.now(), waiting_on: None };
+            let q = NeedQuery {
+                include_resolved: true,
+                limit: cap,
+                offset: 0,
+                now: state.now(),
+                waiting_on: None,
+            };
             state
                 .store
                 .needs_board(scope, &q)

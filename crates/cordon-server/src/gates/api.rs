@@ -72,6 +72,7 @@ pub async fn decide(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
     pub gate_id: Option<i64>,
     /// A local day, YYYY-MM-DD.
@@ -96,6 +97,7 @@ pub async fn gate_log(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrafficParams {
     /// A local day, YYYY-MM-DD (default: today).
     pub date: Option<NaiveDate>,

@@ -18,6 +18,7 @@ pub const SCAN_UPLOAD_LIMIT: usize = 256 << 20;
 
 /// The query of an upload of a file.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// The file's name, kept with it.
     pub name: Option<String>,

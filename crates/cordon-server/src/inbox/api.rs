@@ -24,6 +24,7 @@ impl From<InboxError> for ApiError {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// At most this many, newest first (default 100, at most 500).
     pub limit: Option<u32>,

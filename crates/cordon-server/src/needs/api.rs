@@ -18,6 +18,7 @@ use crate::needs::{self, NeedAction, NeedDetail, NeedRequest, NeedView};
 use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardParams {
     /// Resolved needs too, after the rest (default false).
     pub resolved: Option<bool>,
@@ -39,6 +40,7 @@ pub async fn board(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// At most this many (default 500, at most 5,000).
     pub limit: Option<u32>,

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use cordon_domain::AreaLevel;
 use cordon_domain::needs::{NeedCategory, NeedEventKind, NeedStatus, Priority, Rung};
 use serde::Deserialize;
 
@@ -16,8 +17,10 @@ use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::needs::{self, NeedAction, NeedDetail, NeedError, NeedEventView, NeedRequest, NeedView};
+use crate::reads::PersonSummary;
 use crate::web::back;
 use crate::web::i18n::Lang;
+use crate::web::picker::AreaPicker;
 use crate::web::{Page, PageUser, error_page, render};
 use cordon_domain::{Need, Right};
 
@@ -123,41 +126,125 @@ impl Page {
 struct BoardTemplate {
     page: Page,
     f: cordon_store::NeedCounts,
-    /// Waiting for the user's office to take them on.
-    inbox: Vec<NeedView>,
+    /// Waiting for the user's office to take them on, alike ones together (a care plan raises
+    /// the same daily check for every elderly person alone): the most urgent of each, and how
+    /// many it stands for.
+    inbox: Vec<(NeedView, usize)>,
     list: Vec<NeedView>,
     resolved: bool,
     escalated: bool,
+    /// The area the board is narrowed to, and the walk down the map to narrow it further.
+    area: String,
+    picker: Option<AreaPicker>,
+    from: u32,
+    more: bool,
 }
+
+impl BoardTemplate {
+    fn base(&self) -> &'static str {
+        if self.escalated { "/needs/escalated" } else { "/needs" }
+    }
+
+    fn at(&self, area: &str, from: u32) -> String {
+        let resolved = if self.resolved { "&resolved=1" } else { "" };
+        format!("{}?area={area}&from={from}{resolved}", self.base())
+    }
+
+    fn pick_base(&self) -> String {
+        let resolved = if self.resolved { "resolved=1&" } else { "" };
+        format!("{}?{resolved}area=", self.base())
+    }
+
+    fn next(&self) -> Option<String> {
+        self.more.then(|| self.at(&self.area, self.from + BOARD_ROWS))
+    }
+
+    fn prev(&self) -> Option<String> {
+        (self.from > 0).then(|| self.at(&self.area, self.from.saturating_sub(BOARD_ROWS)))
+    }
+}
+
+/// Needs of the same category, priority and words together, in the order of their first; a
+/// dozen such lines at most.
+fn alike(needs: Vec<NeedView>) -> Vec<(NeedView, usize)> {
+    let mut out: Vec<(NeedView, usize)> = Vec::new();
+    for n in needs {
+        match out.iter_mut().find(|(g, _)| {
+            g.category == n.category && g.priority == n.priority && g.description == n.description
+        }) {
+            Some((_, count)) => *count += 1,
+            None => out.push((n, 1)),
+        }
+    }
+    out.truncate(12);
+    out
+}
+
+/// Needs on a page of the board: a phone's few screens.
+const BOARD_ROWS: u32 = 30;
 
 #[derive(Deserialize)]
 struct BoardQuery {
     resolved: Option<String>,
+    area: Option<String>,
+    from: Option<u32>,
 }
 
 async fn board_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<BoardQuery>) -> Response {
-    show_board(state, pu, q.resolved.is_some(), false).await
+    show_board(state, pu, q, false).await
 }
 
-async fn escalated_page(State(state): State<AppState>, pu: PageUser) -> Response {
-    show_board(state, pu, false, true).await
+async fn escalated_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    show_board(state, pu, q, true).await
 }
 
-async fn show_board(state: AppState, pu: PageUser, resolved: bool, escalated: bool) -> Response {
+/// The board of the user's areas or one inside them, a page at a time; what waits on their
+/// office first.
+async fn show_board(state: AppState, pu: PageUser, q: BoardQuery, escalated: bool) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     let now = state.now();
+    let resolved = q.resolved.is_some();
+    let area = q.area.unwrap_or_default().trim().to_owned();
+    let from = q.from.unwrap_or(0);
+    // The escalated view filters after reading: it reads a larger page to fill its own.
+    let limit = if escalated { 5_000 } else { BOARD_ROWS + 1 };
+    let board =
+        needs::BoardPage { include_resolved: resolved, limit, offset: if escalated { 0 } else { from } };
     let r = tokio::try_join!(
-        needs::counts(&state, user, now),
-        needs::inbox(&state, user, 20, now),
-        needs::board(&state, user, resolved, 300, now)
+        needs::inbox(&state, user, 200, now),
+        needs::board_in(&state, user, Some(&area), board, now),
+        async { crate::web::picker::area_picker(&state, user, &area).await.map_err(NeedError::from) }
     );
     match r {
-        Ok((f, inbox, mut list)) => {
+        Ok((inbox, (f, mut list), mut picker)) => {
             if escalated {
                 list.retain(|n| n.escalations > 0);
+                list.drain(..(from as usize).min(list.len()));
             }
-            (jar, render(&BoardTemplate { page, f, inbox, list, resolved, escalated })).into_response()
+            let more = list.len() > BOARD_ROWS as usize;
+            list.truncate(BOARD_ROWS as usize);
+            // A board narrows to a building at most: its households are the rows themselves.
+            if let Some(p) = picker.as_mut().filter(|p| p.here.level >= AreaLevel::Building) {
+                p.below.clear();
+            }
+            let t = BoardTemplate {
+                page,
+                f,
+                inbox: alike(inbox),
+                list,
+                resolved,
+                escalated,
+                area,
+                picker,
+                from,
+                more,
+            };
+            (jar, render(&t)).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
@@ -172,18 +259,70 @@ struct NewTemplate {
     f: RaiseForm,
     /// The field refused and what to say beside it, in the page's language.
     refused: Option<(String, String)>,
+    /// The household picked on the map, or the walk down to one.
+    picker: Option<AreaPicker>,
+    /// What was typed to find a household by a resident's name or phone, and who answers to it.
+    find: String,
+    found: Vec<PersonSummary>,
+}
+
+impl NewTemplate {
+    fn blank(page: Page, f: RaiseForm) -> Self {
+        NewTemplate {
+            page,
+            categories: NeedCategory::ALL,
+            f,
+            refused: None,
+            picker: None,
+            find: String::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Where a step of the walk down the map leads: this form again, at that area.
+    fn pick_base(&self) -> &'static str {
+        "/needs/new?pick="
+    }
 }
 
 #[derive(Deserialize)]
 struct NewQuery {
     household: Option<String>,
+    /// An area picked on the way down to a household.
+    pick: Option<String>,
+    /// A resident's name or phone, to find their household.
+    find: Option<String>,
 }
 
-async fn new_page(pu: PageUser, Query(q): Query<NewQuery>) -> Response {
+/// People a search for a household lists at most.
+const FOUND_MOST: u32 = 20;
+
+/// The form to raise a need, its household picked on the map or found by a resident's name or
+/// phone (the register's search, audited), or given by the link that led here.
+async fn new_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<NewQuery>) -> Response {
     let PageUser { page, jar } = pu;
-    let f = RaiseForm { household_code: q.household.unwrap_or_default(), ..RaiseForm::default() };
-    let t = NewTemplate { page, categories: NeedCategory::ALL, f, refused: None };
-    (jar, render(&t)).into_response()
+    let user = page.user.clone().expect("signed in");
+    let find = q.find.unwrap_or_default().trim().to_owned();
+    let at = q.pick.or(q.household).unwrap_or_default();
+    let r = async {
+        let picker = crate::web::picker::area_picker(&state, &user, &at).await.map_err(ApiError::from)?;
+        let found = if find.is_empty() {
+            Vec::new()
+        } else {
+            crate::register::search(&state, &user, &find, FOUND_MOST, "GET /needs/new").await?.people
+        };
+        Ok::<_, ApiError>((picker, found))
+    }
+    .await;
+    match r {
+        Ok((picker, found)) => {
+            let household = picker.as_ref().filter(|p| p.is_household()).map(|p| p.here.code.to_string());
+            let f = RaiseForm { household_code: household.unwrap_or_default(), ..RaiseForm::default() };
+            let t = NewTemplate { picker, find, found, ..NewTemplate::blank(page, f) };
+            (jar, render(&t)).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -214,7 +353,9 @@ async fn raise_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form
         // A field refused: the form again, as it was typed, the reason beside the field.
         Err(NeedError::Invalid { field, message }) => {
             let said = page.need_fix(&field, &message);
-            let t = NewTemplate { page, categories: NeedCategory::ALL, f, refused: Some((field, said)) };
+            let picker =
+                crate::web::picker::area_picker(&state, &user, &f.household_code).await.ok().flatten();
+            let t = NewTemplate { refused: Some((field, said)), picker, ..NewTemplate::blank(page, f) };
             (StatusCode::UNPROCESSABLE_ENTITY, jar, render(&t)).into_response()
         }
         Err(e) => error_page(page, jar, e),

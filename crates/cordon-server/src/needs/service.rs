@@ -349,7 +349,39 @@ pub async fn board(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<NeedView>, NeedError> {
-    board_of(state, user, include_resolved, None, limit, now).await
+    let page = BoardPage { include_resolved, limit, offset: 0 };
+    board_of(state, user, &user.scope_path, page, None, now).await
+}
+
+/// A page of a board: the resolved too or not, `limit` needs from `offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardPage {
+    pub include_resolved: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// The board of one area inside the user's (their own when `area` is none), a page at a time,
+/// with the area's counts: what a worker answering for one compound or building looks at.
+pub async fn board_in(
+    state: &AppState,
+    user: &User,
+    area: Option<&str>,
+    page: BoardPage,
+    now: DateTime<Utc>,
+) -> Result<(cordon_store::NeedCounts, Vec<NeedView>), NeedError> {
+    if !may_handle(user) {
+        return Err(forbid("residents' needs"));
+    }
+    let path = match area.map(str::trim).filter(|a| !a.is_empty()) {
+        None => user.scope_path.clone(),
+        Some(code) => {
+            let code = AreaCode::parse(code).map_err(|e| NeedError::invalid("area", e.reason()))?;
+            state.store.area(&user.scope_path, &code).await?.ok_or(NeedError::NotFound)?.area.path
+        }
+    };
+    let counts = state.store.need_counts(&path, now).await?;
+    Ok((counts, board_of(state, user, &path, page, None, now).await?))
 }
 
 /// What waits for the user's office to acknowledge it: raised at its rung or climbed to it —
@@ -361,22 +393,29 @@ pub async fn inbox(
     now: DateTime<Utc>,
 ) -> Result<Vec<NeedView>, NeedError> {
     let Some(rung) = rung_of(user) else { return Err(forbid("residents' needs")) };
-    board_of(state, user, false, Some(rung), limit, now).await
+    let page = BoardPage { include_resolved: false, limit, offset: 0 };
+    board_of(state, user, &user.scope_path, page, Some(rung), now).await
 }
 
 async fn board_of(
     state: &AppState,
     user: &User,
-    include_resolved: bool,
+    path: &AreaPath,
+    page: BoardPage,
     waiting_on: Option<Rung>,
-    limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<NeedView>, NeedError> {
     if !may_handle(user) {
         return Err(forbid("residents' needs"));
     }
-    let q = NeedQuery { include_resolved, limit: limit.clamp(1, 5_000), now, waiting_on };
-    let needs = state.store.needs_board(&user.scope_path, &q).await?;
+    let q = NeedQuery {
+        include_resolved: page.include_resolved,
+        limit: page.limit.clamp(1, 5_000),
+        offset: page.offset,
+        now,
+        waiting_on,
+    };
+    let needs = state.store.needs_board(path, &q).await?;
     views(state, &needs, now).await
 }
 

@@ -97,6 +97,7 @@ pub async fn glass_breaks(state: &AppState, user: &User) -> Result<Vec<GlassBrea
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReadsParams {
     /// Reads by this user.
     pub username: Option<String>,

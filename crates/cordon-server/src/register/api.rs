@@ -60,6 +60,7 @@ async fn area_shape(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// A name prefix (王芳, 王), a whole phone number, or an 18-character ID number.
     #[serde(default)]

@@ -40,6 +40,7 @@ pub struct DuplicatePairView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DuplicatesParams {
     /// At most this many pairs (default 100, at most 500).
     pub limit: Option<u32>,

@@ -436,7 +436,8 @@ async fn open_requests(
     within: &AreaPath,
     item: SupplyItem,
 ) -> Result<HashMap<String, i64>> {
-    let q = NeedQuery { include_resolved: false, limit: 5_000, now: state.now(), waiting_on: None };
+    let q =
+        NeedQuery { include_resolved: false, limit: 5_000, offset: 0, now: state.now(), waiting_on: None };
     let mut needs = state.store.needs_board(within, &q).await?;
     needs.retain(|n| n.category == cordon_domain::needs::NeedCategory::answered_by(item) && !n.emergency);
     needs.sort_by_key(|n| (n.created_at, n.id));

@@ -25,6 +25,7 @@ use crate::testing::{
 use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RoundListParams {
     /// Closed rounds too (default: open ones only).
     pub include_closed: Option<bool>,
@@ -73,6 +74,7 @@ pub async fn create_round(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AreaParams {
     /// An area inside the round and the user's areas (default: the larger of the two).
     pub area: Option<String>,
@@ -106,11 +108,14 @@ pub async fn close_round(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SweepParams {
     /// An area inside the round and the user's areas (default: the larger of the two).
     pub area: Option<String>,
     /// At most this many people (1 to 10,000, default 2,000).
     pub limit: Option<u32>,
+    /// The next page: the people after this one (a page's `next_after`).
+    pub after: Option<String>,
 }
 
 /// 扫楼: registered residents with no sample in the round, door by door, leaving out cases,
@@ -126,7 +131,8 @@ pub async fn sweep(
     ApiQuery(p): ApiQuery<SweepParams>,
 ) -> Result<Json<SweepView>, ApiError> {
     let limit = p.limit.unwrap_or(2000).clamp(1, 10_000);
-    Ok(Json(testing::sweep(&state, &user, id, p.area.as_deref(), limit).await?))
+    let page = testing::SweepPage { after: p.after.as_deref(), limit };
+    Ok(Json(testing::sweep(&state, &user, id, p.area.as_deref(), page).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -216,6 +222,7 @@ pub async fn upload_results(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TaskParams {
     pub round_id: Option<i64>,
     /// Done tasks too (default: open ones only).
@@ -237,6 +244,7 @@ pub async fn list_tasks(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PoolSizeParams {
     /// The expected share of positives, 0 to 1.
     pub prevalence: f64,

@@ -1,5 +1,6 @@
 //! The testing pages: rounds, a round's progress (coverage, positive pools and their members,
-//! open tasks, the pooling per zone), the printable sweep list, the sampler's phone page for
+//! open tasks, the pooling per zone), the sweep list narrowed to a building and its printable
+//! door sheet, the sampler's phone page for
 //! one tube, and the upload of samples and results files.
 
 use askama::Template;
@@ -8,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use cordon_domain::TubeResult;
+use cordon_domain::{AreaLevel, TubeResult};
 use cordon_import::{Limits, Progress};
 use cordon_store::User;
 use serde::Deserialize;
@@ -18,7 +19,8 @@ use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::testing::{
-    self, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepView, TestingError,
+    self, CoverageRow, ResultsImport, RoundDetail, RoundRequest, RoundView, SamplesImport, SweepPerson,
+    SweepView, TestingError,
 };
 use crate::web::{Page, PageUser, error_page, render, urlencode};
 use crate::web::{back, local_time};
@@ -31,6 +33,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/rounds/{id}", crate::testing::FOLLOW),
     RouteNeed::post("/rounds/{id}/close", Need::AnyOf(&[Right::PlanTesting])),
     RouteNeed::get("/rounds/{id}/sweep", crate::testing::FOLLOW),
+    RouteNeed::get("/rounds/{id}/sweep/sheet", crate::testing::FOLLOW),
     RouteNeed::get("/rounds/{id}/tube", Need::AnyOf(&[Right::SendSamples])),
     RouteNeed::post("/rounds/{id}/tube", Need::AnyOf(&[Right::SendSamples])),
     RouteNeed::post("/rounds/{id}/upload", Need::AnyOf(&[Right::SendSamples, Right::ReportResults])),
@@ -42,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rounds/{id}", get(round_page))
         .route("/rounds/{id}/close", post(close_submit))
         .route("/rounds/{id}/sweep", get(sweep_page))
+        .route("/rounds/{id}/sweep/sheet", get(sheet_page))
         .route("/rounds/{id}/tube", get(tube_page).post(tube_submit))
         .route(
             "/rounds/{id}/upload",
@@ -105,6 +109,14 @@ impl Page {
 
     pub fn sweep_total(&self, n: &i64) -> String {
         self.x().sweep_total.replace("{}", &self.count(n))
+    }
+
+    pub fn this_page(&self, n: usize) -> String {
+        self.x().this_page.replace("{}", &self.count(&(n as i64)))
+    }
+
+    pub fn sheet_cut(&self, n: &usize) -> String {
+        self.x().sheet_cut.replace("{}", &self.count(&(*n as i64)))
     }
 
     pub fn tube_saved(&self, t: &str) -> String {
@@ -208,25 +220,132 @@ async fn close_submit(State(state): State<AppState>, pu: PageUser, Path(id): Pat
     back(page, jar, r.map_err(ApiError::from))
 }
 
+/// People on one page of the sweep: a few screens of a phone, each row with its door's form.
+const SWEEP_PAGE: u32 = 30;
+/// The most people a printed door sheet holds (a large compound's worth).
+const SHEET_MOST: u32 = 4000;
+
 #[derive(Template)]
 #[template(path = "sweep.html")]
 struct SweepTemplate {
     page: Page,
     s: SweepView,
+    /// The child areas to narrow to, most still to sample first.
+    places: Vec<CoverageRow>,
     saved: bool,
+    /// Not the first page.
+    later: bool,
+}
+
+impl SweepTemplate {
+    /// A door sheet prints a compound (a building a page) or a building.
+    fn printable(&self) -> bool {
+        matches!(self.s.area_level, AreaLevel::Compound | AreaLevel::Building)
+    }
+
+    /// A person's door said from the area in view down (a building's list says 301, not the
+    /// street, community, compound and building again).
+    fn door(&self, p: &SweepPerson) -> String {
+        let below = (self.s.area_level as usize).min(p.address.len().saturating_sub(1));
+        p.address[below..].join(" › ")
+    }
+}
+
+#[derive(Deserialize)]
+struct SweepQuery {
+    area: Option<String>,
+    saved: Option<String>,
+    after: Option<String>,
 }
 
 async fn sweep_page(
     State(state): State<AppState>,
     pu: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<AreaQuery>,
+    Query(q): Query<SweepQuery>,
 ) -> Response {
     let PageUser { page, jar } = pu;
-    match testing::sweep(&state, user_of(&page), id, q.area.as_deref(), 5000).await {
-        Ok(s) => {
+    let user = user_of(&page);
+    let area = q.area.as_deref();
+    let sweep_page = testing::SweepPage { after: q.after.as_deref(), limit: SWEEP_PAGE };
+    let r = async {
+        let s = testing::sweep(&state, user, id, area, sweep_page).await?;
+        let places = testing::sweep_places(&state, user, id, Some(s.area_code.as_str())).await?;
+        Ok::<_, TestingError>((s, places))
+    }
+    .await;
+    match r {
+        Ok((s, places)) => {
             let saved = q.saved.is_some_and(|v| !v.is_empty());
-            (jar, render(&SweepTemplate { page, s, saved })).into_response()
+            let later = q.after.is_some_and(|v| !v.is_empty());
+            (jar, render(&SweepTemplate { page, s, places, saved, later })).into_response()
+        }
+        Err(e) => error_page(page, jar, e),
+    }
+}
+
+/// One building's doors, each with the people still to sample behind it.
+struct SheetBuilding {
+    name: String,
+    /// Street › community › compound, to tell two 7号楼 apart on paper.
+    place: String,
+    doors: Vec<SheetDoor>,
+}
+
+struct SheetDoor {
+    name: String,
+    people: Vec<SweepPerson>,
+}
+
+#[derive(Template)]
+#[template(path = "sweep_sheet.html")]
+struct SheetTemplate {
+    page: Page,
+    s: SweepView,
+    buildings: Vec<SheetBuilding>,
+    /// How many the sheet holds, when the list is longer.
+    cut: Option<usize>,
+}
+
+/// Groups a sweep, already in door order, by building and door.
+fn sheet_buildings(people: Vec<SweepPerson>) -> Vec<SheetBuilding> {
+    let mut out: Vec<SheetBuilding> = Vec::new();
+    for p in people {
+        let n = p.address.len();
+        let door = p.address.last().cloned().unwrap_or_default();
+        let building = if n >= 2 { p.address[n - 2].clone() } else { String::new() };
+        let place = if n >= 2 { p.address[..n - 2].join(" › ") } else { String::new() };
+        if out.last().is_none_or(|b| b.name != building || b.place != place) {
+            out.push(SheetBuilding { name: building, place, doors: Vec::new() });
+        }
+        let b = out.last_mut().expect("pushed");
+        if b.doors.last().is_none_or(|d| d.name != door) {
+            b.doors.push(SheetDoor { name: door, people: Vec::new() });
+        }
+        b.doors.last_mut().expect("pushed").people.push(p);
+    }
+    out
+}
+
+/// 敲门登记表: the sweep of a compound or a building printed, a building a sheet, with boxes for
+/// each door's outcome, for teams that knock without a phone. Above a compound it is the sweep
+/// page, to narrow first.
+async fn sheet_page(
+    State(state): State<AppState>,
+    pu: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SweepQuery>,
+) -> Response {
+    let PageUser { page, jar } = pu;
+    let whole = testing::SweepPage { after: None, limit: SHEET_MOST };
+    match testing::sweep(&state, user_of(&page), id, q.area.as_deref(), whole).await {
+        Ok(s) if s.area_level < AreaLevel::Compound => {
+            (jar, Redirect::to(&format!("/rounds/{id}/sweep?area={}", s.area_code))).into_response()
+        }
+        Ok(mut s) => {
+            let cut = (s.people.len() < s.total as usize).then_some(s.people.len());
+            let buildings = sheet_buildings(std::mem::take(&mut s.people));
+            (jar, render(&SheetTemplate { page, s, buildings, cut })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }

@@ -18,8 +18,8 @@ use cordon_domain::{
 };
 use cordon_import::{ImportError, Limits, Progress, SampleReader, read_results};
 use cordon_store::{
-    Begun, NewRound, NewTube, NewZoneEvent, Rejected, ResultRow, RoundRecord, RoundTotals, SampleRow,
-    ScanFile, TaskKind, TaskQuery, TaskRecord, TubeRecord, User, ZonePooling, ZoneQuery,
+    AreaNode, Begun, NewRound, NewTube, NewZoneEvent, Rejected, ResultRow, RoundRecord, RoundTotals,
+    SampleRow, ScanFile, TaskKind, TaskQuery, TaskRecord, TubeRecord, User, ZonePooling, ZoneQuery,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -356,26 +356,55 @@ pub async fn round_area(
     user: &User,
     round: &RoundRecord,
 ) -> Result<AreaPath, TestingError> {
-    Ok(focus_of(state, user, round, None).await?.2)
+    Ok(focus_of(state, user, round, None).await?.area.path)
 }
 
 /// The area a reader's figures of a round are for: the round's area, or the reader's own scope
 /// when it lies inside it; `focus` narrows to an area inside both.
+/// Where a reader's view of a round starts: their own areas where they lie inside the round's,
+/// else the round's area.
+pub(super) fn base_of<'a>(user: &'a User, round: &'a RoundRecord) -> &'a AreaPath {
+    if round.path.contains(&user.scope_path) { &user.scope_path } else { &round.path }
+}
+
 pub(super) async fn focus_of(
     state: &AppState,
     user: &User,
     round: &RoundRecord,
     focus: Option<&str>,
-) -> Result<(AreaCode, String, AreaPath, i64), TestingError> {
-    let base =
-        if round.path.contains(&user.scope_path) { user.scope_path.clone() } else { round.path.clone() };
+) -> Result<AreaNode, TestingError> {
+    let base = base_of(user, round).clone();
     let code = match focus.map(str::trim).filter(|s| !s.is_empty()) {
         Some(c) => AreaCode::parse(c).map_err(|e| TestingError::invalid("area", e.reason()))?,
         None if base == round.path => round.area.clone(),
         None => user.scope.clone(),
     };
-    let node = state.store.area(&base, &code).await?.ok_or(TestingError::NotFound)?;
-    Ok((node.area.code.clone(), node.area.name.clone(), node.area.path.clone(), node.stats.residents))
+    state.store.area(&base, &code).await?.ok_or(TestingError::NotFound)
+}
+
+/// The round's coverage of each child of an area, in the children's order (by name).
+pub(super) async fn coverage_rows(
+    state: &AppState,
+    round_id: i64,
+    path: &AreaPath,
+    code: &AreaCode,
+) -> Result<Vec<CoverageRow>, TestingError> {
+    let children = state.store.children(path, code).await?;
+    let child_paths: Vec<AreaPath> = children.iter().map(|c| c.area.path.clone()).collect();
+    let sampled = state.store.sampled_under(round_id, &child_paths).await?;
+    Ok(children
+        .iter()
+        .zip(sampled)
+        .map(|(c, n)| CoverageRow {
+            code: c.area.code.clone(),
+            name: c.area.name.clone(),
+            level: c.area.level,
+            residents: c.stats.residents,
+            sampled: n,
+            coverage_pct: pct(n, c.stats.residents),
+            missing: (c.stats.residents - n).max(0),
+        })
+        .collect())
 }
 
 pub async fn round_detail(
@@ -388,24 +417,11 @@ pub async fn round_detail(
         return Err(forbid("following a testing round"));
     }
     let round = state.store.round(&user.scope_path, id).await?.ok_or(TestingError::NotFound)?;
-    let (focus_code, focus_name, focus_path, residents) = focus_of(state, user, &round, focus).await?;
+    let node = focus_of(state, user, &round, focus).await?;
+    let (focus_code, focus_name, focus_path, residents) =
+        (node.area.code, node.area.name, node.area.path, node.stats.residents);
     let totals = TotalsView::of(residents, state.store.round_totals(id, &focus_path).await?);
-    let children = state.store.children(&focus_path, &focus_code).await?;
-    let child_paths: Vec<AreaPath> = children.iter().map(|c| c.area.path.clone()).collect();
-    let sampled = state.store.sampled_under(id, &child_paths).await?;
-    let mut coverage: Vec<CoverageRow> = children
-        .iter()
-        .zip(sampled)
-        .map(|(c, n)| CoverageRow {
-            code: c.area.code.clone(),
-            name: c.area.name.clone(),
-            level: c.area.level,
-            residents: c.stats.residents,
-            sampled: n,
-            coverage_pct: pct(n, c.stats.residents),
-            missing: (c.stats.residents - n).max(0),
-        })
-        .collect();
+    let mut coverage = coverage_rows(state, id, &focus_path, &focus_code).await?;
     coverage.sort_by(|a, b| a.coverage_pct.total_cmp(&b.coverage_pct).then_with(|| a.name.cmp(&b.name)));
 
     let mut positive_pools = Vec::new();

@@ -6,14 +6,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use cordon_domain::door::{DoorOutcome, HomeVisitRule};
-use cordon_domain::{AreaCode, AreaPath};
+use cordon_domain::{AreaCode, AreaLevel, AreaPath, PersonId};
 use cordon_store::{DoorCounts, RoundRecord, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::TestingError;
-use super::service::{RoundView, focus_of, forbid, may_follow};
+use super::service::{CoverageRow, RoundView, base_of, coverage_rows, focus_of, forbid, may_follow};
 use crate::AppState;
+use crate::reads::AreaRef;
 use crate::zones::profiles;
 
 /// A round's doors in an area, each person counted once.
@@ -50,9 +51,15 @@ pub struct SweepView {
     #[schema(value_type = String)]
     pub area_code: AreaCode,
     pub area_name: String,
-    /// Everyone to knock for, of whom `people` are the first.
+    pub area_level: AreaLevel,
+    /// The way down to the area from where the reader's view of the round starts (their areas or
+    /// the round's), the area itself left out: to go back up.
+    pub trail: Vec<AreaRef>,
+    /// Everyone to knock for in the area, of whom `people` are one page.
     pub total: i64,
     pub people: Vec<SweepPerson>,
+    /// The last person of this page, to pass as `after` for the next; none on the last page.
+    pub next_after: Option<String>,
 }
 
 impl SweepView {
@@ -102,21 +109,40 @@ pub async fn door_figures(
     Ok(state.store.door_counts(round.id, area, &rule, year).await?.into())
 }
 
+/// A page of the sweep: `limit` people, the first or those after the person `after`.
+#[derive(Clone, Copy, Debug)]
+pub struct SweepPage<'a> {
+    pub after: Option<&'a str>,
+    pub limit: u32,
+}
+
 /// 扫楼: who in `area` (inside the round and the reader's areas) has not been sampled in the
-/// round, door by door (the store leaves out who is away). Every person listed is audited.
+/// round, door by door (the store leaves out who is away), a page at a time. Every person listed
+/// is audited.
 pub async fn sweep(
     state: &AppState,
     user: &User,
     round_id: i64,
     area: Option<&str>,
-    limit: u32,
+    page: SweepPage<'_>,
 ) -> Result<SweepView, TestingError> {
     if !may_follow(user) {
         return Err(forbid("the sweep list"));
     }
     let round = state.store.round(&user.scope_path, round_id).await?.ok_or(TestingError::NotFound)?;
-    let (code, name, path, _) = focus_of(state, user, &round, area).await?;
-    let (people, total) = state.store.sweep(round_id, &path, limit).await?;
+    let focus = focus_of(state, user, &round, area).await?.area;
+    let (code, name, path) = (focus.code, focus.name, focus.path);
+    let after = match page.after.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(a) => Some(PersonId::parse(a).map_err(|e| TestingError::invalid("after", e.reason()))?),
+        None => None,
+    };
+    let (people, total) =
+        state.store.sweep(round_id, &path, after.as_ref().map(PersonId::as_str), page.limit).await?;
+    let next_after = (people.len() as u32 == page.limit && page.limit > 0)
+        .then(|| people.last().map(|p| p.person_id.as_str().to_owned()))
+        .flatten();
+    let trail = trail(state, base_of(user, &round), &path).await?;
+
     let rule = home_visit_rule(state, &round).await?;
     let year = state.now().with_timezone(&state.config.tz).year();
     let home: HashMap<&str, bool> =
@@ -135,7 +161,10 @@ pub async fn sweep(
         round: RoundView::of(&round),
         area_code: code,
         area_name: name,
+        area_level: focus.level,
+        trail,
         total,
+        next_after,
         people: summaries
             .into_iter()
             .map(|s| SweepPerson {
@@ -151,4 +180,39 @@ pub async fn sweep(
             })
             .collect(),
     })
+}
+
+/// The areas from `base` down to `path`'s parent, largest first.
+async fn trail(state: &AppState, base: &AreaPath, path: &AreaPath) -> Result<Vec<AreaRef>, TestingError> {
+    let areas = state.store.areas_on(std::slice::from_ref(path)).await?;
+    let mut way: Vec<AreaRef> = cordon_store::lineage(&areas, path)
+        .into_iter()
+        .filter(|a| base.contains(&a.path))
+        .map(AreaRef::of)
+        .collect();
+    way.pop();
+    Ok(way)
+}
+
+/// Where the sweep of `area` narrows to: each child area above the households where people live,
+/// with the round's coverage of it, most still to sample first. Empty at a building, whose doors are the list.
+pub async fn sweep_places(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    area: Option<&str>,
+) -> Result<Vec<CoverageRow>, TestingError> {
+    if !may_follow(user) {
+        return Err(forbid("the sweep list"));
+    }
+    let round = state.store.round(&user.scope_path, round_id).await?.ok_or(TestingError::NotFound)?;
+    let focus = focus_of(state, user, &round, area).await?.area;
+    if focus.level >= AreaLevel::Building {
+        return Ok(Vec::new());
+    }
+    let mut rows = coverage_rows(state, round_id, &focus.path, &focus.code).await?;
+    // An area nobody lives in has no door to knock.
+    rows.retain(|r| r.residents > 0);
+    rows.sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.name.cmp(&b.name)));
+    Ok(rows)
 }

@@ -24,6 +24,7 @@ use cordon_domain::Need;
 
 pub mod i18n;
 pub mod map;
+pub mod picker;
 
 /// What each page asks of its caller (`access`): the service checks the rest.
 pub const NEEDS: &[RouteNeed] = &[

@@ -66,6 +66,7 @@ pub async fn put_worker(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayParams {
     /// A local day, YYYY-MM-DD (default: today).
     pub date: Option<NaiveDate>,
@@ -128,6 +129,7 @@ pub async fn create_site(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentParams {
     /// Only those running now (default true).
     pub current: Option<bool>,

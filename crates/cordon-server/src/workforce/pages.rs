@@ -15,7 +15,7 @@ use crate::access::RouteNeed;
 use crate::http::error::ApiError;
 use crate::web::back;
 use crate::web::i18n::Lang;
-use crate::web::{Page, PageUser, error_page, render};
+use crate::web::{Page, PageUser, error_page, render, urlencode};
 use crate::workforce::{
     self, AcceptOutcome, Accepted, AssignRequest, AssignmentView, CheckinView, CoverageView, GapView,
     SiteRequest, SuggestionView, WorkerRequest,
@@ -48,9 +48,6 @@ pub fn routes() -> Router<AppState> {
         .route("/workforce/assign", post(assign_submit))
         .route("/workforce/assignments/{id}/end", post(end_submit))
 }
-
-/// Rows a list on the page shows at most (a city has 60,000 on hand).
-const SHOWN: usize = 300;
 
 impl Page {
     pub fn can_view_workforce(&self) -> bool {
@@ -263,6 +260,11 @@ async fn duty_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
     back(page, jar, r)
 }
 
+/// Rows a list of the workforce page shows at a time: a phone's few screens.
+const PAGE_ROWS: usize = 25;
+/// The most workers the assign form offers to pick from.
+const PICKS: usize = 50;
+
 #[derive(Template)]
 #[template(path = "workforce.html")]
 struct WorkforceTemplate {
@@ -272,19 +274,68 @@ struct WorkforceTemplate {
     assignments: Vec<AssignmentView>,
     assignments_total: i64,
     ranks: [Rank; 5],
-    /// The unit the assign form is filled in for (a gap's link).
+    /// The unit the assign form is filled in for (a gap's link), its name and where it is.
     area: String,
+    unit: Option<(String, String)>,
     site: String,
+    /// What was typed to find a worker by name, and those on hand who answer to it.
+    who: String,
+    picks: Vec<CheckinView>,
+    /// Where each list's page starts.
+    on_from: usize,
+    as_from: usize,
+}
+
+impl WorkforceTemplate {
+    /// This page's address with one list's start moved, the rest kept.
+    fn at(&self, on_from: usize, as_from: usize) -> String {
+        format!(
+            "/workforce?who={}&area={}&site={}&on_from={on_from}&as_from={as_from}",
+            urlencode(&self.who),
+            urlencode(&self.area),
+            urlencode(&self.site)
+        )
+    }
+
+    fn on_next(&self) -> Option<String> {
+        let next = self.on_from + PAGE_ROWS;
+        (next < self.on_hand_total as usize).then(|| self.at(next, self.as_from))
+    }
+
+    fn on_prev(&self) -> Option<String> {
+        (self.on_from > 0).then(|| self.at(self.on_from.saturating_sub(PAGE_ROWS), self.as_from))
+    }
+
+    fn as_next(&self) -> Option<String> {
+        let next = self.as_from + PAGE_ROWS;
+        (next < self.assignments_total as usize).then(|| self.at(self.on_from, next))
+    }
+
+    fn as_prev(&self) -> Option<String> {
+        (self.as_from > 0).then(|| self.at(self.on_from, self.as_from.saturating_sub(PAGE_ROWS)))
+    }
 }
 
 #[derive(Deserialize)]
 struct WorkforceQuery {
     area: Option<String>,
     site: Option<String>,
+    who: Option<String>,
+    on_from: Option<usize>,
+    as_from: Option<usize>,
 }
 
-/// Who reported in today and who answers for what now, in the user's areas; the forms to add a
-/// worker and to assign one (filled in for a gap when the coverage page links here).
+/// One page of a list, from `from`.
+fn page_of<T>(mut all: Vec<T>, from: usize) -> Vec<T> {
+    let from = from.min(all.len());
+    all.drain(..from);
+    all.truncate(PAGE_ROWS);
+    all
+}
+
+/// Who reported in today and who answers for what now, in the user's areas, a page at a time and
+/// narrowed to a name; the forms to add a worker and to assign one, the worker picked by name
+/// (filled in for a gap when the coverage page links here).
 async fn workforce_page(
     State(state): State<AppState>,
     pu: PageUser,
@@ -292,22 +343,40 @@ async fn workforce_page(
 ) -> Response {
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
-    let r =
-        tokio::try_join!(workforce::on_hand(&state, user, None), workforce::assignments(&state, user, true));
+    let who = q.who.unwrap_or_default().trim().to_owned();
+    let area = q.area.unwrap_or_default().trim().to_owned();
+    let r = tokio::try_join!(
+        workforce::find_on_hand(&state, user, &who),
+        workforce::assignments(&state, user, true),
+        async {
+            crate::reads::area_detail(&state, user, &area).await.map_err(workforce::WorkforceError::from)
+        }
+    );
     match r {
-        Ok((mut on_hand, mut assignments)) => {
+        Ok((on_hand, mut assignments, unit)) => {
+            assignments.retain(|a| workforce::answers_to(&a.worker, &who));
             let (on_hand_total, assignments_total) = (on_hand.len() as i64, assignments.len() as i64);
-            on_hand.truncate(SHOWN);
-            assignments.truncate(SHOWN);
+            let picks =
+                if who.is_empty() { Vec::new() } else { on_hand.iter().take(PICKS).cloned().collect() };
+            let unit = unit.map(|d| {
+                let way: Vec<&str> = d.lineage.iter().skip(1).map(|a| a.name.as_str()).collect();
+                (d.area.name.clone(), way.join(" › "))
+            });
+            let (on_from, as_from) = (q.on_from.unwrap_or(0), q.as_from.unwrap_or(0));
             let t = WorkforceTemplate {
                 page,
-                on_hand,
+                on_hand: page_of(on_hand, on_from),
                 on_hand_total,
-                assignments,
+                assignments: page_of(assignments, as_from),
                 assignments_total,
                 ranks: Rank::ALL,
-                area: q.area.unwrap_or_default(),
+                area,
+                unit,
                 site: q.site.unwrap_or_default(),
+                who,
+                picks,
+                on_from,
+                as_from,
             };
             (jar, render(&t)).into_response()
         }

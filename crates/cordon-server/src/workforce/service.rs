@@ -573,6 +573,24 @@ pub async fn end_assignment(
     Ok(AssignmentView::of(&a))
 }
 
+/// Whether a worker answers to what was typed to find them: part of their name, or their id.
+pub fn answers_to(w: &WorkerView, who: &str) -> bool {
+    let who = who.trim();
+    who.is_empty() || w.name.contains(who) || w.worker_id.eq_ignore_ascii_case(who)
+}
+
+/// 选人: who reported in today in the user's areas and answers to `who` (part of a name, or an
+/// id): the workers a form offers to pick by name.
+pub async fn find_on_hand(
+    state: &AppState,
+    user: &User,
+    who: &str,
+) -> Result<Vec<CheckinView>, WorkforceError> {
+    let mut found = on_hand(state, user, None).await?;
+    found.retain(|c| answers_to(&c.worker, who));
+    Ok(found)
+}
+
 pub async fn assignments(
     state: &AppState,
     user: &User,

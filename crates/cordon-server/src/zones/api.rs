@@ -23,6 +23,7 @@ use crate::zones::{
 use cordon_domain::{Need, Right};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ZoneListParams {
     /// Only zones of this tier.
     pub tier: Option<Tier>,
@@ -217,6 +218,7 @@ pub async fn record_positive(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProposalParams {
     /// pending (default), approved, rejected, withdrawn or all.
     pub status: Option<String>,

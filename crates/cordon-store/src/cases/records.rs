@@ -259,6 +259,21 @@ pub struct ContactRecord {
     pub overdue_since: Option<DateTime<Utc>>,
 }
 
+/// Which cases a list shows, a page at a time, newest sample first.
+#[derive(Debug, Clone, Default)]
+pub struct CaseListQuery {
+    /// Only cases still open: neither recovered nor dead.
+    pub open_only: bool,
+    /// Only cases whose last outcome is this one.
+    pub outcome: Option<cordon_domain::CaseOutcome>,
+    /// Only cases sampled at or after this moment and before `sampled_before`.
+    pub sampled_from: Option<DateTime<Utc>>,
+    pub sampled_before: Option<DateTime<Utc>>,
+    pub limit: u32,
+    /// Skip this many first (a later page).
+    pub offset: u32,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ContactQuery {
     pub case_id: Option<i64>,
@@ -271,6 +286,8 @@ pub struct ContactQuery {
     /// Only those followed up with a test day missed.
     pub overdue_only: bool,
     pub limit: u32,
+    /// Skip this many first (a later page of a list).
+    pub offset: u32,
 }
 
 /// Contacts of a case by kind.
@@ -370,6 +387,8 @@ pub trait Cases: Send + Sync {
     async fn case(&self, scope: &AreaPath, id: i64) -> Result<Option<CaseRecord>>;
     /// Cases in scope, newest first.
     async fn cases(&self, scope: &AreaPath, limit: u32) -> Result<Vec<CaseRecord>>;
+    /// The cases of `scope` that `q` asks for, newest sample first.
+    async fn case_list(&self, scope: &AreaPath, q: &CaseListQuery) -> Result<Vec<CaseRecord>>;
     /// The case a person is, if any (the caller has checked the person is visible).
     async fn case_of_person(&self, person_id: &str) -> Result<Option<i64>>;
     /// Every case's id, source, class and place, for the chain (no personal field).

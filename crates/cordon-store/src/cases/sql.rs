@@ -455,14 +455,30 @@ impl<S: Backed> Cases for S {
     }
 
     async fn cases(&self, scope: &AreaPath, limit: u32) -> Result<Vec<CaseRecord>> {
+        self.case_list(scope, &CaseListQuery { limit, ..Default::default() }).await
+    }
+
+    async fn case_list(&self, scope: &AreaPath, q: &CaseListQuery) -> Result<Vec<CaseRecord>> {
+        // Only the filters asked for are in the statement, as for contacts.
         let (lo, hi) = scope.subtree_range();
-        let sql = format!(
-            "{CASE_SELECT} WHERE c.path >= $1 AND c.path < $2 ORDER BY c.sampled_at DESC, c.id DESC LIMIT $3"
-        );
-        Query::dynamic(sql)
-            .bind(lo)
-            .bind(hi)
-            .bind(i64::from(limit))
+        let mut sql =
+            Query::dynamic(CASE_SELECT).push(" WHERE c.path >= $1 AND c.path < $2").bind(lo).bind(hi);
+        if q.open_only {
+            sql = sql.push(" AND (c.outcome IS NULL OR c.outcome NOT IN ('recovered', 'died'))");
+        }
+        if let Some(outcome) = q.outcome {
+            sql = sql.push(" AND c.outcome = ").push_bind(outcome.as_str());
+        }
+        if let Some(from) = q.sampled_from {
+            sql = sql.push(" AND c.sampled_at >= ").push_bind(from);
+        }
+        if let Some(before) = q.sampled_before {
+            sql = sql.push(" AND c.sampled_at < ").push_bind(before);
+        }
+        sql.push(" ORDER BY c.sampled_at DESC, c.id DESC LIMIT ")
+            .push_bind(i64::from(q.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(q.offset))
             .fetch_all(self.db())
             .await?
             .iter()
@@ -771,8 +787,10 @@ impl<S: Backed> Cases for S {
         if q.overdue_only {
             sql = sql.push(" AND f.overdue_since IS NOT NULL");
         }
-        sql.push(" ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id LIMIT ")
+        sql.push(" ORDER BY t.case_id, CASE t.kind WHEN 'close' THEN 0 ELSE 1 END, t.person_id, t.id LIMIT ")
             .push_bind(i64::from(q.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(q.offset))
             .fetch_all(self.db())
             .await?
             .iter()

@@ -263,12 +263,14 @@ pub trait Testing: Send + Sync {
     async fn sampled_under(&self, round_id: i64, areas: &[AreaPath]) -> Result<Vec<i64>>;
     /// 扫楼: registered residents of `area` with no sample in the round, door by door (by
     /// household path), leaving out cases, contacts in a central quarantine site, people
-    /// tagged hospitalised or away, and those a door settled (sampled there, moved out, refused). Returns the
-    /// first `limit` and how many there are.
+    /// tagged hospitalised or away, and those a door settled (sampled there, moved out, refused). Returns
+    /// `limit` of them — the first, or those after the person `after` in the list's order — and how
+    /// many there are in all.
     async fn sweep(
         &self,
         round_id: i64,
         area: &AreaPath,
+        after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<crate::PersonRecord>, i64)>;
 

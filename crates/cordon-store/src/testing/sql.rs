@@ -869,12 +869,33 @@ impl<S: Backed> Testing for S {
         Ok(out)
     }
 
-    async fn sweep(&self, round_id: i64, area: &AreaPath, limit: u32) -> Result<(Vec<PersonRecord>, i64)> {
+    async fn sweep(
+        &self,
+        round_id: i64,
+        area: &AreaPath,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<PersonRecord>, i64)> {
         let (lo, hi) = area.subtree_range();
+        // The page goes on after this person, in the list's order: its door's path is where the
+        // index range starts, so a late page costs what the first does.
+        let cursor: (String, String, String) = match after {
+            None => (lo.clone(), String::new(), String::new()),
+            Some(id) => {
+                let r = query("SELECT path, name, person_id FROM people WHERE person_id = $1")
+                    .bind(id)
+                    .fetch_optional(self.db())
+                    .await?
+                    .ok_or_else(|| crate::StoreError::NotFound(format!("after: person {id}")))?;
+                (r.try_get("path")?, r.try_get("name")?, r.try_get("person_id")?)
+            }
+        };
+        let start = if cursor.0 > lo { cursor.0.clone() } else { lo.clone() };
         let columns =
             crate::rows::PERSON_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT {columns} FROM people p WHERE p.path >= $1 AND p.path < $2 AND p.status = 'active' \
+             AND (p.path, p.name, p.person_id) > ($5, $6, $7) \
              AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id) \
              AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id AND {CENTRAL}) \
@@ -884,16 +905,19 @@ impl<S: Backed> Testing for S {
             SWEEP_AWAY.replace("tags", "p.tags")
         );
         let people = Query::dynamic(sql)
-            .bind(&lo)
+            .bind(&start)
             .bind(&hi)
             .bind(round_id)
             .bind(i64::from(limit))
+            .bind(&cursor.0)
+            .bind(&cursor.1)
+            .bind(&cursor.2)
             .fetch_all(self.db())
             .await?
             .iter()
             .map(|r| crate::rows::person_record(r, self.keys()))
             .collect::<Result<Vec<_>>>()?;
-        if (people.len() as u32) < limit {
+        if after.is_none() && (people.len() as u32) < limit {
             let n = people.len() as i64;
             return Ok((people, n));
         }
@@ -935,7 +959,28 @@ impl<S: Backed> Testing for S {
         .fetch_one(self.db())
         .await?
         .try_get("n")?;
-        Ok((people, (residents - sampled - left_out).max(limit as i64)))
+        // Samples are counted where they were taken; the few whose person has left the area, or
+        // died, since (the register's changes say who) are added back, and those living here now
+        // but sampled elsewhere taken off.
+        let moved: i64 = query(
+            "SELECT (SELECT COUNT(DISTINCT s.person_id) FROM samples s JOIN people p ON p.person_id = s.person_id \
+               WHERE s.round_id = $3 AND s.path >= $1 AND s.path < $2 \
+               AND s.person_id IN (SELECT person_id FROM person_changes) \
+               AND (p.status <> 'active' OR p.path < $1 OR p.path >= $2)) \
+             - (SELECT COUNT(*) FROM people p WHERE p.person_id IN (SELECT person_id FROM person_changes) \
+               AND p.status = 'active' AND p.path >= $1 AND p.path < $2 \
+               AND EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3) \
+               AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.person_id = p.person_id AND s.round_id = $3 \
+                 AND s.path >= $1 AND s.path < $2)) AS n",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(round_id)
+        .fetch_one(self.db())
+        .await?
+        .try_get("n")?;
+        let shown = people.len() as i64;
+        Ok((people, (residents - sampled - left_out + moved).max(shown)))
     }
 
     async fn test_tasks(&self, scope: &AreaPath, q: &TaskQuery) -> Result<Vec<TaskRecord>> {

@@ -29,7 +29,7 @@ async fn doors_recorded_whole(store: &dyn Store) {
     let listed = |root: &AreaPath| {
         let root = root.clone();
         async move {
-            let (people, total) = store.sweep(r.id, &root, 10).await.unwrap();
+            let (people, total) = store.sweep(r.id, &root, None, 10).await.unwrap();
             // Sorted here: a household's members come by name, whose order is each backend's.
             let mut ids: Vec<String> = people.into_iter().map(|p| p.person_id.as_str().to_owned()).collect();
             ids.sort();

@@ -98,19 +98,31 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
 
     // The board: the overdue emergency first; the counts at a moment.
     let board = store
-        .needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None })
+        .needs_board(
+            &d1,
+            &NeedQuery { include_resolved: false, limit: 50, offset: 0, now: m(30), waiting_on: None },
+        )
         .await
         .unwrap();
     assert_eq!(board.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
     assert!(
         store
-            .needs_board(&d2, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None })
+            .needs_board(
+                &d2,
+                &NeedQuery { include_resolved: true, limit: 50, offset: 0, now: m(30), waiting_on: None }
+            )
             .await
             .unwrap()
             .is_empty()
     );
     // Headquarters' inbox holds the emergency that climbed to it; the street's holds nothing.
-    let inbox = |rung| NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: Some(rung) };
+    let inbox = |rung| NeedQuery {
+        include_resolved: false,
+        limit: 50,
+        offset: 0,
+        now: m(30),
+        waiting_on: Some(rung),
+    };
     let hq = store.needs_board(&d1, &inbox(Rung::Headquarters)).await.unwrap();
     assert_eq!(hq.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id]);
     assert!(store.needs_board(&d1, &inbox(Rung::Street)).await.unwrap().is_empty());
@@ -122,15 +134,27 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
         NewNeedEvent { event: NeedEvent { at: m(40), kind: NeedEventKind::Resolved }, ..ack(m(40), "grid") };
     store.record_need_event(&d1, food.id, &resolve, food_rule).await.unwrap().unwrap();
     let open_only = store
-        .needs_board(&d1, &NeedQuery { include_resolved: false, limit: 50, now: m(30), waiting_on: None })
+        .needs_board(
+            &d1,
+            &NeedQuery { include_resolved: false, limit: 50, offset: 0, now: m(30), waiting_on: None },
+        )
         .await
         .unwrap();
     assert_eq!(open_only.len(), 1);
     let all = store
-        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None })
+        .needs_board(
+            &d1,
+            &NeedQuery { include_resolved: true, limit: 50, offset: 0, now: m(30), waiting_on: None },
+        )
         .await
         .unwrap();
     assert_eq!(all.iter().map(|n| n.id).collect::<Vec<_>>(), [e.id, food.id]);
+    // A page at a time: the second page of one starts inside the resolved.
+    let page = |offset| NeedQuery { include_resolved: true, limit: 1, offset, now: m(30), waiting_on: None };
+    let ids = |v: Vec<cordon_store::NeedRecord>| v.iter().map(|n| n.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.needs_board(&d1, &page(0)).await.unwrap()), [e.id]);
+    assert_eq!(ids(store.needs_board(&d1, &page(1)).await.unwrap()), [food.id]);
+    assert!(store.needs_board(&d1, &page(2)).await.unwrap().is_empty());
     let again = store.record_need_event(&d1, food.id, &ack(m(50), "grid"), food_rule).await.unwrap_err();
     assert!(again.to_string().contains("resolved"), "{again}");
     let reopen =
@@ -141,7 +165,10 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
 
     // Many at once: all land, or — one bad — none, the bad one named.
     let before = store
-        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None })
+        .needs_board(
+            &d1,
+            &NeedQuery { include_resolved: true, limit: 50, offset: 0, now: m(30), waiting_on: None },
+        )
         .await
         .unwrap()
         .len();
@@ -149,7 +176,10 @@ async fn needs_timeline_board_and_sweep(store: &dyn Store) {
     let err = store.create_needs(&d1, &[daily("h1"), daily("b1"), daily("h2")]).await.unwrap_err();
     assert!(err.to_string().contains("need 2"), "{err}");
     let after = store
-        .needs_board(&d1, &NeedQuery { include_resolved: true, limit: 50, now: m(30), waiting_on: None })
+        .needs_board(
+            &d1,
+            &NeedQuery { include_resolved: true, limit: 50, offset: 0, now: m(30), waiting_on: None },
+        )
         .await
         .unwrap()
         .len();

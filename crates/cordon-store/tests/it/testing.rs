@@ -242,10 +242,10 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
         .create_round(&AreaPath::root(), &cordon_store::NewRound { round_key: "R2".into(), ..round.clone() })
         .await
         .unwrap();
-    let (first, total) = store.sweep(r2.id, &AreaPath::root(), 2).await.unwrap();
+    let (first, total) = store.sweep(r2.id, &AreaPath::root(), None, 2).await.unwrap();
     assert_eq!((first.len(), total), (2, 4));
     store.open_case(&AreaPath::root(), &new_case("p4", t3)).await.unwrap();
-    let (all, total) = store.sweep(r2.id, &AreaPath::root(), 10).await.unwrap();
+    let (all, total) = store.sweep(r2.id, &AreaPath::root(), None, 10).await.unwrap();
     assert_eq!(total, 3);
     assert!(all.iter().all(|p| p.person_id.as_str() != "p4"));
     // A contact taken to a quarantine hotel is away; one quarantined at home is knocked for.
@@ -268,14 +268,33 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
         .id;
     let quarantined = cordon_domain::ContactStatus::Quarantined;
     store.update_contact(id, quarantined, "", t3, "epi").await.unwrap();
-    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 2).await.unwrap().1, 3, "at home: still knocked for");
+    assert_eq!(
+        store.sweep(r2.id, &AreaPath::root(), None, 2).await.unwrap().1,
+        3,
+        "at home: still knocked for"
+    );
     store.update_contact(id, quarantined, "如家酒店 305", t3, "epi").await.unwrap();
-    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 2).await.unwrap().1, 2, "in a hotel: away");
-    assert_eq!(store.sweep(r2.id, &AreaPath::root(), 10).await.unwrap().1, 2);
+    assert_eq!(store.sweep(r2.id, &AreaPath::root(), None, 2).await.unwrap().1, 2, "in a hotel: away");
+    assert_eq!(store.sweep(r2.id, &AreaPath::root(), None, 10).await.unwrap().1, 2);
     store.update_contact(id, quarantined, "", t3, "epi").await.unwrap();
-    let (b1, _) = store.sweep(r2.id, &scope_of(store, "b1").await, 10).await.unwrap();
+    let b1_path = scope_of(store, "b1").await;
+    let (b1, _) = store.sweep(r2.id, &b1_path, None, 10).await.unwrap();
     // Door by door (household 501, then 502), by name inside a household.
     assert_eq!(b1.iter().map(|p| p.person_id.as_str()).collect::<Vec<_>>(), vec!["p2", "p1", "p3"]);
+    // Page by page, each going on after the last one shown, with the whole list's count each time.
+    let (page1, total1) = store.sweep(r2.id, &b1_path, None, 2).await.unwrap();
+    let (page2, total2) = store.sweep(r2.id, &b1_path, Some("p1"), 2).await.unwrap();
+    let ids = |v: &[cordon_store::PersonRecord]| {
+        v.iter().map(|p| p.person_id.as_str().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!((ids(&page1), total1), (vec!["p2".to_owned(), "p1".to_owned()], 3));
+    assert_eq!(
+        (ids(&page2), total2),
+        (vec!["p3".to_owned()], 3),
+        "the last page still counts the whole list"
+    );
+    assert!(store.sweep(r2.id, &b1_path, Some("p3"), 2).await.unwrap().0.is_empty());
+    assert!(matches!(store.sweep(r2.id, &b1_path, Some("nobody"), 2).await, Err(StoreError::NotFound(_))));
     assert_eq!(
         store.sampled_under(r1.id, &[scope_of(store, "d1").await, d2.clone()]).await.unwrap(),
         vec![3, 1]

@@ -150,7 +150,7 @@ pub async fn run(b: &TestingBench) -> Result<()> {
         let mut total = 0;
         for _ in 0..5 {
             let t = Instant::now();
-            let (_, n) = store.sweep(round.id, &path, 2000).await?;
+            let (_, n) = store.sweep(round.id, &path, None, 2000).await?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             total = n;
         }

@@ -26,7 +26,10 @@ pub(crate) async fn seed_doors(store: &Arc<dyn Store>) -> Result<()> {
     else {
         return Ok(());
     };
-    let list = testing::sweep(&state, &grid, round.id, None, 10_000).await.map_err(api_error)?;
+    let list =
+        testing::sweep(&state, &grid, round.id, None, testing::SweepPage { after: None, limit: 10_000 })
+            .await
+            .map_err(api_error)?;
     // The end of the list: the first doors are the ones a reader of the demo tries first.
     let Some(tail) = list.people.get(list.people.len().saturating_sub(8)..).filter(|t| t.len() == 8) else {
         return Ok(());

@@ -11,6 +11,7 @@ mod dashboard;
 mod door;
 mod duplicates;
 mod faults;
+mod fieldpages;
 mod followup;
 mod gates;
 mod hostile;
