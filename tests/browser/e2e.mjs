@@ -188,8 +188,10 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.click('form[action="/cases/1/trace"] button');
     await page.waitForURL(/traced=/);
     assert.match(await page.locator('p.ok').innerText(), /流调完成：密接 [\d,]+ 人，次密接 [\d,]+ 人，其中本次新增 [\d,]+ 人/);
-    // The first contact is placed in a hotel.
-    await page.locator('#contacts table.list tbody tr a').first().click();
+    // The first contact of the largest fold is placed in a hotel.
+    const fold = page.locator('#contacts details.contact-group').first();
+    if ((await fold.getAttribute('open')) === null) await fold.locator('summary').click();
+    await fold.locator('table.list tbody tr a').first().click();
     await page.waitForURL(/\/contacts\/\d+$/);
     assert.match(await page.locator('.figures').innerText(), /集中隔离/);
     assert.match(await page.locator('main').innerText(), /核酸检测日/, 'the plan day by day');
@@ -431,6 +433,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.goto(`${base}/workforce`);
     const onHand = async () => Number((await page.locator('h2:has-text("今日报到") .badge').innerText()).replace(/,/g, ''));
     const before = await onHand();
+    await page.click('details.add-worker > summary');
     await page.fill('form[action="/workforce/workers"] input[name=worker_id]', id);
     await page.fill('form[action="/workforce/workers"] input[name=name]', name);
     await page.fill('form[action="/workforce/workers"] input[name=phone]', '13904710101');
@@ -447,8 +450,12 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/coverage$/);
     await page.click('a:has-text("报到与包联")');
     assert.equal(await onHand(), before + 1, 'reported in today');
+    // Found by name (the list pages), picked by name, not typed as an id.
+    await page.fill('form.find input[name=who]', name);
+    await page.click('form.find button[type=submit]');
+    await page.waitForURL(/who=/);
     assert.match(await page.locator('table.on-hand').innerText(), new RegExp(name));
-    await page.fill('form#assign input[name=worker_id]', id);
+    await page.selectOption('form#assign select[name=worker_id]', id);
     await page.fill('form#assign input[name=area_code]', '150102001001001');
     await page.selectOption('form#assign select[name=post]', 'member');
     await page.fill('form#assign input[name=title]', '门岗');
@@ -461,6 +468,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.waitForURL(/\/workforce/);
     assert.equal(await page.locator('table.assignments tbody tr', { hasText: name }).count(), 0, 'ended');
     // A bad phone is refused, naming the field.
+    await page.click('details.add-worker > summary');
     await page.fill('form[action="/workforce/workers"] input[name=worker_id]', id);
     await page.fill('form[action="/workforce/workers"] input[name=name]', name);
     await page.fill('form[action="/workforce/workers"] input[name=phone]', '12345');
@@ -554,15 +562,17 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
     await page.screenshot({ path: join(shots, `${label}-needs.png`), fullPage: true });
     await page.click('a:has-text("升级督办")');
     assert.match(await page.locator('table.needs').innerText(), /市指挥部/);
-    // A household of the story compound, from the register.
-    const [household, resident] = await page.evaluate(async () => {
-      const compound = await (await fetch('/api/v1/areas/150102001001001')).json();
-      const building = await (await fetch(`/api/v1/areas/${compound.children[1].code}`)).json();
-      const code = building.children[0].code;
-      const found = await (await fetch(`/api/v1/people?household=${code}`)).json();
-      return [code, found.people[0].person_id];
-    });
-    await page.goto(`${base}/needs/new?household=${household}`);
+    // A household of the story compound, picked on the map: compound, building, door.
+    await page.goto(`${base}/needs/new`);
+    await page.click('nav.picker .places a:text-is("呼铁佳园C区")');
+    await page.locator('nav.picker .places a').nth(1).click();
+    await page.locator('nav.picker .places a').first().click();
+    const household = await page.inputValue('input[name=household_code]');
+    assert.match(household, /^150102001001001\d{6}$/, 'the door picked fills the household');
+    assert.match(await page.locator('p.chosen').innerText(), /呼铁佳园C区 › \d+号楼 › /);
+    await page.screenshot({ path: join(shots, `${label}-need-picked.png`), fullPage: true });
+    const resident = await page.evaluate(async (code) =>
+      (await (await fetch(`/api/v1/people?household=${code}`)).json()).people[0].person_id, household);
     await page.selectOption('select[name=category]', 'medicine');
     await page.fill('textarea[name=description]', `需代购胰岛素 ${label}`);
     await page.click('form[action="/needs"] button[type=submit]');
@@ -808,6 +818,97 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desk'
   });
   await context.close();
 }
+
+// Each role's main list on a phone stays within six screens (a page of a long list, the rest
+// folded or on the next page), and a sampler narrows the sweep to one building and knocks.
+await check('phone: the long lists fit six screens; the sweep of one building', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const screens = 6 * 844;
+  const tall = async () => page.evaluate(() => document.documentElement.scrollHeight);
+  const as = async (user) => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  };
+  await as('sampler');
+  await page.goto(`${base}/rounds/1/sweep`);
+  assert.ok(await tall() <= screens, `the sweep of the street: ${await tall()} px`);
+  // Down to a building, the place with most left to sample at each level.
+  for (const level of ['community', 'compound', 'building']) {
+    await page.locator('.places a.place').first().click();
+    await page.waitForLoadState();
+    assert.ok(await tall() <= screens, `the sweep of a ${level}: ${await tall()} px`);
+  }
+  assert.equal(await page.locator('.places').count(), 0, 'a building lists its doors');
+  const doors = page.locator('table.knock tbody tr');
+  assert.ok(await doors.count() >= 1, 'doors to knock in the building');
+  const first = await doors.first().getAttribute('id');
+  await page.locator(`tr[id="${first}"] select[name=outcome]`).selectOption('not_home');
+  await page.locator(`tr[id="${first}"] form.door button`).click();
+  await page.waitForURL(/saved=1/);
+  assert.match(await page.locator(`tr[id="${first}"]`).innerText(), /不在家 \d+ 次/);
+  await page.screenshot({ path: join(shots, 'phone-sweep-building.png'), fullPage: true });
+  await page.click('a:has-text("打印敲门登记表")');
+  await page.waitForURL(/\/sweep\/sheet/);
+  assert.ok(await page.locator('table.sheet-doors td.door-no').count() >= 1, 'a row a door');
+  await page.screenshot({ path: join(shots, 'phone-sweep-sheet.png'), fullPage: true });
+  await signOut(page);
+  for (const [user, path, what] of [['gongzhufu', '/needs', 'the needs board'], ['xincheng', '/workforce', 'the workforce'],
+    ['epi', '/cases', 'the cases'], ['epi', '/contacts?show=all', 'the contacts']]) {
+    await as(user);
+    await page.goto(`${base}${path}`);
+    assert.ok(await tall() <= screens, `${what}: ${await tall()} px`);
+    await page.screenshot({ path: join(shots, `phone-list-${path.slice(1).replace(/\W+/g, '-')}.png`) });
+    await signOut(page);
+  }
+  // A traced case's contacts read within six screens: folded by where they were found.
+  await as('epi');
+  await page.goto(`${base}/cases/1`);
+  const contacts = await page.locator('section#contacts').boundingBox();
+  assert.ok(contacts.height <= screens, `a case's contacts: ${contacts.height} px`);
+  assert.ok(await page.locator('details.contact-group').count() >= 2, 'folded by source');
+  await page.locator('section#contacts').screenshot({ path: join(shots, 'phone-case-contacts.png') });
+  await signOut(page);
+  await context.close();
+});
+
+// The Chinese pages speak Chinese: no English sentence (four English words in a row) in any
+// role's pages, the public notice excepted (published in both languages by design).
+await check('zh: no English sentence on the Chinese pages', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const english = /[A-Za-z]{2,}(?:[ ,'’:-]+[A-Za-z]{2,}){3,}/g;
+  const found = [];
+  for (const [user, paths] of [
+    ['gongzhufu', ['/needs', '/needs/new', '/needs/1', '/rounds/1/sweep', '/announcements', '/supplies']],
+    ['sampler', ['/rounds', '/rounds/1', '/rounds/1/tube']],
+    ['epi', ['/cases', '/cases/1', '/contacts', '/contacts/1', '/transfers']],
+    ['xincheng', ['/workforce', '/coverage', '/zones', '/proposals', '/dashboard']],
+    ['cadre', ['/gates', '/passes', '/duty']],
+    ['admin', ['/', '/audit', '/users', '/roles', '/briefings', '/exports']],
+  ]) {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    for (const path of paths) {
+      await page.goto(`${base}${path}?lang=zh`);
+      const text = await page.locator('main').evaluate((m) => {
+        const copy = m.cloneNode(true);
+        copy.querySelectorAll('article.notice').forEach((n) => n.remove());
+        return copy.innerText;
+      });
+      for (const m of text.match(english) ?? []) found.push(`${user} ${path}: ${m}`);
+    }
+    await signOut(page);
+  }
+  assert.deepEqual(found, [], 'English on a Chinese page');
+  await context.close();
+});
 
 // Each role on a phone: the top bar holds the role's own tasks, the inbox and 更多 in at most
 // two lines; 更多 unfolds the rest of what the role may open, and they are all still there.

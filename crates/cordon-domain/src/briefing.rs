@@ -31,6 +31,10 @@ impl PositiveDay {
 pub struct RoundProgress {
     pub round_id: i64,
     pub name: String,
+    /// The name in English; empty where `name` serves both (and in briefings kept before rounds
+    /// had one).
+    #[serde(default)]
+    pub name_en: String,
     /// Residents the round is for (its area's register).
     pub expected: i64,
     /// Distinct people sampled so far.
@@ -40,6 +44,11 @@ pub struct RoundProgress {
 }
 
 impl RoundProgress {
+    /// The name an English text gives the round.
+    pub fn name_in_english(&self) -> &str {
+        if self.name_en.is_empty() { &self.name } else { &self.name_en }
+    }
+
     /// Sampled as a share of expected, in percent with one decimal.
     pub fn percent(&self) -> f64 {
         if self.expected == 0 {
@@ -351,7 +360,7 @@ fn en(f: &DayFigures) -> String {
         Some(r) => {
             s += &format!(
                 "The testing round “{}” has sampled {} of the {} residents it covers ({:.1}%); {} pooled {} positive and {} {} awaiting results.\n\n",
-                r.name,
+                r.name_in_english(),
                 count_en(r.sampled),
                 count_en(r.expected),
                 r.percent(),
@@ -449,6 +458,7 @@ mod tests {
             round: Some(RoundProgress {
                 round_id: 9,
                 name: "10月5日全员核酸".into(),
+                name_en: String::new(),
                 expected: 711_600,
                 sampled: 688_412,
                 positive_tubes: 3,

@@ -67,6 +67,7 @@ pub(crate) async fn round(cmd: RoundCommand) -> Result<()> {
             let req = cordon_server::testing::RoundRequest {
                 round_key: Some(key),
                 name,
+                name_en: None,
                 area_code: area,
                 starts_at: starts.as_deref().map(|s| time("starts", s)).transpose()?,
                 deadline: time("deadline", &deadline)?,

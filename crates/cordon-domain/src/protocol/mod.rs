@@ -45,6 +45,16 @@ impl Tier {
         }
     }
 
+    /// The tier's name in the command's working language, as the system writes it into the
+    /// records it keeps (a step's reason, a resident's text message).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Tier::Sealed => "封控区",
+            Tier::Controlled => "管控区",
+            Tier::Precaution => "防范区",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim();
         Self::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {

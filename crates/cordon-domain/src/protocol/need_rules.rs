@@ -246,29 +246,9 @@ pub fn default_care_rules() -> Vec<CareRule> {
         description: description.into(),
     };
     vec![
-        rule(
-            "dialysis",
-            NeedCategory::Treatment,
-            2,
-            "透析出行：安排闭环转运 / dialysis trip: closed-loop transport",
-        ),
-        rule(
-            "chemotherapy",
-            NeedCategory::Treatment,
-            7,
-            "放化疗出行：安排闭环转运 / chemotherapy trip: closed-loop transport",
-        ),
-        rule(
-            "elderly_alone",
-            NeedCategory::DailyCheck,
-            1,
-            "独居老人每日探访 / daily check on an elderly person living alone",
-        ),
-        rule(
-            "minor_alone",
-            NeedCategory::DailyCheck,
-            1,
-            "无人照料未成年人每日探访 / daily check on a child left alone",
-        ),
+        rule("dialysis", NeedCategory::Treatment, 2, "透析出行：安排闭环转运"),
+        rule("chemotherapy", NeedCategory::Treatment, 7, "放化疗出行：安排闭环转运"),
+        rule("elderly_alone", NeedCategory::DailyCheck, 1, "独居老人每日探访"),
+        rule("minor_alone", NeedCategory::DailyCheck, 1, "无人照料未成年人每日探访"),
     ]
 }

@@ -60,7 +60,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Rows a page shows before it says how many it left out.
 /// Contacts on a page of the contacts list: a phone's few screens.
-const CONTACT_ROWS: usize = 40;
+const CONTACT_ROWS: usize = 25;
 /// Contacts listed on a case's own page, grouped and folded; the rest are on the contacts page.
 const CASE_ROWS: usize = 1000;
 

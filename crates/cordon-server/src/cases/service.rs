@@ -494,7 +494,7 @@ pub async fn open(state: &AppState, user: &User, req: OpenRequest) -> Result<Cas
         Some(person_id.as_str()),
         None,
         Some(sampled_at),
-        &format!("{label}（病例{} / case {}）", rec.id, rec.id),
+        &format!("{label}（#{}）", rec.id),
     )
     .await?;
     Ok(case_views(state, user, std::slice::from_ref(&rec), "POST /api/v1/cases").await?.remove(0))

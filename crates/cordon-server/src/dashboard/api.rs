@@ -109,7 +109,8 @@ pub async fn get_briefing(
 /// `pseudonymise`, names, ID numbers, register ids and phones are replaced by pseudonyms.
 #[utoipa::path(get, path = "/api/v1/exports", tag = "dashboard", security(("bearer" = [])),
     params(crate::dashboard::exports::ExportParams),
-    responses((status = 200, description = "the file", content_type = "text/csv", body = String),
+    responses((status = 200, description = "the file: CSV, or XLSX with `format=xlsx`",
+            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn export(

@@ -214,6 +214,7 @@ mod tests {
         let one = [RoundProgress {
             round_id: 1,
             name: "R1".into(),
+            name_en: String::new(),
             expected: 10,
             sampled: 4,
             positive_tubes: 0,

@@ -45,6 +45,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 impl Page {
+    /// A round's name in the page's language, where it has one in English.
+    pub fn progress_name<'a>(&self, r: &'a cordon_domain::briefing::RoundProgress) -> &'a str {
+        if self.lang == crate::web::i18n::Lang::En { r.name_in_english() } else { &r.name }
+    }
+
     pub fn can_view_dashboard(&self) -> bool {
         self.user.as_ref().is_some_and(dashboard::may_view)
     }

@@ -292,6 +292,7 @@ async fn rounds_of(
         let progress = RoundProgress {
             round_id: r.id,
             name: r.name.clone(),
+            name_en: r.name_en.clone(),
             expected,
             sampled: t.people,
             positive_tubes: t.positive,

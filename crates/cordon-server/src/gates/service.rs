@@ -671,7 +671,9 @@ pub async fn decide_at(
             None => {
                 passage.rule = RuleId::UnknownPerson;
                 passage.note =
-                    join_note(&format!("查无此人 / no one registered as {}", mask_key(k)), &passage.note);
+                    // The rule names what happened in the reader's language; the note keeps only
+                    // what was typed, masked.
+                    join_note(&mask_key(k), &passage.note);
                 return finish(state, user, passage, None, None).await;
             }
         },

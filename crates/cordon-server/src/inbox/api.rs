@@ -35,7 +35,7 @@ pub struct InboxParams {
 /// The signed-in user's messages, newest first, and how many are unread.
 #[utoipa::path(get, path = "/api/v1/messages", tag = "messages", security(("bearer" = [])),
     params(InboxParams),
-    responses((status = 200, body = InboxView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = InboxView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

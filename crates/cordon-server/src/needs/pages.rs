@@ -102,6 +102,12 @@ impl Page {
         }
     }
 
+    /// An address from the compound down, as a list shows it (the whole in the cell's title).
+    pub fn near_place(&self, address: &str) -> String {
+        let parts: Vec<&str> = address.split(" › ").collect();
+        parts[parts.len().saturating_sub(3)..].join(" › ")
+    }
+
     pub fn event_name(&self, e: &NeedEventView) -> String {
         let n = self.n();
         match &e.kind {

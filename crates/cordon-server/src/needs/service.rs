@@ -230,7 +230,7 @@ pub async fn raise(
         .remove(&node.area.path)
         .unwrap_or((Rung::Community, None));
     let pass_id = if req.emergency {
-        let reason = format!("绿色通道 / medical emergency: {}", category.name_zh());
+        let reason = format!("绿色通道：{}", category.name_zh());
         let person = person_id.as_deref().unwrap_or_default();
         let pass = crate::gates::issue_emergency_pass(state, user, person, &reason, now).await.map_err(
             |e| match e {

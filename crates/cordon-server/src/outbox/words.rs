@@ -56,11 +56,7 @@ pub fn text(kind: MessageKind, params: &serde_json::Value, tz: chrono_tz::Tz) ->
 }
 
 fn tier_zh(t: Tier) -> &'static str {
-    match t {
-        Tier::Sealed => "封控区",
-        Tier::Controlled => "管控区",
-        Tier::Precaution => "防范区",
-    }
+    t.name_zh()
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ pub struct RoundBody {
     /// The `round_id` samples files will carry; generated when absent.
     pub round_key: Option<String>,
     pub name: String,
+    /// The name in English, for pages and messages in English; default: `name` serves both.
+    #[serde(default)]
+    pub name_en: Option<String>,
     pub area_code: String,
     /// Default: now.
     pub starts_at: Option<DateTime<Utc>>,
@@ -66,6 +69,7 @@ pub async fn create_round(
     let req = RoundRequest {
         round_key: b.round_key,
         name: b.name,
+        name_en: b.name_en,
         area_code: b.area_code,
         starts_at: b.starts_at,
         deadline: b.deadline,
@@ -84,7 +88,8 @@ pub struct AreaParams {
 /// their members' retests, open tasks, and the pooling advised per zone. Members read are audited.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "testing", security(("bearer" = [])),
     params(("id" = i64, Path, description = "round id"), AreaParams),
-    responses((status = 200, body = RoundDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RoundDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn get_round(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -123,7 +128,8 @@ pub struct SweepParams {
 /// listed is audited.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/sweep", tag = "testing", security(("bearer" = [])),
     params(("id" = i64, Path, description = "round id"), SweepParams),
-    responses((status = 200, body = SweepView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SweepView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn sweep(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

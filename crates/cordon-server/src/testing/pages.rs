@@ -111,6 +111,14 @@ impl Page {
         self.x().sweep_total.replace("{}", &self.count(n))
     }
 
+    /// A round's name in the page's language, where it has one in English.
+    pub fn round_name<'a>(&self, r: &'a RoundView) -> &'a str {
+        match (&r.name_en, self.lang) {
+            (Some(en), crate::web::i18n::Lang::En) => en,
+            _ => &r.name,
+        }
+    }
+
     pub fn this_page(&self, n: usize) -> String {
         self.x().this_page.replace("{}", &self.count(&(n as i64)))
     }
@@ -161,6 +169,8 @@ async fn rounds_page(State(state): State<AppState>, pu: PageUser) -> Response {
 #[derive(Deserialize)]
 struct PlanForm {
     name: String,
+    #[serde(default)]
+    name_en: String,
     area_code: String,
     #[serde(default)]
     round_key: String,
@@ -177,6 +187,7 @@ async fn plan_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
         let req = RoundRequest {
             round_key: Some(f.round_key),
             name: f.name,
+            name_en: Some(f.name_en),
             area_code: f.area_code,
             starts_at: local_time(&f.starts_at, &state)?,
             deadline,
@@ -221,7 +232,7 @@ async fn close_submit(State(state): State<AppState>, pu: PageUser, Path(id): Pat
 }
 
 /// People on one page of the sweep: a few screens of a phone, each row with its door's form.
-const SWEEP_PAGE: u32 = 30;
+const SWEEP_PAGE: u32 = 25;
 /// The most people a printed door sheet holds (a large compound's worth).
 const SHEET_MOST: u32 = 4000;
 

@@ -66,6 +66,8 @@ pub struct RoundView {
     /// The `round_id` of samples files.
     pub round_key: String,
     pub name: String,
+    /// The name in English; none where `name` serves both languages.
+    pub name_en: Option<String>,
     #[schema(value_type = String)]
     pub area_code: AreaCode,
     pub area_name: String,
@@ -84,6 +86,7 @@ impl RoundView {
             id: r.id,
             round_key: r.round_key.clone(),
             name: r.name.clone(),
+            name_en: Some(r.name_en.clone()).filter(|n| !n.is_empty()),
             area_code: r.area.clone(),
             area_name: r.area_name.clone(),
             residents: r.residents,
@@ -289,6 +292,8 @@ pub struct PersonTesting {
 pub struct RoundRequest {
     pub round_key: Option<String>,
     pub name: String,
+    /// The name in English, for pages and messages in English; none: `name` serves both.
+    pub name_en: Option<String>,
     pub area_code: String,
     pub starts_at: Option<DateTime<Utc>>,
     pub deadline: DateTime<Utc>,
@@ -313,6 +318,7 @@ pub async fn create_round(
         return Err(TestingError::invalid("deadline", "a round lasts at most 7 days"));
     }
     let name = check_note("name", &req.name, true)?;
+    let name_en = check_note("name_en", req.name_en.as_deref().unwrap_or(""), false)?;
     let local = starts_at.with_timezone(&state.config.tz);
     let key = match req.round_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         Some(k) => {
@@ -326,6 +332,7 @@ pub async fn create_round(
     let round = NewRound {
         round_key: key,
         name,
+        name_en,
         area: area.clone(),
         starts_at,
         deadline: req.deadline,
@@ -518,17 +525,8 @@ pub async fn close_round(state: &AppState, user: &User, id: i64) -> Result<Round
         let all_negative =
             t.tubes > 0 && t.positive == 0 && t.pending == 0 && t.open_retests == 0 && t.open_resamples == 0;
         let note = format!(
-            "全员核酸 {}：{} 人 {} 管，阳性 {}，待出 {} / testing round {}: {} people, {} tubes, {} positive, {} pending",
-            round.name,
-            t.people,
-            t.tubes,
-            t.positive,
-            t.pending,
-            round.name,
-            t.people,
-            t.tubes,
-            t.positive,
-            t.pending
+            "全员核酸 {}：{} 人 {} 管，阳性 {}，待出 {}",
+            round.name, t.people, t.tubes, t.positive, t.pending
         );
         let event = NewZoneEvent {
             event: ZoneEvent { at: round.starts_at, kind: EventKind::Round { all_negative } },
@@ -765,10 +763,7 @@ pub async fn import_results(
             let codes: Vec<AreaCode> = lineage.iter().map(|a| a.code.clone()).collect();
             let zones = state.store.zones_on(&codes).await?;
             let who = lineage.last().map(|a| a.name.clone()).unwrap_or_default();
-            for p in
-                zones::propose_around(state, &lineage, &zones, &who, "混管阳性", "a positive pool", None, now)
-                    .await?
-            {
+            for p in zones::propose_around(state, &lineage, &zones, &who, "混管阳性", None, now).await? {
                 if seen.insert(p.id) {
                     out.proposals.push(p);
                 }
@@ -789,7 +784,7 @@ pub async fn import_results(
             isolated_at: None,
             isolation_place: String::new(),
             source_case_id: None,
-            note: format!("单管阳性 / positive single tube {}", s.tube_id),
+            note: format!("单管阳性：{}", s.tube_id),
         };
         match cases::open(state, user, req).await {
             Ok(c) => out.cases_opened.push(c.id),

@@ -261,7 +261,7 @@ async fn duty_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form<
 }
 
 /// Rows a list of the workforce page shows at a time: a phone's few screens.
-const PAGE_ROWS: usize = 25;
+const PAGE_ROWS: usize = 20;
 /// The most workers the assign form offers to pick from.
 const PICKS: usize = 50;
 

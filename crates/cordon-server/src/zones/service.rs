@@ -468,7 +468,7 @@ pub async fn record_positive(
     for z in &zones {
         let event = NewZoneEvent {
             event: ZoneEvent { at, kind: EventKind::Positive },
-            note: if note.is_empty() { format!("阳性 / positive: {who}") } else { note.clone() },
+            note: if note.is_empty() { format!("阳性：{who}") } else { note.clone() },
             person_id: person_id.clone(),
             by: user.username.clone(),
             recorded_at: now,
@@ -477,15 +477,14 @@ pub async fn record_positive(
         zones_reset.push(z.id);
     }
 
-    let proposals =
-        propose_around(state, &lineage, &zones, &who, "阳性病例", "a positive case", person_id, now).await?;
+    let proposals = propose_around(state, &lineage, &zones, &who, "阳性病例", person_id, now).await?;
     invalidate(state).await;
     Ok(PositiveOutcome { zones_reset, proposals })
 }
 
 /// Files, for headquarters, the zones the profile in force calls for around a household
-/// (`lineage`: its areas, root first; `zones`: the active zones on them), with the reason in
-/// both languages.
+/// (`lineage`: its areas, root first; `zones`: the active zones on them), with the reason in the
+/// command's working language, as the system writes its records.
 #[allow(clippy::too_many_arguments)]
 pub async fn propose_around(
     state: &AppState,
@@ -493,7 +492,6 @@ pub async fn propose_around(
     zones: &[ZoneRecord],
     who: &str,
     reason_zh: &str,
-    reason_en: &str,
     person_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProposalView>, ZoneError> {
@@ -518,10 +516,7 @@ pub async fn propose_around(
             tier_from: from,
             tier_to: Some(e.tier),
             profile_key: key.clone(),
-            reason: format!(
-                "{reason_zh} {who}（{}）/ {reason_en}: {who} ({})",
-                profile.name_zh, profile.name_en
-            ),
+            reason: format!("{reason_zh} {who}（{}）", profile.name_zh),
             case_person_id: person_id.clone(),
             at: now,
             by: SYSTEM.to_owned(),
@@ -621,11 +616,13 @@ fn step_kind(to: Option<Tier>) -> EventKind {
     }
 }
 
+/// Why the rules step a zone down, as the system writes it into the zone's record: in the
+/// command's working language, like every record the system keeps (a page in English words its
+/// own labels, not the records).
 fn step_reason(s: &ZoneState, to: Option<Tier>) -> String {
-    let round =
-        s.round_done.map(|d| format!("，{d} 全员核酸全阴 / all-negative round on {d}")).unwrap_or_default();
-    let to = to.map_or("解除 / lift".to_owned(), |t| format!("→ {t}"));
-    format!("连续 {} 天无新增 / {} clean days{round} {to}", s.days_clean, s.days_clean)
+    let round = s.round_done.map(|d| format!("，{d} 全员核酸全阴")).unwrap_or_default();
+    let to = to.map_or("解除管控".to_owned(), |t| format!("降为{}", t.name_zh()));
+    format!("连续 {} 天无新增{round}，{to}", s.days_clean)
 }
 
 /// Decides a proposal. Approving a step down or a lift checks the rules again at this moment:

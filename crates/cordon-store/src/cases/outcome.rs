@@ -55,7 +55,7 @@ pub(super) async fn set_outcome(
     .execute(&mut *tx)
     .await?;
     if *outcome == cordon_domain::CaseOutcome::Died {
-        let reason = format!("病例{case_id}死亡 / case {case_id} died");
+        let reason = format!("病例#{case_id}死亡");
         crate::register::mark_deceased(tx, &case.person_id, by, at, &reason).await?;
     }
     // The course over: out of the 方舱's bed or the hospital's, which goes to cleaning.

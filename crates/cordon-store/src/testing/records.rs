@@ -13,6 +13,8 @@ pub struct NewRound {
     /// The `round_id` the samples files use.
     pub round_key: String,
     pub name: String,
+    /// The name in English; empty: `name` serves both languages.
+    pub name_en: String,
     pub area: AreaCode,
     pub starts_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
@@ -26,6 +28,8 @@ pub struct RoundRecord {
     pub id: i64,
     pub round_key: String,
     pub name: String,
+    /// The name in English; empty: `name` serves both languages.
+    pub name_en: String,
     pub area: AreaCode,
     pub area_name: String,
     pub path: AreaPath,

@@ -23,6 +23,7 @@ fn round_record(r: &DbRow) -> Result<RoundRecord> {
         id: r.try_get("id")?,
         round_key: r.try_get("round_key")?,
         name: r.try_get("name")?,
+        name_en: r.try_get("name_en")?,
         area: code_of(r.try_get("area_code")?)?,
         area_name: r.try_get("area_name")?,
         path: AreaPath::from_stored(r.try_get("path")?),
@@ -379,7 +380,7 @@ impl<S: Backed> Testing for S {
         }
         let id: i64 = query(
             "INSERT INTO test_rounds (round_key, name, area_code, path, starts_at, deadline, profile_key, \
-             created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             created_at, created_by, name_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&n.round_key)
         .bind(&n.name)
@@ -390,6 +391,7 @@ impl<S: Backed> Testing for S {
         .bind(&n.profile_key)
         .bind(n.at)
         .bind(&n.by)
+        .bind(&n.name_en)
         .fetch_one(&mut tx)
         .await?
         .try_get("id")?;

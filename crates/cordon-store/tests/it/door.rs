@@ -17,6 +17,7 @@ async fn doors_recorded_whole(store: &dyn Store) {
     let round = cordon_store::NewRound {
         round_key: "R9".into(),
         name: "第九轮".into(),
+        name_en: String::new(),
         area: code("d1"),
         starts_at: now - Duration::hours(3),
         deadline: now + Duration::hours(9),

@@ -41,6 +41,7 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     let round = cordon_store::NewRound {
         round_key: "密接".into(),
         name: "密接核酸".into(),
+        name_en: String::new(),
         area: code("c"),
         starts_at: start,
         deadline: now,

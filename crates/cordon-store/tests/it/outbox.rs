@@ -179,6 +179,7 @@ async fn a_notice_reaches_the_area_under_it(store: &dyn Store) {
     let round = cordon_store::NewRound {
         round_key: "R1".into(),
         name: "第一轮".into(),
+        name_en: String::new(),
         area: code("d1"),
         starts_at: now + Duration::hours(12),
         deadline: now + Duration::hours(24),

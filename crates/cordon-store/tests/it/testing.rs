@@ -65,6 +65,7 @@ async fn testing_rounds_tubes_and_tasks(store: &dyn Store) {
     let round = cordon_store::NewRound {
         round_key: "R1".into(),
         name: "第一轮".into(),
+        name_en: String::new(),
         area: code("c"),
         starts_at: t0,
         deadline: t0 + Duration::hours(24),

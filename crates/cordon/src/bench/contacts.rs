@@ -240,6 +240,7 @@ async fn grow(
         let round = cordon_server::testing::RoundRequest {
             round_key: Some(key.clone()),
             name: format!("bench contacts night {night}"),
+            name_en: None,
             area_code: admin.scope.to_string(),
             starts_at: Some(local(first, 0)),
             deadline: local(first, 0) + Duration::days(7),

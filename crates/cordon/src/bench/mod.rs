@@ -10,6 +10,7 @@ mod dashboard;
 mod distribution;
 mod duplicates;
 mod gates;
+mod lists;
 mod needs;
 mod outbox;
 mod register;
@@ -62,6 +63,10 @@ pub(crate) enum BenchCommand {
     /// change's transaction, beside the bare insert of the same rows; the sender draining them
     /// to a fake gateway, beside bare posts to it.
     Outbox(outbox::OutboxBench),
+    /// The first page of each long list a worker opens on a phone (the sweep, a building's
+    /// sweep, the needs board, cases, contacts, who reported in), through the services, each as
+    /// the role that opens it; beside the database's shell reading the sweep's page bare.
+    Lists(lists::ListsBench),
 }
 
 /// Runs one benchmark.
@@ -80,5 +85,6 @@ pub(crate) async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Transfers(b) => transfers::bench(&b).await,
         BenchCommand::Distribution(b) => distribution::bench(&b).await,
         BenchCommand::Outbox(b) => outbox::bench(&b).await,
+        BenchCommand::Lists(b) => lists::bench(&b).await,
     }
 }

@@ -85,6 +85,7 @@ pub async fn run(b: &TestingBench) -> Result<()> {
     let req = cordon_server::testing::RoundRequest {
         round_key: Some(key.clone()),
         name: "bench".into(),
+        name_en: None,
         area_code: "150100".into(),
         starts_at: Some(now - chrono::Duration::hours(30)),
         deadline: now + chrono::Duration::hours(1),

@@ -174,7 +174,8 @@ async fn import_tests(
             let key = format!("Q{}", start.format("%m%d"));
             let round = cordon_server::testing::RoundRequest {
                 round_key: Some(key.clone()),
-                name: format!("隔离观察人员核酸 {} / tests of contacts in quarantine", start.format("%m-%d")),
+                name: format!("隔离观察人员核酸 {}", start.format("%m-%d")),
+                name_en: Some(format!("Tests of contacts in quarantine {}", start.format("%m-%d"))),
                 area_code: site.to_string(),
                 starts_at: Some(local(start, 0)),
                 deadline: local(end, 0),

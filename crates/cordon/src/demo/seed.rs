@@ -432,7 +432,8 @@ pub(crate) async fn seed_testing(
     let key = format!("R{}", now.with_timezone(&tz).format("%m%d"));
     let round = cordon_server::testing::RoundRequest {
         round_key: Some(key.clone()),
-        name: "第三轮全员核酸 / third city-wide round".into(),
+        name: "第三轮全员核酸".into(),
+        name_en: Some("Third city-wide round".into()),
         area_code: street.to_string(),
         starts_at: Some(now - Duration::hours(10)),
         deadline: now + Duration::hours(14),

@@ -116,6 +116,7 @@ async fn contacts_followed_to_their_release(s: &Server) {
     let round = cordon_server::testing::RoundRequest {
         round_key: Some("FU-TEST".into()),
         name: "隔离观察人员核酸".into(),
+        name_en: None,
         area_code: "150100".into(),
         starts_at: Some(local(plan_a.starts.min(plan_b.starts), 0)),
         deadline: local(plan_a.starts.min(plan_b.starts), 0) + Duration::days(7),
