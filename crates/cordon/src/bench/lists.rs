@@ -118,9 +118,9 @@ pub async fn bench(b: &ListsBench) -> Result<()> {
         timed(b.runs, || async { Ok(cases::list_filtered(&state, &epi, &filter, "bench").await?.len()) })
             .await?,
     ));
-    let query = ContactQuery { active_only: true, limit: 41, ..Default::default() };
+    let query = ContactQuery { active_only: true, limit: 26, ..Default::default() };
     rows.push((
-        "contacts under follow-up (40)",
+        "contacts under follow-up (25)",
         timed(b.runs, || async { Ok(cases::contacts(&state, &epi, &query, "bench").await?.len()) }).await?,
     ));
     rows.push((
