@@ -5,10 +5,12 @@ mod error;
 pub use error::CaseError;
 mod followup;
 mod followup_words;
+mod list;
 mod outcome;
 mod service;
 
 pub use followup::*;
+pub use list::*;
 pub use outcome::*;
 pub use service::*;
 pub mod api;

@@ -248,7 +248,7 @@ pub struct TraceOutcome {
 
 // ---- reading ----
 
-async fn case_views(
+pub(super) async fn case_views(
     state: &AppState,
     user: &User,
     cases: &[CaseRecord],
@@ -309,38 +309,6 @@ pub async fn list(
 ) -> Result<Vec<CaseView>, CaseError> {
     require_view(user)?;
     let cases = state.store.cases(&user.scope_path, limit).await?;
-    case_views(state, user, &cases, route).await
-}
-
-/// Which cases a list shows: still open, or with one outcome; sampled on one local day; a page
-/// of `limit` from `offset`.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub open_only: bool,
-    pub outcome: Option<cordon_domain::CaseOutcome>,
-    pub sampled_on: Option<chrono::NaiveDate>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-/// The cases of the user's areas that `f` asks for, newest sample first.
-pub async fn list_filtered(
-    state: &AppState,
-    user: &User,
-    f: &CaseFilter,
-    route: &str,
-) -> Result<Vec<CaseView>, CaseError> {
-    require_view(user)?;
-    let day = f.sampled_on.map(|d| crate::gates::day_bounds(state, d));
-    let q = cordon_store::CaseListQuery {
-        open_only: f.open_only,
-        outcome: f.outcome,
-        sampled_from: day.map(|d| d.0),
-        sampled_before: day.map(|d| d.1),
-        limit: f.limit.clamp(1, 5000),
-        offset: f.offset,
-    };
-    let cases = state.store.case_list(&user.scope_path, &q).await?;
     case_views(state, user, &cases, route).await
 }
 

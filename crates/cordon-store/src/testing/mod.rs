@@ -17,3 +17,4 @@ pub use door::*;
 pub use records::*;
 
 mod sql;
+mod sweep;
