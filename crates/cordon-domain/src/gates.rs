@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use crate::protocol::gate_rule::{GateRule, Movement, default_rule};
+pub use crate::protocol::gate_rule::{GateRule, Movement, OfflineRule, default_rule};
 
 /// Which way through the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -414,6 +414,30 @@ pub fn decide(p: &Passage) -> GateDecision {
                 }
             }
         }
+    }
+}
+
+/// Where the server, taking an offline passage's decision again on what it knows when the
+/// passage arrives, differs from what the device decided: shown to the cadre and kept in the
+/// log for the supervisor, never settled silently either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OfflineConflict {
+    /// The server's own decision, when it differs from the device's.
+    pub server_outcome: Option<Outcome>,
+    pub server_rule: Option<RuleId>,
+    /// Minutes the device's stamp was ahead of the server's clock when it arrived: a passage
+    /// from the future, which a device's wrong clock (or a forged one) gives.
+    pub clock_ahead_minutes: Option<i64>,
+}
+
+impl OfflineConflict {
+    /// As the log keeps it.
+    pub fn stored(&self) -> String {
+        serde_json::to_string(self).expect("a conflict serialises")
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        serde_json::from_str(stored).ok()
     }
 }
 

@@ -118,6 +118,20 @@ pub struct NewPassage {
     pub lives_inside: bool,
     pub confirmed: bool,
     pub note: String,
+    /// Decided on a gate device without the network and synced now (离线判定).
+    pub offline: Option<OfflineStamp>,
+}
+
+/// What a passage decided offline carries besides the decision: the device's own id for it, kept
+/// once however often it is sent, and what the server found on taking the decision again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineStamp {
+    /// Made on the device when the cadre decided; unique over all gates.
+    pub action: String,
+    /// When the server received it (`at` is the device's clock).
+    pub received_at: DateTime<Utc>,
+    /// Where the server's decision differs from the device's, why (none: they agree).
+    pub conflict: Option<String>,
 }
 
 impl NewPassage {
@@ -154,12 +168,19 @@ pub struct PassageRecord {
     pub confirmed: bool,
     pub note: String,
     pub decided_by: String,
+    /// When the server received a passage decided offline (none: decided by the server).
+    pub received_at: Option<DateTime<Utc>>,
+    /// Where the server's own decision differed from the device's offline one, why.
+    pub conflict: Option<String>,
 }
 
 /// What `record_passage` did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     Kept(Box<PassageRecord>),
+    /// An offline passage whose device id was kept before (a retry, a second tab): nothing was
+    /// written; this is the one kept.
+    Already(Box<PassageRecord>),
     /// The one-time pass to consume was used meanwhile: nothing was written; decide again.
     PassUsed,
 }
@@ -217,6 +238,19 @@ pub trait Gates {
     /// A person by register id or ID number, anywhere in the city (a gate decides on whoever
     /// comes; the caller audits the read), with their standing.
     async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>>;
+    /// What a gate device keeps to decide without the network (离线判定): everyone living inside
+    /// `scope` and everyone from elsewhere who went in to stay, with their standing, by register
+    /// id. Each is audited as read by `reader` through `route`, in the same transaction.
+    async fn gate_post(
+        &self,
+        scope: &AreaPath,
+        reader: &User,
+        route: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<GateSubject>>;
+    /// The passes issued for one of these areas (a gate's own and those above it: the passes
+    /// that may open it), still inside their window at `at`, revoked and used ones included.
+    async fn passes_over(&self, lineage: &[AreaPath], at: DateTime<Utc>) -> Result<Vec<PassRecord>>;
 
     async fn issue_pass(&self, pass: &NewPass) -> Result<PassRecord>;
     async fn pass(&self, id: &str) -> Result<Option<PassRecord>>;
@@ -318,6 +352,28 @@ mod gate_sql {
          pe.path AS person_path FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
          LEFT JOIN people pe ON pe.person_id = x.person_id";
 
+    const SUBJECT_SELECT: &str = "SELECT p.*, \
+         EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id \
+                 AND (c.outcome IS NULL OR c.outcome NOT IN ('recovered', 'died'))) AS positive, \
+         EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
+                 AND k.status IN ('identified', 'quarantined', 'unreachable')) AS contact, \
+         EXISTS (SELECT 1 FROM test_tasks t WHERE t.person_id = p.person_id \
+                 AND t.kind = 'retest' AND t.done_at IS NULL) AS held, \
+         (SELECT s.path FROM gate_presence s WHERE s.subject_key = 'person:' || p.person_id \
+                 AND s.direction = 'in' AND s.confirmed AND NOT s.lives_inside) AS staying_in \
+         FROM people p";
+
+    fn subject_of(r: &DbRow, keys: &crate::Keyring) -> Result<GateSubject> {
+        let staying: Option<String> = r.try_get("staying_in")?;
+        Ok(GateSubject {
+            person: person_record(r, keys)?,
+            positive: r.try_get("positive")?,
+            contact: r.try_get("contact")?,
+            held: r.try_get("held")?,
+            staying_in: staying.map(AreaPath::from_stored),
+        })
+    }
+
     fn invalid(what: &str, s: &str) -> StoreError {
         StoreError::Invalid(format!("stored {what} {s:?}"))
     }
@@ -399,6 +455,8 @@ mod gate_sql {
             confirmed: r.try_get("confirmed")?,
             note: r.try_get("note")?,
             decided_by: r.try_get("decided_by")?,
+            received_at: r.try_get("received_at")?,
+            conflict: r.try_get("conflict")?,
         })
     }
 
@@ -470,17 +528,8 @@ mod gate_sql {
 
         async fn gate_subject(&self, key: &str) -> Result<Option<GateSubject>> {
             // By register id first; an ID number otherwise.
-            let sql = "SELECT p.*, \
-                 EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id \
-                         AND (c.outcome IS NULL OR c.outcome NOT IN ('recovered', 'died'))) AS positive, \
-                 EXISTS (SELECT 1 FROM contacts k WHERE k.person_id = p.person_id \
-                         AND k.status IN ('identified', 'quarantined', 'unreachable')) AS contact, \
-                 EXISTS (SELECT 1 FROM test_tasks t WHERE t.person_id = p.person_id \
-                         AND t.kind = 'retest' AND t.done_at IS NULL) AS held, \
-                 (SELECT s.path FROM gate_presence s WHERE s.subject_key = 'person:' || p.person_id \
-                         AND s.direction = 'in' AND s.confirmed AND NOT s.lives_inside) AS staying_in \
-                 FROM people p WHERE p.person_id = $1";
-            let mut row = query(sql).bind(key).fetch_optional(self.db()).await?;
+            let sql = format!("{SUBJECT_SELECT} WHERE p.person_id = $1");
+            let mut row = Query::dynamic(sql.clone()).bind(key).fetch_optional(self.db()).await?;
             if row.is_none() {
                 // ID numbers are sealed: found by their blind index under each key.
                 let by_number = sql.replace("p.person_id = $1", "p.id_index = $1");
@@ -494,15 +543,62 @@ mod gate_sql {
                     }
                 }
             }
-            let Some(r) = row else { return Ok(None) };
-            let staying: Option<String> = r.try_get("staying_in")?;
-            Ok(Some(GateSubject {
-                person: person_record(&r, self.keys())?,
-                positive: r.try_get("positive")?,
-                contact: r.try_get("contact")?,
-                held: r.try_get("held")?,
-                staying_in: staying.map(AreaPath::from_stored),
-            }))
+            row.map(|r| subject_of(&r, self.keys())).transpose()
+        }
+
+        async fn gate_post(
+            &self,
+            scope: &AreaPath,
+            reader: &User,
+            route: &str,
+            at: DateTime<Utc>,
+        ) -> Result<Vec<GateSubject>> {
+            let (lo, hi) = scope.subtree_range();
+            // Those who live inside, and those from elsewhere who went in to stay.
+            let sql = format!(
+                "{SUBJECT_SELECT} WHERE (p.path >= $1 AND p.path < $2) OR p.person_id IN \
+                 (SELECT s.person_id FROM gate_presence s WHERE s.path >= $1 AND s.path < $2 \
+                  AND s.direction = 'in' AND s.confirmed AND NOT s.lives_inside AND s.person_id IS NOT NULL) \
+                 ORDER BY p.person_id"
+            );
+            let mut tx = self.db().begin().await?;
+            let people = Query::dynamic(sql)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(&mut tx)
+                .await?
+                .iter()
+                .map(|r| subject_of(r, self.keys()))
+                .collect::<Result<Vec<_>>>()?;
+            let reads: Vec<_> = people
+                .iter()
+                .map(|s| cordon_domain::AuditRead {
+                    at,
+                    user_id: reader.id,
+                    username: &reader.username,
+                    person_id: s.person.person_id.as_str(),
+                    route,
+                })
+                .collect();
+            crate::audit::append(&mut tx, &reads).await?;
+            tx.commit().await?;
+            Ok(people)
+        }
+
+        async fn passes_over(&self, lineage: &[AreaPath], at: DateTime<Utc>) -> Result<Vec<PassRecord>> {
+            if lineage.is_empty() {
+                return Ok(Vec::new());
+            }
+            Query::dynamic(format!("{PASS_SELECT} WHERE p.path IN ("))
+                .push_list(lineage.iter().map(|p| p.as_str().to_owned()))
+                .push(") AND p.valid_until > ")
+                .push_bind(at)
+                .push(" ORDER BY p.id")
+                .fetch_all(self.db())
+                .await?
+                .iter()
+                .map(pass_record)
+                .collect()
         }
 
         async fn issue_pass(&self, pass: &NewPass) -> Result<PassRecord> {
@@ -584,6 +680,13 @@ mod gate_sql {
         ) -> Result<Recorded> {
             let pool = self.db();
             let mut tx = pool.begin().await?;
+            let by_action = format!("{PASSAGE_SELECT} WHERE x.device_action = $1");
+            if let Some(o) = &p.offline
+                && let Some(r) =
+                    Query::dynamic(by_action.clone()).bind(&o.action).fetch_optional(&mut tx).await?
+            {
+                return Ok(Recorded::Already(Box::new(passage_record(&r)?)));
+            }
             if let Some(pass) = consume {
                 let used = query(
                     "UPDATE gate_passes SET used_at = $1, used_gate_id = $2 \
@@ -609,12 +712,12 @@ mod gate_sql {
                 None => None,
             };
             let key = p.subject_key();
-            let id: i64 = query(
+            let id = query(
                 "INSERT INTO gate_passages (gate_id, path, district_code, at, direction, subject, \
                  subject_key, person_id, pass_id, outcome, rule, gate_tier, home_tier, standing, \
-                 lives_inside, confirmed, note, decided_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-                 RETURNING id",
+                 lives_inside, confirmed, note, decided_by, device_action, received_at, conflict) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 $19, $20, $21) ON CONFLICT (device_action) DO NOTHING RETURNING id",
             )
             .bind(p.gate_id)
             .bind(p.path.as_str())
@@ -634,9 +737,22 @@ mod gate_sql {
             .bind(p.confirmed)
             .bind(&p.note)
             .bind(&reader.username)
-            .fetch_one(&mut tx)
-            .await?
-            .try_get("id")?;
+            .bind(p.offline.as_ref().map(|o| o.action.as_str()))
+            .bind(p.offline.as_ref().map(|o| o.received_at))
+            .bind(p.offline.as_ref().and_then(|o| o.conflict.as_deref()))
+            .fetch_optional(&mut tx)
+            .await?;
+            let id: i64 = match (id, &p.offline) {
+                (Some(r), _) => r.try_get("id")?,
+                // Two tabs sent the same action at once, and the other one's insert won: keep
+                // nothing of this one (not the pass it consumed), and say which was kept.
+                (None, Some(o)) => {
+                    drop(tx);
+                    let r = Query::dynamic(by_action).bind(&o.action).fetch_one(pool).await?;
+                    return Ok(Recorded::Already(Box::new(passage_record(&r)?)));
+                }
+                (None, None) => return Err(StoreError::Invalid("a passage was not kept".into())),
+            };
             if let (Outcome::Allowed, Some(key), Some(gate)) = (p.outcome, &key, p.gate_id) {
                 query(
                     "INSERT INTO gate_presence (subject_key, passage_id, person_id, pass_id, gate_id, \

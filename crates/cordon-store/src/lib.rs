@@ -66,8 +66,8 @@ pub use figures::{
     PositiveCounts,
 };
 pub use gates::{
-    GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, PassRecord, PassageQuery,
-    PassageRecord, PresenceRecord, Recorded,
+    GateRecord, GateSubject, Gates, HourCount, NewGate, NewPass, NewPassage, OfflineStamp, PassRecord,
+    PassageQuery, PassageRecord, PresenceRecord, Recorded,
 };
 pub use isolation::{Isolation, MoverRecord, NewStay, RoomRecord, RoomSlot, StayCounts, StayRecord};
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};

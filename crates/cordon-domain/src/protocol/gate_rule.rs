@@ -40,3 +40,19 @@ pub fn default_rule(tier: Tier) -> GateRule {
     };
     GateRule { tier, leave, enter }
 }
+
+/// 离线判定: how long a gate device that lost the network may go on deciding on the data it
+/// keeps. Past it the device stops deciding and says why: a standing, a revocation or a zone
+/// may have changed since, and a lost phone's data should not stay readable for long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineRule {
+    /// Hours after the last successful sync.
+    pub hours: u32,
+}
+
+impl Default for OfflineRule {
+    fn default() -> Self {
+        OfflineRule { hours: 12 }
+    }
+}

@@ -165,6 +165,9 @@ pub struct Profile {
     /// is collected.
     #[serde(default)]
     pub sanitation: crate::sanitation::SanitationRule,
+    /// 离线判定: how long a gate device may go on deciding without the network.
+    #[serde(default)]
+    pub offline: gate_rule::OfflineRule,
 }
 
 fn default_pool_limit() -> u32 {
@@ -295,6 +298,12 @@ impl Profile {
         }
         if self.pool_limit == 0 || self.pool_limit > 50 {
             return Err(DomainError::invalid("pool_limit", "a tube holds 1 to 50 people"));
+        }
+        if !(1..=72).contains(&self.offline.hours) {
+            return Err(DomainError::invalid(
+                "offline.hours",
+                "a gate phone decides offline for 1 to 72 hours after its last sync",
+            ));
         }
         for rule in &self.tiers {
             if let Some(p) = rule.pooling

@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::gates::{
-    self, DecisionRequest, DecisionView, GateRequest, GateView, LogQuery, PassRequest, PassView, PassageView,
-    PresenceLists, TrafficView,
+    self, DecisionRequest, DecisionView, GatePost, GateRequest, GateView, LogQuery, OfflineSync, PassRequest,
+    PassView, PassageView, PresenceLists, SyncedPassage, TrafficView,
 };
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -69,6 +69,38 @@ pub async fn decide(
     ApiJson(b): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(gates::decide_at_gate(&state, &user, id, b).await?))
+}
+
+/// What a gate device keeps to decide without the network (离线判定): the people living or
+/// staying inside the gate's area with their standing (names as the cadre may see them, ID
+/// numbers only as salted hashes), the passes that may open the gate with their revocations, the
+/// rules in force and the public key passes are checked with. Each person kept is audited.
+#[utoipa::path(get, path = "/api/v1/gates/{id}/post", tag = "gates", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "gate id")),
+    responses((status = 200, body = GatePost), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn gate_post(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<GatePost>, ApiError> {
+    Ok(Json(gates::gate_post(&state, &user, id).await?))
+}
+
+/// Passages a gate device decided without the network, sent when it returns. Each is kept once
+/// under the id the device made, however often it is sent; the device's decision is what the
+/// log keeps, and where the server's own decision differs the answer and the log say so. A
+/// passage that cannot be kept (a gate no longer yours) is answered `refused`, the rest kept.
+#[utoipa::path(post, path = "/api/v1/gates/passages/offline", tag = "gates", security(("bearer" = [])),
+    request_body = OfflineSync,
+    responses((status = 200, body = [SyncedPassage]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn sync_offline(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<OfflineSync>,
+) -> Result<Json<Vec<SyncedPassage>>, ApiError> {
+    Ok(Json(gates::sync_offline(&state, &user, b).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -226,6 +258,8 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/api/v1/gates", Need::AnyOf(&[Right::ManageGates])),
     RouteNeed::get("/api/v1/gates/{id}", Need::SignedIn),
     RouteNeed::post("/api/v1/gates/{id}/decisions", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/api/v1/gates/{id}/post", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::post("/api/v1/gates/passages/offline", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/api/v1/gate-log", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/api/v1/gate-traffic", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/api/v1/gate-presence", Need::AnyOf(&[Right::KeepGate])),
@@ -243,6 +277,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_gates, create_gate))
         .routes(routes!(get_gate))
         .routes(routes!(decide))
+        .routes(routes!(gate_post))
+        .routes(routes!(sync_offline))
         .routes(routes!(gate_log))
         .routes(routes!(gate_traffic))
         .routes(routes!(gate_presence))

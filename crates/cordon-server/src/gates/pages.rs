@@ -31,6 +31,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::post("/gates", Need::AnyOf(&[Right::ManageGates])),
     RouteNeed::get("/gates/{id}", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::post("/gates/{id}", Need::AnyOf(&[Right::KeepGate])),
+    RouteNeed::get("/gates/{id}/field", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/gate-log", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/gate-presence", Need::AnyOf(&[Right::KeepGate])),
     RouteNeed::get("/passes", crate::gates::READ_PASSES),
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/passes/{id}", get(pass_page))
         .route("/passes/{id}/qr.svg", get(pass_qr))
         .route("/passes/{id}/revoke", post(revoke_submit))
+        .merge(super::field::routes())
 }
 
 impl Page {

@@ -10,24 +10,18 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cordon_domain::format::mask_name;
 use cordon_domain::gates::{
-    Direction, GateRule, Movement, Outcome, PassKind, PassShown, Passage, RuleId, Standing, Subject, decide,
+    Direction, GateRule, Movement, OfflineConflict, Outcome, PassKind, RuleId, Standing, Subject,
 };
-use cordon_domain::pass::{TokenError, verify};
 use cordon_domain::{AreaCode, AreaPath, Need, Reach, Right, Tier};
-use cordon_store::{
-    GateRecord, GateSubject, NewGate, NewPass, NewPassage, PassRecord, PassageQuery, PassageRecord, Recorded,
-    User,
-};
+use cordon_store::{GateRecord, NewGate, NewPass, PassRecord, PassageQuery, PassageRecord, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::decision::faced;
 use super::error::GateError;
-use super::keys::{claims_of, pass_key, qr_svg, typed_key};
+use super::keys::{claims_of, pass_key, qr_svg};
 use crate::{AppState, zones};
 
-/// Where the server's signing key is kept when no key file is given.
-/// The route recorded in the audit for a person read at a gate.
-const AUDIT_ROUTE: &str = "POST /api/v1/gates/{id}/decisions";
 /// The longest a pass may run.
 const LONGEST_PASS_DAYS: i64 = 31;
 
@@ -73,7 +67,7 @@ pub struct GateView {
 }
 
 impl GateView {
-    fn of(g: &GateRecord, rule: Option<GateRule>) -> Self {
+    pub(super) fn of(g: &GateRecord, rule: Option<GateRule>) -> Self {
         GateView {
             id: g.id,
             name: g.name.clone(),
@@ -174,6 +168,11 @@ pub struct PassageView {
     pub confirmed: bool,
     pub note: String,
     pub decided_by: String,
+    /// When the server received it, for a passage decided on a gate device without the network
+    /// (离线判定; none: decided by the server at `at`).
+    pub received_at: Option<DateTime<Utc>>,
+    /// Where the server's decision, taken again on arrival, differs from the device's.
+    pub conflict: Option<OfflineConflict>,
 }
 
 impl PassageView {
@@ -199,6 +198,8 @@ impl PassageView {
             confirmed: p.confirmed,
             note: p.note.clone(),
             decided_by: p.decided_by.clone(),
+            received_at: p.received_at,
+            conflict: p.conflict.as_deref().and_then(OfflineConflict::parse),
         }
     }
 }
@@ -251,7 +252,11 @@ pub async fn gates(state: &AppState, user: &User) -> Result<Vec<GateView>, GateE
 }
 
 /// A gate inside the user's areas.
-async fn gate_in_scope(state: &AppState, user: &User, id: i64) -> Result<Option<GateRecord>, GateError> {
+pub(super) async fn gate_in_scope(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<Option<GateRecord>, GateError> {
     Ok(state.store.gate(id).await?.filter(|g| user.scope_path.contains(&g.path)))
 }
 
@@ -286,7 +291,7 @@ pub struct PassRequest {
     pub reason: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> GateError {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> GateError {
     GateError::Invalid { field: field.into(), message: message.into() }
 }
 
@@ -501,320 +506,6 @@ pub async fn revoke_pass_at(
 pub async fn pass_qr(state: &AppState, user: &User, id: &str) -> Result<String, GateError> {
     let p = pass(state, user, id).await?;
     qr_svg(&p.token)
-}
-
-// ---- the decision ----
-
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionRequest {
-    pub direction: Option<Direction>,
-    /// Default: what the pass says, else a resident.
-    pub subject: Option<Subject>,
-    /// A register id or an ID number, typed or read off an ID card.
-    pub person: Option<String>,
-    /// The content of the pass's QR code.
-    pub pass: Option<String>,
-    /// The person confirmed they know they cannot come back out.
-    #[serde(default)]
-    pub confirmed: bool,
-    /// What the cadre adds (an ambulance's plate, who the delivery was for).
-    #[serde(default)]
-    pub note: String,
-}
-
-/// What the server found of a pass shown.
-struct PassFound {
-    shown: PassShown,
-    record: Option<PassRecord>,
-    note: String,
-}
-
-async fn check_pass(
-    state: &AppState,
-    gate: &GateRecord,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<PassFound, GateError> {
-    let key = pass_key(state).await?;
-    let claims = match verify(token, &key.public()) {
-        Ok(c) => c,
-        Err(e) => {
-            let note = match e {
-                TokenError::Malformed => "不是本系统的通行证 / not a Cordon pass",
-                TokenError::BadSignature => {
-                    "签名与内容不符，伪造或涂改 / the signature does not match the content: forged or altered"
-                }
-            };
-            return Ok(PassFound { shown: PassShown::Forged, record: None, note: note.into() });
-        }
-    };
-    // Signed by this server: the register has it unless the database was replaced.
-    let Some(p) = state.store.pass(&claims.id).await? else {
-        return Ok(PassFound {
-            shown: PassShown::Forged,
-            record: None,
-            note: "登记中无此通行证 / no such pass in the register".into(),
-        });
-    };
-    let (shown, note) = if p.revoked_at.is_some_and(|r| r <= now) {
-        (PassShown::Revoked, format!("已作废 / revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
-    } else if now < p.valid_from || now >= p.valid_until {
-        (PassShown::Expired, "不在有效期内 / outside its window".to_owned())
-    } else if !p.path.contains(&gate.path) || !(p.gate_ids.is_empty() || p.gate_ids.contains(&gate.id)) {
-        (
-            PassShown::OtherGate,
-            format!("非本卡口通行证 / not valid at this gate (issued for {})", p.area_name),
-        )
-    } else if p.one_time && p.used_at.is_some() {
-        (PassShown::Replayed, "一次性通行证已使用 / a one-time pass, used already".to_owned())
-    } else {
-        (PassShown::Valid(p.kind), String::new())
-    };
-    Ok(PassFound { shown, record: Some(p), note })
-}
-
-pub async fn decide_at_gate(
-    state: &AppState,
-    user: &User,
-    gate_id: i64,
-    req: DecisionRequest,
-) -> Result<DecisionView, GateError> {
-    decide_at(state, user, gate_id, req, state.now()).await
-}
-
-/// Decides one passage at `now` and keeps it in the log.
-pub async fn decide_at(
-    state: &AppState,
-    user: &User,
-    gate_id: i64,
-    req: DecisionRequest,
-    now: DateTime<Utc>,
-) -> Result<DecisionView, GateError> {
-    if !may_keep_gate(user) {
-        return Err(GateError::Forbidden("keeping a gate is not part of your role".into()));
-    }
-    let direction = req.direction.ok_or_else(|| invalid("direction", "in or out"))?;
-    let note = req.note.trim().chars().take(200).collect::<String>();
-    let mut passage = NewPassage {
-        gate_id: None,
-        path: user.scope_path.clone(),
-        at: now,
-        direction,
-        subject: req.subject.unwrap_or(Subject::Resident),
-        person_id: None,
-        pass_id: None,
-        outcome: Outcome::Refused,
-        rule: RuleId::UnknownGate,
-        gate_tier: None,
-        home_tier: None,
-        standing: Standing::Clear,
-        lives_inside: false,
-        confirmed: req.confirmed,
-        note,
-    };
-    let Some(gate) = gate_in_scope(state, user, gate_id).await? else {
-        keep(state, user, &passage, None).await?;
-        return Err(GateError::Missing(format!(
-            "gate {gate_id} is not a gate of your areas; the refusal is logged"
-        )));
-    };
-    passage.gate_id = Some(gate.id);
-    passage.path = gate.path.clone();
-
-    let found = match req.pass.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(token) => Some(check_pass(state, &gate, token, now).await?),
-        None => None,
-    };
-    let shown = found.as_ref().map_or(PassShown::None, |f| f.shown);
-    let record = found.as_ref().and_then(|f| f.record.clone());
-    passage.pass_id = record.as_ref().map(|p| p.id.clone());
-    if let Some(f) = &found
-        && !f.note.is_empty()
-    {
-        passage.note = join_note(&f.note, &passage.note);
-    }
-    if req.subject.is_none()
-        && let Some(r) = &record
-    {
-        passage.subject = r.kind.subject();
-    }
-
-    // Whom it is about: the person typed (an ID number's check character checked first), else
-    // the one the pass names.
-    let typed = req.person.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(typed_key).transpose()?;
-    let by_pass = typed.is_none();
-    let key = typed.or_else(|| record.as_ref().and_then(|p| p.person_id.clone()));
-    let subject = match &key {
-        Some(k) => match state.store.gate_subject(k).await? {
-            // Someone from elsewhere is known by what they present (the ID number on their
-            // card, their pass), never by a register id typed in: ids are sequential, and a
-            // gate would answer anyone's standing to whoever walks them.
-            Some(s)
-                if !by_pass
-                    && !user.scope_path.contains(&s.person.path)
-                    && s.person.person_id.as_str() == k.as_str() =>
-            {
-                passage.rule = RuleId::UnknownPerson;
-                passage.note = join_note(
-                    "住在辖区外的人请核验身份证或通行证 / someone from elsewhere: check their ID card or pass",
-                    &passage.note,
-                );
-                return finish(state, user, passage, None, None).await;
-            }
-            Some(s) => {
-                if !user.scope_path.contains(&s.person.path) {
-                    state.gate_lookups.count(user, gate.id)?;
-                }
-                Some(s)
-            }
-            None => {
-                passage.rule = RuleId::UnknownPerson;
-                passage.note =
-                    // The rule names what happened in the reader's language; the note keeps only
-                    // what was typed, masked.
-                    join_note(&mask_key(k), &passage.note);
-                return finish(state, user, passage, None, None).await;
-            }
-        },
-        None => None,
-    };
-    if subject.is_none() && found.is_none() && passage.subject == Subject::Resident {
-        passage.rule = RuleId::NobodyNamed;
-        return finish(state, user, passage, None, None).await;
-    }
-    let mut shown = shown;
-    if let (Some(s), Some(p)) = (&subject, &record)
-        && p.person_id.as_deref().is_some_and(|holder| holder != s.person.person_id.as_str())
-    {
-        shown = PassShown::NotTheirs;
-    }
-
-    // The rules over the gate, the home and where they stay.
-    let home_path = subject.as_ref().map(|s| s.person.path.clone());
-    let stay_path = subject.as_ref().and_then(|s| s.staying_in.clone());
-    let mut paths = vec![&gate.path];
-    paths.extend(home_path.iter());
-    paths.extend(stay_path.iter());
-    let rules = zones::gate_rules_of(state, &paths).await?;
-    let gate_rule = rules[0];
-    let home_rule = rules[1..].iter().flatten().copied().max_by_key(|r| r.tier.strictness());
-    let lives_inside = home_path.as_ref().is_some_and(|h| gate.path.contains(h))
-        || stay_path.as_ref().is_some_and(|s| gate.path.contains(s) || s.contains(&gate.path));
-    let standing = subject.as_ref().map_or(Standing::Clear, GateSubject::standing);
-    let mut p = Passage {
-        direction,
-        subject: passage.subject,
-        gate: gate_rule,
-        home: home_rule,
-        lives_inside,
-        standing,
-        pass: shown,
-        confirmed: req.confirmed,
-    };
-    passage.person_id = subject.as_ref().map(|s| s.person.person_id.as_str().to_owned());
-    passage.gate_tier = gate_rule.map(|r| r.tier);
-    passage.home_tier = home_rule.map(|r| r.tier);
-    passage.standing = standing;
-    passage.lives_inside = lives_inside;
-    let mut d = decide(&p);
-    passage.outcome = d.outcome;
-    passage.rule = d.rule;
-    let consume = match (d.outcome, &record, shown) {
-        (Outcome::Allowed, Some(r), PassShown::Valid(_)) if r.one_time => Some(r.id.clone()),
-        _ => None,
-    };
-    match state.store.record_passage(&passage, consume.as_deref(), user, AUDIT_ROUTE).await? {
-        Recorded::Kept(kept) => Ok(view(&kept, user, subject.as_ref(), record.as_ref())),
-        Recorded::PassUsed => {
-            // Used at another gate a moment ago: a replay.
-            p.pass = PassShown::Replayed;
-            d = decide(&p);
-            passage.outcome = d.outcome;
-            passage.rule = d.rule;
-            passage.note = join_note("一次性通行证已使用 / a one-time pass, used already", &passage.note);
-            finish(state, user, passage, subject.as_ref(), record.as_ref()).await
-        }
-    }
-}
-
-/// Keeps a decision that consumes no pass.
-async fn finish(
-    state: &AppState,
-    user: &User,
-    passage: NewPassage,
-    subject: Option<&GateSubject>,
-    record: Option<&PassRecord>,
-) -> Result<DecisionView, GateError> {
-    match keep(state, user, &passage, None).await? {
-        Some(kept) => Ok(view(&kept, user, subject, record)),
-        None => Err(GateError::Internal("a passage without a pass to consume was not kept".into())),
-    }
-}
-
-async fn keep(
-    state: &AppState,
-    user: &User,
-    passage: &NewPassage,
-    consume: Option<&str>,
-) -> Result<Option<PassageRecord>, GateError> {
-    match state.store.record_passage(passage, consume, user, AUDIT_ROUTE).await? {
-        Recorded::Kept(k) => Ok(Some(*k)),
-        Recorded::PassUsed => Ok(None),
-    }
-}
-
-fn join_note(found: &str, typed: &str) -> String {
-    if typed.is_empty() { found.to_owned() } else { format!("{found} · {typed}") }
-}
-
-/// How a person met at a gate stands to its keeper: of their areas, or faced from elsewhere.
-fn faced(inside: bool) -> Reach {
-    if inside { Reach::Inside } else { Reach::Faced }
-}
-
-/// An id as a log may show it: enough to recognise a typo, not enough to identify anyone.
-fn mask_key(k: &str) -> String {
-    cordon_domain::format::mask_middle(k, 2, 2)
-}
-
-fn view(
-    kept: &PassageRecord,
-    user: &User,
-    subject: Option<&GateSubject>,
-    record: Option<&PassRecord>,
-) -> DecisionView {
-    let (zh, en) = kept.rule.reason();
-    DecisionView {
-        id: kept.id,
-        at: kept.at,
-        gate_id: kept.gate_id,
-        gate_name: kept.gate_name.clone(),
-        direction: kept.direction,
-        subject: kept.subject,
-        outcome: kept.outcome,
-        rule: kept.rule,
-        reason_zh: zh.to_owned(),
-        reason_en: en.to_owned(),
-        person: subject.map(|s| GatePersonView {
-            name: user
-                .disclosure()
-                .name(&s.person.name, faced(user.scope_path.contains(&s.person.path)))
-                .unwrap_or_default(),
-            standing: kept.standing,
-            home_tier: kept.home_tier,
-            lives_inside: kept.lives_inside,
-        }),
-        pass: record.map(|p| PassBrief {
-            id: p.id.clone(),
-            kind: p.kind,
-            holder: p.holder.clone(),
-            valid_until: p.valid_until,
-        }),
-        gate_tier: kept.gate_tier,
-        confirmed: kept.confirmed,
-        note: kept.note.clone(),
-    }
 }
 
 // ---- the log ----

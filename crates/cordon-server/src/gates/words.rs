@@ -284,3 +284,103 @@ impl crate::web::Page {
         self.lang.pick(&ZH_GATES, &EN_GATES)
     }
 }
+
+/// The words of the field console (离线可用): the device's state and its offline decisions.
+pub struct FieldTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub open_field: &'static str,
+    pub online: &'static str,
+    pub offline: &'static str,
+    /// "{n}" is the count.
+    pub waiting: &'static str,
+    /// "{n}" is minutes.
+    pub synced_ago: &'static str,
+    pub never_synced: &'static str,
+    /// "{n}" is minutes.
+    pub data_age: &'static str,
+    pub no_data: &'static str,
+    pub expired: &'static str,
+    pub decided_offline: &'static str,
+    pub decided_online: &'static str,
+    pub conflicts: &'static str,
+    pub server_said: &'static str,
+    /// "{n}" is minutes.
+    pub clock_ahead: &'static str,
+    pub not_kept: &'static str,
+    pub not_in_post: &'static str,
+    pub pass_not_cordon: &'static str,
+    pub pass_forged: &'static str,
+    pub pass_revoked: &'static str,
+    pub pass_expired: &'static str,
+    pub pass_other_gate: &'static str,
+    pub pass_replayed: &'static str,
+    /// "{n}" is the count.
+    pub unsynced_sign_out: &'static str,
+    pub storage_lost: &'static str,
+    pub sync_now: &'static str,
+    /// In the log, before the time the server received it.
+    pub decided_offline_log: &'static str,
+}
+
+pub static ZH_FIELD: FieldTexts = FieldTexts {
+    title: "离线卡口",
+    intro: "断网时在本机按同样规则判定，联网后逐条上报，每条只记一次。",
+    open_field: "离线可用的卡口控制台",
+    online: "在线",
+    offline: "离线",
+    waiting: "待上报 {n} 条",
+    synced_ago: "上次同步 {n} 分钟前",
+    never_synced: "尚未同步",
+    data_age: "数据更新于 {n} 分钟前",
+    no_data: "本机还没有本卡口的数据：请在有网络时打开一次本页。",
+    expired: "本机数据已超过有效时间未更新，停止离线判定：请联网同步后再用。",
+    decided_offline: "离线判定，联网后上报",
+    decided_online: "服务器判定",
+    conflicts: "与服务器判定不一致",
+    server_said: "服务器判定",
+    clock_ahead: "设备时间比服务器快 {n} 分钟",
+    not_kept: "未能记录",
+    not_in_post: "不在本卡口名单：无法离线核验此人，请凭有效通行证或联网后再判定",
+    pass_not_cordon: "不是本系统的通行证",
+    pass_forged: "签名与内容不符，伪造或涂改",
+    pass_revoked: "通行证已作废",
+    pass_expired: "不在有效期内",
+    pass_other_gate: "非本卡口通行证",
+    pass_replayed: "一次性通行证已使用",
+    unsynced_sign_out: "还有 {n} 条未上报：退出会留下它们，下次登录后上报。仍要退出吗？",
+    storage_lost: "本机存储已被清除：未上报的记录无法找回，请向上级说明。",
+    sync_now: "立即同步",
+    decided_offline_log: "离线判定，上报于",
+};
+
+pub static EN_FIELD: FieldTexts = FieldTexts {
+    title: "Gate, offline-ready",
+    intro: "Without the network this phone decides by the same rules; each passage is sent once the network is back, and kept once.",
+    open_field: "Offline-ready gate console",
+    online: "Online",
+    offline: "Offline",
+    waiting: "{n} waiting to sync",
+    synced_ago: "last sync {n} min ago",
+    never_synced: "not synced yet",
+    data_age: "data from {n} min ago",
+    no_data: "This phone holds no data for this gate yet: open this page once with the network.",
+    expired: "This phone's data is past its time without a sync: it no longer decides offline. Sync with the network first.",
+    decided_offline: "decided offline; sent when the network is back",
+    decided_online: "decided by the server",
+    conflicts: "Differs from the server's decision",
+    server_said: "The server decided",
+    clock_ahead: "the phone's clock is {n} min ahead of the server's",
+    not_kept: "not kept",
+    not_in_post: "not on this gate's list: the phone cannot check this person offline; decide on a valid pass or with the network",
+    pass_not_cordon: "not a Cordon pass",
+    pass_forged: "the signature does not match the content: forged or altered",
+    pass_revoked: "the pass was revoked",
+    pass_expired: "outside its window",
+    pass_other_gate: "not valid at this gate",
+    pass_replayed: "a one-time pass, used already",
+    unsynced_sign_out: "{n} passages are not sent yet: they stay on this phone and are sent after the next sign-in. Sign out anyway?",
+    storage_lost: "This phone's storage was cleared: what was not sent cannot be recovered; tell your supervisor.",
+    sync_now: "Sync now",
+    decided_offline_log: "decided offline, received",
+};

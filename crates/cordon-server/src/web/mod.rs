@@ -1,5 +1,7 @@
 //! The web pages: rendered on the server (askama), nothing loaded from elsewhere, and no script
-//! but the gate console's camera reader (a static file; typing does everything without it).
+//! but the gate console's camera reader (a static file; typing does everything without it) and
+//! the field pages' offline work: a service worker, the web app manifest, and the modules that
+//! decide and queue on the phone (`static/`, each served from here, none fetched elsewhere).
 //! Usable on a phone: one column, large targets.
 
 use askama::Template;
@@ -31,6 +33,11 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/healthz", Need::Open),
     RouteNeed::get("/static/cordon.css", Need::Open),
     RouteNeed::get("/static/gate.js", Need::Open),
+    RouteNeed::get("/static/field.mjs", Need::Open),
+    RouteNeed::get("/static/gate-rules.mjs", Need::Open),
+    RouteNeed::get("/static/icon.svg", Need::Open),
+    RouteNeed::get("/sw.js", Need::Open),
+    RouteNeed::get("/manifest.webmanifest", Need::Open),
 ];
 
 /// The layout's own routes: the health check and the static files. Every
@@ -39,7 +46,48 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/cordon.css", get(css))
-        .route("/static/gate.js", get(gate_js))
+        .route("/static/gate.js", get(|| async { file(JS, GATE_JS) }))
+        .route("/static/field.mjs", get(|| async { file(JS, FIELD_JS) }))
+        .route("/static/gate-rules.mjs", get(|| async { file(JS, RULES_JS) }))
+        .route("/static/icon.svg", get(|| async { file("image/svg+xml", ICON) }))
+        .route("/manifest.webmanifest", get(|| async { file("application/manifest+json", MANIFEST) }))
+        .route("/sw.js", get(service_worker))
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+const GATE_JS: &str = include_str!("../../static/gate.js");
+const FIELD_JS: &str = include_str!("../../static/field.mjs");
+const RULES_JS: &str = include_str!("../../static/gate-rules.mjs");
+const SW_JS: &str = include_str!("../../static/sw.js");
+const ICON: &str = include_str!("../../static/icon.svg");
+const MANIFEST: &str = r##"{
+  "name": "Cordon 防控",
+  "short_name": "Cordon",
+  "description": "卡口、采样与入户：断网也能用 · Gates, sampling and door-to-door, offline too",
+  "start_url": "/gates",
+  "scope": "/",
+  "display": "standalone",
+  "background_color": "#ffffff",
+  "theme_color": "#b3261e",
+  "icons": [{ "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any" }]
+}
+"##;
+
+/// A static file: kept an hour by the browser (the service worker keeps the field's own).
+fn file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "max-age=3600")], body)
+}
+
+/// The service worker, named by a hash of the files it keeps: a server with new files makes
+/// phones fetch them again. Never kept by the browser's cache: it checks for a new one.
+async fn service_worker() -> impl IntoResponse {
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let files = [CSS, GATE_JS, FIELD_JS, RULES_JS, ICON, MANIFEST].concat();
+        let version = &crate::http::auth::sha256_hex(files.as_bytes())[..12];
+        SW_JS.replace("__VERSION__", version)
+    });
+    ([(header::CONTENT_TYPE, JS), (header::CACHE_CONTROL, "no-cache")], body.as_str())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -58,18 +106,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
-        include_str!("../../static/cordon.css"),
-    )
-}
+const CSS: &str = include_str!("../../static/cordon.css");
 
-async fn gate_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
-        include_str!("../../static/gate.js"),
-    )
+async fn css() -> impl IntoResponse {
+    file("text/css; charset=utf-8", CSS)
 }
 
 /// What every page knows: the language, its texts, the user.

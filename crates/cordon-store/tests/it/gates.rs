@@ -8,7 +8,7 @@ use crate::*;
 
 async fn gates_passes_and_the_log(store: &dyn Store) {
     use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
-    use cordon_store::{NewGate, NewPass, NewPassage, PassageQuery, Recorded};
+    use cordon_store::{NewGate, NewPass, NewPassage, OfflineStamp, PassageQuery, Recorded};
     seed(store).await;
     let hq = store
         .create_user(&NewUser {
@@ -79,6 +79,7 @@ async fn gates_passes_and_the_log(store: &dyn Store) {
         lives_inside: true,
         confirmed: false,
         note: String::new(),
+        offline: None,
     };
     let Recorded::Kept(kept) = store.record_passage(&out, Some("PX1"), &hq, "gate").await.unwrap() else {
         panic!("the first use of a one-time pass is kept")
@@ -154,6 +155,54 @@ async fn gates_passes_and_the_log(store: &dyn Store) {
         store.revoke_pass("PX1", t0 + Duration::hours(3), "wang", "trip done").await.unwrap().unwrap();
     assert_eq!(revoked.revoke_reason.as_deref(), Some("trip done"));
     assert!(store.revoke_pass("nope", t0, "wang", "x").await.unwrap().is_none());
+
+    // Decided on a device without the network, then sent twice (a retry, a second tab): kept
+    // once, with the device's time and the server's.
+    let offline = NewPassage {
+        at: t0 + Duration::hours(4),
+        direction: Direction::Out,
+        pass_id: None,
+        outcome: Outcome::Refused,
+        rule: RuleId::TierKeepsIn,
+        offline: Some(OfflineStamp {
+            action: "dev-1-0001".into(),
+            received_at: t0 + Duration::hours(5),
+            conflict: Some("服务器判定不同".into()),
+        }),
+        ..out.clone()
+    };
+    let Recorded::Kept(first) = store.record_passage(&offline, None, &hq, "gate").await.unwrap() else {
+        panic!("an offline passage is kept the first time")
+    };
+    assert_eq!((first.at, first.received_at), (t0 + Duration::hours(4), Some(t0 + Duration::hours(5))));
+    assert_eq!(first.conflict.as_deref(), Some("服务器判定不同"));
+    let Recorded::Already(second) = store.record_passage(&offline, None, &hq, "gate").await.unwrap() else {
+        panic!("the same device action sent again is not kept again")
+    };
+    assert_eq!(second.id, first.id);
+    let at_gate = PassageQuery { gate_id: Some(gate.id), ..Default::default() };
+    let log = store.passages(&d1, &at_gate, 50).await.unwrap();
+    assert_eq!(log.iter().filter(|p| p.received_at.is_some()).count(), 1);
+
+    // What a gate device keeps: the building's people, p3 among them, and p1 staying there.
+    let post = store.gate_post(&gate.path, &hq, "field", t0).await.unwrap();
+    let ids: Vec<&str> = post.iter().map(|s| s.person.person_id.as_str()).collect();
+    assert!(ids.contains(&"p1") && ids.contains(&"p3"), "{ids:?}");
+    assert!(post.iter().all(|s| gate.path.contains(&s.person.path) || s.staying_in.is_some()));
+    assert_eq!(
+        post.iter().find(|s| s.person.person_id.as_str() == "p2").unwrap().standing(),
+        Standing::Positive
+    );
+    let read = store.reads_of(&PersonId::parse("p3").unwrap(), 10).await.unwrap();
+    assert_eq!(read.iter().filter(|r| r.route == "field").count(), 1, "each person kept is audited");
+    // The passes that may open it: issued for its area or one above it, within their window.
+    let over = store.passes_over(&gate.path.lineage(), t0).await.unwrap();
+    assert_eq!(
+        over.iter().map(|p| (p.id.as_str(), p.revoked_at.is_some())).collect::<Vec<_>>(),
+        [("PX1", true)]
+    );
+    assert!(store.passes_over(&d2.lineage(), t0).await.unwrap().is_empty());
+    assert!(store.passes_over(&gate.path.lineage(), t0 + Duration::hours(7)).await.unwrap().is_empty());
 }
 
 both!(gates_passes_and_the_log);

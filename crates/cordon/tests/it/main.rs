@@ -19,6 +19,7 @@ mod isolation;
 mod leaks;
 mod matrix;
 mod needs;
+mod offline;
 mod outbox;
 mod outcomes;
 mod privacy;

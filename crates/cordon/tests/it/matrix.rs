@@ -385,8 +385,9 @@ fn every_route_declares_its_need() {
     let unknown: Vec<_> = declared.difference(&routes).collect();
     assert!(undeclared.is_empty(), "routes without a declared need: {undeclared:?}");
     assert!(unknown.is_empty(), "needs declared for no route: {unknown:?}");
-    // Open means open to strangers: only signing in, the health check, the static files, the
-    // API's description and the metrics (which check their own token).
+    // Open means open to strangers: only signing in, the health check, the static files (the
+    // service worker and the web app manifest among them: a phone installs the app from them),
+    // the API's description and the metrics (which check their own token).
     let open: Vec<&str> =
         needs.iter().filter(|n| n.need == cordon_domain::Need::Open).map(|n| n.path).collect();
     for path in &open {
@@ -402,6 +403,8 @@ fn every_route_declares_its_need() {
                 "/home/code",
                 "/api/openapi.json",
                 "/metrics",
+                "/sw.js",
+                "/manifest.webmanifest",
             ]
             .contains(path)
                 || path.starts_with("/static/"),

@@ -1,0 +1,46 @@
+// Cordon's service worker: the field pages open with no network. It keeps the static files
+// (versioned: a new server's files replace the old ones) and, for each gate, the field console
+// page the gate's phone opened (it holds no resident: the people are in the page's encrypted
+// storage). Everything else goes to the network: pages and the API are never kept here.
+const VERSION = '__VERSION__';
+const STATIC = `cordon-static-${VERSION}`;
+const PAGES = 'cordon-pages';
+const FILES = ['/static/cordon.css', '/static/gate.js', '/static/field.mjs', '/static/gate-rules.mjs',
+  '/static/icon.svg', '/manifest.webmanifest'];
+
+self.addEventListener('install', (e) => {
+  e.waitUntil(caches.open(STATIC).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (e) => {
+  e.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith('cordon-static-') && k !== STATIC).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+/// With no network: a gate's console or field page opens as its field page; any other page as
+/// the last field page kept, so a phone that opens Cordon offline lands at its gate.
+async function offlinePage(url) {
+  const pages = await caches.open(PAGES);
+  const m = url.pathname.match(/^\/gates\/(\d+)(?:\/field)?$/);
+  if (m) {
+    const own = await pages.match(`/gates/${m[1]}/field`);
+    if (own) return own;
+  }
+  const kept = await pages.keys();
+  if (kept.length > 0) return pages.match(kept[kept.length - 1]);
+  return new Response('<!doctype html><meta charset="utf-8"><title>Cordon</title><p>离线 · Offline</p>',
+    { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } });
+}
+
+self.addEventListener('fetch', (e) => {
+  const url = new URL(e.request.url);
+  if (url.origin !== self.location.origin || e.request.method !== 'GET') return;
+  if (FILES.includes(url.pathname)) {
+    e.respondWith(caches.open(STATIC).then((c) => c.match(url.pathname)).then((hit) => hit ?? fetch(e.request)));
+    return;
+  }
+  if (e.request.mode === 'navigate') {
+    e.respondWith(fetch(e.request).catch(() => offlinePage(url)));
+  }
+});

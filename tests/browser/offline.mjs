@@ -1,0 +1,219 @@
+// The gate works offline (离线判定), in a real browser on a phone-sized screen: the cadre opens
+// the gate once with the network; then the server is stopped (Chromium's offline emulation does
+// not cover a service worker's own requests, so cutting the network alone could pass falsely)
+// and the phone is set offline. The gate's page opens from the service worker, decides 21
+// passages on the phone, and says how many wait; among them a courier let in on a pass that
+// headquarters revoked while the gate had no network. The network comes back; the first sync is
+// cut off by closing the page; the page opened again sends the rest. Every passage is in the server's log exactly once, and the revoked pass shows
+// as a conflict. Signing out leaves nothing of the post readable.
+//
+//   node offline.mjs [path/to/cordon]
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = process.argv[2] ?? join(root, 'target/debug/cordon');
+const shots = join(root, 'target/screenshots');
+mkdirSync(shots, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), 'cordon-offline-'));
+const db = `sqlite://${join(dir, 'demo.db')}`;
+const password = 'browser-test-pw-1';
+const COMPOUND = '150102001001001';
+
+/// Starts Cordon and resolves with its address once it serves.
+function start(args) {
+  const server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORDON_LOG: 'warn' } });
+  server.stdout.on('data', () => {});
+  const base = new Promise((ok, fail) => {
+    let buf = '';
+    server.stderr.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/Cordon is serving on (http:\/\/[^\s/]+)\/\n/);
+      if (m) ok(m[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`cordon exited (${code}) before serving:\n${buf}`)));
+    setTimeout(() => fail(new Error(`no server after 120 s:\n${buf}`)), 120_000);
+  });
+  return { server, base };
+}
+
+function stop(server) {
+  return new Promise((ok) => {
+    if (server.exitCode !== null || server.signalCode !== null) return ok();
+    server.once('exit', ok);
+    server.kill('SIGTERM');
+  });
+}
+
+let { server, base } = start(['demo', '--scale', 'tiny', '--listen', '127.0.0.1:0', '--admin-password', password, '--db', db]);
+base = await base;
+const listen = base.replace('http://', '');
+
+async function api(token, method, path, body) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+async function token(username) {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  return (await r.json()).token;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+let failed = false;
+try {
+  const cadre = await token('cadre');
+  const manager = await token('gongzhufu');
+  const gates = (await api(cadre, 'GET', '/api/v1/gates')).body;
+  const door = gates.find((g) => g.name === '单元门').id;
+  const post = (await api(cadre, 'GET', `/api/v1/gates/${door}/post`)).body;
+  const residents = post.people.filter((p) => p.standing === 'clear').map((p) => p.id);
+  assert.ok(residents.length >= 5, `clear residents of the sealed building: ${residents.length}`);
+  // A delivery pass, good when the gate last had the network, revoked while it has none.
+  const pass = await api(manager, 'POST', '/api/v1/passes', {
+    kind: 'delivery', holder: '盒马配送', area_code: COMPOUND, reason: '保供',
+    valid_until: new Date(Date.now() + 8 * 3600e3).toISOString(),
+  });
+  assert.equal(pass.status, 201, JSON.stringify(pass.body));
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const external = [];
+  context.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  let page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', 'cadre');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+
+  // Once with the network: the console installs the service worker and keeps the gate's post.
+  await page.goto(`${base}/gates/${door}`);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(async (gate) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('cordon-field', 1); r.onsuccess = () => ok(r.result); });
+    const kept = await new Promise((ok) => {
+      const g = db.transaction('kv').objectStore('kv').get(`post:${gate}`);
+      g.onsuccess = () => ok(g.result);
+    });
+    db.close();
+    return !!kept && 'box' in kept && !JSON.stringify(kept).includes('"people"');
+  }, door, { timeout: 30_000 });
+  await page.waitForFunction(async (gate) => !!(await (await caches.open('cordon-pages')).match(`/gates/${gate}/field`)),
+    door, { timeout: 30_000 });
+
+  // No network, no server.
+  await stop(server);
+  await context.setOffline(true);
+  await page.goto(`${base}/gates/${door}`);
+  await page.waitForSelector('#field-state .net');
+  await page.waitForFunction(() => document.querySelector('#field-state .net').textContent === '离线');
+  assert.ok(await page.locator('#field-form').isVisible(), 'the gate decides offline');
+
+  async function pass_through(fields, expect) {
+    const form = page.locator('#field-form');
+    await form.locator('input[name=direction][value=' + fields.direction + ']').check();
+    await form.locator('select[name=subject]').selectOption(fields.subject ?? '');
+    await form.locator('input[name=person]').fill(fields.person ?? '');
+    await form.locator('input[name=pass]').fill(fields.pass ?? '');
+    await form.locator('button[type=submit]').click();
+    const verdict = page.locator('#verdict');
+    await verdict.waitFor({ state: 'visible' });
+    assert.equal(await verdict.locator('.outcome').innerText(), expect, JSON.stringify(fields));
+    assert.match(await verdict.locator('.how').innerText(), /离线判定/);
+    await verdict.locator('.next').click();
+  }
+  // Sealed residents turned back at the door, an ambulance let in, the delivery let in on its pass.
+  for (let i = 0; i < 16; i++) await pass_through({ direction: 'out', person: residents[i % residents.length] }, '劝返');
+  await page.screenshot({ path: join(shots, 'offline-gate.png'), fullPage: true });
+  for (let i = 0; i < 3; i++) await pass_through({ direction: 'in', subject: 'ambulance' }, '放行');
+  // The server is back, the phone is not: the delivery pass is revoked at headquarters, and the
+  // gate, which cannot know, lets the courier in on it.
+  ({ server, base } = start(['serve', '--listen', listen, '--db', db, '--two-factor', 'optional']));
+  await base;
+  base = `http://${listen}`;
+  const revoked = await api(manager, 'POST', `/api/v1/passes/${pass.body.id}/revoke`, { reason: '手机丢失' });
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+  await pass_through({ direction: 'in', pass: pass.body.token }, '放行');
+  // Someone the phone does not know, with no pass: refused, not guessed.
+  await page.locator('#field-form input[name=person]').fill('NOT-A-PERSON');
+  await page.locator('#field-form button[type=submit]').click();
+  await page.locator('#verdict').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#verdict .why').innerText(), /不在本卡口名单/);
+  await page.locator('#verdict .next').click();
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 21 条');
+  await page.screenshot({ path: join(shots, 'offline-waiting.png'), fullPage: true });
+
+  // The first sync is cut off: the page closes as soon as it sends.
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/gates/passages/offline'), { timeout: 60_000 });
+  await context.setOffline(false);
+  await sent;
+  await page.close();
+  page = await context.newPage();
+  await page.goto(`${base}/gates/${door}/field`);
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 0 条',
+    null, { timeout: 60_000 });
+  if (process.env.DEBUG_OFFLINE) {
+    const kv = await page.evaluate(async () => {
+      const db = await new Promise((ok) => { const r = indexedDB.open('cordon-field', 1); r.onsuccess = () => ok(r.result); });
+      const v = await new Promise((ok) => { const g = db.transaction('kv').objectStore('kv').get('conflicts'); g.onsuccess = () => ok(g.result); });
+      return JSON.stringify(v);
+    });
+    console.log('conflicts kept:', kv);
+    const log = (await api(cadre, 'GET', `/api/v1/gate-log?gate=${door}&limit=1000`)).body;
+    console.log(JSON.stringify(log.filter((e) => e.received_at !== null).map((e) => [e.id, e.rule, e.conflict])));
+    page.on('console', (m) => console.log('page:', m.text()));
+  }
+  await page.waitForSelector('#conflicts:not([hidden])');
+  const conflicts = await page.locator('#conflicts').innerText();
+  assert.match(conflicts, /服务器判定: 劝返 · 通行证无效/);
+  await page.screenshot({ path: join(shots, 'offline-synced.png'), fullPage: true });
+
+  // On the server: each of the 21 exactly once, the revoked pass's passage with its conflict.
+  const log = (await api(cadre, 'GET', `/api/v1/gate-log?gate=${door}&limit=1000`)).body;
+  const synced = log.filter((e) => e.received_at !== null);
+  assert.equal(synced.length, 21, `passages synced: ${synced.length}`);
+  assert.equal(new Set(synced.map((e) => e.id)).size, 21);
+  const conflict = synced.filter((e) => e.conflict !== null);
+  assert.equal(conflict.length, 1, JSON.stringify(conflict));
+  assert.equal(conflict[0].conflict.server_rule, 'pass_refused');
+  await page.goto(`${base}/gate-log?gate=${door}`);
+  assert.match(await page.locator('main').innerText(), /⚠/);
+
+  // Signing out leaves the post unreadable: its key is gone.
+  await page.goto(`${base}/gates/${door}/field`);
+  await page.waitForSelector('#field-state .net');
+  const out = page.locator('header').locator('button:has-text("退出")').first();
+  if (!(await out.isVisible())) await page.click('header details.more > summary');
+  await out.click();
+  await page.waitForURL((u) => u.pathname.startsWith('/login'));
+  const left = await page.evaluate(async () => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('cordon-field', 1); r.onsuccess = () => ok(r.result); });
+    const keys = await new Promise((ok) => { const g = db.transaction('kv').objectStore('kv').getAllKeys(); g.onsuccess = () => ok(g.result); });
+    db.close();
+    return keys;
+  });
+  assert.ok(!left.includes('post-key') && !left.some((k) => String(k).startsWith('post:')), JSON.stringify(left));
+  assert.deepEqual(external, [], 'nothing loaded from elsewhere');
+  console.log('ok - the gate works offline and syncs each passage once');
+} catch (e) {
+  failed = true;
+  console.log(`FAILED - offline gate\n${e.stack}`);
+} finally {
+  await browser.close();
+  await stop(server).catch(() => {});
+}
+process.exit(failed ? 1 : 0);
