@@ -1,7 +1,7 @@
 // The gate works offline (离线判定), in a real browser on a phone-sized screen: the cadre opens
 // the gate once with the network; then the server is stopped (Chromium's offline emulation does
 // not cover a service worker's own requests, so cutting the network alone could pass falsely)
-// and the phone is set offline. The gate's page opens from the service worker, decides 21
+// and the phone is set offline. The gate's page opens from the service worker, decides 22
 // passages on the phone, and says how many wait; among them a courier let in on a pass that
 // headquarters revoked while the gate had no network. The network comes back; the first sync is
 // cut off by closing the page; the page opened again sends the rest. Every passage is in the server's log exactly once, and the revoked pass shows
@@ -115,6 +115,34 @@ try {
   await page.waitForFunction(async (gate) => !!(await (await caches.open('cordon-pages')).match(`/gates/${gate}/field`)),
     door, { timeout: 30_000 });
 
+  // The decoder shipped for phones without BarcodeDetector (Debian's Chromium has none) reads the
+  // pass's QR code off its image, as it would off the camera's frames.
+  assert.equal(await page.evaluate(() => 'BarcodeDetector' in window), false);
+  const read = await page.evaluate(async (id) => {
+    await new Promise((ok, fail) => {
+      const s = document.createElement('script');
+      s.src = '/static/vendor/jsQR.js';
+      s.onload = ok;
+      s.onerror = fail;
+      document.head.appendChild(s);
+    });
+    const r = await fetch(`/passes/${id}/qr.svg`);
+    if (!r.ok) throw new Error(`qr.svg: ${r.status}`);
+    const img = new Image();
+    // A data: address: the pages' policy lets images come from here and from data:, not blob:.
+    img.src = `data:image/svg+xml,${encodeURIComponent(await r.text())}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 800;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 800, 800);
+    ctx.drawImage(img, 40, 40, 720, 720);
+    const code = window.jsQR(ctx.getImageData(0, 0, 800, 800).data, 800, 800);
+    return code ? code.data : null;
+  }, pass.body.id);
+  assert.equal(read, pass.body.token, 'the shipped decoder reads the pass');
+
   // No network, no server.
   await stop(server);
   await context.setOffline(true);
@@ -148,13 +176,21 @@ try {
   const revoked = await api(manager, 'POST', `/api/v1/passes/${pass.body.id}/revoke`, { reason: '手机丢失' });
   assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
   await pass_through({ direction: 'in', pass: pass.body.token }, '放行');
+  // A pass altered by hand: its signature does not match, and the phone says so.
+  const forged = pass.body.token.slice(0, 12) + (pass.body.token[12] === 'A' ? 'B' : 'A') + pass.body.token.slice(13);
+  await page.locator('#field-form input[name=pass]').fill(forged);
+  await page.locator('#field-form button[type=submit]').click();
+  await page.locator('#verdict').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#verdict .outcome').innerText(), '劝返');
+  assert.match(await page.locator('#verdict .why').innerText(), /伪造|不是本系统/);
+  await page.locator('#verdict .next').click();
   // Someone the phone does not know, with no pass: refused, not guessed.
   await page.locator('#field-form input[name=person]').fill('NOT-A-PERSON');
   await page.locator('#field-form button[type=submit]').click();
   await page.locator('#verdict').waitFor({ state: 'visible' });
   assert.match(await page.locator('#verdict .why').innerText(), /不在本卡口名单/);
   await page.locator('#verdict .next').click();
-  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 21 条');
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 22 条');
   await page.screenshot({ path: join(shots, 'offline-waiting.png'), fullPage: true });
 
   // The first sync is cut off: the page closes as soon as it sends.
@@ -182,11 +218,11 @@ try {
   assert.match(conflicts, /服务器判定: 劝返 · 通行证无效/);
   await page.screenshot({ path: join(shots, 'offline-synced.png'), fullPage: true });
 
-  // On the server: each of the 21 exactly once, the revoked pass's passage with its conflict.
+  // On the server: each of the 22 exactly once, the revoked pass's passage with its conflict.
   const log = (await api(cadre, 'GET', `/api/v1/gate-log?gate=${door}&limit=1000`)).body;
   const synced = log.filter((e) => e.received_at !== null);
-  assert.equal(synced.length, 21, `passages synced: ${synced.length}`);
-  assert.equal(new Set(synced.map((e) => e.id)).size, 21);
+  assert.equal(synced.length, 22, `passages synced: ${synced.length}`);
+  assert.equal(new Set(synced.map((e) => e.id)).size, 22);
   const conflict = synced.filter((e) => e.conflict !== null);
   assert.equal(conflict.length, 1, JSON.stringify(conflict));
   assert.equal(conflict[0].conflict.server_rule, 'pass_refused');

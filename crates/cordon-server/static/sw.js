@@ -6,7 +6,7 @@ const VERSION = '__VERSION__';
 const STATIC = `cordon-static-${VERSION}`;
 const PAGES = 'cordon-pages';
 const FILES = ['/static/cordon.css', '/static/gate.js', '/static/field.mjs', '/static/gate-rules.mjs',
-  '/static/icon.svg', '/manifest.webmanifest'];
+  '/static/icon.svg', '/static/vendor/jsQR.js', '/manifest.webmanifest'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil(caches.open(STATIC).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));

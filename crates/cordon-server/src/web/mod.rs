@@ -36,6 +36,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/static/field.mjs", Need::Open),
     RouteNeed::get("/static/gate-rules.mjs", Need::Open),
     RouteNeed::get("/static/icon.svg", Need::Open),
+    RouteNeed::get("/static/vendor/jsQR.js", Need::Open),
     RouteNeed::get("/sw.js", Need::Open),
     RouteNeed::get("/manifest.webmanifest", Need::Open),
 ];
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/field.mjs", get(|| async { file(JS, FIELD_JS) }))
         .route("/static/gate-rules.mjs", get(|| async { file(JS, RULES_JS) }))
         .route("/static/icon.svg", get(|| async { file("image/svg+xml", ICON) }))
+        .route("/static/vendor/jsQR.js", get(|| async { file(JS, JSQR) }))
         .route("/manifest.webmanifest", get(|| async { file("application/manifest+json", MANIFEST) }))
         .route("/sw.js", get(service_worker))
 }
@@ -60,6 +62,8 @@ const FIELD_JS: &str = include_str!("../../static/field.mjs");
 const RULES_JS: &str = include_str!("../../static/gate-rules.mjs");
 const SW_JS: &str = include_str!("../../static/sw.js");
 const ICON: &str = include_str!("../../static/icon.svg");
+/// The QR decoder shipped for phones whose browser has none (vendored, Apache-2.0).
+const JSQR: &str = include_str!("../../static/vendor/jsQR.js");
 const MANIFEST: &str = r##"{
   "name": "Cordon 防控",
   "short_name": "Cordon",
@@ -83,7 +87,7 @@ fn file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 async fn service_worker() -> impl IntoResponse {
     static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = BODY.get_or_init(|| {
-        let files = [CSS, GATE_JS, FIELD_JS, RULES_JS, ICON, MANIFEST].concat();
+        let files = [CSS, GATE_JS, FIELD_JS, RULES_JS, ICON, MANIFEST, JSQR].concat();
         let version = &crate::http::auth::sha256_hex(files.as_bytes())[..12];
         SW_JS.replace("__VERSION__", version)
     });

@@ -250,6 +250,23 @@ async fn bad_syncs_and_roles(s: &Server) {
     // Signed out: nothing.
     let (status, _) = s.get("", &format!("/api/v1/gates/{door}/post")).await;
     assert_eq!(status, 401);
+
+    // What a phone installs from, open to it before anyone signs in: the manifest, and the
+    // service worker named by the files it keeps, every one of them served here.
+    let c = crate::support::client();
+    let manifest: Value =
+        c.get(format!("{}/manifest.webmanifest", s.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (manifest["start_url"].as_str(), manifest["display"].as_str()),
+        (Some("/gates"), Some("standalone"))
+    );
+    let sw = c.get(format!("{}/sw.js", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!sw.contains("__VERSION__") && sw.contains("cordon-static-"), "{sw:.300}");
+    let files = sw.split("const FILES = [").nth(1).unwrap().split("];").next().unwrap();
+    for path in files.split(',').map(|f| f.trim().trim_matches('\'')).filter(|f| !f.is_empty()) {
+        let r = c.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}, kept by the service worker");
+    }
 }
 
 on_both_backends!(the_post_and_sync, bad_syncs_and_roles);
