@@ -245,6 +245,66 @@ try {
   assert.ok(!left.includes('post-key') && !left.some((k) => String(k).startsWith('post:')), JSON.stringify(left));
   assert.deepEqual(external, [], 'nothing loaded from elsewhere');
   console.log('ok - the gate works offline and syncs each passage once');
+  await context.close();
+
+  // The sweep, door to door in a building, without the network: a grid worker opens the
+  // building's list once, loses the network (and the server) in the stairwell, records five
+  // doors, and they land once when the network is back.
+  const worker = await token('gongzhufu');
+  const compound = (await api(worker, 'GET', `/api/v1/areas/${COMPOUND}`)).body;
+  let building = null;
+  let before = null;
+  for (const b of compound.children) {
+    const list = (await api(worker, 'GET', `/api/v1/rounds/1/sweep?area=${b.code}&limit=5000`)).body;
+    if (list.people && list.people.length >= 6) {
+      building = b.code;
+      before = list;
+      break;
+    }
+  }
+  assert.ok(building, 'a building of the compound with people still to sample');
+  const sweeper = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  sweeper.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  page = await sweeper.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', 'gongzhufu');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  const field = `${base}/rounds/1/sweep/field?area=${building}`;
+  await page.goto(field);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForSelector('#doors .who');
+  await page.waitForFunction(async (url) => !!(await (await caches.open('cordon-pages')).match(url)), field.replace(base, ''));
+  await stop(server);
+  await sweeper.setOffline(true);
+  await page.goto(field);
+  await page.waitForSelector('#doors .who');
+  await page.waitForFunction(() => document.querySelector('#field-state .net').textContent === '离线');
+  const people = await page.locator('#doors .who').evaluateAll((rows) => rows.map((r) => r.dataset.person));
+  const notHome = people.slice(0, 3);
+  const sampled = people.slice(3, 5);
+  for (const id of notHome) await page.locator(`#doors .who[data-person="${id}"] button:has-text("不在家")`).click();
+  for (const id of sampled) await page.locator(`#doors .who[data-person="${id}"] button:has-text("已上门采样")`).click();
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 5 条');
+  for (const id of sampled) assert.equal(await page.locator(`#doors .who[data-person="${id}"]`).count(), 0, 'a settled door leaves the list');
+  await page.screenshot({ path: join(shots, 'offline-sweep.png'), fullPage: true });
+  ({ server, base } = start(['serve', '--listen', listen, '--db', db, '--two-factor', 'optional']));
+  await base;
+  base = `http://${listen}`;
+  await sweeper.setOffline(false);
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 0 条',
+    null, { timeout: 60_000 });
+  // On the server: each door once — one more not-at-home visit each, the sampled off the list.
+  const after = (await api(worker, 'GET', `/api/v1/rounds/1/sweep?area=${building}&limit=5000`)).body;
+  for (const id of notHome) {
+    const was = before.people.find((p) => p.person_id === id).not_home;
+    assert.equal(after.people.find((p) => p.person_id === id)?.not_home, was + 1, `not at home, once: ${id}`);
+  }
+  for (const id of sampled) assert.ok(!after.people.some((p) => p.person_id === id), `sampled, off the list: ${id}`);
+  assert.equal(after.total, before.total - 2);
+  assert.deepEqual(external, [], 'nothing loaded from elsewhere');
+  console.log('ok - the sweep records doors offline and each lands once');
 } catch (e) {
   failed = true;
   console.log(`FAILED - offline gate\n${e.stack}`);

@@ -55,6 +55,13 @@ pub fn spreadsheet_cell(s: &str) -> std::borrow::Cow<'_, str> {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
 }
 
+/// Whether `id` may name an action a phone made without the network (a passage at a gate, a
+/// door of the sweep): 8 to 64 ASCII letters, digits, `-` or `_`. The server keeps each such
+/// action once under it, so it must be long enough to be unique and short enough to index.
+pub fn is_device_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +100,7 @@ pub fn hidden_char(c: char) -> bool {
 
 #[cfg(test)]
 mod hidden_tests {
-    use super::hidden_char;
+    use super::{hidden_char, is_device_id};
 
     #[test]
     fn hidden_characters() {
@@ -103,5 +110,13 @@ mod hidden_tests {
         for c in ['a', '王', '\n', '\t', ' ', '·', '—', '！'] {
             assert!(!hidden_char(c), "{c:?}");
         }
+    }
+
+    #[test]
+    fn device_ids_are_bounded() {
+        assert!(is_device_id("g3-m9x2kq-ab12cd"));
+        assert!(!is_device_id("short"));
+        assert!(!is_device_id("has space in it"));
+        assert!(!is_device_id(&"x".repeat(65)));
     }
 }

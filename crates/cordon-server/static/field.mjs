@@ -7,6 +7,9 @@
 // signing out, when the session is refused, or when the post is older than the profile allows;
 // the passages waiting to be sent under another, deleted only once nothing waits.
 import { judgeOffline } from '/static/gate-rules.mjs';
+import {
+  actionId, fetchT, kvDel, kvGet, kvPut, queue, seal, sync as syncQueue, unseal, waiting, wireSignOut,
+} from '/static/field-store.mjs';
 
 const root = document.getElementById('field');
 const gateId = root ? Number(root.dataset.gate) : NaN;
@@ -15,66 +18,6 @@ const owner = root?.dataset.user ?? '';
 const classic = root?.dataset.mode === 'classic';
 const words = JSON.parse(document.getElementById('field-words')?.textContent || '{}');
 const say = (text, n) => String(text ?? '').replace('{n}', n);
-
-// ---- the phone's storage ----
-
-function idb() {
-  return new Promise((ok, fail) => {
-    const r = indexedDB.open('cordon-field', 1);
-    r.onupgradeneeded = () => {
-      r.result.createObjectStore('kv');
-      r.result.createObjectStore('queue', { keyPath: 'id' });
-    };
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => fail(r.error);
-  });
-}
-
-async function tx(store, mode, fn) {
-  const db = await idb();
-  return new Promise((ok, fail) => {
-    const t = db.transaction(store, mode);
-    const req = fn(t.objectStore(store));
-    t.oncomplete = () => { db.close(); ok(req ? req.result : undefined); };
-    t.onerror = () => { db.close(); fail(t.error); };
-    t.onabort = () => { db.close(); fail(t.error ?? new Error('aborted')); };
-  });
-}
-const kvGet = (k) => tx('kv', 'readonly', (s) => s.get(k));
-const kvPut = (k, v) => tx('kv', 'readwrite', (s) => s.put(v, k));
-const kvDel = (k) => tx('kv', 'readwrite', (s) => s.delete(k));
-const queued = () => tx('queue', 'readonly', (s) => s.getAll());
-const count = () => tx('queue', 'readonly', (s) => s.count());
-const remember = async () => localStorage.setItem('cordon-field-waiting', String(await count()));
-const enqueue = async (item) => { await tx('queue', 'readwrite', (s) => s.put(item)); await remember(); };
-const dequeue = async (ids) => { await tx('queue', 'readwrite', (s) => { ids.forEach((id) => s.delete(id)); }); await remember(); };
-
-async function keyOf(name, create) {
-  let k = await kvGet(name);
-  if (!k && create) {
-    k = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    await kvPut(name, k);
-  }
-  return k ?? null;
-}
-
-async function seal(name, value) {
-  const key = await keyOf(name, true);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(JSON.stringify(value)));
-  return { iv, data };
-}
-
-async function unseal(name, box) {
-  const key = await keyOf(name, false);
-  if (!key || !box) return null;
-  try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: box.iv }, key, box.data);
-    return JSON.parse(new TextDecoder().decode(plain));
-  } catch {
-    return null;
-  }
-}
 
 /// Forgets the post: its key first, so what is left of it cannot be read.
 async function forgetPost() {
@@ -85,16 +28,6 @@ async function forgetPost() {
 }
 
 // ---- the network ----
-
-async function fetchT(url, opts = {}, ms = 6000) {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(), ms);
-  try {
-    return await fetch(url, { ...opts, signal: c.signal, credentials: 'same-origin' });
-  } finally {
-    clearTimeout(t);
-  }
-}
 
 const state = { post: null, online: navigator.onLine, lastSync: null, waiting: 0, log: [] };
 
@@ -128,64 +61,11 @@ async function loadPost() {
   return unseal('post-key', kept.box);
 }
 
-async function sync() {
-  const run = async () => {
-    const mine = (await queued()).filter((i) => i.owner === owner && i.state === 'waiting');
-    for (let at = 0; at < mine.length; at += 200) {
-      const chunk = mine.slice(at, at + 200);
-      const passages = [];
-      for (const i of chunk) {
-        const p = await unseal('queue-key', i.box);
-        if (p) passages.push({ ...p, sent_at: new Date().toISOString() });
-      }
-      let r;
-      try {
-        r = await fetchT('/api/v1/gates/passages/offline', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-          body: JSON.stringify({ passages }),
-        }, 20000);
-      } catch {
-        state.online = false;
-        return;
-      }
-      state.online = true;
-      if (!r.ok) return;
-      const results = await r.json();
-      const done = [];
-      const conflicts = (await kvGet('conflicts')) ?? [];
-      for (const res of results) {
-        const item = chunk.find((i) => i.id === res.id);
-        if (!item) continue;
-        if (res.state === 'refused') {
-          await enqueue({ ...item, state: 'refused', error: res.error });
-          conflicts.push({ ...item.brief, id: res.id, error: res.error });
-          continue;
-        }
-        done.push(res.id);
-        if (res.conflict) conflicts.push({ ...item.brief, id: res.id, conflict: res.conflict, passage: res.passage_id });
-      }
-      await kvPut('conflicts', conflicts.slice(-50));
-      await dequeue(done);
-    }
-    state.lastSync = Date.now();
-    await kvPut('last-sync', state.lastSync);
-    if ((await queued()).length === 0) await kvDel('queue-key');
-  };
-  // Two tabs, or a retry while a sync runs: one at a time.
-  if (navigator.locks) await navigator.locks.request('cordon-field-sync', run);
-  else await run();
-}
-
 // ---- what the page shows ----
 
-const $ = (sel) => root.querySelector(sel);
-
 async function showState() {
-  const all = (await queued()).filter((i) => i.owner === owner);
-  state.waiting = all.filter((i) => i.state === 'waiting').length;
-  // A count kept apart from IndexedDB: when storage is cleared under us, the worker is told.
-  const lost = Number(localStorage.getItem('cordon-field-waiting') ?? 0) > (await count());
+  const { waiting: n, lost } = await waiting(owner);
+  state.waiting = n;
   if (classic) return;
   const box = document.getElementById('field-state');
   box.classList.toggle('offline', !state.online);
@@ -210,7 +90,7 @@ async function showState() {
 }
 
 async function showConflicts() {
-  const list = (await kvGet('conflicts')) ?? [];
+  const list = ((await kvGet('conflicts')) ?? []).filter((c) => c.kind === 'gate');
   const box = document.getElementById('conflicts');
   box.hidden = list.length === 0;
   const ul = box.querySelector('ul');
@@ -265,11 +145,6 @@ function render(d, how, input) {
 
 // ---- deciding ----
 
-function actionId() {
-  const rnd = [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `g${gateId}-${Date.now().toString(36)}-${rnd}`;
-}
-
 async function decideOnline(input) {
   const r = await fetchT(`/api/v1/gates/${gateId}/decisions`, {
     method: 'POST',
@@ -293,14 +168,12 @@ async function decideOffline(input) {
   if (d.outcome === 'ask_confirmation') return d;
   const at = new Date().toISOString();
   const passage = {
-    id: actionId(), gate_id: gateId, at, direction: input.direction, subject: input.subject || null,
+    id: actionId(`g${gateId}`), gate_id: gateId, at, direction: input.direction, subject: input.subject || null,
     person: input.person || null, pass: input.pass || null, confirmed: !!input.confirmed, note: input.note,
     outcome: d.outcome, rule: d.rule,
   };
-  await enqueue({
-    id: passage.id, owner, state: 'waiting', box: await seal('queue-key', passage),
-    brief: { at, direction: input.direction, outcome: d.outcome, rule: d.rule },
-  });
+  await queue(owner, '/api/v1/gates/passages/offline', 'passages', passage,
+    { kind: 'gate', at, direction: input.direction, outcome: d.outcome, rule: d.rule });
   if (d.outcome === 'allowed' && j.pass?.claims?.o) await kvPut(`used:${gateId}`, [...used, j.pass.claims.i]);
   return d;
 }
@@ -361,22 +234,14 @@ function wireFieldPage() {
     form.hidden = false;
     form.querySelector('input[name=person]').focus();
   });
-  document.querySelector('#field-state .sync-now').addEventListener('click', () => sync().then(showState));
+  document.querySelector('#field-state .sync-now').addEventListener('click', () => syncNow().then(showState));
 }
 
-// Signing out: what waits is sent first if it can be; the post is forgotten either way.
-function wireSignOut() {
-  for (const form of document.querySelectorAll('form[action="/logout"]')) {
-    form.addEventListener('submit', async (e) => {
-      if (form.dataset.ready) return;
-      e.preventDefault();
-      await sync().catch(() => {});
-      const waiting = (await queued()).filter((i) => i.owner === owner && i.state === 'waiting').length;
-      if (waiting > 0 && !window.confirm(say(words.unsynced_sign_out, waiting))) return;
-      await forgetPost();
-      form.dataset.ready = '1';
-      form.requestSubmit();
-    });
+async function syncNow() {
+  const ok = await syncQueue(owner, csrf).catch(() => false);
+  if (ok) {
+    state.online = true;
+    state.lastSync = Date.now();
   }
 }
 
@@ -386,19 +251,19 @@ async function start() {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
   }
   state.lastSync = (await kvGet('last-sync')) ?? null;
-  wireSignOut();
+  wireSignOut(owner, csrf, words, forgetPost);
   if (!classic) wireFieldPage();
   state.post = await loadPost();
   await showState();
   if (navigator.onLine) {
     // This gate's page for the service worker to open with no network, then fresh data.
     caches.open('cordon-pages').then((c) => c.add(`/gates/${gateId}/field`)).catch(() => {});
-    await sync().catch(() => {});
+    await syncNow();
     await refreshPost();
     await showState();
   }
   window.addEventListener('online', async () => {
-    await sync().catch(() => {});
+    await syncNow();
     await refreshPost();
     await showState();
   });
@@ -406,7 +271,7 @@ async function start() {
   // While the page is open: send what waits, keep the post fresh, keep the ages true.
   setInterval(async () => {
     if (navigator.onLine) {
-      await sync().catch(() => {});
+      await syncNow();
       if (!state.post || Date.now() - Date.parse(state.post.issued_at) > 10 * 60000) await refreshPost();
     }
     await showState();

@@ -1,11 +1,12 @@
 // Cordon's service worker: the field pages open with no network. It keeps the static files
-// (versioned: a new server's files replace the old ones) and, for each gate, the field console
-// page the gate's phone opened (it holds no resident: the people are in the page's encrypted
-// storage). Everything else goes to the network: pages and the API are never kept here.
+// (versioned: a new server's files replace the old ones) and the field pages the phone opened —
+// a gate's console, a building's sweep — which hold no resident: the people are in the pages'
+// encrypted storage. Everything else goes to the network: pages and the API are never kept here.
 const VERSION = '__VERSION__';
 const STATIC = `cordon-static-${VERSION}`;
 const PAGES = 'cordon-pages';
 const FILES = ['/static/cordon.css', '/static/gate.js', '/static/field.mjs', '/static/gate-rules.mjs',
+  '/static/field-store.mjs', '/static/sweep-field.mjs',
   '/static/icon.svg', '/static/vendor/jsQR.js', '/manifest.webmanifest'];
 
 self.addEventListener('install', (e) => {
@@ -18,10 +19,13 @@ self.addEventListener('activate', (e) => {
     .then(() => self.clients.claim()));
 });
 
-/// With no network: a gate's console or field page opens as its field page; any other page as
-/// the last field page kept, so a phone that opens Cordon offline lands at its gate.
+/// With no network: a field page kept opens as it was (a gate's, a building's sweep); a gate's
+/// console opens as its field page; any other page as the last field page kept, so a phone that
+/// opens Cordon offline lands at its post.
 async function offlinePage(url) {
   const pages = await caches.open(PAGES);
+  const same = await pages.match(url.pathname + url.search);
+  if (same) return same;
   const m = url.pathname.match(/^\/gates\/(\d+)(?:\/field)?$/);
   if (m) {
     const own = await pages.match(`/gates/${m[1]}/field`);

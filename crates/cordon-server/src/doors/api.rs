@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::access::RouteNeed;
-use crate::doors::{self, DoorsReport, DoorsRequest};
+use crate::doors::{self, DoorsReport, DoorsRequest, OfflineDoors, SyncedDoor};
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 
@@ -35,12 +35,32 @@ pub async fn record_doors(
     Ok((StatusCode::CREATED, Json(report)))
 }
 
+/// 扫楼离线: doors a phone recorded without the network, sent when it returns. Each is written on
+/// its own and kept once under the id the phone made, however often it is sent; one that cannot
+/// be kept (the round closed meanwhile, the person no longer in its area) is answered `refused`
+/// with why, and the rest are kept.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/sweep/offline", tag = "testing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "round id")), request_body = OfflineDoors,
+    responses((status = 200, body = [SyncedDoor]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn sync_doors(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<OfflineDoors>,
+) -> Result<Json<Vec<SyncedDoor>>, ApiError> {
+    Ok(Json(doors::sync_doors(&state, &user, id, &b, "POST /api/v1/rounds/{id}/sweep/offline").await?))
+}
+
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
-pub const NEEDS: &[RouteNeed] = &[RouteNeed::post("/api/v1/rounds/{id}/sweep/outcomes", doors::DOORS)];
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::post("/api/v1/rounds/{id}/sweep/outcomes", doors::DOORS),
+    RouteNeed::post("/api/v1/rounds/{id}/sweep/offline", doors::DOORS),
+];
 
 /// The routes of this capability's API, with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(record_doors))
+    OpenApiRouter::new().routes(routes!(record_doors)).routes(routes!(sync_doors))
 }
 
 impl From<DoorError> for ApiError {

@@ -3,8 +3,11 @@
 //! API and its page's form. The list itself and the round's figures are testing's; this
 //! capability writes what the doors found, through the register's vetting for a person found.
 
+mod field;
+mod offline;
 mod service;
 
+pub use offline::*;
 pub use service::*;
 pub mod api;
 pub mod pages;

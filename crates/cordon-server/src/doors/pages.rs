@@ -14,10 +14,13 @@ use crate::http::error::ApiError;
 use crate::web::{PageUser, back, urlencode};
 
 /// What each page asks of its caller (`access`): the service checks the rest.
-pub const NEEDS: &[RouteNeed] = &[RouteNeed::post("/rounds/{id}/sweep/outcomes", doors::DOORS)];
+pub const NEEDS: &[RouteNeed] = &[
+    RouteNeed::post("/rounds/{id}/sweep/outcomes", doors::DOORS),
+    RouteNeed::get("/rounds/{id}/sweep/field", doors::DOORS),
+];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/rounds/{id}/sweep/outcomes", post(doors_submit))
+    Router::new().route("/rounds/{id}/sweep/outcomes", post(doors_submit)).merge(super::field::routes())
 }
 
 /// One door from the sweep list: a person's outcome, or someone found (`outcome=found`).

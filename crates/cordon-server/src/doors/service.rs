@@ -164,6 +164,20 @@ pub async fn record_doors(
     req: &DoorsRequest,
     route: &str,
 ) -> Result<DoorsReport> {
+    record_doors_at(state, user, round_id, req, route, state.now(), None).await
+}
+
+/// Records the doors of `req` as found at `at`; `action`: the id a phone made for a door it
+/// recorded without the network (`offline`), kept once.
+pub(super) async fn record_doors_at(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    req: &DoorsRequest,
+    route: &str,
+    at: DateTime<Utc>,
+    action: Option<&str>,
+) -> Result<DoorsReport> {
     if !may_record_doors(user) {
         return Err(DoorError::Refused(
             "recording the sweep's doors needs send_samples or plan_testing".into(),
@@ -222,7 +236,7 @@ pub async fn record_doors(
     // Every person named is on the audit before anything is written: a refused request touched
     // them as much as one that lands.
     state.store.audit_reads(user, &named, route, state.now()).await?;
-    let (by, at) = (user.username.as_str(), state.now());
+    let by = user.username.as_str();
     let entries: Vec<DoorEntry> = checked
         .iter()
         .map(|c| match c {
@@ -237,8 +251,10 @@ pub async fn record_doors(
             }
         })
         .collect();
-    let visits =
-        state.store.record_doors(&DoorWrite { round_id, area: &area, by, at, entries: &entries }).await?;
+    let visits = state
+        .store
+        .record_doors(&DoorWrite { round_id, area: &area, by, at, entries: &entries, action })
+        .await?;
     let registered: Vec<String> =
         visits.iter().filter(|v| v.outcome == DoorOutcome::Found).map(|v| v.person_id.clone()).collect();
     let ids: Vec<PersonId> = registered.iter().filter_map(|r| PersonId::parse(r).ok()).collect();

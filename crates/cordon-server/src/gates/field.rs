@@ -95,18 +95,19 @@ fn words(page: &Page) -> Value {
     let kinds: Map<String, Value> =
         PassKind::ALL.iter().map(|k| name(k.as_str(), page.pass_kind_name(k))).collect();
     let f = page.f();
+    let w = page.field_words();
     json!({
         "reasons": reasons, "outcomes": outcomes, "standings": standings, "directions": directions,
         "subjects": subjects, "kinds": kinds,
-        "online": f.online, "offline": f.offline, "waiting": f.waiting, "synced_ago": f.synced_ago,
-        "never_synced": f.never_synced, "data_age": f.data_age, "no_data": f.no_data, "expired": f.expired,
+        "online": w.online, "offline": w.offline, "waiting": w.waiting, "synced_ago": w.synced_ago,
+        "never_synced": w.never_synced, "data_age": w.data_age, "no_data": w.no_data, "expired": w.expired,
         "decided_offline": f.decided_offline, "decided_online": f.decided_online,
         "conflicts": f.conflicts, "server_said": f.server_said, "clock_ahead": f.clock_ahead,
-        "not_kept": f.not_kept, "not_in_post": f.not_in_post, "confirm_in": page.g().confirm_in,
+        "not_kept": w.not_kept, "not_in_post": f.not_in_post, "confirm_in": page.g().confirm_in,
         "declined": page.g().declined, "next": page.g().next, "pass_notes": {
             "not_cordon": f.pass_not_cordon, "bad_signature": f.pass_forged, "revoked": f.pass_revoked,
             "expired": f.pass_expired, "other_gate": f.pass_other_gate, "replayed": f.pass_replayed,
         },
-        "unsynced_sign_out": f.unsynced_sign_out, "storage_lost": f.storage_lost,
+        "unsynced_sign_out": w.unsynced_sign_out, "storage_lost": w.storage_lost,
     })
 }

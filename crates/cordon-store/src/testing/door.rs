@@ -40,6 +40,10 @@ pub struct DoorWrite<'a> {
     pub by: &'a str,
     pub at: DateTime<Utc>,
     pub entries: &'a [DoorEntry<'a>],
+    /// A door sent from a phone's queue (one listed entry): the id the phone made for it, kept
+    /// once: a second write under it fails on the unique index ([`Doors::door_by_action`] finds
+    /// the first, which a caller asks before writing).
+    pub action: Option<&'a str>,
 }
 
 /// One visit as kept.
@@ -75,6 +79,8 @@ pub trait Doors: Send + Sync {
     /// the moves out of the city written to the register. `NotFound` names the first entry (by
     /// its index) whose person does not live in `w.area` or whose household is not there.
     async fn record_doors(&self, w: &DoorWrite<'_>) -> Result<Vec<DoorRecord>>;
+    /// The visit a phone sent under `action`, if it was kept.
+    async fn door_by_action(&self, action: &str) -> Result<Option<DoorRecord>>;
     /// The visits of these people in a round, oldest first.
     async fn doors_of(&self, round_id: i64, person_ids: &[String]) -> Result<Vec<DoorRecord>>;
     /// The round's doors in `area`, and its home visits still to make under `rule` in `year`.
@@ -131,8 +137,8 @@ async fn visit(
     reason: &str,
 ) -> Result<DoorRecord> {
     let sql = format!(
-        "INSERT INTO door_outcomes (round_id, person_id, path, outcome, reason, at, recorded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {DOOR_COLUMNS}"
+        "INSERT INTO door_outcomes (round_id, person_id, path, outcome, reason, at, recorded_by, \
+         device_action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {DOOR_COLUMNS}"
     );
     let row = Query::dynamic(sql)
         .bind(w.round_id)
@@ -142,6 +148,7 @@ async fn visit(
         .bind(reason)
         .bind(w.at)
         .bind(w.by)
+        .bind(w.action)
         .fetch_one(&mut *tx)
         .await?;
     door_record(&row)
@@ -149,6 +156,17 @@ async fn visit(
 
 #[async_trait::async_trait]
 impl<S: Backed> Doors for S {
+    async fn door_by_action(&self, action: &str) -> Result<Option<DoorRecord>> {
+        let sql = format!("SELECT {DOOR_COLUMNS} FROM door_outcomes WHERE device_action = $1");
+        Query::dynamic(sql)
+            .bind(action)
+            .fetch_optional(self.db())
+            .await?
+            .as_ref()
+            .map(door_record)
+            .transpose()
+    }
+
     async fn record_doors(&self, w: &DoorWrite<'_>) -> Result<Vec<DoorRecord>> {
         let mut tx = self.db().begin().await?;
         let mut out = Vec::with_capacity(w.entries.len());

@@ -40,7 +40,7 @@ async fn doors_recorded_whole(store: &dyn Store) {
     assert_eq!(listed(&d1).await, (vec!["p1".into(), "p2".into(), "p3".into()], 3));
     let (p1, p2, p3, p4) = ["p1", "p2", "p3", "p4"].map(|p| PersonId::parse(p).unwrap()).into();
     let door = |person, outcome, reason| DoorEntry::Listed { person, outcome, reason, left_city: false };
-    let write = |entries| DoorWrite { round_id: r.id, area: &d1, by: "grid", at: now, entries };
+    let write = |entries| DoorWrite { round_id: r.id, area: &d1, by: "grid", at: now, entries, action: None };
 
     // One door outside the round's area: nothing of the request is written.
     let bad = [door(&p1, DoorOutcome::NotHome, ""), door(&p4, DoorOutcome::Refused, "不开门")];
@@ -57,6 +57,14 @@ async fn doors_recorded_whole(store: &dyn Store) {
     let visits = store.doors_of(r.id, &["p1".into(), "p2".into()]).await.unwrap();
     assert_eq!(visits.iter().filter(|v| v.person_id == "p1" && v.outcome == DoorOutcome::NotHome).count(), 2);
     assert_eq!(visits.iter().find(|v| v.person_id == "p2").unwrap().reason, "说已在单位做过");
+    // From a phone's queue: kept once under the phone's id; sent again, refused by the database,
+    // and the first found by its id.
+    let queued = [door(&p1, DoorOutcome::NotHome, "")];
+    let from_phone = DoorWrite { action: Some("door-phone-0001"), ..write(&queued) };
+    let kept = store.record_doors(&from_phone).await.unwrap();
+    assert!(store.record_doors(&from_phone).await.is_err(), "a second write under the same id");
+    assert_eq!(store.door_by_action("door-phone-0001").await.unwrap(), Some(kept[0].clone()));
+    assert_eq!(store.door_by_action("door-phone-0002").await.unwrap(), None);
 
     // Someone found in h2 and sampled on the spot, and 李娜 (p3) gone from the city: the register
     // holds the new person and p3's standing, both in the same transaction as the visits.
@@ -104,7 +112,7 @@ async fn doors_recorded_whole(store: &dyn Store) {
     ];
     let err = store.record_doors(&write(&outside)).await.unwrap_err();
     assert!(matches!(&err, StoreError::NotFound(m) if m.starts_with("entries[1]")), "{err:?}");
-    assert_eq!(store.doors_of(r.id, &["p1".into()]).await.unwrap().len(), 2);
+    assert_eq!(store.doors_of(r.id, &["p1".into()]).await.unwrap().len(), 3, "two by hand, one from a phone");
 
     // The figures: each person once; p1 still to visit; the home visits still to make are the
     // people the rule names who are neither sampled nor settled (李大爷 was sampled at the door).

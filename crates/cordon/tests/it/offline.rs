@@ -269,4 +269,63 @@ async fn bad_syncs_and_roles(s: &Server) {
     }
 }
 
-on_both_backends!(the_post_and_sync, bad_syncs_and_roles);
+/// The sweep's doors recorded on a phone without the network: each kept once, each on its own.
+async fn doors_synced_once(s: &Server) {
+    let worker = s.login("gongzhufu").await;
+    let cadre = s.login("cadre").await;
+    let (status, list) = s.get(&worker, &format!("/api/v1/rounds/1/sweep?area={COMPOUND}&limit=50")).await;
+    assert_eq!(status, 200, "{list}");
+    let people = list["people"].as_array().unwrap();
+    let (away, done) = (people[0]["person_id"].as_str().unwrap(), people[1]["person_id"].as_str().unwrap());
+    let was = people[0]["not_home"].as_i64().unwrap();
+    let door = |id: &str, outcome: &str, person: &str| json!({"id": id, "at": at(-10), "sent_at": at(0), "outcome": outcome, "person_id": person});
+    let send = |doors: Value| {
+        let worker = worker.clone();
+        async move {
+            s.call(Method::POST, &worker, "/api/v1/rounds/1/sweep/offline", Some(json!({ "doors": doors })))
+                .await
+        }
+    };
+    let batch = json!([
+        door("door-test-0001", "not_home", away),
+        door("door-test-0002", "sampled", done),
+        door("door-test-0003", "refused", done),
+        door("door-test-0004", "found", done),
+        door("x", "not_home", away),
+        door("door-test-0005", "not_home", "P999999999"),
+    ]);
+    let (status, r) = send(batch.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    let states: Vec<&str> = r.as_array().unwrap().iter().map(|x| x["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["kept", "kept", "refused", "refused", "refused", "refused"], "{r}");
+    assert!(r[2]["error"].as_str().unwrap().contains("reason"), "a refusal needs its reason: {r}");
+    // Sent again (the page closed before the answer): nothing new.
+    let (_, again) = send(batch).await;
+    assert_eq!((again[0]["state"].as_str(), again[1]["state"].as_str()), (Some("already"), Some("already")));
+    assert_eq!(again[0]["visit_id"], r[0]["visit_id"]);
+    let (_, list) = s.get(&worker, &format!("/api/v1/rounds/1/sweep?area={COMPOUND}&limit=5000")).await;
+    let listed = list["people"].as_array().unwrap();
+    assert_eq!(listed.iter().find(|p| p["person_id"] == away).unwrap()["not_home"].as_i64(), Some(was + 1));
+    assert!(!listed.iter().any(|p| p["person_id"] == done), "sampled at the door: off the list");
+    // Too many at once; someone who does not record doors.
+    let many: Vec<Value> = (0..201).map(|i| door(&format!("door-many-{i:04}"), "not_home", away)).collect();
+    let (status, _) = send(json!(many)).await;
+    assert_eq!(status, 422);
+    let (status, _) =
+        s.call(Method::POST, &cadre, "/api/v1/rounds/1/sweep/offline", Some(json!({"doors": []}))).await;
+    assert_eq!(status, 403);
+    // The field page holds no resident; the list page leads to it.
+    let web = s.web_login("gongzhufu").await;
+    let page = html(&web, s, &format!("/rounds/1/sweep/field?area={COMPOUND}")).await;
+    assert!(
+        page.contains("/static/sweep-field.mjs")
+            && !page.contains(list["people"][0]["name"].as_str().unwrap())
+    );
+    let page = html(&web, s, &format!("/rounds/1/sweep?area={COMPOUND}")).await;
+    assert!(
+        page.contains(&format!("/rounds/1/sweep/field?area={COMPOUND}")),
+        "the sweep list leads to its field page"
+    );
+}
+
+on_both_backends!(the_post_and_sync, bad_syncs_and_roles, doors_synced_once);

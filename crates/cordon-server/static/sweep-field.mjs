@@ -1,0 +1,185 @@
+// A building's sweep on the phone (扫楼离线): the round's list for the area, kept sealed on the
+// phone; each door recorded with a tap, queued under an id made here and sent when the network
+// is there — at once if it is, later if not — and kept once by the server however often sent.
+import {
+  actionId, fetchT, kvDel, kvGet, kvPut, queue, seal, sync as syncQueue, unseal, waiting, wireSignOut,
+} from '/static/field-store.mjs';
+
+const root = document.getElementById('sweep');
+const round = Number(root?.dataset.round);
+const area = root?.dataset.area ?? '';
+const csrf = root?.dataset.csrf ?? '';
+const owner = root?.dataset.user ?? '';
+const words = JSON.parse(document.getElementById('field-words')?.textContent || '{}');
+const say = (text, n) => String(text ?? '').replace('{n}', n);
+const listKey = `sweep:${round}:${area}`;
+const doneKey = `sweep-done:${round}`;
+const state = { list: null, online: navigator.onLine, lastSync: null, issuedAt: null };
+/// How long the list is good for on the phone without a newer one (the gates' offline hours).
+const HOURS = 12;
+
+async function forgetList() {
+  await kvDel('post-key');
+  await kvDel(listKey);
+  state.list = null;
+}
+
+async function refreshList() {
+  let r;
+  try {
+    r = await fetchT(`/api/v1/rounds/${round}/sweep?area=${encodeURIComponent(area)}&limit=5000`, {}, 20000);
+  } catch {
+    state.online = false;
+    return;
+  }
+  state.online = true;
+  if (r.status === 401 || r.status === 403) {
+    await forgetList();
+    return;
+  }
+  if (!r.ok) return;
+  const list = await r.json();
+  const now = Date.now();
+  await kvPut(listKey, { box: await seal('post-key', list), owner, issued_at: now, expires_at: now + HOURS * 3600e3 });
+  state.list = list;
+  state.issuedAt = now;
+  // What the server has now supersedes what this phone marked done before it.
+  await kvPut(doneKey, ((await kvGet(doneKey)) ?? []).filter((d) => list.people.some((p) => p.person_id === d)));
+}
+
+async function loadList() {
+  const kept = await kvGet(listKey);
+  if (!kept) return null;
+  if (kept.owner !== owner || kept.expires_at <= Date.now()) {
+    await forgetList();
+    return null;
+  }
+  state.issuedAt = kept.issued_at;
+  return unseal('post-key', kept.box);
+}
+
+async function syncNow() {
+  if (await syncQueue(owner, csrf).catch(() => false)) {
+    state.online = true;
+    state.lastSync = Date.now();
+  }
+}
+
+async function record(person, outcome) {
+  let reason = null;
+  if (outcome === 'refused' || outcome === 'moved_out') {
+    reason = window.prompt(words.reason);
+    if (!reason || !reason.trim()) return;
+    reason = reason.trim();
+  }
+  const at = new Date().toISOString();
+  const door = { id: actionId(`d${round}`), at, outcome, person_id: person.person_id, reason };
+  await queue(owner, `/api/v1/rounds/${round}/sweep/offline`, 'doors', door,
+    { kind: 'door', at, outcome, name: person.name });
+  // Not at home keeps them on the list, with one more visit counted; the rest settle the door.
+  if (outcome === 'not_home') person.not_home += 1;
+  else await kvPut(doneKey, [...((await kvGet(doneKey)) ?? []), person.person_id]);
+  await show();
+  if (navigator.onLine) {
+    await syncNow();
+    await show();
+  }
+}
+
+function button(text, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+async function show() {
+  const { waiting: n, lost } = await waiting(owner);
+  const box = document.getElementById('field-state');
+  box.classList.toggle('offline', !state.online);
+  box.querySelector('.net').textContent = state.online ? words.online : words.offline;
+  box.querySelector('.waiting').textContent = say(words.waiting, n);
+  const mins = (t) => Math.max(0, Math.round((Date.now() - t) / 60000));
+  const age = [state.lastSync ? say(words.synced_ago, mins(state.lastSync)) : words.never_synced];
+  if (state.issuedAt) age.push(say(words.data_age, mins(state.issuedAt)));
+  box.querySelector('.age').textContent = age.join(' · ');
+  box.querySelector('.sync-now').hidden = n === 0;
+  const stop = document.getElementById('field-stop');
+  stop.hidden = !(lost || !state.list);
+  stop.textContent = lost ? words.storage_lost : (await kvGet(listKey)) ? words.expired : words.no_data;
+  const doors = document.getElementById('doors');
+  if (!state.list) {
+    doors.replaceChildren();
+    return;
+  }
+  document.querySelector('#sweep .where').textContent = `${state.list.round.name} · ${state.list.area_name}`;
+  const done = new Set((await kvGet(doneKey)) ?? []);
+  const people = state.list.people.filter((p) => !done.has(p.person_id));
+  root.querySelector('.left').textContent = people.length ? say(words.left, people.length) : words.all_done;
+  const byDoor = new Map();
+  for (const p of people) byDoor.set(p.household, [...(byDoor.get(p.household) ?? []), p]);
+  doors.replaceChildren(...[...byDoor.values()].map((members) => {
+    const d = document.createElement('div');
+    d.className = 'door';
+    const h = document.createElement('h3');
+    h.textContent = members[0].address.slice(-2).join(' ');
+    d.append(h);
+    for (const p of members) {
+      const row = document.createElement('div');
+      row.className = 'who';
+      row.dataset.person = p.person_id;
+      const name = document.createElement('b');
+      name.textContent = p.name;
+      const note = document.createElement('span');
+      note.className = 'muted';
+      note.textContent = [p.home_visit ? words.home_visit : '', p.not_home ? String(words.not_home_n).replace('{}', p.not_home) : '']
+        .filter(Boolean).join(' · ');
+      const choices = document.createElement('div');
+      choices.className = 'choices';
+      for (const [outcome, label] of words.choices) {
+        choices.append(button(label, () => record(p, outcome)));
+      }
+      row.append(name, ' ', note, choices);
+      d.append(row);
+    }
+    return d;
+  }));
+  const refused = ((await kvGet('conflicts')) ?? []).filter((c) => c.kind === 'door');
+  const list = document.getElementById('conflicts');
+  list.hidden = refused.length === 0;
+  list.querySelector('ul').replaceChildren(...refused.slice().reverse().map((c) => {
+    const li = document.createElement('li');
+    li.className = 'refused';
+    li.textContent = `${c.name} · ${words.outcomes[c.outcome] ?? c.outcome} — ${c.error}`;
+    return li;
+  }));
+}
+
+async function start() {
+  if (!root || !Number.isFinite(round)) return;
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  state.lastSync = (await kvGet('last-sync')) ?? null;
+  wireSignOut(owner, csrf, words, forgetList);
+  document.querySelector('#field-state .sync-now').addEventListener('click', () => syncNow().then(show));
+  state.list = await loadList();
+  await show();
+  if (navigator.onLine) {
+    caches.open('cordon-pages').then((c) => c.add(location.pathname + location.search)).catch(() => {});
+    await syncNow();
+    await refreshList();
+    await show();
+  }
+  window.addEventListener('online', async () => {
+    await syncNow();
+    await refreshList();
+    await show();
+  });
+  window.addEventListener('offline', () => { state.online = false; show(); });
+  setInterval(async () => {
+    if (navigator.onLine) await syncNow();
+    await show();
+  }, 30000);
+}
+
+start();
