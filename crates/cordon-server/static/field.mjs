@@ -153,7 +153,7 @@ async function decideOnline(input) {
   });
   if (r.status >= 500) throw new Error(`server ${r.status}`);
   const body = await r.json();
-  if (!r.ok) return { error: body.message ?? body.error ?? String(r.status) };
+  if (!r.ok) return { error: body.error?.message ?? String(r.status) };
   return { outcome: body.outcome, rule: body.rule, subject: body.subject, name: body.person?.name, standing: body.person?.standing, note_text: body.note };
 }
 
