@@ -5,7 +5,8 @@
 // passages on the phone, and says how many wait; among them a courier let in on a pass that
 // headquarters revoked while the gate had no network. The network comes back; the first sync is
 // cut off by closing the page; the page opened again sends the rest. Every passage is in the server's log exactly once, and the revoked pass shows
-// as a conflict. Signing out leaves nothing of the post readable.
+// as a conflict. Signing out leaves nothing of the post readable. Then the sweep's doors and a
+// sampler's tubes, the same way.
 //
 //   node offline.mjs [path/to/cordon]
 import { chromium } from 'playwright-core';
@@ -305,6 +306,136 @@ try {
   assert.equal(after.total, before.total - 2);
   assert.deepEqual(external, [], 'nothing loaded from elsewhere');
   console.log('ok - the sweep records doors offline and each lands once');
+  await sweeper.close();
+
+  // The sampler, tube by tube, without the network: their buildings' people on the phone, a
+  // tube's barcode read by the decoder shipped with the app, 30 people sampled into tubes their
+  // homes' pooling allows, one barcode taken on the server meanwhile; the first sync cut off by
+  // closing the page; every tube landed once, the taken barcode shown as not kept.
+  const office = await token('hailaer');
+  const sampler = await token('sampler');
+  const lab = await token('lab');
+  let samplerPost = (await api(sampler, 'GET', '/api/v1/rounds/1/samples/post')).body;
+  const count = (p) => p.buildings.reduce((n, b) => n + b.people.length, 0);
+  // Enough buildings for 30: the office gives more, as on the round's team page.
+  const walk = async (code) => {
+    if (count(samplerPost) >= 32) return;
+    const area = (await api(office, 'GET', `/api/v1/areas/${code}`)).body;
+    for (const c of area.children ?? []) {
+      if (count(samplerPost) >= 32) return;
+      if (c.level === 'building') {
+        const r = await api(office, 'POST', '/api/v1/rounds/1/team', { area: c.code, username: 'sampler' });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        samplerPost = (await api(sampler, 'GET', '/api/v1/rounds/1/samples/post')).body;
+      } else if (c.level !== 'household') {
+        await walk(c.code);
+      }
+    }
+  };
+  await walk('150102001');
+  assert.ok(count(samplerPost) >= 32, `people to sample in the sampler's buildings: ${count(samplerPost)}`);
+  const totalsBefore = (await api(office, 'GET', '/api/v1/rounds/1')).body.totals;
+  const sampling = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  sampling.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  page = await sampling.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', 'sampler');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  const fieldUrl = `${base}/rounds/1/samples/field`;
+  await page.goto(fieldUrl);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForSelector('#buildings .who');
+  await page.waitForFunction(async () => !!(await (await caches.open('cordon-pages')).match('/rounds/1/samples/field')));
+  await page.waitForFunction(async () => !!(await (await caches.open((await caches.keys()).find((k) => k.startsWith('cordon-static-')))).match('/static/code128.mjs')));
+  await stop(server);
+  await sampling.setOffline(true);
+  await page.goto(fieldUrl);
+  await page.waitForSelector('#buildings .who');
+  await page.waitForFunction(() => document.querySelector('#field-state .net').textContent === '离线');
+  // The shipped reader, from the service worker, reads a tube's label drawn as a printer does.
+  const label = await page.evaluate(async () => {
+    const { widths, decodeImage } = await import('/static/code128.mjs');
+    const w = widths('OFF-S-0001');
+    const canvas = document.createElement('canvas');
+    const mod = 2.6;
+    canvas.width = Math.ceil((w.reduce((a, b) => a + b, 0) + 24) * mod);
+    canvas.height = 80;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#eee';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = '#222';
+    let x = 12 * mod;
+    w.forEach((r, i) => { if (i % 2 === 0) ctx.fillRect(x, 10, r * mod, 60); x += r * mod; });
+    return decodeImage(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+  });
+  assert.equal(label, 'OFF-S-0001', 'the shipped reader reads a tube label');
+  const listedIds = await page.locator('#buildings .who').evaluateAll((rows) => rows.map((r) => r.dataset.person));
+  const take = listedIds.slice(0, 30);
+  let tubes = 0;
+  let inTube = 0;
+  const sealTube = async () => {
+    await page.locator('#seal').click();
+    await page.waitForFunction(() => document.querySelector('#tube .members').children.length === 0);
+    tubes++;
+    inTube = 0;
+  };
+  for (const id of take) {
+    if (inTube === 0) await page.locator('#tube-id').fill(tubes === 0 ? label : `OFF-S-${String(tubes + 1).padStart(4, '0')}`);
+    await page.locator(`#buildings .who[data-person="${id}"] button`).click();
+    // A tube full under the person's home's pooling takes no one more: sealed, and a new one.
+    if (await page.locator('#tube-error').isVisible()) {
+      await sealTube();
+      await page.locator('#tube-id').fill(`OFF-S-${String(tubes + 1).padStart(4, '0')}`);
+      await page.locator(`#buildings .who[data-person="${id}"] button`).click();
+    }
+    inTube++;
+    if (inTube === 3) await sealTube();
+  }
+  if (inTube > 0) await sealTube();
+  // A barcode used twice on this phone is refused here.
+  await page.locator('#tube-id').fill(label);
+  await page.locator(`#buildings .who[data-person="${listedIds[30]}"] button`).click();
+  await page.locator('#seal').click();
+  await page.waitForSelector('#tube-error:not([hidden])');
+  assert.match(await page.locator('#tube-error').innerText(), /已使用/);
+  // A barcode the phone cannot know is taken: the lab lands it while the phone is offline.
+  ({ server, base } = start(['serve', '--listen', listen, '--db', db, '--two-factor', 'optional']));
+  await base;
+  base = `http://${listen}`;
+  const taken = await api(lab, 'POST', '/api/v1/rounds/1/tubes', { tube_id: 'OFF-S-TAKEN', person_ids: [listedIds[31]], site: '实验室' });
+  assert.equal(taken.status, 201, JSON.stringify(taken.body));
+  await page.locator('#tube-id').fill('OFF-S-TAKEN');
+  await page.locator('#seal').click();
+  await page.waitForFunction(() => document.querySelector('#tube .members').children.length === 0);
+  const waitingNow = tubes + 1;
+  await page.waitForFunction((n) => document.querySelector('#field-state .waiting').textContent === `待上报 ${n} 条`, waitingNow);
+  for (const id of take) assert.equal(await page.locator(`#buildings .who[data-person="${id}"]`).count(), 0, 'sampled: off the list');
+  await page.screenshot({ path: join(shots, 'offline-sampling.png'), fullPage: true });
+
+  // The first sync is cut off: the page closes as soon as it sends.
+  const sentTubes = page.waitForRequest((r) => r.url().endsWith('/api/v1/rounds/1/tubes/offline'), { timeout: 60_000 });
+  await sampling.setOffline(false);
+  await sentTubes;
+  await page.close();
+  page = await sampling.newPage();
+  await page.goto(fieldUrl);
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 0 条',
+    null, { timeout: 60_000 });
+  await page.waitForSelector('#conflicts:not([hidden])');
+  assert.match(await page.locator("#conflicts").innerText(), /OFF-S-TAKEN[\s\S]*条码已使用过/);
+  await page.screenshot({ path: join(shots, 'offline-sampling-synced.png'), fullPage: true });
+  // On the server: each tube once, the 30 off the post, the taken barcode still the lab's.
+  const totalsAfter = (await api(office, 'GET', '/api/v1/rounds/1')).body.totals;
+  assert.equal(totalsAfter.tubes - totalsBefore.tubes, tubes + 1, 'each tube once (and the lab\'s)');
+  assert.equal(totalsAfter.sampled - totalsBefore.sampled, 31, 'thirty sampled here, one by the lab');
+  samplerPost = (await api(sampler, 'GET', '/api/v1/rounds/1/samples/post')).body;
+  const still = new Set(samplerPost.buildings.flatMap((b) => b.people.map((p) => p.person_id)));
+  for (const id of take) assert.ok(!still.has(id), `landed: ${id}`);
+  assert.ok(still.has(listedIds[30]), 'the person of the refused tube is still to sample');
+  assert.deepEqual(external, [], 'nothing loaded from elsewhere');
+  console.log(`ok - the sampler samples 30 people in ${tubes} tubes offline and each lands once`);
 } catch (e) {
   failed = true;
   console.log(`FAILED - offline gate\n${e.stack}`);

@@ -27,6 +27,7 @@ mod oversight;
 mod reads;
 pub mod register;
 pub mod resident;
+pub mod sampling;
 pub mod sanitation;
 pub mod supplies;
 pub mod testing;
@@ -202,6 +203,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(cases::api::routes())
         .merge(testing::api::routes())
         .merge(doors::api::routes())
+        .merge(sampling::api::routes())
         .merge(gates::api::routes())
         .merge(workforce::api::routes())
         .merge(needs::api::routes())
@@ -226,6 +228,7 @@ fn page_routes() -> Router<AppState> {
         .merge(cases::pages::routes())
         .merge(testing::pages::routes())
         .merge(doors::pages::routes())
+        .merge(sampling::pages::routes())
         .merge(gates::pages::routes())
         .merge(workforce::pages::routes())
         .merge(needs::pages::routes())
@@ -269,6 +272,8 @@ pub fn route_needs() -> Vec<access::RouteNeed> {
         testing::pages::NEEDS,
         doors::api::NEEDS,
         doors::pages::NEEDS,
+        sampling::api::NEEDS,
+        sampling::pages::NEEDS,
         gates::api::NEEDS,
         gates::pages::NEEDS,
         workforce::api::NEEDS,

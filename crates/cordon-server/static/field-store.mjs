@@ -124,7 +124,7 @@ export async function sync(owner, csrf) {
           if (!item) continue;
           if (res.state === 'refused') {
             await enqueue({ ...item, state: 'refused', error: res.error });
-            conflicts.push({ ...item.brief, id: res.id, error: res.error });
+            conflicts.push({ ...item.brief, id: res.id, error: res.error, reason: res.reason });
             continue;
           }
           done.push(res.id);
@@ -165,4 +165,100 @@ export function wireSignOut(owner, csrf, words, forget) {
       form.requestSubmit();
     });
   }
+}
+
+// ---- a field page's life ----
+
+const say = (text, n) => String(text ?? '').replace('{n}', n);
+
+/// What every field page keeps of itself: whether the network answered last, the last sync
+/// that went through, when the data it holds was issued.
+export function fieldState(extra = {}) {
+  return { online: navigator.onLine, lastSync: null, issuedAt: null, ...extra };
+}
+
+/// Sends what waits; the page is online when it went through, and synced now.
+export async function syncNow(state, owner, csrf) {
+  if (await sync(owner, csrf).catch(() => false)) {
+    state.online = true;
+    state.lastSync = Date.now();
+  }
+}
+
+/// The device-state line (`#field-state`): online or not, what waits, the last sync, the data's
+/// age. Returns what waits and whether storage was cleared under it.
+export async function showDeviceState(state, owner, words) {
+  const { waiting: n, lost } = await waiting(owner);
+  const box = document.getElementById('field-state');
+  box.classList.toggle('offline', !state.online);
+  box.querySelector('.net').textContent = state.online ? words.online : words.offline;
+  box.querySelector('.waiting').textContent = say(words.waiting, n);
+  const mins = (t) => Math.max(0, Math.round((Date.now() - t) / 60000));
+  const age = [state.lastSync ? say(words.synced_ago, mins(state.lastSync)) : words.never_synced];
+  if (state.issuedAt) age.push(say(words.data_age, mins(state.issuedAt)));
+  box.querySelector('.age').textContent = age.join(' · ');
+  box.querySelector('.sync-now').hidden = n === 0;
+  return { waiting: n, lost };
+}
+
+/// The actions of `kind` the server did not keep, newest first, in `#conflicts`, each worded by
+/// `line`.
+export async function showRefused(kind, line) {
+  const refused = ((await kvGet('conflicts')) ?? []).filter((c) => c.kind === kind);
+  const box = document.getElementById('conflicts');
+  box.hidden = refused.length === 0;
+  box.querySelector('ul').replaceChildren(...refused.slice().reverse().map((c) => {
+    const li = document.createElement('li');
+    li.className = 'refused';
+    li.textContent = line(c);
+    return li;
+  }));
+}
+
+/// Keeps a page's data sealed under the post key, for `owner`, good for `lifeMs` from now.
+export async function keepSealed(key, owner, value, lifeMs) {
+  const now = Date.now();
+  await kvPut(key, { box: await seal('post-key', value), owner, issued_at: now, expires_at: now + lifeMs });
+  return now;
+}
+
+/// A page's data kept on this phone, if it is `owner`'s and not past its time (else forgotten
+/// with `forget`): `{ value, issuedAt }` or null.
+export async function loadSealed(key, owner, forget) {
+  const kept = await kvGet(key);
+  if (!kept) return null;
+  if (kept.owner !== owner || kept.expires_at <= Date.now()) {
+    await forget();
+    return null;
+  }
+  const value = await unseal('post-key', kept.box);
+  return value ? { value, issuedAt: kept.issued_at } : null;
+}
+
+/// Runs a field page: its service worker and sign-out; what the phone kept shown at once; then,
+/// whenever the network is there (now, each time it returns, every half minute), what waits sent
+/// and the data read again. `load` reads what the phone kept, `refresh` what the server has now,
+/// `show` draws the page; `page` is the address the service worker opens with no network.
+export async function runField({ state, owner, csrf, words, page, forget, load, refresh, show }) {
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  state.lastSync = (await kvGet('last-sync')) ?? null;
+  wireSignOut(owner, csrf, words, forget);
+  document.querySelector('#field-state .sync-now').addEventListener('click', () => syncNow(state, owner, csrf).then(show));
+  await load();
+  await show();
+  const online = async () => {
+    await syncNow(state, owner, csrf);
+    await refresh();
+    await show();
+  };
+  if (navigator.onLine) {
+    caches.open('cordon-pages').then((c) => c.add(page)).catch(() => {});
+    await online();
+  }
+  window.addEventListener('online', online);
+  window.addEventListener('offline', () => { state.online = false; show(); });
+  setInterval(async () => {
+    if (navigator.onLine) await syncNow(state, owner, csrf);
+    await show();
+  }, 30000);
 }

@@ -8,7 +8,8 @@
 // the passages waiting to be sent under another, deleted only once nothing waits.
 import { judgeOffline } from '/static/gate-rules.mjs';
 import {
-  actionId, fetchT, kvDel, kvGet, kvPut, queue, seal, sync as syncQueue, unseal, waiting, wireSignOut,
+  actionId, fetchT, fieldState, kvDel, kvGet, kvPut, queue, seal, showDeviceState, syncNow as syncShared, unseal,
+  waiting, wireSignOut,
 } from '/static/field-store.mjs';
 
 const root = document.getElementById('field');
@@ -29,7 +30,7 @@ async function forgetPost() {
 
 // ---- the network ----
 
-const state = { post: null, online: navigator.onLine, lastSync: null, waiting: 0, log: [] };
+const state = fieldState({ post: null, waiting: 0, log: [] });
 
 async function refreshPost() {
   let r;
@@ -64,18 +65,13 @@ async function loadPost() {
 // ---- what the page shows ----
 
 async function showState() {
-  const { waiting: n, lost } = await waiting(owner);
+  if (classic) {
+    state.waiting = (await waiting(owner)).waiting;
+    return;
+  }
+  state.issuedAt = state.post ? Date.parse(state.post.issued_at) : null;
+  const { waiting: n, lost } = await showDeviceState(state, owner, words);
   state.waiting = n;
-  if (classic) return;
-  const box = document.getElementById('field-state');
-  box.classList.toggle('offline', !state.online);
-  box.querySelector('.net').textContent = state.online ? words.online : words.offline;
-  box.querySelector('.waiting').textContent = say(words.waiting, state.waiting);
-  const mins = (t) => Math.max(0, Math.round((Date.now() - t) / 60000));
-  const age = [state.lastSync ? say(words.synced_ago, mins(state.lastSync)) : words.never_synced];
-  if (state.post) age.push(say(words.data_age, mins(Date.parse(state.post.issued_at))));
-  box.querySelector('.age').textContent = age.join(' · ');
-  box.querySelector('.sync-now').hidden = state.waiting === 0;
   const stop = document.getElementById('field-stop');
   const kept = await kvGet(`post:${gateId}`);
   stop.hidden = true;
@@ -237,13 +233,7 @@ function wireFieldPage() {
   document.querySelector('#field-state .sync-now').addEventListener('click', () => syncNow().then(showState));
 }
 
-async function syncNow() {
-  const ok = await syncQueue(owner, csrf).catch(() => false);
-  if (ok) {
-    state.online = true;
-    state.lastSync = Date.now();
-  }
-}
+const syncNow = () => syncShared(state, owner, csrf);
 
 async function start() {
   if (!root || !Number.isFinite(gateId)) return;

@@ -2,7 +2,8 @@
 // phone; each door recorded with a tap, queued under an id made here and sent when the network
 // is there — at once if it is, later if not — and kept once by the server however often sent.
 import {
-  actionId, fetchT, kvDel, kvGet, kvPut, queue, seal, sync as syncQueue, unseal, waiting, wireSignOut,
+  actionId, fetchT, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
+  showRefused, syncNow,
 } from '/static/field-store.mjs';
 
 const root = document.getElementById('sweep');
@@ -14,7 +15,7 @@ const words = JSON.parse(document.getElementById('field-words')?.textContent || 
 const say = (text, n) => String(text ?? '').replace('{n}', n);
 const listKey = `sweep:${round}:${area}`;
 const doneKey = `sweep-done:${round}`;
-const state = { list: null, online: navigator.onLine, lastSync: null, issuedAt: null };
+const state = fieldState({ list: null });
 /// How long the list is good for on the phone without a newer one (the gates' offline hours).
 const HOURS = 12;
 
@@ -39,30 +40,16 @@ async function refreshList() {
   }
   if (!r.ok) return;
   const list = await r.json();
-  const now = Date.now();
-  await kvPut(listKey, { box: await seal('post-key', list), owner, issued_at: now, expires_at: now + HOURS * 3600e3 });
+  state.issuedAt = await keepSealed(listKey, owner, list, HOURS * 3600e3);
   state.list = list;
-  state.issuedAt = now;
   // What the server has now supersedes what this phone marked done before it.
   await kvPut(doneKey, ((await kvGet(doneKey)) ?? []).filter((d) => list.people.some((p) => p.person_id === d)));
 }
 
 async function loadList() {
-  const kept = await kvGet(listKey);
-  if (!kept) return null;
-  if (kept.owner !== owner || kept.expires_at <= Date.now()) {
-    await forgetList();
-    return null;
-  }
-  state.issuedAt = kept.issued_at;
-  return unseal('post-key', kept.box);
-}
-
-async function syncNow() {
-  if (await syncQueue(owner, csrf).catch(() => false)) {
-    state.online = true;
-    state.lastSync = Date.now();
-  }
+  const kept = await loadSealed(listKey, owner, forgetList);
+  state.list = kept?.value ?? null;
+  state.issuedAt = kept?.issuedAt ?? null;
 }
 
 async function record(person, outcome) {
@@ -81,7 +68,7 @@ async function record(person, outcome) {
   else await kvPut(doneKey, [...((await kvGet(doneKey)) ?? []), person.person_id]);
   await show();
   if (navigator.onLine) {
-    await syncNow();
+    await syncNow(state, owner, csrf);
     await show();
   }
 }
@@ -95,16 +82,7 @@ function button(text, onClick) {
 }
 
 async function show() {
-  const { waiting: n, lost } = await waiting(owner);
-  const box = document.getElementById('field-state');
-  box.classList.toggle('offline', !state.online);
-  box.querySelector('.net').textContent = state.online ? words.online : words.offline;
-  box.querySelector('.waiting').textContent = say(words.waiting, n);
-  const mins = (t) => Math.max(0, Math.round((Date.now() - t) / 60000));
-  const age = [state.lastSync ? say(words.synced_ago, mins(state.lastSync)) : words.never_synced];
-  if (state.issuedAt) age.push(say(words.data_age, mins(state.issuedAt)));
-  box.querySelector('.age').textContent = age.join(' · ');
-  box.querySelector('.sync-now').hidden = n === 0;
+  const { lost } = await showDeviceState(state, owner, words);
   const stop = document.getElementById('field-stop');
   stop.hidden = !(lost || !state.list);
   stop.textContent = lost ? words.storage_lost : (await kvGet(listKey)) ? words.expired : words.no_data;
@@ -145,41 +123,12 @@ async function show() {
     }
     return d;
   }));
-  const refused = ((await kvGet('conflicts')) ?? []).filter((c) => c.kind === 'door');
-  const list = document.getElementById('conflicts');
-  list.hidden = refused.length === 0;
-  list.querySelector('ul').replaceChildren(...refused.slice().reverse().map((c) => {
-    const li = document.createElement('li');
-    li.className = 'refused';
-    li.textContent = `${c.name} · ${words.outcomes[c.outcome] ?? c.outcome} — ${c.error}`;
-    return li;
-  }));
+  await showRefused('door', (c) => `${c.name} · ${words.outcomes[c.outcome] ?? c.outcome} — ${c.error}`);
 }
 
-async function start() {
-  if (!root || !Number.isFinite(round)) return;
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
-  state.lastSync = (await kvGet('last-sync')) ?? null;
-  wireSignOut(owner, csrf, words, forgetList);
-  document.querySelector('#field-state .sync-now').addEventListener('click', () => syncNow().then(show));
-  state.list = await loadList();
-  await show();
-  if (navigator.onLine) {
-    caches.open('cordon-pages').then((c) => c.add(location.pathname + location.search)).catch(() => {});
-    await syncNow();
-    await refreshList();
-    await show();
-  }
-  window.addEventListener('online', async () => {
-    await syncNow();
-    await refreshList();
-    await show();
+if (root && Number.isFinite(round)) {
+  runField({
+    state, owner, csrf, words, page: location.pathname + location.search,
+    forget: forgetList, load: loadList, refresh: refreshList, show,
   });
-  window.addEventListener('offline', () => { state.online = false; show(); });
-  setInterval(async () => {
-    if (navigator.onLine) await syncNow();
-    await show();
-  }, 30000);
 }
-
-start();

@@ -91,9 +91,10 @@ pub use supplies::{
     OverdueHousehold, Supplies, SupplyPointRecord,
 };
 pub use testing::{
-    Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewTube, PositiveSingle, ResultRow,
-    ResultsApplied, RoundRecord, RoundTotals, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery,
-    TaskRecord, TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
+    Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewRoundAssignment, NewTube,
+    PositiveSingle, ResultRow, ResultsApplied, RoundAssignment, RoundAssignments, RoundRecord, RoundTotals,
+    SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
+    TubeMember, TubeRecord, ZonePooling,
 };
 pub use transfers::{
     DueTransfer, NewPassenger, NewTransfer, NewTransferEvent, PassengerRecord, TransferCounts,
@@ -378,6 +379,7 @@ pub trait Store:
     + FollowUps
     + Testing
     + Doors
+    + RoundAssignments
     + Duty
     + Gates
     + Workforce

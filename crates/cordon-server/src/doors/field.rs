@@ -61,13 +61,10 @@ fn words(page: &Page) -> Value {
     // In the list's order, not at home first: a slip of the thumb keeps the person listed.
     let choices: Vec<[&str; 2]> =
         page.door_choices().iter().map(|o| [o.as_str(), page.door_label(o)]).collect();
-    let f = page.field_words();
-    json!({
+    let mut words = json!({
         "outcomes": outcomes, "choices": choices, "reason": page.door_texts().reason, "home_visit": page.door_texts().home_visit,
         "not_home_n": page.door_texts().not_home_n,
-        "online": f.online, "offline": f.offline, "waiting": f.waiting, "synced_ago": f.synced_ago,
-        "never_synced": f.never_synced, "data_age": f.data_age, "no_data": f.no_data, "expired": f.expired,
-        "not_kept": f.not_kept, "unsynced_sign_out": f.unsynced_sign_out, "storage_lost": f.storage_lost,
-        "left": f.left, "all_done": f.all_done,
-    })
+    });
+    words.as_object_mut().expect("an object").extend(page.field_words().script_words());
+    words
 }

@@ -95,19 +95,17 @@ fn words(page: &Page) -> Value {
     let kinds: Map<String, Value> =
         PassKind::ALL.iter().map(|k| name(k.as_str(), page.pass_kind_name(k))).collect();
     let f = page.f();
-    let w = page.field_words();
-    json!({
+    let mut words = json!({
         "reasons": reasons, "outcomes": outcomes, "standings": standings, "directions": directions,
         "subjects": subjects, "kinds": kinds,
-        "online": w.online, "offline": w.offline, "waiting": w.waiting, "synced_ago": w.synced_ago,
-        "never_synced": w.never_synced, "data_age": w.data_age, "no_data": w.no_data, "expired": w.expired,
         "decided_offline": f.decided_offline, "decided_online": f.decided_online,
         "conflicts": f.conflicts, "server_said": f.server_said, "clock_ahead": f.clock_ahead,
-        "not_kept": w.not_kept, "not_in_post": f.not_in_post, "confirm_in": page.g().confirm_in,
+        "not_in_post": f.not_in_post, "confirm_in": page.g().confirm_in,
         "declined": page.g().declined, "next": page.g().next, "pass_notes": {
             "not_cordon": f.pass_not_cordon, "bad_signature": f.pass_forged, "revoked": f.pass_revoked,
             "expired": f.pass_expired, "other_gate": f.pass_other_gate, "replayed": f.pass_replayed,
         },
-        "unsynced_sign_out": w.unsynced_sign_out, "storage_lost": w.storage_lost,
-    })
+    });
+    words.as_object_mut().expect("an object").extend(page.field_words().script_words());
+    words
 }

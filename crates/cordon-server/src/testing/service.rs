@@ -670,7 +670,7 @@ fn rejected_error(path: &Path, rejected: Vec<Rejected>) -> ImportError {
 }
 
 /// The zones whose pooling is stricter than the file's limit, for the samples check.
-async fn zone_poolings(
+pub async fn zone_poolings(
     state: &AppState,
     profiles: &HashMap<String, cordon_domain::Profile>,
     limit: u32,

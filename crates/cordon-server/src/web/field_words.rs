@@ -63,6 +63,29 @@ pub static EN_FIELD_WORDS: FieldWords = FieldWords {
     sweep_offline: "Sweep, offline-ready",
 };
 
+impl FieldWords {
+    /// The words every field page's script shows alike, to merge into its own (`field-store.mjs`
+    /// reads them under these names).
+    pub fn script_words(&self) -> serde_json::Map<String, serde_json::Value> {
+        let pairs = [
+            ("online", self.online),
+            ("offline", self.offline),
+            ("waiting", self.waiting),
+            ("synced_ago", self.synced_ago),
+            ("never_synced", self.never_synced),
+            ("data_age", self.data_age),
+            ("no_data", self.no_data),
+            ("expired", self.expired),
+            ("not_kept", self.not_kept),
+            ("unsynced_sign_out", self.unsynced_sign_out),
+            ("storage_lost", self.storage_lost),
+            ("left", self.left),
+            ("all_done", self.all_done),
+        ];
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), serde_json::Value::from(v))).collect()
+    }
+}
+
 impl Page {
     /// The field pages' device-state words, in the page's language.
     pub fn field_words(&self) -> &'static FieldWords {

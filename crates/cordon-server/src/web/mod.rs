@@ -38,6 +38,8 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/static/gate-rules.mjs", Need::Open),
     RouteNeed::get("/static/field-store.mjs", Need::Open),
     RouteNeed::get("/static/sweep-field.mjs", Need::Open),
+    RouteNeed::get("/static/sample-field.mjs", Need::Open),
+    RouteNeed::get("/static/code128.mjs", Need::Open),
     RouteNeed::get("/static/icon.svg", Need::Open),
     RouteNeed::get("/static/vendor/jsQR.js", Need::Open),
     RouteNeed::get("/sw.js", Need::Open),
@@ -55,6 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/static/gate-rules.mjs", get(|| async { file(JS, RULES_JS) }))
         .route("/static/field-store.mjs", get(|| async { file(JS, STORE_JS) }))
         .route("/static/sweep-field.mjs", get(|| async { file(JS, SWEEP_JS) }))
+        .route("/static/sample-field.mjs", get(|| async { file(JS, SAMPLE_JS) }))
+        .route("/static/code128.mjs", get(|| async { file(JS, CODE128_JS) }))
         .route("/static/icon.svg", get(|| async { file("image/svg+xml", ICON) }))
         .route("/static/vendor/jsQR.js", get(|| async { file(JS, JSQR) }))
         .route("/manifest.webmanifest", get(|| async { file("application/manifest+json", MANIFEST) }))
@@ -67,6 +71,9 @@ const FIELD_JS: &str = include_str!("../../static/field.mjs");
 const RULES_JS: &str = include_str!("../../static/gate-rules.mjs");
 const STORE_JS: &str = include_str!("../../static/field-store.mjs");
 const SWEEP_JS: &str = include_str!("../../static/sweep-field.mjs");
+const SAMPLE_JS: &str = include_str!("../../static/sample-field.mjs");
+/// The tube barcodes' reader (Code 128) for phones whose browser has none.
+const CODE128_JS: &str = include_str!("../../static/code128.mjs");
 const SW_JS: &str = include_str!("../../static/sw.js");
 const ICON: &str = include_str!("../../static/icon.svg");
 /// The QR decoder shipped for phones whose browser has none (vendored, Apache-2.0).
@@ -94,7 +101,10 @@ fn file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 async fn service_worker() -> impl IntoResponse {
     static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = BODY.get_or_init(|| {
-        let files = [CSS, GATE_JS, FIELD_JS, RULES_JS, STORE_JS, SWEEP_JS, ICON, MANIFEST, JSQR].concat();
+        let files = [
+            CSS, GATE_JS, FIELD_JS, RULES_JS, STORE_JS, SWEEP_JS, SAMPLE_JS, CODE128_JS, ICON, MANIFEST, JSQR,
+        ]
+        .concat();
         let version = &crate::http::auth::sha256_hex(files.as_bytes())[..12];
         SW_JS.replace("__VERSION__", version)
     });

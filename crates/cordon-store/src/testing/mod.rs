@@ -9,9 +9,11 @@
 //! tube, the tasks a single tube settles — are written in the same transaction. As with zones,
 //! the SQL is written once for both backends (`sql.rs`).
 
+mod assign;
 mod door;
 mod records;
 
+pub use assign::*;
 pub use door::*;
 
 pub use records::*;

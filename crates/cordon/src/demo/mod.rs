@@ -18,6 +18,7 @@ mod followup;
 mod isolation;
 mod outcomes;
 mod register;
+mod sampling;
 mod sanitation;
 mod seed;
 mod supplies;
@@ -113,6 +114,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         seed_needs(&store, &story_people, populated.first()).await?;
         register::seed_register(&store, &story_people).await?;
         doors::seed_doors(&store).await?;
+        sampling::seed_team(&store).await?;
         isolation::seed_isolation(&store).await?;
         supplies::seed_supplies(&store).await?;
         sanitation::seed_sanitation(&store).await?;

@@ -27,6 +27,7 @@ mod register;
 mod resident;
 mod retention;
 mod rights;
+mod sampling;
 mod sanitation;
 mod supplies;
 mod support;

@@ -1,0 +1,216 @@
+//! 离线采样: tubes taken on a sampler's phone without the network (a stairwell, a basement) and
+//! sent when it returns. Each is landed on its own through mass testing's own tube — the same
+//! checks as a file: the round open, every person registered, the barcode new, the pooling of
+//! the members' homes kept — and kept once: a tube's barcode is unique, so the same tube sent
+//! again (a retry, a second tab, a page closed mid-sync) is found holding the same people and
+//! answered `already`; a barcode already holding others is refused as the conflict it is.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use cordon_domain::{AreaPath, PersonId};
+use cordon_store::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::service::{SamplingError, invalid, my_round};
+use crate::AppState;
+use crate::testing;
+
+/// Most tubes one sync carries: a phone sends what waits in batches of this.
+pub const TUBE_SYNC_BATCH: usize = 200;
+
+/// A tube the phone closed.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineTube {
+    /// Made by the phone when the tube was closed: 8 to 64 letters, digits, `-` or `_`.
+    pub id: String,
+    /// The barcode on the tube.
+    pub tube_id: String,
+    /// Who is in it, in the order sampled.
+    pub person_ids: Vec<String>,
+    /// When it was closed, by the phone's clock.
+    pub at: DateTime<Utc>,
+    /// When the phone sent it, by the same clock: how far that clock is off.
+    pub sent_at: DateTime<Utc>,
+    /// Where it was taken (the building).
+    #[serde(default)]
+    pub site: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineTubes {
+    /// At most 200.
+    pub tubes: Vec<OfflineTube>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TubeSyncState {
+    /// Landed now.
+    Kept,
+    /// Landed before (this tube, these people): nothing written.
+    Already,
+    /// Not landed: `error` says why (shown to the sampler, who settles it with the network).
+    Refused,
+}
+
+/// Why a tube was refused, for the phone to say in its sampler's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TubeRefusal {
+    /// The id, the barcode or the people are not well formed.
+    Malformed,
+    /// The barcode holds other people already (a tube scanned twice, or used elsewhere).
+    TubeUsed,
+    /// Someone in it is not on the sampler's buildings' list.
+    NotOnList,
+    /// The round closed while the phone was offline.
+    RoundClosed,
+    /// Refused by mass testing's checks (a pooling broken, someone not registered): `error`.
+    Refused,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SyncedTube {
+    pub id: String,
+    pub tube_id: String,
+    pub state: TubeSyncState,
+    /// Why, when refused.
+    pub reason: Option<TubeRefusal>,
+    pub error: Option<String>,
+}
+
+/// Lands the tubes a phone took offline, each once, each on its own.
+pub async fn sync_tubes(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    sync: &OfflineTubes,
+) -> Result<Vec<SyncedTube>, SamplingError> {
+    if sync.tubes.len() > TUBE_SYNC_BATCH {
+        return Err(invalid("tubes", format!("at most {TUBE_SYNC_BATCH} a sync; send the rest after")));
+    }
+    // A round closed while the phone was offline refuses each tube, not the sync: the phone
+    // shows each to its sampler instead of trying for ever.
+    let mine = match my_round(state, user, round_id).await {
+        Ok((_, mine)) => Ok(mine.into_iter().map(|a| a.path).collect::<Vec<_>>()),
+        Err(SamplingError::Conflict(m)) => Err(m),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::with_capacity(sync.tubes.len());
+    for t in &sync.tubes {
+        let synced = match &mine {
+            Ok(paths) => sync_one(state, user, round_id, paths, t).await?,
+            Err(closed) => refused(t, TubeRefusal::RoundClosed, closed.clone()),
+        };
+        out.push(synced);
+    }
+    Ok(out)
+}
+
+fn refused(t: &OfflineTube, reason: TubeRefusal, error: String) -> SyncedTube {
+    SyncedTube {
+        id: t.id.clone(),
+        tube_id: t.tube_id.clone(),
+        state: TubeSyncState::Refused,
+        reason: Some(reason),
+        error: Some(error),
+    }
+}
+
+/// Whether `tube_id` of the round holds exactly `people`: the same tube sent before.
+async fn landed(
+    state: &AppState,
+    round_id: i64,
+    tube_id: &str,
+    people: &BTreeSet<&str>,
+) -> Result<Option<bool>, SamplingError> {
+    let Some(tube) = state.store.tube(tube_id).await? else { return Ok(None) };
+    let members = state.store.tube_members(&AreaPath::root(), tube_id).await?;
+    let held: BTreeSet<&str> = members.iter().map(|m| m.person_id.as_str()).collect();
+    Ok(Some(tube.round_id == round_id && held == *people))
+}
+
+async fn sync_one(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    mine: &[AreaPath],
+    t: &OfflineTube,
+) -> Result<SyncedTube, SamplingError> {
+    if !cordon_domain::format::is_device_id(&t.id) {
+        return Ok(refused(
+            t,
+            TubeRefusal::Malformed,
+            "id: 8 to 64 letters, digits, '-' or '_', made on the phone".into(),
+        ));
+    }
+    let tube_id = t.tube_id.trim();
+    if tube_id.is_empty() || tube_id.chars().count() > 64 {
+        return Ok(refused(
+            t,
+            TubeRefusal::Malformed,
+            "tube_id: the tube's barcode, 1 to 64 characters".into(),
+        ));
+    }
+    let people: BTreeSet<&str> = t.person_ids.iter().map(|p| p.trim()).collect();
+    if people.is_empty() || people.len() != t.person_ids.len() {
+        return Ok(refused(t, TubeRefusal::Malformed, "person_ids: each person once, at least one".into()));
+    }
+    let already = |state: TubeSyncState| SyncedTube {
+        id: t.id.clone(),
+        tube_id: tube_id.to_owned(),
+        state,
+        reason: None,
+        error: None,
+    };
+    match landed(state, round_id, tube_id, &people).await? {
+        Some(true) => return Ok(already(TubeSyncState::Already)),
+        Some(false) => {
+            return Ok(refused(
+                t,
+                TubeRefusal::TubeUsed,
+                format!("tube {tube_id} is already used: its barcode holds other people (scanned twice?)"),
+            ));
+        }
+        None => {}
+    }
+    // Everyone in it must be of the sampler's buildings: the post they were taken from.
+    for (i, p) in t.person_ids.iter().enumerate() {
+        let outside = || {
+            refused(
+                t,
+                TubeRefusal::NotOnList,
+                format!("person {} of the tube, {}: not on your buildings' list", i + 1, p.trim()),
+            )
+        };
+        let Ok(id) = PersonId::parse(p.trim()) else { return Ok(outside()) };
+        match state.store.person(&AreaPath::root(), &id).await? {
+            Some(rec) if mine.iter().any(|m| m.contains(&rec.path)) => {}
+            _ => return Ok(outside()),
+        }
+    }
+    // The phone's clock may be off: its time, corrected by how far off it was when it sent,
+    // never later than now.
+    let now = state.now();
+    let at = (t.at + (now - t.sent_at)).min(now);
+    match testing::record_tube(state, user, round_id, tube_id, &t.site, &t.person_ids, Some(at)).await {
+        Ok(_) => Ok(already(TubeSyncState::Kept)),
+        Err(e) => {
+            // Two tabs sent it at once, and the other one's landed.
+            if landed(state, round_id, tube_id, &people).await? == Some(true) {
+                return Ok(already(TubeSyncState::Already));
+            }
+            match e {
+                testing::TestingError::Store(e) => Err(SamplingError::Store(e)),
+                testing::TestingError::Internal(m) => {
+                    Err(SamplingError::Testing(testing::TestingError::Internal(m)))
+                }
+                e => Ok(refused(t, TubeRefusal::Refused, e.to_string())),
+            }
+        }
+    }
+}
