@@ -434,8 +434,63 @@ try {
   const still = new Set(samplerPost.buildings.flatMap((b) => b.people.map((p) => p.person_id)));
   for (const id of take) assert.ok(!still.has(id), `landed: ${id}`);
   assert.ok(still.has(listedIds[30]), 'the person of the refused tube is still to sample');
+  // And whoever plans the round is shown it too.
+  const refusals = (await api(office, 'GET', '/api/v1/rounds/1/refusals')).body;
+  assert.deepEqual(refusals.filter((r) => r.kind === 'tube').map((r) => [r.subject, r.reason]), [['OFF-S-TAKEN', 'tube_used']]);
   assert.deepEqual(external, [], 'nothing loaded from elsewhere');
   console.log(`ok - the sampler samples 30 people in ${tubes} tubes offline and each lands once`);
+  await sampling.close();
+
+  // The day's health checks door to door without the network: three contacts followed at home,
+  // one with a fever and a cough; each check lands once.
+  const epi = await token('epi');
+  const followed = (await api(epi, 'GET', '/api/v1/contacts?active=true&limit=5000')).body.filter((c) => !c.place && c.name);
+  assert.ok(followed.length >= 3, `contacts followed at home: ${followed.length}`);
+  const checksBefore = await Promise.all(followed.slice(0, 3).map(async (c) => (await api(epi, 'GET', `/api/v1/contacts/${c.id}`)).body.checks.length));
+  const checker = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  checker.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  page = await checker.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', 'epi');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  const checksUrl = `${base}/health-checks/field`;
+  await page.goto(checksUrl);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForSelector('#contacts .who');
+  await page.waitForFunction(async () => !!(await (await caches.open('cordon-pages')).match('/health-checks/field')));
+  await stop(server);
+  await checker.setOffline(true);
+  await page.goto(checksUrl);
+  await page.waitForSelector('#contacts .who');
+  await page.waitForFunction(() => document.querySelector('#field-state .net').textContent === '离线');
+  for (const [i, c] of followed.slice(0, 3).entries()) {
+    const row = page.locator(`#contacts .who[data-contact="${c.id}"]`);
+    if (i === 2) {
+      await row.locator('input[name=temperature]').fill('38.3');
+      await row.locator('summary').click();
+      await row.locator('input[name=symptom][value=cough]').check();
+    }
+    await row.locator('.check button').click();
+    await page.waitForFunction((id) => !!document.querySelector(`#contacts .who[data-contact="${id}"] .ok`), c.id);
+  }
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 3 条');
+  // The screen the worker sees (a city's list is longer than a screenshot can be).
+  await page.screenshot({ path: join(shots, 'offline-checks.png') });
+  ({ server, base } = start(['serve', '--listen', listen, '--db', db, '--two-factor', 'optional']));
+  await base;
+  base = `http://${listen}`;
+  await checker.setOffline(false);
+  await page.waitForFunction(() => document.querySelector('#field-state .waiting').textContent === '待上报 0 条',
+    null, { timeout: 60_000 });
+  for (const [i, c] of followed.slice(0, 3).entries()) {
+    const f = (await api(epi, 'GET', `/api/v1/contacts/${c.id}`)).body;
+    assert.equal(f.checks.length, checksBefore[i] + 1, `one check for ${c.id}`);
+    assert.equal(f.checks.at(-1).unwell, i === 2, JSON.stringify(f.checks.at(-1)));
+  }
+  assert.deepEqual(external, [], 'nothing loaded from elsewhere');
+  console.log('ok - the health checks are taken offline and each lands once');
 } catch (e) {
   failed = true;
   console.log(`FAILED - offline gate\n${e.stack}`);

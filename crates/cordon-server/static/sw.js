@@ -1,12 +1,12 @@
 // Cordon's service worker: the field pages open with no network. It keeps the static files
 // (versioned: a new server's files replace the old ones) and the field pages the phone opened —
-// a gate's console, a building's sweep, a sampler's buildings — which hold no resident: the people are in the pages'
+// a gate's console, a building's sweep, a sampler's buildings, an area's health checks — which hold no resident: the people are in the pages'
 // encrypted storage. Everything else goes to the network: pages and the API are never kept here.
 const VERSION = '__VERSION__';
 const STATIC = `cordon-static-${VERSION}`;
 const PAGES = 'cordon-pages';
 const FILES = ['/static/cordon.css', '/static/gate.js', '/static/field.mjs', '/static/gate-rules.mjs',
-  '/static/field-store.mjs', '/static/sweep-field.mjs', '/static/sample-field.mjs', '/static/code128.mjs',
+  '/static/field-store.mjs', '/static/sweep-field.mjs', '/static/sample-field.mjs', '/static/checks-field.mjs', '/static/code128.mjs',
   '/static/icon.svg', '/static/vendor/jsQR.js', '/manifest.webmanifest'];
 
 self.addEventListener('install', (e) => {

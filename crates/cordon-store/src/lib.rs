@@ -91,10 +91,10 @@ pub use supplies::{
     OverdueHousehold, Supplies, SupplyPointRecord,
 };
 pub use testing::{
-    Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, NewRound, NewRoundAssignment, NewTube,
-    PositiveSingle, ResultRow, ResultsApplied, RoundAssignment, RoundAssignments, RoundRecord, RoundTotals,
-    SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery, TaskRecord, TestFileRecord, Testing,
-    TubeMember, TubeRecord, ZonePooling,
+    Begun, DoorCounts, DoorEntry, DoorRecord, DoorWrite, Doors, FieldRefusal, FieldRefusals, NewFieldRefusal,
+    NewRound, NewRoundAssignment, NewTube, PositiveSingle, ResultRow, ResultsApplied, RoundAssignment,
+    RoundAssignments, RoundRecord, RoundTotals, SampleLoad, SampleRow, SamplesAdded, TaskKind, TaskQuery,
+    TaskRecord, TestFileRecord, Testing, TubeMember, TubeRecord, ZonePooling,
 };
 pub use transfers::{
     DueTransfer, NewPassenger, NewTransfer, NewTransferEvent, PassengerRecord, TransferCounts,
@@ -380,6 +380,7 @@ pub trait Store:
     + Testing
     + Doors
     + RoundAssignments
+    + FieldRefusals
     + Duty
     + Gates
     + Workforce

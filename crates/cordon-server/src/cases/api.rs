@@ -315,6 +315,22 @@ pub async fn add_check(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// 健康监测离线: checks a phone took door to door without the network, sent when it returns.
+/// Each is written on its own and kept once under the id the phone made, however often it is
+/// sent; one that cannot be kept (the contact released meanwhile, outside the worker's areas)
+/// is answered `refused` with why, and the rest are kept.
+#[utoipa::path(post, path = "/api/v1/health-checks/offline", tag = "cases", security(("bearer" = [])),
+    request_body = cases::OfflineChecks,
+    responses((status = 200, body = [cases::SyncedCheck]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn sync_checks(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(b): ApiJson<cases::OfflineChecks>,
+) -> Result<Json<Vec<cases::SyncedCheck>>, ApiError> {
+    Ok(Json(cases::sync_checks(&state, &user, &b).await?))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentBody {
@@ -574,6 +590,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::patch("/api/v1/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/api/v1/contacts/{id}/checks", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::post("/api/v1/health-checks/offline", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/api/v1/cases/{id}/segments", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::delete("/api/v1/cases/{id}/segments/{segment}", Need::AnyOf(&[Right::ManageCases])),
     RouteNeed::post("/api/v1/cases/{id}/notices", Need::AnyOf(&[Right::ManageCases])),
@@ -598,6 +615,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_contacts))
         .routes(routes!(get_contact, update_contact))
         .routes(routes!(add_check))
+        .routes(routes!(sync_checks))
         .routes(routes!(add_segment))
         .routes(routes!(remove_segment))
         .routes(routes!(draft_notice))

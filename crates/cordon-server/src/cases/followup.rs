@@ -220,6 +220,19 @@ pub async fn record_check(
     req: &HealthCheckRequest,
     route: &str,
 ) -> Result<ContactFollowUp> {
+    let c = write_check(state, user, id, req, None).await?;
+    view(state, user, c, route).await
+}
+
+/// Writes the check under the same rules, with the id a phone made for it when it took it
+/// offline; returns the contact.
+pub(super) async fn write_check(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    req: &HealthCheckRequest,
+    action: Option<&str>,
+) -> Result<ContactRecord> {
     let c = visible_contact(state, user, id).await?;
     if c.path.as_ref().is_some_and(|home| !user.scope_path.contains(home)) {
         return Err(FollowUpError::Refused(
@@ -243,8 +256,8 @@ pub async fn record_check(
     let symptoms =
         req.symptoms.iter().map(|s| Symptom::parse(s)).collect::<std::result::Result<Vec<_>, _>>()?;
     let check = HealthCheck::new(at, req.temperature, symptoms)?;
-    state.store.add_check(c.id, &check, &user.username).await?;
-    view(state, user, c, route).await
+    state.store.add_check(c.id, &check, &user.username, action).await?;
+    Ok(c)
 }
 
 /// Whether the rule allows releasing `c` by hand now: the plan over, every test day negative,

@@ -33,6 +33,14 @@ pub struct FollowUpTexts {
     pub hold_positive: &'static str,
     pub hold_unwell: &'static str,
     pub release_rule: &'static str,
+    /// The field page of the day's checks, and its way from the contacts page.
+    pub field: &'static str,
+    /// "{t}" is the temperature taken.
+    pub checked_today: &'static str,
+    pub none_here: &'static str,
+    /// "{n}" is the count.
+    pub left_to_check: &'static str,
+    pub all_checked: &'static str,
 }
 
 pub static ZH_FOLLOW_UP: FollowUpTexts = FollowUpTexts {
@@ -63,6 +71,11 @@ pub static ZH_FOLLOW_UP: FollowUpTexts = FollowUpTexts {
     hold_positive: "{} 的样本阳性：请新增病例",
     hold_unwell: "{} 的健康监测发现发热或症状",
     release_rule: "观察期满、每个检测日均有阴性结果且最近一次健康监测正常时，系统自动解除。",
+    field: "健康监测（断网可用）",
+    checked_today: "今日已测 {t}℃",
+    none_here: "本区域没有居家医学观察的人员。",
+    left_to_check: "今日还有 {n} 人未测",
+    all_checked: "今日都已测过",
 };
 
 pub static EN_FOLLOW_UP: FollowUpTexts = FollowUpTexts {
@@ -93,6 +106,11 @@ pub static EN_FOLLOW_UP: FollowUpTexts = FollowUpTexts {
     hold_positive: "the sample of {} is positive: open a case",
     hold_unwell: "the check of {} found a fever or a symptom",
     release_rule: "Released automatically once the plan is over, every test day has a negative result and the latest health check is well.",
+    field: "Health checks, offline-ready",
+    checked_today: "checked today: {t} °C",
+    none_here: "Nobody in this area is followed up at home.",
+    left_to_check: "{n} still to check today",
+    all_checked: "Everyone checked today",
 };
 
 impl Page {

@@ -3,12 +3,15 @@
 
 mod error;
 pub use error::CaseError;
+mod checks_field;
+mod checks_offline;
 mod followup;
 mod followup_words;
 mod list;
 mod outcome;
 mod service;
 
+pub use checks_offline::*;
 pub use followup::*;
 pub use list::*;
 pub use outcome::*;

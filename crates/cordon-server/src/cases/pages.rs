@@ -41,6 +41,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/contacts/{id}", Need::AnyOf(&[Right::ViewCases])),
     RouteNeed::post("/contacts/{id}/checks", Need::AnyOf(&[Right::ViewCases])),
+    RouteNeed::get("/health-checks/field", Need::AnyOf(&[Right::ViewCases])),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(contacts_page))
         .route("/contacts/{id}", get(contact_page).post(contact_submit))
         .route("/contacts/{id}/checks", post(check_submit))
+        .merge(super::checks_field::routes())
 }
 
 /// Rows a page shows before it says how many it left out.

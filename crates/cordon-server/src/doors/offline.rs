@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use super::service::{DoorEntryRequest, DoorError, DoorsRequest, may_record_doors, record_doors_at};
 use crate::AppState;
-use cordon_store::User;
+use cordon_domain::{AreaPath, PersonId};
+use cordon_store::{NewFieldRefusal, User};
 
 /// Most doors one sync carries: a phone sends what waits in batches of this.
 pub const DOOR_SYNC_BATCH: usize = 200;
@@ -92,9 +93,47 @@ pub async fn sync_doors(
     }
     let mut out = Vec::with_capacity(sync.doors.len());
     for d in &sync.doors {
-        out.push(sync_one(state, user, round_id, d, route).await?);
+        let synced = sync_one(state, user, round_id, d, route).await?;
+        if synced.state == DoorSyncState::Refused && cordon_domain::format::is_device_id(&d.id) {
+            keep_refusal(state, user, round_id, d, synced.error.as_deref().unwrap_or("")).await?;
+        }
+        out.push(synced);
     }
     Ok(out)
+}
+
+/// Keeps a refused door for whoever plans the round, under the person's home (else the round's
+/// area); nothing when the round is not the user's to see.
+async fn keep_refusal(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    d: &OfflineDoor,
+    error: &str,
+) -> Result<(), DoorError> {
+    let Some(round) = state.store.round(&user.scope_path, round_id).await? else { return Ok(()) };
+    let home = match PersonId::parse(d.person_id.trim()) {
+        Ok(id) => state.store.person(&AreaPath::root(), &id).await?.map(|p| p.path),
+        Err(_) => None,
+    };
+    let path = home.filter(|h| round.path.contains(h)).unwrap_or_else(|| round.path.clone());
+    let now = state.now();
+    state
+        .store
+        .keep_refusal(&NewFieldRefusal {
+            device_action: &d.id,
+            kind: "door",
+            round_id,
+            path: &path,
+            username: &user.username,
+            subject: d.person_id.trim(),
+            reason: "refused",
+            error: &format!("{}: {error}", d.outcome),
+            at: (d.at + (now - d.sent_at)).min(now),
+            received_at: now,
+        })
+        .await?;
+    Ok(())
 }
 
 async fn sync_one(

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::sampling::{self, GivenBuilding, OfflineTubes, SamplerPost, SyncedTube, TeamView};
+use crate::sampling::{self, GivenBuilding, OfflineTubes, RefusalView, SamplerPost, SyncedTube, TeamView};
 
 /// 采样分工: the round's buildings given to samplers (inside the reader's areas), and the
 /// samplers who could be given more.
@@ -102,6 +102,20 @@ pub async fn sync_tubes(
     Ok(Json(sampling::sync_tubes(&state, &user, id, &b).await?))
 }
 
+/// 离线未入库: what the round's phones took offline (tubes, doors) and the server refused on
+/// arrival, taken inside the caller's areas, newest 200 first — for whoever plans the round.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/refusals", tag = "testing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "round id")),
+    responses((status = 200, body = [RefusalView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn refusals(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<RefusalView>>, ApiError> {
+    Ok(Json(sampling::refusals(&state, &user, id).await?))
+}
+
 /// What each route of this API asks of its caller (`access`): the service checks the rest.
 pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/api/v1/rounds/{id}/team", crate::testing::FOLLOW),
@@ -109,6 +123,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::delete("/api/v1/rounds/{id}/team/{area}/{username}", ASSIGN),
     RouteNeed::get("/api/v1/rounds/{id}/samples/post", SAMPLE),
     RouteNeed::post("/api/v1/rounds/{id}/tubes/offline", SAMPLE),
+    RouteNeed::get("/api/v1/rounds/{id}/refusals", ASSIGN),
 ];
 
 /// The routes of this capability's API, with their OpenAPI description.
@@ -118,6 +133,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unassign))
         .routes(routes!(post))
         .routes(routes!(sync_tubes))
+        .routes(routes!(refusals))
 }
 
 impl From<SamplingError> for ApiError {

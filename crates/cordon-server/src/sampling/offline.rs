@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use cordon_domain::{AreaPath, PersonId};
-use cordon_store::User;
+use cordon_store::{NewFieldRefusal, RoundRecord, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::service::{SamplingError, invalid, my_round};
+use super::service::{SamplingError, invalid};
 use crate::AppState;
 use crate::testing;
 
@@ -93,22 +93,77 @@ pub async fn sync_tubes(
     if sync.tubes.len() > TUBE_SYNC_BATCH {
         return Err(invalid("tubes", format!("at most {TUBE_SYNC_BATCH} a sync; send the rest after")));
     }
+    if !user.may(cordon_domain::Right::SendSamples) {
+        return Err(SamplingError::Refused("sampling needs send_samples".into()));
+    }
+    let round =
+        state.store.round(&user.scope_path, round_id).await?.ok_or(SamplingError::NoRound(round_id))?;
     // A round closed while the phone was offline refuses each tube, not the sync: the phone
     // shows each to its sampler instead of trying for ever.
-    let mine = match my_round(state, user, round_id).await {
-        Ok((_, mine)) => Ok(mine.into_iter().map(|a| a.path).collect::<Vec<_>>()),
-        Err(SamplingError::Conflict(m)) => Err(m),
-        Err(e) => return Err(e),
-    };
+    let closed = round.closed_at.is_some().then(|| format!("round {} is closed", round.name));
+    let mine: Vec<AreaPath> = state
+        .store
+        .round_team_of(round_id, user.id)
+        .await?
+        .into_iter()
+        .filter(|a| user.scope_path.contains(&a.path))
+        .map(|a| a.path)
+        .collect();
     let mut out = Vec::with_capacity(sync.tubes.len());
     for t in &sync.tubes {
-        let synced = match &mine {
-            Ok(paths) => sync_one(state, user, round_id, paths, t).await?,
-            Err(closed) => refused(t, TubeRefusal::RoundClosed, closed.clone()),
+        let synced = match &closed {
+            None => sync_one(state, user, round_id, &mine, t).await?,
+            Some(closed) => refused(t, TubeRefusal::RoundClosed, closed.clone()),
         };
+        // A refusal the phone can name again (its id well formed) is kept for the planner.
+        if let (TubeSyncState::Refused, Some(reason), true) =
+            (synced.state, synced.reason, cordon_domain::format::is_device_id(&t.id))
+        {
+            keep_refusal(state, user, &round, &mine, t, reason, synced.error.as_deref().unwrap_or(""))
+                .await?;
+        }
         out.push(synced);
     }
     Ok(out)
+}
+
+/// Keeps a refused tube for whoever plans the round, under the building it was taken in (the
+/// first person's, if theirs is one of the sampler's; else the round's area).
+async fn keep_refusal(
+    state: &AppState,
+    user: &User,
+    round: &RoundRecord,
+    mine: &[AreaPath],
+    t: &OfflineTube,
+    reason: TubeRefusal,
+    error: &str,
+) -> Result<(), SamplingError> {
+    let home = match t.person_ids.first().and_then(|p| PersonId::parse(p.trim()).ok()) {
+        Some(id) => state.store.person(&AreaPath::root(), &id).await?.map(|p| p.path),
+        None => None,
+    };
+    let path = home
+        .and_then(|h| mine.iter().find(|m| m.contains(&h)).cloned())
+        .unwrap_or_else(|| round.path.clone());
+    let now = state.now();
+    let reason =
+        serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    state
+        .store
+        .keep_refusal(&NewFieldRefusal {
+            device_action: &t.id,
+            kind: "tube",
+            round_id: round.id,
+            path: &path,
+            username: &user.username,
+            subject: t.tube_id.trim(),
+            reason: &reason,
+            error,
+            at: (t.at + (now - t.sent_at)).min(now),
+            received_at: now,
+        })
+        .await?;
+    Ok(())
 }
 
 fn refused(t: &OfflineTube, reason: TubeRefusal, error: String) -> SyncedTube {

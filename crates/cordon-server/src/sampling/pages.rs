@@ -12,7 +12,7 @@ use super::service::{ASSIGN, SAMPLE};
 use crate::AppState;
 use crate::access::RouteNeed;
 use crate::http::error::ApiError;
-use crate::sampling::{self, TeamView};
+use crate::sampling::{self, RefusalView, TeamView};
 use crate::web::picker::AreaPicker;
 use crate::web::{Page, PageUser, back, error_page, render};
 
@@ -44,6 +44,8 @@ struct TeamTemplate {
     team: TeamView,
     picker: Option<AreaPicker>,
     saved: bool,
+    /// What the round's phones took offline and the server refused (for whoever plans it).
+    refusals: Vec<RefusalView>,
 }
 
 impl TeamTemplate {
@@ -78,7 +80,14 @@ async fn team_page(
             Err(e) => return error_page(page, jar, ApiError::from(e)),
         };
     let saved = q.saved.is_some();
-    (jar, render(&TeamTemplate { page, team, picker, saved })).into_response()
+    let refusals = match user.may(cordon_domain::Right::PlanTesting) {
+        true => match sampling::refusals(&state, user, id).await {
+            Ok(r) => r,
+            Err(e) => return error_page(page, jar, e),
+        },
+        false => Vec::new(),
+    };
+    (jar, render(&TeamTemplate { page, team, picker, saved, refusals })).into_response()
 }
 
 #[derive(Deserialize)]

@@ -225,23 +225,23 @@ pub struct SamplerPost {
     pub expires_at: DateTime<Utc>,
     /// Most people in any tube whatever the pooling (a household's own tube included).
     pub dilution_limit: u32,
-    pub buildings: Vec<PostBuilding>,
+    pub buildings: Vec<SamplerBuilding>,
     /// The round's tubes already holding people of these buildings: their barcodes are used.
     pub tubes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PostBuilding {
+pub struct SamplerBuilding {
     #[schema(value_type = String)]
     pub area_code: AreaCode,
     /// Community › compound › building.
     pub name: String,
-    pub people: Vec<PostPerson>,
+    pub people: Vec<SamplerPerson>,
 }
 
 /// Someone still to sample, and the pooling of their home.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PostPerson {
+pub struct SamplerPerson {
     pub person_id: String,
     pub name: String,
     #[schema(value_type = String)]
@@ -309,7 +309,7 @@ pub async fn post(state: &AppState, user: &User, round_id: i64) -> Result<Sample
                     .iter()
                     .filter(|z| z.path.contains(&p.path))
                     .fold(base, |r, z| stricter(r, z.pooling));
-                PostPerson {
+                SamplerPerson {
                     person_id: s.person_id.as_str().to_owned(),
                     name: s.name,
                     household: s.household,
@@ -319,7 +319,7 @@ pub async fn post(state: &AppState, user: &User, round_id: i64) -> Result<Sample
                 }
             })
             .collect();
-        buildings.push(PostBuilding { area_code: a.area_code.clone(), name: name.join(" › "), people });
+        buildings.push(SamplerBuilding { area_code: a.area_code.clone(), name: name.join(" › "), people });
         tubes.extend(state.store.tubes_under(round_id, &a.path).await?);
     }
     let now = state.now();
@@ -337,4 +337,56 @@ pub async fn post(state: &AppState, user: &User, round_id: i64) -> Result<Sample
 /// The round a sampler's phone samples in, if they sample and it is open: its name.
 pub async fn field_round(state: &AppState, user: &User, round_id: i64) -> Result<String, SamplingError> {
     Ok(my_round(state, user, round_id).await?.0.name)
+}
+
+/// An action a phone took offline that was refused on arrival (离线未入库).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefusalView {
+    /// The id the phone made for it.
+    pub id: String,
+    /// tube or door.
+    pub kind: String,
+    pub username: String,
+    /// The tube's barcode, or the person.
+    pub subject: String,
+    /// tube_used, not_on_list, round_closed, malformed, refused (tubes); refused (doors).
+    pub reason: String,
+    pub error: String,
+    /// When it was taken, by the phone's clock corrected by the server's.
+    pub at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Most refusals a page or a call shows: the newest.
+pub const MOST_REFUSALS: u32 = 200;
+
+/// What the round's phones took offline and the server refused, taken inside the reader's
+/// areas, newest first: for whoever plans the round, so nothing taken in the field is dropped
+/// unseen.
+pub async fn refusals(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+) -> Result<Vec<RefusalView>, SamplingError> {
+    if !user.may(Right::PlanTesting) {
+        return Err(SamplingError::Refused("the round's refused field records need plan_testing".into()));
+    }
+    let round = open_round(state, user, round_id).await?;
+    let area = testing::round_area(state, user, &round).await?;
+    Ok(state
+        .store
+        .field_refusals(round_id, &area, MOST_REFUSALS)
+        .await?
+        .into_iter()
+        .map(|r| RefusalView {
+            id: r.device_action,
+            kind: r.kind,
+            username: r.username,
+            subject: r.subject,
+            reason: r.reason,
+            error: r.error,
+            at: r.at,
+            received_at: r.received_at,
+        })
+        .collect())
 }

@@ -32,6 +32,13 @@ pub struct SamplingTexts {
     pub not_on_list: &'static str,
     pub closed: &'static str,
     pub round_closed: &'static str,
+    pub refused: &'static str,
+    pub refused_intro: &'static str,
+    pub taken_at: &'static str,
+    pub what: &'static str,
+    pub why: &'static str,
+    pub malformed: &'static str,
+    pub other: &'static str,
 }
 
 pub static ZH_SAMPLING: SamplingTexts = SamplingTexts {
@@ -62,6 +69,13 @@ pub static ZH_SAMPLING: SamplingTexts = SamplingTexts {
     not_on_list: "此人不在你的楼栋名单中",
     closed: "已封管，待上报",
     round_closed: "本轮已结束，未能入库：请联系本轮负责人",
+    refused: "离线记录未入库",
+    refused_intro: "采样员、扫楼人员在断网时记录、联网后被系统拒收的记录：请逐条核实处理，手机上也会提示本人。",
+    taken_at: "记录时间",
+    what: "记录",
+    why: "原因",
+    malformed: "记录格式有误",
+    other: "未通过系统核验",
 };
 
 pub static EN_SAMPLING: SamplingTexts = SamplingTexts {
@@ -92,10 +106,29 @@ pub static EN_SAMPLING: SamplingTexts = SamplingTexts {
     not_on_list: "Not on your buildings' list",
     closed: "Sealed, waiting to sync",
     round_closed: "The round closed before this tube arrived: ask whoever plans the round",
+    refused: "Field records not kept",
+    refused_intro: "What samplers and sweep teams recorded without the network and the server refused when it arrived: settle each; their phones tell them too.",
+    taken_at: "Taken",
+    what: "Record",
+    why: "Why",
+    malformed: "The record is malformed",
+    other: "Refused by the server's checks",
 };
 
 impl Page {
     pub fn sampling_texts(&self) -> &'static SamplingTexts {
         self.lang.pick(&ZH_SAMPLING, &EN_SAMPLING)
+    }
+
+    /// A refused field record's reason, in the page's language.
+    pub fn refusal_reason(&self, reason: &str) -> &'static str {
+        let s = self.sampling_texts();
+        match reason {
+            "tube_used" => s.tube_used,
+            "not_on_list" => s.not_on_list,
+            "round_closed" => s.round_closed,
+            "malformed" => s.malformed,
+            _ => s.other,
+        }
     }
 }

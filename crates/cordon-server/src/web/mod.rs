@@ -40,6 +40,7 @@ pub const NEEDS: &[RouteNeed] = &[
     RouteNeed::get("/static/sweep-field.mjs", Need::Open),
     RouteNeed::get("/static/sample-field.mjs", Need::Open),
     RouteNeed::get("/static/code128.mjs", Need::Open),
+    RouteNeed::get("/static/checks-field.mjs", Need::Open),
     RouteNeed::get("/static/icon.svg", Need::Open),
     RouteNeed::get("/static/vendor/jsQR.js", Need::Open),
     RouteNeed::get("/sw.js", Need::Open),
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/sweep-field.mjs", get(|| async { file(JS, SWEEP_JS) }))
         .route("/static/sample-field.mjs", get(|| async { file(JS, SAMPLE_JS) }))
         .route("/static/code128.mjs", get(|| async { file(JS, CODE128_JS) }))
+        .route("/static/checks-field.mjs", get(|| async { file(JS, CHECKS_JS) }))
         .route("/static/icon.svg", get(|| async { file("image/svg+xml", ICON) }))
         .route("/static/vendor/jsQR.js", get(|| async { file(JS, JSQR) }))
         .route("/manifest.webmanifest", get(|| async { file("application/manifest+json", MANIFEST) }))
@@ -72,6 +74,7 @@ const RULES_JS: &str = include_str!("../../static/gate-rules.mjs");
 const STORE_JS: &str = include_str!("../../static/field-store.mjs");
 const SWEEP_JS: &str = include_str!("../../static/sweep-field.mjs");
 const SAMPLE_JS: &str = include_str!("../../static/sample-field.mjs");
+const CHECKS_JS: &str = include_str!("../../static/checks-field.mjs");
 /// The tube barcodes' reader (Code 128) for phones whose browser has none.
 const CODE128_JS: &str = include_str!("../../static/code128.mjs");
 const SW_JS: &str = include_str!("../../static/sw.js");
@@ -102,7 +105,8 @@ async fn service_worker() -> impl IntoResponse {
     static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = BODY.get_or_init(|| {
         let files = [
-            CSS, GATE_JS, FIELD_JS, RULES_JS, STORE_JS, SWEEP_JS, SAMPLE_JS, CODE128_JS, ICON, MANIFEST, JSQR,
+            CSS, GATE_JS, FIELD_JS, RULES_JS, STORE_JS, SWEEP_JS, SAMPLE_JS, CHECKS_JS, CODE128_JS, ICON,
+            MANIFEST, JSQR,
         ]
         .concat();
         let version = &crate::http::auth::sha256_hex(files.as_bytes())[..12];

@@ -101,8 +101,18 @@ pub struct CaseTotals {
 pub trait FollowUps: Send + Sync {
     /// The samples of these people, oldest first, with their tubes' results.
     async fn samples_of(&self, person_ids: &[String]) -> Result<Vec<PersonSample>>;
-    /// Records a health check of a contact.
-    async fn add_check(&self, contact_id: i64, check: &HealthCheck, by: &str) -> Result<CheckRecord>;
+    /// Records a health check of a contact; `action`, the id a phone made for a check it took
+    /// offline, is kept once (a second write under it fails on the unique index:
+    /// [`FollowUps::check_by_action`] finds the first, which a caller asks before writing).
+    async fn add_check(
+        &self,
+        contact_id: i64,
+        check: &HealthCheck,
+        by: &str,
+        action: Option<&str>,
+    ) -> Result<CheckRecord>;
+    /// The check a phone sent under `action`, if it was kept.
+    async fn check_by_action(&self, action: &str) -> Result<Option<CheckRecord>>;
     /// The health checks of these contacts, oldest first.
     async fn checks(&self, contact_ids: &[i64]) -> Result<Vec<CheckRecord>>;
     /// Contacts under follow-up (identified or quarantined) whose plan's end is not recorded
@@ -295,11 +305,17 @@ impl<S: Backed> FollowUps for S {
         Ok(out)
     }
 
-    async fn add_check(&self, contact_id: i64, check: &HealthCheck, by: &str) -> Result<CheckRecord> {
+    async fn add_check(
+        &self,
+        contact_id: i64,
+        check: &HealthCheck,
+        by: &str,
+        action: Option<&str>,
+    ) -> Result<CheckRecord> {
         let symptoms: Vec<&str> = check.symptoms.iter().map(|s| s.as_str()).collect();
         let row = query(
-            "INSERT INTO contact_checks (contact_id, at, temperature, symptoms, unwell, recorded_by) \
-             SELECT id, $2, $3, $4, $5, $6 FROM contacts WHERE id = $1 RETURNING *",
+            "INSERT INTO contact_checks (contact_id, at, temperature, symptoms, unwell, recorded_by, device_action) \
+             SELECT id, $2, $3, $4, $5, $6, $7 FROM contacts WHERE id = $1 RETURNING *",
         )
         .bind(contact_id)
         .bind(check.at)
@@ -307,10 +323,21 @@ impl<S: Backed> FollowUps for S {
         .bind(symptoms.join(","))
         .bind(check.is_unwell())
         .bind(by)
+        .bind(action)
         .fetch_optional(self.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("contact {contact_id}")))?;
         check_record(&row)
+    }
+
+    async fn check_by_action(&self, action: &str) -> Result<Option<CheckRecord>> {
+        query("SELECT * FROM contact_checks WHERE device_action = $1")
+            .bind(action)
+            .fetch_optional(self.db())
+            .await?
+            .as_ref()
+            .map(check_record)
+            .transpose()
     }
 
     async fn checks(&self, contact_ids: &[i64]) -> Result<Vec<CheckRecord>> {

@@ -12,9 +12,11 @@
 mod assign;
 mod door;
 mod records;
+mod refusals;
 
 pub use assign::*;
 pub use door::*;
+pub use refusals::*;
 
 pub use records::*;
 

@@ -70,13 +70,18 @@ async fn contacts_followed_to_release(store: &dyn Store) {
     let fever =
         HealthCheck::new(now - Duration::hours(3), 37.9, vec![Symptom::SoreThroat, Symptom::Cough]).unwrap();
     let well = HealthCheck::new(now - Duration::hours(30), 36.5, vec![]).unwrap();
-    store.add_check(id("p1"), &fever, "gongzhufu").await.unwrap();
-    store.add_check(id("p1"), &well, "gongzhufu").await.unwrap();
-    assert!(matches!(store.add_check(999_999, &well, "x").await, Err(StoreError::NotFound(_))));
+    store.add_check(id("p1"), &fever, "gongzhufu", None).await.unwrap();
+    store.add_check(id("p1"), &well, "gongzhufu", Some("check-test-0001")).await.unwrap();
+    assert!(matches!(store.add_check(999_999, &well, "x", None).await, Err(StoreError::NotFound(_))));
     let checks = store.checks(&[id("p1"), id("p2")]).await.unwrap();
     assert_eq!(checks.iter().map(|c| c.check.temperature).collect::<Vec<_>>(), [365, 379]);
     assert_eq!(checks[1].check.symptoms, [Symptom::Cough, Symptom::SoreThroat]);
     assert_eq!(checks[1].recorded_by, "gongzhufu");
+    // A check a phone sent under its own id: found by it, and kept once.
+    assert_eq!(store.check_by_action("check-test-0001").await.unwrap().map(|c| c.id), Some(checks[0].id));
+    assert!(store.check_by_action("check-test-9999").await.unwrap().is_none());
+    assert!(store.add_check(id("p1"), &well, "gongzhufu", Some("check-test-0001")).await.is_err());
+    assert_eq!(store.checks(&[id("p1")]).await.unwrap().len(), 2);
 
     // Due: the plan ended, found on its index in the order of (end, id) with the samples and
     // the latest check up to the moment read at; an end not recorded is read apart, to record.

@@ -270,6 +270,47 @@ fn no_capability_reaches_into_another() {
     }
 }
 
+/// The types the API describes (`ToSchema`), by name, with the files that declare them.
+fn schema_types(src: &Path) -> BTreeMap<String, Vec<String>> {
+    let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in sources(src) {
+        let text = read(&path);
+        let mut described = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[derive(") {
+                described = line.contains("ToSchema");
+                continue;
+            }
+            if line.starts_with("#[") || line.starts_with("///") {
+                continue;
+            }
+            if described {
+                let decl = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum "));
+                if let Some(rest) = decl {
+                    let name: String =
+                        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let file = path.strip_prefix(src).unwrap().display().to_string();
+                    names.entry(name).or_default().push(file);
+                }
+            }
+            described = false;
+        }
+    }
+    names
+}
+
+/// utoipa names a schema after its type alone, and a second type of the same name in another
+/// capability silently replaces the first in the API's description — the fuzzing then finds one
+/// endpoint answering with the other's shape. Every described type's name is its own.
+#[test]
+fn the_api_describes_each_type_under_its_own_name() {
+    let names = schema_types(&crates_dir().join("cordon-server/src"));
+    assert!(names.len() > 100, "the described types were found: {}", names.len());
+    for (name, files) in &names {
+        assert_eq!(files.len(), 1, "{name} is declared in {files:?}: the API's description keeps only one");
+    }
+}
+
 #[test]
 fn services_know_no_http_framework() {
     let src = crates_dir().join("cordon-server/src");

@@ -307,6 +307,14 @@ async fn doors_synced_once(s: &Server) {
     let listed = list["people"].as_array().unwrap();
     assert_eq!(listed.iter().find(|p| p["person_id"] == away).unwrap()["not_home"].as_i64(), Some(was + 1));
     assert!(!listed.iter().any(|p| p["person_id"] == done), "sampled at the door: off the list");
+    // Whoever plans the round sees the refused doors, each once.
+    let office = s.login("hailaer").await;
+    let (status, refused) = s.get(&office, "/api/v1/rounds/1/refusals").await;
+    assert_eq!(status, 200, "{refused}");
+    let mut ids: Vec<&str> = refused.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["door-test-0003", "door-test-0004", "door-test-0005"], "{refused}");
+    assert!(refused.as_array().unwrap().iter().all(|r| r["kind"] == "door" && r["username"] == "gongzhufu"));
     // Too many at once; someone who does not record doors.
     let many: Vec<Value> = (0..201).map(|i| door(&format!("door-many-{i:04}"), "not_home", away)).collect();
     let (status, _) = send(json!(many)).await;
@@ -328,4 +336,61 @@ async fn doors_synced_once(s: &Server) {
     );
 }
 
-on_both_backends!(the_post_and_sync, bad_syncs_and_roles, doors_synced_once);
+async fn checks_synced_once(s: &Server) {
+    let epi = s.login("epi").await;
+    let (status, list) = s.get(&epi, "/api/v1/contacts?active=true&limit=5000").await;
+    assert_eq!(status, 200, "{list}");
+    let home = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["place"] == "" && c["in_register"] == true)
+        .expect("a contact followed at home");
+    let id = home["id"].as_i64().unwrap();
+    let (_, before) = s.get(&epi, &format!("/api/v1/contacts/{id}")).await;
+    let was = before["checks"].as_array().unwrap().len();
+    // Taken now: the demo's contacts were traced minutes ago, and a check is never before that.
+    let check = |key: &str, contact: i64, t: f64, symptoms: Value| json!({"id": key, "contact_id": contact, "temperature": t, "symptoms": symptoms, "at": at(0), "sent_at": at(0)});
+    let batch = json!([
+        check("check-test-0001", id, 36.6, json!([])),
+        check("check-test-0002", id, 38.1, json!(["cough"])),
+        check("check-test-0003", id, 3.66, json!([])),
+        check("x", id, 36.6, json!([])),
+        check("check-test-0005", 999_999, 36.6, json!([])),
+    ]);
+    let send = |checks: Value| {
+        let epi = epi.clone();
+        async move {
+            s.call(Method::POST, &epi, "/api/v1/health-checks/offline", Some(json!({ "checks": checks })))
+                .await
+        }
+    };
+    let (status, r) = send(batch.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    let states: Vec<&str> = r.as_array().unwrap().iter().map(|x| x["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["kept", "kept", "refused", "refused", "refused"], "{r}");
+    assert!(r[2]["error"].as_str().unwrap().contains("temperature"), "{r}");
+    // Sent again (the page closed before the answer): nothing new.
+    let (_, again) = send(batch).await;
+    assert_eq!((again[0]["state"].as_str(), again[1]["state"].as_str()), (Some("already"), Some("already")));
+    assert_eq!(again[0]["check_id"], r[0]["check_id"]);
+    let (_, after) = s.get(&epi, &format!("/api/v1/contacts/{id}")).await;
+    let checks = after["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), was + 2, "{after}");
+    assert!(checks.iter().any(|c| c["unwell"] == true), "the fever is kept: {after}");
+    // Too many at once; someone who follows no contacts.
+    let many: Vec<Value> =
+        (0..201).map(|i| check(&format!("check-many-{i:04}"), id, 36.6, json!([]))).collect();
+    assert_eq!(send(json!(many)).await.0, 422);
+    let sampler = s.login("sampler").await;
+    let (status, _) =
+        s.call(Method::POST, &sampler, "/api/v1/health-checks/offline", Some(json!({"checks": []}))).await;
+    assert_eq!(status, 403);
+    // The field page holds no resident; the contacts page leads to it.
+    let web = s.web_login("epi").await;
+    let page = html(&web, s, "/health-checks/field").await;
+    assert!(page.contains("/static/checks-field.mjs") && !page.contains(home["name"].as_str().unwrap()));
+    assert!(html(&web, s, "/contacts").await.contains("/health-checks/field"));
+}
+
+on_both_backends!(the_post_and_sync, bad_syncs_and_roles, doors_synced_once, checks_synced_once);

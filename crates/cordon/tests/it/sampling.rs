@@ -186,6 +186,28 @@ async fn tubes_landed_once(s: &Server) {
     // Sent again (the page closed before the answer): nothing new.
     let (_, again) = sync(s, &sampler, batch).await;
     assert_eq!(states(&again)[..2], ["already", "already"], "{again}");
+    // Whoever plans the round sees each refusal once (one whose id the phone could not have
+    // made is not kept: nothing could name it again); the sampler reads their own on the phone.
+    let office = s.login("hailaer").await;
+    let (status, refused) = s.get(&office, "/api/v1/rounds/1/refusals").await;
+    assert_eq!(status, 200, "{refused}");
+    let mut kept: Vec<(&str, &str)> = refused
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        [("tube-test-0003", "tube_used"), ("tube-test-0004", "not_on_list"), ("tube-test-0006", "malformed")],
+        "{refused}"
+    );
+    assert!(refused.as_array().unwrap().iter().all(|r| r["username"] == "sampler" && r["kind"] == "tube"));
+    assert_eq!(s.get(&sampler, "/api/v1/rounds/1/refusals").await.0, 403);
+    let web = s.web_login("hailaer").await;
+    let team = web.get(format!("{}/rounds/1/team", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(team.contains("id=\"refusals\"") && team.contains("OFF-T-0001"), "the team page shows them");
     let admin = s.login("admin").await;
     let (_, tubes) = s.get(&admin, &format!("/api/v1/people/{a}")).await;
     let held: Vec<&Value> = tubes["testing"]["tubes"]
