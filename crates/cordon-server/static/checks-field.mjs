@@ -3,8 +3,8 @@
 // queued under an id made here and sent when the network is there, and kept once by the server
 // however often sent.
 import {
-  actionId, fetchT, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
-  showRefused, syncNow,
+  actionId, fetchData, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
+  showRefused, showStop, syncNow,
 } from '/static/field-store.mjs';
 
 const root = document.getElementById('checks');
@@ -30,21 +30,10 @@ async function forgetList() {
 }
 
 async function refreshList() {
-  let r;
-  try {
-    r = await fetchT(`/api/v1/contacts?active=true&area=${encodeURIComponent(area)}&limit=5000`, {}, 20000);
-  } catch {
-    state.online = false;
-    return;
-  }
-  state.online = true;
-  if (r.status === 401 || r.status === 403) {
-    await forgetList();
-    return;
-  }
-  if (!r.ok) return;
+  const all = await fetchData(state, `/api/v1/contacts?active=true&area=${encodeURIComponent(area)}&limit=5000`, forgetList);
+  if (!all) return;
   // Those at home: a contact in a central site is checked there.
-  const list = (await r.json()).filter((c) => !c.place && c.name);
+  const list = all.filter((c) => !c.place && c.name);
   state.issuedAt = await keepSealed(listKey, owner, list, HOURS * 3600e3);
   state.list = list;
 }
@@ -126,9 +115,7 @@ function row(contact, done) {
 
 async function show() {
   const { lost } = await showDeviceState(state, owner, words);
-  const stop = document.getElementById('field-stop');
-  stop.hidden = !(lost || !state.list);
-  stop.textContent = lost ? words.storage_lost : (await kvGet(listKey)) ? words.expired : words.no_data;
+  await showStop(words, lost, !!state.list, listKey);
   const box = document.getElementById('contacts');
   if (!state.list) {
     box.replaceChildren();

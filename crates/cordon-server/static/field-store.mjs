@@ -201,6 +201,33 @@ export async function showDeviceState(state, owner, words) {
   return { waiting: n, lost };
 }
 
+/// Why the phone stopped (`#field-stop`), if it did: its storage cleared under it, its data
+/// (kept under `key`) past its time, or no data yet; `has` is whether the page holds its data.
+export async function showStop(words, lost, has, key) {
+  const stop = document.getElementById('field-stop');
+  stop.hidden = !(lost || !has);
+  stop.textContent = lost ? words.storage_lost : (await kvGet(key)) ? words.expired : words.no_data;
+}
+
+/// Reads a page's data from the server: the parsed answer, or null when the network failed (the
+/// page is then offline) or the server refused. A refused session or right (401, 403, and any
+/// of `forgetOn`) calls `forget` first: the phone keeps nothing it may no longer read.
+export async function fetchData(state, url, forget, forgetOn = []) {
+  let r;
+  try {
+    r = await fetchT(url, {}, 20000);
+  } catch {
+    state.online = false;
+    return null;
+  }
+  state.online = true;
+  if ([401, 403, ...forgetOn].includes(r.status)) {
+    await forget(r.status);
+    return null;
+  }
+  return r.ok ? r.json() : null;
+}
+
 /// The actions of `kind` the server did not keep, newest first, in `#conflicts`, each worded by
 /// `line`.
 export async function showRefused(kind, line) {

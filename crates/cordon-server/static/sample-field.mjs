@@ -4,7 +4,7 @@
 // sealed and queued under an id made here, and sent when the network is there. The server keeps
 // each tube once, however often it is sent; what it refuses is shown here.
 import {
-  actionId, fetchT, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
+  actionId, fetchData, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
   showRefused, syncNow, waiting,
 } from '/static/field-store.mjs';
 
@@ -26,22 +26,12 @@ async function forgetPost() {
 }
 
 async function refreshPost() {
-  let r;
-  try {
-    r = await fetchT(`/api/v1/rounds/${round}/samples/post`, {}, 20000);
-  } catch {
-    state.online = false;
-    return;
-  }
-  state.online = true;
-  // Signed out, the right taken away, or the round closed: the phone keeps nothing of it.
-  if (r.status === 401 || r.status === 403 || r.status === 404 || r.status === 409) {
-    state.closed = r.status === 409;
+  // Signed out, the right taken away, or the round closed (409): the phone keeps nothing of it.
+  const post = await fetchData(state, `/api/v1/rounds/${round}/samples/post`, async (status) => {
+    state.closed = status === 409;
     await forgetPost();
-    return;
-  }
-  if (!r.ok) return;
-  const post = await r.json();
+  }, [404, 409]);
+  if (!post) return;
   state.issuedAt = await keepSealed(postKey, owner, post, Date.parse(post.expires_at) - Date.parse(post.issued_at));
   state.post = post;
   // Who the server lists again was not landed yet; who it no longer lists, was.

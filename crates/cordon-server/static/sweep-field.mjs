@@ -2,8 +2,8 @@
 // phone; each door recorded with a tap, queued under an id made here and sent when the network
 // is there — at once if it is, later if not — and kept once by the server however often sent.
 import {
-  actionId, fetchT, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
-  showRefused, syncNow,
+  actionId, fetchData, fieldState, keepSealed, kvDel, kvGet, kvPut, loadSealed, queue, runField, showDeviceState,
+  showRefused, showStop, syncNow,
 } from '/static/field-store.mjs';
 
 const root = document.getElementById('sweep');
@@ -26,20 +26,8 @@ async function forgetList() {
 }
 
 async function refreshList() {
-  let r;
-  try {
-    r = await fetchT(`/api/v1/rounds/${round}/sweep?area=${encodeURIComponent(area)}&limit=5000`, {}, 20000);
-  } catch {
-    state.online = false;
-    return;
-  }
-  state.online = true;
-  if (r.status === 401 || r.status === 403) {
-    await forgetList();
-    return;
-  }
-  if (!r.ok) return;
-  const list = await r.json();
+  const list = await fetchData(state, `/api/v1/rounds/${round}/sweep?area=${encodeURIComponent(area)}&limit=5000`, forgetList);
+  if (!list) return;
   state.issuedAt = await keepSealed(listKey, owner, list, HOURS * 3600e3);
   state.list = list;
   // What the server has now supersedes what this phone marked done before it.
@@ -83,9 +71,7 @@ function button(text, onClick) {
 
 async function show() {
   const { lost } = await showDeviceState(state, owner, words);
-  const stop = document.getElementById('field-stop');
-  stop.hidden = !(lost || !state.list);
-  stop.textContent = lost ? words.storage_lost : (await kvGet(listKey)) ? words.expired : words.no_data;
+  await showStop(words, lost, !!state.list, listKey);
   const doors = document.getElementById('doors');
   if (!state.list) {
     doors.replaceChildren();
