@@ -168,6 +168,19 @@ pub async fn give_building(
     if !sampler.may(Right::SendSamples) {
         return Err(invalid("username", format!("{} does not send samples", sampler.username)));
     }
+    // A sampler whose areas do not hold the building could not read its people: refused
+    // before anything is written.
+    let node = state
+        .store
+        .area(&inside, &code)
+        .await?
+        .ok_or_else(|| SamplingError::NotFound(format!("area {code} inside the round's area")))?;
+    if !sampler.scope_path.contains(&node.area.path) {
+        return Err(invalid(
+            "username",
+            format!("{}'s areas ({}) do not hold {}", sampler.username, sampler.scope_name, node.area.name),
+        ));
+    }
     let a = state
         .store
         .give_building(&NewRoundAssignment {
@@ -179,15 +192,6 @@ pub async fn give_building(
             at: state.now(),
         })
         .await?;
-    // A sampler whose areas do not hold the building could not read its people: refused, and
-    // nothing kept.
-    if !sampler.scope_path.contains(&a.path) {
-        state.store.take_building(round_id, &code, sampler.id).await?;
-        return Err(invalid(
-            "username",
-            format!("{}'s areas ({}) do not hold {}", sampler.username, sampler.scope_name, a.area_name),
-        ));
-    }
     Ok(GivenBuilding::of(a))
 }
 

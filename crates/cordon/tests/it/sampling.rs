@@ -124,6 +124,22 @@ async fn the_team_and_its_post(s: &Server) {
     let (status, _) =
         s.call(Method::POST, &sampler, "/api/v1/rounds/1/team", Some(give("lab", &first))).await;
     assert_eq!(status, 403, "a sampler does not give out buildings");
+    // A sampler of another community could not read the building's people: refused, nothing kept.
+    let (_, street) = s.get(&office, "/api/v1/areas/150102001").await;
+    let other = street["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .find(|c| !first.starts_with(c.as_str()))
+        .expect("another community of the street");
+    let new = json!({"username": "cai.yang", "display_name": "蔡采样", "role": "sampler", "scope": other});
+    let district = s.login("xincheng").await;
+    let (status, made) = s.call(Method::POST, &district, "/api/v1/users", Some(new)).await;
+    assert_eq!(status, 201, "{made}");
+    let (status, r) =
+        s.call(Method::POST, &office, "/api/v1/rounds/1/team", Some(give("cai.yang", &first))).await;
+    assert_eq!((status, r["error"]["field"].as_str()), (422, Some("username")), "{r}");
     let path = format!("/api/v1/rounds/1/team/{first}/lab");
     assert_eq!(s.call(Method::DELETE, &office, &path, None).await.0, 204);
     assert_eq!(s.call(Method::DELETE, &office, &path, None).await.0, 404);
