@@ -62,6 +62,17 @@ pub fn is_device_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// When an action a phone took offline happened, on the server's clock: the phone's time
+/// corrected by how far off its clock was when it sent (`sent_at` against `now`), never later
+/// than now.
+pub fn device_time(
+    at: chrono::DateTime<chrono::Utc>,
+    sent_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    (at + (now - sent_at)).min(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,13 +96,11 @@ async fn sync_one(state: &AppState, user: &User, c: &OfflineCheck) -> Result<Syn
     if let Some(kept) = state.store.check_by_action(&c.id).await? {
         return Ok(answer(CheckSyncState::Already, Some(kept.id), None));
     }
-    // The phone's clock may be off: its time, corrected by how far off it was when it sent,
-    // never later than now.
     let now = state.now();
     let req = HealthCheckRequest {
         temperature: c.temperature,
         symptoms: c.symptoms.clone(),
-        at: Some((c.at + (now - c.sent_at)).min(now)),
+        at: Some(cordon_domain::format::device_time(c.at, c.sent_at, now)),
     };
     match write_check(state, user, c.contact_id, &req, Some(&c.id)).await {
         Ok(_) => {

@@ -129,7 +129,7 @@ async fn keep_refusal(
             subject: d.person_id.trim(),
             reason: "refused",
             error: &format!("{}: {error}", d.outcome),
-            at: (d.at + (now - d.sent_at)).min(now),
+            at: cordon_domain::format::device_time(d.at, d.sent_at, now),
             received_at: now,
         })
         .await?;
@@ -165,10 +165,8 @@ async fn sync_one(
             "someone found at the door is registered with the network, not from the queue".into(),
         ));
     }
-    // The phone's clock may be off: its time, corrected by how far off it was when it sent,
-    // never later than now.
     let now = state.now();
-    let at = (d.at + (now - d.sent_at)).min(now);
+    let at = cordon_domain::format::device_time(d.at, d.sent_at, now);
     let req = DoorsRequest {
         entries: vec![DoorEntryRequest {
             outcome: d.outcome.clone(),

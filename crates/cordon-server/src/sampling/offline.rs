@@ -159,7 +159,7 @@ async fn keep_refusal(
             subject: t.tube_id.trim(),
             reason: &reason,
             error,
-            at: (t.at + (now - t.sent_at)).min(now),
+            at: cordon_domain::format::device_time(t.at, t.sent_at, now),
             received_at: now,
         })
         .await?;
@@ -248,10 +248,8 @@ async fn sync_one(
             _ => return Ok(outside()),
         }
     }
-    // The phone's clock may be off: its time, corrected by how far off it was when it sent,
-    // never later than now.
     let now = state.now();
-    let at = (t.at + (now - t.sent_at)).min(now);
+    let at = cordon_domain::format::device_time(t.at, t.sent_at, now);
     match testing::record_tube(state, user, round_id, tube_id, &t.site, &t.person_ids, Some(at)).await {
         Ok(_) => Ok(already(TubeSyncState::Kept)),
         Err(e) => {

@@ -116,21 +116,20 @@ pub async fn team(state: &AppState, user: &User, round_id: i64) -> Result<TeamVi
     let round = open_round(state, user, round_id).await?;
     let area = testing::round_area(state, user, &round).await?;
     let assignments = state.store.round_team(round_id, &area).await?;
+    // Who sends samples and whose areas hold the round's part here, or lie inside it.
     let samplers = state
         .store
-        .users_in(&area)
+        .users()
         .await?
         .into_iter()
-        .chain(state.store.users().await?.into_iter().filter(|u| u.scope_path.contains(&area)))
+        .filter(|u| u.scope_path.contains(&area) || area.contains(&u.scope_path))
         .filter(|u| u.disabled_at.is_none() && u.may(Right::SendSamples))
         .map(|u| SamplerChoice {
             username: u.username,
             display_name: u.display_name,
             scope_name: u.scope_name,
         })
-        .collect::<Vec<_>>();
-    let mut seen = std::collections::BTreeSet::new();
-    let samplers = samplers.into_iter().filter(|s| seen.insert(s.username.clone())).collect();
+        .collect();
     Ok(TeamView {
         round_id,
         round_name: round.name.clone(),
