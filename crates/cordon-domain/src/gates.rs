@@ -104,6 +104,61 @@ impl Subject {
     }
 }
 
+/// What the server found of the pass shown or the person named, beside the rule that decided
+/// (查验所见): kept typed in the log, so each page words it in its own language. The keys are the
+/// ones a gate device offline words its own checks with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// What the QR code holds is not a pass of this system.
+    NotCordon,
+    /// The signature does not match the content: forged or altered.
+    BadSignature,
+    /// Signed here, but the register has no such pass (the database was replaced).
+    NoSuchPass,
+    /// Revoked; the detail keeps the reason given.
+    Revoked,
+    /// Outside the window it was issued for.
+    Expired,
+    /// Issued for another area or other gates; the detail names the area.
+    OtherGate,
+    /// A one-time pass used already.
+    Replayed,
+    /// Someone who lives outside the cadre's areas named by a register id, which a gate never
+    /// answers for: they show their ID card or their pass.
+    FromElsewhere,
+}
+
+impl Finding {
+    pub const ALL: [Finding; 8] = [
+        Finding::NotCordon,
+        Finding::BadSignature,
+        Finding::NoSuchPass,
+        Finding::Revoked,
+        Finding::Expired,
+        Finding::OtherGate,
+        Finding::Replayed,
+        Finding::FromElsewhere,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::NotCordon => "not_cordon",
+            Finding::BadSignature => "bad_signature",
+            Finding::NoSuchPass => "no_such_pass",
+            Finding::Revoked => "revoked",
+            Finding::Expired => "expired",
+            Finding::OtherGate => "other_gate",
+            Finding::Replayed => "replayed",
+            Finding::FromElsewhere => "from_elsewhere",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Finding::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
 /// Everything a gate decision looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Passage {
@@ -559,6 +614,11 @@ mod tests {
         }
         for k in PassKind::ALL {
             assert_eq!(PassKind::parse(k.as_str()), Some(k));
+        }
+        for f in Finding::ALL {
+            assert_eq!(Finding::parse(f.as_str()), Some(f));
+            // The log stores the name the API answers with.
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
         }
     }
 

@@ -150,7 +150,11 @@ async function decideOnline(input) {
   if (r.status >= 500) throw new Error(`server ${r.status}`);
   const body = await r.json();
   if (!r.ok) return { error: body.error?.message ?? String(r.status) };
-  return { outcome: body.outcome, rule: body.rule, subject: body.subject, name: body.person?.name, standing: body.person?.standing, note_text: body.note };
+  // The server's finding is worded here, in the page's language; its particulars and the
+  // cadre's note are data, shown as they were stored.
+  const found = body.finding ? [words.pass_notes[body.finding], body.finding_detail].filter(Boolean).join(': ') : '';
+  const noteText = [found, body.note].filter(Boolean).join(' · ');
+  return { outcome: body.outcome, rule: body.rule, subject: body.subject, name: body.person?.name, standing: body.person?.standing, note_text: noteText };
 }
 
 async function decideOffline(input) {

@@ -8,7 +8,7 @@
 //! differs, and `db.rs` names it ([`Dialect`](crate::db::Dialect)).
 
 use chrono::{DateTime, Utc};
-use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
+use cordon_domain::gates::{Direction, Finding, Outcome, PassKind, RuleId, Standing, Subject};
 use cordon_domain::{AreaCode, AreaPath, Tier};
 
 use crate::{PersonRecord, Result, User};
@@ -117,7 +117,13 @@ pub struct NewPassage {
     pub standing: Standing,
     pub lives_inside: bool,
     pub confirmed: bool,
+    /// What the cadre typed (and, for someone nobody in the register is, what was typed masked).
     pub note: String,
+    /// What the server found of the pass or the person, worded by the page.
+    pub finding: Option<Finding>,
+    /// The finding's particulars as stored data: a revoked pass's reason, the area another
+    /// gate's pass was issued for.
+    pub finding_detail: String,
     /// Decided on a gate device without the network and synced now (离线判定).
     pub offline: Option<OfflineStamp>,
 }
@@ -167,6 +173,8 @@ pub struct PassageRecord {
     pub lives_inside: bool,
     pub confirmed: bool,
     pub note: String,
+    pub finding: Option<Finding>,
+    pub finding_detail: String,
     pub decided_by: String,
     /// When the server received a passage decided offline (none: decided by the server).
     pub received_at: Option<DateTime<Utc>>,
@@ -303,7 +311,7 @@ pub(crate) use gate_sql::insert_pass;
 mod gate_sql {
     use chrono::{DateTime, Utc};
     use cordon_domain::AreaPath;
-    use cordon_domain::gates::{Direction, Outcome, PassKind, RuleId, Standing, Subject};
+    use cordon_domain::gates::{Direction, Finding, Outcome, PassKind, RuleId, Standing, Subject};
 
     use crate::db::{Backed, DbRow, Query, query};
     use crate::gates::*;
@@ -454,6 +462,11 @@ mod gate_sql {
             lives_inside: r.try_get("lives_inside")?,
             confirmed: r.try_get("confirmed")?,
             note: r.try_get("note")?,
+            finding: r
+                .try_get::<Option<String>, _>("finding")?
+                .map(|f| Finding::parse(&f).ok_or_else(|| invalid("finding", &f)))
+                .transpose()?,
+            finding_detail: r.try_get("finding_detail")?,
             decided_by: r.try_get("decided_by")?,
             received_at: r.try_get("received_at")?,
             conflict: r.try_get("conflict")?,
@@ -715,9 +728,10 @@ mod gate_sql {
             let id = query(
                 "INSERT INTO gate_passages (gate_id, path, district_code, at, direction, subject, \
                  subject_key, person_id, pass_id, outcome, rule, gate_tier, home_tier, standing, \
-                 lives_inside, confirmed, note, decided_by, device_action, received_at, conflict) \
+                 lives_inside, confirmed, note, decided_by, device_action, received_at, conflict, \
+                 finding, finding_detail) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 $19, $20, $21) ON CONFLICT (device_action) DO NOTHING RETURNING id",
+                 $19, $20, $21, $22, $23) ON CONFLICT (device_action) DO NOTHING RETURNING id",
             )
             .bind(p.gate_id)
             .bind(p.path.as_str())
@@ -740,6 +754,8 @@ mod gate_sql {
             .bind(p.offline.as_ref().map(|o| o.action.as_str()))
             .bind(p.offline.as_ref().map(|o| o.received_at))
             .bind(p.offline.as_ref().and_then(|o| o.conflict.as_deref()))
+            .bind(p.finding.map(Finding::as_str))
+            .bind(&p.finding_detail)
             .fetch_optional(&mut tx)
             .await?;
             let id: i64 = match (id, &p.offline) {

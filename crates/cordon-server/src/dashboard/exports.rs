@@ -246,6 +246,8 @@ fn columns(list: List) -> Vec<&'static str> {
             "gate_tier",
             "home_tier",
             "note",
+            "finding",
+            "finding_detail",
             "decided_by",
         ],
     }
@@ -414,6 +416,8 @@ impl Export {
                             p.gate_tier.map(|t| word(&t)).unwrap_or_default(),
                             p.home_tier.map(|t| word(&t)).unwrap_or_default(),
                             p.note.clone(),
+                            p.finding.map(|f| f.as_str().to_owned()).unwrap_or_default(),
+                            p.finding_detail.clone(),
                             p.decided_by.clone(),
                         ]
                     })

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use cordon_domain::Reach;
-use cordon_domain::gates::{Direction, Outcome, PassShown, Passage, RuleId, Standing, Subject, decide};
+use cordon_domain::gates::{
+    Direction, Finding, Outcome, PassShown, Passage, RuleId, Standing, Subject, decide,
+};
 use cordon_domain::pass::{TokenError, verify};
 use cordon_store::{GateRecord, GateSubject, NewPassage, PassRecord, PassageRecord, Recorded, User};
 use serde::Deserialize;
@@ -43,7 +45,9 @@ pub struct DecisionRequest {
 struct PassFound {
     shown: PassShown,
     record: Option<PassRecord>,
-    note: String,
+    finding: Option<Finding>,
+    /// The finding's particulars, as stored data (a revocation's reason, another area's name).
+    detail: String,
 }
 
 async fn check_pass(
@@ -56,13 +60,16 @@ async fn check_pass(
     let claims = match verify(token, &key.public()) {
         Ok(c) => c,
         Err(e) => {
-            let note = match e {
-                TokenError::Malformed => "不是本系统的通行证 / not a Cordon pass",
-                TokenError::BadSignature => {
-                    "签名与内容不符，伪造或涂改 / the signature does not match the content: forged or altered"
-                }
+            let finding = match e {
+                TokenError::Malformed => Finding::NotCordon,
+                TokenError::BadSignature => Finding::BadSignature,
             };
-            return Ok(PassFound { shown: PassShown::Forged, record: None, note: note.into() });
+            return Ok(PassFound {
+                shown: PassShown::Forged,
+                record: None,
+                finding: Some(finding),
+                detail: String::new(),
+            });
         }
     };
     // Signed by this server: the register has it unless the database was replaced.
@@ -70,24 +77,22 @@ async fn check_pass(
         return Ok(PassFound {
             shown: PassShown::Forged,
             record: None,
-            note: "登记中无此通行证 / no such pass in the register".into(),
+            finding: Some(Finding::NoSuchPass),
+            detail: String::new(),
         });
     };
-    let (shown, note) = if p.revoked_at.is_some_and(|r| r <= now) {
-        (PassShown::Revoked, format!("已作废 / revoked: {}", p.revoke_reason.clone().unwrap_or_default()))
+    let (shown, finding, detail) = if p.revoked_at.is_some_and(|r| r <= now) {
+        (PassShown::Revoked, Some(Finding::Revoked), p.revoke_reason.clone().unwrap_or_default())
     } else if now < p.valid_from || now >= p.valid_until {
-        (PassShown::Expired, "不在有效期内 / outside its window".to_owned())
+        (PassShown::Expired, Some(Finding::Expired), String::new())
     } else if !p.path.contains(&gate.path) || !(p.gate_ids.is_empty() || p.gate_ids.contains(&gate.id)) {
-        (
-            PassShown::OtherGate,
-            format!("非本卡口通行证 / not valid at this gate (issued for {})", p.area_name),
-        )
+        (PassShown::OtherGate, Some(Finding::OtherGate), p.area_name.clone())
     } else if p.one_time && p.used_at.is_some() {
-        (PassShown::Replayed, "一次性通行证已使用 / a one-time pass, used already".to_owned())
+        (PassShown::Replayed, Some(Finding::Replayed), String::new())
     } else {
-        (PassShown::Valid(p.kind), String::new())
+        (PassShown::Valid(p.kind), None, String::new())
     };
-    Ok(PassFound { shown, record: Some(p), note })
+    Ok(PassFound { shown, record: Some(p), finding, detail })
 }
 
 pub async fn decide_at_gate(
@@ -126,8 +131,8 @@ impl Judged {
             self.passage.outcome = d.outcome;
             self.passage.rule = d.rule;
         }
-        self.passage.note =
-            join_note("一次性通行证已使用 / a one-time pass, used already", &self.passage.note);
+        self.passage.finding = Some(Finding::Replayed);
+        self.passage.finding_detail.clear();
     }
 }
 
@@ -154,6 +159,8 @@ pub(super) fn new_passage(
         lives_inside: false,
         confirmed: req.confirmed,
         note: req.note.trim().chars().take(200).collect::<String>(),
+        finding: None,
+        finding_detail: String::new(),
         offline: None,
     })
 }
@@ -211,10 +218,9 @@ pub(super) async fn judge(
     let shown = found.as_ref().map_or(PassShown::None, |f| f.shown);
     let record = found.as_ref().and_then(|f| f.record.clone());
     passage.pass_id = record.as_ref().map(|p| p.id.clone());
-    if let Some(f) = &found
-        && !f.note.is_empty()
-    {
-        passage.note = join_note(&f.note, &passage.note);
+    if let Some(f) = &found {
+        passage.finding = f.finding;
+        passage.finding_detail = f.detail.clone();
     }
     if req.subject.is_none()
         && let Some(r) = &record
@@ -238,10 +244,7 @@ pub(super) async fn judge(
                     && s.person.person_id.as_str() == k.as_str() =>
             {
                 passage.rule = RuleId::UnknownPerson;
-                passage.note = join_note(
-                    "住在辖区外的人请核验身份证或通行证 / someone from elsewhere: check their ID card or pass",
-                    &passage.note,
-                );
+                passage.finding = Some(Finding::FromElsewhere);
                 return Ok(refused(passage));
             }
             Some(s) => {
@@ -331,7 +334,7 @@ async fn keep(
     }
 }
 
-pub(super) fn join_note(found: &str, typed: &str) -> String {
+fn join_note(found: &str, typed: &str) -> String {
     if typed.is_empty() { found.to_owned() } else { format!("{found} · {typed}") }
 }
 
@@ -381,5 +384,7 @@ pub(super) fn view(
         gate_tier: kept.gate_tier,
         confirmed: kept.confirmed,
         note: kept.note.clone(),
+        finding: kept.finding,
+        finding_detail: kept.finding_detail.clone(),
     }
 }

@@ -9,7 +9,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cordon_domain::gates::{Direction, OfflineConflict, Outcome, PassKind, RuleId, Standing, Subject};
+use cordon_domain::gates::{
+    Direction, Finding, OfflineConflict, Outcome, PassKind, RuleId, Standing, Subject,
+};
 use serde_json::{Map, Value, json};
 
 use super::words::FieldTexts;
@@ -34,6 +36,24 @@ impl Page {
     /// The words of the field console, in the page's language.
     pub fn f(&self) -> &'static FieldTexts {
         self.lang.pick(&super::words::ZH_FIELD, &super::words::EN_FIELD)
+    }
+
+    /// What the server found of a pass or a person, in the page's language, with its particulars
+    /// (a revocation's reason, the area another gate's pass is for) as they were stored.
+    pub fn finding_text(&self, finding: &Option<Finding>, detail: &str) -> String {
+        let Some(f) = finding else { return String::new() };
+        let w = self.f();
+        let text = match f {
+            Finding::NotCordon => w.pass_not_cordon,
+            Finding::BadSignature => w.pass_forged,
+            Finding::NoSuchPass => w.pass_unknown,
+            Finding::Revoked => w.pass_revoked,
+            Finding::Expired => w.pass_expired,
+            Finding::OtherGate => w.pass_other_gate,
+            Finding::Replayed => w.pass_replayed,
+            Finding::FromElsewhere => w.from_elsewhere,
+        };
+        if detail.is_empty() { text.to_owned() } else { format!("{text}: {detail}") }
     }
 
     /// How the log words a conflict between a device's offline decision and the server's.
@@ -104,6 +124,7 @@ fn words(page: &Page) -> Value {
         "declined": page.g().declined, "next": page.g().next, "pass_notes": {
             "not_cordon": f.pass_not_cordon, "bad_signature": f.pass_forged, "revoked": f.pass_revoked,
             "expired": f.pass_expired, "other_gate": f.pass_other_gate, "replayed": f.pass_replayed,
+            "no_such_pass": f.pass_unknown, "from_elsewhere": f.from_elsewhere,
         },
     });
     words.as_object_mut().expect("an object").extend(page.field_words().script_words());

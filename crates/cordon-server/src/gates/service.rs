@@ -10,7 +10,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cordon_domain::format::mask_name;
 use cordon_domain::gates::{
-    Direction, GateRule, Movement, OfflineConflict, Outcome, PassKind, RuleId, Standing, Subject,
+    Direction, Finding, GateRule, Movement, OfflineConflict, Outcome, PassKind, RuleId, Standing, Subject,
 };
 use cordon_domain::{AreaCode, AreaPath, Need, Reach, Right, Tier};
 use cordon_store::{GateRecord, NewGate, NewPass, PassRecord, PassageQuery, PassageRecord, User};
@@ -143,8 +143,13 @@ pub struct DecisionView {
     pub pass: Option<PassBrief>,
     pub gate_tier: Option<Tier>,
     pub confirmed: bool,
-    /// What the server found wrong with a pass or an ID, when it did.
+    /// What the cadre typed (for someone nobody in the register is, what was typed, masked).
     pub note: String,
+    /// What the server found of the pass or the person, beside the rule (none: nothing to say).
+    pub finding: Option<Finding>,
+    /// The finding's particulars, as stored: a revoked pass's reason, the area another gate's
+    /// pass was issued for.
+    pub finding_detail: String,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -166,7 +171,13 @@ pub struct PassageView {
     pub home_tier: Option<Tier>,
     pub standing: Standing,
     pub confirmed: bool,
+    /// What the cadre typed.
     pub note: String,
+    /// What the server found of the pass or the person, beside the rule (none: nothing to say).
+    pub finding: Option<Finding>,
+    /// The finding's particulars, as stored: a revoked pass's reason, the area another gate's
+    /// pass was issued for.
+    pub finding_detail: String,
     pub decided_by: String,
     /// When the server received it, for a passage decided on a gate device without the network
     /// (离线判定; none: decided by the server at `at`).
@@ -197,6 +208,8 @@ impl PassageView {
             standing: p.standing,
             confirmed: p.confirmed,
             note: p.note.clone(),
+            finding: p.finding,
+            finding_detail: p.finding_detail.clone(),
             decided_by: p.decided_by.clone(),
             received_at: p.received_at,
             conflict: p.conflict.as_deref().and_then(OfflineConflict::parse),

@@ -303,6 +303,8 @@ pub struct FieldTexts {
     pub pass_expired: &'static str,
     pub pass_other_gate: &'static str,
     pub pass_replayed: &'static str,
+    pub pass_unknown: &'static str,
+    pub from_elsewhere: &'static str,
     /// In the log, before the time the server received it.
     pub decided_offline_log: &'static str,
 }
@@ -323,6 +325,8 @@ pub static ZH_FIELD: FieldTexts = FieldTexts {
     pass_expired: "不在有效期内",
     pass_other_gate: "非本卡口通行证",
     pass_replayed: "一次性通行证已使用",
+    pass_unknown: "登记中无此通行证",
+    from_elsewhere: "住在辖区外的人请核验身份证或通行证",
     decided_offline_log: "离线判定，上报于",
 };
 
@@ -342,5 +346,7 @@ pub static EN_FIELD: FieldTexts = FieldTexts {
     pass_expired: "outside its window",
     pass_other_gate: "not valid at this gate",
     pass_replayed: "a one-time pass, used already",
+    pass_unknown: "no such pass in the register",
+    from_elsewhere: "someone from elsewhere: check their ID card or pass",
     decided_offline_log: "decided offline, received",
 };

@@ -79,6 +79,8 @@ async fn gates_passes_and_the_log(store: &dyn Store) {
         lives_inside: true,
         confirmed: false,
         note: String::new(),
+        finding: None,
+        finding_detail: String::new(),
         offline: None,
     };
     let Recorded::Kept(kept) = store.record_passage(&out, Some("PX1"), &hq, "gate").await.unwrap() else {
