@@ -875,20 +875,26 @@ await check('phone: the long lists fit six screens; the sweep of one building', 
   await context.close();
 });
 
-// The Chinese pages speak Chinese: no English sentence (four English words in a row) in any
-// role's pages, the public notice excepted (published in both languages by design).
-await check('zh: no English sentence on the Chinese pages', async () => {
+// One language a page. The Chinese pages speak Chinese: no English sentence (four English words
+// in a row) in any role's pages, the public notice excepted (published in both languages by
+// design). The English pages' own words — section headings, column heads, buttons, labels,
+// field names and examples — hold no Chinese character; what they show of the data (names,
+// addresses, notes) stays in the language it was entered in.
+await check('one language a page: no English sentence in Chinese, no Chinese word of the English pages', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
   const english = /[A-Za-z]{2,}(?:[ ,'’:-]+[A-Za-z]{2,}){3,}/g;
+  const chinese = /[\u4e00-\u9fff]+/g;
   const found = [];
+  const foundEn = [];
   for (const [user, paths] of [
     ['gongzhufu', ['/needs', '/needs/new', '/needs/1', '/rounds/1/sweep', '/announcements', '/supplies']],
     ['sampler', ['/rounds', '/rounds/1', '/rounds/1/tube']],
     ['epi', ['/cases', '/cases/1', '/contacts', '/contacts/1', '/transfers']],
     ['xincheng', ['/workforce', '/coverage', '/zones', '/proposals', '/dashboard']],
     ['cadre', ['/gates', '/passes', '/duty']],
-    ['admin', ['/', '/audit', '/users', '/roles', '/briefings', '/exports']],
+    ['hailaer', ['/rounds']],
+    ['admin', ['/', '/gates', '/audit', '/users', '/roles', '/briefings', '/exports']],
   ]) {
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', user);
@@ -903,10 +909,21 @@ await check('zh: no English sentence on the Chinese pages', async () => {
         return copy.innerText;
       });
       for (const m of text.match(english) ?? []) found.push(`${user} ${path}: ${m}`);
+      await page.goto(`${base}${path}?lang=en`);
+      const words = await page.locator('main').evaluate((m) => {
+        // An element's own text, not the data nested in it (a label's select of names).
+        const own = (el) => [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(' ');
+        const out = [...m.querySelectorAll('h2, th, button, legend, label, dt')].map(own);
+        m.querySelectorAll('[placeholder]').forEach((el) => out.push(el.placeholder));
+        return out.join('\n');
+      });
+      for (const m of words.match(chinese) ?? []) foundEn.push(`${user} ${path}: ${m}`);
     }
+    await page.goto(`${base}/?lang=zh`);
     await signOut(page);
   }
   assert.deepEqual(found, [], 'English on a Chinese page');
+  assert.deepEqual(foundEn, [], 'Chinese among the English pages own words');
   await context.close();
 });
 

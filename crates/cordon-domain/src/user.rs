@@ -89,6 +89,9 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Username(String);
 
+/// Who the logs say did what the system did by itself (a need's escalation, a zone's sweep).
+pub const SYSTEM_ACTOR: &str = "cordon";
+
 impl Username {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim();
@@ -100,6 +103,10 @@ impl Username {
                 "username",
                 "may hold only ASCII letters, digits, '_', '-' and '.'",
             ));
+        }
+        // The logs name the system's own actions `cordon`: a person by that name would sign them.
+        if s.eq_ignore_ascii_case(SYSTEM_ACTOR) {
+            return Err(DomainError::invalid("username", "`cordon` is the system's own name in the logs"));
         }
         Ok(Username(s.to_owned()))
     }
@@ -191,6 +198,13 @@ pub fn check_new_password(p: &str, username: &str) -> Result<(), DomainError> {
 #[cfg(test)]
 mod password_tests {
     use super::*;
+
+    #[test]
+    fn the_system_name_is_nobody_s_username() {
+        assert!(Username::parse("cordon").is_err());
+        assert!(Username::parse("Cordon").is_err());
+        assert!(Username::parse("cordon2").is_ok());
+    }
 
     #[test]
     fn a_password_guessed_first_is_refused_with_why() {

@@ -465,6 +465,9 @@ pub trait Store:
     async fn users(&self) -> Result<Vec<User>>;
     /// The users whose areas lie inside `scope`, by username.
     async fn users_in(&self, scope: &AreaPath) -> Result<Vec<User>>;
+    /// The display names of the users named, by username (those with no such user left out):
+    /// what a log shows for who did something.
+    async fn display_names(&self, usernames: &[String]) -> Result<HashMap<String, String>>;
     /// Changes a user (see [`UserChange`]); `None` when there is no such user. A scope naming no
     /// area is `Invalid`; nothing is written then.
     async fn change_user(&self, change: &UserChange<'_>) -> Result<Option<User>>;

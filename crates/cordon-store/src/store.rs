@@ -314,6 +314,10 @@ impl Store for SqlStore {
         crate::users::in_scope(&self.db, scope).await
     }
 
+    async fn display_names(&self, usernames: &[String]) -> Result<HashMap<String, String>> {
+        crate::users::display_names(&self.db, usernames).await
+    }
+
     async fn change_user(&self, change: &crate::UserChange<'_>) -> Result<Option<User>> {
         crate::users::change(&self.db, change).await
     }

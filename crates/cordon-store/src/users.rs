@@ -2,6 +2,8 @@
 //! user's changes, and the sessions a change must end ended in the same transaction — a user
 //! disabled or moved to other areas holds no session that still shows the old ones.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use cordon_domain::AreaPath;
 
@@ -187,4 +189,17 @@ pub(crate) async fn change(db: &Db, c: &UserChange<'_>) -> Result<Option<User>> 
 pub(crate) async fn changes(db: &Db, username: &str, limit: u32) -> Result<Vec<UserChangeRecord>> {
     let q = query(CHANGES).bind(username).bind(i64::from(limit));
     q.fetch_all(db).await?.iter().map(rows::user_change).collect()
+}
+
+/// The display names of the users named, by username.
+pub(crate) async fn display_names(db: &Db, usernames: &[String]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::with_capacity(usernames.len());
+    for chunk in usernames.chunks(crate::ROWS_PER_STATEMENT) {
+        let q =
+            query("SELECT username, display_name FROM users WHERE username IN (").push_list(chunk).push(")");
+        for r in q.fetch_all(db).await? {
+            out.insert(r.try_get("username")?, r.try_get("display_name")?);
+        }
+    }
+    Ok(out)
 }

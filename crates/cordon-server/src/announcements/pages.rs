@@ -70,6 +70,8 @@ async fn view(
     match announcements::list_for(state, &user.scope_path, 100).await {
         Ok(notices) => {
             let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+            let mut page = page;
+            page.know(state, notices.iter().map(|n| n.created_by.as_str())).await;
             let t = NoticesTemplate {
                 w: texts(page.lang),
                 page,

@@ -412,6 +412,13 @@ async fn case_page(
     match r {
         Ok((d, contacts, more_contacts, venues, chain_svg)) => {
             let groups = contact_groups(&page, contacts);
+            let mut page = page;
+            let by = d
+                .history
+                .iter()
+                .map(|e| e.by.as_str())
+                .chain(d.notices.iter().map(|n| n.created_by.as_str()));
+            page.know(&state, by).await;
             let t = CaseTemplate { page, d, groups, more_contacts, venues, chain_svg, traced: q.traced };
             (jar, render(&t)).into_response()
         }

@@ -164,6 +164,9 @@ pub struct ContactView {
     pub kind: ContactKind,
     pub source: ContactSource,
     pub via_person_id: String,
+    /// The name of whom they were found through, when that person lives in the reader's areas
+    /// (the read audited like any other); else only the id.
+    pub via_name: Option<String>,
     pub venue_id: Option<String>,
     pub venue_name: Option<String>,
     pub exposure_at: DateTime<Utc>,
@@ -675,6 +678,19 @@ pub async fn contact_views(
     let mut addr = addr.into_iter();
     let today = state.now().with_timezone(&state.config.tz).date_naive();
     let mut read = Vec::new();
+    // Whom they were found through: a handful of people on a page (the case, a few close
+    // contacts), each read once, inside the reader's areas only.
+    let mut via: HashMap<String, String> = HashMap::new();
+    let mut asked: Vec<&str> = rows.iter().map(|r| r.via_person_id.as_str()).collect();
+    asked.sort_unstable();
+    asked.dedup();
+    for v in asked {
+        let Ok(id) = PersonId::parse(v) else { continue };
+        if let Some(p) = state.store.person(&user.scope_path, &id).await? {
+            via.insert(v.to_owned(), p.name.clone());
+            read.push(id);
+        }
+    }
     let views = rows
         .iter()
         .map(|r| {
@@ -697,6 +713,7 @@ pub async fn contact_views(
                 kind: r.kind,
                 source: r.source,
                 via_person_id: r.via_person_id.clone(),
+                via_name: via.get(&r.via_person_id).cloned(),
                 venue_id: r.venue_id.clone(),
                 venue_name: r.venue_name.clone(),
                 exposure_at: r.exposure_at,

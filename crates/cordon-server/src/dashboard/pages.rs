@@ -150,6 +150,8 @@ async fn briefings_page(State(state): State<AppState>, pu: PageUser) -> Response
         Ok(list) => {
             let today = state.now().with_timezone(&state.config.tz).date_naive().to_string();
             let scope = user.scope.to_string();
+            let mut page = page;
+            page.know(&state, list.iter().map(|b| b.published_by.as_str())).await;
             (jar, render(&BriefingsTemplate { page, list, today, scope })).into_response()
         }
         Err(e) => error_page(page, jar, e),
@@ -235,6 +237,8 @@ async fn briefing_page(State(state): State<AppState>, pu: PageUser, Path(id): Pa
     let user = page.user.as_ref().expect("signed in");
     match briefing::get(&state, user, id).await {
         Ok(b) => {
+            let mut page = page;
+            page.know(&state, [b.published_by.as_str()]).await;
             let t = BriefingTemplate {
                 html_zh: briefing::to_html(&b.text_zh),
                 html_en: briefing::to_html(&b.text_en),

@@ -363,6 +363,8 @@ async fn log_page(State(state): State<AppState>, pu: PageUser, Query(q): Query<L
     .await;
     match r {
         Ok((gates, date, entries, traffic)) => {
+            let mut page = page;
+            page.know(&state, entries.iter().map(|e| e.decided_by.as_str())).await;
             let t = LogTemplate { page, gates, gate: q.gate, date, entries, traffic };
             (jar, render(&t)).into_response()
         }
@@ -461,7 +463,11 @@ struct PassTemplate {
 async fn pass_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<String>) -> Response {
     let PageUser { page, jar } = pu;
     match gates::pass(&state, user_of(&page), &id).await {
-        Ok(pass) => (jar, render(&PassTemplate { page, pass })).into_response(),
+        Ok(pass) => {
+            let mut page = page;
+            page.know(&state, [pass.issued_by.as_str()]).await;
+            (jar, render(&PassTemplate { page, pass })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

@@ -84,7 +84,12 @@ async fn site_page(
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     match isolation::rooms(&state, user, &id, "GET /sites/{id}").await {
-        Ok(s) => (jar, render(&SiteTemplate { page, s, saved: q.saved.is_some() })).into_response(),
+        Ok(s) => {
+            let mut page = page;
+            let by: Vec<String> = s.rooms.iter().map(|r| r.updated_by.clone()).collect();
+            page.know(&state, by.iter().map(String::as_str)).await;
+            (jar, render(&SiteTemplate { page, s, saved: q.saved.is_some() })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }
@@ -318,7 +323,11 @@ async fn transfer_page(
     let PageUser { page, jar } = pu;
     let user = page.user.as_ref().expect("signed in");
     match isolation::transfer(&state, user, id, "GET /transfers/{id}").await {
-        Ok(d) => (jar, render(&TransferTemplate { page, d, saved: q.saved.is_some() })).into_response(),
+        Ok(d) => {
+            let mut page = page;
+            page.know(&state, d.timeline.iter().map(|e| e.by.as_str())).await;
+            (jar, render(&TransferTemplate { page, d, saved: q.saved.is_some() })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

@@ -113,7 +113,9 @@ impl Page {
         match &e.kind {
             NeedEventKind::Created { rung } => format!("{} → {}", n.created, self.rung_name(rung)),
             NeedEventKind::Acknowledged => n.ev_acknowledged.into(),
-            NeedEventKind::Assigned { to } => format!("{} {to}", n.assigned),
+            NeedEventKind::Assigned { to } => {
+                format!("{} {}", n.assigned, e.to_name.as_deref().unwrap_or(to))
+            }
             NeedEventKind::Note => n.noted.into(),
             NeedEventKind::Escalated { to } => format!("{} {}", n.escalated, self.rung_name(to)),
             NeedEventKind::PassIssued { pass_id } => format!("{} {pass_id}", n.pass_issued),
@@ -373,13 +375,31 @@ async fn raise_submit(State(state): State<AppState>, pu: PageUser, Form(f): Form
 struct NeedTemplate {
     page: Page,
     d: NeedDetail,
+    /// Whom it can be handed to, picked by name.
+    assignable: Vec<needs::Assignable>,
+}
+
+impl NeedTemplate {
+    /// Who has it now: the worker it was last given to, else the one the routing found.
+    fn holder(&self) -> Option<&str> {
+        let given = self.d.timeline.iter().rev().find_map(|e| match &e.kind {
+            NeedEventKind::Assigned { to } => Some(to.as_str()),
+            _ => None,
+        });
+        given.or(self.d.need.owner_worker.as_deref())
+    }
 }
 
 async fn need_page(State(state): State<AppState>, pu: PageUser, Path(id): Path<i64>) -> Response {
-    let PageUser { page, jar } = pu;
-    let user = page.user.as_ref().expect("signed in");
-    match needs::detail(&state, user, id, state.now()).await {
-        Ok(d) => (jar, render(&NeedTemplate { page, d })).into_response(),
+    let PageUser { mut page, jar } = pu;
+    let user = page.user.clone().expect("signed in");
+    let user = &user;
+    let now = state.now();
+    match tokio::try_join!(needs::detail(&state, user, id, now), needs::assignable(&state, user, id, now)) {
+        Ok((d, assignable)) => {
+            page.know(&state, d.timeline.iter().map(|e| e.by.as_str())).await;
+            (jar, render(&NeedTemplate { page, d, assignable })).into_response()
+        }
         Err(e) => error_page(page, jar, e),
     }
 }

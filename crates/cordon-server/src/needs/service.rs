@@ -13,7 +13,7 @@ use cordon_domain::needs::{
 };
 use cordon_domain::workforce::Post;
 use cordon_domain::{AreaCode, AreaPath, Phone, Profile, Right, Role};
-use cordon_store::{NeedEventRecord, NeedQuery, NeedRecord, NewNeed, NewNeedEvent, User};
+use cordon_store::{NeedQuery, NeedRecord, NewNeed, NewNeedEvent, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,7 +21,7 @@ use super::error::NeedError;
 use crate::{AppState, zones};
 
 /// Who signs the steps up the chain.
-pub const SWEEPER: &str = "cordon";
+pub const SWEEPER: &str = cordon_domain::user::SYSTEM_ACTOR;
 /// Needs escalated per transaction of a sweep.
 const SWEEP_BATCH: u32 = 1_000;
 
@@ -60,6 +60,8 @@ pub struct NeedView {
     pub contact_phone: Option<String>,
     pub description: String,
     pub owner_worker: Option<String>,
+    /// The owning worker's name, as the workforce register has it.
+    pub owner_name: Option<String>,
     pub status: NeedStatus,
     pub rung: Rung,
     /// The next deadline: to acknowledge (open) or to handle (acknowledged).
@@ -79,6 +81,8 @@ pub struct NeedEventView {
     pub note: String,
     pub by: String,
     pub recorded_at: DateTime<Utc>,
+    /// The name of the worker it was given to, for an assignment.
+    pub to_name: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,6 +102,10 @@ async fn views(
 ) -> Result<Vec<NeedView>, NeedError> {
     let paths: Vec<AreaPath> = needs.iter().map(|n| n.path.clone()).collect();
     let areas = state.store.areas_on(&paths).await?;
+    let mut owners: Vec<String> = needs.iter().filter_map(|n| n.owner_worker.clone()).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let workers = state.store.workers_by_id(&owners).await?;
     Ok(needs
         .iter()
         .map(|n| {
@@ -121,6 +129,7 @@ async fn views(
                 contact_phone: mask(n.contact_phone.as_deref()),
                 description: n.description.clone(),
                 owner_worker: n.owner_worker.clone(),
+                owner_name: n.owner_worker.as_ref().and_then(|w| workers.get(w)).map(|w| w.name.clone()),
                 status: n.status,
                 rung: n.rung,
                 due: n.due,
@@ -310,11 +319,32 @@ async fn owners(
 async fn detail_of(state: &AppState, r: NeedRecord, now: DateTime<Utc>) -> Result<NeedDetail, NeedError> {
     let events = state.store.need_events(r.id).await?;
     let need = views(state, std::slice::from_ref(&r), now).await?.remove(0);
-    Ok(NeedDetail { need, timeline: events.into_iter().map(event_view).collect() })
-}
-
-fn event_view(e: NeedEventRecord) -> NeedEventView {
-    NeedEventView { at: e.event.at, kind: e.event.kind, note: e.note, by: e.by, recorded_at: e.recorded_at }
+    let given: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.event.kind {
+            NeedEventKind::Assigned { to } => Some(to.clone()),
+            _ => None,
+        })
+        .collect();
+    let workers = state.store.workers_by_id(&given).await?;
+    let timeline = events
+        .into_iter()
+        .map(|e| {
+            let to_name = match &e.event.kind {
+                NeedEventKind::Assigned { to } => workers.get(to).map(|w| w.name.clone()),
+                _ => None,
+            };
+            NeedEventView {
+                at: e.event.at,
+                kind: e.event.kind,
+                note: e.note,
+                by: e.by,
+                recorded_at: e.recorded_at,
+                to_name,
+            }
+        })
+        .collect();
+    Ok(NeedDetail { need, timeline })
 }
 
 pub async fn detail(
@@ -328,6 +358,47 @@ pub async fn detail(
     }
     let r = state.store.need(&user.scope_path, id).await?.ok_or(NeedError::NotFound)?;
     detail_of(state, r, now).await
+}
+
+/// Someone a need can be handed to, picked by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignable {
+    pub worker_id: String,
+    pub name: String,
+    /// What they answer for now in the need's community: each unit's name, with the title of
+    /// their post where it has one.
+    pub answers_for: Vec<String>,
+}
+
+/// Whom a need can be handed to: the workers answering now (包联) for a unit of the need's
+/// community — its buildings, its compounds, the community itself — each once, by name.
+pub async fn assignable(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Assignable>, NeedError> {
+    if !may_handle(user) {
+        return Err(forbid("residents' needs"));
+    }
+    let r = state.store.need(&user.scope_path, id).await?.ok_or(NeedError::NotFound)?;
+    // city › district › street › community: the fourth area on a household's path.
+    let community = r.path.lineage().get(3).cloned().unwrap_or_else(|| r.path.clone());
+    let mut out: Vec<Assignable> = Vec::new();
+    for a in state.store.assignments(&community, Some(now)).await? {
+        let unit =
+            if a.title.is_empty() { a.unit_name.clone() } else { format!("{} {}", a.unit_name, a.title) };
+        match out.iter_mut().find(|o| o.worker_id == a.worker.worker_id) {
+            Some(seen) => seen.answers_for.push(unit),
+            None => out.push(Assignable {
+                worker_id: a.worker.worker_id.clone(),
+                name: a.worker.name.clone(),
+                answers_for: vec![unit],
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.worker_id.cmp(&b.worker_id)));
+    Ok(out)
 }
 
 /// The rung a user's office sits on: where the chain notifies them.

@@ -131,7 +131,12 @@ async fn person_page(State(state): State<AppState>, pu: PageUser, Path(id): Path
         Ok::<_, ApiError>((person, history))
     };
     match shown.await {
-        Ok((person, history)) => (jar, render(&PersonTemplate { page, person, history })).into_response(),
+        Ok((person, history)) => {
+            let by = history.iter().map(|c| c.by.as_str()).chain(person.merges.iter().map(|m| m.by.as_str()));
+            let mut page = page;
+            page.know(&state, by).await;
+            (jar, render(&PersonTemplate { page, person, history })).into_response()
+        }
         Err(ApiError::NotFound) => super::glass_pages::not_in_areas(page, jar, &id),
         Err(ApiError::Merged(kept)) => (jar, Redirect::to(&format!("/people/{kept}"))).into_response(),
         Err(e) => error_page(page, jar, e),

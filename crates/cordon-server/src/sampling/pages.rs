@@ -87,6 +87,9 @@ async fn team_page(
         },
         false => Vec::new(),
     };
+    let mut page = page;
+    let by: Vec<String> = team.assignments.iter().map(|a| a.assigned_by.clone()).collect();
+    page.know(&state, by.iter().map(String::as_str)).await;
     (jar, render(&TeamTemplate { page, team, picker, saved, refusals })).into_response()
 }
 

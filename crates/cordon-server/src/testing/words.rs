@@ -8,6 +8,10 @@ pub struct TestTexts {
     pub round: &'static str,
     pub plan_round: &'static str,
     pub round_name: &'static str,
+    /// An example of a round's name, in the form's field.
+    pub round_name_example: &'static str,
+    /// After a tube's size: "人" / "people".
+    pub tube_people: &'static str,
     pub round_name_en: &'static str,
     pub round_key: &'static str,
     pub starts: &'static str,
@@ -96,6 +100,8 @@ pub static ZH_TESTING: TestTexts = TestTexts {
     round: "轮次",
     plan_round: "新建全员核酸轮次",
     round_name: "名称",
+    round_name_example: "第三轮全员核酸",
+    tube_people: "人",
     round_name_en: "英文名称（可不填）",
     round_key: "轮次编号（样本文件中的 round_id）",
     starts: "开始",
@@ -179,6 +185,8 @@ pub static EN_TESTING: TestTexts = TestTexts {
     round: "Round",
     plan_round: "Plan a testing round",
     round_name: "Name",
+    round_name_example: "third city-wide round",
+    tube_people: "people",
     round_name_en: "Name in English (optional)",
     round_key: "Round key (round_id in sample files)",
     starts: "Starts",

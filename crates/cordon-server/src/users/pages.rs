@@ -81,6 +81,8 @@ async fn user_page(State(state): State<AppState>, pu: PageUser, Path(name): Path
     match shown.await {
         Ok((user, changes, roles)) => {
             let yourself = user.username == me.username;
+            let mut page = page;
+            page.know(&state, changes.iter().map(|c| c.by.as_str())).await;
             (jar, render(&UserTemplate { page, user, changes, roles, yourself })).into_response()
         }
         Err(e) => error_page(page, jar, e),

@@ -142,6 +142,10 @@ pub struct Texts {
     pub male: &'static str,
     pub female: &'static str,
     pub unknown: &'static str,
+    /// Who did something, when the system did it (a sweep, a plan's end).
+    pub system_did: &'static str,
+    /// Who did something, when a household did it from its own page.
+    pub by_resident: &'static str,
     pub not_found: &'static str,
     pub back_home: &'static str,
     pub audited: &'static str,
@@ -279,6 +283,8 @@ pub static ZH: Texts = Texts {
     male: "男",
     female: "女",
     unknown: "未知",
+    system_did: "系统自动",
+    by_resident: "居民本人",
     not_found: "没有找到，或不在您的管辖范围内",
     back_home: "返回首页",
     audited: "本次查阅已记录在案",
@@ -414,6 +420,8 @@ pub static EN: Texts = Texts {
     male: "male",
     female: "female",
     unknown: "unknown",
+    system_did: "the system",
+    by_resident: "the household",
     not_found: "Not found, or not in your area",
     back_home: "Back to the start",
     audited: "This read has been recorded",

@@ -27,6 +27,7 @@ use cordon_domain::Need;
 pub mod field_words;
 pub mod i18n;
 pub mod map;
+pub mod names;
 pub mod picker;
 
 /// What each page asks of its caller (`access`): the service checks the rest.
@@ -150,6 +151,8 @@ pub struct Page {
     pub csrf: String,
     /// The user's unread messages, counted in the top bar.
     pub unread: i64,
+    /// The display names of the users the page shows as having done something (`who`).
+    pub names: names::Names,
 }
 
 impl Page {
@@ -162,7 +165,18 @@ impl Page {
             tz: chrono_tz::Asia::Shanghai,
             csrf: String::new(),
             unread: 0,
+            names: names::Names::default(),
         }
+    }
+
+    /// Who did something, by name (the usernames read beforehand into `names`).
+    pub fn who(&self, username: &str) -> String {
+        self.names.who(self, username)
+    }
+
+    /// Reads the display names of the usernames the page will show, in one query.
+    pub async fn know<'a>(&mut self, state: &AppState, usernames: impl IntoIterator<Item = &'a str>) {
+        self.names = names::Names::of(state, usernames).await;
     }
 
     pub fn level_name(&self, l: &AreaLevel) -> &'static str {

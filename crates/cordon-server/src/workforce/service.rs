@@ -133,6 +133,8 @@ pub struct AssignmentView {
     pub unit_kind: String,
     pub unit_key: String,
     pub unit_name: String,
+    /// The area the unit lies in (a building's compound): two 1号楼 of one list told apart.
+    pub unit_within: String,
     pub post: Post,
     pub title: String,
     pub duty_phone: Option<String>,
@@ -149,6 +151,7 @@ impl AssignmentView {
             unit_kind: a.unit.kind().into(),
             unit_key: a.unit.key().into(),
             unit_name: a.unit_name.clone(),
+            unit_within: String::new(),
             post: a.post,
             title: a.title.clone(),
             duty_phone: a.duty_phone.clone(),
@@ -599,8 +602,20 @@ pub async fn assignments(
     if !may_view(user) {
         return Err(forbid("the workforce"));
     }
-    let at = current.then(Utc::now);
-    Ok(state.store.assignments(&user.scope_path, at).await?.iter().map(AssignmentView::of).collect())
+    let records = state.store.assignments(&user.scope_path, current.then(|| state.now())).await?;
+    let addresses =
+        crate::reads::addresses(state, &records.iter().map(|a| a.path.clone()).collect::<Vec<_>>()).await?;
+    Ok(records
+        .iter()
+        .zip(addresses)
+        .map(|(a, mut address)| {
+            // An area's own name ends its address; a site lies in the last area named.
+            if a.unit.kind() == "area" {
+                address.pop();
+            }
+            AssignmentView { unit_within: address.pop().unwrap_or_default(), ..AssignmentView::of(a) }
+        })
+        .collect())
 }
 
 // ---- command posts ----

@@ -389,10 +389,20 @@ async fn zone_page(
                 Tier::ALL.into_iter().filter(|t| t.is_stricter_than(d.zone.tier)).map(Some).collect();
             let proposals = d.proposals.clone();
             let decided = q.read(&state, user_of(&page)).await;
+            let mut page = page;
+            let mut by = vec![d.zone.created_by.clone()];
+            by.extend(d.history.iter().map(|e| e.recorded_by.clone()));
+            by.extend(proposers(&proposals));
+            page.know(&state, by.iter().map(String::as_str)).await;
             (jar, render(&ZoneTemplate { page, d, stricter, proposals, decided })).into_response()
         }
         Err(e) => error_page(page, jar, e),
     }
+}
+
+/// Who proposed and who decided, as the rows name them.
+fn proposers(proposals: &[ProposalView]) -> Vec<String> {
+    proposals.iter().flat_map(|p| std::iter::once(p.created_by.clone()).chain(p.decided_by.clone())).collect()
 }
 
 #[derive(Template)]
@@ -427,8 +437,11 @@ async fn proposals_page(
     .await;
     match found {
         Ok(ps) => {
-            let proposals = ps.iter().map(ProposalView::of).collect();
+            let proposals: Vec<ProposalView> = ps.iter().map(ProposalView::of).collect();
             let decided = q.decided.read(&state, user_of(&page)).await;
+            let mut page = page;
+            let by = proposers(&proposals);
+            page.know(&state, by.iter().map(String::as_str)).await;
             (jar, render(&ProposalsTemplate { page, proposals, status, decided })).into_response()
         }
         Err(e) => error_page(page, jar, e),

@@ -27,7 +27,7 @@ use super::profiles::{profile_in_force, profiles};
 use crate::AppState;
 
 /// Who signs what the rules do by themselves.
-pub const SYSTEM: &str = "cordon";
+pub const SYSTEM: &str = cordon_domain::user::SYSTEM_ACTOR;
 
 /// Every active zone's state at one moment, kept so the figures answer without the database.
 #[derive(Default)]

@@ -192,11 +192,95 @@ async fn lists_page_and_narrow(s: &Server) {
     assert_eq!(page(&grid, s, "/needs?area=150102002").await.0, 404, "outside the worker's areas");
 }
 
+/// People and places are named where a page shows them: a need's owner and whom it can be handed
+/// to, who took each step (the system's own steps as the system's), the unit of an assignment
+/// with the area it lies in, whom a contact was found through.
+async fn names_in_place_of_codes(s: &Server) {
+    let grid = s.login("gongzhufu").await;
+    let (_, board) = s.get(&grid, "/api/v1/needs?limit=500").await;
+    let need = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["household_code"].as_str().unwrap().starts_with(COMMUNITY))
+        .expect("a need of the worker's community")
+        .clone();
+    let web = s.web_login("gongzhufu").await;
+    let (_, html) = page(&web, s, &format!("/needs/{}", need["id"])).await;
+    let picker =
+        &html[html.find("<select name=\"worker_id\" required>").expect("the worker picked by name")..];
+    // Each option: a worker answering for a unit of the community, by name and unit.
+    let options: Vec<(String, String)> = picker[..picker.find("</select>").unwrap()]
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| {
+            let id = o[..o.find('"').unwrap()].to_owned();
+            let text = &o[o.find('>').unwrap() + 1..o.find("</option>").unwrap()];
+            (id, text[..text.find(" · ").unwrap()].to_owned())
+        })
+        .collect();
+    let (worker, name) = options
+        .iter()
+        .find(|(id, _)| Some(id.as_str()) != need["owner_worker"].as_str())
+        .expect("a worker of the community to hand it to")
+        .clone();
+    assert!(!name.starts_with('W'), "a name, not an id: {name}");
+
+    // Handed over by the picker: the owner shown by name, picked first, and the step signed with
+    // the user's name — never a username or the system's.
+    let csrf = s.csrf(&web).await;
+    let form = [("csrf", csrf.as_str()), ("action", "assign"), ("worker_id", worker.as_str())];
+    let r = web.post(format!("{}/needs/{}/act", s.base, need["id"])).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, d) = s.get(&grid, &format!("/api/v1/needs/{}", need["id"])).await;
+    let last = d["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["to"].as_str(), last["to_name"].as_str()),
+        (Some(worker.as_str()), Some(name.as_str())),
+        "{d}"
+    );
+    let (_, html) = page(&web, s, &format!("/needs/{}", need["id"])).await;
+    assert!(html.contains(&format!("<b>指派 {name}</b>")), "given to them by name: {html:.5000}");
+    if let Some(owner) = d["need"]["owner_name"].as_str() {
+        assert!(html.contains(&format!(" · {owner}</dd>")), "the routed owner by name");
+    }
+    assert!(html.contains(&format!("<option value=\"{worker}\" selected>{name} · ")), "{html:.5000}");
+    let (_, me) = s.get(&grid, "/api/v1/me").await;
+    let display = me["display_name"].as_str().unwrap();
+    assert_ne!(display, "gongzhufu");
+    assert!(html.contains(&format!("经办 {display}")), "the step by the user's name: {html:.4000}");
+    assert!(!html.contains("经办 gongzhufu") && !html.contains("经办 cordon"), "no username shown");
+
+    // Two 1号楼 of one district told apart by their compound.
+    let office = s.login("xincheng").await;
+    let (_, all) = s.get(&office, "/api/v1/assignments").await;
+    for a in all.as_array().unwrap() {
+        assert!(!a["unit_within"].as_str().unwrap().is_empty(), "where the unit lies: {a}");
+    }
+    let desk = s.web_login("xincheng").await;
+    let (_, html) = page(&desk, s, "/workforce").await;
+    let a = &all[0];
+    assert!(
+        html.contains(&format!(
+            "{} <small class=\"muted\">{}</small>",
+            a["unit_name"].as_str().unwrap(),
+            a["unit_within"].as_str().unwrap()
+        )),
+        "{html:.4000}"
+    );
+
+    // A contact found through someone in the reader's areas names them.
+    let epi = s.login("epi").await;
+    let (_, contacts) = s.get(&epi, "/api/v1/contacts?limit=50").await;
+    let list = contacts["contacts"].as_array().or(contacts.as_array()).unwrap();
+    assert!(list.iter().any(|c| c["via_name"].is_string()), "{contacts:.2000}");
+}
+
 fn urlencoding(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
-on_both_backends!(sweep_narrows_pages_and_prints, places_and_workers_are_picked);
+on_both_backends!(sweep_narrows_pages_and_prints, places_and_workers_are_picked, names_in_place_of_codes);
 
 mod with_history {
     use crate::support::{demo_with, postgres, sqlite};
