@@ -75,13 +75,15 @@ struct DoneQuery {
 
 async fn phones_view(
     state: &AppState,
-    page: Page,
+    mut page: Page,
     code: String,
     error: Option<String>,
     done: Option<String>,
 ) -> Result<PhonesTemplate, ApiError> {
     let user = page.user.clone().ok_or(ApiError::Unauthorized)?;
     let phones = resident::phones::list(state, &user, &code).await?;
+    let by: Vec<String> = phones.iter().map(|p| p.added_by.clone()).collect();
+    page.know(state, by.iter().map(String::as_str)).await;
     Ok(PhonesTemplate { w: phone_texts(page.lang), page, code, phones, error, done })
 }
 
