@@ -435,6 +435,9 @@ pub trait Store:
     /// One person, if they live inside `scope`. Outside it, `None`: the caller cannot tell
     /// "elsewhere" from "nobody".
     async fn person(&self, scope: &AreaPath, id: &PersonId) -> Result<Option<PersonRecord>>;
+    /// The names of these people, by register id, of those living inside `scope`: what a list
+    /// shows of the people its rows point to (whom a contact was found through).
+    async fn names_in(&self, scope: &AreaPath, ids: &[String]) -> Result<HashMap<String, String>>;
 
     /// 重复登记: pairs of entries inside `scope` that may be one person, strongest first.
     async fn duplicate_people(&self, scope: &AreaPath, limit: u32) -> Result<Vec<DuplicatePair>>;

@@ -242,6 +242,24 @@ impl Store for SqlStore {
         row.as_ref().map(|r| rows::person_record(r, &self.keys)).transpose()
     }
 
+    async fn names_in(&self, scope: &AreaPath, ids: &[String]) -> Result<HashMap<String, String>> {
+        let (lo, hi) = scope.subtree_range();
+        let mut out = HashMap::with_capacity(ids.len());
+        // The scope's range takes two of a statement's places.
+        for chunk in ids.chunks(crate::ROWS_PER_STATEMENT - 2) {
+            let q =
+                query("SELECT person_id, name FROM people WHERE path >= $1 AND path < $2 AND person_id IN (")
+                    .bind(lo.clone())
+                    .bind(hi.clone())
+                    .push_list(chunk)
+                    .push(")");
+            for r in q.fetch_all(&self.db).await? {
+                out.insert(r.try_get("person_id")?, r.try_get("name")?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn duplicate_people(&self, scope: &AreaPath, limit: u32) -> Result<Vec<crate::DuplicatePair>> {
         crate::merge::duplicates(&self.db, &self.keys, scope, limit).await
     }

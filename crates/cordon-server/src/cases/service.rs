@@ -678,19 +678,13 @@ pub async fn contact_views(
     let mut addr = addr.into_iter();
     let today = state.now().with_timezone(&state.config.tz).date_naive();
     let mut read = Vec::new();
-    // Whom they were found through: a handful of people on a page (the case, a few close
-    // contacts), each read once, inside the reader's areas only.
-    let mut via: HashMap<String, String> = HashMap::new();
-    let mut asked: Vec<&str> = rows.iter().map(|r| r.via_person_id.as_str()).collect();
+    // Whom they were found through, named in one read: only those living inside the reader's
+    // areas, and each of them audited as read.
+    let mut asked: Vec<String> = rows.iter().map(|r| r.via_person_id.clone()).collect();
     asked.sort_unstable();
     asked.dedup();
-    for v in asked {
-        let Ok(id) = PersonId::parse(v) else { continue };
-        if let Some(p) = state.store.person(&user.scope_path, &id).await? {
-            via.insert(v.to_owned(), p.name.clone());
-            read.push(id);
-        }
-    }
+    let via = state.store.names_in(&user.scope_path, &asked).await?;
+    read.extend(via.keys().filter_map(|v| PersonId::parse(v).ok()));
     let views = rows
         .iter()
         .map(|r| {

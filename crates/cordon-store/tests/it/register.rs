@@ -44,6 +44,13 @@ async fn register_and_scopes(store: &dyn Store) {
     assert_eq!(rec.phone.as_deref(), Some("13900000001"));
     let d2 = scope_of(store, "d2").await;
     assert!(store.person(&d2, &p1).await.unwrap().is_none(), "a person outside the scope is not found");
+    // Named in one read, only inside the scope; an id nobody has is left out.
+    let ids = ["p1".to_owned(), "nobody".to_owned()];
+    let named = store.names_in(&d1, &ids).await.unwrap();
+    assert_eq!(named.get("p1").map(String::as_str), Some(rec.name.as_str()));
+    assert_eq!(named.len(), 1);
+    assert!(store.names_in(&d2, &ids).await.unwrap().is_empty(), "nobody outside the scope");
+    assert!(store.names_in(&root, &[]).await.unwrap().is_empty());
 
     let h1 = scope_of(store, "h1").await;
     let areas = store.areas_on(std::slice::from_ref(&h1)).await.unwrap();
@@ -96,6 +103,8 @@ async fn users_sessions_and_audit(store: &dyn Store) {
     };
     let u = store.create_user(&new).await.unwrap();
     assert_eq!(u.scope_name, "新城区");
+    let shown = store.display_names(&["wang".to_owned(), "gone".to_owned()]).await.unwrap();
+    assert_eq!(shown.into_iter().collect::<Vec<_>>(), [("wang".to_owned(), "王主任".to_owned())]);
     assert!(matches!(store.create_user(&new).await, Err(cordon_store::StoreError::Conflict(_))));
     let bad = NewUser { username: "nobody".into(), scope: code("zz"), ..new.clone() };
     assert!(matches!(store.create_user(&bad).await, Err(cordon_store::StoreError::Invalid(_))));
