@@ -18,7 +18,8 @@ use crate::Result;
 #[derive(Clone, Debug)]
 pub(crate) enum Db {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    /// A PostgreSQL server, plain ([`POSTGRES`]) or a Citus coordinator ([`CITUS`]).
+    Postgres(PgPool, &'static Dialect),
 }
 
 /// A value a query binds: the Rust types the store binds, each sent as its driver sends it.
@@ -268,14 +269,14 @@ impl Query {
 #[derive(Debug)]
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Postgres(sqlx::Transaction<'static, Postgres>, &'static Dialect),
 }
 
 impl Tx {
     pub(crate) async fn rollback(self) -> Result<()> {
         match self {
             Tx::Sqlite(tx) => tx.rollback().await?,
-            Tx::Postgres(tx) => tx.rollback().await?,
+            Tx::Postgres(tx, _) => tx.rollback().await?,
         }
         Ok(())
     }
@@ -283,7 +284,7 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Postgres(tx, _) => tx.commit().await?,
         }
         Ok(())
     }
@@ -291,7 +292,7 @@ impl Tx {
     pub(crate) fn dialect(&self) -> &'static Dialect {
         match self {
             Tx::Sqlite(_) => &SQLITE,
-            Tx::Postgres(_) => &POSTGRES,
+            Tx::Postgres(_, dialect) => dialect,
         }
     }
 }
@@ -376,9 +377,9 @@ impl Query {
     pub(crate) async fn execute<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Done> {
         let n = match ex.into() {
             Ex::Db(Db::Sqlite(pool)) => self.sqlite().execute(pool).await?.rows_affected(),
-            Ex::Db(Db::Postgres(pool)) => self.postgres().execute(pool).await?.rows_affected(),
+            Ex::Db(Db::Postgres(pool, _)) => self.postgres().execute(pool).await?.rows_affected(),
             Ex::Tx(Tx::Sqlite(tx)) => self.sqlite().execute(&mut **tx).await?.rows_affected(),
-            Ex::Tx(Tx::Postgres(tx)) => self.postgres().execute(&mut **tx).await?.rows_affected(),
+            Ex::Tx(Tx::Postgres(tx, _)) => self.postgres().execute(&mut **tx).await?.rows_affected(),
         };
         Ok(Done(n))
     }
@@ -387,9 +388,9 @@ impl Query {
     pub(crate) async fn fetch_all<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Vec<DbRow>> {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(pool)) => sqlite_rows(self.sqlite().fetch_all(pool).await?),
-            Ex::Db(Db::Postgres(pool)) => pg_rows(self.postgres().fetch_all(pool).await?),
+            Ex::Db(Db::Postgres(pool, _)) => pg_rows(self.postgres().fetch_all(pool).await?),
             Ex::Tx(Tx::Sqlite(tx)) => sqlite_rows(self.sqlite().fetch_all(&mut **tx).await?),
-            Ex::Tx(Tx::Postgres(tx)) => pg_rows(self.postgres().fetch_all(&mut **tx).await?),
+            Ex::Tx(Tx::Postgres(tx, _)) => pg_rows(self.postgres().fetch_all(&mut **tx).await?),
         })
     }
 
@@ -397,9 +398,11 @@ impl Query {
     pub(crate) async fn fetch_optional<'a>(self, ex: impl Into<Ex<'a>>) -> Result<Option<DbRow>> {
         Ok(match ex.into() {
             Ex::Db(Db::Sqlite(pool)) => self.sqlite().fetch_optional(pool).await?.map(DbRow::Sqlite),
-            Ex::Db(Db::Postgres(pool)) => self.postgres().fetch_optional(pool).await?.map(DbRow::Postgres),
+            Ex::Db(Db::Postgres(pool, _)) => self.postgres().fetch_optional(pool).await?.map(DbRow::Postgres),
             Ex::Tx(Tx::Sqlite(tx)) => self.sqlite().fetch_optional(&mut **tx).await?.map(DbRow::Sqlite),
-            Ex::Tx(Tx::Postgres(tx)) => self.postgres().fetch_optional(&mut **tx).await?.map(DbRow::Postgres),
+            Ex::Tx(Tx::Postgres(tx, _)) => {
+                self.postgres().fetch_optional(&mut **tx).await?.map(DbRow::Postgres)
+            }
         })
     }
 
@@ -469,6 +472,17 @@ pub(crate) struct Dialect {
     /// more processes than cores); nothing on SQLite, which has no such workers (and where a
     /// transaction would take the write lock).
     pub serial_read: &'static str,
+    /// Run first in a bulk load's transaction, when not empty. A Citus coordinator then reaches
+    /// its own copies of the reference tables over a connection, as it does the workers'
+    /// shards: a load that wrote the area tree in-process could not then write it on every node
+    /// at once.
+    pub bulk_load: &'static str,
+    /// Whether a load analyses the tables it filled before it commits, so that its own next
+    /// statements are planned for the rows it wrote (PostgreSQL). Not on Citus, whose workers
+    /// analyse their shards themselves and which will not analyse in a transaction that has
+    /// written the coordinator's tables in-process; not on SQLite, whose planner reads no such
+    /// statistics mid-load.
+    pub analyze_in_load: bool,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).
     pub hour_of_at: &'static str,
     /// Appended to a SELECT whose rows a transaction then changes.
@@ -501,6 +515,8 @@ pub(crate) static SQLITE: Dialect = Dialect {
     json_group: "json_group_array(json_array({}))",
     arrays: false,
     serial_read: "",
+    bulk_load: "",
+    analyze_in_load: false,
     hour_of_at: "substr(at, 1, 13)",
     for_update: "",
     not_indexed: " NOT INDEXED",
@@ -519,7 +535,9 @@ pub(crate) static SQLITE: Dialect = Dialect {
     seal_vacuum: "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE)",
 };
 
-pub(crate) static POSTGRES: Dialect = Dialect {
+pub(crate) static POSTGRES: Dialect = POSTGRES_FIELDS;
+
+const POSTGRES_FIELDS: Dialect = Dialect {
     postgres: true,
     text_c: "TEXT COLLATE \"C\"",
     time_type: "TIMESTAMPTZ",
@@ -527,6 +545,8 @@ pub(crate) static POSTGRES: Dialect = Dialect {
     json_group: "CAST(json_agg(json_build_array({})) AS TEXT)",
     arrays: true,
     serial_read: "SET LOCAL max_parallel_workers_per_gather = 0",
+    bulk_load: "",
+    analyze_in_load: true,
     hour_of_at: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
     for_update: " FOR UPDATE",
     not_indexed: "",
@@ -550,6 +570,14 @@ pub(crate) static POSTGRES: Dialect = Dialect {
     seal_vacuum: "VACUUM FULL people; VACUUM FULL needs",
 };
 
+/// PostgreSQL as a Citus coordinator: the same SQL, with what Citus's planner and executor
+/// need of a transaction (`citus.rs` places the tables).
+pub(crate) static CITUS: Dialect = Dialect {
+    bulk_load: "SET LOCAL citus.enable_local_execution = off",
+    analyze_in_load: false,
+    ..POSTGRES_FIELDS
+};
+
 /// What a backend's store gives the capability stores, which are written once over [`Db`].
 pub(crate) trait Backed: Send + Sync {
     fn db(&self) -> &Db;
@@ -571,14 +599,14 @@ impl Db {
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Postgres(pool, dialect) => Tx::Postgres(pool.begin().await?, dialect),
         })
     }
 
     pub(crate) fn dialect(&self) -> &'static Dialect {
         match self {
             Db::Sqlite(_) => &SQLITE,
-            Db::Postgres(_) => &POSTGRES,
+            Db::Postgres(_, dialect) => dialect,
         }
     }
 

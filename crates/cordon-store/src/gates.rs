@@ -731,7 +731,7 @@ mod gate_sql {
                  lives_inside, confirmed, note, decided_by, device_action, received_at, conflict, \
                  finding, finding_detail) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 $19, $20, $21, $22, $23) ON CONFLICT (device_action) DO NOTHING RETURNING id",
+                 $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(p.gate_id)
             .bind(p.path.as_str())

@@ -36,6 +36,9 @@ impl SqlImport {
     /// tables against other writers while readers go on.
     pub(crate) async fn begin(db: &Db, keys: Arc<Keyring>, bulk: bool) -> Result<Self> {
         let mut tx = db.begin().await?;
+        if !tx.dialect().bulk_load.is_empty() {
+            query(tx.dialect().bulk_load).execute(&mut tx).await?;
+        }
         if tx.dialect().postgres {
             query("LOCK TABLE areas, people IN EXCLUSIVE MODE").execute(&mut tx).await?;
         }
@@ -188,7 +191,7 @@ impl Import for SqlImport {
         }
         refresh_stats(&mut self.tx).await?;
         query(crate::BUMP_AREAS_VERSION).execute(&mut self.tx).await?;
-        if self.tx.dialect().postgres {
+        if self.tx.dialect().analyze_in_load {
             // The planner's statistics of a table just filled are those of an empty one: without
             // this a range of a district's people is planned as a couple of thousand rows.
             query("ANALYZE areas, people").execute(&mut self.tx).await?;

@@ -8,6 +8,7 @@ mod announcements;
 mod audit;
 mod bulk;
 mod cases;
+mod citus;
 mod db;
 mod duty;
 mod figures;
@@ -60,6 +61,7 @@ pub use cases::{
     CaseTotals, CheckRecord, DueRange, FollowUpCounts, FollowUps, Missed, PersonSample, PlanContact,
     PlanRead, TestWindow,
 };
+pub use citus::{Distributed, PLAN as CITUS_PLAN, Placement, Table as CitusTable};
 pub use duty::{Duty, ShiftRecord};
 pub use figures::{
     BriefingRecord, ExportRecord, Figures, NeedDayCounts, NewBriefing, NewExport, PassageCounts,
@@ -73,7 +75,7 @@ pub use isolation::{Isolation, MoverRecord, NewStay, RoomRecord, RoomSlot, StayC
 pub use merge::{DuplicatePair, MergeRecord, PersonMerge};
 pub use needs::{DueNeed, NeedCounts, NeedEventRecord, NeedQuery, NeedRecord, Needs, NewNeed, NewNeedEvent};
 pub use outbox::{MessageRecord, NewMessage, Outbox, OutboxCount, Settle, UNREAD_COUNTED};
-pub use postgres::PgAdmin;
+pub use postgres::{PgAdmin, distribute};
 pub use register::{LookAlike, Match, NewPerson, PersonChange, PersonChangeRecord};
 pub use residents::{
     CodeAsked, HouseholdPhoneRecord, NewHouseholdPhone, ResidentSession, Residents, relative_principal,

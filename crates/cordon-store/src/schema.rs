@@ -8,7 +8,8 @@ use crate::db::{Backed, Db, query};
 
 /// Every table's columns and every index the migrations made, by name: `table.column` and
 /// `index table.name`, leaving out what each engine keeps for itself (sqlx's ledger, SQLite's
-/// automatic indexes, PostgreSQL's indexes behind a primary key or unique constraint).
+/// automatic indexes, PostgreSQL's indexes behind a primary key or unique constraint, and the
+/// views Citus adds to a cluster's database).
 async fn outline(db: &Db) -> BTreeSet<String> {
     let (columns, indexes) = match db {
         Db::Sqlite(_) => (
@@ -17,9 +18,10 @@ async fn outline(db: &Db) -> BTreeSet<String> {
             "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' \
              AND name NOT LIKE 'sqlite_autoindex_%'",
         ),
-        Db::Postgres(_) => (
+        Db::Postgres(..) => (
             "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+             AND table_name IN (SELECT tablename FROM pg_tables WHERE schemaname = current_schema())",
             "SELECT CAST(tablename AS TEXT), CAST(indexname AS TEXT) FROM pg_indexes \
              WHERE schemaname = current_schema() \
              AND indexname NOT IN (SELECT conname FROM pg_constraint)",

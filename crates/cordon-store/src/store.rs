@@ -84,14 +84,14 @@ impl Store for SqlStore {
     fn backend(&self) -> &'static str {
         match self.db {
             Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
+            Db::Postgres(..) => "postgres",
         }
     }
 
     fn pool_state(&self) -> (u32, usize) {
         match &self.db {
             Db::Sqlite(pool) => (pool.size(), pool.num_idle()),
-            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+            Db::Postgres(pool, _) => (pool.size(), pool.num_idle()),
         }
     }
 
@@ -470,7 +470,7 @@ impl Store for SqlStore {
         names: &cordon_domain::Pseudonyms,
     ) -> Result<Option<futures::stream::BoxStream<'static, Result<bytes::Bytes>>>> {
         match &self.db {
-            Db::Postgres(pool) => {
+            Db::Postgres(pool, _) => {
                 crate::bulk::postgres_people_csv(pool, scope, names, self.keys.clone()).await.map(Some)
             }
             Db::Sqlite(_) => Ok(self

@@ -4,6 +4,7 @@
 mod audit;
 #[cfg(feature = "bench")]
 mod bench;
+mod citus;
 mod common;
 mod demo;
 mod import;
@@ -63,6 +64,9 @@ enum Command {
     /// user's next request.
     #[command(subcommand)]
     Roles(users::RolesCommand),
+    /// The PostgreSQL backend on a Citus cluster: place the tables on its workers.
+    #[command(subcommand)]
+    Citus(citus::CitusCommand),
     /// Close and secondary contacts from venue scans, on files (formats.md).
     Trace(trace::TraceArgs),
     /// Testing rounds (全员核酸): plan one, list them.
@@ -136,6 +140,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Import(args) => import::import(args).await,
         Command::User(cmd) => users::user(cmd).await,
         Command::Roles(cmd) => users::roles(cmd).await,
+        Command::Citus(cmd) => citus::run(cmd).await,
         #[cfg(feature = "bench")]
         Command::Bench(b) => bench::run(b).await,
         Command::Trace(a) => trace::run(&a),

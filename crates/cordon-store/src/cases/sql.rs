@@ -688,16 +688,21 @@ impl<S: Backed> Cases for S {
         case_by_id(&mut tx, case_id).await?;
         let mut saved = Saved::default();
         for c in contacts {
-            // The household's path, when the contact is in the register, in the same
-            // statement.
+            // The household's path, when the contact is in the register. Read apart, not as a
+            // subquery of the insert: Citus takes no subquery in an INSERT's values.
+            let path: Option<String> = query("SELECT path FROM people WHERE person_id = $1")
+                .bind(&c.person_id)
+                .scalar_optional(&mut tx)
+                .await?;
             let r = query(
                 "INSERT INTO contacts (case_id, person_id, path, kind, source, via_person_id, venue_id, \
                  exposure_at, identified_at, quarantine_from, status, place, updated_at, updated_by) \
-                 VALUES ($1, $2, (SELECT path FROM people WHERE person_id = $2), $3, $4, $5, $6, $7, $8, \
-                 $9, 'identified', '', $8, $10) ON CONFLICT (case_id, person_id) DO NOTHING RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'identified', '', $9, $11) \
+                 ON CONFLICT (case_id, person_id) DO NOTHING RETURNING id",
             )
             .bind(case_id)
             .bind(&c.person_id)
+            .bind(path)
             .bind(c.kind.as_str())
             .bind(c.source.as_str())
             .bind(&c.via_person_id)

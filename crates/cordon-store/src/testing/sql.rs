@@ -142,8 +142,10 @@ pub(crate) struct Load {
 /// The staged rows naming someone not in the register, the first 50 by line.
 async fn unknown_in(tx: &mut Tx) -> Result<Vec<Rejected>> {
     query(
-        "SELECT s.line, s.person_id FROM sample_stage s WHERE NOT EXISTS \
-         (SELECT 1 FROM people p WHERE p.person_id = s.person_id) ORDER BY s.line LIMIT 50",
+        // An anti-join, not NOT EXISTS: Citus plans no subquery that refers to a table of
+        // the coordinator's from the register's shards.
+        "SELECT s.line, s.person_id FROM sample_stage s LEFT JOIN people p ON p.person_id = s.person_id \
+         WHERE p.person_id IS NULL ORDER BY s.line LIMIT 50",
     )
     .fetch_all(&mut *tx)
     .await?
@@ -197,7 +199,7 @@ impl SampleLoad for Load {
         let insert = format!(
             "INSERT INTO tubes (tube_id, round_id, site, collected_at, size, file_id) \
              SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, CAST(value ->> 3 AS {ts}), \
-             CAST(value ->> 4 AS BIGINT), $2 FROM {} WHERE true ON CONFLICT (tube_id) DO NOTHING",
+             CAST(value ->> 4 AS BIGINT), $2 FROM {} WHERE true ON CONFLICT (tube_id) DO NOTHING RETURNING 1",
             tx.dialect().json_rows,
             ts = tx.dialect().time_type
         );
@@ -208,7 +210,9 @@ impl SampleLoad for Load {
                 .collect();
             let json = serde_json::to_string(&batch).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let q = Query::dynamic(insert.as_str()).bind(json).bind(file_id);
-            let added = q.execute(&mut *tx).await?.rows_affected();
+            // Counted by the rows returned: Citus reports an INSERT … SELECT's rows as the rows
+            // selected, those a conflict skipped included.
+            let added = q.fetch_all(&mut *tx).await?.len() as u64;
             if added < chunk.len() as u64 {
                 let sql = format!(
                     "SELECT t.tube_id, t.collected_at FROM tubes t WHERE t.file_id <> $1 AND t.tube_id IN \
@@ -347,7 +351,7 @@ impl SampleLoad for Load {
             return Ok(Err(refused));
         }
         query("DROP TABLE sample_stage").execute(&mut *tx).await?;
-        if large {
+        if large && tx.dialect().analyze_in_load {
             query("ANALYZE samples, tubes").execute(&mut *tx).await?;
         }
         let file = set_rows(tx, file_id, staged).await?;
@@ -596,8 +600,11 @@ impl<S: Backed> Testing for S {
         // negative pool settles its members' resampling.
         // Driven from the open tasks (few), not from the file's tubes (many).
         let settled = query(
+            // Joined on the district too: a task and its person's samples sit on one shard of
+            // a Citus cluster, and Citus joins two such tables only on their district.
             "SELECT k.id, t.tube_id, t.result FROM test_tasks k \
-             JOIN samples m ON m.person_id = k.person_id AND m.round_id = k.round_id \
+             JOIN samples m ON m.district_code = k.district_code AND m.person_id = k.person_id \
+             AND m.round_id = k.round_id \
              JOIN tubes t ON t.tube_id = m.tube_id \
              JOIN tubes c ON c.tube_id = k.tube_id \
              WHERE k.done_at IS NULL AND t.result_file_id = $1 AND t.tube_id <> k.tube_id \
@@ -632,25 +639,25 @@ impl<S: Backed> Testing for S {
              SELECT m.person_id, m.round_id, 'retest', m.tube_id, m.path, m.district_code, $1 \
              FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
              WHERE t.result_file_id = $2 AND t.result = 'positive' AND t.size > 1 \
-             ON CONFLICT (person_id, tube_id, kind) DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
         )
         .bind(now)
         .bind(file_id)
-        .execute(&mut tx)
+        .fetch_all(&mut tx)
         .await?
-        .rows_affected() as i64;
+        .len() as i64;
         let resamples = query(
             "INSERT INTO test_tasks (person_id, round_id, kind, tube_id, path, district_code, created_at) \
              SELECT m.person_id, m.round_id, 'resample', m.tube_id, m.path, m.district_code, $1 \
              FROM tubes t JOIN samples m ON m.tube_id = t.tube_id \
              WHERE t.result_file_id = $2 AND t.result = 'invalid' \
-             ON CONFLICT (person_id, tube_id, kind) DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
         )
         .bind(now)
         .bind(file_id)
-        .execute(&mut tx)
+        .fetch_all(&mut tx)
         .await?
-        .rows_affected() as i64;
+        .len() as i64;
         // Each person the file sends a sampler to is told to stay in, in this transaction: one
         // message a person (a pool's and an unreadable tube's alike, so the words say no more).
         query(

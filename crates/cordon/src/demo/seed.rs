@@ -392,8 +392,9 @@ pub(crate) async fn seed_cases(
     }
     let publish: Vec<i64> = ids.last().copied().into_iter().collect();
     let config = cordon_server::Config { tz, ..Default::default() };
-    let (traced, drafted) =
-        cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish).await?;
+    let (traced, drafted) = cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     eprintln!(
         "seeded {} venues, {} scans and {} cases ({traced} traced, {drafted} notices) in {:.1} s",
         venues.len(),

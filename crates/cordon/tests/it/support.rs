@@ -58,15 +58,16 @@ pub fn postgres() -> Option<Db> {
         return None;
     };
     let name = format!("cordon_it_{}", rand::random::<u64>());
-    let status = Command::new("psql")
-        .args([
-            &format!("{}/postgres", server.trim_end_matches('/')),
-            "-qc",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success());
+    // Through the store's own maker, on a thread of its own (the tests call this from inside
+    // their runtime): on a Citus coordinator it makes the database the cluster's.
+    let (at, made) = (server.clone(), name.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { cordon_store::PgAdmin::connect(&at).await?.create_database(&made).await })
+    })
+    .join()
+    .unwrap()
+    .unwrap();
     Some(Db { url: format!("{}/{name}", server.trim_end_matches('/')), _dir: tempfile::tempdir().unwrap() })
 }
 
