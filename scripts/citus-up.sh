@@ -63,7 +63,9 @@ shared_preload_libraries = 'citus'
 listen_addresses = '127.0.0.1'
 port = $p
 unix_socket_directories = '$data'
-max_connections = 300
+# Each test's server holds a pool of 16, and the coordinator opens connections to itself and to
+# every worker for them.
+max_connections = 1000
 # Citus runs a maintenance worker for each database it is used in: a test run makes hundreds.
 max_worker_processes = 256
 shared_buffers = 256MB

@@ -478,9 +478,9 @@ pub(crate) struct Dialect {
     /// at once.
     pub bulk_load: &'static str,
     /// Whether a load analyses the tables it filled before it commits, so that its own next
-    /// statements are planned for the rows it wrote (PostgreSQL). Not on Citus, whose workers
-    /// analyse their shards themselves and which will not analyse in a transaction that has
-    /// written the coordinator's tables in-process; not on SQLite, whose planner reads no such
+    /// statements are planned for the rows it wrote (PostgreSQL). A Citus coordinator will not
+    /// analyse in a transaction that has written its own tables in-process: there the load
+    /// analyses them just after it commits. Not on SQLite, whose planner reads no such
     /// statistics mid-load.
     pub analyze_in_load: bool,
     /// The hour of `at` as `YYYY-MM-DDTHH` (UTC).

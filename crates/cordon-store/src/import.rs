@@ -24,6 +24,8 @@ pub(crate) const PEOPLE_INDEXES: [(&str, &str); 4] = [
 
 pub(crate) struct SqlImport {
     tx: Tx,
+    /// The pool, for what runs after the commit.
+    db: Db,
     placed: Placed,
     dropped_indexes: bool,
     people_were_empty: bool,
@@ -53,6 +55,7 @@ impl SqlImport {
         }
         Ok(SqlImport {
             tx,
+            db: db.clone(),
             placed: Placed { by_code: HashMap::new(), next_id },
             dropped_indexes: dropped,
             people_were_empty: people_empty,
@@ -201,6 +204,10 @@ impl Import for SqlImport {
             .await?;
         let totals = Totals { areas: r.try_get(0)?, people: r.try_get(1)?, users: 0 };
         self.tx.commit().await?;
+        let dialect = self.db.dialect();
+        if dialect.postgres && !dialect.analyze_in_load {
+            query("ANALYZE areas, people").execute(&self.db).await?;
+        }
         Ok(totals)
     }
 }

@@ -135,6 +135,8 @@ fn reject(line: i64, column: &'static str, reason: String) -> Rejected {
 
 pub(crate) struct Load {
     tx: Tx,
+    /// The pool, for what runs after the commit.
+    db: crate::db::Db,
     file_id: i64,
     staged: i64,
 }
@@ -186,7 +188,7 @@ impl SampleLoad for Load {
         tubes: &[NewTube],
         zones: &[ZonePooling],
     ) -> Result<std::result::Result<SamplesAdded, Vec<Rejected>>> {
-        let Load { tx: mut owned, file_id, staged } = *self;
+        let Load { tx: mut owned, db, file_id, staged } = *self;
         let tx = &mut owned;
         let large = tx.dialect().postgres && staged >= 10_000;
         if large {
@@ -355,7 +357,11 @@ impl SampleLoad for Load {
             query("ANALYZE samples, tubes").execute(&mut *tx).await?;
         }
         let file = set_rows(tx, file_id, staged).await?;
+        let analyze_after = large && db.dialect().postgres && !db.dialect().analyze_in_load;
         owned.commit().await?;
+        if analyze_after {
+            query("ANALYZE samples, tubes").execute(&db).await?;
+        }
         Ok(Ok(SamplesAdded { file, tubes: tubes.len() as i64, people: added }))
     }
 }
@@ -493,7 +499,7 @@ impl<S: Backed> Testing for S {
             t = pool.dialect().text_c
         );
         Query::dynamic(sql).execute(&mut tx).await?;
-        Ok(Begun::Load(Box::new(Load { tx, file_id, staged: 0 })))
+        Ok(Begun::Load(Box::new(Load { tx, db: pool.clone(), file_id, staged: 0 })))
     }
 
     async fn add_results(

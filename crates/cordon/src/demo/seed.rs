@@ -394,7 +394,11 @@ pub(crate) async fn seed_cases(
     let config = cordon_server::Config { tz, ..Default::default() };
     let (traced, drafted) = cordon_server::complete_casework(store.clone(), config, "epi", "admin", &publish)
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .map_err(|e| match e {
+            // At a terminal the cause is shown: a client of the API sees "internal error" only.
+            cordon_server::ApiError::Internal(detail) => anyhow::anyhow!("internal error: {detail}"),
+            e => e.into(),
+        })?;
     eprintln!(
         "seeded {} venues, {} scans and {} cases ({traced} traced, {drafted} notices) in {:.1} s",
         venues.len(),

@@ -83,8 +83,8 @@ async fn briefing_drafted_and_published(s: &Server) {
     // The day's care visits are open requests the briefing counts: planned at the server's start,
     // they would otherwise land between two publications and tell them apart.
     s.job_ran(&admin, "care_planning").await;
-    let (_, d) = s.get(&admin, "/api/v1/dashboard").await;
-    let today = d["today"]["day"].as_str().unwrap().to_owned();
+    let (status, d) = s.get(&admin, "/api/v1/dashboard").await;
+    let today = d["today"]["day"].as_str().unwrap_or_else(|| panic!("{status}: {d}")).to_owned();
     let (status, draft) = s.get(&admin, &format!("/api/v1/briefings/draft?date={today}")).await;
     assert_eq!(status, 200, "{draft}");
     let zh = draft["text_zh"].as_str().unwrap();
