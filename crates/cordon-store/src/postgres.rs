@@ -114,4 +114,86 @@ mod tests {
             assert_eq!(row.try_get::<String, _>(0).unwrap(), "off");
         }
     }
+
+    // ---- the Citus plan (citus.rs), checked here: citus.rs names no backend ----
+
+    use crate::citus::{PLAN, Placement};
+    use crate::db::Db;
+
+    async fn open(prefix: &str) -> Option<(crate::store::SqlStore, sqlx::PgPool)> {
+        let url = super::scratch_database(prefix).await?;
+        let store = super::open(&url, std::sync::Arc::new(crate::Keyring::generate())).await.unwrap();
+        let Db::Postgres(pool, _) = store.db() else { unreachable!("a PostgreSQL URL") };
+        let pool = pool.clone();
+        Some((store, pool))
+    }
+
+    /// A column of the schema: `None` when the table has no such column, else its collation.
+    async fn column(pool: &sqlx::PgPool, table: &str, column: &str) -> Option<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT collation_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+        )
+        .bind(table)
+        .bind(column)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+    }
+
+    /// Every table the plan places, and every column it distributes by, is in the schema the
+    /// migrations make, the column byte-ordered as every code column is: a table renamed or a
+    /// column retyped would otherwise be found on a cluster only.
+    #[tokio::test]
+    async fn the_plan_names_what_the_schema_has() {
+        let Some((_store, pool)) = open("cordon_citus_plan").await else { return };
+        for table in PLAN {
+            let found: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1",
+            )
+            .bind(table.name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert_eq!(found, 1, "the plan places {}, which the migrations do not make", table.name);
+            for key in table.key.unwrap_or(&[]) {
+                assert!(column(&pool, table.name, key).await.is_some(), "{}.{key}", table.name);
+            }
+            if let Placement::By { column: by, colocate_with } = table.placement {
+                let collation = column(&pool, table.name, by).await;
+                assert_eq!(collation, Some(Some("C".to_owned())), "{}.{by}", table.name);
+                if let Some(beside) = colocate_with {
+                    assert!(PLAN.iter().any(|t| t.name == beside), "{} beside {beside}", table.name);
+                }
+            }
+        }
+    }
+
+    /// On a Citus coordinator (`CORDON_TEST_PG` naming one, as CI's cluster step does): the
+    /// store placed every table of the plan as it says when it opened, and placing again changes
+    /// nothing. On a plain server there is nothing to place, and `distribute` says why.
+    #[tokio::test]
+    async fn placed_as_planned_and_placing_again_changes_nothing() {
+        let Some((_store, pool)) = open("cordon_citus_placed").await else { return };
+        let again = crate::citus::distribute(&pool).await;
+        if !crate::citus::present(&pool).await.unwrap() {
+            let e = again.unwrap_err().to_string();
+            assert!(e.contains("no Citus extension"), "{e}");
+            return;
+        }
+        let again = again.unwrap();
+        assert!(again.placed.is_empty(), "placed again: {:?}", again.placed);
+        for table in PLAN {
+            let (kind, by) = match table.placement {
+                Placement::Reference => ("reference", "<none>"),
+                Placement::By { column, .. } => ("distributed", column),
+            };
+            assert!(
+                again.tables.iter().any(|(t, k, c)| t == table.name && k == kind && c == by),
+                "{} is not {kind} by {by}: {:?}",
+                table.name,
+                again.tables
+            );
+        }
+    }
 }
