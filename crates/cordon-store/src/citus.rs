@@ -5,19 +5,19 @@
 //! a store opens a database that has the `citus` extension (and by `cordon citus distribute`):
 //! it re-runs safely, doing only what is not done yet.
 //!
-//! The plan ([`PLAN`]) keeps the hot joins on one shard: the register and what hangs off a
-//! household (a person's samples, tasks and gate passages) by district, so that a district's
-//! sweep, tasks and gate log are read on the worker that holds that district; venue-code scans
-//! by venue; the area tree and the other small tables every query joins as reference tables, a
-//! copy on every worker. Everything else stays on the coordinator.
+//! The plan ([`PLAN`]) places venue-code scans by venue (a venue's scans on one shard, read by
+//! every worker at once when the server loads its trace index) and the area tree and the other
+//! small tables every query joins as reference tables, a copy on every node. Everything else
+//! stays on the coordinator for now: the register and what hangs off a household go by district
+//! once the reads that Citus cannot yet plan on them are rewritten (ARCHITECTURE.md, "Citus and
+//! the store", lists them).
 //!
-//! What Citus cannot keep, and what the step does instead (each named in [`Table::adapt`]):
-//! - a primary key or a unique index without the distribution column: the key gains the
-//!   district (or the venue), and the old one-column unique becomes the store's to keep (a
-//!   person's id is made once, by the register);
-//! - a foreign key into a distributed table from a table not beside it: dropped (cases, passes,
-//!   stays and transfers keep a person's id without the database checking it on a cluster);
-//! - a row with no district: refused (the distribution column is `NOT NULL`).
+//! What Citus cannot keep, and what the step does instead (each named in the plan's entry):
+//! - a primary key without the distribution column: the key gains it (`Table::key`; the scans'
+//!   id alone was their key);
+//! - a foreign key into a distributed table from a table not beside it, or a unique index
+//!   without the distribution column: dropped or rebuilt with it (`Table::adapt`);
+//! - a row with no value in the distribution column: refused (the column is made `NOT NULL`).
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool};
