@@ -6,11 +6,11 @@
 //! it re-runs safely, doing only what is not done yet.
 //!
 //! The plan ([`PLAN`]) places venue-code scans by venue (a venue's scans on one shard, read by
-//! every worker at once when the server loads its trace index) and the area tree and the other
-//! small tables every query joins as reference tables, a copy on every node. Everything else
-//! stays on the coordinator for now: the register and what hangs off a household go by district
-//! once the reads that Citus cannot yet plan on them are rewritten (ARCHITECTURE.md, "Citus and
-//! the store", lists them).
+//! every worker at once when the server loads its trace index), the log of gate decisions by the
+//! gate's district, and the area tree and the other small tables every query joins as reference
+//! tables, a copy on every node. Everything else stays on the coordinator for now: the register
+//! and what hangs off a household go by district once the reads that Citus cannot yet plan on
+//! them are rewritten (ARCHITECTURE.md, "Citus and the store", lists them).
 //!
 //! What Citus cannot keep, and what the step does instead (each named in the plan's entry):
 //! - a primary key without the distribution column: the key gains it (`Table::key`; the scans'
@@ -61,6 +61,20 @@ pub const PLAN: &[Table] = &[
     reference("venues"),
     reference("test_rounds"),
     reference("scan_files"),
+    // The log of gate decisions, by the district of the gate: three or more rows a resident a
+    // day while a city is sealed, written at every gate at once and read by gate, by area or
+    // by person. The register it names stays on the coordinator for now (ARCHITECTURE.md,
+    // "Citus and the store", says what keeps it there).
+    Table {
+        name: "gate_passages",
+        placement: Placement::By { column: "district_code", colocate_with: None },
+        key: Some(&["district_code", "id"]),
+        adapt: &[
+            "ALTER TABLE gate_presence DROP CONSTRAINT IF EXISTS gate_presence_passage_id_fkey",
+            "DROP INDEX IF EXISTS gate_passages_device_action",
+            "CREATE UNIQUE INDEX gate_passages_device_action ON gate_passages (district_code, device_action)",
+        ],
+    },
     Table {
         name: "scans",
         placement: Placement::By { column: "venue_id", colocate_with: None },

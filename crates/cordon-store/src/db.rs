@@ -303,6 +303,16 @@ pub(crate) enum Ex<'a> {
     Tx(&'a mut Tx),
 }
 
+impl Ex<'_> {
+    /// The same place again, for one more statement.
+    pub(crate) fn again(&mut self) -> Ex<'_> {
+        match self {
+            Ex::Db(db) => Ex::Db(db),
+            Ex::Tx(tx) => Ex::Tx(tx),
+        }
+    }
+}
+
 impl<'a> From<&'a Db> for Ex<'a> {
     fn from(db: &'a Db) -> Self {
         Ex::Db(db)

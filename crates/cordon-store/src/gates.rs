@@ -356,9 +356,44 @@ mod gate_sql {
         "SELECT g.*, a.name AS area_name FROM gates g JOIN areas a ON a.code = g.area_code";
     const PASS_SELECT: &str =
         "SELECT p.*, a.name AS area_name FROM gate_passes p JOIN areas a ON a.code = p.area_code";
-    const PASSAGE_SELECT: &str = "SELECT x.*, g.name AS gate_name, pe.name AS person_name, \
-         pe.path AS person_path FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id \
-         LEFT JOIN people pe ON pe.person_id = x.person_id";
+    /// A passage with its gate's name; the person's name and home are read after, by id
+    /// ([`named`]). On a Citus cluster the log is spread by the gate's district and the
+    /// register is not beside it: Citus would answer the join by copying one of the two whole.
+    const PASSAGE_SELECT: &str =
+        "SELECT x.*, g.name AS gate_name FROM gate_passages x LEFT JOIN gates g ON g.id = x.gate_id";
+
+    /// `passages` with the name and home of the person each is about.
+    async fn named(
+        mut ex: crate::db::Ex<'_>,
+        mut passages: Vec<PassageRecord>,
+    ) -> Result<Vec<PassageRecord>> {
+        let mut ids: Vec<&str> = passages.iter().filter_map(|p| p.person_id.as_deref()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(crate::ROWS_PER_STATEMENT) {
+            let q = query("SELECT person_id, name, path FROM people WHERE person_id IN (")
+                .push_list(chunk.iter().copied())
+                .push(")");
+            for r in q.fetch_all(ex.again()).await? {
+                let id: String = r.try_get("person_id")?;
+                found.insert(id, (r.try_get::<String, _>("name")?, r.try_get::<String, _>("path")?));
+            }
+        }
+        for p in &mut passages {
+            if let Some((name, path)) = p.person_id.as_ref().and_then(|id| found.get(id)) {
+                p.name = Some(name.clone());
+                p.home = Some(AreaPath::from_stored(path.clone()));
+            }
+        }
+        Ok(passages)
+    }
+
+    /// One passage, named.
+    async fn named_one(ex: crate::db::Ex<'_>, r: &DbRow) -> Result<PassageRecord> {
+        let mut one = named(ex, vec![passage_record(r)?]).await?;
+        Ok(one.pop().expect("one passage in, one out"))
+    }
 
     const SUBJECT_SELECT: &str = "SELECT p.*, \
          EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.person_id \
@@ -451,8 +486,8 @@ mod gate_sql {
             direction: Direction::parse(&direction).ok_or_else(|| invalid("direction", &direction))?,
             subject: Subject::parse(&subject).ok_or_else(|| invalid("subject", &subject))?,
             person_id: r.try_get("person_id")?,
-            name: r.try_get("person_name")?,
-            home: r.try_get::<Option<String>, _>("person_path")?.map(AreaPath::from_stored),
+            name: None,
+            home: None,
             pass_id: r.try_get("pass_id")?,
             outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("outcome", &outcome))?,
             rule: RuleId::parse(&rule).ok_or_else(|| invalid("rule", &rule))?,
@@ -693,12 +728,31 @@ mod gate_sql {
         ) -> Result<Recorded> {
             let pool = self.db();
             let mut tx = pool.begin().await?;
-            let by_action = format!("{PASSAGE_SELECT} WHERE x.device_action = $1");
+            // The district the passage is kept under: the gate's, else that of the area it was
+            // decided in; an area above every district (the city) stands for itself. Never
+            // empty, as a Citus cluster spreads the log by it.
+            let district: String = match p.gate_id {
+                Some(g) => query("SELECT district_code, area_code FROM gates WHERE id = $1").bind(g),
+                None => query("SELECT district_code, code AS area_code FROM areas WHERE path = $1")
+                    .bind(p.path.as_str()),
+            }
+            .fetch_optional(&mut tx)
+            .await?
+            .map(|r| -> Result<String> {
+                let district: Option<String> = r.try_get("district_code")?;
+                Ok(district.map_or_else(|| r.try_get("area_code"), Ok)?)
+            })
+            .transpose()?
+            .unwrap_or_default();
+            let by_action = format!("{PASSAGE_SELECT} WHERE x.district_code = $1 AND x.device_action = $2");
             if let Some(o) = &p.offline
-                && let Some(r) =
-                    Query::dynamic(by_action.clone()).bind(&o.action).fetch_optional(&mut tx).await?
+                && let Some(r) = Query::dynamic(by_action.clone())
+                    .bind(&district)
+                    .bind(&o.action)
+                    .fetch_optional(&mut tx)
+                    .await?
             {
-                return Ok(Recorded::Already(Box::new(passage_record(&r)?)));
+                return Ok(Recorded::Already(Box::new(named_one((&mut tx).into(), &r).await?)));
             }
             if let Some(pass) = consume {
                 let used = query(
@@ -714,16 +768,6 @@ mod gate_sql {
                     return Ok(Recorded::PassUsed);
                 }
             }
-            let district: Option<String> = match p.gate_id {
-                Some(g) => query("SELECT district_code FROM gates WHERE id = $1")
-                    .bind(g)
-                    .fetch_optional(&mut tx)
-                    .await?
-                    .map(|r| r.try_get("district_code"))
-                    .transpose()?
-                    .flatten(),
-                None => None,
-            };
             let key = p.subject_key();
             let id = query(
                 "INSERT INTO gate_passages (gate_id, path, district_code, at, direction, subject, \
@@ -764,8 +808,8 @@ mod gate_sql {
                 // nothing of this one (not the pass it consumed), and say which was kept.
                 (None, Some(o)) => {
                     drop(tx);
-                    let r = Query::dynamic(by_action).bind(&o.action).fetch_one(pool).await?;
-                    return Ok(Recorded::Already(Box::new(passage_record(&r)?)));
+                    let r = Query::dynamic(by_action).bind(&district).bind(&o.action).fetch_one(pool).await?;
+                    return Ok(Recorded::Already(Box::new(named_one(pool.into(), &r).await?)));
                 }
                 (None, None) => return Err(StoreError::Invalid("a passage was not kept".into())),
             };
@@ -802,8 +846,9 @@ mod gate_sql {
                 };
                 crate::audit::append(&mut tx, &[read]).await?;
             }
-            let sql = format!("{PASSAGE_SELECT} WHERE x.id = $1");
-            let r = passage_record(&Query::dynamic(sql).bind(id).fetch_one(&mut tx).await?)?;
+            let sql = format!("{PASSAGE_SELECT} WHERE x.district_code = $1 AND x.id = $2");
+            let r = Query::dynamic(sql).bind(&district).bind(id).fetch_one(&mut tx).await?;
+            let r = named_one((&mut tx).into(), &r).await?;
             tx.commit().await?;
             Ok(Recorded::Kept(Box::new(r)))
         }
@@ -822,7 +867,7 @@ mod gate_sql {
                  AND ($7 IS NULL OR x.id < $7) \
                  ORDER BY x.id DESC LIMIT $8"
             );
-            Query::dynamic(sql)
+            let passages = Query::dynamic(sql)
                 .bind(lo)
                 .bind(hi)
                 .bind(q.gate_id)
@@ -835,7 +880,8 @@ mod gate_sql {
                 .await?
                 .iter()
                 .map(passage_record)
-                .collect()
+                .collect::<Result<Vec<_>>>()?;
+            named(self.db().into(), passages).await
         }
 
         async fn gate_traffic(
