@@ -732,16 +732,15 @@ mod gate_sql {
             // decided in; an area above every district (the city) stands for itself. Never
             // empty, as a Citus cluster spreads the log by it.
             let district: String = match p.gate_id {
-                Some(g) => query("SELECT district_code, area_code FROM gates WHERE id = $1").bind(g),
-                None => query("SELECT district_code, code AS area_code FROM areas WHERE path = $1")
+                Some(g) => {
+                    query("SELECT COALESCE(district_code, area_code) AS d FROM gates WHERE id = $1").bind(g)
+                }
+                None => query("SELECT COALESCE(district_code, code) AS d FROM areas WHERE path = $1")
                     .bind(p.path.as_str()),
             }
             .fetch_optional(&mut tx)
             .await?
-            .map(|r| -> Result<String> {
-                let district: Option<String> = r.try_get("district_code")?;
-                Ok(district.map_or_else(|| r.try_get("area_code"), Ok)?)
-            })
+            .map(|r| r.try_get("d"))
             .transpose()?
             .unwrap_or_default();
             let by_action = format!("{PASSAGE_SELECT} WHERE x.district_code = $1 AND x.device_action = $2");
