@@ -96,8 +96,7 @@ enum Command {
     /// Benchmarks on generated data of a stated size (results in BENCHMARKS.md); in a build
     /// with the `bench` feature only.
     #[cfg(feature = "bench")]
-    #[command(subcommand)]
-    Bench(bench::BenchCommand),
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {

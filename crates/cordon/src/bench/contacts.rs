@@ -25,6 +25,7 @@ use cordon_domain::{AreaPath, CaseClass, ContactKind, ContactSource, PersonId, S
 use cordon_store::{NewCase, NewContact, Store};
 use rand::{RngExt, SeedableRng};
 
+use crate::bench::report::{Job, Report, median};
 use crate::bench::stats::ms;
 use crate::common::{TestFile, send_test_file};
 
@@ -56,7 +57,7 @@ fn api(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!(e.to_string())
 }
 
-pub async fn bench(b: &ContactsBench) -> Result<()> {
+pub async fn bench(b: &ContactsBench, report: &mut Report) -> Result<()> {
     if b.nights == 0 || b.nights > 4 {
         bail!(
             "--nights: 1 to 4 (a tenth of the contacts ends each night; later nights would need tests not yet taken)"
@@ -84,6 +85,7 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
         store.backend(),
         b.nights
     );
+    let (mut nights, mut peers) = (Vec::new(), Vec::new());
     for night in 0..b.nights {
         let at = local(today + Duration::days(night as i64), 0) + Duration::minutes(30);
         let day = today + Duration::days(night as i64);
@@ -91,12 +93,16 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
         let t = Instant::now();
         let run = cordon_server::cases::release_due(&state, at).await.map_err(api)?;
         let took = t.elapsed();
+        nights.push(took);
         let peer = match peer {
-            Ok((rows, d)) => format!(
-                "peer read of the same join: {rows} rows in {:.0} ms (ratio {:.1})",
-                ms(d),
-                ms(took) / ms(d)
-            ),
+            Ok((rows, d)) => {
+                peers.push(d);
+                format!(
+                    "peer read of the same join: {rows} rows in {:.0} ms (ratio {:.1})",
+                    ms(d),
+                    ms(took) / ms(d)
+                )
+            }
             Err(e) => format!("peer not run: {e}"),
         };
         println!(
@@ -112,6 +118,12 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
             ms(took),
         );
     }
+    let backend = store.backend().to_string();
+    let peer = (peers.len() == nights.len()).then(|| median(&peers));
+    report.push(
+        Job::median("contacts nightly release", &backend, managed as u64, &nights)
+            .peer_if("shell read of the join it decides on", peer),
+    );
     // The nightly marking of the test days missed (应检未检): yesterday's test days of every
     // plan, by the day each quarantine began. Only the nights released have their tests, so
     // the contacts of the other slices tested yesterday are all marked: the pass at its worst.
@@ -121,11 +133,16 @@ pub async fn bench(b: &ContactsBench) -> Result<()> {
         cordon_server::cases::keep_overdue(&state, at, Some(today + Duration::days(b.nights as i64 - 2)))
             .await
             .map_err(api)?;
+    let marking = t.elapsed();
     println!(
         "tests missed on {}: {} contacts marked in {:.0} ms",
         today + Duration::days(b.nights as i64 - 1),
         run.marked,
-        ms(t.elapsed())
+        ms(marking)
+    );
+    report.push(
+        Job::new("contacts missed tests marked", &backend, managed as u64, marking)
+            .with("marked", run.marked),
     );
     Ok(())
 }

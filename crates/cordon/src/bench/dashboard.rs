@@ -19,6 +19,7 @@ use clap::Args;
 use cordon_store::Store;
 use futures::StreamExt;
 
+use crate::bench::report::{self, Job, Report};
 use crate::bench::stats::{median, ms, quantile};
 
 #[derive(Args)]
@@ -29,7 +30,8 @@ pub struct DashboardBench {
     /// Seconds to read the dashboard for (one read every 20 ms).
     #[arg(long, default_value_t = 30)]
     seconds: u64,
-    /// Cold computations of the city's dashboard to time.
+    /// Cold computations of the city's dashboard to time, and exports of the city (each
+    /// alternated with the peer's).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
     /// Also export with names (every person read is written to the audit: it grows by the
@@ -51,7 +53,10 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-pub async fn bench(b: &DashboardBench) -> Result<()> {
+pub async fn bench(b: &DashboardBench, report: &mut Report) -> Result<()> {
+    if b.repeat == 0 {
+        bail!("--repeat: at least 1");
+    }
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let admin = store.user_by_name("admin").await?.context("no user admin: seed a demo first")?;
     let totals = store.totals().await?;
@@ -79,6 +84,9 @@ pub async fn bench(b: &DashboardBench) -> Result<()> {
         last = Some(d);
     }
     let d = last.context("at least one run")?;
+    let backend = store.backend();
+    let residents = city.stats.residents as u64;
+    report.push(Job::median("dashboard computed", backend, residents, &cold));
     let (cold_median, cold_best, cold_worst) = median(cold);
     let history: i64 = d.days.iter().map(|p| p.positives.new_positives()).sum();
     println!(
@@ -114,66 +122,102 @@ pub async fn bench(b: &DashboardBench) -> Result<()> {
         quantile(&served, 0.99),
         quantile(&served, 1.0)
     );
+    report.push(
+        Job::new(
+            "dashboard read p99",
+            backend,
+            residents,
+            Duration::from_secs_f64(quantile(&served, 0.99) / 1e3),
+        )
+        .runs(served.len())
+        .with("p50_ms", quantile(&served, 0.5)),
+    );
 
-    // The export of the city's people.
+    // The export of the city's people, each run alternated with the peer's.
     let modes: &[bool] = if b.named { &[true, false] } else { &[true] };
     for &pseudonymise in modes {
-        let before = rss_mb();
-        let t = Instant::now();
-        let params = cordon_server::exports::ExportParams {
-            list: cordon_server::exports::List::People,
-            format: Some(cordon_server::exports::Format::Csv),
-            area: None,
-            pseudonymise: Some(pseudonymise),
-        };
-        let response = cordon_server::exports::export(&state, &admin, params)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let first = t.elapsed();
-        let mut body = response.into_body().into_data_stream();
-        let (mut bytes, mut lines, mut peak) = (0usize, 0usize, before);
-        let mut chunks = 0usize;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| anyhow::anyhow!("export cut off: {e}"))?;
-            bytes += chunk.len();
-            lines += chunk.iter().filter(|&&c| c == b'\n').count();
-            chunks += 1;
-            if chunks.is_multiple_of(16) {
-                peak = peak.max(rss_mb());
-            }
+        let (mut runs, mut peers) = (Vec::new(), Vec::new());
+        for _ in 0..b.repeat {
+            runs.push(export(&state, &admin, pseudonymise, city.stats.residents).await?);
+            peers.extend(peer(&b.db));
         }
-        let took = t.elapsed();
-        let rows = lines.saturating_sub(1);
-        if rows as i64 != city.stats.residents {
-            bail!("the export held {rows} rows, the city {} residents", city.stats.residents);
-        }
-        println!(
-            "export of the city's people as CSV ({}): {rows} rows, {:.0} MB in {:.2} s = {:.0} rows/s; \
-             first bytes after {:.0} ms; resident memory {:.0} MB before, {:.0} MB at most during, {:.0} MB after",
-            if pseudonymise { "pseudonymised" } else { "named, every read audited" },
-            bytes as f64 / 1e6,
-            took.as_secs_f64(),
-            rows as f64 / took.as_secs_f64(),
-            ms(first),
-            before,
-            peak,
-            rss_mb()
+        let job = if pseudonymise { "export pseudonymised" } else { "export named" };
+        let took = report::median(&runs);
+        let peer = (peers.len() == runs.len()).then(|| report::median(&peers));
+        report.push(
+            Job::median(job, backend, residents, &runs)
+                .peer_if("the database's CSV writer", peer)
+                .with("rows_per_s", (residents as f64 / took.as_secs_f64()).round()),
         );
     }
+    Ok(())
+}
 
-    // The peer: the database's own CSV writer over the same rows, in the same order.
+/// One export of the city's people as CSV, streamed and read to the end; its time.
+async fn export(
+    state: &cordon_server::AppState,
+    admin: &cordon_store::User,
+    pseudonymise: bool,
+    residents: i64,
+) -> Result<Duration> {
+    let before = rss_mb();
+    let t = Instant::now();
+    let params = cordon_server::exports::ExportParams {
+        list: cordon_server::exports::List::People,
+        format: Some(cordon_server::exports::Format::Csv),
+        area: None,
+        pseudonymise: Some(pseudonymise),
+    };
+    let response =
+        cordon_server::exports::export(state, admin, params).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let first = t.elapsed();
+    let mut body = response.into_body().into_data_stream();
+    let (mut bytes, mut lines, mut peak) = (0usize, 0usize, before);
+    let mut chunks = 0usize;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| anyhow::anyhow!("export cut off: {e}"))?;
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|&&c| c == b'\n').count();
+        chunks += 1;
+        if chunks.is_multiple_of(16) {
+            peak = peak.max(rss_mb());
+        }
+    }
+    let took = t.elapsed();
+    let rows = lines.saturating_sub(1);
+    if rows as i64 != residents {
+        bail!("the export held {rows} rows, the city {} residents", residents);
+    }
+    println!(
+        "export of the city's people as CSV ({}): {rows} rows, {:.0} MB in {:.2} s = {:.0} rows/s; \
+         first bytes after {:.0} ms; resident memory {:.0} MB before, {:.0} MB at most during, {:.0} MB after",
+        if pseudonymise { "pseudonymised" } else { "named, every read audited" },
+        bytes as f64 / 1e6,
+        took.as_secs_f64(),
+        rows as f64 / took.as_secs_f64(),
+        ms(first),
+        before,
+        peak,
+        rss_mb()
+    );
+    Ok(took)
+}
+
+/// The peer: the database's own CSV writer over the same rows, in the same order; its time
+/// (none, said why, when it could not run).
+fn peer(db: &str) -> Option<Duration> {
     // The ID number and phone are sealed: written as hex, as PostgreSQL writes a bytea.
     let columns = |hex: &str| {
         format!(
             "person_id, name, {hex}(id_sealed), {hex}(phone_sealed), birth_year, sex, household_code, path, tags"
         )
     };
-    let (program, args): (&str, Vec<String>) = if let Some(path) = b.db.strip_prefix("sqlite://") {
+    let (program, args): (&str, Vec<String>) = if let Some(path) = db.strip_prefix("sqlite://") {
         let sql = format!("SELECT {} FROM people ORDER BY path, person_id", columns("hex"));
         ("sqlite3", vec!["-csv".into(), "-readonly".into(), path.into(), sql])
     } else {
         let sql = format!("SELECT {} FROM people ORDER BY path, person_id", columns(""));
-        ("psql", vec![b.db.clone(), "-qc".into(), format!("COPY ({sql}) TO STDOUT (FORMAT csv)")])
+        ("psql", vec![db.to_owned(), "-qc".into(), format!("COPY ({sql}) TO STDOUT (FORMAT csv)")])
     };
     let t = Instant::now();
     let out = std::process::Command::new(program).args(&args).output();
@@ -187,9 +231,15 @@ pub async fn bench(b: &DashboardBench) -> Result<()> {
                 took.as_secs_f64(),
                 rows as f64 / took.as_secs_f64()
             );
+            Some(took)
         }
-        Ok(out) => println!("peer: {program} failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
-        Err(e) => println!("peer: {program} not run: {e}"),
+        Ok(out) => {
+            println!("peer: {program} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            None
+        }
+        Err(e) => {
+            println!("peer: {program} not run: {e}");
+            None
+        }
     }
-    Ok(())
 }

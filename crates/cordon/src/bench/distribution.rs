@@ -18,6 +18,7 @@ use cordon_domain::supplies::SupplyItem;
 use cordon_domain::{AreaCode, AreaPath};
 use cordon_server::supplies::{self, DistributionRequest, StockMoveRequest, SupplyPointRequest};
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::{median, ms};
 
 #[derive(Args)]
@@ -33,7 +34,7 @@ pub struct DistributionBench {
     runs: u16,
 }
 
-pub(crate) async fn bench(b: &DistributionBench) -> Result<()> {
+pub(crate) async fn bench(b: &DistributionBench, report: &mut Report) -> Result<()> {
     let store = crate::common::open(&b.db).await?;
     let state = cordon_server::AppState::new(
         store.clone(),
@@ -99,6 +100,11 @@ pub(crate) async fn bench(b: &DistributionBench) -> Result<()> {
         store.backend(),
         area.area.name,
         area.stats.residents
+    );
+    report.push(
+        Job::median("distribution round", store.backend(), households as u64, &times)
+            .peer_if("shell read of the households", peer.as_ref().ok().copied())
+            .with("packages", packages),
     );
     let (p50, best, worst) = median(times);
     match peer {

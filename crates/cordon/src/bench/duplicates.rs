@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use cordon_domain::{AreaCode, AreaPath};
 
+use crate::bench::report::{self, Job, Report};
 use crate::bench::stats::median;
 
 #[derive(Args)]
@@ -25,8 +26,8 @@ pub struct DuplicatesBench {
 
 const FLOOR: &str = "SELECT count(*) FROM (SELECT id_index FROM people WHERE id_index IS NOT NULL GROUP BY id_index HAVING count(*) > 1) d";
 
-/// The floor's median, fastest and slowest milliseconds, by the database's own shell.
-fn floor(db: &str, repeat: usize) -> Result<((f64, f64, f64), String)> {
+/// The floor's times by the database's own shell, and its answer.
+fn floor(db: &str, repeat: usize) -> Result<(Vec<std::time::Duration>, String)> {
     let mut times = Vec::with_capacity(repeat);
     let mut answer = String::new();
     for _ in 0..repeat {
@@ -50,10 +51,13 @@ fn floor(db: &str, repeat: usize) -> Result<((f64, f64, f64), String)> {
         }
         answer = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     }
-    Ok((median(times), answer))
+    Ok((times, answer))
 }
 
-pub async fn bench(b: &DuplicatesBench) -> Result<()> {
+pub async fn bench(b: &DuplicatesBench, report: &mut Report) -> Result<()> {
+    if b.repeat == 0 {
+        bail!("--repeat: at least 1");
+    }
     let store = crate::common::open(&b.db).await?;
     let totals = store.totals().await?;
     println!("{} people on {}", totals.people, store.backend());
@@ -70,6 +74,7 @@ pub async fn bench(b: &DuplicatesBench) -> Result<()> {
         ("district 新城区", path_of(cordon_demo::XINCHENG).await?),
         ("city", AreaPath::root()),
     ];
+    let (floor_times, n) = floor(&b.db, b.repeat)?;
     for (name, scope) in &scopes {
         let mut times = Vec::with_capacity(b.repeat);
         let mut found = 0;
@@ -78,13 +83,20 @@ pub async fn bench(b: &DuplicatesBench) -> Result<()> {
             found = store.duplicate_people(scope, b.limit).await?.len();
             times.push(t.elapsed());
         }
+        let mut job =
+            Job::median(format!("duplicates of the {name}"), store.backend(), totals.people as u64, &times)
+                .with("pairs", found);
+        if *name == "city" {
+            job = job.peer("shell GROUP BY of the blind index", report::median(&floor_times));
+        }
+        report.push(job);
         let (med, lo, hi) = median(times);
         println!(
             "duplicates of the {name}: {found} pairs (limit {}), median {med:.1} ms ({lo:.1}–{hi:.1})",
             b.limit
         );
     }
-    let ((med, lo, hi), n) = floor(&b.db, b.repeat)?;
+    let (med, lo, hi) = median(floor_times);
     println!(
         "floor (the city's ID numbers grouped by the database's own shell, process start included): \
          {n} numbers twice, median {med:.1} ms ({lo:.1}–{hi:.1})"

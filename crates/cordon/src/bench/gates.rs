@@ -16,6 +16,7 @@ use cordon_store::{PeopleQuery, Store};
 use rand::{RngExt, SeedableRng};
 use sha2::{Digest, Sha256};
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::quantile;
 
 #[derive(Args)]
@@ -167,7 +168,7 @@ async fn run(
     Outcome { latencies, errors, elapsed: started.elapsed() }
 }
 
-fn report(name: &str, o: &Outcome) {
+fn print_outcome(name: &str, o: &Outcome) {
     let n = o.latencies.len();
     println!(
         "{name:<16} {n:>7} requests in {:>5.1} s ({:>5.0}/s)  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  p99.9 {:>6.2} ms  max {:>7.2} ms  errors {}",
@@ -182,7 +183,7 @@ fn report(name: &str, o: &Outcome) {
     );
 }
 
-pub async fn bench(b: &GatesBench) -> Result<()> {
+pub async fn bench(b: &GatesBench, report: &mut Report) -> Result<()> {
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let totals = store.totals().await?;
     let root = AreaPath::root();
@@ -254,13 +255,22 @@ pub async fn bench(b: &GatesBench) -> Result<()> {
         b.seconds
     );
     let floor = run(&client, &cadre, health, b.rate).await;
-    report("GET /healthz", &floor);
+    print_outcome("GET /healthz", &floor);
     let decided = run(&client, &cadre, decisions, b.rate).await;
-    report("POST decisions", &decided);
+    print_outcome("POST decisions", &decided);
     println!(
         "p99 over the floor: {:.2} ms; decision p99 / health p99 = {:.1}×",
         quantile(&decided.latencies, 0.99) - quantile(&floor.latencies, 0.99),
         quantile(&decided.latencies, 0.99) / quantile(&floor.latencies, 0.99).max(1e-9)
+    );
+    let p99 = |o: &Outcome| Duration::from_secs_f64(quantile(&o.latencies, 0.99) / 1e3);
+    report.push(
+        Job::new("gate decision p99", store.backend(), totals.people as u64, p99(&decided))
+            .peer("GET /healthz p99 at the same rate", p99(&floor))
+            .with("rate", b.rate)
+            .runs(decided.latencies.len())
+            .with("errors", decided.errors)
+            .with("p50_ms", quantile(&decided.latencies, 0.5)),
     );
     drop(server);
     Ok(())

@@ -13,6 +13,7 @@ use cordon_domain::AreaPath;
 use cordon_server::{AppState, Config, cases, needs, testing, workforce};
 use cordon_store::{ContactQuery, Store, User};
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::{quantile, shell};
 
 #[derive(Args)]
@@ -46,7 +47,7 @@ async fn user(store: &Arc<dyn Store>, name: &str) -> Result<User> {
     store.user_by_name(name).await?.with_context(|| format!("no user {name}: seed a demo first"))
 }
 
-pub async fn bench(b: &ListsBench) -> Result<()> {
+pub async fn bench(b: &ListsBench, report: &mut Report) -> Result<()> {
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let state = AppState::new(store.clone(), Config::default());
     let (sampler, grid, epi, office) = (
@@ -148,5 +149,21 @@ pub async fn bench(b: &ListsBench) -> Result<()> {
         quantile(&peer, 0.99),
         25
     );
+    let peer_p99 = Duration::from_secs_f64(quantile(&peer, 0.99) / 1e3);
+    for (name, (p50, p99, n)) in &rows {
+        let mut job = Job::new(
+            format!("{name} p99"),
+            store.backend(),
+            residents as u64,
+            Duration::from_secs_f64(p99 / 1e3),
+        )
+        .runs(b.runs)
+        .with("p50_ms", *p50)
+        .with("page_rows", *n);
+        if name.starts_with("sweep of the round's street") {
+            job = job.peer("shell read of the street's page p99", peer_p99);
+        }
+        report.push(job);
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! ships to a command post carries none of it.
 
 use anyhow::Result;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 mod contacts;
 mod dashboard;
@@ -11,15 +11,29 @@ mod distribution;
 mod duplicates;
 mod gates;
 mod lists;
+mod load;
 mod needs;
 mod outbox;
 mod register;
+mod report;
 mod stats;
 mod testing;
 mod trace;
 mod transfers;
 mod workforce;
 mod zones;
+
+/// `cordon bench [--json] JOB …`.
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// After the job's own table, one JSON object per timed job, a line each (`job`,
+    /// `backend`, `rows`, `cordon_s`, `runs`, `peer`, `peer_s`, `ratio`, then the job's own
+    /// figures): what a script reads to rebuild BENCHMARKS.md's summary.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    job: BenchCommand,
+}
 
 #[derive(Subcommand)]
 pub(crate) enum BenchCommand {
@@ -67,24 +81,33 @@ pub(crate) enum BenchCommand {
     /// sweep, the needs board, cases, contacts, who reported in), through the services, each as
     /// the role that opens it; beside the database's shell reading the sweep's page bare.
     Lists(lists::ListsBench),
+    /// The city's load (generated, sealed, written, indexed, counted), as `cordon demo` does it
+    /// before its story, against the bare bulk load of the same people rows, in the same run.
+    Load(load::LoadBench),
 }
 
-/// Runs one benchmark.
-pub(crate) async fn run(command: BenchCommand) -> Result<()> {
-    match command {
-        BenchCommand::Zones(b) => zones::run(&b),
-        BenchCommand::Trace(b) => trace::bench(&b),
-        BenchCommand::Testing(b) => testing::run(&b).await,
-        BenchCommand::Duplicates(b) => duplicates::bench(&b).await,
-        BenchCommand::Gates(b) => gates::bench(&b).await,
-        BenchCommand::Workforce(b) => workforce::bench(&b).await,
-        BenchCommand::Needs(b) => needs::bench(&b).await,
-        BenchCommand::Dashboard(b) => dashboard::bench(&b).await,
-        BenchCommand::Contacts(b) => contacts::bench(&b).await,
-        BenchCommand::Register(b) => register::bench(&b).await,
-        BenchCommand::Transfers(b) => transfers::bench(&b).await,
-        BenchCommand::Distribution(b) => distribution::bench(&b).await,
-        BenchCommand::Outbox(b) => outbox::bench(&b).await,
-        BenchCommand::Lists(b) => lists::bench(&b).await,
+/// Runs one benchmark; with `--json`, its records are the last lines printed.
+pub(crate) async fn run(args: BenchArgs) -> Result<()> {
+    let mut r = report::Report::default();
+    match &args.job {
+        BenchCommand::Zones(b) => zones::run(b, &mut r)?,
+        BenchCommand::Trace(b) => trace::bench(b, &mut r)?,
+        BenchCommand::Testing(b) => testing::run(b, &mut r).await?,
+        BenchCommand::Duplicates(b) => duplicates::bench(b, &mut r).await?,
+        BenchCommand::Gates(b) => gates::bench(b, &mut r).await?,
+        BenchCommand::Workforce(b) => workforce::bench(b, &mut r).await?,
+        BenchCommand::Needs(b) => needs::bench(b, &mut r).await?,
+        BenchCommand::Dashboard(b) => dashboard::bench(b, &mut r).await?,
+        BenchCommand::Contacts(b) => contacts::bench(b, &mut r).await?,
+        BenchCommand::Register(b) => register::bench(b, &mut r).await?,
+        BenchCommand::Transfers(b) => transfers::bench(b, &mut r).await?,
+        BenchCommand::Distribution(b) => distribution::bench(b, &mut r).await?,
+        BenchCommand::Outbox(b) => outbox::bench(b, &mut r).await?,
+        BenchCommand::Lists(b) => lists::bench(b, &mut r).await?,
+        BenchCommand::Load(b) => load::bench(b, &mut r).await?,
     }
+    if args.json {
+        print!("{}", r.json_lines());
+    }
+    Ok(())
 }

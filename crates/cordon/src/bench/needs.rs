@@ -14,6 +14,7 @@ use cordon_domain::{AreaCode, AreaLevel, AreaPath};
 use cordon_store::{NewNeed, Store};
 use rand::{RngExt, SeedableRng};
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::median;
 
 #[derive(Args)]
@@ -36,7 +37,7 @@ pub struct NeedsBench {
     seed: u64,
 }
 
-pub async fn bench(b: &NeedsBench) -> Result<()> {
+pub async fn bench(b: &NeedsBench, report: &mut Report) -> Result<()> {
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let root = AreaPath::root();
     let grid = store.user_by_name("gongzhufu").await?.context("no user gongzhufu: seed a demo first")?;
@@ -165,6 +166,19 @@ pub async fn bench(b: &NeedsBench) -> Result<()> {
         here.open + here.acknowledged,
         grid.scope_name,
         b.repeat
+    );
+    let unresolved = (total.open + total.acknowledged) as u64;
+    let backend = store.backend();
+    report.push(Job::median(
+        "needs board of a community",
+        backend,
+        (here.open + here.acknowledged) as u64,
+        &board,
+    ));
+    report.push(Job::median("needs figures of the city", backend, unresolved, &city));
+    report.push(Job::median("needs sweep, nothing due", backend, unresolved, &idle));
+    report.push(
+        Job::median("needs sweep, due", backend, unresolved, &busy).with("due", b.due).with("steps", climbed),
     );
     let (m, lo, hi) = median(board);
     println!(

@@ -18,6 +18,8 @@ use cordon_store::{NewZoneEvent, Store};
 use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
+use crate::bench::report::{Job, Report, median};
+
 #[derive(Args)]
 pub struct OutboxBench {
     /// A district demo database (`cordon demo --no-serve --db URL`): 新城区 with its precaution zone.
@@ -34,7 +36,7 @@ pub struct OutboxBench {
     send: usize,
 }
 
-pub async fn bench(b: &OutboxBench) -> Result<()> {
+pub async fn bench(b: &OutboxBench, report: &mut Report) -> Result<()> {
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let root = AreaPath::root();
     let district = AreaCode::parse(&b.district)?;
@@ -53,6 +55,7 @@ pub async fn bench(b: &OutboxBench) -> Result<()> {
     );
     let (lo, hi) = zone.path.subtree_range();
     let mut tier = zone.tier;
+    let (mut changes, mut peers) = (Vec::new(), Vec::new());
     for i in 0..b.repeat {
         for up in [true, false] {
             let kind = match (up, tier) {
@@ -72,16 +75,20 @@ pub async fn bench(b: &OutboxBench) -> Result<()> {
             let t = Instant::now();
             store.record_zone_event(zone.id, &event).await?;
             let cordon = t.elapsed();
+            changes.push(cordon);
             tier = match kind {
                 EventKind::Raised { tier } | EventKind::SteppedDown { tier } => tier,
                 _ => tier,
             };
             let peer = match peer_insert(&b.db, &lo, &hi) {
-                Ok(p) => format!(
-                    "peer bare INSERT … SELECT {:.0} ms (ratio {:.2})",
-                    p.as_secs_f64() * 1e3,
-                    cordon.as_secs_f64() / p.as_secs_f64()
-                ),
+                Ok(p) => {
+                    peers.push(p);
+                    format!(
+                        "peer bare INSERT … SELECT {:.0} ms (ratio {:.2})",
+                        p.as_secs_f64() * 1e3,
+                        cordon.as_secs_f64() / p.as_secs_f64()
+                    )
+                }
                 Err(e) => format!("peer not run: {e}"),
             };
             println!(
@@ -92,6 +99,13 @@ pub async fn bench(b: &OutboxBench) -> Result<()> {
             );
         }
     }
+
+    let backend = store.backend();
+    let peer = (peers.len() == changes.len()).then(|| median(&peers));
+    report.push(
+        Job::median("zone change told to every household", backend, households as u64, &changes)
+            .peer_if("shell bare INSERT … SELECT of the same rows", peer),
+    );
 
     // The sender, against a gateway that answers at once.
     let (url, received) = fake_gateway().await?;
@@ -128,6 +142,12 @@ pub async fn bench(b: &OutboxBench) -> Result<()> {
         peer.as_secs_f64(),
         bare as f64 / peer.as_secs_f64(),
         cordon.as_secs_f64() / peer.as_secs_f64()
+    );
+    report.push(
+        Job::new("outbox sender", backend, sent as u64, cordon)
+            .peer("bare posts to the same gateway", peer)
+            .with("messages_per_s", (sent as f64 / cordon.as_secs_f64()).round())
+            .with("posts", posts),
     );
     Ok(())
 }

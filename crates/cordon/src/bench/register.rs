@@ -20,6 +20,7 @@ use cordon_domain::AreaPath;
 use cordon_server::register::entries::{NewPersonRequest, PersonPatch, add, change};
 use rand::{RngExt, SeedableRng};
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::{ms, quantile};
 
 #[derive(Args)]
@@ -66,7 +67,7 @@ fn refused(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("the register refused an edit: {e}")
 }
 
-pub async fn bench(b: &RegisterBench) -> Result<()> {
+pub async fn bench(b: &RegisterBench, report: &mut Report) -> Result<()> {
     if b.edits == 0 || b.sample == 0 {
         bail!("--edits and --sample: at least 1");
     }
@@ -197,14 +198,26 @@ pub async fn bench(b: &RegisterBench) -> Result<()> {
             line(kind.name(), d);
         }
     }
-    match peer {
-        Ok((n, took)) => println!(
+    match &peer {
+        &Ok((n, took)) => println!(
             "  peer: {n} bare one-row updates by primary key, one transaction each, by the database's shell: {:.0} ms, mean {:.2} ms",
             ms(took),
             ms(took) / n as f64
         ),
         Err(e) => println!("  peer not run: {e}"),
     }
+    let mut all: Vec<Duration> = times.iter().map(|(_, d)| *d).collect();
+    all.sort();
+    let p99 = Duration::from_secs_f64(quantile(&all, 0.99) / 1e3);
+    report.push(
+        Job::new("register edit p99", store.backend(), totals.people as u64, p99)
+            .runs(all.len())
+            .peer_if(
+                "shell bare one-row update, mean",
+                peer.as_ref().ok().map(|(n, took)| took.div_f64((*n).max(1) as f64)),
+            )
+            .with("p50_ms", quantile(&all, 0.5)),
+    );
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -14,6 +14,8 @@ use cordon_domain::{AreaCode, AreaPath, Role};
 use cordon_import::{Limits, Progress};
 use cordon_store::NewUser;
 use rand::{RngExt, SeedableRng};
+
+use crate::bench::report::{Job, Report};
 
 #[derive(Args)]
 pub struct TestingBench {
@@ -41,7 +43,7 @@ pub struct TestingBench {
     out: Option<PathBuf>,
 }
 
-pub async fn run(b: &TestingBench) -> Result<()> {
+pub async fn run(b: &TestingBench, report: &mut Report) -> Result<()> {
     let scale = Scale::parse(&b.scale).context("--scale: district or city")?;
     let store = crate::common::open(&b.db).await?;
     let now = chrono::Utc::now();
@@ -143,18 +145,42 @@ pub async fn run(b: &TestingBench) -> Result<()> {
         r.tasks_opened
     );
 
+    let backend = store.backend();
+    let secs = Duration::from_secs_f64;
+    report.push(
+        Job::new("samples import", backend, rows, secs(cordon_samples))
+            .peer(format!("bare {tool}"), secs(bare_samples))
+            .with("tubes", tubes),
+    );
+    report.push(
+        Job::new("results import", backend, tubes, secs(cordon_results))
+            .peer(format!("bare {tool}"), secs(bare_results)),
+    );
+
     // The sweep of the populated district, and of one building, repeated.
     let district =
         store.area(&AreaPath::root(), &AreaCode::parse(cordon_demo::XINCHENG)?).await?.context("新城区")?;
     for (what, path) in [("district", district.area.path.clone())] {
         let mut times = Vec::new();
         let mut total = 0;
+        let mut runs = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
             let (_, n) = store.sweep(round.id, &path, None, 2000).await?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let took = t.elapsed();
+            runs.push(took);
+            times.push(took.as_secs_f64() * 1000.0);
             total = n;
         }
+        report.push(
+            Job::median(
+                format!("sweep of a {what}, first page and count"),
+                backend,
+                district.stats.residents as u64,
+                &runs,
+            )
+            .with("left", total),
+        );
         times.sort_by(f64::total_cmp);
         println!(
             "sweep ({what}, {} residents)  {total} to knock for: first 2,000 and the count in {:.0} ms median ({:.0}–{:.0})",

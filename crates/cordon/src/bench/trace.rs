@@ -1,13 +1,15 @@
 //! `cordon bench trace`: the server's warm tracing on scans loaded once.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use cordon_trace::columnar::read_scans_parquet;
 use cordon_trace::read::{read_cases, read_scans_file};
 use cordon_trace::trace;
+
+use crate::bench::report::{Job, Report};
 
 /// `cordon bench trace`: the server's warm case — the scans loaded once, as the server holds them
 /// — timed for a batch of cases, for one new case at a time, and for the full self-join.
@@ -27,7 +29,7 @@ pub struct TraceBench {
     time_zone: chrono_tz::Tz,
 }
 
-pub fn bench(a: &TraceBench) -> Result<()> {
+pub fn bench(a: &TraceBench, report: &mut Report) -> Result<()> {
     let name = |p: &PathBuf| p.display().to_string();
     let cases_file = std::fs::File::open(&a.cases).with_context(|| format!("opening {}", name(&a.cases)))?;
     let cases = read_cases(&name(&a.cases), std::io::BufReader::new(cases_file), a.time_zone)?;
@@ -41,12 +43,16 @@ pub fn bench(a: &TraceBench) -> Result<()> {
     let scans = builder.finish();
     // As the server holds them: every person's scans indexed.
     scans.index_people();
+    let loaded = started.elapsed();
+    let n = scans.len() as u64;
+    report.push(Job::new("trace scans loaded and indexed", "memory", n, loaded));
+    let ms_to = |ms: f64| Duration::from_secs_f64(ms / 1e3);
     println!(
         "loaded {} scans ({} people, {} venues) in {:.2} s; {} cases",
         scans.len(),
         scans.people_count(),
         scans.venues.len(),
-        started.elapsed().as_secs_f64(),
+        loaded.as_secs_f64(),
         cases.len()
     );
     let w = i64::from(a.window) * 60_000_000;
@@ -75,6 +81,14 @@ pub fn bench(a: &TraceBench) -> Result<()> {
             found.0,
             found.1
         );
+        let job = if secondary { "trace warm, close and secondary" } else { "trace warm, close" };
+        report.push(
+            Job::new(job, "memory", n, ms_to(median))
+                .runs(runs)
+                .with("cases", cases.len())
+                .with("close", found.0)
+                .with("secondary", found.1),
+        );
     }
     let mut singles: Vec<f64> = cases
         .iter()
@@ -94,6 +108,11 @@ pub fn bench(a: &TraceBench) -> Result<()> {
             singles[(singles.len() * 99 / 100).min(singles.len() - 1)],
             singles[singles.len() - 1]
         );
+        report.push(
+            Job::new("trace one new case", "memory", n, ms_to(singles[singles.len() / 2]))
+                .runs(singles.len())
+                .with("p99_ms", singles[(singles.len() * 99 / 100).min(singles.len() - 1)]),
+        );
     }
     let mut pairs = 0;
     let (best, median) = time(&mut || pairs = scans.pairs_within(w));
@@ -101,5 +120,6 @@ pub fn bench(a: &TraceBench) -> Result<()> {
         "self-join: {pairs} pairs within {} minutes: best {best:.0} ms, median {median:.0} ms",
         a.window
     );
+    report.push(Job::new("trace self-join", "memory", n, ms_to(median)).runs(runs).with("pairs", pairs));
     Ok(())
 }

@@ -18,6 +18,7 @@ use cordon_domain::{AreaCode, AreaPath};
 use cordon_server::isolation::{self, PlanPerson, PlanRequest};
 use cordon_store::NewSite;
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::{median, ms};
 
 #[derive(Args)]
@@ -39,7 +40,7 @@ pub struct TransfersBench {
     runs: u16,
 }
 
-pub(crate) async fn bench(b: &TransfersBench) -> Result<()> {
+pub(crate) async fn bench(b: &TransfersBench, report: &mut Report) -> Result<()> {
     let store = crate::common::open(&b.db).await?;
     let state = cordon_server::AppState::new(
         store.clone(),
@@ -132,6 +133,12 @@ pub(crate) async fn bench(b: &TransfersBench) -> Result<()> {
         store.backend(),
         people.len(),
         b.sites
+    );
+    report.push(
+        Job::median("transfer plan", store.backend(), people.len() as u64, &times)
+            .peer_if("shell read of the rooms and people", peer.as_ref().ok().copied())
+            .with("placed", placed)
+            .with("sites", b.sites),
     );
     let (p50, best, worst) = median(times);
     match peer {

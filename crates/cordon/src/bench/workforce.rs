@@ -14,6 +14,7 @@ use cordon_store::{NewAssignment, NewZone, Store, UnitRef};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
+use crate::bench::report::{Job, Report};
 use crate::bench::stats::{median, ms};
 
 #[derive(Args)]
@@ -37,7 +38,7 @@ pub struct WorkforceBench {
     seed: u64,
 }
 
-pub async fn bench(b: &WorkforceBench) -> Result<()> {
+pub async fn bench(b: &WorkforceBench, out: &mut Report) -> Result<()> {
     let store: Arc<dyn Store> = crate::common::open(&b.db).await?;
     let totals = store.totals().await?;
     let root = AreaPath::root();
@@ -245,6 +246,16 @@ pub async fn bench(b: &WorkforceBench) -> Result<()> {
     cordon_server::workforce::coverage(&state, &hq).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let after_lift = t.elapsed();
     let runs = cov.len();
+    let units = report.units as u64;
+    out.push(
+        Job::median("coverage report, city scope", store.backend(), units, &cov)
+            .with("cold_ms", ms(cold_cov)),
+    );
+    out.push(
+        Job::median("suggestions, city scope", store.backend(), units, &sug)
+            .with("cold_ms", ms(cold_sug))
+            .with("proposed", proposed),
+    );
     let (cov_m, cov_lo, cov_hi) = median(cov);
     let (sug_m, sug_lo, sug_hi) = median(sug);
     println!(

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
@@ -11,6 +11,8 @@ use cordon_domain::tiers::{effective_tiers, tier_figures};
 use cordon_domain::{AreaPath, Tier, ZoneCover};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::bench::report::{Job, Report};
 
 #[derive(Args)]
 pub struct ZonesBench {
@@ -123,7 +125,7 @@ fn draw(g: &Generated, n: usize, rng: &mut ChaCha8Rng) -> Vec<ZoneCover> {
     out
 }
 
-pub fn run(b: &ZonesBench) -> Result<()> {
+pub fn run(b: &ZonesBench, report: &mut Report) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(b.seed);
     let t = Instant::now();
     let g = generate(b.residents, &mut rng);
@@ -190,6 +192,18 @@ pub fn run(b: &ZonesBench) -> Result<()> {
         full[runs / 2] * 1e3
     );
     println!("figures from zones   {:.3} ms (mean of {reps})", kept * 1e3);
+    let secs = Duration::from_secs_f64;
+    report.push(
+        Job::new("every household's effective tier", "memory", total as u64, secs(full[runs / 2]))
+            .runs(runs)
+            .with("zones", zones.len())
+            .with("households", g.households.len()),
+    );
+    report.push(
+        Job::new("tier figures from the zones", "memory", total as u64, secs(kept))
+            .runs(reps as usize)
+            .with("zones", zones.len()),
+    );
 
     if let Some(dir) = &b.export {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -4,6 +4,7 @@
 mod api;
 mod architecture;
 mod audit;
+mod bench;
 mod cases;
 mod cli;
 mod crash;
