@@ -101,7 +101,12 @@ impl Place {
                            hex(phone_index), birth_year, sex, household_code, tags, vulnerable, \
                            district_code, path FROM people";
                 let out =
-                    Command::new("sqlite3").args(["-csv", file, sql]).output().context("running sqlite3")?;
+                    // The store's pool closes behind the load (its last connection checkpoints
+                    // the log): wait for the lock rather than fail on it.
+                    Command::new("sqlite3")
+                        .args(["-cmd", ".timeout 60000", "-csv", file, sql])
+                        .output()
+                        .context("running sqlite3")?;
                 if !out.status.success() {
                     bail!("sqlite3: {}", String::from_utf8_lossy(&out.stderr).trim());
                 }
@@ -177,9 +182,11 @@ pub async fn bench(b: &LoadBench, report: &mut Report) -> Result<()> {
     }
     let place = Place::parse(&b.at);
     let scale = Scale::parse(&b.scale).expect("clap checked the scale");
+    // The rows the peer loads: beside SQLite's files, or in a folder of this run's own.
+    let scratch = tempfile::tempdir().context("making a folder for the people rows")?;
     let dir = match &place {
         Place::Sqlite(dir) => dir.clone(),
-        Place::Postgres(_) => std::env::temp_dir().join("cordon-bench-load"),
+        Place::Postgres(_) => scratch.path().to_owned(),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("making {}", dir.display()))?;
     let csv = dir.join("people.csv");
