@@ -64,7 +64,7 @@ impl Place {
     }
 
     /// A database with nothing in it, named `name`, and its URL.
-    fn fresh(&self, name: &str) -> Result<String> {
+    async fn fresh(&self, name: &str) -> Result<String> {
         match self {
             Place::Sqlite(dir) => {
                 std::fs::create_dir_all(dir).with_context(|| format!("--at {}", dir.display()))?;
@@ -79,7 +79,9 @@ impl Place {
             }
             Place::Postgres(server) => {
                 psql(&format!("{server}/postgres"), &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-                psql(&format!("{server}/postgres"), &format!("CREATE DATABASE {name}"))?;
+                // The store's own, so that on a Citus coordinator the database has the
+                // extension and the workers, as a deployment's has.
+                cordon_store::PgAdmin::connect(server).await?.create_database(name).await?;
                 Ok(format!("{server}/{name}"))
             }
         }
@@ -130,8 +132,8 @@ impl Place {
     }
 
     /// The peer: the CSV bulk-loaded into an unindexed table of a fresh database, timed.
-    fn bare(&self, name: &str, csv: &Path) -> Result<Duration> {
-        let url = self.fresh(name)?;
+    async fn bare(&self, name: &str, csv: &Path) -> Result<Duration> {
+        let url = self.fresh(name).await?;
         let took = match self {
             Place::Sqlite(_) => {
                 let file = url.trim_start_matches("sqlite://");
@@ -198,7 +200,7 @@ pub async fn bench(b: &LoadBench, report: &mut Report) -> Result<()> {
     let (mut loads, mut bares) = (Vec::new(), Vec::new());
     let mut people = 0;
     for run in 0..b.runs {
-        let url = place.fresh(&name)?;
+        let url = place.fresh(&name).await?;
         // A key of the run's own: the sealing costs what it costs with any key.
         let store = cordon_store::connect(&url, Keyring::generate())
             .await
@@ -216,7 +218,7 @@ pub async fn bench(b: &LoadBench, report: &mut Report) -> Result<()> {
             }
         }
         place.drop(&name);
-        bares.push(place.bare(&bare, &csv)?);
+        bares.push(place.bare(&bare, &csv).await?);
         eprintln!(
             "run {}: load {:.1} s, bare {:.1} s",
             run + 1,
