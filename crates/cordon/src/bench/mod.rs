@@ -17,6 +17,7 @@ mod outbox;
 mod register;
 mod report;
 mod stats;
+mod summary;
 mod testing;
 mod trace;
 mod transfers;
@@ -84,11 +85,15 @@ pub(crate) enum BenchCommand {
     /// The city's load (generated, sealed, written, indexed, counted), as `cordon demo` does it
     /// before its story, against the bare bulk load of the same people rows, in the same run.
     Load(load::LoadBench),
+    /// BENCHMARKS.md's summary table from the `--json` lines of earlier runs, every goal of
+    /// `bench/goals.toml` judged against the latest record that matches it; `--check` fails
+    /// when a measured goal is missed.
+    Summary(summary::SummaryArgs),
 }
 
 /// Runs one benchmark; with `--json`, its records are the last lines printed.
 pub(crate) async fn run(args: BenchArgs) -> Result<()> {
-    let mut r = report::Report::default();
+    let mut r = report::Report::stamped();
     match &args.job {
         BenchCommand::Zones(b) => zones::run(b, &mut r)?,
         BenchCommand::Trace(b) => trace::bench(b, &mut r)?,
@@ -105,6 +110,8 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
         BenchCommand::Outbox(b) => outbox::bench(b, &mut r).await?,
         BenchCommand::Lists(b) => lists::bench(b, &mut r).await?,
         BenchCommand::Load(b) => load::bench(b, &mut r).await?,
+        // It times nothing: it reads earlier runs' records, and has none of its own to print.
+        BenchCommand::Summary(s) => return summary::run(s),
     }
     if args.json {
         print!("{}", r.json_lines());

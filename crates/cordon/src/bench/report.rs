@@ -90,10 +90,15 @@ impl Job {
     }
 
     /// The record as one line of JSON, its keys in [`Job::fields`]' order (a map would sort
-    /// them, and a reader of the line wants the job's name first).
-    pub fn to_line(&self) -> String {
-        let body: Vec<String> =
-            self.fields().into_iter().map(|(k, v)| format!("{}:{v}", Value::from(k))).collect();
+    /// them, and a reader of the line wants the job's name first), then the run's own (`at`,
+    /// `command`).
+    pub fn to_line(&self, run: &[(&str, Value)]) -> String {
+        let body: Vec<String> = self
+            .fields()
+            .into_iter()
+            .chain(run.iter().cloned())
+            .map(|(k, v)| format!("{}:{v}", Value::from(k)))
+            .collect();
         format!("{{{}}}", body.join(","))
     }
 }
@@ -118,16 +123,29 @@ fn round(x: f64) -> f64 {
 #[derive(Debug, Default)]
 pub struct Report {
     jobs: Vec<Job>,
+    /// What every record of the run carries last: when it ran and the command that ran it, so
+    /// that the summary table built from the records says where each figure comes from.
+    run: Vec<(&'static str, Value)>,
 }
 
 impl Report {
+    /// A report of this process's run: its start (UTC) and its command line.
+    pub fn stamped() -> Self {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        Report {
+            jobs: Vec::new(),
+            run: vec![("at", json!(at)), ("command", json!(format!("cordon {}", args.join(" "))))],
+        }
+    }
+
     pub fn push(&mut self, job: Job) {
         self.jobs.push(job);
     }
 
     /// One JSON object a line, each a job.
     pub fn json_lines(&self) -> String {
-        self.jobs.iter().map(|j| format!("{}\n", j.to_line())).collect()
+        self.jobs.iter().map(|j| format!("{}\n", j.to_line(&self.run))).collect()
     }
 }
 
@@ -155,7 +173,7 @@ mod tests {
         assert_eq!(v["peer_s"], 0.2);
         assert_eq!(v["ratio"], 3.0);
         assert_eq!(v["p99_ms"], 12.5);
-        let line = job.to_line();
+        let line = job.to_line(&[]);
         assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), v, "the line is the record");
         let at = |key: &str| line.find(&format!("\"{key}\":")).unwrap();
         let keys = ["job", "backend", "rows", "cordon_s", "runs", "peer", "peer_s", "ratio", "p99_ms"];
@@ -179,6 +197,13 @@ mod tests {
         r.push(Job::new("b", "sqlite", 2, Duration::from_secs(2)));
         let lines: Vec<Value> = r.json_lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 2);
+        assert!(lines[0].get("at").is_none(), "a report not stamped says nothing of its run");
+        let stamped = Report { jobs: r.jobs.clone(), ..Report::stamped() };
+        let line = stamped.json_lines().lines().next().unwrap().to_owned();
+        assert!(line.find("\"ratio\"").unwrap() < line.find("\"at\"").unwrap(), "{line}");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert!(v["command"].as_str().unwrap().starts_with("cordon"), "{v}");
+        assert_eq!(v["at"].as_str().unwrap().len(), "2026-12-07T23:00:00Z".len(), "{v}");
         assert_eq!(lines[0]["job"], "a");
         assert_eq!(lines[1]["cordon_s"], 2.0);
     }

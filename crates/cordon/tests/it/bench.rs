@@ -76,3 +76,53 @@ fn the_load_job_times_the_city_beside_the_bare_import_of_the_same_rows() {
         assert!(r["people_per_s"].as_f64().unwrap() > 0.0);
     }
 }
+
+/// A run's records feed `cordon bench summary`, which judges them against goals given as data
+/// and, with `--check`, fails on the goal the run missed.
+#[test]
+fn the_summary_judges_a_runs_records_against_the_goals() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cordon()
+        .args(["bench", "zones", "--residents", "60000", "--zones", "40", "--json"])
+        .env("CORDON_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let run = dir.path().join("zones.jsonl");
+    std::fs::write(&run, &out.stdout).unwrap();
+    let goals = |under_s: &str| {
+        let path = dir.path().join(format!("goals-{under_s}.toml"));
+        let text = format!(
+            "[[goal]]\nwhat = \"every household's tier\"\nissues = [3]\njobs = [\"every household's effective tier\"]\n\
+             backends = [\"memory\", \"sqlite\"]\nmin_rows = 50000\nunder_s = {under_s}\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let summary = |goals: &std::path::Path| {
+        cordon().args(["bench", "summary", "--check", "--goals"]).arg(goals).arg(&run).output().unwrap()
+    };
+
+    let met = summary(&goals("60"));
+    let table = String::from_utf8_lossy(&met.stdout);
+    assert!(met.status.success(), "{table}\n{}", String::from_utf8_lossy(&met.stderr));
+    let memory = table.lines().find(|l| l.contains("| memory |")).expect(&table);
+    assert!(
+        memory.contains("| met |") && memory.contains("cordon bench zones --residents 60000"),
+        "{memory}"
+    );
+    let sqlite = table.lines().find(|l| l.contains("| sqlite |")).expect(&table);
+    assert!(sqlite.contains("not measured"), "{sqlite}");
+
+    let missed = summary(&goals("0.000000001"));
+    assert!(!missed.status.success(), "a missed goal fails the check");
+    assert!(String::from_utf8_lossy(&missed.stdout).contains("**not met**"));
+    assert!(String::from_utf8_lossy(&missed.stderr).contains("every household's tier (memory)"));
+
+    // A record cut short is named by file and line, and nothing is judged.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "table\n{\"job\":\"x\",\"backend\":\"sqlite\"}\n").unwrap();
+    let out = cordon().args(["bench", "summary"]).arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("bad.jsonl, line 2") && err.contains("rows"), "{err}");
+}
