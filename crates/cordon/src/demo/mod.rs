@@ -10,8 +10,10 @@ use cordon_store::NewUser;
 use crate::common::{DbArg, open, random_password};
 use crate::serve::{ListenArgs, serve};
 
+pub(crate) use city::seed_demo;
 pub(crate) use seed::*;
 
+mod city;
 mod doors;
 mod duty;
 mod followup;

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use cordon_demo::{City, Scale};
+use cordon_demo::Scale;
 use cordon_domain::AreaCode;
 use cordon_import::{Limits, Progress};
 use cordon_store::Store;
 
 use crate::common::{TestFile, acting_user, api_error, send_test_file};
-use crate::progress::Bar;
 
 /// A month behind today (`cordon_demo::demo_history`): cases opened and reclassified on their
 /// days, a sealed zone around each day's first case stepped down and lifted as the rules go,
@@ -234,73 +233,6 @@ pub(crate) async fn seed_history(
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// Loads the generated city in one import: it lands whole or not at all.
-/// Returns the populated communities, and the people of the first three (where the demo's cases
-/// live).
-pub(crate) async fn seed_demo(
-    store: &dyn Store,
-    seed: u64,
-    scale: Scale,
-) -> Result<(Vec<AreaCode>, Vec<cordon_domain::PersonRow>)> {
-    let started = std::time::Instant::now();
-    let mut city = City::new(seed, scale);
-    let mut import = store.begin_import(true).await?;
-    let divisions = cordon_domain::plan_areas(city.divisions.clone(), |_| None)
-        .map_err(|p| anyhow::anyhow!("embedded divisions: {:?}", p.first()))?;
-    import.areas(&divisions).await?;
-    let communities = city.populated.clone();
-    let bar = Bar::new("generating", communities.len() as u64);
-    let (mut areas, mut people) = (Vec::new(), Vec::new());
-    let mut story_people = Vec::new();
-    let mut loaded = 0usize;
-    let (mut generating, mut writing_areas, mut writing_people) = Default::default();
-    for (i, code) in communities.iter().enumerate() {
-        let t = std::time::Instant::now();
-        let c = city.community(code);
-        if i < 3 {
-            story_people.extend(c.people.iter().cloned());
-        }
-        areas.extend(c.areas);
-        people.extend(c.people);
-        generating += t.elapsed();
-        if people.len() >= 50_000 || i + 1 == communities.len() {
-            let t = std::time::Instant::now();
-            import.areas(&areas).await?;
-            writing_areas += t.elapsed();
-            let t = std::time::Instant::now();
-            let rejected = import.people(&people).await?;
-            writing_people += t.elapsed();
-            if let Some(r) = rejected.first() {
-                bail!("the generator made a bad row: {}", r.reason);
-            }
-            loaded += people.len();
-            areas.clear();
-            people.clear();
-        }
-        bar.set(i as u64 + 1);
-    }
-    bar.finish();
-    eprintln!("building indexes and counts…");
-    let t = std::time::Instant::now();
-    let totals = import.commit().await?;
-    let committing = t.elapsed();
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "seeded {} people and {} areas in {secs:.1} s ({:.0} people/s)",
-        totals.people,
-        totals.areas,
-        loaded as f64 / secs
-    );
-    let phases: [(&str, std::time::Duration); 4] = [
-        ("generating", generating),
-        ("writing areas", writing_areas),
-        ("writing people", writing_people),
-        ("indexes, counts, commit", committing),
-    ];
-    eprintln!("  {}", phases.map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64())).join(", "));
-    Ok((communities, story_people))
 }
 
 /// Seeds the demo's venues, scans and cases with their history and trajectories, then has the
