@@ -403,7 +403,7 @@ mod tests {
         assert!((short - 171.2 / 31.0 / 3.0).abs() < 1e-9);
         let table = table(&rows);
         assert!(table.contains("| the city's load, ID numbers and phones sealed (2, 30) | ≤ 3× the peer | sqlite | 3,740,000 | 80.00 s | bare 31.00 s | 2.58 | met | 2026-12-07 |"), "{table}");
-        assert!(table.contains("| a round's samples file (5, 30) | ≤ 3× the peer | postgres | — | — | — | — | not measured | — |"), "{table}");
+        assert!(table.contains("| a round's samples file, at 10 M rows (5, 30) | ≤ 3× the peer | postgres | — | — | — | — | not measured | — |"), "{table}");
     }
 
     #[test]
@@ -415,7 +415,9 @@ mod tests {
             line("gate decision p99", "sqlite", 450_000, 0.030, None, ",\"rate\":500"),
             line("cases of the city (20) p99", "sqlite", 450_000, 0.050, None, ""),
             line("sweep of one building (25) p99", "sqlite", 450_000, 0.250, None, ""),
-            line("samples import", "postgres", 405_000, 5.0, None, ""),
+            line("samples import", "postgres", 10_100_000, 50.0, None, ""),
+            // A run smaller than the goal's size is history: the 10 M-row run above decides.
+            line("samples import", "postgres", 405_000, 1.0, Some(1.0), ""),
         ]
         .join("\n");
         let records = parse_records(&runs).unwrap();
@@ -438,7 +440,7 @@ mod tests {
         let lists = row(&rows, "each field list's first page, p99", "sqlite");
         assert_eq!(lists.record.as_ref().unwrap().job, "sweep of one building (25) p99");
         assert!(table(&rows).contains("250.0 ms (sweep of one building (25) p99)"));
-        assert_eq!(row(&rows, "a round's samples file", "postgres").verdict, Verdict::NoPeer);
+        assert_eq!(row(&rows, "a round's samples file, at 10 M rows", "postgres").verdict, Verdict::NoPeer);
         assert_eq!(
             verdict(Bound::UnderSeconds(0.2), &records[0].clone_with(0.2)),
             Verdict::Missed { short: 1.0 }

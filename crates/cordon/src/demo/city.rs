@@ -32,8 +32,9 @@ pub(crate) async fn seed_demo(
     import.areas(&divisions).await?;
     let communities = city.populated.clone();
     let bar = Bar::new("generating", communities.len() as u64);
-    // The city is generated on a thread of its own while the store writes the batch before:
-    // the generator and the writer each keep a core, and at most two batches wait between them.
+    // The city is generated on a thread of its own while the store writes the batch before, so
+    // that the generating overlaps the writing (on two cores only in part: the writer is two
+    // threads already, see BENCHMARKS.md); at most two batches wait between them.
     let (batches, mut ready) = tokio::sync::mpsc::channel::<Batch>(2);
     let to_generate = communities.clone();
     let generator = tokio::task::spawn_blocking(move || {
